@@ -1,0 +1,43 @@
+using Arroyo.Core.Types;
+
+namespace Arroyo.Core.Columns;
+
+/// <summary>
+/// Fixed-width values (integers, floats, booleans, decimals, timestamps as <see cref="long"/>
+/// nanoseconds, dates as <see cref="int"/> days, intervals as <see cref="IntervalValue"/>).
+/// <see cref="Values"/> may be longer than <see cref="Column.Length"/>; rows past it are garbage.
+/// A null row's value slot holds default(T).
+/// </summary>
+public sealed class PrimitiveColumn<T> : Column where T : unmanaged
+{
+    public PrimitiveColumn(DataType type, T[] values, int length, Bitmap? validity = null)
+        : base(type, length, validity)
+    {
+        if (values.Length < length) throw new ArgumentException("values shorter than length", nameof(values));
+        Values = values;
+    }
+
+    public PrimitiveColumn(DataType type, T[] values, Bitmap? validity = null)
+        : this(type, values, values.Length, validity)
+    {
+    }
+
+    public T[] Values { get; }
+
+    public ReadOnlySpan<T> Span => Values.AsSpan(0, Length);
+
+    public T this[int index] => Values[index];
+
+    public override Column Take(ReadOnlySpan<int> indices)
+    {
+        var result = new T[indices.Length];
+        var source = Values;
+        for (var i = 0; i < indices.Length; i++) result[i] = source[indices[i]];
+        return new PrimitiveColumn<T>(Type, result, indices.Length, TakeValidity(indices));
+    }
+
+    public override Column Slice(int offset, int length) =>
+        new PrimitiveColumn<T>(Type, Values.AsSpan(offset, length).ToArray(), length, SliceValidity(offset, length));
+
+    public override object? GetValue(int index) => IsNull(index) ? null : Values[index];
+}

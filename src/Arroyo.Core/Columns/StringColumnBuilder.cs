@@ -1,0 +1,95 @@
+using System.Text;
+using Arroyo.Core.Types;
+
+namespace Arroyo.Core.Columns;
+
+public sealed class StringColumnBuilder : ColumnBuilder
+{
+    private byte[] _data;
+    private int[] _offsets;
+    private ValidityBuilder _validity;
+    private int _count;
+    private int _position;
+
+    public StringColumnBuilder(DataType type, int capacity = 16) : base(type)
+    {
+        _offsets = new int[Math.Max(capacity, 4) + 1];
+        _data = new byte[Math.Max(capacity * 8, 64)];
+    }
+
+    public override int Count => _count;
+
+    public void Append(ReadOnlySpan<byte> utf8)
+    {
+        EnsureData(utf8.Length);
+        utf8.CopyTo(_data.AsSpan(_position));
+        _position += utf8.Length;
+        Commit(valid: true);
+    }
+
+    public void Append(string value)
+    {
+        EnsureData(Encoding.UTF8.GetMaxByteCount(value.Length));
+        _position += Encoding.UTF8.GetBytes(value, _data.AsSpan(_position));
+        Commit(valid: true);
+    }
+
+    /// <summary>Space for the caller to write up to <paramref name="maxBytes"/> of the next value; finish with <see cref="CommitWritten"/>.</summary>
+    public Span<byte> GetWriteSpan(int maxBytes)
+    {
+        EnsureData(maxBytes);
+        return _data.AsSpan(_position);
+    }
+
+    public void CommitWritten(int bytesWritten)
+    {
+        _position += bytesWritten;
+        Commit(valid: true);
+    }
+
+    public override void AppendNull() => Commit(valid: false);
+
+    public override void AppendObject(object? value)
+    {
+        switch (value)
+        {
+            case null: AppendNull(); break;
+            case string s: Append(s); break;
+            case byte[] b: Append(b); break;
+            default: Append(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? ""); break;
+        }
+    }
+
+    public override void AppendFrom(Column source, int index)
+    {
+        if (source.IsNull(index)) AppendNull();
+        else Append(((StringColumn)source).GetBytes(index));
+    }
+
+    public override Column Build()
+    {
+        var column = new StringColumn(Type, _data, _offsets, _count, _validity.Build(_count));
+        _data = new byte[Math.Max(_position, 64)];
+        _offsets = new int[_count + 1];
+        _count = 0;
+        _position = 0;
+        return column;
+    }
+
+    private void Commit(bool valid)
+    {
+        if (_count + 2 > _offsets.Length) Array.Resize(ref _offsets, _offsets.Length * 2);
+        if (valid) _validity.AppendValid(_count);
+        else _validity.AppendNull(_count);
+        _count++;
+        _offsets[_count] = _position;
+    }
+
+    private void EnsureData(int extra)
+    {
+        if (_position + extra > _data.Length)
+        {
+            Array.Resize(ref _data, Math.Max(_data.Length * 2, _position + extra));
+        }
+    }
+}

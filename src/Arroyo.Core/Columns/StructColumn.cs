@@ -1,0 +1,37 @@
+using Arroyo.Core.Types;
+
+namespace Arroyo.Core.Columns;
+
+/// <summary>Structs: one child column per field, all of the struct's length.</summary>
+public sealed class StructColumn : Column
+{
+    public StructColumn(DataType type, Column[] children, int length, Bitmap? validity = null)
+        : base(type, length, validity)
+    {
+        Children = children;
+    }
+
+    public Column[] Children { get; }
+
+    public override Column Take(ReadOnlySpan<int> indices)
+    {
+        var children = new Column[Children.Length];
+        for (var i = 0; i < children.Length; i++) children[i] = Children[i].Take(indices);
+        return new StructColumn(Type, children, indices.Length, TakeValidity(indices));
+    }
+
+    public override Column Slice(int offset, int length)
+    {
+        var children = new Column[Children.Length];
+        for (var i = 0; i < children.Length; i++) children[i] = Children[i].Slice(offset, length);
+        return new StructColumn(Type, children, length, SliceValidity(offset, length));
+    }
+
+    public override object? GetValue(int index)
+    {
+        if (IsNull(index)) return null;
+        var result = new object?[Children.Length];
+        for (var i = 0; i < result.Length; i++) result[i] = Children[i].GetValue(index);
+        return result;
+    }
+}
