@@ -1,0 +1,176 @@
+using Arroyo.Dataflow;
+using Arroyo.Runtime.Checkpointing;
+using Arroyo.Runtime.Execution;
+using Arroyo.Runtime.Operators;
+using Arroyo.State;
+
+namespace Arroyo.Runtime;
+
+/// <summary>
+/// Runs a dataflow graph in this process: one thread per subtask of each operator chain,
+/// bounded queues between them, and a checkpoint coordinator on the calling thread.
+/// </summary>
+public sealed class Engine
+{
+    private const int QueueCapacity = 8;
+
+    private readonly DataflowGraph _graph;
+    private readonly OperatorRegistry _registry;
+    private readonly ICheckpointStorage _storage;
+    private readonly RunSettings _settings;
+
+    public Engine(DataflowGraph graph, OperatorRegistry registry, ICheckpointStorage storage, RunSettings settings)
+    {
+        _graph = graph;
+        _registry = registry;
+        _storage = storage;
+        _settings = settings;
+    }
+
+    /// <summary>
+    /// Runs until the sources end or <paramref name="stop"/> is cancelled; either way a final
+    /// checkpoint is taken and committed before it returns. A subtask failure is rethrown.
+    /// </summary>
+    public RunResult Run(CancellationToken stop)
+    {
+        var chains = FindChains();
+        var subtasks = new List<SubtaskRunner>();
+        var coordinatorHolder = new CoordinatorProxy();
+
+        // Queues and sender lists first: a chain's outputs point at its targets' queues.
+        var queues = new Dictionary<int, BatchQueue[]>();
+        var senders = new Dictionary<int, List<(DataflowEdge Edge, int SourceSubtask)>[]>();
+        foreach (var chain in chains)
+        {
+            var head = chain[0];
+            var inputs = _graph.InputsOf(head.Id).ToList();
+            if (inputs.Count == 0) continue;
+            queues[head.Id] = Enumerable.Range(0, head.Parallelism).Select(_ => new BatchQueue(QueueCapacity)).ToArray();
+            senders[head.Id] = Enumerable.Range(0, head.Parallelism).Select(target =>
+            {
+                var list = new List<(DataflowEdge, int)>();
+                foreach (var edge in inputs)
+                {
+                    var source = _graph.Node(edge.Source);
+                    if (edge.Kind == EdgeKind.Forward) list.Add((edge, target));
+                    else for (var s = 0; s < source.Parallelism; s++) list.Add((edge, s));
+                }
+                return list;
+            }).ToArray();
+        }
+
+        foreach (var chain in chains)
+        {
+            var head = chain[0];
+            var tail = chain[^1];
+            for (var subtask = 0; subtask < head.Parallelism; subtask++)
+            {
+                var outgoing = _graph.OutputsOf(tail.Id).Select(edge =>
+                {
+                    var targetSenders = senders[edge.Target];
+                    var sub = subtask;
+                    return new OutgoingEdge
+                    {
+                        Kind = edge.Kind,
+                        KeyColumns = edge.Keys.ToArray(),
+                        Targets = queues[edge.Target],
+                        SenderIndex = targetSenders.Select(list => list.FindIndex(x => x.Edge == edge && x.SourceSubtask == sub)).ToArray(),
+                        ForwardTarget = sub,
+                    };
+                }).ToArray();
+
+                var isSource = head.Operator.IsSource;
+                var members = new List<(IOperator, OperatorContext)>();
+                foreach (var node in isSource ? chain.Skip(1) : chain)
+                {
+                    var context = CreateContext(node, subtask);
+                    members.Add((_registry.CreateOperator(node.Operator, context), context));
+                }
+                var operatorChain = new OperatorChain(members, new EdgeOutput(outgoing));
+                ISource? source = null;
+                OperatorContext? sourceContext = null;
+                if (isSource)
+                {
+                    sourceContext = CreateContext(head, subtask);
+                    source = _registry.CreateSource(head.Operator, sourceContext);
+                }
+                var senderInputs = isSource ? [] : senders[head.Id][subtask].Select(x => x.Edge.TargetInput).ToArray();
+                subtasks.Add(new SubtaskRunner(
+                    Describe(head), subtask, source, sourceContext, operatorChain,
+                    isSource ? null : queues[head.Id][subtask], senderInputs, _storage, _settings, coordinatorHolder));
+            }
+        }
+
+        var coordinator = new CheckpointCoordinator(subtasks, _storage, _settings.CheckpointInterval, _settings.Log);
+        coordinatorHolder.Target = coordinator;
+        foreach (var s in subtasks) s.Start();
+        coordinator.Run(stop);
+        foreach (var s in subtasks) s.Join();
+        if (coordinator.Failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(coordinator.Failure).Throw();
+        }
+        return new RunResult(coordinator.LastCompletedEpoch);
+    }
+
+    private OperatorContext CreateContext(DataflowNode node, int subtask) => new()
+    {
+        NodeId = node.Id,
+        Name = Describe(node),
+        SubtaskIndex = subtask,
+        Parallelism = node.Parallelism,
+        State = _storage.CreateReader(node.Id, subtask, node.Parallelism),
+        Settings = _settings,
+    };
+
+    private static string Describe(DataflowNode node)
+    {
+        var text = node.Operator.Describe();
+        return text.Length > 40 ? text[..40] + "…" : text;
+    }
+
+    /// <summary>
+    /// Groups nodes into chains: a node joins its upstream's chain when it is that node's
+    /// only consumer, over a forward edge, with the same parallelism, and has no other input.
+    /// </summary>
+    private List<List<DataflowNode>> FindChains()
+    {
+        var chains = new List<List<DataflowNode>>();
+        var chainOf = new Dictionary<int, List<DataflowNode>>();
+        foreach (var node in _graph.Nodes)
+        {
+            var inputs = _graph.InputsOf(node.Id).ToList();
+            if (inputs.Count == 1 && inputs[0].Kind == EdgeKind.Forward)
+            {
+                var upstream = _graph.Node(inputs[0].Source);
+                if (upstream.Parallelism == node.Parallelism && _graph.OutputsOf(upstream.Id).Count() == 1 &&
+                    chainOf.TryGetValue(upstream.Id, out var upstreamChain) && upstreamChain[^1] == upstream)
+                {
+                    upstreamChain.Add(node);
+                    chainOf[node.Id] = upstreamChain;
+                    continue;
+                }
+            }
+            var chain = new List<DataflowNode> { node };
+            chains.Add(chain);
+            chainOf[node.Id] = chain;
+        }
+        return chains;
+    }
+
+    // Subtasks are created before the coordinator (which needs the list of them).
+    private sealed class CoordinatorProxy : ISubtaskListener
+    {
+        public CheckpointCoordinator? Target { get; set; }
+
+        public void Checkpointed(SubtaskRunner subtask, long epoch, long bytes) => Target!.Checkpointed(subtask, epoch, bytes);
+
+        public void SourceFinished(SubtaskRunner subtask) => Target!.SourceFinished(subtask);
+
+        public void Failed(SubtaskRunner subtask, Exception error) => Target!.Failed(subtask, error);
+
+        public void Exited(SubtaskRunner subtask) => Target!.Exited(subtask);
+    }
+}
+
+public sealed record RunResult(long LastCheckpointEpoch);

@@ -1,0 +1,76 @@
+using Arroyo.Runtime.Messages;
+
+namespace Arroyo.Runtime.Execution;
+
+/// <summary>
+/// The bounded queue in front of a subtask: many senders, one receiver, messages in order
+/// per sender. A full queue blocks senders, which is how backpressure travels upstream.
+/// Batches are large, so one lock per message costs nothing measurable.
+/// </summary>
+public sealed class BatchQueue
+{
+    private readonly Queue<StreamMessage> _items = new();
+    private readonly int _capacity;
+    private readonly object _lock = new();
+    private bool _closed;
+    private bool _woken;
+
+    public BatchQueue(int capacity)
+    {
+        _capacity = capacity;
+    }
+
+    /// <summary>Blocks while the queue is full. Messages to a closed queue are dropped (the receiver has stopped).</summary>
+    public void Add(StreamMessage message)
+    {
+        lock (_lock)
+        {
+            while (_items.Count >= _capacity && !_closed) Monitor.Wait(_lock);
+            if (_closed) return;
+            _items.Enqueue(message);
+            Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for a message; false on timeout or <see cref="Wake"/>.</summary>
+    public bool TryTake(TimeSpan timeout, out StreamMessage message)
+    {
+        lock (_lock)
+        {
+            if (_items.Count == 0 && !_woken)
+            {
+                Monitor.Wait(_lock, timeout);
+            }
+            _woken = false;
+            if (_items.Count == 0)
+            {
+                message = default;
+                return false;
+            }
+            message = _items.Dequeue();
+            Monitor.PulseAll(_lock);
+            return true;
+        }
+    }
+
+    /// <summary>Makes a waiting <see cref="TryTake"/> return early, so the receiver sees control messages promptly.</summary>
+    public void Wake()
+    {
+        lock (_lock)
+        {
+            _woken = true;
+            Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>The receiver stopped: unblock and discard all further sends.</summary>
+    public void Close()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+            _items.Clear();
+            Monitor.PulseAll(_lock);
+        }
+    }
+}

@@ -1,0 +1,333 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Arroyo.Core.Time;
+using Arroyo.Runtime.Messages;
+using Arroyo.Runtime.Operators;
+using Arroyo.State;
+
+namespace Arroyo.Runtime.Execution;
+
+/// <summary>What a subtask tells the coordinator.</summary>
+internal interface ISubtaskListener
+{
+    void Checkpointed(SubtaskRunner subtask, long epoch, long bytes);
+
+    void SourceFinished(SubtaskRunner subtask);
+
+    void Failed(SubtaskRunner subtask, Exception error);
+
+    void Exited(SubtaskRunner subtask);
+}
+
+/// <summary>
+/// One subtask on its own thread: an optional source, then an operator chain. Non-source
+/// subtasks read their input queue and align barriers across senders (Chandy–Lamport): a
+/// sender that delivered barrier N is held back (its messages buffered) until every sender
+/// has delivered N, then the chain snapshots and the barrier moves on.
+/// </summary>
+internal sealed class SubtaskRunner
+{
+    private readonly ConcurrentQueue<ControlMessage> _control = new();
+    private readonly ISubtaskListener _listener;
+    private readonly ICheckpointStorage _storage;
+    private readonly RunSettings _settings;
+    private Thread? _thread;
+    private volatile bool _abort;
+
+    // Input side (non-source subtasks).
+    private readonly int[] _senderInputs;
+    private readonly Watermark?[] _senderWatermarks;
+    private readonly bool[] _senderBlocked;
+    private readonly bool[] _senderEnded;
+    private readonly Queue<StreamMessage>[] _held;
+    private Watermark? _combinedWatermark;
+    private int _barriersSeen;
+    private int _endsSeen;
+
+    public SubtaskRunner(
+        string name,
+        int subtaskIndex,
+        ISource? source,
+        OperatorContext? sourceContext,
+        OperatorChain chain,
+        BatchQueue? input,
+        int[] senderInputs,
+        ICheckpointStorage storage,
+        RunSettings settings,
+        ISubtaskListener listener)
+    {
+        Name = name;
+        SubtaskIndex = subtaskIndex;
+        Source = source;
+        SourceContext = sourceContext;
+        Chain = chain;
+        Input = input;
+        _senderInputs = senderInputs;
+        _senderWatermarks = new Watermark?[senderInputs.Length];
+        _senderBlocked = new bool[senderInputs.Length];
+        _senderEnded = new bool[senderInputs.Length];
+        _held = senderInputs.Select(_ => new Queue<StreamMessage>()).ToArray();
+        _storage = storage;
+        _settings = settings;
+        _listener = listener;
+    }
+
+    public string Name { get; }
+
+    public int SubtaskIndex { get; }
+
+    public ISource? Source { get; }
+
+    public OperatorContext? SourceContext { get; }
+
+    public OperatorChain Chain { get; }
+
+    public BatchQueue? Input { get; }
+
+    public bool IsSource => Source is not null;
+
+    public void Start()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = $"{Name}-{SubtaskIndex}" };
+        _thread.Start();
+    }
+
+    public void Join() => _thread?.Join();
+
+    public void Send(ControlMessage message)
+    {
+        _control.Enqueue(message);
+        Input?.Wake();
+    }
+
+    /// <summary>Stops the thread at the next opportunity, without a checkpoint (after a failure elsewhere).</summary>
+    public void Abort()
+    {
+        _abort = true;
+        Input?.Close();
+        Input?.Wake();
+    }
+
+    private void Run()
+    {
+        try
+        {
+            Source?.Open(SourceContext!);
+            Chain.Open();
+            var stopped = IsSource ? RunSource() : RunOperator();
+            if (stopped || _abort) { }
+        }
+        catch (Exception error)
+        {
+            _listener.Failed(this, error);
+        }
+        finally
+        {
+            try
+            {
+                Source?.Close();
+                Chain.Close();
+            }
+            catch (Exception error)
+            {
+                _listener.Failed(this, error);
+            }
+            Input?.Close();
+            _listener.Exited(this);
+        }
+    }
+
+    /// <summary>Returns true after a stopping checkpoint.</summary>
+    private bool RunSource()
+    {
+        var finished = false;
+        var lastTick = Stopwatch.GetTimestamp();
+        var output = Chain.Input;
+        while (!_abort)
+        {
+            while (_control.TryDequeue(out var control))
+            {
+                switch (control)
+                {
+                    case ControlMessage.TriggerCheckpoint trigger:
+                        var writer = _storage.CreateWriter(trigger.Barrier.Epoch, SourceContext!.NodeId, SubtaskIndex);
+                        Source!.OnCheckpoint(trigger.Barrier, writer);
+                        if (SnapshotChainAndForward(trigger.Barrier, writer)) return true;
+                        break;
+                    case ControlMessage.Commit commit:
+                        Source!.OnCommit(commit.Epoch);
+                        Chain.OnCommit(commit.Epoch);
+                        break;
+                }
+            }
+
+            if (!finished)
+            {
+                var status = Source!.Poll(output);
+                if (status == SourceStatus.Finished)
+                {
+                    finished = true;
+                    // End of input: the watermark goes to +∞ so every window closes.
+                    output.EmitWatermark(Watermark.Max);
+                    Chain.OnEnd();
+                    Chain.Tail.EmitEnd();
+                    _listener.SourceFinished(this);
+                }
+                else if (status == SourceStatus.Idle)
+                {
+                    Thread.Sleep(5);
+                }
+            }
+            else
+            {
+                Thread.Sleep(5);
+            }
+
+            if (Stopwatch.GetElapsedTime(lastTick) >= _settings.TickInterval)
+            {
+                lastTick = Stopwatch.GetTimestamp();
+                Chain.OnTick(Timestamps.Now());
+            }
+        }
+        return false;
+    }
+
+    private bool RunOperator()
+    {
+        var lastTick = Stopwatch.GetTimestamp();
+        while (!_abort)
+        {
+            while (_control.TryDequeue(out var control))
+            {
+                if (control is ControlMessage.Commit commit) Chain.OnCommit(commit.Epoch);
+            }
+
+            if (Input!.TryTake(_settings.TickInterval, out var message))
+            {
+                if (Handle(message)) return true;
+            }
+
+            if (Stopwatch.GetElapsedTime(lastTick) >= _settings.TickInterval)
+            {
+                lastTick = Stopwatch.GetTimestamp();
+                Chain.OnTick(Timestamps.Now());
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Processes one input message; true when a stopping checkpoint was taken.</summary>
+    private bool Handle(StreamMessage message)
+    {
+        var sender = message.Sender;
+        if (_senderBlocked[sender])
+        {
+            _held[sender].Enqueue(message);
+            return false;
+        }
+        switch (message.Kind)
+        {
+            case MessageKind.Data:
+                Chain.OnBatch(message.Batch!, _senderInputs[sender]);
+                break;
+            case MessageKind.Watermark:
+                _senderWatermarks[sender] = message.Watermark;
+                AdvanceWatermark();
+                break;
+            case MessageKind.EndOfData:
+                _senderEnded[sender] = true;
+                _senderWatermarks[sender] = Watermark.Max;
+                AdvanceWatermark();
+                if (++_endsSeen == _senderEnded.Length)
+                {
+                    Chain.OnEnd();
+                    Chain.Tail.EmitEnd();
+                }
+                break;
+            case MessageKind.Barrier:
+                _senderBlocked[sender] = true;
+                if (++_barriersSeen < _senderBlocked.Length) break;
+                // Every sender delivered this barrier: the state now reflects exactly the
+                // input before it on every channel.
+                _barriersSeen = 0;
+                var barrier = message.Barrier!;
+                if (SnapshotChainAndForward(barrier, null)) return true;
+                Array.Clear(_senderBlocked);
+                for (var s = 0; s < _held.Length; s++)
+                {
+                    while (!_senderBlocked[s] && _held[s].TryDequeue(out var held))
+                    {
+                        if (Handle(held)) return true;
+                    }
+                }
+                break;
+        }
+        return false;
+    }
+
+    private void AdvanceWatermark()
+    {
+        // The minimum over senders that are not idle; all idle → idle. A sender that has not
+        // sent a watermark yet holds everything back.
+        long min = long.MaxValue;
+        var anyActive = false;
+        foreach (var w in _senderWatermarks)
+        {
+            if (w is null) return;
+            if (w.Value.IsIdle) continue;
+            anyActive = true;
+            min = Math.Min(min, w.Value.Time);
+        }
+        var combined = anyActive ? Watermark.At(min) : Watermark.Idle;
+        if (_combinedWatermark is { } previous)
+        {
+            if (previous == combined) return;
+            if (!combined.IsIdle && !previous.IsIdle && combined.Time < previous.Time) return;
+        }
+        _combinedWatermark = combined;
+        Chain.OnWatermark(combined);
+    }
+
+    /// <summary>Snapshots the chain, persists this subtask's state, forwards the barrier; true if it stops the run.</summary>
+    private bool SnapshotChainAndForward(CheckpointBarrier barrier, IStateWriter? sourceWriter)
+    {
+        var writers = new Dictionary<int, IStateWriter>();
+        if (sourceWriter is not null) writers[SourceContext!.NodeId] = sourceWriter;
+        Chain.OnCheckpoint(barrier, nodeId =>
+        {
+            if (!writers.TryGetValue(nodeId, out var writer))
+            {
+                writer = _storage.CreateWriter(barrier.Epoch, nodeId, SubtaskIndex);
+                writers[nodeId] = writer;
+            }
+            return writer;
+        });
+        Chain.Tail.EmitBarrier(barrier);
+        long bytes = 0;
+        foreach (var writer in writers.Values) bytes += _storage.FinishWriter(writer);
+        _listener.Checkpointed(this, barrier.Epoch, bytes);
+        if (!barrier.ThenStop) return false;
+        WaitForFinalCommit(barrier.Epoch);
+        return true;
+    }
+
+    // After a stopping barrier the subtask stays alive until the coordinator confirms the
+    // checkpoint is durable, so that sinks can commit it before the process exits.
+    private void WaitForFinalCommit(long epoch)
+    {
+        while (!_abort)
+        {
+            while (_control.TryDequeue(out var control))
+            {
+                if (control is ControlMessage.Commit commit)
+                {
+                    Source?.OnCommit(commit.Epoch);
+                    Chain.OnCommit(commit.Epoch);
+                    if (commit.Epoch >= epoch) return;
+                }
+            }
+            if (Input is null) Thread.Sleep(2);
+            else Input.TryTake(TimeSpan.FromMilliseconds(20), out _);
+        }
+    }
+}

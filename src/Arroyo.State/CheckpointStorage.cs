@@ -1,0 +1,27 @@
+namespace Arroyo.State;
+
+/// <summary>
+/// The runtime's view of the state dir during a run. Call order for epoch N: every subtask
+/// calls <see cref="CreateWriter"/>, writes its tables, then <see cref="FinishWriter"/>
+/// (durable when it returns); once all subtasks of all operators finished, the coordinator
+/// calls <see cref="CompleteCheckpoint"/>, which writes the manifest last. Only then is N a
+/// checkpoint a later run may restore, and only then may sinks commit.
+/// </summary>
+public interface ICheckpointStorage
+{
+    /// <summary>The epoch the run restored from, or null on a fresh start.</summary>
+    long? RestoredEpoch { get; }
+
+    IStateWriter CreateWriter(long epoch, int nodeId, int subtask);
+
+    /// <summary>Makes the writer's tables durable; returns the bytes written. Throws if they could not be written.</summary>
+    long FinishWriter(IStateWriter writer);
+
+    /// <summary>Writes the manifest of <paramref name="epoch"/> (last, atomically) and cleans up old checkpoints.</summary>
+    void CompleteCheckpoint(long epoch, CheckpointStats stats);
+
+    /// <summary>The restored state of one subtask of a node at the current parallelism.</summary>
+    IStateReader CreateReader(int nodeId, int subtask, int parallelism);
+}
+
+public sealed record CheckpointStats(long Epoch, TimeSpan Duration, long Bytes, bool ThenStop, bool SourcesFinished);
