@@ -1,0 +1,284 @@
+namespace Arroyo.Storage;
+
+/// <summary>
+/// An <see cref="IObjectStore"/> over a local directory. Each key is a file below the root
+/// ('/' maps to directories). Every write goes to a temporary file in the target's directory,
+/// is flushed to disk, then renamed over the target, so readers never see a partial file and
+/// a crash leaves at worst an orphaned temporary file (ignored by listings).
+/// </summary>
+/// <remarks>
+/// Unlike object stores, a key cannot be both an object and a "directory" of other keys
+/// ("a" and "a/b"); the state-dir layout never needs that.
+/// </remarks>
+public sealed class LocalObjectStore : IObjectStore
+{
+    // Temporary files end with this; keys ending with it are refused so listings can skip them.
+    private const string TempSuffix = ".arroyo-tmp";
+    private const int CopyBufferSize = 1 << 16;
+
+    private readonly string _root;
+
+    public LocalObjectStore(string rootDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
+        _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootDirectory));
+        Description = "local directory " + _root;
+        try
+        {
+            Directory.CreateDirectory(_root);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(e, "create the directory", "");
+        }
+    }
+
+    public string Description { get; }
+
+    public string RootDirectory => _root;
+
+    public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        => WriteAsync(key, (fs, ct) => fs.WriteAsync(data, ct), overwrite: true, cancellationToken);
+
+    public Task PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return WriteAsync(key, (fs, ct) => new ValueTask(content.CopyToAsync(fs, CopyBufferSize, ct)), overwrite: true, cancellationToken);
+    }
+
+    public Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        => WriteAsync(key, (fs, ct) => fs.WriteAsync(data, ct), overwrite: false, cancellationToken);
+
+    public async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        try
+        {
+            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(e, "read", key);
+        }
+    }
+
+    public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathOf(key);
+        try
+        {
+            Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, CopyBufferSize, useAsync: true);
+            return Task.FromResult<Stream?>(stream);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(e, "open", key);
+        }
+    }
+
+    public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(File.Exists(PathOf(key)));
+    }
+
+    public Task<IReadOnlyList<ObjectInfo>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        ObjectKeys.ValidatePrefix(prefix);
+        var lastSlash = prefix.LastIndexOf('/');
+        var directory = lastSlash < 0 ? _root : Path.Combine(_root, prefix[..lastSlash]);
+        var result = new List<ObjectInfo>();
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+                foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", options))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (file.Name.EndsWith(TempSuffix, StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    var key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+                    if (key.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        result.Add(new ObjectInfo(key, file.Length));
+                    }
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // A concurrent DeletePrefix removed a directory mid-walk: what remains is listed.
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(e, "list", prefix);
+        }
+
+        result.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return Task.FromResult<IReadOnlyList<ObjectInfo>>(result);
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathOf(key);
+        try
+        {
+            // File.Delete succeeds for a missing file; a missing directory is the same case.
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(e, "delete", key);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        ObjectKeys.ValidatePrefix(prefix);
+        if (prefix.Length == 0)
+        {
+            throw new ArgumentException("refusing to delete everything in the store (empty prefix)", nameof(prefix));
+        }
+
+        foreach (var info in await ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            await DeleteAsync(info.Key, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Empty directories are invisible to listings; removing them keeps the state dir tidy
+        // after old checkpoints are cleaned up. Writers re-create directories they need.
+        if (prefix.EndsWith('/'))
+        {
+            TryRemoveEmptyDirectories(Path.Combine(_root, prefix.TrimEnd('/')));
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private async Task<bool> WriteAsync(string key, Func<FileStream, CancellationToken, ValueTask> write, bool overwrite, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!overwrite && File.Exists(path))
+        {
+            return false;
+        }
+
+        var directory = Path.GetDirectoryName(path)!;
+        var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
+        try
+        {
+            // Two tries: a concurrent DeletePrefix may remove the directory between
+            // CreateDirectory and opening the temporary file.
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    Directory.CreateDirectory(directory);
+                    var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferSize, useAsync: true);
+                    await using (fs.ConfigureAwait(false))
+                    {
+                        await write(fs, cancellationToken).ConfigureAwait(false);
+                        await fs.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        // Durable before visible: the rename below must not expose data still in the page cache.
+                        fs.Flush(flushToDisk: true);
+                    }
+
+                    break;
+                }
+                catch (DirectoryNotFoundException) when (attempt == 0)
+                {
+                }
+            }
+
+            try
+            {
+                // Without overwrite, .NET links the file into place (link(2) + unlink), which
+                // fails if the target exists: creation is exclusive even between processes.
+                File.Move(temp, path, overwrite);
+            }
+            catch (IOException) when (!overwrite && File.Exists(path))
+            {
+                return false;
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(e, "write", key);
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
+    private string PathOf(string key)
+    {
+        ObjectKeys.ValidateKey(key);
+        if (key.EndsWith(TempSuffix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"keys ending with '{TempSuffix}' are reserved for temporary files", nameof(key));
+        }
+
+        return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    private void TryRemoveEmptyDirectories(string directory)
+    {
+        try
+        {
+            if (!Directory.Exists(directory))
+            {
+                return;
+            }
+
+            foreach (var child in Directory.EnumerateDirectories(directory))
+            {
+                TryRemoveEmptyDirectories(child);
+            }
+
+            if (!Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                Directory.Delete(directory);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a directory that gained a file meanwhile simply stays.
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private ObjectStoreException Wrap(Exception e, string operation, string key)
+        => new($"{Description}: cannot {operation} '{key}': {e.Message}", isTransient: e is not UnauthorizedAccessException, inner: e);
+}
