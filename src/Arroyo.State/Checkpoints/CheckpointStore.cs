@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Partitioning;
+using Arroyo.State.Files;
+using Arroyo.Storage;
+
+namespace Arroyo.State.Checkpoints;
+
+/// <summary>
+/// <see cref="ICheckpointStorage"/> over an object store: state files per subtask, manifest
+/// last, the newest few checkpoints kept. Subtask threads call it synchronously; the
+/// object-store calls block those threads only while a checkpoint is being written.
+/// </summary>
+public sealed class CheckpointStore : ICheckpointStorage
+{
+    /// <summary>Complete checkpoints kept after a new one completes.</summary>
+    public const int CheckpointsKept = 3;
+
+    private readonly IObjectStore _store;
+    private readonly Action<string> _log;
+    private readonly ConcurrentDictionary<long, ConcurrentBag<ManifestFile>> _pendingFiles = new();
+    private readonly RestoredCheckpoint? _restored;
+
+    public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, Action<string> log)
+    {
+        _store = store;
+        _restored = restored;
+        _log = log;
+    }
+
+    public long? RestoredEpoch => _restored?.Manifest.Epoch;
+
+    public bool RestoredSourcesFinished => _restored?.Manifest.SourcesFinished ?? false;
+
+    public IStateWriter CreateWriter(long epoch, int nodeId, int subtask) => new Writer(epoch, nodeId, subtask);
+
+    public long FinishWriter(IStateWriter writer)
+    {
+        var w = (Writer)writer;
+        var bytes = StateFile.Write(w.Tables);
+        var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask);
+        _store.PutAsync(key, bytes).GetAwaiter().GetResult();
+        _pendingFiles.GetOrAdd(w.Epoch, _ => new ConcurrentBag<ManifestFile>()).Add(new ManifestFile(key, bytes.Length));
+        return bytes.Length;
+    }
+
+    public void CompleteCheckpoint(long epoch, CheckpointStats stats)
+    {
+        _pendingFiles.TryRemove(epoch, out var files);
+        var manifest = new CheckpointManifest
+        {
+            Epoch = epoch,
+            CompletedAt = DateTimeOffset.UtcNow,
+            SourcesFinished = stats.SourcesFinished,
+            Files = (files ?? []).OrderBy(f => f.Key, StringComparer.Ordinal).ToList(),
+        };
+        // The manifest goes last and alone: until it exists, this epoch does not count.
+        _store.PutAsync(StatePaths.Manifest(epoch), manifest.Serialize()).GetAwaiter().GetResult();
+        DeleteOldCheckpoints(epoch);
+    }
+
+    public IStateReader CreateReader(int nodeId, int subtask, int parallelism) =>
+        _restored is null ? EmptyStateReader.Instance : new Reader(_restored, nodeId, subtask, parallelism);
+
+    private void DeleteOldCheckpoints(long newest)
+    {
+        try
+        {
+            var epochs = _store.ListAsync(StatePaths.CheckpointsPrefix).GetAwaiter().GetResult()
+                .Select(o => StatePaths.EpochOf(o.Key)).OfType<long>().Distinct().OrderDescending().ToList();
+            // Keep the newest complete ones and anything newer than this checkpoint.
+            var keep = epochs.Where(e => e <= newest).Take(CheckpointsKept).ToHashSet();
+            foreach (var epoch in epochs.Where(e => e < newest && !keep.Contains(e)))
+            {
+                _store.DeletePrefixAsync(StatePaths.EpochDirectory(epoch)).GetAwaiter().GetResult();
+            }
+        }
+        catch (Exception error)
+        {
+            // Old checkpoints only cost space; never fail a run over cleaning them up.
+            _log($"warning: could not delete old checkpoints: {error.Message}");
+        }
+    }
+
+    private sealed class Writer(long epoch, int nodeId, int subtask) : IStateWriter
+    {
+        public long Epoch { get; } = epoch;
+
+        public int NodeId { get; } = nodeId;
+
+        public int Subtask { get; } = subtask;
+
+        public Dictionary<string, List<Batch>> Tables { get; } = new();
+
+        public void WriteTable(string table, Batch rows)
+        {
+            if (rows.Schema.Count == 0 || rows.Schema[0].Name != StateColumns.KeyHashColumn)
+            {
+                throw new InvalidOperationException($"state table '{table}' must start with {StateColumns.KeyHashColumn} (this is a bug)");
+            }
+            if (!Tables.TryGetValue(table, out var list)) Tables[table] = list = [];
+            list.Add(rows);
+        }
+    }
+
+    private sealed class Reader(RestoredCheckpoint restored, int nodeId, int subtask, int parallelism) : IStateReader
+    {
+        public long? Epoch => restored.Manifest.Epoch;
+
+        public IEnumerable<Batch> ReadTable(string table, bool allRows = false)
+        {
+            foreach (var batch in restored.TableBatches(nodeId, table))
+            {
+                if (allRows)
+                {
+                    yield return batch;
+                    continue;
+                }
+                var hashes = (PrimitiveColumn<ulong>)batch.Columns[0];
+                var selection = new Bitmap(batch.RowCount);
+                for (var i = 0; i < batch.RowCount; i++)
+                {
+                    if (KeyRange.Owns(subtask, parallelism, hashes.Values[i])) selection.Set(i);
+                }
+                var owned = batch.Filter(selection);
+                if (owned.RowCount > 0) yield return owned;
+            }
+        }
+    }
+}
+
+/// <summary>A complete checkpoint read back from the state dir, every state file decoded.</summary>
+public sealed class RestoredCheckpoint
+{
+    private readonly Dictionary<int, List<Dictionary<string, List<Batch>>>> _byNode;
+
+    public RestoredCheckpoint(CheckpointManifest manifest, Dictionary<int, List<Dictionary<string, List<Batch>>>> byNode)
+    {
+        Manifest = manifest;
+        _byNode = byNode;
+    }
+
+    public CheckpointManifest Manifest { get; }
+
+    public IEnumerable<Batch> TableBatches(int nodeId, string table)
+    {
+        if (!_byNode.TryGetValue(nodeId, out var files)) yield break;
+        foreach (var tables in files)
+        {
+            if (!tables.TryGetValue(table, out var batches)) continue;
+            foreach (var batch in batches) yield return batch;
+        }
+    }
+}

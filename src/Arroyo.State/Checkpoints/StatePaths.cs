@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace Arroyo.State.Checkpoints;
+
+/// <summary>
+/// Every key in a state dir, in one place:
+/// <code>
+/// pipeline.json                                   which pipeline owns the dir (query, name, parallelism)
+/// lease.json                                      which process is running it now
+/// checkpoints/epoch-0000000007/node-3/subtask-1.state   one subtask's state for one operator
+/// checkpoints/epoch-0000000007/manifest.json      written last: the checkpoint is complete
+/// </code>
+/// </summary>
+public static class StatePaths
+{
+    public const string Pipeline = "pipeline.json";
+    public const string Lease = "lease.json";
+    public const string CheckpointsPrefix = "checkpoints/";
+    private const string EpochPrefix = "epoch-";
+
+    public static string EpochDirectory(long epoch) =>
+        $"{CheckpointsPrefix}{EpochPrefix}{epoch.ToString("D10", CultureInfo.InvariantCulture)}/";
+
+    public static string Manifest(long epoch) => EpochDirectory(epoch) + "manifest.json";
+
+    public static string SubtaskState(long epoch, int nodeId, int subtask) =>
+        $"{EpochDirectory(epoch)}node-{nodeId}/subtask-{subtask}.state";
+
+    public static string NodeDirectory(long epoch, int nodeId) => $"{EpochDirectory(epoch)}node-{nodeId}/";
+
+    /// <summary>The epoch of a key under <c>checkpoints/</c>, or null for anything else.</summary>
+    public static long? EpochOf(string key)
+    {
+        if (!key.StartsWith(CheckpointsPrefix + EpochPrefix, StringComparison.Ordinal)) return null;
+        var start = CheckpointsPrefix.Length + EpochPrefix.Length;
+        var end = key.IndexOf('/', start);
+        if (end < 0) return null;
+        return long.TryParse(key.AsSpan(start, end - start), NumberStyles.None, CultureInfo.InvariantCulture, out var epoch) ? epoch : null;
+    }
+
+    public static bool IsManifest(string key) => key.EndsWith("/manifest.json", StringComparison.Ordinal) && EpochOf(key) is not null;
+}

@@ -1,0 +1,230 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Types;
+
+namespace Arroyo.State.Files;
+
+/// <summary>
+/// The columnar binary encoding of batches in state files: a type descriptor per field, then
+/// each column as its validity words and raw value arrays (little-endian, as in memory), so
+/// writing and reading is a copy per column rather than work per row. Versioned by the file
+/// header that <see cref="StateFile"/> writes.
+/// </summary>
+internal static class BatchFileFormat
+{
+    public static void WriteBatch(BinaryWriter writer, Batch batch)
+    {
+        writer.Write(batch.Schema.Count);
+        foreach (var field in batch.Schema.Fields)
+        {
+            writer.Write(field.Name);
+            writer.Write(field.Nullable);
+            WriteType(writer, field.Type);
+        }
+        writer.Write(batch.RowCount);
+        foreach (var column in batch.Columns) WriteColumn(writer, column, batch.RowCount);
+    }
+
+    public static Batch ReadBatch(BinaryReader reader)
+    {
+        var fieldCount = reader.ReadInt32();
+        var fields = new Field[fieldCount];
+        for (var i = 0; i < fieldCount; i++)
+        {
+            var name = reader.ReadString();
+            var nullable = reader.ReadBoolean();
+            fields[i] = new Field(name, ReadType(reader), nullable);
+        }
+        var rows = reader.ReadInt32();
+        var columns = new Column[fieldCount];
+        for (var i = 0; i < fieldCount; i++) columns[i] = ReadColumn(reader, fields[i].Type, rows);
+        return new Batch(new Schema(fields), columns, rows);
+    }
+
+    private static void WriteType(BinaryWriter writer, DataType type)
+    {
+        writer.Write((byte)type.Kind);
+        writer.Write(type.IsJson);
+        switch (type.Kind)
+        {
+            case TypeKind.Decimal:
+                writer.Write(type.Precision);
+                writer.Write(type.Scale);
+                break;
+            case TypeKind.List:
+                WriteType(writer, type.Element!);
+                break;
+            case TypeKind.Struct:
+                writer.Write(type.Fields.Count);
+                foreach (var f in type.Fields)
+                {
+                    writer.Write(f.Name);
+                    writer.Write(f.Nullable);
+                    WriteType(writer, f.Type);
+                }
+                break;
+        }
+    }
+
+    private static DataType ReadType(BinaryReader reader)
+    {
+        var kind = (TypeKind)reader.ReadByte();
+        var isJson = reader.ReadBoolean();
+        switch (kind)
+        {
+            case TypeKind.Decimal:
+                return DataType.Decimal(reader.ReadInt32(), reader.ReadInt32());
+            case TypeKind.List:
+                return DataType.List(ReadType(reader));
+            case TypeKind.Struct:
+                var count = reader.ReadInt32();
+                var fields = new Field[count];
+                for (var i = 0; i < count; i++)
+                {
+                    var name = reader.ReadString();
+                    var nullable = reader.ReadBoolean();
+                    fields[i] = new Field(name, ReadType(reader), nullable);
+                }
+                return DataType.Struct(fields);
+            case TypeKind.Utf8:
+                return isJson ? DataType.Json : DataType.Utf8;
+            default:
+                return ScalarType(kind);
+        }
+    }
+
+    private static DataType ScalarType(TypeKind kind) => kind switch
+    {
+        TypeKind.Null => DataType.Null,
+        TypeKind.Boolean => DataType.Boolean,
+        TypeKind.Int8 => DataType.Int8,
+        TypeKind.Int16 => DataType.Int16,
+        TypeKind.Int32 => DataType.Int32,
+        TypeKind.Int64 => DataType.Int64,
+        TypeKind.UInt8 => DataType.UInt8,
+        TypeKind.UInt16 => DataType.UInt16,
+        TypeKind.UInt32 => DataType.UInt32,
+        TypeKind.UInt64 => DataType.UInt64,
+        TypeKind.Float32 => DataType.Float32,
+        TypeKind.Float64 => DataType.Float64,
+        TypeKind.Binary => DataType.Binary,
+        TypeKind.Timestamp => DataType.Timestamp,
+        TypeKind.Date => DataType.Date,
+        TypeKind.Time => DataType.Time,
+        TypeKind.Interval => DataType.Interval,
+        _ => throw new InvalidDataException($"unknown type kind {(int)kind} in state file"),
+    };
+
+    private static void WriteColumn(BinaryWriter writer, Column column, int rows)
+    {
+        if (column.Validity is { } validity)
+        {
+            writer.Write(true);
+            writer.Write(MemoryMarshal.AsBytes(validity.Words));
+        }
+        else
+        {
+            writer.Write(false);
+        }
+        switch (column)
+        {
+            case NullColumn:
+                break;
+            case StringColumn s:
+                writer.Write(MemoryMarshal.AsBytes(s.Offsets.AsSpan(0, rows + 1)));
+                writer.Write(s.Offsets[rows] - s.Offsets[0]);
+                writer.Write(s.Data.AsSpan(s.Offsets[0], s.Offsets[rows] - s.Offsets[0]));
+                break;
+            case ListColumn l:
+                writer.Write(MemoryMarshal.AsBytes(l.Offsets.AsSpan(0, rows + 1)));
+                writer.Write(l.Values.Length);
+                WriteColumn(writer, l.Values, l.Values.Length);
+                break;
+            case StructColumn st:
+                foreach (var child in st.Children) WriteColumn(writer, child, rows);
+                break;
+            default:
+                WritePrimitive(writer, column, rows);
+                break;
+        }
+    }
+
+    private static void WritePrimitive(BinaryWriter writer, Column column, int rows)
+    {
+        switch (column)
+        {
+            case PrimitiveColumn<bool> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<sbyte> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<short> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<int> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<long> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<byte> c: writer.Write(c.Values.AsSpan(0, rows)); break;
+            case PrimitiveColumn<ushort> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<uint> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<ulong> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<float> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<double> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<decimal> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            case PrimitiveColumn<IntervalValue> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
+            default: throw new InvalidOperationException($"cannot store a column of {column.Type} (this is a bug)");
+        }
+    }
+
+    private static Column ReadColumn(BinaryReader reader, DataType type, int rows)
+    {
+        Bitmap? validity = null;
+        if (reader.ReadBoolean())
+        {
+            validity = new Bitmap(rows);
+            reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(validity.Words));
+        }
+        switch (type.Kind)
+        {
+            case TypeKind.Null:
+                return new NullColumn(rows);
+            case TypeKind.Utf8 or TypeKind.Binary:
+            {
+                var offsets = ReadArray<int>(reader, rows + 1);
+                var start = offsets[0];
+                if (start != 0) for (var i = 0; i <= rows; i++) offsets[i] -= start;
+                var data = reader.ReadBytes(reader.ReadInt32());
+                return new StringColumn(type, data, offsets, rows, validity);
+            }
+            case TypeKind.List:
+            {
+                var offsets = ReadArray<int>(reader, rows + 1);
+                var childRows = reader.ReadInt32();
+                var values = ReadColumn(reader, type.Element!, childRows);
+                return new ListColumn(type, values, offsets, rows, validity);
+            }
+            case TypeKind.Struct:
+            {
+                var children = type.Fields.Select(f => ReadColumn(reader, f.Type, rows)).ToArray();
+                return new StructColumn(type, children, rows, validity);
+            }
+            case TypeKind.Boolean: return new PrimitiveColumn<bool>(type, ReadArray<bool>(reader, rows), rows, validity);
+            case TypeKind.Int8: return new PrimitiveColumn<sbyte>(type, ReadArray<sbyte>(reader, rows), rows, validity);
+            case TypeKind.Int16: return new PrimitiveColumn<short>(type, ReadArray<short>(reader, rows), rows, validity);
+            case TypeKind.Int32 or TypeKind.Date: return new PrimitiveColumn<int>(type, ReadArray<int>(reader, rows), rows, validity);
+            case TypeKind.Int64 or TypeKind.Timestamp or TypeKind.Time: return new PrimitiveColumn<long>(type, ReadArray<long>(reader, rows), rows, validity);
+            case TypeKind.UInt8: return new PrimitiveColumn<byte>(type, ReadArray<byte>(reader, rows), rows, validity);
+            case TypeKind.UInt16: return new PrimitiveColumn<ushort>(type, ReadArray<ushort>(reader, rows), rows, validity);
+            case TypeKind.UInt32: return new PrimitiveColumn<uint>(type, ReadArray<uint>(reader, rows), rows, validity);
+            case TypeKind.UInt64: return new PrimitiveColumn<ulong>(type, ReadArray<ulong>(reader, rows), rows, validity);
+            case TypeKind.Float32: return new PrimitiveColumn<float>(type, ReadArray<float>(reader, rows), rows, validity);
+            case TypeKind.Float64: return new PrimitiveColumn<double>(type, ReadArray<double>(reader, rows), rows, validity);
+            case TypeKind.Decimal: return new PrimitiveColumn<decimal>(type, ReadArray<decimal>(reader, rows), rows, validity);
+            case TypeKind.Interval: return new PrimitiveColumn<IntervalValue>(type, ReadArray<IntervalValue>(reader, rows), rows, validity);
+            default: throw new InvalidDataException($"unknown type {type} in state file");
+        }
+    }
+
+    private static T[] ReadArray<T>(BinaryReader reader, int count) where T : unmanaged
+    {
+        var result = new T[count];
+        reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(result.AsSpan()));
+        return result;
+    }
+}
