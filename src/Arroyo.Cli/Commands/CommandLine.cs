@@ -1,0 +1,148 @@
+using System.Globalization;
+using Arroyo.Core.Errors;
+
+namespace Arroyo.Cli.Commands;
+
+/// <summary>
+/// Parses <c>arroyo [--config FILE] run [OPTIONS] [QUERY]</c>. Hand-written so that the help
+/// text is exactly the documented one.
+/// </summary>
+public static class CommandLine
+{
+    public const string TopLevelHelp = """
+        Arroyo: a distributed stream processing engine, run here as a single-process pipeline cluster
+
+        Usage: arroyo [OPTIONS] <COMMAND>
+
+        Commands:
+          run   Run a query as a local pipeline cluster
+          help  Print this message or the help of the given subcommand(s)
+
+        Options:
+          -c, --config <CONFIG>  Path to an additional config file
+          -h, --help             Print help
+          -V, --version          Print version
+        """;
+
+    public const string RunHelp = """
+        Run a query as a local pipeline cluster
+
+        Usage: arroyo run [OPTIONS] [QUERY]
+
+        Arguments:
+          [QUERY]  The query to run [default: -]
+
+        Options:
+          -n, --name <NAME>                Name for this pipeline
+          -s, --state-dir <STATE_DIR>      Directory or URL where checkpoints and metadata
+                                           will be written and restored from
+          -p, --parallelism <PARALLELISM>  Number of parallel subtasks to run [default: 1]
+          -f, --force                      Force the pipeline to start even if the state
+                                           file does not match the query
+          -h, --help                       Print help
+          -c, --config <CONFIG>            Path to an additional config file
+        """;
+
+    public abstract record Parsed;
+
+    public sealed record ShowHelp(string Text) : Parsed;
+
+    public sealed record ShowVersion : Parsed;
+
+    public sealed record Run(RunOptions Options) : Parsed;
+
+    public static Parsed Parse(IReadOnlyList<string> args)
+    {
+        string? configFile = null;
+        var i = 0;
+        while (i < args.Count && args[i].StartsWith('-'))
+        {
+            switch (args[i])
+            {
+                case "-h" or "--help": return new ShowHelp(TopLevelHelp);
+                case "-V" or "--version": return new ShowVersion();
+                case "-c" or "--config": configFile = Value(args, ref i); break;
+                default:
+                    if (args[i].StartsWith("--config=", StringComparison.Ordinal)) configFile = args[i]["--config=".Length..];
+                    else throw Usage($"unexpected argument '{args[i]}'", TopLevelUsage);
+                    break;
+            }
+            i++;
+        }
+        if (i >= args.Count) return new ShowHelp(TopLevelHelp);
+        var command = args[i++];
+        if (command == "help")
+        {
+            return new ShowHelp(i < args.Count && args[i] == "run" ? RunHelp : TopLevelHelp);
+        }
+        if (command != "run")
+        {
+            throw Usage($"unrecognized subcommand '{command}'" + Suggestions.DidYouMean(command, ["run"]), TopLevelUsage);
+        }
+        var options = new RunOptions { ConfigFile = configFile };
+        string? query = null;
+        var onlyPositional = false;
+        for (; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (onlyPositional || !arg.StartsWith('-') || arg == "-")
+            {
+                if (query is not null) throw Usage($"unexpected argument '{arg}': only one query may be given", RunUsage);
+                query = arg;
+                continue;
+            }
+            var (name, inline) = SplitInline(arg);
+            switch (name)
+            {
+                case "--":
+                    onlyPositional = true;
+                    break;
+                case "-h" or "--help":
+                    return new ShowHelp(RunHelp);
+                case "-n" or "--name":
+                    options = options with { Name = inline ?? Value(args, ref i) };
+                    break;
+                case "-s" or "--state-dir":
+                    options = options with { StateDir = inline ?? Value(args, ref i) };
+                    break;
+                case "-p" or "--parallelism":
+                    var text = inline ?? Value(args, ref i);
+                    if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parallelism) || parallelism < 1)
+                    {
+                        throw Usage($"invalid value '{text}' for '--parallelism <PARALLELISM>': expected a whole number of at least 1", RunUsage);
+                    }
+                    options = options with { Parallelism = parallelism };
+                    break;
+                case "-f" or "--force":
+                    options = options with { Force = true };
+                    break;
+                case "-c" or "--config":
+                    options = options with { ConfigFile = inline ?? Value(args, ref i) };
+                    break;
+                default:
+                    throw Usage($"unexpected argument '{arg}'" +
+                        Suggestions.DidYouMean(name, ["--name", "--state-dir", "--parallelism", "--force", "--help", "--config"]), RunUsage);
+            }
+        }
+        return new Run(options with { Query = query ?? "-" });
+    }
+
+    private const string TopLevelUsage = "Usage: arroyo [OPTIONS] <COMMAND>";
+    private const string RunUsage = "Usage: arroyo run [OPTIONS] [QUERY]";
+
+    private static (string Name, string? Inline) SplitInline(string arg)
+    {
+        if (!arg.StartsWith("--", StringComparison.Ordinal)) return (arg, null);
+        var eq = arg.IndexOf('=');
+        return eq < 0 ? (arg, null) : (arg[..eq], arg[(eq + 1)..]);
+    }
+
+    private static string Value(IReadOnlyList<string> args, ref int i)
+    {
+        if (i + 1 >= args.Count) throw Usage($"a value is required for '{args[i]}' but none was supplied", "For more information, try '--help'.");
+        return args[++i];
+    }
+
+    private static UserException Usage(string message, string usage) =>
+        new($"{message}\n\n{usage}\n\nFor more information, try '--help'.");
+}

@@ -1,0 +1,18 @@
+namespace Arroyo.Cli.Commands;
+
+/// <summary>The options of <c>arroyo run</c>, as typed on the command line.</summary>
+public sealed record RunOptions
+{
+    /// <summary>A file path, or "-" for stdin.</summary>
+    public string Query { get; init; } = "-";
+
+    public string? Name { get; init; }
+
+    public string? StateDir { get; init; }
+
+    public int Parallelism { get; init; } = 1;
+
+    public bool Force { get; init; }
+
+    public string? ConfigFile { get; init; }
+}

@@ -1,0 +1,34 @@
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Dataflow.Specs;
+using Arroyo.Expressions.Bound;
+using Arroyo.Expressions.Compilation;
+using Arroyo.Runtime.Operators;
+
+namespace Arroyo.Operators.Projection;
+
+/// <summary>Evaluates each output expression over the whole batch (compiled once, per subtask).</summary>
+public sealed class ProjectionOperator : IOperator
+{
+    private readonly ProjectionSpec _spec;
+    private readonly CompiledExpr?[] _compiled;
+    private readonly int[] _passThrough;
+
+    public ProjectionOperator(ProjectionSpec spec)
+    {
+        _spec = spec;
+        // Plain column references are copied by reference: no kernel, no new column.
+        _passThrough = spec.Expressions.Select(e => e is ColumnRef c ? c.Index : -1).ToArray();
+        _compiled = spec.Expressions.Select(e => e is ColumnRef ? null : ExprCompiler.Compile(e)).ToArray();
+    }
+
+    public void OnBatch(Batch batch, int input, IOutput output)
+    {
+        var columns = new Column[_compiled.Length];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            columns[i] = _passThrough[i] >= 0 ? batch.Columns[_passThrough[i]] : _compiled[i]!.Evaluate(batch);
+        }
+        output.Emit(new Batch(_spec.Output, columns, batch.RowCount));
+    }
+}
