@@ -101,7 +101,7 @@ public sealed class Engine
             }
         }
 
-        var coordinator = new CheckpointCoordinator(subtasks, _storage, _settings.CheckpointInterval, _settings.Log);
+        var coordinator = new CheckpointCoordinator(subtasks, _storage, _settings.CheckpointInterval, _settings.Log, _settings.StopAfterCheckpoints);
         coordinatorHolder.Target = coordinator;
         foreach (var s in subtasks) s.Start();
         coordinator.Run(stop);

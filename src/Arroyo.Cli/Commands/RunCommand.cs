@@ -57,7 +57,7 @@ public sealed class RunCommand
             _log.Info($"no --state-dir given: checkpoints go to {stateDir}");
         }
         var url = StorageUrl.Parse(stateDir, Directory.GetCurrentDirectory());
-        var store = ObjectStoreFactory.Create(url, ObjectStoreOptions.FromEnvironment(environment));
+        var store = ObjectStoreFactory.Create(url, environment);
         try
         {
             var (checkpoints, lease) = StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(
@@ -73,6 +73,9 @@ public sealed class RunCommand
                 UpdateAggregateFlushInterval = flushInterval,
                 Log = _log.Info,
                 Config = config.Values,
+                BatchSize = config.GetInt("pipeline.source-batch-size", 4096),
+                SourcePollDelay = config.GetDuration("debug.source-poll-delay", TimeSpan.Zero),
+                StopAfterCheckpoints = config.Get("debug.stop-after-checkpoints") is null ? null : config.GetInt("debug.stop-after-checkpoints", 0),
             };
             _log.Info($"running pipeline '{name}' at parallelism {_options.Parallelism}");
             var result = new Engine(plan.Graph, registry, checkpoints, settings).Run(stop);

@@ -57,6 +57,15 @@ public sealed class ArroyoConfig
             : throw new Core.Errors.UserException($"configuration '{key}' = '{text}' is not a duration", hint: "write it like 10s, 500ms or 1m");
     }
 
+    public int GetInt(string key, int fallback)
+    {
+        var text = Get(key);
+        if (text is null) return fallback;
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new Core.Errors.UserException($"configuration '{key}' = '{text}' is not a positive whole number");
+    }
+
     private void LoadFile(string path)
     {
         var text = File.ReadAllText(path);

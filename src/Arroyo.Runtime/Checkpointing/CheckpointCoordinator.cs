@@ -18,6 +18,8 @@ internal sealed class CheckpointCoordinator : ISubtaskListener
     private readonly ICheckpointStorage _storage;
     private readonly TimeSpan _interval;
     private readonly Action<string> _log;
+    private readonly int? _stopAfterCheckpoints;
+    private int _completedThisRun;
 
     private long _nextEpoch;
     private long? _inFlightEpoch;
@@ -31,8 +33,9 @@ internal sealed class CheckpointCoordinator : ISubtaskListener
     private int _exited;
     private long _lastCheckpointEnd;
 
-    public CheckpointCoordinator(IReadOnlyList<SubtaskRunner> subtasks, ICheckpointStorage storage, TimeSpan interval, Action<string> log)
+    public CheckpointCoordinator(IReadOnlyList<SubtaskRunner> subtasks, ICheckpointStorage storage, TimeSpan interval, Action<string> log, int? stopAfterCheckpoints = null)
     {
+        _stopAfterCheckpoints = stopAfterCheckpoints;
         _subtasks = subtasks;
         _storage = storage;
         _interval = interval;
@@ -96,6 +99,11 @@ internal sealed class CheckpointCoordinator : ISubtaskListener
         _inFlightEpoch = null;
         _lastCheckpointEnd = Stopwatch.GetTimestamp();
         foreach (var s in _subtasks) s.Send(new ControlMessage.Commit(epoch));
+        if (++_completedThisRun == _stopAfterCheckpoints && !stops)
+        {
+            _log($"debug.stop-after-checkpoints = {_stopAfterCheckpoints}: stopping");
+            _stopRequested = true;
+        }
         if (!stops && (_stopRequested || _finishedSources == SourceCount)) TryTrigger();
     });
 

@@ -177,6 +177,10 @@ internal sealed class SubtaskRunner
                 {
                     Thread.Sleep(5);
                 }
+                else if (_settings.SourcePollDelay > TimeSpan.Zero)
+                {
+                    Thread.Sleep(_settings.SourcePollDelay);
+                }
             }
             else
             {

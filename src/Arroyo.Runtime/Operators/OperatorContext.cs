@@ -34,8 +34,20 @@ public sealed class RunSettings
 
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Rows per batch that sources aim for.</summary>
+    /// <summary>Rows per batch that sources aim for (config <c>pipeline.source-batch-size</c>).</summary>
     public int BatchSize { get; init; } = 4096;
+
+    /// <summary>
+    /// Debugging and testing (config <c>debug.source-poll-delay</c>): a pause after every
+    /// source poll, so a bounded input takes long enough to checkpoint in the middle of it.
+    /// </summary>
+    public TimeSpan SourcePollDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Debugging and testing (config <c>debug.stop-after-checkpoints</c>): after this many
+    /// checkpoints complete, stop as if Ctrl-C had been pressed.
+    /// </summary>
+    public int? StopAfterCheckpoints { get; init; }
 
     /// <summary>Writes a line to the log (stderr).</summary>
     public Action<string> Log { get; init; } = _ => { };
