@@ -210,7 +210,7 @@ public sealed partial record StorageUrl
 
     private static StorageUrl ParseAbfs(string url, string rest)
     {
-        var match = AbfsRegex().Match(rest);
+        var match = AbfsRegex().Match(rest.StartsWith("//", StringComparison.Ordinal) ? rest[2..] : "");
         if (!match.Success)
         {
             throw Invalid(url, "expected abfs[s]://CONTAINER@ACCOUNT.dfs.core.windows.net/KEY");

@@ -25,6 +25,7 @@ public sealed class S3ObjectStore : IObjectStore
     private readonly string _prefix;
     private readonly int _partSize;
     private readonly bool _ownsClient;
+    private bool _multiDeleteBroken;
 
     public S3ObjectStore(IAmazonS3 client, string bucket, string prefix, string description, int partSize = 8 * 1024 * 1024, bool ownsClient = true)
     {
@@ -215,20 +216,44 @@ public sealed class S3ObjectStore : IObjectStore
         var objects = await ListAsync(prefix, cancellationToken).ConfigureAwait(false);
         foreach (var batch in objects.Chunk(MaxDeleteBatch))
         {
-            var request = new DeleteObjectsRequest { BucketName = _bucket, Quiet = true };
-            foreach (var o in batch)
+            if (!Volatile.Read(ref _multiDeleteBroken))
             {
-                request.AddKey(ObjectKeys.Combine(_prefix, o.Key));
+                try
+                {
+                    await DeleteBatchAsync(prefix, batch, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                catch (ObjectStoreException e) when (e.StatusCode is not (401 or 403 or 404) && e.StatusCode is not null)
+                {
+                    // Some S3-compatible servers lack multi-object delete (GCS's XML API) or
+                    // fail it under load (s3rver's parallel deletes race); single deletes work
+                    // everywhere, so fall back to them for good.
+                    Volatile.Write(ref _multiDeleteBroken, true);
+                }
             }
 
-            var response = await CallAsync("delete-prefix", prefix, () => _client.DeleteObjectsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
-            if (response.DeleteErrors is { Count: > 0 } errors)
+            foreach (var o in batch)
             {
-                var first = errors[0];
-                throw new ObjectStoreException(
-                    $"{Description}: cannot delete {errors.Count} object(s) under '{prefix}', e.g. '{first.Key}': {first.Code} {first.Message}",
-                    isTransient: first.Code is "InternalError" or "SlowDown" or "ServiceUnavailable");
+                await DeleteAsync(o.Key, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private async Task DeleteBatchAsync(string prefix, ObjectInfo[] batch, CancellationToken cancellationToken)
+    {
+        var request = new DeleteObjectsRequest { BucketName = _bucket, Quiet = true };
+        foreach (var o in batch)
+        {
+            request.AddKey(ObjectKeys.Combine(_prefix, o.Key));
+        }
+
+        var response = await CallAsync("delete-prefix", prefix, () => _client.DeleteObjectsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (response.DeleteErrors is { Count: > 0 } errors)
+        {
+            var first = errors[0];
+            throw new ObjectStoreException(
+                $"{Description}: cannot delete {errors.Count} object(s) under '{prefix}', e.g. '{first.Key}': {first.Code} {first.Message}",
+                isTransient: first.Code is "InternalError" or "SlowDown" or "ServiceUnavailable");
         }
     }
 

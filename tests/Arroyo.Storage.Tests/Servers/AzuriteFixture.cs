@@ -1,0 +1,29 @@
+using Azure.Storage.Blobs;
+
+namespace Arroyo.Storage.Tests.Servers;
+
+/// <summary>A real azurite blob service (npm azurite, blob only) with the container <see cref="Container"/>.</summary>
+public sealed class AzuriteFixture : NodeTestServer
+{
+    public const string Container = "arroyo-test";
+    public const string Account = Cloud.ObjectStoreFactory.DevStoreAccount;
+
+    protected override string Name => "azurite";
+
+    protected override string ScriptPath => "azurite/dist/src/blob/main.js";
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Cloud.ObjectStoreFactory.DevStoreKey};BlobEndpoint=http://127.0.0.1:{Port}/{Account};";
+
+    public Dictionary<string, string> Environment => new() { ["AZURE_STORAGE_CONNECTION_STRING"] = ConnectionString };
+
+    // --skipApiVersionCheck: the SDK may speak a newer service version than this azurite knows.
+    protected override IEnumerable<string> Arguments(int port, string dataDir)
+        => ["--blobHost", "127.0.0.1", "--blobPort", port.ToString(), "--location", dataDir, "--silent", "--skipApiVersionCheck", "--loose"];
+
+    protected override async Task OnStartedAsync()
+    {
+        var service = new BlobServiceClient(ConnectionString);
+        await service.GetBlobContainerClient(Container).CreateIfNotExistsAsync();
+    }
+}
