@@ -1,0 +1,9 @@
+namespace Arroyo.Dataflow.Specs;
+
+public enum JoinKind
+{
+    Inner,
+    Left,
+    Right,
+    Full,
+}
