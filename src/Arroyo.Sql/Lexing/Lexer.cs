@@ -1,0 +1,293 @@
+using System.Text;
+
+namespace Arroyo.Sql.Lexing;
+
+/// <summary>
+/// Splits SQL text into tokens, dropping whitespace and comments (<c>--</c> to end of line and
+/// nestable <c>/* */</c>). Keywords are not recognised here: every unquoted word is a
+/// <see cref="TokenKind.Word"/>, because whether a word is a keyword depends on where it appears.
+/// </summary>
+internal sealed class Lexer
+{
+    private readonly SourceText _source;
+    private readonly string _text;
+    private readonly List<Token> _tokens = [];
+    private int _pos;
+
+    private Lexer(SourceText source)
+    {
+        _source = source;
+        _text = source.Text;
+    }
+
+    /// <summary>All tokens, ending with exactly one <see cref="TokenKind.EndOfInput"/>.</summary>
+    public static List<Token> Tokenize(SourceText source)
+    {
+        var lexer = new Lexer(source);
+        lexer.Run();
+        return lexer._tokens;
+    }
+
+    public static List<Token> Tokenize(string text) => Tokenize(new SourceText(text));
+
+    private void Run()
+    {
+        while (true)
+        {
+            SkipTrivia();
+            if (_pos >= _text.Length)
+            {
+                _tokens.Add(new Token(TokenKind.EndOfInput, "", _source.Span(_text.Length, _text.Length)));
+                return;
+            }
+            _tokens.Add(Next());
+        }
+    }
+
+    private char Peek(int ahead = 0) => _pos + ahead < _text.Length ? _text[_pos + ahead] : '\0';
+
+    private void SkipTrivia()
+    {
+        while (_pos < _text.Length)
+        {
+            var c = _text[_pos];
+            if (char.IsWhiteSpace(c))
+            {
+                _pos++;
+            }
+            else if (c == '-' && Peek(1) == '-')
+            {
+                while (_pos < _text.Length && _text[_pos] != '\n') _pos++;
+            }
+            else if (c == '/' && Peek(1) == '*')
+            {
+                SkipBlockComment();
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    private void SkipBlockComment()
+    {
+        var start = _pos;
+        var depth = 0;
+        while (_pos < _text.Length)
+        {
+            if (_text[_pos] == '/' && Peek(1) == '*')
+            {
+                depth++;
+                _pos += 2;
+            }
+            else if (_text[_pos] == '*' && Peek(1) == '/')
+            {
+                depth--;
+                _pos += 2;
+                if (depth == 0) return;
+            }
+            else
+            {
+                _pos++;
+            }
+        }
+        throw new SqlParseException("unterminated /* comment", _source.Span(start, start + 2));
+    }
+
+    private Token Next()
+    {
+        var start = _pos;
+        var c = _text[_pos];
+
+        if ((c == 'E' || c == 'e') && Peek(1) == '\'')
+        {
+            _pos++;
+            return ReadString(start, escapes: true);
+        }
+        if (IsWordStart(c)) return ReadWord(start);
+        if (char.IsAsciiDigit(c) || (c == '.' && char.IsAsciiDigit(Peek(1)))) return ReadNumber(start);
+
+        switch (c)
+        {
+            case '\'':
+                return ReadString(start, escapes: false);
+            case '"':
+            case '`':
+                return ReadQuotedIdentifier(start, c);
+        }
+
+        var (kind, length) = ReadOperator(c);
+        if (length == 0)
+        {
+            throw new SqlParseException($"unexpected character '{c}'", _source.Span(start, start + 1));
+        }
+        _pos += length;
+        return Make(kind, start);
+    }
+
+    private (TokenKind Kind, int Length) ReadOperator(char c)
+    {
+        var next = Peek(1);
+        return c switch
+        {
+            '(' => (TokenKind.LeftParen, 1),
+            ')' => (TokenKind.RightParen, 1),
+            '[' => (TokenKind.LeftBracket, 1),
+            ']' => (TokenKind.RightBracket, 1),
+            ',' => (TokenKind.Comma, 1),
+            ';' => (TokenKind.Semicolon, 1),
+            '.' => (TokenKind.Dot, 1),
+            ':' => next == ':' ? (TokenKind.DoubleColon, 2) : (TokenKind.Colon, 1),
+            '=' => next switch
+            {
+                '=' => (TokenKind.DoubleEq, 2),
+                '>' => (TokenKind.FatArrow, 2),
+                _ => (TokenKind.Eq, 1),
+            },
+            '<' => next switch
+            {
+                '=' => (TokenKind.LtEq, 2),
+                '>' => (TokenKind.NotEq, 2),
+                '<' => (TokenKind.ShiftLeft, 2),
+                _ => (TokenKind.Lt, 1),
+            },
+            '>' => next switch
+            {
+                '=' => (TokenKind.GtEq, 2),
+                '>' => (TokenKind.ShiftRight, 2),
+                _ => (TokenKind.Gt, 1),
+            },
+            '!' => next switch
+            {
+                '=' => (TokenKind.NotEq, 2),
+                '~' => Peek(2) == '*' ? (TokenKind.NotTildeStar, 3) : (TokenKind.NotTilde, 2),
+                _ => (TokenKind.Exclamation, 1),
+            },
+            '-' => next == '>' ? (Peek(2) == '>' ? (TokenKind.LongArrow, 3) : (TokenKind.Arrow, 2)) : (TokenKind.Minus, 1),
+            '|' => next == '|' ? (TokenKind.Concat, 2) : (TokenKind.Pipe, 1),
+            '~' => next == '*' ? (TokenKind.TildeStar, 2) : (TokenKind.Tilde, 1),
+            '+' => (TokenKind.Plus, 1),
+            '*' => (TokenKind.Star, 1),
+            '/' => (TokenKind.Slash, 1),
+            '%' => (TokenKind.Percent, 1),
+            '&' => (TokenKind.Ampersand, 1),
+            '#' => (TokenKind.Hash, 1),
+            '^' => (TokenKind.Caret, 1),
+            '?' => (TokenKind.Question, 1),
+            _ => (TokenKind.EndOfInput, 0),
+        };
+    }
+
+    private static bool IsWordStart(char c) => char.IsLetter(c) || c == '_';
+
+    private static bool IsWordPart(char c) => char.IsLetterOrDigit(c) || c == '_' || c == '$';
+
+    private Token ReadWord(int start)
+    {
+        while (_pos < _text.Length && IsWordPart(_text[_pos])) _pos++;
+        return Make(TokenKind.Word, start);
+    }
+
+    private Token ReadNumber(int start)
+    {
+        while (char.IsAsciiDigit(Peek())) _pos++;
+        if (Peek() == '.' && Peek(1) != '.')
+        {
+            _pos++;
+            while (char.IsAsciiDigit(Peek())) _pos++;
+        }
+        if ((Peek() == 'e' || Peek() == 'E')
+            && (char.IsAsciiDigit(Peek(1)) || ((Peek(1) == '+' || Peek(1) == '-') && char.IsAsciiDigit(Peek(2)))))
+        {
+            _pos += 2;
+            while (char.IsAsciiDigit(Peek())) _pos++;
+        }
+        if (IsWordStart(Peek()))
+        {
+            // "10abc" is almost always a typo; PostgreSQL rejects it too.
+            while (_pos < _text.Length && IsWordPart(_text[_pos])) _pos++;
+            throw new SqlParseException(
+                $"invalid number '{_text[start.._pos]}'", _source.Span(start, _pos));
+        }
+        return Make(TokenKind.Number, start);
+    }
+
+    private Token ReadString(int start, bool escapes)
+    {
+        _pos++; // opening quote
+        var value = new StringBuilder();
+        while (true)
+        {
+            if (_pos >= _text.Length)
+            {
+                throw new SqlParseException(
+                    "unterminated string literal", _source.Span(start, start + 1),
+                    "close the string with a single quote; write '' for a quote inside it");
+            }
+            var c = _text[_pos];
+            if (c == '\'')
+            {
+                if (Peek(1) == '\'')
+                {
+                    value.Append('\'');
+                    _pos += 2;
+                    continue;
+                }
+                _pos++;
+                return new Token(TokenKind.String, value.ToString(), _source.Span(start, _pos));
+            }
+            if (escapes && c == '\\' && _pos + 1 < _text.Length)
+            {
+                value.Append(_text[_pos + 1] switch
+                {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    'b' => '\b',
+                    'f' => '\f',
+                    '0' => '\0',
+                    var other => other,
+                });
+                _pos += 2;
+                continue;
+            }
+            value.Append(c);
+            _pos++;
+        }
+    }
+
+    private Token ReadQuotedIdentifier(int start, char quote)
+    {
+        _pos++;
+        var value = new StringBuilder();
+        while (true)
+        {
+            if (_pos >= _text.Length)
+            {
+                throw new SqlParseException(
+                    $"unterminated quoted identifier (missing closing {quote})", _source.Span(start, start + 1));
+            }
+            var c = _text[_pos];
+            if (c == quote)
+            {
+                if (Peek(1) == quote)
+                {
+                    value.Append(quote);
+                    _pos += 2;
+                    continue;
+                }
+                _pos++;
+                if (value.Length == 0)
+                {
+                    throw new SqlParseException("zero-length quoted identifier", _source.Span(start, _pos));
+                }
+                return new Token(TokenKind.QuotedIdentifier, value.ToString(), _source.Span(start, _pos));
+            }
+            value.Append(c);
+            _pos++;
+        }
+    }
+
+    private Token Make(TokenKind kind, int start) => new(kind, _text[start.._pos], _source.Span(start, _pos));
+}
