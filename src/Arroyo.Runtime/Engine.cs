@@ -165,6 +165,8 @@ public sealed class Engine
 
         public void Checkpointed(SubtaskRunner subtask, long epoch, long bytes) => Target!.Checkpointed(subtask, epoch, bytes);
 
+        public void CheckpointFailed(SubtaskRunner subtask, long epoch, Exception error) => Target!.CheckpointFailed(subtask, epoch, error);
+
         public void SourceFinished(SubtaskRunner subtask) => Target!.SourceFinished(subtask);
 
         public void Failed(SubtaskRunner subtask, Exception error) => Target!.Failed(subtask, error);

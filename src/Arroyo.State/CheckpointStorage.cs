@@ -2,8 +2,8 @@ namespace Arroyo.State;
 
 /// <summary>
 /// The runtime's view of the state dir during a run. Call order for epoch N: every subtask
-/// calls <see cref="CreateWriter"/>, writes its tables, then <see cref="FinishWriter"/>
-/// (durable when it returns); once all subtasks of all operators finished, the coordinator
+/// calls <see cref="CreateWriter"/>, writes its tables, then <see cref="FinishWriterAsync"/>
+/// (durable when its task completes); once all subtasks of all operators finished, the coordinator
 /// calls <see cref="CompleteCheckpoint"/>, which writes the manifest last. Only then is N a
 /// checkpoint a later run may restore, and only then may sinks commit.
 /// </summary>
@@ -14,8 +14,12 @@ public interface ICheckpointStorage
 
     IStateWriter CreateWriter(long epoch, int nodeId, int subtask);
 
-    /// <summary>Makes the writer's tables durable; returns the bytes written. Throws if they could not be written.</summary>
-    long FinishWriter(IStateWriter writer);
+    /// <summary>
+    /// Encodes the writer's tables at once (the caller may change its state afterwards) and
+    /// uploads them in the background; the task completes with the bytes written once they
+    /// are durable, or fails if they could not be written.
+    /// </summary>
+    Task<long> FinishWriterAsync(IStateWriter writer);
 
     /// <summary>Writes the manifest of <paramref name="epoch"/> (last, atomically) and cleans up old checkpoints.</summary>
     void CompleteCheckpoint(long epoch, CheckpointStats stats);

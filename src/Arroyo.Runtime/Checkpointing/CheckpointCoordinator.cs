@@ -91,7 +91,7 @@ internal sealed class CheckpointCoordinator : ISubtaskListener
         }
         catch (Exception error)
         {
-            Fail(error);
+            AbandonInFlight(epoch, error);
             return;
         }
         _log($"checkpoint {epoch} complete in {duration.TotalMilliseconds:F0} ms, {_inFlightBytes} bytes");
@@ -106,6 +106,29 @@ internal sealed class CheckpointCoordinator : ISubtaskListener
         }
         if (!stops && (_stopRequested || _finishedSources == SourceCount)) TryTrigger();
     });
+
+    public void CheckpointFailed(SubtaskRunner subtask, long epoch, Exception error) => _events.Add(() =>
+    {
+        if (_inFlightEpoch == epoch) AbandonInFlight(epoch, error);
+    });
+
+    /// <summary>
+    /// A checkpoint that could not be made durable is dropped: nothing commits, the next
+    /// one is tried after the usual interval and covers everything since the last complete
+    /// one. A final (stopping) checkpoint cannot be retried once sources stopped, so that
+    /// fails the run; the next run restores the last complete checkpoint.
+    /// </summary>
+    private void AbandonInFlight(long epoch, Exception error)
+    {
+        _inFlightEpoch = null;
+        _lastCheckpointEnd = Stopwatch.GetTimestamp();
+        if (_inFlightStops)
+        {
+            Fail(new Core.Errors.ExternalException($"the final checkpoint {epoch} could not be written: {error.Message}", error));
+            return;
+        }
+        _log($"warning: checkpoint {epoch} failed and will be retried: {error.Message}");
+    }
 
     public void SourceFinished(SubtaskRunner subtask) => _events.Add(() =>
     {

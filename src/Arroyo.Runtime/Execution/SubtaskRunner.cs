@@ -12,6 +12,9 @@ internal interface ISubtaskListener
 {
     void Checkpointed(SubtaskRunner subtask, long epoch, long bytes);
 
+    /// <summary>This subtask's state for <paramref name="epoch"/> could not be written: the checkpoint fails, the run goes on.</summary>
+    void CheckpointFailed(SubtaskRunner subtask, long epoch, Exception error);
+
     void SourceFinished(SubtaskRunner subtask);
 
     void Failed(SubtaskRunner subtask, Exception error);
@@ -307,9 +310,14 @@ internal sealed class SubtaskRunner
             return writer;
         });
         Chain.Tail.EmitBarrier(barrier);
-        long bytes = 0;
-        foreach (var writer in writers.Values) bytes += _storage.FinishWriter(writer);
-        _listener.Checkpointed(this, barrier.Epoch, bytes);
+        // Encoding happens now, on this thread; uploads go on in the background so that
+        // processing continues while the store is slow or down.
+        var uploads = writers.Values.Select(_storage.FinishWriterAsync).ToArray();
+        Task.WhenAll(uploads).ContinueWith(done =>
+        {
+            if (done.IsCompletedSuccessfully) _listener.Checkpointed(this, barrier.Epoch, done.Result.Sum());
+            else _listener.CheckpointFailed(this, barrier.Epoch, done.Exception!.GetBaseException());
+        }, TaskScheduler.Default);
         if (!barrier.ThenStop) return false;
         WaitForFinalCommit(barrier.Epoch);
         return true;

@@ -35,18 +35,20 @@ public sealed class CheckpointStore : ICheckpointStorage
 
     public IStateWriter CreateWriter(long epoch, int nodeId, int subtask) => new Writer(epoch, nodeId, subtask);
 
-    public long FinishWriter(IStateWriter writer)
+    public async Task<long> FinishWriterAsync(IStateWriter writer)
     {
         var w = (Writer)writer;
         var bytes = StateFile.Write(w.Tables);
         var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask);
-        _store.PutAsync(key, bytes).GetAwaiter().GetResult();
+        await _store.PutAsync(key, bytes).ConfigureAwait(false);
         _pendingFiles.GetOrAdd(w.Epoch, _ => new ConcurrentBag<ManifestFile>()).Add(new ManifestFile(key, bytes.Length));
         return bytes.Length;
     }
 
     public void CompleteCheckpoint(long epoch, CheckpointStats stats)
     {
+        // Files of epochs that failed before this one are garbage now.
+        foreach (var stale in _pendingFiles.Keys.Where(e => e < epoch)) _pendingFiles.TryRemove(stale, out _);
         _pendingFiles.TryRemove(epoch, out var files);
         var manifest = new CheckpointManifest
         {
