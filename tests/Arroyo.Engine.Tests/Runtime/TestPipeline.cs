@@ -1,0 +1,158 @@
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Partitioning;
+using Arroyo.Core.Types;
+using Arroyo.Dataflow;
+using Arroyo.Runtime;
+using Arroyo.Runtime.Messages;
+using Arroyo.Runtime.Operators;
+using Arroyo.State;
+
+namespace Arroyo.Engine.Tests.Runtime;
+
+/// <summary>
+/// A tiny pipeline for runtime tests: each source subtask emits the numbers 0..Count-1 in
+/// batches of 10 with key = n % 7; a shuffle by key feeds a keyed-sum operator whose state
+/// (sum per key) is checkpointed. The final per-key sums are exactly known.
+/// </summary>
+internal static class TestPipeline
+{
+    public static readonly Schema Schema = Arroyo.Core.Types.Schema.WithTimestamp([new Field("n", DataType.Int64), new Field("key", DataType.Int64)]);
+
+    public sealed class Results
+    {
+        private readonly object _lock = new();
+        private readonly Dictionary<long, long> _sums = new();
+
+        public void Set(long key, long sum)
+        {
+            lock (_lock) _sums[key] = sum;
+        }
+
+        public Dictionary<long, long> Snapshot()
+        {
+            lock (_lock) return new Dictionary<long, long>(_sums);
+        }
+    }
+
+    public sealed record SourceSpec(long Count) : OperatorSpec
+    {
+        public override Schema OutputSchema => Schema;
+
+        public override string Describe() => "numbers";
+
+        public override bool IsSource => true;
+    }
+
+    public sealed record SumSpec(Results Results) : OperatorSpec
+    {
+        public override Schema OutputSchema => Schema;
+
+        public override string Describe() => "keyed sum";
+    }
+
+    public static DataflowGraph Graph(long count, int sourceParallelism, int sumParallelism, Results results) => new(
+        [new DataflowNode(1, new SourceSpec(count), sourceParallelism), new DataflowNode(2, new SumSpec(results), sumParallelism)],
+        [new DataflowEdge(1, 2, EdgeKind.Shuffle, 0, [1])]);
+
+    public static OperatorRegistry Registry()
+    {
+        var registry = new OperatorRegistry();
+        registry.RegisterSource<SourceSpec>((spec, context) => new NumberSource(spec.Count, context));
+        registry.Register<SumSpec>((spec, _) => new KeyedSum(spec.Results));
+        return registry;
+    }
+
+    /// <summary>The sums an uninterrupted run of <paramref name="sources"/> subtasks produces.</summary>
+    public static Dictionary<long, long> Expected(long count, int sources)
+    {
+        var sums = new Dictionary<long, long>();
+        for (var s = 0; s < sources; s++)
+        {
+            for (long n = 0; n < count; n++) sums[n % 7] = sums.GetValueOrDefault(n % 7) + n;
+        }
+        return sums;
+    }
+
+    private static readonly Schema s_positionSchema = new([new Field(StateColumns.KeyHashColumn, DataType.UInt64), new Field("split", DataType.Int64), new Field("next", DataType.Int64)]);
+    private static readonly Schema s_sumSchema = new([new Field(StateColumns.KeyHashColumn, DataType.UInt64), new Field("key", DataType.Int64), new Field("sum", DataType.Int64)]);
+
+    private sealed class NumberSource(long count, OperatorContext context) : ISource
+    {
+        private long _next;
+
+        public void Open(OperatorContext ctx)
+        {
+            // Splits are numbered by subtask; restore picks this subtask's own split.
+            foreach (var batch in ctx.State.ReadTable("positions", allRows: true))
+            {
+                var splits = (PrimitiveColumn<long>)batch.Columns[1];
+                var next = (PrimitiveColumn<long>)batch.Columns[2];
+                for (var i = 0; i < batch.RowCount; i++)
+                {
+                    if (splits.Values[i] == ctx.SubtaskIndex) _next = next.Values[i];
+                }
+            }
+        }
+
+        public SourceStatus Poll(IOutput output)
+        {
+            if (_next >= count) return SourceStatus.Finished;
+            var rows = (int)Math.Min(10, count - _next);
+            var n = new long[rows];
+            var key = new long[rows];
+            var ts = new long[rows];
+            for (var i = 0; i < rows; i++)
+            {
+                n[i] = _next++;
+                key[i] = n[i] % 7;
+                ts[i] = n[i];
+            }
+            output.Emit(new Batch(Schema, [new PrimitiveColumn<long>(DataType.Int64, n), new PrimitiveColumn<long>(DataType.Int64, key), new PrimitiveColumn<long>(DataType.Timestamp, ts)], rows));
+            return SourceStatus.Continue;
+        }
+
+        public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state) =>
+            state.WriteTable("positions", new Batch(s_positionSchema, [
+                new PrimitiveColumn<ulong>(DataType.UInt64, [(ulong)context.SubtaskIndex]),
+                new PrimitiveColumn<long>(DataType.Int64, [context.SubtaskIndex]),
+                new PrimitiveColumn<long>(DataType.Int64, [_next])], 1));
+    }
+
+    private sealed class KeyedSum(Results results) : IOperator
+    {
+        private readonly Dictionary<long, long> _sums = new();
+
+        public void Open(OperatorContext context)
+        {
+            foreach (var batch in context.State.ReadTable("sums"))
+            {
+                var keys = (PrimitiveColumn<long>)batch.Columns[1];
+                var sums = (PrimitiveColumn<long>)batch.Columns[2];
+                for (var i = 0; i < batch.RowCount; i++) _sums[keys.Values[i]] = sums.Values[i];
+            }
+            foreach (var (key, sum) in _sums) results.Set(key, sum);
+        }
+
+        public void OnBatch(Batch batch, int input, IOutput output)
+        {
+            var n = (PrimitiveColumn<long>)batch.Columns[0];
+            var keys = (PrimitiveColumn<long>)batch.Columns[1];
+            for (var i = 0; i < batch.RowCount; i++) _sums[keys.Values[i]] = _sums.GetValueOrDefault(keys.Values[i]) + n.Values[i];
+            foreach (var (key, sum) in _sums) results.Set(key, sum);
+        }
+
+        public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+        {
+            if (_sums.Count == 0) return;
+            var keys = _sums.Keys.ToArray();
+            var keyColumn = new PrimitiveColumn<long>(DataType.Int64, keys);
+            var hashes = new ulong[keys.Length];
+            // Hash exactly like the shuffle does (key column alone), so restored keys land where their data goes.
+            KeyHasher.HashRows(new Batch(new Schema([new Field("key", DataType.Int64)]), [keyColumn], keys.Length), [0], hashes);
+            state.WriteTable("sums", new Batch(s_sumSchema, [
+                new PrimitiveColumn<ulong>(DataType.UInt64, hashes), keyColumn,
+                new PrimitiveColumn<long>(DataType.Int64, keys.Select(k => _sums[k]).ToArray())], keys.Length));
+        }
+    }
+}
