@@ -1,0 +1,98 @@
+using Arroyo.Core.Types;
+
+namespace Arroyo.Expressions.Aggregates;
+
+/// <summary>Builds the accumulator for one aggregate call.</summary>
+public static class AggregateFactory
+{
+    /// <summary>
+    /// The accumulator for <paramref name="function"/> (canonical name) over columns of
+    /// <paramref name="argTypes"/>. <paramref name="retracting"/>: the input is updating, so the
+    /// accumulator must support removing values.
+    /// </summary>
+    public static GroupAccumulator Create(
+        string function, IReadOnlyList<DataType> argTypes, bool distinct, IReadOnlyList<object?> parameters,
+        DataType resultType, bool retracting)
+    {
+        function = AggregateFunctions.CanonicalName(function);
+        if (!distinct)
+        {
+            var streaming = CreateStreaming(function, argTypes, resultType, parameters);
+            var canRetract = function is not ("min" or "max" or "bit_and" or "bit_or");
+            if (streaming is not null && (!retracting || canRetract)) return streaming;
+        }
+        return new ValueBagAccumulator(function, argTypes, distinct, parameters, resultType);
+    }
+
+    /// <summary>The incremental (non-holistic) accumulator, or null when the function needs all values.</summary>
+    public static GroupAccumulator? CreateStreaming(string function, IReadOnlyList<DataType> argTypes, DataType resultType, IReadOnlyList<object?> parameters)
+    {
+        switch (function)
+        {
+            case "count":
+                return new CountAccumulator();
+            case "sum":
+                return Sum(resultType, average: false);
+            case "avg":
+                return resultType.Kind == TypeKind.Decimal
+                    ? new SumAccumulator<decimal>(average: true, resultType.Scale)
+                    : argTypes[0].IsUnsignedInteger ? new SumAccumulator<ulong>(average: true)
+                    : argTypes[0].IsInteger ? new SumAccumulator<long>(average: true)
+                    : new SumAccumulator<double>(average: true);
+            case "min" or "max":
+                return MinMax(argTypes[0], function == "max");
+            case "bool_and" or "bool_or":
+                return new BoolAccumulator(function == "bool_and");
+            case "bit_and":
+                return new BitAccumulator(BitOp.And);
+            case "bit_or":
+                return new BitAccumulator(BitOp.Or);
+            case "bit_xor":
+                return new BitAccumulator(BitOp.Xor);
+            case "var_samp": return new VarianceAccumulator(VarianceKind.VarSamp);
+            case "var_pop": return new VarianceAccumulator(VarianceKind.VarPop);
+            case "stddev_samp": return new VarianceAccumulator(VarianceKind.StddevSamp);
+            case "stddev_pop": return new VarianceAccumulator(VarianceKind.StddevPop);
+            case "covar_samp": return new CovarianceAccumulator(CovarianceKind.CovarSamp);
+            case "covar_pop": return new CovarianceAccumulator(CovarianceKind.CovarPop);
+            case "corr": return new CovarianceAccumulator(CovarianceKind.Corr);
+            case "regr_slope": return new CovarianceAccumulator(CovarianceKind.RegrSlope);
+            case "regr_intercept": return new CovarianceAccumulator(CovarianceKind.RegrIntercept);
+            case "regr_count": return new CovarianceAccumulator(CovarianceKind.RegrCount);
+            case "regr_r2": return new CovarianceAccumulator(CovarianceKind.RegrR2);
+            case "regr_avgx": return new CovarianceAccumulator(CovarianceKind.RegrAvgX);
+            case "regr_avgy": return new CovarianceAccumulator(CovarianceKind.RegrAvgY);
+            case "regr_sxx": return new CovarianceAccumulator(CovarianceKind.RegrSxx);
+            case "regr_syy": return new CovarianceAccumulator(CovarianceKind.RegrSyy);
+            case "regr_sxy": return new CovarianceAccumulator(CovarianceKind.RegrSxy);
+            default:
+                return null;
+        }
+    }
+
+    private static GroupAccumulator Sum(DataType resultType, bool average) => resultType.Kind switch
+    {
+        TypeKind.Int64 => new SumAccumulator<long>(average),
+        TypeKind.UInt64 => new SumAccumulator<ulong>(average),
+        TypeKind.Decimal => new SumAccumulator<decimal>(average, resultType.Scale),
+        _ => new SumAccumulator<double>(average),
+    };
+
+    private static GroupAccumulator? MinMax(DataType type, bool max) => type.Kind switch
+    {
+        TypeKind.Utf8 or TypeKind.Binary => new MinMaxBytesAccumulator(max),
+        TypeKind.Boolean => new MinMaxAccumulator<bool>(max),
+        TypeKind.Int8 => new MinMaxAccumulator<sbyte>(max),
+        TypeKind.Int16 => new MinMaxAccumulator<short>(max),
+        TypeKind.Int32 or TypeKind.Date => new MinMaxAccumulator<int>(max),
+        TypeKind.Int64 or TypeKind.Timestamp or TypeKind.Time => new MinMaxAccumulator<long>(max),
+        TypeKind.UInt8 => new MinMaxAccumulator<byte>(max),
+        TypeKind.UInt16 => new MinMaxAccumulator<ushort>(max),
+        TypeKind.UInt32 => new MinMaxAccumulator<uint>(max),
+        TypeKind.UInt64 => new MinMaxAccumulator<ulong>(max),
+        TypeKind.Float32 => new MinMaxAccumulator<float>(max),
+        TypeKind.Float64 => new MinMaxAccumulator<double>(max),
+        TypeKind.Decimal => new MinMaxAccumulator<decimal>(max),
+        _ => null,
+    };
+}

@@ -1,0 +1,39 @@
+using Arroyo.Core.Columns;
+
+namespace Arroyo.Expressions.Aggregates;
+
+/// <summary><c>count(*)</c> (no arguments) and <c>count(x)</c> (non-null x). Never null.</summary>
+public sealed class CountAccumulator : GroupAccumulator
+{
+    private long[] _counts = [];
+
+    public override void Update(Column[] args, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract)
+    {
+        var arg = args.Length > 0 ? args[0] : null;
+        for (var i = 0; i < groups.Length; i++)
+        {
+            var g = groups[i];
+            if (g < 0) continue;
+            if (arg is not null)
+            {
+                var valid = true;
+                foreach (var a in args) valid &= a.IsValid(i);
+                if (!valid) continue;
+            }
+            _counts[g] += retract.IsEmpty || !retract[i] ? 1 : -1;
+        }
+    }
+
+    public override void Evaluate(int group, ColumnBuilder output) => ((PrimitiveColumnBuilder<long>)output).Append(_counts[group]);
+
+    public override void EnsureCapacity(int count)
+    {
+        if (count > _counts.Length) Array.Resize(ref _counts, Grow(_counts.Length, count));
+    }
+
+    public override void Clear(int group) => _counts[group] = 0;
+
+    public override void Write(int group, BinaryWriter writer) => writer.Write(_counts[group]);
+
+    public override void Read(int group, BinaryReader reader) => _counts[group] = reader.ReadInt64();
+}

@@ -1,0 +1,240 @@
+using Arroyo.Core.Columns;
+using Arroyo.Core.Types;
+
+namespace Arroyo.Expressions.Aggregates;
+
+/// <summary>
+/// Keeps every value of a group (in arrival order) and computes the result at evaluation:
+/// holistic functions (median, percentiles, array_agg, string_agg, approx_distinct,
+/// first/last_value), DISTINCT variants of any function, and functions that cannot retract
+/// incrementally (min/max/bit_and/bit_or over an updating input). Retraction removes one equal
+/// value. Two-argument functions store (a, b) tuples.
+/// </summary>
+public sealed class ValueBagAccumulator : GroupAccumulator
+{
+    private readonly string _function;
+    private readonly IReadOnlyList<DataType> _argTypes;
+    private readonly bool _distinct;
+    private readonly IReadOnlyList<object?> _parameters;
+    private readonly DataType _resultType;
+    private List<object?>?[] _bags = [];
+
+    public ValueBagAccumulator(string function, IReadOnlyList<DataType> argTypes, bool distinct, IReadOnlyList<object?> parameters, DataType resultType)
+    {
+        _function = function;
+        _argTypes = argTypes;
+        _distinct = distinct;
+        _parameters = parameters;
+        _resultType = resultType;
+    }
+
+    public override void Update(Column[] args, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract)
+    {
+        for (var i = 0; i < groups.Length; i++)
+        {
+            var g = groups[i];
+            if (g < 0) continue;
+            object? value = args.Length switch
+            {
+                0 => true,
+                1 => args[0].GetValue(i),
+                _ => (args[0].GetValue(i), args[1].GetValue(i)),
+            };
+            var bag = _bags[g] ??= [];
+            if (!retract.IsEmpty && retract[i])
+            {
+                var index = bag.FindIndex(v => ValueEquals(v, value));
+                if (index >= 0) bag.RemoveAt(index);
+            }
+            else
+            {
+                bag.Add(value);
+            }
+        }
+    }
+
+    private static bool ValueEquals(object? a, object? b) => a switch
+    {
+        null => b is null,
+        byte[] x => b is byte[] y && x.AsSpan().SequenceEqual(y),
+        object?[] x => b is object?[] y && x.Length == y.Length && x.Zip(y).All(p => ValueEquals(p.First, p.Second)),
+        _ => a.Equals(b),
+    };
+
+    public override void Evaluate(int group, ColumnBuilder output)
+    {
+        IEnumerable<object?> values = _bags[group] ?? [];
+        if (_distinct) values = DistinctValues(values);
+        switch (_function)
+        {
+            case "median":
+                AppendNumber(output, Percentile(values, 0.5, median: true));
+                return;
+            case "approx_median":
+                AppendNumber(output, Percentile(values, 0.5, median: false));
+                return;
+            case "approx_percentile_cont":
+                AppendNumber(output, Percentile(values, Convert.ToDouble(_parameters[0]), median: false));
+                return;
+            case "approx_percentile_cont_with_weight":
+                AppendNumber(output, WeightedPercentile(values, Convert.ToDouble(_parameters[0])));
+                return;
+            case "approx_distinct":
+                ((PrimitiveColumnBuilder<ulong>)output).Append((ulong)DistinctValues(values.Where(v => v is not null)).Count());
+                return;
+            case "array_agg":
+                var list = values.ToList();
+                if (list.Count == 0) output.AppendNull();
+                else output.AppendObject(list.ToArray());
+                return;
+            case "string_agg":
+                var texts = values.Where(v => v is not null).Select(v => (string)v!).ToList();
+                if (texts.Count == 0) output.AppendNull();
+                else output.AppendObject(string.Join(_parameters.Count > 0 ? _parameters[0]?.ToString() ?? "" : ",", texts));
+                return;
+            case "first_value":
+            case "last_value":
+                var all = values.ToList();
+                output.AppendObject(all.Count == 0 ? null : _function == "first_value" ? all[0] : all[^1]);
+                return;
+            default:
+                EvaluateStreaming(values.ToList(), output);
+                return;
+        }
+    }
+
+    // Feeds the values to a fresh streaming accumulator of the same function (min, max, count, …).
+    private void EvaluateStreaming(List<object?> values, ColumnBuilder output)
+    {
+        var inner = AggregateFactory.CreateStreaming(_function, _argTypes, _resultType, _parameters)
+            ?? throw new InvalidOperationException($"no accumulator for {_function} (this is a bug)");
+        inner.EnsureCapacity(1);
+        var args = new Column[_argTypes.Count];
+        for (var a = 0; a < args.Length; a++)
+        {
+            var builder = ColumnBuilder.Create(_argTypes[a], values.Count);
+            foreach (var v in values)
+            {
+                builder.AppendObject(args.Length == 1 ? v : a == 0 ? (((object?, object?))v!).Item1 : (((object?, object?))v!).Item2);
+            }
+            args[a] = builder.Build();
+        }
+        var groups = new int[values.Count];
+        inner.Update(args, groups, default);
+        inner.Evaluate(0, output);
+    }
+
+    private static IEnumerable<object?> DistinctValues(IEnumerable<object?> values)
+    {
+        var seen = new List<object?>();
+        var set = new HashSet<object>();
+        foreach (var v in values)
+        {
+            if (v is byte[] or object?[])
+            {
+                if (!seen.Any(s => ValueEquals(s, v))) seen.Add(v);
+            }
+            else if (v is null ? !seen.Contains(null) : set.Add(v))
+            {
+                seen.Add(v);
+            }
+        }
+        return seen;
+    }
+
+    private double? Percentile(IEnumerable<object?> values, double p, bool median)
+    {
+        var sorted = values.Where(v => v is not null).Select(Convert.ToDouble).ToList();
+        if (sorted.Count == 0) return null;
+        sorted.Sort();
+        if (median)
+        {
+            var n = sorted.Count;
+            if (n % 2 == 1) return sorted[n / 2];
+            var mid = (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+            return _argTypes[0].IsInteger ? Math.Truncate(mid) : mid;
+        }
+        var rank = p * (sorted.Count - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = Math.Min(lo + 1, sorted.Count - 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+    }
+
+    private static double? WeightedPercentile(IEnumerable<object?> values, double p)
+    {
+        var pairs = values.Select(v => ((object?, object?))v!)
+            .Where(t => t.Item1 is not null && t.Item2 is not null)
+            .Select(t => (Value: Convert.ToDouble(t.Item1), Weight: Convert.ToDouble(t.Item2)))
+            .OrderBy(t => t.Value).ToList();
+        if (pairs.Count == 0) return null;
+        var total = pairs.Sum(t => t.Weight);
+        var target = p * total;
+        var cumulative = 0.0;
+        foreach (var (value, weight) in pairs)
+        {
+            cumulative += weight;
+            if (cumulative >= target) return value;
+        }
+        return pairs[^1].Value;
+    }
+
+    private void AppendNumber(ColumnBuilder output, double? value)
+    {
+        if (value is not { } v)
+        {
+            output.AppendNull();
+            return;
+        }
+        object boxed = _resultType.Kind switch
+        {
+            TypeKind.Float64 => v,
+            TypeKind.Float32 => (float)v,
+            TypeKind.Decimal => (decimal)v,
+            _ => (long)Math.Truncate(v),
+        };
+        output.AppendObject(boxed);
+    }
+
+    public override void EnsureCapacity(int count)
+    {
+        if (count > _bags.Length) Array.Resize(ref _bags, Grow(_bags.Length, count));
+    }
+
+    public override void Clear(int group) => _bags[group] = null;
+
+    public override void Write(int group, BinaryWriter writer)
+    {
+        var bag = _bags[group];
+        writer.Write(bag?.Count ?? 0);
+        if (bag is null) return;
+        foreach (var v in bag)
+        {
+            switch (_argTypes.Count)
+            {
+                case 0: break;
+                case 1: ValueCodec.Write(writer, _argTypes[0], v); break;
+                default:
+                    var (a, b) = ((object?, object?))v!;
+                    ValueCodec.Write(writer, _argTypes[0], a);
+                    ValueCodec.Write(writer, _argTypes[1], b);
+                    break;
+            }
+        }
+    }
+
+    public override void Read(int group, BinaryReader reader)
+    {
+        var count = reader.ReadInt32();
+        var bag = new List<object?>(count);
+        for (var i = 0; i < count; i++)
+        {
+            bag.Add(_argTypes.Count switch
+            {
+                0 => true,
+                1 => ValueCodec.Read(reader, _argTypes[0]),
+                _ => (ValueCodec.Read(reader, _argTypes[0]), ValueCodec.Read(reader, _argTypes[1])),
+            });
+        }
+        _bags[group] = count == 0 ? null : bag;
+    }
+}
