@@ -31,6 +31,7 @@ internal static class BinaryBinder
                 var common = TypeRules.ComparisonCommon(left.Type, right.Type)
                              ?? throw Incompatible(op, left, right, span);
                 if (common.Kind == TypeKind.Null) common = DataType.Boolean;
+                common = NarrowForLiteral(left, right, common);
                 var distinct = op is BinaryOp.IsDistinctFrom or BinaryOp.IsNotDistinctFrom;
                 return new BinaryExpr(op, Coercion.CastTo(left, common), Coercion.CastTo(right, common), DataType.Boolean,
                     !distinct && nullable, span);
@@ -120,6 +121,27 @@ internal static class BinaryBinder
         }
         throw new UserException(
             $"Cannot coerce arithmetic expression {lt} {op.Symbol()} {rt} to valid types", span.IsKnown ? span : left.Span);
+    }
+
+    /// <summary>
+    /// <c>int_col = 5</c> compares as INT, casting the literal rather than every row of the column
+    /// (DataFusion's unwrap-cast rule), when the literal fits the column's integer type.
+    /// </summary>
+    private static DataType NarrowForLiteral(BoundExpr left, BoundExpr right, DataType common)
+    {
+        var (column, literal) = left is Literal ? (right, left as Literal) : (left, right as Literal);
+        if (literal?.Value is null || column is Literal || !column.Type.IsInteger || !literal.Type.IsInteger || column.Type == common) return common;
+        try
+        {
+            var value = System.Convert.ToDecimal(literal.Value, System.Globalization.CultureInfo.InvariantCulture);
+            var clr = Arroyo.Core.Columns.ColumnBuilder.PrimitiveClrType(column.Type)!;
+            System.Convert.ChangeType(value, clr, System.Globalization.CultureInfo.InvariantCulture);
+            return column.Type;
+        }
+        catch (OverflowException)
+        {
+            return common;
+        }
     }
 
     private static BoundExpr NullAs(BoundExpr expr, DataType other) =>
