@@ -20,6 +20,7 @@ public sealed class FaultInjectingObjectStore : IObjectStore
 {
     private readonly IObjectStore _inner;
     private readonly Lock _lock = new();
+    private readonly List<string> _completedWrites = [];
     private Func<string, bool>? _failWrites;
     private FaultTiming _timing;
     private int _remainingWriteFaults;
@@ -54,8 +55,6 @@ public sealed class FaultInjectingObjectStore : IObjectStore
             }
         }
     }
-
-    private readonly List<string> _completedWrites = [];
 
     /// <summary>Fails the next <paramref name="times"/> writes (puts and deletes) whose key matches <paramref name="match"/>.</summary>
     public void FailWrites(Func<string, bool> match, int times = int.MaxValue, FaultTiming timing = FaultTiming.BeforeWrite)
