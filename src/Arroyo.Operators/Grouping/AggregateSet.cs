@@ -1,0 +1,86 @@
+using System.Buffers;
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Types;
+using Arroyo.Dataflow.Specs;
+using Arroyo.Expressions.Aggregates;
+
+namespace Arroyo.Operators.Grouping;
+
+/// <summary>The accumulators of one GROUP BY's aggregate calls, sharing group ids.</summary>
+internal sealed class AggregateSet
+{
+    private readonly AggregateCall[] _calls;
+    private readonly GroupAccumulator[] _accumulators;
+    private int _capacity;
+
+    public AggregateSet(IReadOnlyList<AggregateCall> calls, Schema input, bool retracting)
+    {
+        _calls = calls.ToArray();
+        _accumulators = _calls.Select(c => AggregateFactory.Create(
+            c.Function, c.Args.Select(a => input[a].Type).ToList(), c.Distinct, c.Parameters, c.ResultType, retracting)).ToArray();
+    }
+
+    public int Count => _calls.Length;
+
+    public IReadOnlyList<AggregateCall> Calls => _calls;
+
+    public void EnsureCapacity(int groups)
+    {
+        if (groups <= _capacity) return;
+        _capacity = Math.Max(groups, _capacity * 2);
+        foreach (var a in _accumulators) a.EnsureCapacity(_capacity);
+    }
+
+    /// <summary>Adds the rows of <paramref name="batch"/> into <paramref name="groups"/> (−1 = skip the row).</summary>
+    public void Update(Batch batch, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract)
+    {
+        int[]? filtered = null;
+        try
+        {
+            for (var i = 0; i < _calls.Length; i++)
+            {
+                var call = _calls[i];
+                var args = new Column[call.Args.Count];
+                for (var a = 0; a < args.Length; a++) args[a] = batch.Columns[call.Args[a]];
+                var rowGroups = groups;
+                if (call.FilterColumn is { } f)
+                {
+                    filtered ??= ArrayPool<int>.Shared.Rent(groups.Length);
+                    var mask = (PrimitiveColumn<bool>)batch.Columns[f];
+                    for (var r = 0; r < groups.Length; r++) filtered[r] = mask.IsValid(r) && mask.Values[r] ? groups[r] : -1;
+                    rowGroups = filtered.AsSpan(0, groups.Length);
+                }
+                _accumulators[i].Update(args, rowGroups, retract);
+            }
+        }
+        finally
+        {
+            if (filtered is not null) ArrayPool<int>.Shared.Return(filtered);
+        }
+    }
+
+    /// <summary>Appends each aggregate's result for <paramref name="group"/> to builders[offset + i].</summary>
+    public void Evaluate(int group, ColumnBuilder[] builders, int offset)
+    {
+        for (var i = 0; i < _accumulators.Length; i++) _accumulators[i].Evaluate(group, builders[offset + i]);
+    }
+
+    public void Clear(int group)
+    {
+        foreach (var a in _accumulators) a.Clear(group);
+    }
+
+    public byte[] Serialize(int group, int index)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream)) _accumulators[index].Write(group, writer);
+        return stream.ToArray();
+    }
+
+    public void Deserialize(int group, int index, ReadOnlySpan<byte> state)
+    {
+        using var reader = new BinaryReader(new MemoryStream(state.ToArray()));
+        _accumulators[index].Read(group, reader);
+    }
+}

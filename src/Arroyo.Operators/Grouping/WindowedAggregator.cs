@@ -1,0 +1,205 @@
+using System.Buffers;
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Types;
+using Arroyo.Dataflow.Specs;
+using Arroyo.Runtime.Messages;
+using Watermark = Arroyo.Runtime.Messages.Watermark;
+using Arroyo.Runtime.Operators;
+using Arroyo.State;
+
+namespace Arroyo.Operators.Grouping;
+
+/// <summary>
+/// Tumbling and sliding window aggregation: one group per (window start, key), accumulators
+/// updated as rows arrive (each row goes into width/slide windows), results emitted when the
+/// watermark reaches a window's end. Tumbling is the case slide = width.
+/// </summary>
+internal sealed class WindowedAggregator : IOperator
+{
+    public const string TableName = "window_aggregates";
+
+    private readonly Schema _input;
+    private readonly int[] _keys;
+    private readonly long _width;
+    private readonly long _slide;
+    private readonly int? _windowIndex;
+    private readonly Schema _output;
+    private readonly AggregateSet _aggregates;
+    private readonly KeyCodec _codec;
+    private readonly GroupTable _groups = new();
+    private readonly SortedDictionary<long, List<int>> _windows = new();
+    private long _watermark = long.MinValue;
+    private long _lateRows;
+    private OperatorContext? _context;
+
+    public WindowedAggregator(Schema input, IReadOnlyList<int> keys, IReadOnlyList<AggregateCall> aggregates,
+        long width, long slide, int? windowIndex, Schema output)
+    {
+        if (width <= 0 || slide <= 0 || width % slide != 0) throw new ArgumentException("window width must be a positive multiple of the slide");
+        _input = input;
+        _keys = keys.ToArray();
+        _width = width;
+        _slide = slide;
+        _windowIndex = windowIndex;
+        _output = output;
+        _aggregates = new AggregateSet(aggregates, input, retracting: false);
+        _codec = new KeyCodec(_keys);
+    }
+
+    public void Open(OperatorContext context)
+    {
+        _context = context;
+        var restoreCodec = new KeyCodec(Enumerable.Range(2, _keys.Length).ToArray());
+        foreach (var batch in context.State.ReadTable(TableName))
+        {
+            var hashes = (PrimitiveColumn<ulong>)batch.Columns[0];
+            var starts = (PrimitiveColumn<long>)batch.Columns[1];
+            for (var r = 0; r < batch.RowCount; r++)
+            {
+                var start = starts.Values[r];
+                var g = AddGroup(hashes.Values[r], restoreCodec.Encode(batch.Columns, r, start), start);
+                for (var a = 0; a < _aggregates.Count; a++)
+                {
+                    var blob = (StringColumn)batch.Columns[2 + _keys.Length + a];
+                    _aggregates.Deserialize(g, a, blob.GetBytes(r));
+                }
+            }
+        }
+    }
+
+    public void OnBatch(Batch batch, int input, IOutput output)
+    {
+        var rows = batch.RowCount;
+        if (rows == 0) return;
+        var hashes = ArrayPool<ulong>.Shared.Rent(rows);
+        var groups = ArrayPool<int>.Shared.Rent(rows);
+        try
+        {
+            Arroyo.Core.Partitioning.KeyHasher.HashRows(batch, _keys, hashes);
+            var timestamps = batch.Timestamps.Values;
+            var windowsPerRow = (int)(_width / _slide);
+            var anyLate = new bool[1];
+            for (var k = 0; k < windowsPerRow; k++)
+            {
+                var any = false;
+                for (var r = 0; r < rows; r++)
+                {
+                    var start = FloorDiv(timestamps[r], _slide) * _slide - k * _slide;
+                    if (start + _width <= _watermark)
+                    {
+                        groups[r] = -1;
+                        if (k == 0) _lateRows++;
+                        continue;
+                    }
+                    groups[r] = AddGroup(hashes[r], _codec.Encode(batch.Columns, r, start), start);
+                    any = true;
+                }
+                if (any) _aggregates.Update(batch, groups.AsSpan(0, rows), default);
+            }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(hashes);
+            ArrayPool<int>.Shared.Return(groups);
+        }
+    }
+
+    private int AddGroup(ulong hash, ReadOnlySpan<byte> key, long start)
+    {
+        var g = _groups.FindOrAdd(hash, key, out var added);
+        if (added)
+        {
+            _aggregates.EnsureCapacity(_groups.Capacity);
+            _aggregates.Clear(g);
+            if (!_windows.TryGetValue(start, out var list)) _windows[start] = list = [];
+            list.Add(g);
+        }
+        return g;
+    }
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : (a - b + 1) / b;
+
+    public void OnWatermark(Watermark watermark, IOutput output)
+    {
+        if (!watermark.IsIdle)
+        {
+            _watermark = Math.Max(_watermark, watermark.Time);
+            EmitClosed(output);
+        }
+        output.EmitWatermark(watermark);
+    }
+
+    private void EmitClosed(IOutput output)
+    {
+        List<(long Start, List<int> Groups)>? closed = null;
+        foreach (var (start, groups) in _windows)
+        {
+            if (start + _width > _watermark) break;
+            (closed ??= []).Add((start, groups));
+        }
+        if (closed is null) return;
+        var builders = _output.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
+        var windowOffset = _windowIndex.HasValue ? 1 : 0;
+        var keyBuilders = new ColumnBuilder[_keys.Length];
+        for (var i = 0; i < _keys.Length; i++) keyBuilders[i] = builders[_windowIndex is { } w && i >= w ? i + 1 : i];
+        var aggregateOffset = _keys.Length + windowOffset;
+        var timestampBuilder = (PrimitiveColumnBuilder<long>)builders[^1];
+        var rows = 0;
+        foreach (var (start, groups) in closed)
+        {
+            _windows.Remove(start);
+            var end = start + _width;
+            foreach (var g in groups)
+            {
+                KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+                if (_windowIndex is { } wi)
+                {
+                    var window = (StructColumnBuilder)builders[wi];
+                    ((PrimitiveColumnBuilder<long>)window.Children[0]).Append(start);
+                    ((PrimitiveColumnBuilder<long>)window.Children[1]).Append(end);
+                    window.EndRow();
+                }
+                _aggregates.Evaluate(g, builders, aggregateOffset);
+                timestampBuilder.Append(end - 1);
+                _aggregates.Clear(g);
+                _groups.Remove(g);
+                rows++;
+            }
+        }
+        if (rows > 0) output.Emit(new Batch(_output, builders.Select(b => b.Build()).ToArray(), rows));
+    }
+
+    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+    {
+        if (_lateRows > 0) _context?.Log($"dropped {_lateRows} late rows so far");
+        var fields = new List<Field> { StateBatches.KeyHashField, new("window_start", DataType.Timestamp, false) };
+        fields.AddRange(StateBatches.KeyFields(_input, _keys));
+        fields.AddRange(_aggregates.Calls.Select((_, i) => new Field($"a{i}", DataType.Binary, false)));
+        var schema = new Schema(fields);
+        var builders = schema.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
+        var keyBuilders = builders[2..(2 + _keys.Length)];
+        var rows = 0;
+        foreach (var (start, groups) in _windows)
+        {
+            foreach (var g in groups)
+            {
+                ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_groups.HashOf(g));
+                ((PrimitiveColumnBuilder<long>)builders[1]).Append(start);
+                KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+                for (var a = 0; a < _aggregates.Count; a++)
+                {
+                    ((StringColumnBuilder)builders[2 + _keys.Length + a]).Append(_aggregates.Serialize(g, a));
+                }
+                rows++;
+            }
+        }
+        if (rows > 0) state.WriteTable(TableName, new Batch(schema, builders.Select(b => b.Build()).ToArray(), rows));
+    }
+
+    public void OnEnd(IOutput output)
+    {
+        _watermark = long.MaxValue;
+        EmitClosed(output);
+    }
+}

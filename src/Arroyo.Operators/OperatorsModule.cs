@@ -1,0 +1,14 @@
+using Arroyo.Dataflow.Specs;
+using Arroyo.Runtime.Operators;
+
+namespace Arroyo.Operators;
+
+/// <summary>Registers every operator of this assembly with the runtime: one line per spec type.</summary>
+public static class OperatorsModule
+{
+    public static void Register(OperatorRegistry registry)
+    {
+        registry.Register<TumblingAggregateSpec>((spec, _) => new TumblingAggregate.TumblingAggregateOperator(spec));
+        registry.Register<SlidingAggregateSpec>((spec, _) => new SlidingAggregate.SlidingAggregateOperator(spec));
+    }
+}

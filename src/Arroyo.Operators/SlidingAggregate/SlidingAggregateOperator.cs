@@ -1,0 +1,30 @@
+using Arroyo.Core;
+using Arroyo.Dataflow.Specs;
+using Arroyo.Operators.Grouping;
+using Arroyo.Runtime.Messages;
+using Watermark = Arroyo.Runtime.Messages.Watermark;
+using Arroyo.Runtime.Operators;
+using Arroyo.State;
+
+namespace Arroyo.Operators.SlidingAggregate;
+
+/// <summary>Runs a <see cref="SlidingAggregateSpec"/>: a windowed aggregator emitting each row into width/slide windows.</summary>
+public sealed class SlidingAggregateOperator : IOperator
+{
+    private readonly WindowedAggregator _inner;
+
+    public SlidingAggregateOperator(SlidingAggregateSpec spec)
+    {
+        _inner = new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output);
+    }
+
+    public void Open(OperatorContext context) => _inner.Open(context);
+
+    public void OnBatch(Batch batch, int input, IOutput output) => _inner.OnBatch(batch, input, output);
+
+    public void OnWatermark(Watermark watermark, IOutput output) => _inner.OnWatermark(watermark, output);
+
+    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output) => _inner.OnCheckpoint(barrier, state, output);
+
+    public void OnEnd(IOutput output) => _inner.OnEnd(output);
+}

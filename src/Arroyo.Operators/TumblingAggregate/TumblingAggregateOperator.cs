@@ -1,0 +1,30 @@
+using Arroyo.Core;
+using Arroyo.Dataflow.Specs;
+using Arroyo.Operators.Grouping;
+using Arroyo.Runtime.Messages;
+using Watermark = Arroyo.Runtime.Messages.Watermark;
+using Arroyo.Runtime.Operators;
+using Arroyo.State;
+
+namespace Arroyo.Operators.TumblingAggregate;
+
+/// <summary>Runs a <see cref="TumblingAggregateSpec"/>: a windowed aggregator whose slide equals its width.</summary>
+public sealed class TumblingAggregateOperator : IOperator
+{
+    private readonly WindowedAggregator _inner;
+
+    public TumblingAggregateOperator(TumblingAggregateSpec spec)
+    {
+        _inner = new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.WidthNanos, spec.WindowOutputIndex, spec.Output);
+    }
+
+    public void Open(OperatorContext context) => _inner.Open(context);
+
+    public void OnBatch(Batch batch, int input, IOutput output) => _inner.OnBatch(batch, input, output);
+
+    public void OnWatermark(Watermark watermark, IOutput output) => _inner.OnWatermark(watermark, output);
+
+    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output) => _inner.OnCheckpoint(barrier, state, output);
+
+    public void OnEnd(IOutput output) => _inner.OnEnd(output);
+}
