@@ -1,0 +1,17 @@
+using Arroyo.Connectors.Formats;
+using Arroyo.Connectors.Options;
+
+namespace Arroyo.Connectors.Connectors.Stdout;
+
+public sealed record StdoutConfig : ConnectorConfig;
+
+/// <summary>Writes each row as one line (JSON by default) to standard output: the sink of a bare SELECT.</summary>
+public sealed class StdoutConnector : ConnectorBase
+{
+    public override string Name => "stdout";
+
+    public override ConnectorRoles Roles => ConnectorRoles.Sink;
+
+    protected override BoundParts BindOptions(OptionReader options, TableDefinition definition, TableRole? role, FormatSettings? format) =>
+        new(definition.Columns, new StdoutConfig(), "StdoutSink");
+}

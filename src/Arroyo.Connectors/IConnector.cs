@@ -1,0 +1,46 @@
+using Arroyo.Core.Types;
+using Arroyo.Runtime.Operators;
+
+namespace Arroyo.Connectors;
+
+/// <summary>What a table of a connector can be used as.</summary>
+[Flags]
+public enum ConnectorRoles
+{
+    None = 0,
+    Source = 1,
+    Sink = 2,
+    Lookup = 4,
+}
+
+/// <summary>The role of one bound table (the <c>type</c> option, or inferred).</summary>
+public enum TableRole
+{
+    Source,
+    Sink,
+    Lookup,
+}
+
+/// <summary>
+/// A connector known by its <c>connector = '…'</c> name. Planning calls <see cref="Bind"/>
+/// once per CREATE TABLE (validating every WITH option); the runtime calls
+/// <see cref="CreateSource"/> / <see cref="CreateSink"/> once per subtask with the bound table.
+/// </summary>
+public interface IConnector
+{
+    /// <summary>The name used in <c>connector = '…'</c>, lower case.</summary>
+    string Name { get; }
+
+    ConnectorRoles Roles { get; }
+
+    /// <summary>Validates the options and declared columns; throws <see cref="Arroyo.Core.Errors.UserException"/> on a mistake.</summary>
+    ConnectorTable Bind(TableDefinition definition);
+
+    /// <summary>A source subtask reading <paramref name="table"/> and emitting batches of <paramref name="output"/>.</summary>
+    ISource CreateSource(ConnectorTable table, Schema output, OperatorContext context) =>
+        throw ConnectorErrors.NotSupportedYet(Name, "source");
+
+    /// <summary>A sink subtask writing batches of <paramref name="input"/> to <paramref name="table"/>.</summary>
+    IOperator CreateSink(ConnectorTable table, Schema input, OperatorContext context) =>
+        throw ConnectorErrors.NotSupportedYet(Name, "sink");
+}

@@ -1,0 +1,18 @@
+using Arroyo.Core.Types;
+using Arroyo.Dataflow;
+
+namespace Arroyo.Connectors;
+
+/// <summary>
+/// Writes batches of <paramref name="Input"/> to a connector table. Columns are written in
+/// schema order under their names; <c>_timestamp</c> and <c>_is_retract</c> are not written
+/// (an updating input is encoded as debezium changes when the format is debezium_json).
+/// </summary>
+public sealed record SinkSpec(ConnectorTable Table, Schema Input) : OperatorSpec
+{
+    private static readonly Schema s_empty = new([]);
+
+    public override Schema OutputSchema => s_empty;
+
+    public override string Describe() => $"sink {Table.Name}: {Table.Description}";
+}
