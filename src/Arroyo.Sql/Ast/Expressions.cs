@@ -2,8 +2,8 @@ using Arroyo.Core.Errors;
 
 namespace Arroyo.Sql.Ast;
 
-/// <summary>Base of all scalar expressions. Parentheses are not kept as nodes; the span of a
-/// parenthesized expression is the span of its inner expression.</summary>
+/// <summary>Base of all scalar expressions. Parentheses are not kept as nodes; instead the span
+/// of a parenthesized expression is widened to include its parentheses.</summary>
 public abstract record Expr(SourceSpan Span) : SqlNode(Span);
 
 // ---------------------------------------------------------------- names
