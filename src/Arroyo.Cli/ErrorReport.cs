@@ -18,9 +18,6 @@ public static class ErrorReport
                 output.WriteLine($"error: {external.Message}");
                 if (external.InnerException is { } inner) output.WriteLine($"caused by: {inner.Message}");
                 return 1;
-            case Expressions.DataException data:
-                output.WriteLine($"error: {data.Message}");
-                return 1;
             default:
                 output.WriteLine($"internal error (this is a bug in arroyo, please report it): {error.Message}");
                 output.WriteLine(error.ToString());
@@ -30,30 +27,12 @@ public static class ErrorReport
 
     /// <summary>
     /// <c>error at line L, column C: message</c>, the offending line, a caret under the span,
-    /// and the hint; without a span just <c>error: message</c>.
+    /// and the hint; without a span (or query) just <c>error: message</c>.
     /// </summary>
-    public static string FormatUserError(UserException error, string? query)
-    {
-        var text = new System.Text.StringBuilder();
-        if (error.Span.IsKnown && query is not null)
-        {
-            text.Append($"error at line {error.Span.Line}, column {error.Span.Column}: {error.Message}\n");
-            var lines = query.Split('\n');
-            if (error.Span.Line - 1 < lines.Length)
-            {
-                var line = lines[error.Span.Line - 1].TrimEnd('\r').Replace('\t', ' ');
-                var width = Math.Max(1, Math.Min(error.Span.End - error.Span.Start, line.Length - error.Span.Column + 1));
-                text.Append($"  {line}\n");
-                text.Append("  " + new string(' ', Math.Max(0, error.Span.Column - 1)) + new string('^', width) + "\n");
-            }
-        }
-        else
-        {
-            text.Append($"error: {error.Message}\n");
-        }
-        if (error.Hint is not null) text.Append($"hint: {error.Hint}\n");
-        return text.ToString().TrimEnd('\n');
-    }
+    public static string FormatUserError(UserException error, string? query) =>
+        query is not null && error.Span.IsKnown
+            ? Sql.SqlErrorFormatter.Format(query, error).TrimEnd('\n')
+            : $"error: {error.Message}" + (error.Hint is null ? "" : $"\nhint: {error.Hint}");
 
     private static Exception Unwrap(Exception error)
     {
