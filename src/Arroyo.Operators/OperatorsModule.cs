@@ -10,5 +10,6 @@ public static class OperatorsModule
     {
         registry.Register<TumblingAggregateSpec>((spec, _) => new TumblingAggregate.TumblingAggregateOperator(spec));
         registry.Register<SlidingAggregateSpec>((spec, _) => new SlidingAggregate.SlidingAggregateOperator(spec));
+        registry.Register<UpdatingAggregateSpec>((spec, _) => new UpdatingAggregate.UpdatingAggregateOperator(spec));
     }
 }
