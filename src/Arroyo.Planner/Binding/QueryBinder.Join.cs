@@ -1,0 +1,300 @@
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
+using Arroyo.Dataflow;
+using Arroyo.Dataflow.Specs;
+using Arroyo.Expressions.Binding;
+using Arroyo.Expressions.Bound;
+using Arroyo.Planner.Catalog;
+using Arroyo.Planner.Logical;
+using Ast = Arroyo.Sql.Ast;
+
+namespace Arroyo.Planner.Binding;
+
+internal sealed partial class QueryBinder
+{
+    /// <summary>
+    /// Joins, as the reference's JoinRewriter: both sides windowed by the same window → a
+    /// windowed (instant) join; neither windowed → an updating inner equi-join with TTL;
+    /// anything else is refused with the reference's messages, checked in its order.
+    /// </summary>
+    private Relation BindJoin(Ast.JoinTableRef join, Ast.Expr? where)
+    {
+        var left = BindFrom(join.Left, null);
+        var right = BindFrom(join.Right, null);
+        if (left.Node.Spec is LookupSpec || right.Node.Spec is LookupSpec) return BindLookupJoin(join, left, right);
+        if (join.Kind == Ast.JoinKind.Cross)
+        {
+            throw new UserException("Error during planning: CROSS JOIN is not currently supported", join.Span);
+        }
+        if (join.Natural || join.Using.Count > 0)
+        {
+            throw new UserException("This feature is not implemented: can't handle join constraint other than ON", join.Span);
+        }
+
+        // Scope for ON: left columns, then right columns shifted past the left schema.
+        var leftWidth = left.Node.Schema.Count;
+        var combinedColumns = left.Columns.Concat(right.Columns.Select(c => c with { Index = c.Index + leftWidth })).ToArray();
+        var combined = new Relation(left.Node, combinedColumns);
+        var kind = EliminateOuterJoin(join.Kind, where, combined, leftWidth);
+
+        var leftWindow = left.Node.Window;
+        var rightWindow = right.Node.Window;
+        bool instant;
+        switch (leftWindow, rightWindow)
+        {
+            case (null, null):
+                if (kind != Ast.JoinKind.Inner)
+                {
+                    throw new UserException("This feature is not implemented: can't handle non-inner joins without windows", join.Span);
+                }
+                instant = false;
+                break;
+            case (null, _):
+                throw new UserException("This feature is not implemented: can't handle mixed windowing between left (non-windowed) and right (windowed).", join.Span);
+            case (_, null):
+                throw new UserException("This feature is not implemented: can't handle mixed windowing between left (windowed) and right (non-windowed).", join.Span);
+            default:
+                if (leftWindow != rightWindow)
+                {
+                    throw new UserException("This feature is not implemented: can't handle mixed windowing between left and right", join.Span);
+                }
+                if (leftWindow.Kind == WindowKind.Session)
+                {
+                    throw new UserException("This feature is not implemented: can't handle session windows in joins", join.Span);
+                }
+                instant = true;
+                break;
+        }
+        if (left.Node.IsUpdating) throw new UserException("Error during planning: can't handle updating left side of join", join.Span);
+        if (right.Node.IsUpdating) throw new UserException("Error during planning: can't handle updating right side of join", join.Span);
+
+        // Split ON into equalities between the sides (keys) and the rest (a filter after the join).
+        var binder = new ExprBinder(combined, _context);
+        var keyPairs = new List<(BoundExpr Left, BoundExpr Right)>();
+        var residual = new List<Ast.Expr>();
+        foreach (var conjunct in Conjuncts(join.On))
+        {
+            if (conjunct is Ast.BinaryExpr { Operator: Ast.BinaryOperator.Eq } eq)
+            {
+                var a = binder.Bind(eq.Left);
+                var b = binder.Bind(eq.Right);
+                var sa = Side(a, leftWidth);
+                var sb = Side(b, leftWidth);
+                if (sa == 0 && sb == 1) { keyPairs.Add((a, Shift(b, -leftWidth))); continue; }
+                if (sa == 1 && sb == 0) { keyPairs.Add((b, Shift(a, -leftWidth))); continue; }
+            }
+            residual.Add(conjunct);
+        }
+        if (keyPairs.Count == 0 && !instant)
+        {
+            throw new UserException("This feature is not implemented: Updating joins must include an equijoin condition", join.On?.Span ?? join.Span);
+        }
+        if (instant)
+        {
+            // Rows of one window share a _timestamp, which the windowed join matches on already.
+            keyPairs.RemoveAll(p => IsWindowValue(p.Left, left.Node) && IsWindowValue(p.Right, right.Node));
+        }
+
+        var leftKeys = new List<BoundExpr>();
+        var rightKeys = new List<BoundExpr>();
+        foreach (var (l, r) in keyPairs)
+        {
+            var common = Coercion.CommonType(l.Type, r.Type)
+                         ?? throw new UserException($"Error during planning: can't join {l.Type} with {r.Type}", join.On?.Span ?? join.Span);
+            leftKeys.Add(Coercion.CastTo(l, common));
+            rightKeys.Add(Coercion.CastTo(r, common));
+        }
+        var (leftInput, leftKeyColumns) = KeyProjection(left.Node, leftKeys, "left");
+        var (rightInput, rightKeyColumns) = KeyProjection(right.Node, rightKeys, "right");
+
+        var leftUser = leftInput.UserFieldCount;
+        var rightUser = rightInput.UserFieldCount;
+        var fields = new List<Field>();
+        fields.AddRange(leftInput.Schema.Fields.Take(leftUser).Select(f => f with { Nullable = true }));
+        fields.AddRange(rightInput.Schema.Fields.Take(rightUser).Select(f => f with { Nullable = true }));
+        if (!instant) fields.Add(new Field(Schema.RetractFieldName, DataType.Boolean, false));
+        fields.Add(new Field(Schema.TimestampFieldName, DataType.Timestamp, false));
+        var schema = new Schema(fields);
+        var specKind = kind switch
+        {
+            Ast.JoinKind.Left => JoinKind.Left,
+            Ast.JoinKind.Right => JoinKind.Right,
+            Ast.JoinKind.Full => JoinKind.Full,
+            _ => JoinKind.Inner,
+        };
+        OperatorSpec spec = instant
+            ? new WindowedJoinSpec(specKind, leftInput.Schema, rightInput.Schema, leftKeyColumns, rightKeyColumns, schema)
+            : new UpdatingJoinSpec(specKind, leftInput.Schema, rightInput.Schema, leftKeyColumns, rightKeyColumns, _context.UpdatingTtl, schema);
+        var windowFields = new HashSet<int>(left.Node.WindowFields);
+        foreach (var f in right.Node.WindowFields) windowFields.Add(f + leftUser);
+        var node = new PlanNode(spec,
+        [
+            new PlanEdge(leftInput, EdgeKind.Shuffle, leftKeyColumns, 0),
+            new PlanEdge(rightInput, EdgeKind.Shuffle, rightKeyColumns, 1),
+        ], schema)
+        {
+            Window = instant ? leftWindow : null,
+            WindowFields = windowFields,
+        };
+
+        var columns = new List<ScopeColumn>();
+        columns.AddRange(left.Columns.Where(c => c.Index < leftUser));
+        columns.AddRange(right.Columns.Where(c => c.Index < rightUser).Select(c => c with { Index = c.Index + leftUser }));
+        for (var i = leftUser + rightUser; i < schema.Count; i++) columns.Add(new ScopeColumn(null, schema[i].Name, i, schema[i].Type, true));
+        var relation = new Relation(node, columns);
+        if (residual.Count > 0)
+        {
+            var residualBinder = new ExprBinder(relation, _context);
+            var predicate = residual.Select(r => Coercion.RequireBoolean(residualBinder.Bind(r), "ON", r.Span))
+                .Aggregate((a, b) => Coercion.BindBinary(BinaryOp.And, a, b));
+            relation = new Relation(Nodes.Filter(node, predicate), columns);
+        }
+        return relation;
+    }
+
+    /// <summary>Adds computed key columns after the user fields (plain column keys are used in place).</summary>
+    private static (PlanNode Node, IReadOnlyList<int> Keys) KeyProjection(PlanNode input, List<BoundExpr> keys, string side)
+    {
+        var user = Nodes.UserColumns(input);
+        var columns = new List<int>();
+        var extra = new List<(BoundExpr, string)>();
+        foreach (var key in keys)
+        {
+            if (key is ColumnRef c && c.Index < user.Count) { columns.Add(c.Index); continue; }
+            columns.Add(user.Count + extra.Count);
+            extra.Add((key, $"_{side}_key_{extra.Count}"));
+        }
+        if (extra.Count == 0) return (input, columns);
+        return (Nodes.Project(input, user.Concat(extra).ToArray()), columns);
+    }
+
+    /// <summary>0 when the expression reads only left columns, 1 only right, -1 both or none.</summary>
+    private static int Side(BoundExpr expr, int leftWidth)
+    {
+        var columns = expr.ReferencedColumns();
+        if (columns.Count == 0) return -1;
+        if (columns.All(c => c < leftWidth)) return 0;
+        if (columns.All(c => c >= leftWidth)) return 1;
+        return -1;
+    }
+
+    private static BoundExpr Shift(BoundExpr expr, int by) =>
+        expr.Transform(e => e is ColumnRef c ? c with { Index = c.Index + by } : e);
+
+    private static bool IsWindowValue(BoundExpr expr, PlanNode node) => expr switch
+    {
+        ColumnRef c => node.WindowFields.Contains(c.Index),
+        FieldAccess { Struct: ColumnRef s } => node.WindowFields.Contains(s.Index),
+        CastExpr cast => IsWindowValue(cast.Input, node),
+        _ => false,
+    };
+
+    private static IEnumerable<Ast.Expr> Conjuncts(Ast.Expr? expr)
+    {
+        if (expr is null) yield break;
+        if (expr is Ast.BinaryExpr { Operator: Ast.BinaryOperator.And } and)
+        {
+            foreach (var c in Conjuncts(and.Left)) yield return c;
+            foreach (var c in Conjuncts(and.Right)) yield return c;
+        }
+        else yield return expr;
+    }
+
+    /// <summary>
+    /// DataFusion's outer-join elimination: a WHERE conjunct that is false or NULL when one
+    /// side's columns are NULL makes that side non-nullable, turning the join into a narrower kind.
+    /// </summary>
+    private Ast.JoinKind EliminateOuterJoin(Ast.JoinKind kind, Ast.Expr? where, Relation combined, int leftWidth)
+    {
+        if (kind is Ast.JoinKind.Inner or Ast.JoinKind.Cross || where is null) return kind;
+        bool leftRejected = false, rightRejected = false;
+        foreach (var conjunct in Conjuncts(where))
+        {
+            if (!IsNullRejecting(conjunct)) continue;
+            BoundExpr bound;
+            try
+            {
+                bound = new ExprBinder(combined, _context).Bind(conjunct);
+            }
+            catch (UserException)
+            {
+                continue;
+            }
+            switch (Side(bound, leftWidth))
+            {
+                case 0: leftRejected = true; break;
+                case 1: rightRejected = true; break;
+            }
+        }
+        return kind switch
+        {
+            Ast.JoinKind.Left when rightRejected => Ast.JoinKind.Inner,
+            Ast.JoinKind.Right when leftRejected => Ast.JoinKind.Inner,
+            Ast.JoinKind.Full when leftRejected && rightRejected => Ast.JoinKind.Inner,
+            Ast.JoinKind.Full when leftRejected => Ast.JoinKind.Left,
+            Ast.JoinKind.Full when rightRejected => Ast.JoinKind.Right,
+            _ => kind,
+        };
+
+        static bool IsNullRejecting(Ast.Expr e) => e switch
+        {
+            Ast.BinaryExpr b => b.Operator is not (Ast.BinaryOperator.Or or Ast.BinaryOperator.And),
+            Ast.IsNullExpr n => n.Negated,
+            Ast.BetweenExpr or Ast.InListExpr or Ast.LikeExpr => true,
+            _ => false,
+        };
+    }
+
+    // ------------------------------------------------------------------ lookup joins
+
+    private PlanNode LookupPlaceholder(ConnectorTable table)
+    {
+        var fields = table.Columns.Select(c => c.ToField()).Append(new Field(Schema.TimestampFieldName, DataType.Timestamp, false)).ToArray();
+        var schema = new Schema(fields);
+        return new PlanNode(new LookupSpec(table, schema), [], schema);
+    }
+
+    private static IReadOnlyList<ScopeColumn> LookupColumns(ConnectorTable table) =>
+        table.Columns.Select((c, i) => new ScopeColumn(table.Name, c.Name, i, c.Type)).ToArray();
+
+    /// <summary>Checks the reference's rules for joins with a lookup table; planning them needs a lookup operator we do not have yet.</summary>
+    private Relation BindLookupJoin(Ast.JoinTableRef join, Relation left, Relation right)
+    {
+        if (left.Node.Spec is LookupSpec)
+        {
+            throw new UserException("Error during planning: lookup tables must be on the right side of a join", join.Span);
+        }
+        var lookup = ((LookupSpec)right.Node.Spec).Table;
+        var alias = right.Columns.FirstOrDefault()?.Qualifier ?? lookup.Name;
+        var leftWidth = left.Node.Schema.Count;
+        var combined = new Relation(left.Node, left.Columns.Concat(right.Columns.Select(c => c with { Index = c.Index + leftWidth })).ToArray());
+        var binder = new ExprBinder(combined, _context);
+        foreach (var conjunct in Conjuncts(join.On))
+        {
+            if (conjunct is not Ast.BinaryExpr { Operator: Ast.BinaryOperator.Eq } eq) continue;
+            foreach (var side in new[] { eq.Left, eq.Right })
+            {
+                var bound = binder.Bind(side);
+                if (bound is ColumnRef c && c.Index >= leftWidth)
+                {
+                    var column = lookup.Columns[c.Index - leftWidth];
+                    if (!column.PrimaryKey)
+                    {
+                        throw new UserException(
+                            $"Error during planning: the right-side of a look-up join condition must be a PRIMARY KEY column, but '{column.Name}' is not",
+                            side.Span);
+                    }
+                }
+            }
+        }
+        throw new UserException($"This feature is not implemented: lookup joins (table '{alias}') are not supported by this engine yet", join.Span);
+    }
+}
+
+/// <summary>Marks a lookup table read in FROM; never reaches the dataflow graph.</summary>
+internal sealed record LookupSpec(ConnectorTable Table, Schema Output) : OperatorSpec
+{
+    public override Schema OutputSchema => Output;
+
+    public override string Describe() => $"lookup {Table.Name}";
+}

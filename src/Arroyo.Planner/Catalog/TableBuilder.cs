@@ -1,0 +1,92 @@
+using System.Globalization;
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
+using Arroyo.Sql.Ast;
+
+namespace Arroyo.Planner.Catalog;
+
+/// <summary>Turns CREATE TABLE statements into catalog entries.</summary>
+internal static class TableBuilder
+{
+    public static CatalogEntry Create(CreateTableStatement statement)
+    {
+        var name = statement.Name.Last.Value;
+        var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var optionNodes = new Dictionary<string, SqlOption>(StringComparer.OrdinalIgnoreCase);
+        foreach (var option in statement.Options)
+        {
+            options[option.Key] = option.Text;
+            optionNodes[option.Key] = option;
+        }
+
+        var columns = statement.Columns.Select(Column).ToList();
+        var primaryKeys = statement.Constraints.OfType<PrimaryKeyConstraint>().SelectMany(p => p.Columns).Select(c => c.Value).ToHashSet();
+        if (primaryKeys.Count > 0)
+        {
+            columns = columns.Select(c => primaryKeys.Contains(c.Name) ? c with { PrimaryKey = true } : c).ToList();
+        }
+        foreach (var reserved in columns.Where(c => c.Name is Schema.TimestampFieldName or Schema.RetractFieldName))
+        {
+            throw new UserException($"Error during planning: column name '{reserved.Name}' is reserved", reserved.Span);
+        }
+
+        if (!options.TryGetValue("connector", out var connector))
+        {
+            if (statement.AsQuery is not null) return new MemoryTable(name, statement.Span, null);
+            if (statement.Options.Count > 0)
+            {
+                throw new UserException($"table {name} has options but no 'connector'", statement.Options[0].Span);
+            }
+            return new MemoryTable(name, statement.Span, columns.Select(c => c.ToField()).ToArray());
+        }
+
+        var role = ConnectorCatalog.ResolveRole(connector, options, statement.Temporary, statement.Span);
+        var inferred = !statement.HasColumnList || columns.Count == 0;
+        if (inferred && ConnectorCatalog.BuiltInSchema(connector) is { } builtIn)
+        {
+            columns = builtIn.Select(f => new TableColumn(f.Name, f.Type, f.Nullable, null, null, false, statement.Span)).ToList();
+            inferred = false;
+        }
+        if (inferred && role != TableRole.Sink)
+        {
+            throw new UserException($"Error during planning: table {name} needs a column list: connector '{connector}' does not define a schema", statement.Name.Span);
+        }
+
+        var watermark = statement.Constraints.OfType<WatermarkConstraint>().FirstOrDefault();
+        if (watermark is not null && !columns.Any(c => c.Name == watermark.Column.Value))
+        {
+            throw new UserException($"Error during planning: WATERMARK FOR column '{watermark.Column.Original}' is not a column of {name}", watermark.Column.Span);
+        }
+        options.TryGetValue("format", out var format);
+        TimeSpan? idle = options.TryGetValue("idle_micros", out var micros) && long.TryParse(micros, NumberStyles.Integer, CultureInfo.InvariantCulture, out var m)
+            ? TimeSpan.FromTicks(m * 10)
+            : null;
+        var table = new ConnectorTable(name, statement.Span)
+        {
+            Connector = connector.ToLowerInvariant(),
+            Options = options,
+            OptionNodes = optionNodes,
+            Role = role,
+            Columns = columns,
+            SchemaInferred = inferred,
+            Format = format?.ToLowerInvariant(),
+            Watermark = watermark,
+            EventTimeField = options.GetValueOrDefault("event_time_field"),
+            WatermarkField = options.GetValueOrDefault("watermark_field"),
+            IdleTimeout = idle,
+            Temporary = statement.Temporary,
+            PartitionedBy = statement.PartitionedBy,
+        };
+        ConnectorCatalog.Validate(table);
+        return table;
+    }
+
+    private static TableColumn Column(ColumnDefinition c) => new(
+        c.Name.Value,
+        TypeMapper.Map(c.Type),
+        c.Nullability != Nullability.NotNull,
+        c.GeneratedAs,
+        c.MetadataKey?.Value,
+        c.PrimaryKey,
+        c.Span);
+}

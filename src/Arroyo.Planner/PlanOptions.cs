@@ -1,0 +1,22 @@
+using Arroyo.Planner.Catalog;
+
+namespace Arroyo.Planner;
+
+/// <summary>Settings for <see cref="PipelinePlanner.Plan"/>.</summary>
+public sealed record PlanOptions
+{
+    /// <summary>Subtasks per operator.</summary>
+    public int Parallelism { get; init; } = 1;
+
+    /// <summary>Configuration values by dotted key, e.g. <c>pipeline.update-aggregate-flush-interval</c>.</summary>
+    public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>User-defined function signatures the SQL may call (null: none).</summary>
+    public UserFunctions? Functions { get; init; }
+
+    /// <summary>
+    /// Tables defined before the script, as CREATE TABLE statements (the reference's planner
+    /// tests pre-register a <c>nexmark</c> table this way).
+    /// </summary>
+    public IReadOnlyList<string> Prelude { get; init; } = [];
+}

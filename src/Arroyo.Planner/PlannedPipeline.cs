@@ -1,0 +1,37 @@
+using System.Text;
+using Arroyo.Dataflow;
+
+namespace Arroyo.Planner;
+
+/// <summary>One sink of the pipeline: the node id in <see cref="PlannedPipeline.Graph"/> and the table it writes.</summary>
+public sealed record PlannedSink(int NodeId, string Table, string Connector, string? Format, bool IsUpdating);
+
+/// <summary>The result of planning a script: the dataflow graph and its sinks.</summary>
+public sealed class PlannedPipeline
+{
+    public PlannedPipeline(DataflowGraph graph, IReadOnlyList<PlannedSink> sinks)
+    {
+        Graph = graph;
+        Sinks = sinks;
+    }
+
+    public DataflowGraph Graph { get; }
+
+    public IReadOnlyList<PlannedSink> Sinks { get; }
+
+    /// <summary>True when a bare SELECT writes to stdout.</summary>
+    public bool HasStdoutSink => Sinks.Any(s => s.Connector == "stdout");
+
+    /// <summary>The EXPLAIN text: one line per node with its inputs, then each node's output schema.</summary>
+    public string Explain()
+    {
+        var text = new StringBuilder(Graph.Explain());
+        text.AppendLine();
+        foreach (var node in Graph.Nodes)
+        {
+            var schema = node.Operator is Catalog.ConnectorSinkSpec sink ? sink.Input : node.Operator.OutputSchema;
+            text.AppendLine($"[{node.Id}] {schema}");
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,33 @@
+using Arroyo.Core.Errors;
+using Arroyo.Planner.Catalog;
+
+namespace Arroyo.Planner;
+
+/// <summary>State shared while one script is planned: the SQL text, the catalog and settings.</summary>
+internal sealed class PlannerContext
+{
+    public PlannerContext(string sql, PlanOptions options)
+    {
+        Sql = sql;
+        Options = options;
+        Functions = options.Functions ?? UserFunctions.Empty;
+    }
+
+    public string Sql { get; }
+
+    public PlanOptions Options { get; }
+
+    public UserFunctions Functions { get; }
+
+    public Dictionary<string, CatalogEntry> Tables { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary><c>SET updating_ttl</c>; the reference's default is one day.</summary>
+    public TimeSpan UpdatingTtl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The SQL text under <paramref name="span"/> (for naming unaliased select items).</summary>
+    public string Text(SourceSpan span)
+    {
+        if (!span.IsKnown || span.Start < 0 || span.End > Sql.Length || span.End <= span.Start) return "";
+        return System.Text.RegularExpressions.Regex.Replace(Sql[span.Start..span.End], @"\s+", " ");
+    }
+}

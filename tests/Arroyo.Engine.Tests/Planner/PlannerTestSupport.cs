@@ -1,0 +1,39 @@
+using System.Text.RegularExpressions;
+using Arroyo.Core.Types;
+using Arroyo.Planner;
+using Arroyo.Planner.Catalog;
+
+namespace Arroyo.Engine.Tests.Planner;
+
+/// <summary>Shared helpers: the reference's test catalog and locating ../shared.</summary>
+internal static class PlannerTestSupport
+{
+    /// <summary>
+    /// The reference planner tests pre-register a nexmark table and a few user functions
+    /// (crates/arroyo-planner/src/test): these are their signatures, planning only.
+    /// </summary>
+    public static PlanOptions ReferenceTestOptions(int parallelism = 1) => new()
+    {
+        Parallelism = parallelism,
+        Prelude = ["CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '10')"],
+        Functions = new UserFunctions()
+            .AddScalar("get_city", [DataType.Utf8], DataType.Utf8, isAsync: true)
+            .AddScalar("parse_log", [DataType.Utf8], DataType.Utf8)
+            .AddScalar("parse_prom", [DataType.Utf8], DataType.Utf8)
+            .AddScalar("cbor_to_json", [DataType.Binary], DataType.Utf8)
+            .AddAggregate("irate", [DataType.Float32], DataType.Float32),
+    };
+
+    /// <summary>The directory holding <c>shared/conformance</c> (the repo's parent), or null.</summary>
+    public static string? SharedConformance()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "conformance");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    public static string Collapse(string text) => Regex.Replace(text, @"\s+", " ").Trim();
+}
