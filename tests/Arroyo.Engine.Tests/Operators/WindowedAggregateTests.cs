@@ -1,0 +1,113 @@
+using Arroyo.Core.Types;
+using Arroyo.Dataflow.Specs;
+using Arroyo.Operators.SlidingAggregate;
+using Arroyo.Operators.TumblingAggregate;
+using Arroyo.Runtime.Messages;
+using Arroyo.Runtime.Operators;
+using static Arroyo.Engine.Tests.Operators.Rows;
+
+namespace Arroyo.Engine.Tests.Operators;
+
+public sealed class WindowedAggregateTests
+{
+    private static readonly Schema Input = Schema.WithTimestamp([new Field("k", DataType.Utf8), new Field("v", DataType.Int64)]);
+
+    private static readonly DataType WindowType = DataType.Struct([new Field("start", DataType.Timestamp), new Field("end", DataType.Timestamp)]);
+
+    private static readonly Schema Output = Schema.WithTimestamp([
+        new Field("window", WindowType), new Field("k", DataType.Utf8),
+        new Field("cnt", DataType.Int64, false), new Field("total", DataType.Int64), new Field("mx", DataType.Int64)]);
+
+    private static readonly AggregateCall[] Calls =
+    [
+        new("count", [], false, null, DataType.Int64, "cnt"),
+        new("sum", [1], false, null, DataType.Int64, "total"),
+        new("max", [1], false, null, DataType.Int64, "mx"),
+    ];
+
+    private static TumblingAggregateSpec Tumbling => new(Input, [0], Calls, 10 * Second, 0, Output);
+
+    private static object?[][] Data(int from, int to) => Enumerable.Range(from, to - from)
+        .Select(i => new object?[] { "key" + (i % 7), (long)i, i * Second / 3 }).ToArray();
+
+    [Fact]
+    public void TumblingEmitsEachWindowWhenTheWatermarkPassesItsEnd()
+    {
+        var op = new TumblingAggregateOperator(Tumbling);
+        op.Open(Context());
+        var output = new CollectingOutput();
+        op.OnBatch(Of(Input, ["a", 1L, 1 * Second], ["a", 2L, 9 * Second], ["b", 5L, 12 * Second]), 0, output);
+        op.OnWatermark(Watermark.At(9 * Second), output);
+        Assert.Empty(output.Batches);
+        op.OnWatermark(Watermark.At(10 * Second), output);
+        var row = Assert.Single(output.Rows());
+        Assert.Equal(new object?[] { new object?[] { 0L, 10 * Second }, "a", 2L, 3L, 2L, 10 * Second - 1 }, row);
+        // Late: window [0,10) is closed.
+        op.OnBatch(Of(Input, ["a", 100L, 5 * Second]), 0, output);
+        op.OnEnd(output);
+        Assert.Equal(2, output.Rows().Count);
+        Assert.Equal("b", output.Rows()[1][1]);
+    }
+
+    [Fact]
+    public void SlidingPutsEachRowInEveryCoveringWindow()
+    {
+        var spec = new SlidingAggregateSpec(Input, [0], Calls, 10 * Second, 5 * Second, 0, Output);
+        var op = new SlidingAggregateOperator(spec);
+        op.Open(Context());
+        var output = new CollectingOutput();
+        op.OnBatch(Of(Input, ["a", 1L, 7 * Second]), 0, output);
+        op.OnEnd(output);
+        var rows = output.Rows();
+        Assert.Equal(2, rows.Count);
+        Assert.Contains(rows, r => ((object?[])r[0]!)[0] is 0L);
+        Assert.Contains(rows, r => ((object?[])r[0]!)[0] is 5 * Second);
+    }
+
+    [Theory]
+    [InlineData(2, 3)]
+    [InlineData(1, 2)]
+    [InlineData(3, 1)]
+    public void CheckpointRestoresAtAnotherParallelism(int before, int after)
+    {
+        var all = Of(Input, Data(0, 200));
+        var expected = Run(new TumblingAggregateOperator(Tumbling), all).RowStrings();
+
+        var first = Of(Input, Data(0, 100));
+        var second = Of(Input, Data(100, 200));
+        var state = new MemoryState();
+        var outputs = new List<string>();
+        var parts = Shuffle(first, [0], before);
+        for (var p = 0; p < before; p++)
+        {
+            var op = new TumblingAggregateOperator(Tumbling);
+            op.Open(Context(p, before));
+            var output = new CollectingOutput();
+            op.OnBatch(parts[p], 0, output);
+            op.OnWatermark(Watermark.At(20 * Second), output);
+            op.OnCheckpoint(new CheckpointBarrier(1, true), state, output);
+            outputs.AddRange(output.RowStrings());
+        }
+        var restoredParts = Shuffle(second, [0], after);
+        for (var p = 0; p < after; p++)
+        {
+            var op = new TumblingAggregateOperator(Tumbling);
+            op.Open(Context(p, after, state.ReaderFor(p, after)));
+            var output = new CollectingOutput();
+            op.OnBatch(restoredParts[p], 0, output);
+            op.OnEnd(output);
+            outputs.AddRange(output.RowStrings());
+        }
+        Assert.Equal(expected, outputs.OrderBy(s => s, StringComparer.Ordinal).ToList());
+    }
+
+    private static CollectingOutput Run(IOperator op, Arroyo.Core.Batch batch)
+    {
+        op.Open(Context());
+        var output = new CollectingOutput();
+        op.OnBatch(batch, 0, output);
+        op.OnWatermark(Watermark.At(20 * Second), output);
+        op.OnEnd(output);
+        return output;
+    }
+}
