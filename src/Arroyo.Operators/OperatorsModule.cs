@@ -11,5 +11,8 @@ public static class OperatorsModule
         registry.Register<TumblingAggregateSpec>((spec, _) => new TumblingAggregate.TumblingAggregateOperator(spec));
         registry.Register<SlidingAggregateSpec>((spec, _) => new SlidingAggregate.SlidingAggregateOperator(spec));
         registry.Register<UpdatingAggregateSpec>((spec, _) => new UpdatingAggregate.UpdatingAggregateOperator(spec));
+        registry.Register<WindowFunctionSpec>((spec, _) => new WindowFunction.WindowFunctionOperator(spec));
+        registry.Register<UnnestSpec>((spec, _) => new Unnest.UnnestOperator(spec));
+        registry.Register<WindowedJoinSpec>((spec, _) => new WindowedJoin.WindowedJoinOperator(spec));
     }
 }
