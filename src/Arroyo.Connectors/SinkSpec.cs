@@ -12,6 +12,9 @@ public sealed record SinkSpec(ConnectorTable Table, Schema Input) : OperatorSpec
 {
     private static readonly Schema s_empty = new([]);
 
+    /// <summary>For an updating input: the key columns (indices in <see cref="Input"/>) so debezium sinks can write updates as one "u" record.</summary>
+    public IReadOnlyList<int>? UpdateKeys { get; init; }
+
     public override Schema OutputSchema => s_empty;
 
     public override string Describe() => $"sink {Table.Name}: {Table.Description}";

@@ -1,0 +1,84 @@
+using Arroyo.Connectors.Formats.Debezium;
+using Arroyo.Connectors.Formats.Json;
+using Arroyo.Connectors.Formats.RawString;
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
+
+namespace Arroyo.Connectors.Formats;
+
+/// <summary>
+/// Turns records (one line each) into rows of a source's output schema. Call order:
+/// any number of <see cref="TryDecode"/>, then <see cref="Flush"/> to take the batch, repeat.
+/// A record that does not parse adds no row and returns false with the reason; the caller
+/// applies the bad_data policy.
+/// </summary>
+public abstract class RecordDecoder
+{
+    protected RecordDecoder(Schema output)
+    {
+        Output = output;
+        DataFields = output.Fields.Where(f => f.Name is not Schema.TimestampFieldName and not Schema.RetractFieldName).ToArray();
+    }
+
+    public Schema Output { get; }
+
+    /// <summary>The fields the format fills: the output without <c>_timestamp</c> and <c>_is_retract</c>, in output order.</summary>
+    protected IReadOnlyList<Field> DataFields { get; }
+
+    /// <summary>Rows decoded since the last flush.</summary>
+    public abstract int RowCount { get; }
+
+    /// <summary>Decodes one record into zero or more rows (debezium updates give two).</summary>
+    public abstract bool TryDecode(ReadOnlySpan<byte> record, out string? error);
+
+    /// <summary>The rows decoded so far, every row stamped with <paramref name="timestampNanos"/>; null when there are none.</summary>
+    public Batch? Flush(long timestampNanos)
+    {
+        var rows = RowCount;
+        if (rows == 0) return null;
+        var data = BuildDataColumns(out var retractions);
+        var columns = new Column[Output.Count];
+        var d = 0;
+        for (var c = 0; c < columns.Length; c++)
+        {
+            var name = Output[c].Name;
+            if (name == Schema.TimestampFieldName)
+            {
+                var times = new long[rows];
+                Array.Fill(times, timestampNanos);
+                columns[c] = new PrimitiveColumn<long>(DataType.Timestamp, times);
+            }
+            else if (name == Schema.RetractFieldName)
+            {
+                columns[c] = new PrimitiveColumn<bool>(DataType.Boolean, retractions ?? new bool[rows], rows);
+            }
+            else
+            {
+                columns[c] = data[d++];
+            }
+        }
+        return new Batch(Output, columns, rows);
+    }
+
+    /// <summary>Builds the <see cref="DataFields"/> columns and resets; <paramref name="retractions"/> for updating formats.</summary>
+    protected abstract Column[] BuildDataColumns(out bool[]? retractions);
+
+    public static RecordDecoder Create(FormatSettings format, Schema output) => format.Kind switch
+    {
+        FormatKind.Json => new JsonDecoder(output, format),
+        FormatKind.DebeziumJson => new DebeziumDecoder(output, format),
+        FormatKind.RawString => new RawStringDecoder(output),
+        _ => throw new UserException($"the {format.Name} format is not supported yet for reading by this engine"),
+    };
+}
+
+/// <summary>A record that did not parse while <c>bad_data = 'fail'</c>.</summary>
+public sealed class BadDataException : UserException
+{
+    public BadDataException(string message)
+        : base(message, hint: "set bad_data = 'drop' in the table's WITH clause to skip records that do not parse")
+    {
+    }
+}
