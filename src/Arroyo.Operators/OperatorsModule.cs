@@ -14,5 +14,6 @@ public static class OperatorsModule
         registry.Register<WindowFunctionSpec>((spec, _) => new WindowFunction.WindowFunctionOperator(spec));
         registry.Register<UnnestSpec>((spec, _) => new Unnest.UnnestOperator(spec));
         registry.Register<WindowedJoinSpec>((spec, _) => new WindowedJoin.WindowedJoinOperator(spec));
+        registry.Register<UpdatingJoinSpec>((spec, _) => new UpdatingJoin.UpdatingJoinOperator(spec));
     }
 }
