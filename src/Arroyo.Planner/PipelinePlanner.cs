@@ -1,3 +1,4 @@
+using Arroyo.Connectors;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Expressions.Binding;
@@ -26,8 +27,10 @@ public static class PipelinePlanner
         {
             foreach (var statement in SqlParser.ParseScript(prelude)) Declare(statement, new PlannerContext(prelude, options), context);
         }
+        // The script may redefine prelude tables (as the reference's schema provider allows).
+        context.Predefined.UnionWith(context.Tables.Keys);
         var statements = SqlParser.ParseScript(sql);
-        var sinks = new List<(PlanNode Node, ConnectorSinkSpec Spec)>();
+        var sinks = new List<(PlanNode Node, SinkSpec Spec)>();
         foreach (var statement in statements)
         {
             switch (statement)
@@ -50,7 +53,8 @@ public static class PipelinePlanner
         var builder = new GraphBuilder(options.Parallelism);
         var planned = sinks.Select(s => (Id: builder.Add(s.Node), s.Spec)).ToList();
         return new PlannedPipeline(builder.Build(),
-            planned.Select(p => new PlannedSink(p.Id, p.Spec.Table, p.Spec.Connector, p.Spec.Format, p.Spec.Input.IsUpdating)).ToArray());
+            planned.Select(p => new PlannedSink(p.Id, p.Spec.Table.Name, p.Spec.Table.Connector,
+                p.Spec.Table.Options.GetValueOrDefault("format"), p.Spec.Input.IsUpdating)).ToArray());
     }
 
     /// <summary>CREATE TABLE / VIEW and SET: catalog and settings changes.</summary>
@@ -61,7 +65,7 @@ public static class PipelinePlanner
             case CreateTableStatement create:
             {
                 var name = create.Name.Last.Value;
-                if (target.Tables.ContainsKey(name))
+                if (target.Tables.ContainsKey(name) && !target.Predefined.Remove(name))
                 {
                     if (create.IfNotExists) return;
                     throw new UserException($"Error during planning: table '{name}' already exists", create.Name.Span);
@@ -117,7 +121,7 @@ public static class PipelinePlanner
     }
 
     /// <summary>INSERT INTO: a sink, or the single write of a memory table (which adds no sink).</summary>
-    private static (PlanNode, ConnectorSinkSpec)? Insert(InsertStatement insert, PlannerContext context)
+    private static (PlanNode, SinkSpec)? Insert(InsertStatement insert, PlannerContext context)
     {
         var name = insert.Table.Last.Value;
         if (!context.Tables.TryGetValue(name, out var entry))
@@ -130,19 +134,20 @@ public static class PipelinePlanner
         {
             throw new UserException("This feature is not implemented: INSERT with a column list", insert.Columns[0].Span);
         }
+        if (entry is DeclaredTable declared) ConnectorCatalog.Use(declared, TableRole.Sink, insert.Table.Span);
         switch (entry)
         {
-            case ConnectorTable { Role: TableRole.Source }:
+            case DeclaredTable { Role: TableRole.Source }:
                 throw new UserException($"attempted to insert into table '{entry.Name}', but it is a source", insert.Table.Span);
-            case ConnectorTable { Role: TableRole.Lookup }:
+            case DeclaredTable { Role: TableRole.Lookup }:
                 throw new UserException($"attempted to insert into table '{entry.Name}', but it is a lookup table", insert.Table.Span);
-            case ConnectorTable table:
+            case DeclaredTable table:
             {
                 var relation = new QueryBinder(context).BindQuery(insert.Source);
                 var fields = table.SchemaInferred ? null : table.Columns.Where(c => !c.IsVirtual).Select(c => c.ToField()).ToArray();
                 var node = ToTableSchema(relation.Node, fields, table.Name, insert.Source.Span);
                 CheckUpdatingSink(node, table, insert.Span);
-                var spec = (ConnectorSinkSpec)ConnectorCatalog.CreateSink(table, node.Schema);
+                var spec = ConnectorCatalog.CreateSink(table, node.Schema);
                 return (new PlanNode(spec, [new PlanEdge(node, Arroyo.Dataflow.EdgeKind.Forward)], node.Schema), spec);
             }
             case MemoryTable memory:
@@ -160,15 +165,15 @@ public static class PipelinePlanner
         }
     }
 
-    private static (PlanNode, ConnectorSinkSpec) Select(QueryStatement query, PlannerContext context)
+    private static (PlanNode, SinkSpec) Select(QueryStatement query, PlannerContext context)
     {
         var relation = new QueryBinder(context).BindQuery(query.Query);
         var node = ToTableSchema(relation.Node, null, "stdout", query.Span);
-        var spec = (ConnectorSinkSpec)ConnectorCatalog.CreateStdoutSink(node.Schema);
+        var spec = ConnectorCatalog.CreateStdoutSink(node.Schema);
         return (new PlanNode(spec, [new PlanEdge(node, Arroyo.Dataflow.EdgeKind.Forward)], node.Schema), spec);
     }
 
-    private static void CheckUpdatingSink(PlanNode node, ConnectorTable table, SourceSpan span)
+    private static void CheckUpdatingSink(PlanNode node, DeclaredTable table, SourceSpan span)
     {
         if (node.IsUpdating && !table.IsUpdating)
         {

@@ -29,7 +29,7 @@ public sealed class PlannedPipeline
         text.AppendLine();
         foreach (var node in Graph.Nodes)
         {
-            var schema = node.Operator is Catalog.ConnectorSinkSpec sink ? sink.Input : node.Operator.OutputSchema;
+            var schema = node.Operator is Arroyo.Connectors.SinkSpec sink ? sink.Input : node.Operator.OutputSchema;
             text.AppendLine($"[{node.Id}] {schema}");
         }
         return text.ToString();

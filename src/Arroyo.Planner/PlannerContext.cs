@@ -21,6 +21,9 @@ internal sealed class PlannerContext
 
     public Dictionary<string, CatalogEntry> Tables { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Tables from <see cref="PlanOptions.Prelude"/> that the script may still redefine.</summary>
+    public HashSet<string> Predefined { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary><c>SET updating_ttl</c>; the reference's default is one day.</summary>
     public TimeSpan UpdatingTtl { get; set; } = TimeSpan.FromHours(24);
 

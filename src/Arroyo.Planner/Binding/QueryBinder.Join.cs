@@ -247,14 +247,14 @@ internal sealed partial class QueryBinder
 
     // ------------------------------------------------------------------ lookup joins
 
-    private PlanNode LookupPlaceholder(ConnectorTable table)
+    private PlanNode LookupPlaceholder(DeclaredTable table)
     {
         var fields = table.Columns.Select(c => c.ToField()).Append(new Field(Schema.TimestampFieldName, DataType.Timestamp, false)).ToArray();
         var schema = new Schema(fields);
         return new PlanNode(new LookupSpec(table, schema), [], schema);
     }
 
-    private static IReadOnlyList<ScopeColumn> LookupColumns(ConnectorTable table) =>
+    private static IReadOnlyList<ScopeColumn> LookupColumns(DeclaredTable table) =>
         table.Columns.Select((c, i) => new ScopeColumn(table.Name, c.Name, i, c.Type)).ToArray();
 
     /// <summary>Checks the reference's rules for joins with a lookup table; planning them needs a lookup operator we do not have yet.</summary>
@@ -292,7 +292,7 @@ internal sealed partial class QueryBinder
 }
 
 /// <summary>Marks a lookup table read in FROM; never reaches the dataflow graph.</summary>
-internal sealed record LookupSpec(ConnectorTable Table, Schema Output) : OperatorSpec
+internal sealed record LookupSpec(DeclaredTable Table, Schema Output) : OperatorSpec
 {
     public override Schema OutputSchema => Output;
 

@@ -1,3 +1,4 @@
+using Arroyo.Connectors;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Expressions.Aggregates;
@@ -110,13 +111,14 @@ internal sealed partial class QueryBinder
                 $"Error during planning: table '{name.Last.Original}' not found.{Suggestions.DidYouMean(key, candidates)}".TrimEnd('.'),
                 name.Span);
         }
+        if (entry is DeclaredTable declared) ConnectorCatalog.Use(declared, TableRole.Source, name.Span);
         switch (entry)
         {
-            case ConnectorTable { Role: TableRole.Sink } sink:
+            case DeclaredTable { Role: TableRole.Sink } sink:
                 throw new UserException($"attempted to read from table '{sink.Name}', but it is a sink", name.Span);
-            case ConnectorTable { Role: TableRole.Lookup } lookup:
+            case DeclaredTable { Role: TableRole.Lookup } lookup:
                 return new Relation(LookupPlaceholder(lookup), LookupColumns(lookup));
-            case ConnectorTable table:
+            case DeclaredTable table:
                 return Relation.Of(SourcePlanner.Build(table, _context), table.Name);
             case MemoryTable memory:
                 if (memory.Writer is null)
@@ -230,7 +232,6 @@ internal sealed partial class QueryBinder
         Ast.CompoundIdentifierExpr c => c.Parts[^1].Value,
         Ast.FieldAccessExpr f => f.Field.Value,
         Ast.FunctionCall { Arguments: [Ast.WildcardExpr] } f => $"{f.Name.Last.Value}(*)",
-        Ast.FunctionCall f when WindowCalls.IsWindowFunction(f.Name.Last.Value) => "window",
         Ast.CastExpr c => DefaultName(c.Operand),
         _ => _context.Text(expr.Span),
     };

@@ -15,19 +15,21 @@ namespace Arroyo.Planner.Binding;
 /// </summary>
 internal static class SourcePlanner
 {
-    public static PlanNode Build(ConnectorTable table, PlannerContext context)
+    public static PlanNode Build(DeclaredTable table, PlannerContext context)
     {
         if (table.SourceNode is not null) return table.SourceNode;
 
-        var physical = table.Columns.Where(c => !c.IsVirtual).Select(c => c.ToField()).ToList();
-        var sourceFields = new List<Field>(physical);
+        // The connector reads its physical fields, then the metadata columns it fills in.
+        var sourceFields = new List<Field>(table.Bound.Fields);
+        sourceFields.AddRange(table.Columns.Where(c => c.MetadataKey is not null && !sourceFields.Any(f => f.Name == c.Name)).Select(c => c.ToField()));
         if (table.IsUpdating) sourceFields.Add(new Field(Schema.RetractFieldName, DataType.Boolean, false));
         sourceFields.Add(new Field(Schema.TimestampFieldName, DataType.Timestamp, false));
         var sourceSchema = new Schema(sourceFields);
         var source = new PlanNode(ConnectorCatalog.CreateSource(table, sourceSchema), [], sourceSchema);
 
         var node = source;
-        var hasVirtual = table.Columns.Any(c => c.IsVirtual);
+        var hasVirtual = table.Columns.Any(c => c.IsVirtual) ||
+                         !table.Columns.Select(c => c.Name).SequenceEqual(sourceFields.Take(table.Columns.Count).Select(f => f.Name));
         var eventTime = table.Watermark?.Column.Value ?? table.EventTimeField;
         if (hasVirtual || eventTime is not null)
         {
@@ -35,12 +37,11 @@ internal static class SourcePlanner
             var scope = Relation.Of(source, table.Name);
             var binder = new ExprBinder(scope, context);
             var columns = new List<(BoundExpr, string)>();
-            var physicalIndex = 0;
             foreach (var column in table.Columns)
             {
                 if (column.GeneratedAs is null)
                 {
-                    columns.Add((Nodes.Ref(sourceSchema, physicalIndex++), column.Name));
+                    columns.Add((Nodes.Ref(sourceSchema, sourceSchema.IndexOf(column.Name)), column.Name));
                     continue;
                 }
                 var expr = binder.Bind(column.GeneratedAs);
@@ -68,7 +69,7 @@ internal static class SourcePlanner
         return watermark;
     }
 
-    private static BoundExpr? WatermarkExpression(ConnectorTable table, PlanNode node, PlannerContext context, bool hasEventTime)
+    private static BoundExpr? WatermarkExpression(DeclaredTable table, PlanNode node, PlannerContext context, bool hasEventTime)
     {
         var scope = Relation.Of(node, table.Name);
         var timestamp = Nodes.Ref(node.Schema, node.Schema.TimestampIndex);

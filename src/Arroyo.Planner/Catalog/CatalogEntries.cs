@@ -1,4 +1,5 @@
 using Arroyo.Core.Errors;
+using Arroyo.Connectors;
 using Arroyo.Core.Types;
 using Arroyo.Planner.Logical;
 using Arroyo.Sql.Ast;
@@ -12,13 +13,6 @@ internal abstract class CatalogEntry(string name, SourceSpan span)
 
     /// <summary>Where the table was declared.</summary>
     public SourceSpan Span { get; } = span;
-}
-
-internal enum TableRole
-{
-    Source,
-    Sink,
-    Lookup,
 }
 
 /// <summary>One column of a CREATE TABLE.</summary>
@@ -37,7 +31,7 @@ internal sealed record TableColumn(
 }
 
 /// <summary>A CREATE TABLE with a connector: a source, sink or lookup table.</summary>
-internal sealed class ConnectorTable(string name, SourceSpan span) : CatalogEntry(name, span)
+internal sealed class DeclaredTable(string name, SourceSpan span) : CatalogEntry(name, span)
 {
     public required string Connector { get; init; }
 
@@ -46,7 +40,11 @@ internal sealed class ConnectorTable(string name, SourceSpan span) : CatalogEntr
 
     public required IReadOnlyDictionary<string, SqlOption> OptionNodes { get; init; }
 
-    public required TableRole Role { get; init; }
+    /// <summary>From the connector (type option or its only role); null until the table is used.</summary>
+    public required TableRole? Role { get; set; }
+
+    /// <summary>The table as its connector bound it (options validated).</summary>
+    public required Arroyo.Connectors.ConnectorTable Bound { get; init; }
 
     /// <summary>Declared columns (physical, metadata and virtual), or the connector's own schema.</summary>
     public required IReadOnlyList<TableColumn> Columns { get; init; }
@@ -57,7 +55,7 @@ internal sealed class ConnectorTable(string name, SourceSpan span) : CatalogEntr
     public required string? Format { get; init; }
 
     /// <summary>Debezium: rows are changes (<c>_is_retract</c>).</summary>
-    public bool IsUpdating => Format is "debezium_json";
+    public bool IsUpdating => Bound.IsUpdating || Format is "debezium_json";
 
     public WatermarkConstraint? Watermark { get; init; }
 

@@ -1,3 +1,4 @@
+using Arroyo.Connectors;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Dataflow;
@@ -5,92 +6,16 @@ using Arroyo.Dataflow;
 namespace Arroyo.Planner.Catalog;
 
 /// <summary>
-/// The planner's view of connectors: which role a table plays, the schema of connectors
-/// with a fixed one, and the source/sink specs of the dataflow graph. Everything the planner
-/// asks of connectors goes through this one class.
+/// The planner's view of connectors (Arroyo.Connectors): binding a CREATE TABLE, the role a
+/// table plays, and the source/sink specs of the dataflow graph. Everything the planner asks
+/// of connectors goes through this one class.
 /// </summary>
 internal static class ConnectorCatalog
 {
-    private static readonly HashSet<string> s_sourceOnly = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "impulse", "nexmark", "websocket", "sse", "polling_http", "kinesis",
-    };
+    public static Arroyo.Connectors.ConnectorTable Bind(TableDefinition definition) => ConnectorRegistry.Default.Bind(definition);
 
-    private static readonly HashSet<string> s_sinkOnly = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "stdout", "blackhole", "webhook", "preview", "delta", "iceberg",
-    };
-
-    public static TableRole ResolveRole(string connector, IReadOnlyDictionary<string, string> options, bool temporary, SourceSpan span)
-    {
-        if (options.TryGetValue("type", out var type))
-        {
-            return type.ToLowerInvariant() switch
-            {
-                "source" => TableRole.Source,
-                "sink" => TableRole.Sink,
-                "lookup" => TableRole.Lookup,
-                _ => throw new UserException($"invalid table type '{type}'; expected 'source', 'sink' or 'lookup'", span),
-            };
-        }
-        if (string.Equals(connector, "redis", StringComparison.OrdinalIgnoreCase)) return temporary ? TableRole.Lookup : TableRole.Sink;
-        if (s_sourceOnly.Contains(connector)) return TableRole.Source;
-        if (s_sinkOnly.Contains(connector)) return TableRole.Sink;
-        throw new UserException($"table with connector '{connector}' needs a 'type' option: 'source' or 'sink'", span);
-    }
-
-    /// <summary>The fixed schema of connectors that define their own (impulse, nexmark), else null.</summary>
-    public static IReadOnlyList<Field>? BuiltInSchema(string connector) => connector.ToLowerInvariant() switch
-    {
-        "impulse" =>
-        [
-            new Field("counter", DataType.UInt64, false),
-            new Field("subtask_index", DataType.UInt64, false),
-        ],
-        "nexmark" => NexmarkSchema,
-        _ => null,
-    };
-
-    private static readonly IReadOnlyList<Field> NexmarkSchema =
-    [
-        new Field("person", DataType.Struct(
-        [
-            new Field("id", DataType.Int64, false),
-            new Field("name", DataType.Utf8, false),
-            new Field("email_address", DataType.Utf8, false),
-            new Field("credit_card", DataType.Utf8, false),
-            new Field("city", DataType.Utf8, false),
-            new Field("state", DataType.Utf8, false),
-            new Field("datetime", DataType.Timestamp, false),
-            new Field("extra", DataType.Utf8, false),
-        ])),
-        new Field("auction", DataType.Struct(
-        [
-            new Field("id", DataType.Int64, false),
-            new Field("item_name", DataType.Utf8, false),
-            new Field("description", DataType.Utf8, false),
-            new Field("initial_bid", DataType.Int64, false),
-            new Field("reserve", DataType.Int64, false),
-            new Field("datetime", DataType.Timestamp, false),
-            new Field("expires", DataType.Timestamp, false),
-            new Field("seller", DataType.Int64, false),
-            new Field("category", DataType.Int64, false),
-            new Field("extra", DataType.Utf8, false),
-        ])),
-        new Field("bid", DataType.Struct(
-        [
-            new Field("auction", DataType.Int64, false),
-            new Field("bidder", DataType.Int64, false),
-            new Field("price", DataType.Int64, false),
-            new Field("channel", DataType.Utf8, false),
-            new Field("url", DataType.Utf8, false),
-            new Field("datetime", DataType.Timestamp, false),
-            new Field("extra", DataType.Utf8, false),
-        ])),
-    ];
-
-    /// <summary>Checks the connector-specific rules the planner knows about.</summary>
-    public static void Validate(ConnectorTable table)
+    /// <summary>Checks the rules the planner owns about a connector table.</summary>
+    public static void Validate(DeclaredTable table)
     {
         if (table.IsUpdating && table.Columns.Any(c => c.IsVirtual))
         {
@@ -100,46 +25,29 @@ internal static class ConnectorCatalog
         }
     }
 
-    /// <summary>The source node's spec: reads the table's physical fields plus <c>_timestamp</c>.</summary>
-    public static OperatorSpec CreateSource(ConnectorTable table, Schema output) =>
-        new ConnectorSourceSpec(table.Name, table.Connector, table.Format, table.Options, output);
+    /// <summary>Fixes the role of a table whose connector left it open, from how the query uses it.</summary>
+    public static void Use(DeclaredTable table, TableRole role, SourceSpan span)
+    {
+        if (table.Role is not null) return;
+        if (!table.Bound.Supports(role))
+        {
+            throw new UserException($"connector '{table.Connector}' cannot be used as a {role.ToString().ToLowerInvariant()}", span);
+        }
+        table.Role = role;
+    }
+
+    /// <summary>The source node's spec: reads the table's physical and metadata fields plus <c>_timestamp</c>.</summary>
+    public static OperatorSpec CreateSource(DeclaredTable table, Schema output) => new SourceSpec(table.Bound, output);
 
     /// <summary>The sink node's spec, consuming rows of <paramref name="input"/>.</summary>
-    public static OperatorSpec CreateSink(ConnectorTable table, Schema input) =>
-        new ConnectorSinkSpec(table.Name, table.Connector, table.Format, table.Options, input);
+    public static SinkSpec CreateSink(DeclaredTable table, Schema input) => new(table.Bound, input);
 
     /// <summary>The sink of a bare SELECT: JSON lines on stdout.</summary>
-    public static OperatorSpec CreateStdoutSink(Schema input) =>
-        new ConnectorSinkSpec("stdout", "stdout", "json", new Dictionary<string, string> { ["format"] = "json" }, input);
-}
-
-/// <summary>
-/// A source as the planner describes it: connector, options and the schema to produce.
-/// Connectors turn it into their own reader.
-/// </summary>
-public sealed record ConnectorSourceSpec(
-    string Table,
-    string Connector,
-    string? Format,
-    IReadOnlyDictionary<string, string> Options,
-    Schema Output) : OperatorSpec
-{
-    public override Schema OutputSchema => Output;
-
-    public override bool IsSource => true;
-
-    public override string Describe() => $"source {Table} ({Connector}{(Format is null ? "" : ", " + Format)})";
-}
-
-/// <summary>A sink as the planner describes it; <see cref="Input"/> is the schema of the rows it receives.</summary>
-public sealed record ConnectorSinkSpec(
-    string Table,
-    string Connector,
-    string? Format,
-    IReadOnlyDictionary<string, string> Options,
-    Schema Input) : OperatorSpec
-{
-    public override Schema OutputSchema { get; } = new([]);
-
-    public override string Describe() => $"sink {Table} ({Connector}{(Format is null ? "" : ", " + Format)})";
+    public static SinkSpec CreateStdoutSink(Schema input)
+    {
+        var fields = input.Fields.Where(f => f.Name is not Schema.TimestampFieldName and not Schema.RetractFieldName).ToArray();
+        var table = Bind(new TableDefinition("stdout", fields,
+            new Dictionary<string, string> { ["connector"] = "stdout", ["format"] = input.IsUpdating ? "debezium_json" : "json", ["type"] = "sink" }));
+        return new SinkSpec(table, input);
+    }
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Arroyo.Connectors;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Sql.Ast;
@@ -40,14 +40,27 @@ internal static class TableBuilder
             return new MemoryTable(name, statement.Span, columns.Select(c => c.ToField()).ToArray());
         }
 
-        var role = ConnectorCatalog.ResolveRole(connector, options, statement.Temporary, statement.Span);
-        var inferred = !statement.HasColumnList || columns.Count == 0;
-        if (inferred && ConnectorCatalog.BuiltInSchema(connector) is { } builtIn)
+        var definition = new TableDefinition(
+            name,
+            columns.Where(c => !c.IsVirtual && c.MetadataKey is null).Select(c => c.ToField()).ToArray(),
+            options,
+            statement.Span)
         {
-            columns = builtIn.Select(f => new TableColumn(f.Name, f.Type, f.Nullable, null, null, false, statement.Span)).ToList();
+            OptionSpans = statement.Options.GroupBy(o => o.Key, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => g.Last().Span, StringComparer.OrdinalIgnoreCase),
+            PrimaryKey = columns.Where(c => c.PrimaryKey).Select(c => c.Name).ToArray(),
+            MetadataColumns = columns.Where(c => c.MetadataKey is not null).Select(c => new MetadataColumn(c.ToField(), c.MetadataKey!)).ToArray(),
+            GeneratedColumns = columns.Where(c => c.IsVirtual).Select(c => c.Name).ToArray(),
+            UsedAs = statement.Temporary && !options.ContainsKey("type") ? TableRole.Lookup : null,
+        };
+        var bound = ConnectorCatalog.Bind(definition);
+        var inferred = !statement.HasColumnList || columns.Count == 0;
+        if (inferred && bound.HasFixedSchema)
+        {
+            columns = bound.Fields.Select(f => new TableColumn(f.Name, f.Type, f.Nullable, null, null, false, statement.Span)).ToList();
             inferred = false;
         }
-        if (inferred && role != TableRole.Sink)
+        if (inferred && bound.Role is not TableRole.Sink && !bound.Supports(TableRole.Sink))
         {
             throw new UserException($"Error during planning: table {name} needs a column list: connector '{connector}' does not define a schema", statement.Name.Span);
         }
@@ -58,22 +71,20 @@ internal static class TableBuilder
             throw new UserException($"Error during planning: WATERMARK FOR column '{watermark.Column.Original}' is not a column of {name}", watermark.Column.Span);
         }
         options.TryGetValue("format", out var format);
-        TimeSpan? idle = options.TryGetValue("idle_micros", out var micros) && long.TryParse(micros, NumberStyles.Integer, CultureInfo.InvariantCulture, out var m)
-            ? TimeSpan.FromTicks(m * 10)
-            : null;
-        var table = new ConnectorTable(name, statement.Span)
+        var table = new DeclaredTable(name, statement.Span)
         {
-            Connector = connector.ToLowerInvariant(),
+            Connector = bound.Connector,
+            Bound = bound,
             Options = options,
             OptionNodes = optionNodes,
-            Role = role,
+            Role = bound.Role,
             Columns = columns,
             SchemaInferred = inferred,
             Format = format?.ToLowerInvariant(),
             Watermark = watermark,
-            EventTimeField = options.GetValueOrDefault("event_time_field"),
-            WatermarkField = options.GetValueOrDefault("watermark_field"),
-            IdleTimeout = idle,
+            EventTimeField = bound.EventTimeField,
+            WatermarkField = bound.WatermarkField,
+            IdleTimeout = bound.IdleTime,
             Temporary = statement.Temporary,
             PartitionedBy = statement.PartitionedBy,
         };

@@ -21,7 +21,13 @@ internal static class PlannerTestSupport
             .AddScalar("parse_log", [DataType.Utf8], DataType.Utf8)
             .AddScalar("parse_prom", [DataType.Utf8], DataType.Utf8)
             .AddScalar("cbor_to_json", [DataType.Binary], DataType.Utf8)
-            .AddAggregate("irate", [DataType.Float32], DataType.Float32),
+            .AddAggregate("irate", [DataType.Float32], DataType.Float32)
+            // The smoke corpus' UDFs (README of arroyo-smoke), signatures only.
+            .AddScalar("double_negative", [DataType.UInt64], DataType.Int64)
+            .AddScalar("async_double_negative", [DataType.UInt64], DataType.Int64, isAsync: true)
+            .AddAggregate("my_median", [DataType.UInt64], DataType.Float64)
+            .AddAggregate("none_udf", [DataType.UInt64], DataType.Float64)
+            .AddAggregate("max_product", [DataType.UInt64, DataType.UInt64], DataType.UInt64),
     };
 
     /// <summary>The directory holding <c>shared/conformance</c> (the repo's parent), or null.</summary>
