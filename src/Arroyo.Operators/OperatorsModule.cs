@@ -15,5 +15,6 @@ public static class OperatorsModule
         registry.Register<UnnestSpec>((spec, _) => new Unnest.UnnestOperator(spec));
         registry.Register<WindowedJoinSpec>((spec, _) => new WindowedJoin.WindowedJoinOperator(spec));
         registry.Register<UpdatingJoinSpec>((spec, _) => new UpdatingJoin.UpdatingJoinOperator(spec));
+        registry.Register<SessionAggregateSpec>((spec, _) => new SessionAggregate.SessionAggregateOperator(spec));
     }
 }
