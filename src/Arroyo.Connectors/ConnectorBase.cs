@@ -20,10 +20,10 @@ public abstract class ConnectorBase : IConnector
 
     public abstract ConnectorRoles Roles { get; }
 
-    public virtual ISource CreateSource(ConnectorTable table, Schema output, OperatorContext context) =>
+    public virtual ISource CreateSource(SourceSpec spec, OperatorContext context) =>
         throw ConnectorErrors.NotSupportedYet(Name, "source");
 
-    public virtual IOperator CreateSink(ConnectorTable table, Schema input, OperatorContext context) =>
+    public virtual IOperator CreateSink(SinkSpec spec, OperatorContext context) =>
         throw ConnectorErrors.NotSupportedYet(Name, "sink");
 
     /// <summary>The format when the table names none; null for connectors without a format.</summary>

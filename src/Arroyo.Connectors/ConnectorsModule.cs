@@ -10,8 +10,8 @@ public static class ConnectorsModule
     public static void Register(OperatorRegistry registry, ConnectorRegistry connectors)
     {
         registry.RegisterSource<SourceSpec>((spec, context) =>
-            connectors.Get(spec.Table.Connector).CreateSource(spec.Table, spec.Output, context));
+            connectors.Get(spec.Table.Connector).CreateSource(spec, context));
         registry.Register<SinkSpec>((spec, context) =>
-            connectors.Get(spec.Table.Connector).CreateSink(spec.Table, spec.Input, context));
+            connectors.Get(spec.Table.Connector).CreateSink(spec, context));
     }
 }

@@ -36,11 +36,11 @@ public interface IConnector
     /// <summary>Validates the options and declared columns; throws <see cref="Arroyo.Core.Errors.UserException"/> on a mistake.</summary>
     ConnectorTable Bind(TableDefinition definition);
 
-    /// <summary>A source subtask reading <paramref name="table"/> and emitting batches of <paramref name="output"/>.</summary>
-    ISource CreateSource(ConnectorTable table, Schema output, OperatorContext context) =>
+    /// <summary>A source subtask reading <c>spec.Table</c> and emitting batches of <c>spec.Output</c>.</summary>
+    ISource CreateSource(SourceSpec spec, OperatorContext context) =>
         throw ConnectorErrors.NotSupportedYet(Name, "source");
 
-    /// <summary>A sink subtask writing batches of <paramref name="input"/> to <paramref name="table"/>.</summary>
-    IOperator CreateSink(ConnectorTable table, Schema input, OperatorContext context) =>
+    /// <summary>A sink subtask writing batches of <c>spec.Input</c> to <c>spec.Table</c>.</summary>
+    IOperator CreateSink(SinkSpec spec, OperatorContext context) =>
         throw ConnectorErrors.NotSupportedYet(Name, "sink");
 }

@@ -20,7 +20,7 @@ public sealed class BlackholeConnector : ConnectorBase
     protected override BoundParts BindOptions(OptionReader options, TableDefinition definition, TableRole? role, FormatSettings? format) =>
         new(definition.Columns, new BlackholeConfig(), "Blackhole") { UsesFormat = false };
 
-    public override IOperator CreateSink(ConnectorTable table, Schema input, OperatorContext context) => new BlackholeSink();
+    public override IOperator CreateSink(SinkSpec spec, OperatorContext context) => new BlackholeSink();
 
     private sealed class BlackholeSink : IOperator
     {

@@ -51,6 +51,6 @@ public sealed class ImpulseConnector : ConnectorBase
         };
     }
 
-    public override ISource CreateSource(ConnectorTable table, Schema output, OperatorContext context) =>
-        new ImpulseSource((ImpulseConfig)table.Config, output, context);
+    public override ISource CreateSource(SourceSpec spec, OperatorContext context) =>
+        new ImpulseSource((ImpulseConfig)spec.Table.Config, spec.Output, context);
 }

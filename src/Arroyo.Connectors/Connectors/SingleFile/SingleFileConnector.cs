@@ -39,4 +39,10 @@ public sealed class SingleFileConnector : ConnectorBase
             IsBounded = true,
         };
     }
+
+    public override ISource CreateSource(SourceSpec spec, OperatorContext context) =>
+        new SingleFileSource(spec.Table, spec.Output, context);
+
+    public override IOperator CreateSink(SinkSpec spec, OperatorContext context) =>
+        new SingleFileSink(spec.Table, spec.Input, spec.UpdateKeys);
 }

@@ -1,5 +1,7 @@
 using Arroyo.Connectors.Formats;
 using Arroyo.Connectors.Options;
+using Arroyo.Core.Types;
+using Arroyo.Runtime.Operators;
 
 namespace Arroyo.Connectors.Connectors.Stdout;
 
@@ -14,4 +16,7 @@ public sealed class StdoutConnector : ConnectorBase
 
     protected override BoundParts BindOptions(OptionReader options, TableDefinition definition, TableRole? role, FormatSettings? format) =>
         new(definition.Columns, new StdoutConfig(), "StdoutSink");
+
+    public override IOperator CreateSink(SinkSpec spec, OperatorContext context) =>
+        new StdoutSink(spec.Table, spec.Input, spec.UpdateKeys);
 }
