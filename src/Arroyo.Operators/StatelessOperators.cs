@@ -1,7 +1,7 @@
 using Arroyo.Dataflow.Specs;
 using Arroyo.Operators.Filter;
 using Arroyo.Operators.Projection;
-using Arroyo.Operators.Watermark;
+using Arroyo.Operators.WatermarkGenerator;
 using Arroyo.Runtime.Operators;
 
 namespace Arroyo.Operators;

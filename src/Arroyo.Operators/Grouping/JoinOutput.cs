@@ -12,7 +12,6 @@ internal static class JoinOutput
         Func<int, int, long> timestamp, Func<int, int, bool>? retract)
     {
         var builders = output.Fields.Select(f => ColumnBuilder.Create(f.Type, pairs.Count)).ToArray();
-        var leftColumns = left is null ? 0 : left.Schema.Fields.Count(f => !IsMeta(f));
         var position = 0;
         if (left is not null) AppendSide(left, pairs.Select(p => p.Left), builders, ref position);
         if (right is not null) AppendSide(right, pairs.Select(p => p.Right), builders, ref position);
@@ -23,7 +22,6 @@ internal static class JoinOutput
         }
         var tb = (PrimitiveColumnBuilder<long>)builders[output.TimestampIndex];
         foreach (var (l, r) in pairs) tb.Append(timestamp(l, r));
-        _ = leftColumns;
         return new Batch(output, builders.Select(b => b.Build()).ToArray(), pairs.Count);
     }
 

@@ -79,7 +79,6 @@ internal sealed class WindowedAggregator : IOperator
             Arroyo.Core.Partitioning.KeyHasher.HashRows(batch, _keys, hashes);
             var timestamps = batch.Timestamps.Values;
             var windowsPerRow = (int)(_width / _slide);
-            var anyLate = new bool[1];
             for (var k = 0; k < windowsPerRow; k++)
             {
                 var any = false;

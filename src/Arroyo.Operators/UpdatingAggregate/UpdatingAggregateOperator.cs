@@ -15,7 +15,7 @@ namespace Arroyo.Operators.UpdatingAggregate;
 /// <summary>
 /// Runs an <see cref="UpdatingAggregateSpec"/>: per-key accumulators; changed keys are emitted
 /// as retraction + new row at each flush (tick interval, checkpoint, end of input).
-/// State table <c>updating_aggregates</c>: _key_hash, k0…, rows, last_time, emitted (BOOLEAN),
+/// State table <c>updating_aggregates</c>: _key_hash, k0…, rows, last_time, emitted (BOOLEAN), emitted_time,
 /// a0… (accumulator blobs), p0… (previously emitted values as blobs).
 /// </summary>
 public sealed class UpdatingAggregateOperator : IOperator
@@ -31,6 +31,7 @@ public sealed class UpdatingAggregateOperator : IOperator
     private long[] _rowCounts = [];
     private long[] _lastTime = [];
     private object?[]?[] _emitted = [];
+    private long[] _emittedTime = [];
     private long _watermark = long.MinValue;
     private long _lastFlush = long.MinValue;
     private TimeSpan _flushInterval;
@@ -57,16 +58,17 @@ public sealed class UpdatingAggregateOperator : IOperator
                 _rowCounts[g] = ((PrimitiveColumn<long>)batch.Columns[1 + n]).Values[r];
                 _lastTime[g] = ((PrimitiveColumn<long>)batch.Columns[2 + n]).Values[r];
                 var emitted = ((PrimitiveColumn<bool>)batch.Columns[3 + n]).Values[r];
+                _emittedTime[g] = ((PrimitiveColumn<long>)batch.Columns[4 + n]).Values[r];
                 for (var a = 0; a < _aggregates.Count; a++)
                 {
-                    _aggregates.Deserialize(g, a, ((StringColumn)batch.Columns[4 + n + a]).GetBytes(r));
+                    _aggregates.Deserialize(g, a, ((StringColumn)batch.Columns[5 + n + a]).GetBytes(r));
                 }
                 if (emitted)
                 {
                     var values = new object?[_aggregates.Count];
                     for (var a = 0; a < values.Length; a++)
                     {
-                        var blob = ((StringColumn)batch.Columns[4 + n + _aggregates.Count + a]).GetBytes(r).ToArray();
+                        var blob = ((StringColumn)batch.Columns[5 + n + _aggregates.Count + a]).GetBytes(r).ToArray();
                         using var reader = new BinaryReader(new MemoryStream(blob));
                         values[a] = ValueCodec.Read(reader, _spec.Aggregates[a].ResultType);
                     }
@@ -89,6 +91,7 @@ public sealed class UpdatingAggregateOperator : IOperator
                 Array.Resize(ref _rowCounts, size);
                 Array.Resize(ref _lastTime, size);
                 Array.Resize(ref _emitted, size);
+                Array.Resize(ref _emittedTime, size);
             }
             _aggregates.Clear(g);
             _rowCounts[g] = 0;
@@ -150,6 +153,7 @@ public sealed class UpdatingAggregateOperator : IOperator
         fields.Add(new Field("rows", DataType.Int64, false));
         fields.Add(new Field("last_time", DataType.Timestamp, false));
         fields.Add(new Field("emitted", DataType.Boolean, false));
+        fields.Add(new Field("emitted_time", DataType.Timestamp, false));
         fields.AddRange(_spec.Aggregates.Select((_, i) => new Field($"a{i}", DataType.Binary, false)));
         fields.AddRange(_spec.Aggregates.Select((_, i) => new Field($"p{i}", DataType.Binary, false)));
         var schema = new Schema(fields);
@@ -163,15 +167,16 @@ public sealed class UpdatingAggregateOperator : IOperator
             ((PrimitiveColumnBuilder<long>)builders[1 + n]).Append(_rowCounts[g]);
             ((PrimitiveColumnBuilder<long>)builders[2 + n]).Append(_lastTime[g]);
             ((PrimitiveColumnBuilder<bool>)builders[3 + n]).Append(_emitted[g] is not null);
+            ((PrimitiveColumnBuilder<long>)builders[4 + n]).Append(_emittedTime[g]);
             for (var a = 0; a < _aggregates.Count; a++)
             {
-                ((StringColumnBuilder)builders[4 + n + a]).Append(_aggregates.Serialize(g, a));
+                ((StringColumnBuilder)builders[5 + n + a]).Append(_aggregates.Serialize(g, a));
                 using var stream = new MemoryStream();
                 using (var writer = new BinaryWriter(stream))
                 {
                     ValueCodec.Write(writer, _spec.Aggregates[a].ResultType, _emitted[g]?[a]);
                 }
-                ((StringColumnBuilder)builders[4 + n + _aggregates.Count + a]).Append(stream.ToArray());
+                ((StringColumnBuilder)builders[5 + n + _aggregates.Count + a]).Append(stream.ToArray());
             }
             rows++;
         }
@@ -208,7 +213,7 @@ public sealed class UpdatingAggregateOperator : IOperator
                 KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
                 for (var a = 0; a < previous.Length; a++) builders[n + a].AppendObject(previous[a]);
                 retractBuilder.Append(true);
-                timestampBuilder.Append(_lastTime[g]);
+                timestampBuilder.Append(_emittedTime[g]);
                 rows++;
             }
             if (current is not null)
@@ -219,6 +224,7 @@ public sealed class UpdatingAggregateOperator : IOperator
                 timestampBuilder.Append(_lastTime[g]);
                 rows++;
                 _emitted[g] = current;
+                _emittedTime[g] = _lastTime[g];
             }
             else
             {

@@ -7,7 +7,7 @@ using Arroyo.Runtime.Messages;
 using Arroyo.Runtime.Operators;
 using Arroyo.State;
 
-namespace Arroyo.Operators.Watermark;
+namespace Arroyo.Operators.WatermarkGenerator;
 
 /// <summary>
 /// Turns event times into watermarks right after a source. With an expression, the
@@ -70,13 +70,13 @@ public sealed class WatermarkOperator : IOperator
         {
             _maxWatermark = max;
             _idle = false;
-            output.EmitWatermark(Runtime.Messages.Watermark.At(_maxWatermark));
+            output.EmitWatermark(Watermark.At(_maxWatermark));
         }
     }
 
-    public void OnWatermark(Runtime.Messages.Watermark watermark, IOutput output)
+    public void OnWatermark(Watermark watermark, IOutput output)
     {
-        if (watermark == Runtime.Messages.Watermark.Max)
+        if (watermark == Watermark.Max)
         {
             _ended = true;
             output.EmitWatermark(watermark);
@@ -89,7 +89,7 @@ public sealed class WatermarkOperator : IOperator
         if (_spec.IdleTimeout is { } idle && !_idle && nowNanos - _lastDataAt >= idle.Ticks * 100)
         {
             _idle = true;
-            output.EmitWatermark(Runtime.Messages.Watermark.Idle);
+            output.EmitWatermark(Watermark.Idle);
             return;
         }
         if (_expression is null)
@@ -98,7 +98,7 @@ public sealed class WatermarkOperator : IOperator
             if (processing > _maxWatermark)
             {
                 _maxWatermark = processing;
-                output.EmitWatermark(Runtime.Messages.Watermark.At(processing));
+                output.EmitWatermark(Watermark.At(processing));
             }
         }
     }

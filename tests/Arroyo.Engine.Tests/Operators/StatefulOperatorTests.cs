@@ -1,0 +1,140 @@
+using Arroyo.Core.Types;
+using Arroyo.Dataflow.Specs;
+using Arroyo.Operators.SessionAggregate;
+using Arroyo.Operators.UpdatingAggregate;
+using Arroyo.Operators.UpdatingJoin;
+using Arroyo.Operators.WindowedJoin;
+using Arroyo.Operators.WindowFunction;
+using Arroyo.Runtime.Messages;
+using static Arroyo.Engine.Tests.Operators.Rows;
+
+namespace Arroyo.Engine.Tests.Operators;
+
+public sealed class StatefulOperatorTests
+{
+    private static readonly Schema Input = Schema.WithTimestamp([new Field("k", DataType.Utf8), new Field("v", DataType.Int64)]);
+
+    private static readonly Schema UpdatingInput = new([
+        new Field("k", DataType.Utf8), new Field("v", DataType.Int64),
+        new Field(Schema.RetractFieldName, DataType.Boolean, false), new Field(Schema.TimestampFieldName, DataType.Timestamp, false)]);
+
+    private static readonly Schema UpdatingOutput = new([
+        new Field("k", DataType.Utf8), new Field("cnt", DataType.Int64, false), new Field("total", DataType.Int64),
+        new Field(Schema.RetractFieldName, DataType.Boolean, false), new Field(Schema.TimestampFieldName, DataType.Timestamp, false)]);
+
+    private static readonly AggregateCall[] CountSum =
+    [
+        new("count", [], false, null, DataType.Int64, "cnt"),
+        new("sum", [1], false, null, DataType.Int64, "total"),
+    ];
+
+    [Fact]
+    public void UpdatingAggregateRetractsThePreviousRowAndHandlesUpdatingInput()
+    {
+        var op = new UpdatingAggregateOperator(new UpdatingAggregateSpec(UpdatingInput, [0], CountSum, UpdatingOutput, TimeSpan.FromHours(24)));
+        op.Open(Context());
+        var output = new CollectingOutput();
+        op.OnBatch(Of(UpdatingInput, ["a", 1L, false, 1L], ["a", 2L, false, 2L], ["b", 5L, false, 3L]), 0, output);
+        op.OnEnd(output);
+        Assert.Equal(["a|2|3|False|2", "b|1|5|False|3"], output.RowStrings());
+
+        output = new CollectingOutput();
+        op.OnBatch(Of(UpdatingInput, ["a", 2L, true, 4L], ["b", 5L, true, 5L]), 0, output);
+        op.OnEnd(output);
+        Assert.Equal(["a|1|1|False|4", "a|2|3|True|2", "b|1|5|True|3"], output.RowStrings());
+    }
+
+    [Fact]
+    public void UpdatingAggregateRestoresEmittedRowsAcrossParallelism()
+    {
+        var spec = new UpdatingAggregateSpec(UpdatingInput, [0], CountSum, UpdatingOutput, TimeSpan.FromHours(24));
+        var state = new MemoryState();
+        var data = Of(UpdatingInput, Enumerable.Range(0, 50).Select(i => new object?[] { "k" + (i % 9), (long)i, false, (long)i }).ToArray());
+        var parts = Shuffle(data, [0], 2);
+        for (var p = 0; p < 2; p++)
+        {
+            var op = new UpdatingAggregateOperator(spec);
+            op.Open(Context(p, 2));
+            op.OnCheckpoint(new CheckpointBarrier(1, true), state, new CollectingOutput());
+            op.OnBatch(parts[p], 0, new CollectingOutput());
+            op.OnCheckpoint(new CheckpointBarrier(2, true), state, new CollectingOutput());
+        }
+        var more = Of(UpdatingInput, ["k1", 100L, false, 100L]);
+        var outputs = new List<string>();
+        for (var p = 0; p < 3; p++)
+        {
+            var op = new UpdatingAggregateOperator(spec);
+            op.Open(Context(p, 3, state.ReaderFor(p, 3)));
+            var output = new CollectingOutput();
+            op.OnBatch(Shuffle(more, [0], 3)[p], 0, output);
+            op.OnEnd(output);
+            outputs.AddRange(output.RowStrings());
+        }
+        // k1 had rows 1, 10, 19, 28, 37, 46 (sum 141, last time 46).
+        Assert.Equal(["k1|6|141|True|46", "k1|7|241|False|100"], outputs.OrderBy(s => s, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void SessionWindowsMergeAndCloseAfterTheGap()
+    {
+        var window = DataType.Struct([new Field("start", DataType.Timestamp), new Field("end", DataType.Timestamp)]);
+        var output = Schema.WithTimestamp([new Field("k", DataType.Utf8), new Field("window", window), new Field("cnt", DataType.Int64, false), new Field("total", DataType.Int64)]);
+        var op = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], CountSum, 11 * Second, 1, output));
+        op.Open(Context());
+        var result = new CollectingOutput();
+        op.OnBatch(Of(Input, ["a", 1L, 0L], ["a", 2L, 20 * Second], ["a", 3L, 10 * Second]), 0, result);
+        op.OnBatch(Of(Input, ["a", 4L, 50 * Second]), 0, result);
+        op.OnWatermark(Watermark.At(32 * Second), result);
+        var row = Assert.Single(result.Rows());
+        Assert.Equal(new object?[] { "a", new object?[] { 0L, 31 * Second }, 3L, 6L, 31 * Second - 1 }, row);
+        op.OnEnd(result);
+        Assert.Equal(2, result.Rows().Count);
+    }
+
+    [Fact]
+    public void WindowFunctionNumbersRowsPerPartition()
+    {
+        var output = Schema.WithTimestamp([new Field("k", DataType.Utf8), new Field("v", DataType.Int64), new Field("rn", DataType.UInt64, false), new Field("rk", DataType.UInt64, false)]);
+        var op = new WindowFunctionOperator(new WindowFunctionSpec(Input, [0], [new SortColumn(1, Descending: true)],
+            [WindowFunctionKind.RowNumber, WindowFunctionKind.Rank], output));
+        op.Open(Context());
+        var result = new CollectingOutput();
+        op.OnBatch(Of(Input, ["a", 5L, 9L], ["a", 7L, 9L], ["b", 1L, 9L], ["a", 7L, 9L]), 0, result);
+        op.OnWatermark(Watermark.At(9), result);
+        Assert.Empty(result.Batches);
+        op.OnWatermark(Watermark.At(10), result);
+        Assert.Equal(["a|5|3|3|9", "a|7|1|1|9", "a|7|2|1|9", "b|1|1|1|9"], result.RowStrings());
+    }
+
+    [Fact]
+    public void WindowedJoinsPadOuterSides()
+    {
+        var right = Schema.WithTimestamp([new Field("k2", DataType.Utf8), new Field("w", DataType.Int64)]);
+        var output = Schema.WithTimestamp([new Field("k", DataType.Utf8), new Field("v", DataType.Int64), new Field("k2", DataType.Utf8), new Field("w", DataType.Int64)]);
+        var op = new WindowedJoinOperator(new WindowedJoinSpec(JoinKind.Full, Input, right, [0], [0], output));
+        op.Open(Context());
+        var result = new CollectingOutput();
+        op.OnBatch(Of(Input, ["a", 1L, 9L], ["b", 2L, 9L]), 0, result);
+        op.OnBatch(Of(right, ["a", 10L, 9L], ["c", 30L, 9L], ["a", 11L, 19L]), 1, result);
+        op.OnWatermark(Watermark.At(10), result);
+        Assert.Equal(["a|1|a|10|9", "b|2|null|null|9", "null|null|c|30|9"], result.RowStrings());
+        op.OnEnd(result);
+        Assert.Contains("null|null|a|11|19", result.RowStrings());
+    }
+
+    [Fact]
+    public void UpdatingJoinEmitsMatchesAndRetractions()
+    {
+        var right = UpdatingInput;
+        var output = new Schema([new Field("k", DataType.Utf8), new Field("v", DataType.Int64), new Field("k2", DataType.Utf8), new Field("w", DataType.Int64),
+            new Field(Schema.RetractFieldName, DataType.Boolean, false), new Field(Schema.TimestampFieldName, DataType.Timestamp, false)]);
+        var op = new UpdatingJoinOperator(new UpdatingJoinSpec(JoinKind.Inner, Input, right, [0], [0], TimeSpan.FromHours(1), output));
+        op.Open(Context());
+        var result = new CollectingOutput();
+        op.OnBatch(Of(Input, ["a", 1L, 5L]), 0, result);
+        op.OnBatch(Of(right, ["a", 10L, false, 7L], ["b", 3L, false, 7L]), 1, result);
+        op.OnBatch(Of(Input, ["a", 2L, 8L]), 0, result);
+        op.OnBatch(Of(right, ["a", 10L, true, 9L]), 1, result);
+        Assert.Equal(["a|1|a|10|False|7", "a|1|a|10|True|9", "a|2|a|10|False|8", "a|2|a|10|True|9"], result.RowStrings());
+    }
+}
