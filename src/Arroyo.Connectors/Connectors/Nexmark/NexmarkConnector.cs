@@ -87,4 +87,7 @@ public sealed class NexmarkConnector : ConnectorBase
             UsesFormat = false,
         };
     }
+
+    public override ISource CreateSource(SourceSpec spec, OperatorContext context) =>
+        new NexmarkSource((NexmarkConfig)spec.Table.Config, spec.Output, context);
 }

@@ -1,0 +1,305 @@
+using System.Globalization;
+using System.Text;
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Types;
+using static Arroyo.Connectors.Connectors.Nexmark.NexmarkGenerator;
+
+namespace Arroyo.Connectors.Connectors.Nexmark;
+
+/// <summary>
+/// Generates consecutive events of a split straight into column arrays: one pass fills the
+/// fields of whichever struct each event is; the two others are null in that row. A struct
+/// and its children share one validity bitmap (a null struct has null fields).
+/// </summary>
+internal sealed class NexmarkBatchBuilder
+{
+    private static readonly byte[]?[] s_channels = new byte[ChannelsNumber][];
+    private static readonly byte[]?[] s_channelUrls = new byte[ChannelsNumber][];
+
+    private readonly Schema _output;
+
+    public NexmarkBatchBuilder(Schema output)
+    {
+        _output = output;
+    }
+
+    public Batch Generate(NexmarkSplit split, int n)
+    {
+        var timestamps = new long[n];
+        var kinds = new Kind[n];
+        var person = new PersonColumns(n);
+        var auction = new AuctionColumns(n);
+        var bid = new BidColumns(n);
+        for (var i = 0; i < n; i++)
+        {
+            var count = split.Count + (ulong)i;
+            var adjusted = AdjustedEventNumber(count);
+            var timestamp = split.BaseTime + split.InterEventDelay * (long)adjusted;
+            var eventId = split.FirstEventId + adjusted;
+            var random = EventRandom.ForEvent(eventId);
+            timestamps[i] = timestamp;
+            var kind = KindOf(eventId);
+            kinds[i] = kind;
+            switch (kind)
+            {
+                case Kind.Person: person.Add(i, eventId, timestamp, ref random); break;
+                case Kind.Auction: auction.Add(i, eventId, timestamp, split, count, ref random); break;
+                default: bid.Add(i, eventId, timestamp, ref random); break;
+            }
+            person.Close(i);
+            auction.Close(i);
+            bid.Close(i);
+        }
+        split.Count += (ulong)n;
+
+        var columns = new Column[_output.Count];
+        for (var c = 0; c < columns.Length; c++)
+        {
+            columns[c] = _output[c].Name switch
+            {
+                "person" => person.Build(_output[c].Type, kinds, Kind.Person),
+                "auction" => auction.Build(_output[c].Type, kinds, Kind.Auction),
+                "bid" => bid.Build(_output[c].Type, kinds, Kind.Bid),
+                Schema.TimestampFieldName => new PrimitiveColumn<long>(DataType.Timestamp, timestamps),
+                var other => throw new InvalidOperationException($"nexmark has no column '{other}' (this is a bug)"),
+            };
+        }
+        return new Batch(_output, columns, n);
+    }
+
+    private static Bitmap Validity(Kind[] kinds, Kind kind)
+    {
+        var bitmap = new Bitmap(kinds.Length);
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            if (kinds[i] == kind) bitmap.Set(i);
+        }
+        return bitmap;
+    }
+
+    private static (byte[] Channel, byte[] Url) Channel(int channel)
+    {
+        var name = Volatile.Read(ref s_channels[channel]);
+        var url = Volatile.Read(ref s_channelUrls[channel]);
+        if (name is not null && url is not null) return (name, url);
+        // Deterministic per channel, so a benign race computes the same bytes twice.
+        var random = new EventRandom(0xC4A77E1UL + (ulong)channel * 0x9E3779B97F4A7C15UL);
+        var text = new StringBuilder("https://www.nexmark.com/");
+        text.Append(Encoding.ASCII.GetString(RandomString(ref random, 3, 5))).Append('/');
+        text.Append(Encoding.ASCII.GetString(RandomString(ref random, 3, 5))).Append('/');
+        text.Append(Encoding.ASCII.GetString(RandomString(ref random, 3, 5))).Append("/item.htm?query=1");
+        if (random.Below(10) > 0) text.Append("&channel_id=").Append(channel.ToString(CultureInfo.InvariantCulture));
+        name = Encoding.ASCII.GetBytes("channel-" + channel.ToString(CultureInfo.InvariantCulture));
+        url = Encoding.ASCII.GetBytes(text.ToString());
+        Volatile.Write(ref s_channels[channel], name);
+        Volatile.Write(ref s_channelUrls[channel], url);
+        return (name, url);
+    }
+
+    /// <summary>A text child column under construction: bytes plus one offset per row.</summary>
+    private sealed class TextBuffer
+    {
+        private byte[] _data;
+        private int _length;
+
+        public TextBuffer(int rows, int bytesPerRow)
+        {
+            Offsets = new int[rows + 1];
+            _data = new byte[Math.Max(64, rows * bytesPerRow)];
+        }
+
+        public int[] Offsets { get; }
+
+        public int Length => _length;
+
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            if (_length + bytes.Length > _data.Length) Array.Resize(ref _data, Math.Max(_data.Length * 2, _length + bytes.Length));
+            bytes.CopyTo(_data.AsSpan(_length));
+            _length += bytes.Length;
+        }
+
+        public Span<byte> Reserve(int count)
+        {
+            if (_length + count > _data.Length) Array.Resize(ref _data, Math.Max(_data.Length * 2, _length + count));
+            var span = _data.AsSpan(_length, count);
+            _length += count;
+            return span;
+        }
+
+        public void Close(int row) => Offsets[row + 1] = _length;
+
+        public StringColumn Build(Bitmap validity) => new(DataType.Utf8, _data, Offsets, Offsets.Length - 1, validity);
+    }
+
+    private sealed class PersonColumns(int n)
+    {
+        private readonly long[] _id = new long[n];
+        private readonly TextBuffer _name = new(n, 0);
+        private readonly TextBuffer _email = new(n, 0);
+        private readonly TextBuffer _card = new(n, 0);
+        private readonly TextBuffer _city = new(n, 0);
+        private readonly TextBuffer _state = new(n, 0);
+        private readonly long[] _datetime = new long[n];
+        private readonly TextBuffer _extra = new(n, 0);
+
+        public void Add(int row, ulong eventId, long timestamp, ref EventRandom random)
+        {
+            _id[row] = LastBase0PersonId(eventId) + FirstPersonId;
+            var name = Names[random.Below((ulong)Names.Length)];
+            _name.Append(name);
+            var before = _email.Length;
+            _email.Append(RandomString(ref random, 3, 7));
+            _email.Append("@"u8);
+            _email.Append(RandomString(ref random, 3, 5));
+            _email.Append(".com"u8);
+            var emailLength = _email.Length - before;
+            var card = _card.Reserve(19);
+            for (var group = 0; group < 4; group++)
+            {
+                var value = (int)random.Below(10_000);
+                for (var d = 3; d >= 0; d--)
+                {
+                    card[group * 5 + d] = (byte)('0' + value % 10);
+                    value /= 10;
+                }
+                if (group < 3) card[group * 5 + 4] = (byte)' ';
+            }
+            var city = Cities[random.Below((ulong)Cities.Length)];
+            var state = States[random.Below((ulong)States.Length)];
+            _city.Append(city);
+            _state.Append(state);
+            _datetime[row] = timestamp;
+            var size = 8 + name.Length + emailLength + 19 + city.Length + state.Length;
+            _extra.Append(Slice(ref random, AvgPersonByteSize - size));
+        }
+
+        public void Close(int row)
+        {
+            _name.Close(row);
+            _email.Close(row);
+            _card.Close(row);
+            _city.Close(row);
+            _state.Close(row);
+            _extra.Close(row);
+        }
+
+        public Column Build(DataType type, Kind[] kinds, Kind kind)
+        {
+            var validity = Validity(kinds, kind);
+            Column[] children =
+            [
+                new PrimitiveColumn<long>(DataType.Int64, _id, validity), _name.Build(validity), _email.Build(validity),
+                _card.Build(validity), _city.Build(validity), _state.Build(validity),
+                new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), _extra.Build(validity),
+            ];
+            return new StructColumn(type, children, kinds.Length, validity);
+        }
+    }
+
+    private sealed class AuctionColumns(int n)
+    {
+        private readonly long[] _id = new long[n];
+        private readonly TextBuffer _description = new(n, 0);
+        private readonly TextBuffer _itemName = new(n, 0);
+        private readonly long[] _initialBid = new long[n];
+        private readonly long[] _reserve = new long[n];
+        private readonly long[] _datetime = new long[n];
+        private readonly long[] _expires = new long[n];
+        private readonly long[] _seller = new long[n];
+        private readonly long[] _category = new long[n];
+        private readonly TextBuffer _extra = new(n, 0);
+
+        public void Add(int row, ulong eventId, long timestamp, NexmarkSplit split, ulong count, ref EventRandom random)
+        {
+            _id[row] = LastBase0AuctionId(eventId) + FirstAuctionId;
+            _seller[row] = Seller(eventId, ref random);
+            _category[row] = Category(ref random);
+            var initialBid = NextPrice(ref random);
+            _initialBid[row] = initialBid;
+            _datetime[row] = timestamp;
+            _expires[row] = timestamp + AuctionLength(split, count, timestamp, ref random);
+            var name = RandomString(ref random, 3, 20);
+            var description = RandomString(ref random, 3, 100);
+            _itemName.Append(name);
+            _description.Append(description);
+            _reserve[row] = initialBid + NextPrice(ref random);
+            var size = 8 + name.Length + description.Length + 8 + 8 + 8 + 8 + 8;
+            _extra.Append(Slice(ref random, AvgAuctionByteSize - size));
+        }
+
+        public void Close(int row)
+        {
+            _description.Close(row);
+            _itemName.Close(row);
+            _extra.Close(row);
+        }
+
+        public Column Build(DataType type, Kind[] kinds, Kind kind)
+        {
+            var validity = Validity(kinds, kind);
+            Column[] children =
+            [
+                new PrimitiveColumn<long>(DataType.Int64, _id, validity), _description.Build(validity), _itemName.Build(validity),
+                new PrimitiveColumn<long>(DataType.Int64, _initialBid, validity), new PrimitiveColumn<long>(DataType.Int64, _reserve, validity),
+                new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), new PrimitiveColumn<long>(DataType.Timestamp, _expires, validity),
+                new PrimitiveColumn<long>(DataType.Int64, _seller, validity), new PrimitiveColumn<long>(DataType.Int64, _category, validity),
+                _extra.Build(validity),
+            ];
+            return new StructColumn(type, children, kinds.Length, validity);
+        }
+    }
+
+    private sealed class BidColumns(int n)
+    {
+        private readonly long[] _auction = new long[n];
+        private readonly long[] _bidder = new long[n];
+        private readonly long[] _price = new long[n];
+        private readonly TextBuffer _channel = new(n, 8);
+        private readonly TextBuffer _url = new(n, 56);
+        private readonly long[] _datetime = new long[n];
+        private readonly TextBuffer _extra = new(n, AvgPersonByteSize - 32);
+
+        public void Add(int row, ulong eventId, long timestamp, ref EventRandom random)
+        {
+            _auction[row] = BidAuction(eventId, ref random);
+            _bidder[row] = Bidder(eventId, ref random);
+            _price[row] = NextPrice(ref random);
+            if (random.Below(2) > 0)
+            {
+                var i = (int)random.Below((ulong)HotChannels.Length);
+                _channel.Append(HotChannels[i]);
+                _url.Append(HotUrls[i]);
+            }
+            else
+            {
+                var (channel, url) = Channel((int)random.Below(ChannelsNumber));
+                _channel.Append(channel);
+                _url.Append(url);
+            }
+            _datetime[row] = timestamp;
+            // The reference sizes a bid's extra by the person size (200 - 32 bytes); kept for comparable volumes.
+            _extra.Append(Slice(ref random, AvgPersonByteSize - 32));
+        }
+
+        public void Close(int row)
+        {
+            _channel.Close(row);
+            _url.Close(row);
+            _extra.Close(row);
+        }
+
+        public Column Build(DataType type, Kind[] kinds, Kind kind)
+        {
+            var validity = Validity(kinds, kind);
+            Column[] children =
+            [
+                new PrimitiveColumn<long>(DataType.Int64, _auction, validity), new PrimitiveColumn<long>(DataType.Int64, _bidder, validity),
+                new PrimitiveColumn<long>(DataType.Int64, _price, validity), _channel.Build(validity), _url.Build(validity),
+                new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), _extra.Build(validity),
+            ];
+            return new StructColumn(type, children, kinds.Length, validity);
+        }
+    }
+}
