@@ -37,7 +37,7 @@ public static class ErrorReport
     private static Exception Unwrap(Exception error)
     {
         while (error is AggregateException { InnerExceptions.Count: 1 } aggregate) error = aggregate.InnerExceptions[0];
-        while (error is System.Reflection.TargetInvocationException { InnerException: not null } tie) error = tie.InnerException;
+        while (error is System.Reflection.TargetInvocationException { InnerException: { } inner }) error = inner;
         return error;
     }
 }
