@@ -1,0 +1,112 @@
+using Arroyo.Connectors;
+using Arroyo.Connectors.Connectors.Impulse;
+using Arroyo.Connectors.Connectors.Nexmark;
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Runtime.Messages;
+using Arroyo.Runtime.Operators;
+using static Arroyo.Engine.Tests.Connectors.ConnectorTestKit;
+
+namespace Arroyo.Engine.Tests.Connectors;
+
+public sealed class GeneratorSourceTests
+{
+    private static ISource Create(ConnectorTable table, OperatorContext context)
+    {
+        var source = ConnectorRegistry.Default.Get(table.Connector).CreateSource(new SourceSpec(table, table.SourceSchema()), context);
+        source.Open(context);
+        return source;
+    }
+
+    [Fact]
+    public void Impulse_counts_per_subtask_with_event_time_interval()
+    {
+        var table = Bind("impulse", [], ("connector", "impulse"), ("event_rate", "1000000"), ("message_count", "10"), ("event_time_interval", "200000000"));
+        for (var subtask = 0; subtask < 2; subtask++)
+        {
+            var rows = Rows(Drain(Create(table, Context(subtask, 2))));
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => (ulong)i), rows.Select(r => (ulong)r[0]!));
+            Assert.All(rows, r => Assert.Equal((ulong)subtask, r[1]));
+            var times = rows.Select(r => (long)r[2]!).ToArray();
+            Assert.All(times.Skip(1).Zip(times), p => Assert.Equal(200_000_000L, p.First - p.Second));
+        }
+    }
+
+    [Fact]
+    public void Impulse_is_rate_limited_and_restores_its_counter()
+    {
+        var table = Bind("impulse", [], ("connector", "impulse"), ("event_rate", "200"), ("message_count", "30"));
+        var context = Context(0, 1);
+        var source = Create(table, context);
+        var output = new CollectingOutput();
+        var started = DateTime.UtcNow;
+        while (Rows(output.Batches).Count < 10) if (source.Poll(output) == SourceStatus.Idle) Thread.Sleep(1);
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(35));
+        var state = new MemoryState();
+        source.OnCheckpoint(new CheckpointBarrier(1, false), state);
+        var emitted = Rows(output.Batches).Count;
+
+        var restored = Create(table, Context(0, 1, state.ReaderFor(0, 1)));
+        var rest = Rows(Drain(restored));
+        Assert.Equal(Enumerable.Range(emitted, 30 - emitted).Select(i => (ulong)i), rest.Select(r => (ulong)r[0]!));
+    }
+
+    [Fact]
+    public void Nexmark_is_deterministic_and_keeps_the_proportions()
+    {
+        var table = Bind("nexmark", [], ("connector", "nexmark"), ("event_rate", "1000000000"), ("message_count", "5000"));
+        var first = Rows(Drain(Create(table, Context())));
+        var second = Rows(Drain(Create(table, Context())));
+        Assert.Equal(5000, first.Count);
+        var persons = first.Count(r => r[0] is not null);
+        var auctions = first.Count(r => r[1] is not null);
+        var bids = first.Count(r => r[2] is not null);
+        Assert.Equal(100, persons);
+        Assert.Equal(300, auctions);
+        Assert.Equal(4600, bids);
+        Assert.All(first, r => Assert.Equal(1, r.Take(3).Count(v => v is not null)));
+        // Timestamps depend on the start time; everything else is the same in every run.
+        static string Strip(object?[] row) => string.Join("|", row.Take(3).Select(v => v is object?[] s ? string.Join(",", s.Where(x => x is not long l || l < 1_000_000_000_000_000)) : "-"));
+        Assert.Equal(first.Select(Strip), second.Select(Strip));
+        var bid = (object?[])first.First(r => r[2] is not null)[2]!;
+        Assert.True((long)bid[0]! >= 1000 && (long)bid[1]! >= 1000 && (long)bid[2]! >= 100);
+        Assert.Equal(168, ((string)bid[6]!).Length);
+    }
+
+    [Fact]
+    public void Nexmark_restores_at_another_parallelism_without_loss_or_repeat()
+    {
+        var table = Bind("nexmark", [], ("connector", "nexmark"), ("event_rate", "1000000000"), ("message_count", "3000"));
+        var state = new MemoryState();
+        var firstRun = new List<Batch>();
+        for (var subtask = 0; subtask < 2; subtask++)
+        {
+            var source = Create(table, Context(subtask, 2, settings: new RunSettings { BatchSize = 500 }));
+            var output = new CollectingOutput();
+            source.Poll(output);
+            source.OnCheckpoint(new CheckpointBarrier(1, true), state);
+            firstRun.AddRange(output.Batches);
+        }
+        var secondRun = new List<Batch>();
+        for (var subtask = 0; subtask < 3; subtask++)
+        {
+            secondRun.AddRange(Drain(Create(table, Context(subtask, 3, state.ReaderFor(subtask, 3)))));
+        }
+        var ids = Rows(firstRun.Concat(secondRun)).Select(r => r[2] is object?[] b ? $"b{b[5]}-{b[0]}-{b[1]}" : r[1] is object?[] a ? $"a{a[0]}" : $"p{((object?[])r[0]!)[0]}").ToList();
+        Assert.Equal(3000, ids.Count);
+        Assert.Equal(3000 * 4 / 50, ids.Count(i => i[0] != 'b'));
+        Assert.Equal(ids.Count(i => i[0] != 'b'), ids.Where(i => i[0] != 'b').Distinct().Count());
+    }
+
+    [Fact]
+    public void Nexmark_generates_millions_of_events_per_second()
+    {
+        var table = Bind("nexmark", [], ("connector", "nexmark"), ("event_rate", "1000000000"), ("message_count", "400000"));
+        var source = Create(table, Context(settings: new RunSettings { BatchSize = 8192 }));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var batches = Drain(source);
+        watch.Stop();
+        Assert.Equal(400_000, batches.Sum(b => b.RowCount));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    }
+}
