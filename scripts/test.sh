@@ -30,8 +30,8 @@ status=0
 for project in "${projects[@]}"; do
   name="$(basename "$project")"
   echo "=== $name" >&2
-  dotnet test --project "$project" --no-build -c Debug -- \
-    --report-trx --report-trx-filename "$name.trx" --results-directory "$results" || status=1
+  dotnet test --project "$project" --no-build -c Debug --no-progress \
+    --report-xunit-trx --report-xunit-trx-filename "$name.trx" --results-directory "$results" || status=1
 done
 
 # Count from the TRX files: the <Counters> element of each run.
