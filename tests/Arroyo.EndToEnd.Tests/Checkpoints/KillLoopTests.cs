@@ -1,3 +1,4 @@
+using System.Globalization;
 using Arroyo.EndToEnd.Tests.Support;
 
 namespace Arroyo.EndToEnd.Tests.Checkpoints;
@@ -8,41 +9,59 @@ namespace Arroyo.EndToEnd.Tests.Checkpoints;
 /// </summary>
 public sealed class KillLoopTests
 {
-    private static string Query(string sink) => $"""
-        CREATE TABLE impulse WITH (
-          connector = 'impulse', event_rate = '4000', event_time_interval = '1000', message_count = '6000');
-        CREATE TABLE out (window_end TIMESTAMP, n BIGINT, total BIGINT UNSIGNED)
-          WITH (connector = 'single_file', path = '{sink}', format = 'json', type = 'sink');
+    private static string Query(string input, string sink) => $"""
+        CREATE TABLE events (ts TIMESTAMP, id BIGINT, v BIGINT) WITH (
+          connector = 'single_file', path = '{input}', format = 'json', type = 'source', event_time_field = 'ts');
+        CREATE TABLE out WITH (connector = 'single_file', path = '{sink}', format = 'json', type = 'sink');
         INSERT INTO out
-        SELECT window.end AS window_end, count(*) AS n, sum(counter) AS total
-        FROM impulse GROUP BY tumble(interval '100 millisecond');
+        SELECT tumble(interval '1 second') AS window, count(*) AS n, sum(v) AS total
+        FROM events GROUP BY window;
         """;
 
+    // Slow the source down so that kills land in the middle of the input.
     private static readonly Dictionary<string, string> s_env = new()
     {
         ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "100ms",
+        ["ARROYO__PIPELINE__SOURCE_BATCH_SIZE"] = "50",
+        ["ARROYO__DEBUG__SOURCE_POLL_DELAY"] = "5ms",
     };
+
+    private static void WriteInput(string path)
+    {
+        var start = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        using var writer = new StreamWriter(path);
+        for (var i = 0; i < 10_000; i++)
+        {
+            var ts = start.AddMilliseconds(i * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            writer.WriteLine($"{{\"ts\":\"{ts}\",\"id\":{i},\"v\":{i % 97}}}");
+        }
+    }
 
     [Fact]
     public void Killed_ten_times_and_restarted_gives_the_uninterrupted_output()
     {
         using var dir = new TempDirectory();
-        File.WriteAllText(dir.File("reference.sql"), Query(dir.File("reference.json")));
+        WriteInput(dir.File("input.json"));
+        File.WriteAllText(dir.File("reference.sql"), Query(dir.File("input.json"), dir.File("reference.json")));
         var reference = ArroyoProcess.Run(["run", "-s", dir.File("reference-state"), dir.File("reference.sql")], environment: s_env);
         Assert.True(reference.ExitCode == 0, reference.ToString());
         var expected = File.ReadAllLines(dir.File("reference.json")).Order().ToList();
-        Assert.NotEmpty(expected);
+        Assert.Equal(100, expected.Count);
 
-        File.WriteAllText(dir.File("q.sql"), Query(dir.File("out.json")));
+        File.WriteAllText(dir.File("q.sql"), Query(dir.File("input.json"), dir.File("out.json")));
         var random = new Random(42);
-        for (var kill = 0; kill < 10; kill++)
+        var killed = 0;
+        for (var attempt = 0; attempt < 10; attempt++)
         {
             using var running = ArroyoProcess.Start(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: s_env);
             Assert.True(running.WaitForLog("running pipeline", TimeSpan.FromSeconds(60)), running.Stderr);
-            Thread.Sleep(random.Next(20, 250));
+            Thread.Sleep(random.Next(10, 300));
+            if (running.WaitForLog("pipeline finished", TimeSpan.Zero)) break;
             running.Signal(9);
             running.WaitForExit(TimeSpan.FromSeconds(30));
+            killed++;
         }
+        Assert.True(killed >= 5, $"only {killed} kills landed before the input ended");
         var final = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: s_env);
         Assert.True(final.ExitCode == 0, final.ToString());
         Assert.Equal(expected, File.ReadAllLines(dir.File("out.json")).Order().ToList());
