@@ -1,5 +1,5 @@
 using Arroyo.Storage.Cloud;
-using Arroyo.Storage.Tests.Servers;
+using Arroyo.TestServers;
 
 namespace Arroyo.Storage.Tests.Contract;
 

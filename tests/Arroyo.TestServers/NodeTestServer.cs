@@ -2,14 +2,16 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Arroyo.Storage.Tests.Servers;
+namespace Arroyo.TestServers;
 
 /// <summary>
 /// Base for xunit fixtures that run an npm-packaged storage server (s3rver, azurite) on
 /// 127.0.0.1: installs the package into the repo's git-ignored .tools/ if needed, starts it on
 /// a free port with a temporary data dir, waits until it accepts connections, and kills it on
 /// dispose. Without node/npm on PATH the fixture records a skip reason instead of failing, so
-/// the suite still runs on machines without them.
+/// the suite still runs on machines without them. <see cref="Kill"/> and
+/// <see cref="RestartAsync"/> simulate an outage: the server comes back on the same port with
+/// the same data.
 /// </summary>
 public abstract class NodeTestServer : IAsyncLifetime
 {
@@ -18,6 +20,8 @@ public abstract class NodeTestServer : IAsyncLifetime
 
     private Process? _process;
     private string? _dataDir;
+    private string? _node;
+    private string? _script;
     private readonly System.Text.StringBuilder _output = new();
 
     /// <summary>Set when the server cannot run here (no node); tests call <see cref="RequireRunning"/>.</summary>
@@ -74,11 +78,53 @@ public abstract class NodeTestServer : IAsyncLifetime
             s_installLock.Release();
         }
 
+        _script = script;
+        _node = node;
         _dataDir = Directory.CreateTempSubdirectory("arroyo-" + Name + "-").FullName;
         Port = FreePort();
-        var start = new ProcessStartInfo(node) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(script);
-        foreach (var arg in Arguments(Port, _dataDir))
+        await StartProcessAsync();
+        await OnStartedAsync();
+    }
+
+    /// <summary>Kills the server at once (SIGKILL), as an outage would; the port and data dir stay reserved.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Starts the server again on the same port over the same data dir, after <see cref="Kill"/>.</summary>
+    public async Task RestartAsync()
+    {
+        Kill();
+        // The port was released by the kill; retry briefly in case the OS has not freed it yet.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await StartProcessAsync();
+                return;
+            }
+            catch (InvalidOperationException) when (DateTime.UtcNow < deadline)
+            {
+                Kill();
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private async Task StartProcessAsync()
+    {
+        var start = new ProcessStartInfo(_node!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(_script!);
+        foreach (var arg in Arguments(Port, _dataDir!))
         {
             start.ArgumentList.Add(arg);
         }
@@ -89,7 +135,6 @@ public abstract class NodeTestServer : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         await WaitUntilListeningAsync(TimeSpan.FromSeconds(60));
-        await OnStartedAsync();
     }
 
     public ValueTask DisposeAsync()

@@ -2,7 +2,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Arroyo.Storage.Cloud.S3;
 
-namespace Arroyo.Storage.Tests.Servers;
+namespace Arroyo.TestServers;
 
 /// <summary>A real s3rver (npm) with the bucket <see cref="Bucket"/>; its default credentials are S3RVER/S3RVER.</summary>
 public sealed class S3rverFixture : NodeTestServer
