@@ -124,7 +124,12 @@ internal sealed class CheckpointCoordinator : ISubtaskListener
         _lastCheckpointEnd = Stopwatch.GetTimestamp();
         if (_inFlightStops)
         {
-            Fail(new Core.Errors.ExternalException($"the final checkpoint {epoch} could not be written: {error.Message}", error));
+            // The cause goes on its own "caused by" line; the message says what it means for the next run.
+            var restoresFrom = LastCompletedEpoch > 0 ? LastCompletedEpoch : _storage.RestoredEpoch;
+            Fail(new Core.Errors.ExternalException(
+                $"the final checkpoint {epoch} could not be written, so this run stops without saving its last progress; " +
+                (restoresFrom is { } last ? $"the next run restores checkpoint {last} and processes the input after it again" : "the next run starts from the beginning"),
+                error));
             return;
         }
         _log($"warning: checkpoint {epoch} failed and will be retried: {error.Message}");
