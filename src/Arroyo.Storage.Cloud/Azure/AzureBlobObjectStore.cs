@@ -111,7 +111,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
     {
         var blob = Blob(key);
-        return CallAsync("exists", key, async () => (bool)await blob.ExistsAsync(cancellationToken).ConfigureAwait(false), cancellationToken);
+        return CallAsync("check", key, async () => (bool)await blob.ExistsAsync(cancellationToken).ConfigureAwait(false), cancellationToken);
     }
 
     public Task<IReadOnlyList<ObjectInfo>> ListAsync(string prefix, CancellationToken cancellationToken = default)
@@ -227,6 +227,8 @@ public sealed class AzureBlobObjectStore : IObjectStore
             {
                 "ContainerNotFound" => " (does the container exist?)",
                 "AuthenticationFailed" or "AuthorizationFailure" or "AuthorizationPermissionMismatch" => " (check the credentials and their permissions)",
+                // HEAD responses carry no error body, so a denied exists-check has only its status.
+                _ when r.Status is 401 or 403 => " (check the credentials and their permissions)",
                 _ => "",
             };
             return new ObjectStoreException($"{prefix}: {r.ErrorCode} (HTTP {r.Status}) {first}{hint}", transient, r.Status, e);

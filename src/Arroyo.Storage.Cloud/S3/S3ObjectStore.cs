@@ -155,7 +155,7 @@ public sealed class S3ObjectStore : IObjectStore
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
     {
         var name = FullName(key);
-        return CallAsync("exists", key, async () =>
+        return CallAsync("check", key, async () =>
         {
             try
             {
@@ -389,6 +389,8 @@ public sealed class S3ObjectStore : IObjectStore
                 {
                     "NoSuchBucket" => " (does the bucket exist?)",
                     "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch" => " (check the credentials and their permissions)",
+                    // HEAD responses carry no error body, so a denied exists-check has only its status.
+                    _ when status is 401 or 403 => " (check the credentials and their permissions)",
                     _ => "",
                 };
                 return new ObjectStoreException($"{prefix}: {s3.ErrorCode} (HTTP {status}) {s3.Message}{hint}", transient, status, e);
