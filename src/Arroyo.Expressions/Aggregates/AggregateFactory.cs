@@ -18,7 +18,10 @@ public static class AggregateFactory
         if (!distinct)
         {
             var streaming = CreateStreaming(function, argTypes, resultType, parameters);
-            var canRetract = function is not ("min" or "max" or "bit_and" or "bit_or");
+            // t-digests cannot remove values (nor can DataFusion's): over an updating input the value
+            // bag keeps the values and builds one digest at evaluation.
+            var canRetract = function is not ("min" or "max" or "bit_and" or "bit_or"
+                or "approx_median" or "approx_percentile_cont" or "approx_percentile_cont_with_weight");
             if (streaming is not null && (!retracting || canRetract)) return streaming;
         }
         return new ValueBagAccumulator(function, argTypes, distinct, parameters, resultType);
@@ -65,6 +68,8 @@ public static class AggregateFactory
             case "regr_sxx": return new CovarianceAccumulator(CovarianceKind.RegrSxx);
             case "regr_syy": return new CovarianceAccumulator(CovarianceKind.RegrSyy);
             case "regr_sxy": return new CovarianceAccumulator(CovarianceKind.RegrSxy);
+            case "approx_median" or "approx_percentile_cont" or "approx_percentile_cont_with_weight":
+                return TDigestAccumulator.For(function, parameters, resultType);
             default:
                 return null;
         }

@@ -5,9 +5,11 @@ namespace Arroyo.Expressions.Aggregates;
 
 /// <summary>
 /// Keeps every value of a group (in arrival order) and computes the result at evaluation:
-/// holistic functions (median, percentiles, array_agg, string_agg, approx_distinct,
+/// holistic functions (median, array_agg, string_agg, approx_distinct,
 /// first/last_value), DISTINCT variants of any function, and functions that cannot retract
-/// incrementally (min/max/bit_and/bit_or over an updating input). Retraction removes one equal
+/// incrementally (min/max/bit_and/bit_or and the t-digest functions over an updating input;
+/// those build one <see cref="TDigest"/> from the remaining values at evaluation, as if they had
+/// arrived in one batch). Retraction removes one equal
 /// value. Two-argument functions store (a, b) tuples.
 /// </summary>
 public sealed class ValueBagAccumulator : GroupAccumulator
@@ -68,16 +70,18 @@ public sealed class ValueBagAccumulator : GroupAccumulator
         switch (_function)
         {
             case "median":
-                AppendNumber(output, Percentile(values, 0.5, median: true));
+                AppendNumber(output, Median(values));
                 return;
             case "approx_median":
-                AppendNumber(output, Percentile(values, 0.5, median: false));
+                TDigestAccumulator.AppendResult(output, Digest(values, weighted: false, TDigest.DefaultMaxSize), 0.5, _resultType);
                 return;
             case "approx_percentile_cont":
-                AppendNumber(output, Percentile(values, Convert.ToDouble(_parameters[0]), median: false));
+                TDigestAccumulator.AppendResult(output, Digest(values, weighted: false, TDigestAccumulator.MaxSizeParameter(_parameters)),
+                    TDigestAccumulator.Percentile(_parameters), _resultType);
                 return;
             case "approx_percentile_cont_with_weight":
-                AppendNumber(output, WeightedPercentile(values, Convert.ToDouble(_parameters[0])));
+                TDigestAccumulator.AppendResult(output, Digest(values, weighted: true, TDigest.DefaultMaxSize),
+                    TDigestAccumulator.Percentile(_parameters), _resultType);
                 return;
             case "approx_distinct":
                 ((PrimitiveColumnBuilder<ulong>)output).Append((ulong)DistinctValues(values.Where(v => v is not null)).Count());
@@ -142,40 +146,33 @@ public sealed class ValueBagAccumulator : GroupAccumulator
         return seen;
     }
 
-    private double? Percentile(IEnumerable<object?> values, double p, bool median)
+    private double? Median(IEnumerable<object?> values)
     {
         var sorted = values.Where(v => v is not null).Select(Convert.ToDouble).ToList();
         if (sorted.Count == 0) return null;
         sorted.Sort();
-        if (median)
-        {
-            var n = sorted.Count;
-            if (n % 2 == 1) return sorted[n / 2];
-            var mid = (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-            return _argTypes[0].IsInteger ? Math.Truncate(mid) : mid;
-        }
-        var rank = p * (sorted.Count - 1);
-        var lo = (int)Math.Floor(rank);
-        var hi = Math.Min(lo + 1, sorted.Count - 1);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+        var n = sorted.Count;
+        if (n % 2 == 1) return sorted[n / 2];
+        var mid = (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return _argTypes[0].IsInteger ? Math.Truncate(mid) : mid;
     }
 
-    private static double? WeightedPercentile(IEnumerable<object?> values, double p)
+    // The digest DataFusion builds from these values arriving in one batch (see TDigestAccumulator).
+    private static TDigest Digest(IEnumerable<object?> values, bool weighted, int maxSize)
     {
-        var pairs = values.Select(v => ((object?, object?))v!)
-            .Where(t => t.Item1 is not null && t.Item2 is not null)
-            .Select(t => (Value: Convert.ToDouble(t.Item1), Weight: Convert.ToDouble(t.Item2)))
-            .OrderBy(t => t.Value).ToList();
-        if (pairs.Count == 0) return null;
-        var total = pairs.Sum(t => t.Weight);
-        var target = p * total;
-        var cumulative = 0.0;
-        foreach (var (value, weight) in pairs)
+        if (!weighted)
         {
-            cumulative += weight;
-            if (cumulative >= target) return value;
+            return new TDigest(maxSize).MergeUnsorted(values.Where(v => v is not null)
+                .Select(v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         }
-        return pairs[^1].Value;
+        var digests = values.Select(v => ((object?, object?))v!)
+            .Where(t => t.Item1 is not null && t.Item2 is not null)
+            .Select(t => TDigest.WithCentroid(TDigest.DefaultMaxSize,
+                Convert.ToDouble(t.Item1, System.Globalization.CultureInfo.InvariantCulture),
+                Convert.ToDouble(t.Item2, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        digests.Add(new TDigest(maxSize));
+        return TDigest.MergeDigests(digests);
     }
 
     private void AppendNumber(ColumnBuilder output, double? value)
