@@ -1,0 +1,10 @@
+-- Nexmark q18, last bid per bidder and auction: standard (ROW_NUMBER, not windowed).
+CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '10000000', message_count = '10000000');
+CREATE TABLE out WITH (connector = 'blackhole');
+CREATE VIEW bid AS SELECT bid.auction AS auction, bid.bidder AS bidder, bid.price AS price, bid.channel AS channel,
+    bid.url AS url, bid.datetime AS datetime, bid.extra AS extra
+  FROM nexmark WHERE bid IS NOT NULL;
+
+INSERT INTO out SELECT auction, bidder, price, channel, url, datetime, extra
+FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY bidder, auction ORDER BY datetime DESC) AS rank_number FROM bid)
+WHERE rank_number <= 1;

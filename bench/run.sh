@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# The benchmark: Nexmark queries, JSON ingest, checkpoint/restore and scaling, all through
+# the real CLI (./arroyo run), each run timed by /usr/bin/time. Writes bench/RESULTS.md.
+#   bench/run.sh            full run (about 10 minutes on 2 cores)
+#   bench/run.sh --quick    smaller inputs, fewer cases (a couple of minutes)
+#   bench/run.sh --only q0,q5   just these Nexmark queries (plus nothing else)
+# Timings are of whole processes (startup and the final checkpoint included), so small
+# inputs understate throughput; the full run uses inputs large enough for that not to matter.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+quick=0
+only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --only) only="$2"; shift ;;
+    *) echo "usage: bench/run.sh [--quick] [--only q0,q5]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ ! -x /usr/bin/time ]; then
+  echo "installing GNU time..." >&2
+  (apt-get install -y time >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y time >/dev/null 2>&1)) ||
+    { echo "bench needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+fi
+
+work="${BENCH_WORK:-$root/.build/bench}"
+mkdir -p "$work"
+# Build first, so no timing includes a build.
+./arroyo --help >/dev/null
+dotnet build bench/JsonScan -c Release -o "$root/.build/jsonscan" --nologo -v quiet -clp:ErrorsOnly >/dev/null
+
+# Events per query: the stateful join/aggregate queries get fewer (they are the slow ones).
+big=10000000
+small=2000000
+json_events=3000000      # about 1 GB of NDJSON bids
+ck_keys="1000000 10000000"
+if [ $quick -eq 1 ]; then
+  big=1000000; small=500000; json_events=600000; ck_keys="1000000"
+fi
+queries=(q0 q1 q2 q3 q4 q5 q7 q8 q11 q12 q14 q15 q16 q17 q20 q21 q22)
+declare -A events=([q3]=$small [q4]=$small [q15]=$small [q16]=$small [q17]=$small [q20]=$small)
+unsupported=(
+  "q9|ROW_NUMBER() over a non-windowed (updating) input: 'Window functions require already windowed input'"
+  "q18|ROW_NUMBER() over a non-windowed input: 'Window functions require already windowed input'"
+  "q19|ROW_NUMBER() over a non-windowed input: 'Window functions require already windowed input'"
+)
+
+# run_cli LOG STATE_DIR ARGS... : runs ./arroyo run, leaves "wall user sys maxrss_kb" in $timing.
+run_cli() {
+  local log="$1" state="$2"; shift 2
+  rm -rf "$state"
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" ./arroyo run -s "$state" "$@" >"$log" 2>&1 ||
+    { echo "FAILED: ./arroyo run $* (see $log)" >&2; tail -5 "$log" >&2; timing=""; return 1; }
+  timing="$(tail -1 "$work/time.txt")"
+}
+
+# row NAME EVENTS: one results row from $timing.
+row() {
+  local name="$1" n="$2"
+  read -r wall user sys rss <<<"$timing"
+  python3 - "$name" "$n" "$wall" "$user" "$sys" "$rss" <<'PY'
+import sys
+name, n, wall, user, sys_, rss = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:])
+cpu = user + sys_
+print(f"| {name} | {n/1e6:.1f} M | {wall:.2f} | {cpu:.2f} | {n/wall/1e6:.2f} M | {n/cpu/1e6:.2f} M | {rss/1024:.0f} MB |")
+PY
+}
+
+# with_count FILE N: the query with its message_count set to N.
+with_count() { sed "s/message_count = '[0-9]*'/message_count = '$2'/" "$1" > "$work/$(basename "$1")"; echo "$work/$(basename "$1")"; }
+
+header="| query | events | wall s | CPU s (user+sys) | events/s | events per CPU-s | peak RSS |
+|---|---|---|---|---|---|---|"
+
+nexmark_rows=""
+for q in "${queries[@]}"; do
+  if [ -n "$only" ] && [[ ",$only," != *",$q,"* ]]; then continue; fi
+  n="${events[$q]:-$big}"
+  echo "nexmark $q ($n events)..." >&2
+  if run_cli "$work/$q.log" "$work/state-$q" -p 1 "$(with_count bench/nexmark/$q.sql "$n")"; then
+    nexmark_rows+="$(row "$q" "$n")"$'\n'
+  else
+    nexmark_rows+="| $q | $n | failed | | | | |"$'\n'
+  fi
+done
+
+scaling_rows=""
+json_section=""
+ck_rows=""
+if [ -z "$only" ]; then
+  for q in q0 q5; do
+    for p in 1 2; do
+      echo "scaling $q -p $p..." >&2
+      if run_cli "$work/$q-p$p.log" "$work/state-$q-p$p" -p "$p" "$(with_count bench/nexmark/$q.sql "$big")"; then
+        scaling_rows+="$(row "$q -p $p" "$big")"$'\n'
+      fi
+    done
+  done
+
+  # JSON ingest: generate NDJSON bids once (nexmark → single_file), then the pipeline and the bare scan.
+  json="$work/bids-$json_events.ndjson"
+  if [ ! -s "$json" ]; then
+    echo "generating $json..." >&2
+    cat > "$work/jsongen.sql" <<EOF
+CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '100000000', message_count = '$json_events');
+CREATE TABLE bids (auction BIGINT, bidder BIGINT, price BIGINT, channel TEXT, url TEXT, datetime TIMESTAMP, extra TEXT)
+  WITH (connector = 'single_file', path = '$json.tmp', format = 'json', type = 'sink');
+INSERT INTO bids SELECT bid.auction, bid.bidder, bid.price, bid.channel, bid.url, bid.datetime, bid.extra
+FROM nexmark WHERE bid IS NOT NULL;
+EOF
+    rm -f "$json.tmp"
+    run_cli "$work/jsongen.log" "$work/state-jsongen" "$work/jsongen.sql"
+    mv "$json.tmp" "$json"
+  fi
+  cat > "$work/jsoningest.sql" <<EOF
+CREATE TABLE bids (auction BIGINT, bidder BIGINT, price BIGINT, channel TEXT, url TEXT, datetime TIMESTAMP, extra TEXT)
+  WITH (connector = 'single_file', path = '$json', format = 'json', type = 'source');
+CREATE TABLE out WITH (connector = 'blackhole');
+INSERT INTO out SELECT auction, bidder, price, datetime FROM bids;
+EOF
+  bytes=$(stat -c %s "$json")
+  records=$(wc -l < "$json")
+  cat "$json" > /dev/null # warm the page cache for both readers alike
+  echo "json ingest ($bytes bytes)..." >&2
+  run_cli "$work/jsoningest.log" "$work/state-jsoningest" "$work/jsoningest.sql"
+  ingest_timing="$timing"
+  read -r _ _ scan_seconds _ < <(dotnet "$root/.build/jsonscan/JsonScan.dll" "$json")
+  json_section="$(python3 - "$bytes" "$records" "$scan_seconds" $ingest_timing <<'PY'
+import sys
+b, n = int(sys.argv[1]), int(sys.argv[2])
+scan = float(sys.argv[3])
+wall, user, sys_, rss = map(float, sys.argv[4:8])
+print(f"File: {b/1e9:.2f} GB, {n/1e6:.2f} M bid records (NDJSON, generated by the nexmark source into a single_file json sink).\n")
+print("| reader | seconds | MB/s | records/s | peak RSS |\n|---|---|---|---|---|")
+print(f"| `single_file` → projection → `blackhole` (whole CLI process) | {wall:.2f} | {b/wall/1e6:.0f} | {n/wall/1e6:.2f} M | {rss/1024:.0f} MB |")
+print(f"| bare `Utf8JsonReader` scan (bench/JsonScan, in-process timer) | {scan:.2f} | {b/scan/1e6:.0f} | {n/scan/1e6:.2f} M | |")
+print(f"\nRatio: the pipeline runs at **{scan/wall*100:.0f} %** of the bare reader's rate (target ≥ 50 %).")
+PY
+)"
+
+  # State: an updating aggregate with K distinct keys, checkpointed once while live, then restored.
+  for k in $ck_keys; do
+    interval=$(( k >= 10000000 ? 60 : 15 ))
+    rate=$(( k / (interval / 2) ))
+    cat > "$work/ck-$k.sql" <<EOF
+CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '$rate');
+CREATE TABLE out WITH (connector = 'blackhole', format = 'debezium_json');
+INSERT INTO out SELECT counter % $k AS k, count(*) AS c FROM impulse GROUP BY counter % $k;
+EOF
+    echo "checkpoint $k keys (first checkpoint after ${interval}s)..." >&2
+    ARROYO__DEFAULT_CHECKPOINT_INTERVAL="${interval}s" ARROYO__DEBUG__STOP_AFTER_CHECKPOINTS=1 \
+      run_cli "$work/ck-$k.log" "$work/state-ck-$k" "$work/ck-$k.sql" || continue
+    ck_rss=$(echo "$timing" | awk '{print $4}')
+    ck_line=$(grep -o 'checkpoint 1 complete in [0-9]* ms, [0-9]* bytes' "$work/ck-$k.log" | head -1 || true)
+    # Restore from it (keeping the state dir) and stop at the next checkpoint.
+    cp -r "$work/state-ck-$k" "$work/state-ck-$k-restore"
+    ARROYO__DEFAULT_CHECKPOINT_INTERVAL="1s" ARROYO__DEBUG__STOP_AFTER_CHECKPOINTS=1 \
+      /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" ./arroyo run -s "$work/state-ck-$k-restore" "$work/ck-$k.sql" >"$work/ck-$k-restore.log" 2>&1 || true
+    # The first run stopped with a second (stopping) checkpoint; the restore reads that one.
+    restore_ms=$(grep -o 'restored state of checkpoint [0-9]* in [0-9]* ms' "$work/ck-$k-restore.log" | grep -o '[0-9]* ms' | sort -n | tail -1 || true)
+    restore_rss=$(tail -1 "$work/time.txt" | awk '{print $4}')
+    rm -rf "$work/state-ck-$k-restore"
+    ck_rows+="$(python3 - "$k" "$ck_line" "$restore_ms" "$ck_rss" "$restore_rss" <<'PY'
+import sys, re
+k, line, restore, rss, rrss = sys.argv[1:6]
+m = re.search(r'in (\d+) ms, (\d+) bytes', line)
+ms, b = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+print(f"| {int(k)/1e6:.0f} M | {ms if ms is not None else '?'} ms | {b/1e6:.1f} MB | {b/int(k):.0f} B | {restore or '?'} | {int(rss)/1024:.0f} MB | {int(rrss)/1024:.0f} MB |" if b else f"| {k} | failed | | | | | |")
+PY
+)"$'\n'
+  done
+fi
+
+# RESULTS.md: machine, date, tables, then the hand-written notes (bench/NOTES.md).
+{
+  echo "# Benchmark results"
+  echo
+  echo "Written by \`bench/run.sh$( [ $quick -eq 1 ] && echo " --quick")$( [ -n "$only" ] && echo " --only $only")\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
+  echo
+  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/Mem:/ {print $2}') GB memory, .NET $(dotnet --version), $(uname -sr)."
+  echo
+  echo "Each figure is one whole \`./arroyo run\` process (startup, planning and the final checkpoint included), nexmark source in-process, \`blackhole\` sink."
+  echo "CPU s is user+sys of the process; events per CPU-second is the per-core rate. Shared machine: expect ±15 % noise."
+  echo
+  echo "## Nexmark (\`-p 1\`)"
+  echo
+  echo "$header"
+  printf "%s" "$nexmark_rows"
+  echo
+  echo "Not run (missing feature):"
+  echo
+  for u in "${unsupported[@]}"; do echo "- ${u%%|*}: ${u#*|}"; done
+  if [ -z "$only" ]; then
+    echo
+    echo "## Scaling (\`-p 1\` vs \`-p 2\`)"
+    echo
+    echo "$header"
+    printf "%s" "$scaling_rows"
+    echo
+    echo "## JSON ingest"
+    echo
+    echo "$json_section"
+    echo
+    echo "## State: checkpoint and restore of an updating aggregate"
+    echo
+    echo "\`SELECT counter % K, count(*) FROM impulse GROUP BY 1\` into a debezium blackhole, checkpointed once with K keys live (local disk), then restored by a second run."
+    echo "Checkpoint time is from the coordinator's \"checkpoint 1 complete in X ms, B bytes\" line; restore time is the aggregate subtask's \"restored state … in X ms\" (reading and rebuilding its table)."
+    echo
+    echo "| keys | checkpoint time | checkpoint size | bytes/key | restore time | peak RSS (run) | peak RSS (restore) |"
+    echo "|---|---|---|---|---|---|---|"
+    printf "%s" "$ck_rows"
+  fi
+  if [ -f bench/NOTES.md ]; then echo; cat bench/NOTES.md; fi
+} > bench/RESULTS.md
+echo "wrote bench/RESULTS.md" >&2
