@@ -50,12 +50,48 @@ public static class PipelinePlanner
         {
             throw new UserException("The provided SQL does not contain a query", hint: "add an INSERT INTO … SELECT or a SELECT statement");
         }
+        sinks = MergeSinksOfOneTable(sinks);
         var builder = new GraphBuilder(options.Parallelism);
         var planned = sinks.Select(s => (Id: builder.Add(s.Node), s.Spec)).ToList();
         return new PlannedPipeline(builder.Build(),
             planned.Select(p => new PlannedSink(p.Id, p.Spec.Table.Name, p.Spec.Table.Connector,
                 p.Spec.Table.Options.GetValueOrDefault("format"), p.Spec.Input.IsUpdating)).ToArray());
     }
+
+    /// <summary>
+    /// Several INSERTs into one connector table become one sink node with an input per
+    /// INSERT (as the reference merges them), so one set of sink subtasks owns the table's
+    /// output and its exactly-once bookkeeping. Stdout sinks of bare SELECTs stay separate.
+    /// </summary>
+    private static List<(PlanNode Node, SinkSpec Spec)> MergeSinksOfOneTable(List<(PlanNode Node, SinkSpec Spec)> sinks)
+    {
+        var merged = new List<(PlanNode Node, SinkSpec Spec)>();
+        var byTable = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var sink in sinks)
+        {
+            var table = sink.Spec.Table;
+            if (table.Connector == "stdout" || !byTable.TryGetValue(table.Name, out var index))
+            {
+                if (table.Connector != "stdout") byTable[table.Name] = merged.Count;
+                merged.Add(sink);
+                continue;
+            }
+            var first = merged[index];
+            if (!SameColumns(first.Node.Schema, sink.Node.Schema))
+            {
+                throw new UserException(
+                    $"Error during planning: the queries inserting into '{table.Name}' produce different columns " +
+                    $"({first.Node.Schema}) and ({sink.Node.Schema})",
+                    hint: "declare the table's columns, or make every INSERT select the same columns");
+            }
+            var inputs = first.Node.Inputs.Concat(sink.Node.Inputs).ToArray();
+            merged[index] = (new PlanNode(first.Spec, inputs, first.Node.Schema), first.Spec);
+        }
+        return merged;
+    }
+
+    private static bool SameColumns(Schema a, Schema b) =>
+        a.Count == b.Count && a.Fields.Zip(b.Fields).All(p => p.First.Name == p.Second.Name && p.First.Type == p.Second.Type);
 
     /// <summary>CREATE TABLE / VIEW and SET: catalog and settings changes.</summary>
     private static void Declare(Statement statement, PlannerContext parse, PlannerContext target)
