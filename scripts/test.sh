@@ -46,6 +46,8 @@ for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
 print(p, f, s)
 PY
 )
-if [ "$passed" = "0" ] && [ "$failed" = "0" ] && [ $status -ne 0 ]; then failed=1; fi
+# A test run that failed without a failed test in its report (a crash, a missing report)
+# still counts as a failure.
+if [ "$failed" = "0" ] && [ $status -ne 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ $status -eq 0 ] && [ "$failed" = "0" ]
