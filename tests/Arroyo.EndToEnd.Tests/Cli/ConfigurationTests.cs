@@ -1,0 +1,84 @@
+using Arroyo.Cli.Commands;
+using Arroyo.Cli.Configuration;
+using Arroyo.Core.Errors;
+using Arroyo.EndToEnd.Tests.Support;
+
+namespace Arroyo.EndToEnd.Tests.Cli;
+
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public void Layers_apply_in_order_defaults_toml_config_file_then_environment()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("arroyo.toml"), """
+            default-checkpoint-interval = "5s"   # from the working dir
+            [run]
+            state-dir = "/from/toml"
+            name = 'toml-name'
+            [pipeline]
+            update-aggregate-flush-interval = "2s"
+            """);
+        File.WriteAllText(dir.File("extra.yaml"), """
+            run:
+              name: yaml-name
+            """);
+        var config = ArroyoConfig.Load(dir.Path, dir.File("extra.yaml"), new Dictionary<string, string>
+        {
+            ["ARROYO__RUN__STATE_DIR"] = "/from/env",
+            ["ARROYO__PIPELINE__UPDATE_AGGREGATE_FLUSH_INTERVAL"] = "250ms",
+            ["UNRELATED"] = "x",
+        });
+        Assert.Equal(TimeSpan.FromSeconds(5), config.GetDuration("default-checkpoint-interval", TimeSpan.Zero));
+        Assert.Equal("/from/env", config.Get("run.state-dir"));
+        Assert.Equal("yaml-name", config.Get("run.name"));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void Defaults_hold_without_any_file()
+    {
+        using var dir = new TempDirectory();
+        var config = ArroyoConfig.Load(dir.Path, null, new Dictionary<string, string>());
+        Assert.Equal(TimeSpan.FromSeconds(10), config.GetDuration("default-checkpoint-interval", TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromSeconds(1), config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.Zero));
+    }
+
+    [Theory]
+    [InlineData("10s", 10_000)]
+    [InlineData("500ms", 500)]
+    [InlineData("1m 30s", 90_000)]
+    [InlineData("2", 2_000)]
+    [InlineData("1h", 3_600_000)]
+    public void Durations_parse_like_the_reference(string text, int milliseconds)
+    {
+        Assert.True(Durations.TryParse(text, out var value));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), value);
+    }
+
+    [Fact]
+    public void A_bad_duration_names_the_key()
+    {
+        using var dir = new TempDirectory();
+        var config = ArroyoConfig.Load(dir.Path, null, new Dictionary<string, string> { ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "soon" });
+        var error = Assert.Throws<UserException>(() => config.GetDuration("default-checkpoint-interval", TimeSpan.Zero));
+        Assert.Contains("default-checkpoint-interval", error.Message);
+    }
+
+    [Fact]
+    public void Command_line_parses_every_option()
+    {
+        var parsed = Assert.IsType<CommandLine.Run>(CommandLine.Parse(["run", "-n", "p1", "--state-dir=s3://b/k", "-p", "3", "-f", "q.sql"]));
+        Assert.Equal(new RunOptions { Name = "p1", StateDir = "s3://b/k", Parallelism = 3, Force = true, Query = "q.sql" }, parsed.Options);
+        var defaults = Assert.IsType<CommandLine.Run>(CommandLine.Parse(["run"]));
+        Assert.Equal("-", defaults.Options.Query);
+        Assert.Equal(1, defaults.Options.Parallelism);
+    }
+
+    [Fact]
+    public void Two_queries_are_a_usage_error()
+    {
+        var error = Assert.Throws<UserException>(() => CommandLine.Parse(["run", "a.sql", "b.sql"]));
+        Assert.Contains("only one query", error.Message);
+    }
+}
