@@ -3,34 +3,9 @@ using Arroyo.TestServers;
 
 namespace Arroyo.EndToEnd.Tests.ObjectStores;
 
-/// <summary>Bad state-dir URLs and bad credentials: a clear message, exit 1, no stack trace, no secret.</summary>
-public sealed class StateDirErrorTests(S3rverFixture server) : IClassFixture<S3rverFixture>
+/// <summary>Bad state-dir URLs: a clear message listing the accepted forms, exit 1, no stack trace, no secret.</summary>
+public sealed class StateDirUrlErrorTests
 {
-    private const string Secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYzz-not-a-real-key";
-
-    private const string Query = """
-        CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '1000000', message_count = '10');
-        CREATE TABLE out WITH (connector = 'blackhole');
-        INSERT INTO out SELECT counter FROM impulse;
-        """;
-
-    private static RunOutcome Run(string stateDir, Dictionary<string, string> environment)
-    {
-        using var dir = new TempDirectory();
-        File.WriteAllText(dir.File("q.sql"), Query);
-        return ArroyoProcess.Run(["run", "-s", stateDir, dir.File("q.sql")], environment: environment, timeout: TimeSpan.FromSeconds(60));
-    }
-
-    private static void AssertCleanError(RunOutcome outcome, string secret)
-    {
-        Assert.True(outcome.ExitCode == 1, outcome.ToString());
-        Assert.StartsWith("error: ", outcome.Stderr);
-        Assert.DoesNotContain("   at ", outcome.Stderr);
-        Assert.DoesNotContain("internal error", outcome.Stderr);
-        Assert.DoesNotContain(secret, outcome.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain(secret, outcome.Stdout, StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("s3://", "the bucket name is missing")]
     [InlineData("s3:///key", "bucket")]
@@ -39,13 +14,42 @@ public sealed class StateDirErrorTests(S3rverFixture server) : IClassFixture<S3r
     [InlineData("abfs://container/key", "invalid state dir")]
     public void An_invalid_state_dir_url_lists_the_accepted_forms(string url, string reason)
     {
-        var outcome = Run(url, new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE", ["AWS_SECRET_ACCESS_KEY"] = Secret });
-        AssertCleanError(outcome, Secret);
+        var outcome = StateDirErrorTests.Run(url, new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE", ["AWS_SECRET_ACCESS_KEY"] = StateDirErrorTests.Secret });
+        StateDirErrorTests.AssertCleanError(outcome, StateDirErrorTests.Secret);
         Assert.Contains($"invalid state dir '{url}'", outcome.Stderr);
         Assert.Contains(reason, outcome.Stderr);
         Assert.Contains("accepted state dir forms", outcome.Stderr);
         Assert.Contains("s3::http[s]://HOST:PORT/BUCKET/KEY", outcome.Stderr);
         Assert.Contains("abfs[s]://CONTAINER@ACCOUNT.dfs.core.windows.net/KEY", outcome.Stderr);
+    }
+}
+
+/// <summary>Bad credentials, a missing bucket, a store that is down: a clear message, exit 1, no stack trace, no secret.</summary>
+public sealed class StateDirErrorTests(S3rverFixture server) : IClassFixture<S3rverFixture>
+{
+    internal const string Secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYzz-not-a-real-key";
+
+    private const string Query = """
+        CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '1000000', message_count = '10');
+        CREATE TABLE out WITH (connector = 'blackhole');
+        INSERT INTO out SELECT counter FROM impulse;
+        """;
+
+    internal static RunOutcome Run(string stateDir, Dictionary<string, string> environment)
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("q.sql"), Query);
+        return ArroyoProcess.Run(["run", "-s", stateDir, dir.File("q.sql")], environment: environment, timeout: TimeSpan.FromSeconds(60));
+    }
+
+    internal static void AssertCleanError(RunOutcome outcome, string secret)
+    {
+        Assert.True(outcome.ExitCode == 1, outcome.ToString());
+        Assert.StartsWith("error: ", outcome.Stderr);
+        Assert.DoesNotContain("   at ", outcome.Stderr);
+        Assert.DoesNotContain("internal error", outcome.Stderr);
+        Assert.DoesNotContain(secret, outcome.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, outcome.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
