@@ -10,5 +10,11 @@ public sealed record SourceSpec(ConnectorTable Table, Schema Output) : OperatorS
 
     public override bool IsSource => true;
 
+    /// <summary>
+    /// What downstream reads of the output, when the planner could prove it (null: assume
+    /// everything). A source may leave the rest as placeholders (<see cref="Arroyo.Core.Columns.PlaceholderColumns"/>).
+    /// </summary>
+    public ColumnUsage? Usage { get; init; }
+
     public override string Describe() => $"source {Table.Name}: {Table.Description}";
 }

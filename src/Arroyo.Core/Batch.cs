@@ -54,13 +54,25 @@ public sealed class Batch
     {
         var count = selection.CountSet();
         if (count == RowCount) return this;
-        var indices = new int[count];
+        return Take(SelectedIndices(selection, count));
+    }
+
+    /// <summary>The indices of the <paramref name="count"/> set bits of <paramref name="selection"/>, ascending (a word at a time).</summary>
+    public static int[] SelectedIndices(Bitmap selection, int count)
+    {
+        var indices = GC.AllocateUninitializedArray<int>(count);
         var k = 0;
-        for (var i = 0; i < RowCount; i++)
+        var words = selection.Words;
+        for (var w = 0; w < words.Length; w++)
         {
-            if (selection.Get(i)) indices[k++] = i;
+            var bits = words[w];
+            while (bits != 0)
+            {
+                indices[k++] = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+            }
         }
-        return Take(indices);
+        return indices;
     }
 
     /// <summary>Concatenates batches of one schema.</summary>

@@ -61,6 +61,20 @@ public sealed class Bitmap
 
     public Bitmap Clone() => new(Length, (ulong[])_words.Clone());
 
+    /// <summary>Bit k of the result = bit indices[k] of this (a gather; branch-free per row).</summary>
+    public Bitmap Take(ReadOnlySpan<int> indices)
+    {
+        var result = new Bitmap(indices.Length);
+        var target = result._words;
+        var source = _words;
+        for (var i = 0; i < indices.Length; i++)
+        {
+            var j = indices[i];
+            target[i >> 6] |= ((source[j >> 6] >> (j & 63)) & 1UL) << (i & 63);
+        }
+        return result;
+    }
+
     /// <summary>this AND other, into a new bitmap.</summary>
     public Bitmap And(Bitmap other)
     {

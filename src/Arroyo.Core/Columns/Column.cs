@@ -30,7 +30,13 @@ public abstract class Column
     public int NullCount => Validity is null ? 0 : Length - Validity.CountSet();
 
     /// <summary>The rows at <paramref name="indices"/>, in that order, as a new column.</summary>
-    public abstract Column Take(ReadOnlySpan<int> indices);
+    public Column Take(ReadOnlySpan<int> indices) => TakeWith(indices, TakeValidity(indices));
+
+    /// <summary>
+    /// <see cref="Take"/> with the result's validity already computed (by the caller, who may
+    /// share one mask between columns that had one: struct fields share the struct's).
+    /// </summary>
+    public abstract Column TakeWith(ReadOnlySpan<int> indices, Bitmap? validity);
 
     /// <summary>Rows [offset, offset+length) as a new column.</summary>
     public abstract Column Slice(int offset, int length);
@@ -43,16 +49,7 @@ public abstract class Column
     /// </summary>
     public abstract object? GetValue(int index);
 
-    protected Bitmap? TakeValidity(ReadOnlySpan<int> indices)
-    {
-        if (Validity is null) return null;
-        var result = new Bitmap(indices.Length);
-        for (var i = 0; i < indices.Length; i++)
-        {
-            if (Validity.Get(indices[i])) result.Set(i);
-        }
-        return result;
-    }
+    protected Bitmap? TakeValidity(ReadOnlySpan<int> indices) => Validity?.Take(indices);
 
     protected Bitmap? SliceValidity(int offset, int length)
     {

@@ -18,7 +18,7 @@ public sealed class ListColumn : Column
 
     public int ElementCount(int index) => Offsets[index + 1] - Offsets[index];
 
-    public override Column Take(ReadOnlySpan<int> indices)
+    public override Column TakeWith(ReadOnlySpan<int> indices, Bitmap? validity)
     {
         var childIndices = new List<int>();
         var offsets = new int[indices.Length + 1];
@@ -28,7 +28,7 @@ public sealed class ListColumn : Column
             for (var j = Offsets[row]; j < Offsets[row + 1]; j++) childIndices.Add(j);
             offsets[k + 1] = childIndices.Count;
         }
-        return new ListColumn(Type, Values.Take(childIndices.ToArray()), offsets, indices.Length, TakeValidity(indices));
+        return new ListColumn(Type, Values.Take(childIndices.ToArray()), offsets, indices.Length, validity);
     }
 
     public override Column Slice(int offset, int length)

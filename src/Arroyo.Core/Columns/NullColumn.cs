@@ -10,7 +10,7 @@ public sealed class NullColumn : Column
     {
     }
 
-    public override Column Take(ReadOnlySpan<int> indices) => new NullColumn(indices.Length);
+    public override Column TakeWith(ReadOnlySpan<int> indices, Bitmap? validity) => new NullColumn(indices.Length);
 
     public override Column Slice(int offset, int length) => new NullColumn(length);
 

@@ -28,12 +28,12 @@ public sealed class PrimitiveColumn<T> : Column where T : unmanaged
 
     public T this[int index] => Values[index];
 
-    public override Column Take(ReadOnlySpan<int> indices)
+    public override Column TakeWith(ReadOnlySpan<int> indices, Bitmap? validity)
     {
-        var result = new T[indices.Length];
+        var result = GC.AllocateUninitializedArray<T>(indices.Length);
         var source = Values;
         for (var i = 0; i < indices.Length; i++) result[i] = source[indices[i]];
-        return new PrimitiveColumn<T>(Type, result, indices.Length, TakeValidity(indices));
+        return new PrimitiveColumn<T>(Type, result, indices.Length, validity);
     }
 
     public override Column Slice(int offset, int length) =>

@@ -24,21 +24,25 @@ public sealed class StringColumn : Column
 
     public string GetString(int index) => Encoding.UTF8.GetString(GetBytes(index));
 
-    public override Column Take(ReadOnlySpan<int> indices)
+    public override Column TakeWith(ReadOnlySpan<int> indices, Bitmap? validity)
     {
+        var source = Offsets;
         var total = 0;
-        foreach (var i in indices) total += Offsets[i + 1] - Offsets[i];
-        var data = new byte[total];
-        var offsets = new int[indices.Length + 1];
+        foreach (var i in indices) total += source[i + 1] - source[i];
+        // Every byte and offset is written below, so skip zeroing the buffers.
+        var data = GC.AllocateUninitializedArray<byte>(total);
+        var offsets = GC.AllocateUninitializedArray<int>(indices.Length + 1);
+        offsets[0] = 0;
         var position = 0;
         for (var k = 0; k < indices.Length; k++)
         {
-            var bytes = GetBytes(indices[k]);
-            bytes.CopyTo(data.AsSpan(position));
-            position += bytes.Length;
+            var start = source[indices[k]];
+            var length = source[indices[k] + 1] - start;
+            if (length > 0) Data.AsSpan(start, length).CopyTo(data.AsSpan(position));
+            position += length;
             offsets[k + 1] = position;
         }
-        return new StringColumn(Type, data, offsets, indices.Length, TakeValidity(indices));
+        return new StringColumn(Type, data, offsets, indices.Length, validity);
     }
 
     public override Column Slice(int offset, int length)

@@ -13,11 +13,18 @@ public sealed class StructColumn : Column
 
     public Column[] Children { get; }
 
-    public override Column Take(ReadOnlySpan<int> indices)
+    public override Column TakeWith(ReadOnlySpan<int> indices, Bitmap? validity)
     {
         var children = new Column[Children.Length];
-        for (var i = 0; i < children.Length; i++) children[i] = Children[i].Take(indices);
-        return new StructColumn(Type, children, indices.Length, TakeValidity(indices));
+        for (var i = 0; i < children.Length; i++)
+        {
+            var child = Children[i];
+            // Fields that share the struct's mask (as generated structs do) share the taken one too.
+            children[i] = child.Validity is not null && ReferenceEquals(child.Validity, Validity)
+                ? child.TakeWith(indices, validity)
+                : child.Take(indices);
+        }
+        return new StructColumn(Type, children, indices.Length, validity);
     }
 
     public override Column Slice(int offset, int length)

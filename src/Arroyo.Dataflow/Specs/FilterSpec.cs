@@ -8,5 +8,11 @@ public sealed record FilterSpec(BoundExpr Predicate, Schema Output) : OperatorSp
 {
     public override Schema OutputSchema => Output;
 
+    /// <summary>
+    /// What the operators after this filter read of its output, when the planner could prove
+    /// it (null: everything). The filter copies only that and leaves placeholders for the rest.
+    /// </summary>
+    public ColumnUsage? OutputUsage { get; init; }
+
     public override string Describe() => $"filter {Predicate}";
 }

@@ -35,5 +35,5 @@ internal sealed class GraphBuilder
         return id;
     }
 
-    public DataflowGraph Build() => new(_nodes.ToArray(), _edges.ToArray());
+    public DataflowGraph Build() => new(ColumnPruning.Apply(_nodes, _edges), _edges.ToArray());
 }

@@ -3,6 +3,7 @@ using System.Text;
 using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
+using Arroyo.Dataflow;
 using static Arroyo.Connectors.Connectors.Nexmark.NexmarkGenerator;
 
 namespace Arroyo.Connectors.Connectors.Nexmark;
@@ -11,6 +12,10 @@ namespace Arroyo.Connectors.Connectors.Nexmark;
 /// Generates consecutive events of a split straight into column arrays: one pass fills the
 /// fields of whichever struct each event is; the two others are null in that row. A struct
 /// and its children share one validity bitmap (a null struct has null fields).
+/// What the query does not read (<see cref="ColumnUsage"/> from the planner) is not
+/// generated: an unread struct is a placeholder, an unread text field is not copied and an
+/// unread price skips its Math.Pow. The random draws are the same either way, so every field
+/// that is generated has the same value as in a full run.
 /// </summary>
 internal sealed class NexmarkBatchBuilder
 {
@@ -18,19 +23,31 @@ internal sealed class NexmarkBatchBuilder
     private static readonly byte[]?[] s_channelUrls = new byte[ChannelsNumber][];
 
     private readonly Schema _output;
+    private readonly FieldUsage? _person;
+    private readonly FieldUsage? _auction;
+    private readonly FieldUsage? _bid;
 
-    public NexmarkBatchBuilder(Schema output)
+    public NexmarkBatchBuilder(Schema output, ColumnUsage? usage = null)
     {
         _output = output;
+        _person = UsageOf("person");
+        _auction = UsageOf("auction");
+        _bid = UsageOf("bid");
+
+        FieldUsage? UsageOf(string name)
+        {
+            var index = output.IndexOf(name);
+            return index < 0 ? null : usage is null ? FieldUsage.All : usage.Columns[index];
+        }
     }
 
     public Batch Generate(NexmarkSplit split, int n)
     {
         var timestamps = new long[n];
         var kinds = new Kind[n];
-        var person = new PersonColumns(n);
-        var auction = new AuctionColumns(n);
-        var bid = new BidColumns(n);
+        var person = _person is null ? null : new PersonColumns(n, _person);
+        var auction = _auction is null ? null : new AuctionColumns(n, _auction);
+        var bid = _bid is null ? null : new BidColumns(n, _bid);
         for (var i = 0; i < n; i++)
         {
             var count = split.Count + (ulong)i;
@@ -43,30 +60,34 @@ internal sealed class NexmarkBatchBuilder
             kinds[i] = kind;
             switch (kind)
             {
-                case Kind.Person: person.Add(i, eventId, timestamp, ref random); break;
-                case Kind.Auction: auction.Add(i, eventId, timestamp, split, count, ref random); break;
-                default: bid.Add(i, eventId, timestamp, ref random); break;
+                case Kind.Person: person?.Add(i, eventId, timestamp, ref random); break;
+                case Kind.Auction: auction?.Add(i, eventId, timestamp, split, count, ref random); break;
+                default: bid?.Add(i, eventId, timestamp, ref random); break;
             }
-            person.Close(i);
-            auction.Close(i);
-            bid.Close(i);
+            person?.Close(i);
+            auction?.Close(i);
+            bid?.Close(i);
         }
         split.Count += (ulong)n;
 
         var columns = new Column[_output.Count];
         for (var c = 0; c < columns.Length; c++)
         {
+            var type = _output[c].Type;
             columns[c] = _output[c].Name switch
             {
-                "person" => person.Build(_output[c].Type, kinds, Kind.Person),
-                "auction" => auction.Build(_output[c].Type, kinds, Kind.Auction),
-                "bid" => bid.Build(_output[c].Type, kinds, Kind.Bid),
+                "person" => person?.Build(type, kinds, Kind.Person) ?? PlaceholderColumns.Of(type, n),
+                "auction" => auction?.Build(type, kinds, Kind.Auction) ?? PlaceholderColumns.Of(type, n),
+                "bid" => bid?.Build(type, kinds, Kind.Bid) ?? PlaceholderColumns.Of(type, n),
                 Schema.TimestampFieldName => new PrimitiveColumn<long>(DataType.Timestamp, timestamps),
                 var other => throw new InvalidOperationException($"nexmark has no column '{other}' (this is a bug)"),
             };
         }
         return new Batch(_output, columns, n);
     }
+
+    /// <summary>Whether field <paramref name="index"/> of a struct is read.</summary>
+    private static bool Reads(FieldUsage usage, int index) => usage.Field(index) is not null;
 
     private static Bitmap Validity(Kind[] kinds, Kind kind)
     {
@@ -97,64 +118,83 @@ internal sealed class NexmarkBatchBuilder
         return (name, url);
     }
 
-    /// <summary>A text child column under construction: bytes plus one offset per row.</summary>
+    /// <summary>
+    /// A text child column under construction: bytes plus one offset per row. An unread one
+    /// (<c>enabled</c> false) copies nothing and builds a placeholder.
+    /// </summary>
     private sealed class TextBuffer
     {
+        private static readonly byte[] s_scratch = new byte[64];
+        private readonly bool _enabled;
         private byte[] _data;
         private int _length;
 
-        public TextBuffer(int rows, int bytesPerRow)
+        public TextBuffer(int rows, int bytesPerRow, bool enabled = true)
         {
-            Offsets = new int[rows + 1];
-            _data = new byte[Math.Max(64, rows * bytesPerRow)];
+            _enabled = enabled;
+            Offsets = enabled ? new int[rows + 1] : [];
+            // Uninitialised: only the bytes up to _length are ever read.
+            _data = enabled ? GC.AllocateUninitializedArray<byte>(Math.Max(64, rows * bytesPerRow)) : [];
         }
 
         public int[] Offsets { get; }
 
-        public int Length => _length;
-
         public void Append(ReadOnlySpan<byte> bytes)
         {
-            if (_length + bytes.Length > _data.Length) Array.Resize(ref _data, Math.Max(_data.Length * 2, _length + bytes.Length));
+            if (!_enabled) return;
+            if (_length + bytes.Length > _data.Length) Grow(bytes.Length);
             bytes.CopyTo(_data.AsSpan(_length));
             _length += bytes.Length;
         }
 
         public Span<byte> Reserve(int count)
         {
-            if (_length + count > _data.Length) Array.Resize(ref _data, Math.Max(_data.Length * 2, _length + count));
+            if (!_enabled) return s_scratch.AsSpan(0, count); // written and never read
+            if (_length + count > _data.Length) Grow(count);
             var span = _data.AsSpan(_length, count);
             _length += count;
             return span;
         }
 
-        public void Close(int row) => Offsets[row + 1] = _length;
+        public void Close(int row)
+        {
+            if (_enabled) Offsets[row + 1] = _length;
+        }
 
-        public StringColumn Build(Bitmap validity) => new(DataType.Utf8, _data, Offsets, Offsets.Length - 1, validity);
+        public Column Build(Bitmap validity, int rows) =>
+            _enabled ? new StringColumn(DataType.Utf8, _data, Offsets, rows, validity) : PlaceholderColumns.Of(DataType.Utf8, rows);
+
+        private void Grow(int extra)
+        {
+            var grown = GC.AllocateUninitializedArray<byte>(Math.Max(_data.Length * 2, _length + extra));
+            _data.AsSpan(0, _length).CopyTo(grown);
+            _data = grown;
+        }
     }
 
-    private sealed class PersonColumns(int n)
+    private sealed class PersonColumns(int n, FieldUsage usage)
     {
         private readonly long[] _id = new long[n];
-        private readonly TextBuffer _name = new(n, 0);
-        private readonly TextBuffer _email = new(n, 0);
-        private readonly TextBuffer _card = new(n, 0);
-        private readonly TextBuffer _city = new(n, 0);
-        private readonly TextBuffer _state = new(n, 0);
+        private readonly TextBuffer _name = new(n, 0, Reads(usage, 1));
+        private readonly TextBuffer _email = new(n, 0, Reads(usage, 2));
+        private readonly TextBuffer _card = new(n, 0, Reads(usage, 3));
+        private readonly TextBuffer _city = new(n, 0, Reads(usage, 4));
+        private readonly TextBuffer _state = new(n, 0, Reads(usage, 5));
         private readonly long[] _datetime = new long[n];
-        private readonly TextBuffer _extra = new(n, 0);
+        private readonly TextBuffer _extra = new(n, 0, Reads(usage, 7));
 
         public void Add(int row, ulong eventId, long timestamp, ref EventRandom random)
         {
             _id[row] = LastBase0PersonId(eventId) + FirstPersonId;
             var name = Names[random.Below((ulong)Names.Length)];
             _name.Append(name);
-            var before = _email.Length;
-            _email.Append(RandomString(ref random, 3, 7));
+            var user = RandomString(ref random, 3, 7);
+            _email.Append(user);
             _email.Append("@"u8);
-            _email.Append(RandomString(ref random, 3, 5));
+            var domain = RandomString(ref random, 3, 5);
+            _email.Append(domain);
             _email.Append(".com"u8);
-            var emailLength = _email.Length - before;
+            var emailLength = user.Length + 1 + domain.Length + 4;
             var card = _card.Reserve(19);
             for (var group = 0; group < 4; group++)
             {
@@ -190,26 +230,26 @@ internal sealed class NexmarkBatchBuilder
             var validity = Validity(kinds, kind);
             Column[] children =
             [
-                new PrimitiveColumn<long>(DataType.Int64, _id, validity), _name.Build(validity), _email.Build(validity),
-                _card.Build(validity), _city.Build(validity), _state.Build(validity),
-                new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), _extra.Build(validity),
+                new PrimitiveColumn<long>(DataType.Int64, _id, validity), _name.Build(validity, n), _email.Build(validity, n),
+                _card.Build(validity, n), _city.Build(validity, n), _state.Build(validity, n),
+                new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), _extra.Build(validity, n),
             ];
             return new StructColumn(type, children, kinds.Length, validity);
         }
     }
 
-    private sealed class AuctionColumns(int n)
+    private sealed class AuctionColumns(int n, FieldUsage usage)
     {
         private readonly long[] _id = new long[n];
-        private readonly TextBuffer _description = new(n, 0);
-        private readonly TextBuffer _itemName = new(n, 0);
+        private readonly TextBuffer _description = new(n, 0, Reads(usage, 1));
+        private readonly TextBuffer _itemName = new(n, 0, Reads(usage, 2));
         private readonly long[] _initialBid = new long[n];
         private readonly long[] _reserve = new long[n];
         private readonly long[] _datetime = new long[n];
         private readonly long[] _expires = new long[n];
         private readonly long[] _seller = new long[n];
         private readonly long[] _category = new long[n];
-        private readonly TextBuffer _extra = new(n, 0);
+        private readonly TextBuffer _extra = new(n, 0, Reads(usage, 9));
 
         public void Add(int row, ulong eventId, long timestamp, NexmarkSplit split, ulong count, ref EventRandom random)
         {
@@ -241,31 +281,33 @@ internal sealed class NexmarkBatchBuilder
             var validity = Validity(kinds, kind);
             Column[] children =
             [
-                new PrimitiveColumn<long>(DataType.Int64, _id, validity), _description.Build(validity), _itemName.Build(validity),
+                new PrimitiveColumn<long>(DataType.Int64, _id, validity), _description.Build(validity, n), _itemName.Build(validity, n),
                 new PrimitiveColumn<long>(DataType.Int64, _initialBid, validity), new PrimitiveColumn<long>(DataType.Int64, _reserve, validity),
                 new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), new PrimitiveColumn<long>(DataType.Timestamp, _expires, validity),
                 new PrimitiveColumn<long>(DataType.Int64, _seller, validity), new PrimitiveColumn<long>(DataType.Int64, _category, validity),
-                _extra.Build(validity),
+                _extra.Build(validity, n),
             ];
             return new StructColumn(type, children, kinds.Length, validity);
         }
     }
 
-    private sealed class BidColumns(int n)
+    private sealed class BidColumns(int n, FieldUsage usage)
     {
         private readonly long[] _auction = new long[n];
         private readonly long[] _bidder = new long[n];
         private readonly long[] _price = new long[n];
-        private readonly TextBuffer _channel = new(n, 8);
-        private readonly TextBuffer _url = new(n, 56);
+        private readonly bool _readsPrice = Reads(usage, 2);
+        private readonly TextBuffer _channel = new(n, 8, Reads(usage, 3));
+        private readonly TextBuffer _url = new(n, 56, Reads(usage, 4));
         private readonly long[] _datetime = new long[n];
-        private readonly TextBuffer _extra = new(n, AvgPersonByteSize - 32);
+        private readonly TextBuffer _extra = new(n, AvgPersonByteSize - 32, Reads(usage, 6));
 
         public void Add(int row, ulong eventId, long timestamp, ref EventRandom random)
         {
             _auction[row] = BidAuction(eventId, ref random);
             _bidder[row] = Bidder(eventId, ref random);
-            _price[row] = NextPrice(ref random);
+            if (_readsPrice) _price[row] = NextPrice(ref random);
+            else random.Next(); // the draw NextPrice makes, without its Math.Pow
             if (random.Below(2) > 0)
             {
                 var i = (int)random.Below((ulong)HotChannels.Length);
@@ -296,8 +338,8 @@ internal sealed class NexmarkBatchBuilder
             Column[] children =
             [
                 new PrimitiveColumn<long>(DataType.Int64, _auction, validity), new PrimitiveColumn<long>(DataType.Int64, _bidder, validity),
-                new PrimitiveColumn<long>(DataType.Int64, _price, validity), _channel.Build(validity), _url.Build(validity),
-                new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), _extra.Build(validity),
+                new PrimitiveColumn<long>(DataType.Int64, _price, validity), _channel.Build(validity, n), _url.Build(validity, n),
+                new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), _extra.Build(validity, n),
             ];
             return new StructColumn(type, children, kinds.Length, validity);
         }

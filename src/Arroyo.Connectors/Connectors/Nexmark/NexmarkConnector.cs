@@ -89,5 +89,5 @@ public sealed class NexmarkConnector : ConnectorBase
     }
 
     public override ISource CreateSource(SourceSpec spec, OperatorContext context) =>
-        new NexmarkSource((NexmarkConfig)spec.Table.Config, spec.Output, context);
+        new NexmarkSource((NexmarkConfig)spec.Table.Config, spec.Output, context, spec.Usage);
 }

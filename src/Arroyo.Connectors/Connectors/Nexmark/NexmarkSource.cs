@@ -4,6 +4,7 @@ using Arroyo.Core.Columns;
 using Arroyo.Core.Partitioning;
 using Arroyo.Core.Time;
 using Arroyo.Core.Types;
+using Arroyo.Dataflow;
 using Arroyo.Runtime.Messages;
 using Arroyo.Runtime.Operators;
 using Arroyo.State;
@@ -40,10 +41,10 @@ internal sealed class NexmarkSource : ISource
     private ulong[] _countAtResume = [];
     private long _resumeTimestamp;
 
-    public NexmarkSource(NexmarkConfig config, Schema output, OperatorContext context)
+    public NexmarkSource(NexmarkConfig config, Schema output, OperatorContext context, ColumnUsage? usage = null)
     {
         _config = config;
-        _builder = new NexmarkBatchBuilder(output);
+        _builder = new NexmarkBatchBuilder(output, usage);
         _batchSize = Math.Max(1, context.Settings.BatchSize);
     }
 

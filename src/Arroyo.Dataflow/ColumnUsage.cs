@@ -1,0 +1,47 @@
+namespace Arroyo.Dataflow;
+
+/// <summary>
+/// Which parts of a batch's columns the operators downstream of a node read, as the planner
+/// proves it (see the planner's ColumnPruning pass). Sources use it to skip generating what
+/// nobody reads and filters to skip copying it. A part nobody reads may then hold any value
+/// of the right type and length, so this is only set where every reader is known.
+/// </summary>
+public sealed class ColumnUsage
+{
+    public ColumnUsage(IReadOnlyList<FieldUsage?> columns)
+    {
+        Columns = columns;
+    }
+
+    /// <summary>Per column: null = not read at all; otherwise what of it is read.</summary>
+    public IReadOnlyList<FieldUsage?> Columns { get; }
+
+    /// <summary>True when every column is read whole (nothing to prune).</summary>
+    public bool IsAll => Columns.All(c => c is { IsAll: true });
+
+    public override string ToString() => string.Join(", ", Columns.Select((c, i) => $"{i}:{c?.ToString() ?? "-"}"));
+}
+
+/// <summary>
+/// What of one value is read: everything (<see cref="IsAll"/>), or for a struct only its
+/// validity plus the listed fields (by index), each with its own usage.
+/// </summary>
+public sealed class FieldUsage
+{
+    public static readonly FieldUsage All = new(null);
+
+    public FieldUsage(IReadOnlyDictionary<int, FieldUsage>? fields)
+    {
+        Fields = fields;
+    }
+
+    /// <summary>Null = the whole value is read; empty = only whether it is NULL.</summary>
+    public IReadOnlyDictionary<int, FieldUsage>? Fields { get; }
+
+    public bool IsAll => Fields is null;
+
+    public FieldUsage? Field(int index) => Fields is null ? All : Fields.GetValueOrDefault(index);
+
+    public override string ToString() =>
+        Fields is null ? "*" : "{" + string.Join(",", Fields.OrderBy(f => f.Key).Select(f => $"{f.Key}:{f.Value}")) + "}";
+}
