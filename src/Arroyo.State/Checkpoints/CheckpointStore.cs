@@ -21,6 +21,7 @@ public sealed class CheckpointStore : ICheckpointStorage
     private readonly Action<string> _log;
     private readonly ConcurrentDictionary<long, ConcurrentBag<ManifestFile>> _pendingFiles = new();
     private readonly RestoredCheckpoint? _restored;
+    private int _cleaning;
 
     public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, Action<string> log)
     {
@@ -59,7 +60,22 @@ public sealed class CheckpointStore : ICheckpointStorage
         };
         // The manifest goes last and alone: until it exists, this epoch does not count.
         _store.PutAsync(StatePaths.Manifest(epoch), manifest.Serialize()).GetAwaiter().GetResult();
-        DeleteOldCheckpoints(epoch);
+        // Cleanup runs in the background (one at a time): against a slow or failing store it
+        // must not delay the commit of the checkpoint that just completed.
+        if (Interlocked.CompareExchange(ref _cleaning, 1, 0) == 0)
+        {
+            _ = Task.Run(() =>
+            {
+                try
+                {
+                    DeleteOldCheckpoints(epoch);
+                }
+                finally
+                {
+                    Volatile.Write(ref _cleaning, 0);
+                }
+            });
+        }
     }
 
     public IStateReader CreateReader(int nodeId, int subtask, int parallelism) =>
