@@ -28,6 +28,10 @@ public sealed class UpdatingJoinOperator : IOperator
     private readonly List<List<(Batch Batch, int Row)>?>[] _rows = [[], []];
     private long _watermark = long.MinValue;
 
+    // Per side, no stored row is older than this (a lower bound: removals do not raise it).
+    // Lets a tick skip scanning the whole state when nothing can have expired yet.
+    private readonly long[] _oldest = [long.MaxValue, long.MaxValue];
+
     public UpdatingJoinOperator(UpdatingJoinSpec spec)
     {
         if (spec.Kind != JoinKind.Inner) throw new NotSupportedException("can't handle non-inner joins without windows");
@@ -58,6 +62,7 @@ public sealed class UpdatingJoinOperator : IOperator
         while (_rows[side].Count <= g) _rows[side].Add(null);
         var list = _rows[side][g] ??= [];
         list.Add((batch, row));
+        _oldest[side] = Math.Min(_oldest[side], batch.Timestamps.Values[row]);
         return list;
     }
 
@@ -140,14 +145,18 @@ public sealed class UpdatingJoinOperator : IOperator
         var cutoff = _watermark - _spec.Ttl.Ticks * 100;
         for (var side = 0; side < 2; side++)
         {
+            if (_oldest[side] >= cutoff) continue;
+            var oldest = long.MaxValue;
             foreach (var g in _tables[side].Groups().ToList())
             {
                 var list = _rows[side][g]!;
                 list.RemoveAll(e => e.Batch.Timestamps.Values[e.Row] < cutoff);
+                foreach (var (b, r) in list) oldest = Math.Min(oldest, b.Timestamps.Values[r]);
                 if (list.Count > 0) continue;
                 _rows[side][g] = null;
                 _tables[side].Remove(g);
             }
+            _oldest[side] = oldest;
         }
     }
 

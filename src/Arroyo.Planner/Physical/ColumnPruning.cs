@@ -37,7 +37,7 @@ internal static class ColumnPruning
                 var input = read[index[edge.Source]];
                 // The runtime hashes shuffle keys itself.
                 foreach (var key in edge.Keys) input[key] = Use.Whole;
-                ReadInput(node.Operator, output, input);
+                ReadInput(node.Operator, edge.TargetInput, output, input);
             }
             switch (node.Operator)
             {
@@ -53,10 +53,14 @@ internal static class ColumnPruning
     }
 
     /// <summary>Marks in <paramref name="input"/> what <paramref name="spec"/> reads, given what is read of its output.</summary>
-    private static void ReadInput(OperatorSpec spec, Use?[] output, Use?[] input)
+    private static void ReadInput(OperatorSpec spec, int side, Use?[] output, Use?[] input)
     {
         switch (spec)
         {
+            case UpdatingJoinSpec join:
+                ReadJoinSide(side == 0 ? join.LeftInput : join.RightInput, side == 0 ? join.LeftKeys : join.RightKeys,
+                    side == 0 ? 0 : UserColumns(join.LeftInput), output, input);
+                break;
             case FilterSpec filter:
                 PassThrough(output, input);
                 Read(filter.Predicate, input);
@@ -84,6 +88,27 @@ internal static class ColumnPruning
                 break;
         }
     }
+
+    /// <summary>
+    /// A join emits each side's user columns in order (left then right), then its own
+    /// <c>_is_retract</c> and <c>_timestamp</c>: an input column is read where its output column
+    /// is, plus the keys. Stored rows keep their whole batches alive, so this is also what
+    /// bounds the join's memory.
+    /// </summary>
+    private static void ReadJoinSide(Schema schema, IReadOnlyList<int> keys, int offset, Use?[] output, Use?[] input)
+    {
+        var position = offset;
+        for (var c = 0; c < schema.Count && c < input.Length; c++)
+        {
+            if (IsInternal(schema[c])) input[c] = Use.Whole;
+            else if (output[position++] is { } use) input[c] = Use.Merge(input[c], use);
+        }
+        foreach (var key in keys) input[key] = Use.Whole;
+    }
+
+    private static bool IsInternal(Field f) => f.Name is Schema.TimestampFieldName or Schema.RetractFieldName;
+
+    private static int UserColumns(Schema schema) => schema.Fields.Count(f => !IsInternal(f));
 
     private static void PassThrough(Use?[] output, Use?[] input)
     {
