@@ -1,5 +1,5 @@
 -- Nexmark q14, calculation: standard but the count_char UDF is written as length(extra) - length(replace(extra, 'c', '')), HOUR(dateTime) as date_part('hour', datetime), and 0.908 * price is FLOAT64.
-CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '10000000', message_count = '10000000');
+CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '100000000', message_count = '10000000');
 CREATE TABLE out WITH (connector = 'blackhole');
 CREATE VIEW bid AS SELECT bid.auction AS auction, bid.bidder AS bidder, bid.price AS price, bid.channel AS channel,
     bid.url AS url, bid.datetime AS datetime, bid.extra AS extra

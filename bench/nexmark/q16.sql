@@ -1,5 +1,5 @@
 -- Nexmark q16, channel statistics: as q15 per channel; max(DATE_FORMAT(dateTime, 'HH:mm')) is max(date_trunc('minute', datetime)). The sink uses debezium_json: the result is updating.
-CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '10000000', message_count = '10000000');
+CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '100000000', message_count = '10000000');
 CREATE TABLE out WITH (connector = 'blackhole', format = 'debezium_json');
 CREATE VIEW bid AS SELECT bid.auction AS auction, bid.bidder AS bidder, bid.price AS price, bid.channel AS channel,
     bid.url AS url, bid.datetime AS datetime, bid.extra AS extra

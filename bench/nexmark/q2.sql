@@ -1,5 +1,5 @@
 -- Nexmark q2, selection: standard; MOD(auction, 123) written as auction % 123.
-CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '10000000', message_count = '10000000');
+CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '100000000', message_count = '10000000');
 CREATE TABLE out WITH (connector = 'blackhole');
 CREATE VIEW bid AS SELECT bid.auction AS auction, bid.bidder AS bidder, bid.price AS price, bid.channel AS channel,
     bid.url AS url, bid.datetime AS datetime, bid.extra AS extra

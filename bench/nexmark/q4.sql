@@ -1,5 +1,5 @@
 -- Nexmark q4, average price per category: standard but the comma join is written as JOIN … ON A.id = B.auction with the BETWEEN in WHERE (an updating join, then two updating aggregates). The sink uses debezium_json: the result is updating.
-CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '10000000', message_count = '10000000');
+CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '100000000', message_count = '10000000');
 CREATE TABLE out WITH (connector = 'blackhole', format = 'debezium_json');
 CREATE VIEW auction AS SELECT auction.id AS id, auction.item_name AS item_name, auction.description AS description,
     auction.initial_bid AS initial_bid, auction.reserve AS reserve, auction.datetime AS datetime, auction.expires AS expires,

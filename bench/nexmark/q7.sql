@@ -1,5 +1,5 @@
 -- Nexmark q7, highest bid: standard shape; the 10 s TUMBLE is Arroyo's tumble(interval '10 seconds'), and the join is a windowed join on the window (the standard's BETWEEN on window_end is what the window equality expresses).
-CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '10000000', message_count = '10000000');
+CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '100000000', message_count = '10000000');
 CREATE TABLE out WITH (connector = 'blackhole');
 CREATE VIEW bid AS SELECT bid.auction AS auction, bid.bidder AS bidder, bid.price AS price, bid.channel AS channel,
     bid.url AS url, bid.datetime AS datetime, bid.extra AS extra

@@ -1,5 +1,5 @@
 -- Nexmark q8, monitor new users: standard; TUMBLE(…, 10 s) as Arroyo's tumble(interval '10 seconds'), window_start/window_end as the window struct.
-CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '10000000', message_count = '10000000');
+CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '100000000', message_count = '10000000');
 CREATE TABLE out WITH (connector = 'blackhole');
 CREATE VIEW person AS SELECT person.id AS id, person.name AS name, person.email_address AS email_address,
     person.credit_card AS credit_card, person.city AS city, person.state AS state, person.datetime AS datetime, person.extra AS extra

@@ -1,5 +1,5 @@
 -- Nexmark q9, winning bids: standard (ROW_NUMBER over an updating join, not windowed) but the comma join is written as JOIN … ON.
-CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '10000000', message_count = '10000000');
+CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '100000000', message_count = '10000000');
 CREATE TABLE out WITH (connector = 'blackhole', format = 'debezium_json');
 CREATE VIEW auction AS SELECT auction.id AS id, auction.item_name AS item_name, auction.description AS description,
     auction.initial_bid AS initial_bid, auction.reserve AS reserve, auction.datetime AS datetime, auction.expires AS expires,
