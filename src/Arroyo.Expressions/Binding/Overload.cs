@@ -46,11 +46,20 @@ internal sealed class Overload
         return types;
     }
 
-    /// <summary>How many arguments would need a cast (fewer is a better match).</summary>
+    /// <summary>
+    /// How many arguments would need a cast (fewer is a better match); a cast that loses the
+    /// fraction (a float or decimal to an integer) counts as many, so power(DOUBLE, BIGINT) picks
+    /// the DOUBLE signature rather than truncating its first argument.
+    /// </summary>
     public static int Cost(IReadOnlyList<BoundExpr> args, DataType[] types)
     {
         var cost = 0;
-        for (var i = 0; i < types.Length; i++) if (args[i].Type != types[i]) cost++;
+        for (var i = 0; i < types.Length; i++)
+        {
+            var from = args[i].Type;
+            if (from == types[i]) continue;
+            cost += (from.IsFloat || from.Kind == TypeKind.Decimal) && types[i].IsInteger ? 100 : 1;
+        }
         return cost;
     }
 

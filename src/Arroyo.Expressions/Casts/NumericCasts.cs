@@ -77,7 +77,9 @@ internal static class NumericCasts
             decimal value;
             try
             {
-                value = Math.Round(decimal.CreateChecked(source[i]), Math.Min(scale, 28), MidpointRounding.AwayFromZero);
+                value = typeof(TFrom) == typeof(double) || typeof(TFrom) == typeof(float)
+                    ? FloatToDecimal(double.CreateTruncating(source[i]), scale)
+                    : Math.Round(decimal.CreateChecked(source[i]), Math.Min(scale, 28), MidpointRounding.AwayFromZero);
             }
             catch (Exception e) when (e is OverflowException or ArgumentException)
             {
@@ -93,6 +95,17 @@ internal static class NumericCasts
             result[i] = value;
         }
         return new PrimitiveColumn<decimal>(to, result, n, validity);
+    }
+
+    /// <summary>
+    /// A float to a decimal of <paramref name="scale"/> as arrow casts it: (v * 10^scale) rounded half
+    /// away from zero in floating point, so 4.435 (really 4.43499…) becomes 4.43, not 4.44.
+    /// </summary>
+    private static decimal FloatToDecimal(double v, int scale)
+    {
+        if (scale < 0 || scale > 28) return Math.Round(decimal.CreateChecked(v), Math.Min(Math.Max(scale, 0), 28), MidpointRounding.AwayFromZero);
+        var scaled = Math.Round(v * Math.Pow(10, scale), MidpointRounding.AwayFromZero);
+        return decimal.CreateChecked(scaled) / Pow10(scale);
     }
 
     private static decimal Pow10(int digits)

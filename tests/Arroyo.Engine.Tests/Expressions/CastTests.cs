@@ -23,6 +23,8 @@ public sealed class CastTests
         Assert.Throws<DataException>(() => Cast(DataType.Int64, [1L << 40], DataType.Int32));
         Assert.Equal([null, 5], Cast(DataType.Int64, [1L << 40, 5L], DataType.Int32, isTry: true));
         Assert.Equal([1.25m], Cast(DataType.Float64, [1.254], DataType.Decimal(10, 2)));
+        // As arrow: round(v * 10^scale) in floating point; 4.435 is 4.43499… as a double.
+        Assert.Equal([4.43m, -3m, 3m], Cast(DataType.Float64, [4.435, -2.5, 2.5], DataType.Decimal(10, 2)).Take(1).Concat(Cast(DataType.Float64, [-2.5, 2.5], DataType.Decimal(10, 0))));
     }
 
     [Fact]

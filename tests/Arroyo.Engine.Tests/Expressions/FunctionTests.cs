@@ -54,6 +54,9 @@ public sealed class FunctionTests
         Assert.Equal(1.2, Call("trunc", 1.29, 1L));
         Assert.Equal(3.0, Call("sqrt", 9.0));
         Assert.Equal(8L, Call("power", 2L, 3L));
+        // A DOUBLE base with an integer exponent is a DOUBLE power, not a truncated integer one.
+        Assert.Equal(Math.Pow(2.5, 2), Call("power", 2.5, 2L));
+        Assert.Equal(DataType.Float64, FunctionRegistry.Default.BindCall("power", [Literal.Of(2.5), Literal.Of(2L)]).Type);
         Assert.Equal(2.0, Call("log", 100.0));
         Assert.Equal(-1.0, Call("signum", -3.0));
         Assert.Equal(6L, Call("gcd", 12L, 18L));
@@ -96,6 +99,13 @@ public sealed class FunctionTests
         Assert.Equal(40250, Part("millisecond"));
         Assert.Equal(1, Part("dow"));
         Assert.Equal(4, Part("quarter"));
+        Assert.Equal(40, Part("second"));
+        // epoch is DOUBLE with the fraction of a second, the other parts INT. DataFusion computes it
+        // as (nanoseconds as f64) / 1e9, so the last digit is not 1696871620.25's.
+        Assert.Equal(1696871620.2499998, Part("epoch"));
+        Assert.Equal(DataType.Float64, FunctionRegistry.Default.BindCall("date_part", [Literal.Of("epoch"), ts]).Type);
+        Assert.Equal(DataType.Int32, FunctionRegistry.Default.BindCall("date_part", [Literal.Of("second"), ts]).Type);
+        Assert.Equal([1696871620.2499998, null], Eval(FunctionRegistry.Default.BindCall("date_part", [Literal.Of("epoch"), ts]), batch));
         var bin = FunctionRegistry.Default.BindCall("date_bin", [Literal.Of(new IntervalValue(0, 0, 15 * 60 * Timestamps.NanosPerSecond)), ts]);
         Assert.Equal(["2023-10-09T17:00:00", null], Eval(bin, batch).Select(Iso));
         Assert.Equal("2023-10-09T17:13:40.250", Iso(Call("to_timestamp", "2023-10-09T17:13:40.25")));

@@ -20,7 +20,14 @@ internal static class DateTimeFunctions
         r.Add("date_trunc", [Text, Timestamp], DataType.Timestamp, DateTrunc);
         r.Alias("datetrunc", "date_trunc");
         r.Add("date_bin", [Interval, Timestamp, Timestamp], DataType.Timestamp, Fn.Rows(a => DateBin((IntervalValue)a[0]!, (long)a[1]!, a.Length > 2 ? (long)a[2]! : 0)), minArgs: 2);
-        r.Add("date_part", new Overload([Text, Timestamp], t => DatePartType(), DatePart));
+        r.AddCustom("date_part", "date_part(TEXT, TIMESTAMP)", (args, span) =>
+        {
+            if (args.Count != 2 || Text.Accept(args[0].Type) is not { } unitType || Timestamp.Accept(args[1].Type) is not { } tsType)
+            {
+                throw r.WrongArguments("date_part", args, span);
+            }
+            return ([Coercion.CastTo(args[0], unitType), Coercion.CastTo(args[1], tsType)], DatePartType(Fn.Const(args, 0) as string));
+        }, DatePart);
         r.Alias("datepart", "date_part");
         r.Add("to_timestamp", [Text], DataType.Timestamp, ParseTimestamp);
         r.Add("to_timestamp", [BigInt], DataType.Timestamp, Scale(Timestamps.NanosPerSecond));
@@ -37,7 +44,8 @@ internal static class DateTimeFunctions
     }
 
     /// <summary>DataFusion (since v42) returns INT for calendar fields; epoch is DOUBLE, so the type depends on the unit.</summary>
-    private static DataType DatePartType() => DataType.Int32;
+    private static DataType DatePartType(string? unit) =>
+        string.Equals(unit, "epoch", StringComparison.OrdinalIgnoreCase) ? DataType.Float64 : DataType.Int32;
 
     private static ScalarKernelFactory Scale(long unit) => (_, ret) => Fn.Kernel((args, n) =>
     {
@@ -130,6 +138,17 @@ internal static class DateTimeFunctions
     private static readonly ScalarKernelFactory DatePart = (bound, ret) =>
     {
         var unit = (Fn.Const(bound, 0) as string)?.ToLowerInvariant();
+        if (ret.Kind == TypeKind.Float64)
+        {
+            // epoch: seconds with their fraction, as DataFusion computes it (nanos as f64 / 1e9).
+            return Fn.Kernel((args, n) =>
+            {
+                if (args[1] is not PrimitiveColumn<long> ts) return NullColumns.Of(ret, n);
+                var result = new double[n];
+                for (var i = 0; i < n; i++) result[i] = ts.Values[i] / 1_000_000_000d;
+                return new PrimitiveColumn<double>(ret, result, n, ts.Validity);
+            });
+        }
         return Fn.Kernel((args, n) =>
         {
             if (args[1] is not PrimitiveColumn<long> ts) return NullColumns.Of(ret, n);
