@@ -1,0 +1,268 @@
+namespace Arroyo.EndToEnd.Tests.Differential;
+
+/// <summary>
+/// The differential cases, by group (one CLI run per group). The DuckDB side states the same
+/// question as a batch query; where DataFusion (the reference's SQL semantics) and DuckDB
+/// legitimately differ, the DuckDB side is adjusted to DataFusion's semantics, with a comment.
+/// </summary>
+public static class DiffSuite
+{
+    /// <summary>DuckDB: the window struct of tumble(secs) (or of a window starting at <paramref name="start"/>).</summary>
+    private static string W(int secs, string start) => $"{{'start': {start}, 'end': {start} + to_seconds({secs})}}";
+
+    private static string Tumble(int secs, string t = "ts") => W(secs, $"tb({t}, {secs})");
+
+    /// <summary>DuckDB: events with one row per hop window (slide, width) each event belongs to, start in column hs.</summary>
+    private static string Hops(string table, int slide, int width, string t = "ts") =>
+        $"(SELECT e.*, tb(e.{t}, {slide}) - to_seconds(i * {slide}) AS hs FROM {table} e, range(0, {width / slide}) r(i))";
+
+    /// <summary>
+    /// DuckDB: rows of <paramref name="table"/> with a session id per key (sid): a new session starts when
+    /// the gap to the previous event of the key is at least <paramref name="gapSecs"/> (the engine's rule).
+    /// </summary>
+    private static string Sessions(string table, string key, int gapSecs, string t = "ts")
+    {
+        var partition = key.Length == 0 ? "" : $"PARTITION BY {key}";
+        return $"""
+            (SELECT *, sum(nw) OVER ({partition} ORDER BY {t} ROWS UNBOUNDED PRECEDING) AS sid FROM (
+               SELECT *, CASE WHEN lag({t}) OVER ({partition} ORDER BY {t}) IS NULL
+                               OR {t} - lag({t}) OVER ({partition} ORDER BY {t}) >= to_seconds({gapSecs}) THEN 1 ELSE 0 END AS nw
+               FROM {table}))
+            """;
+    }
+
+    // DataFusion's median of an integer column is an integer: the mean of the two middle values,
+    // truncated (integer division). DuckDB's is a DOUBLE, so the DuckDB side truncates.
+    private static string IntMedian(string col) => $"CAST(trunc(quantile_cont({col}, 0.5)) AS BIGINT)";
+
+    public static readonly DiffGroup Windows = new("windows", 2,
+    [
+        new("tumble_by_key",
+            "SELECT tumble(interval '1 minute') AS w, k, count(*) AS c, count(v) AS cv, sum(v) AS sv, min(v) AS mn, max(v) AS mx FROM events GROUP BY 1, 2",
+            $"SELECT {Tumble(60)} AS w, k, count(*) AS c, count(v) AS cv, sum(v) AS sv, min(v) AS mn, max(v) AS mx FROM events GROUP BY ALL"),
+        new("tumble_global_avg",
+            "SELECT tumble(interval '30 seconds') AS w, avg(v) AS av, avg(x) AS ax, sum(x) AS sx, count(DISTINCT k) AS dk, count(k) AS ck FROM events GROUP BY 1",
+            $"SELECT {Tumble(30)} AS w, avg(v) AS av, avg(x) AS ax, sum(x) AS sx, count(DISTINCT k) AS dk, count(k) AS ck FROM events GROUP BY ALL"),
+        new("tumble_stats",
+            "SELECT tumble(interval '2 minutes') AS w, b, stddev(x) AS sd, stddev_pop(x) AS sdp, var_samp(v) AS vs, var_pop(v) AS vp, median(v) AS md, median(x) AS mdx FROM events GROUP BY 1, 2",
+            $"SELECT {Tumble(120)} AS w, b, stddev(x) AS sd, stddev_pop(x) AS sdp, var_samp(v) AS vs, var_pop(v) AS vp, {IntMedian("v")} AS md, median(x) AS mdx FROM events GROUP BY ALL"),
+        new("tumble_bool_distinct",
+            "SELECT tumble(interval '1 minute') AS w, k, bool_and(b) AS ba, bool_or(b) AS bo, count(DISTINCT s) AS ds, count(DISTINCT v) AS dv FROM events GROUP BY 1, 2",
+            $"SELECT {Tumble(60)} AS w, k, bool_and(b) AS ba, bool_or(b) AS bo, count(DISTINCT s) AS ds, count(DISTINCT v) AS dv FROM events GROUP BY ALL"),
+        new("hop_by_key",
+            "SELECT hop(interval '10 seconds', interval '30 seconds') AS w, k, count(*) AS c, sum(x) AS sx FROM events GROUP BY 1, 2",
+            $"SELECT {W(30, "hs")} AS w, k, count(*) AS c, sum(x) AS sx FROM {Hops("events", 10, 30)} GROUP BY ALL"),
+        new("hop_global_min_max",
+            "SELECT hop(interval '1 minute', interval '3 minutes') AS w, min(s) AS mns, max(s) AS mxs, min(ts) AS first_ts, max(ts) AS last_ts, count(b) AS cb, avg(x) AS ax FROM events GROUP BY 1",
+            $"SELECT {W(180, "hs")} AS w, min(s) AS mns, max(s) AS mxs, min(ts) AS first_ts, max(ts) AS last_ts, count(b) AS cb, avg(x) AS ax FROM {Hops("events", 60, 180)} GROUP BY ALL"),
+        new("session_by_key",
+            "SELECT session(interval '8 seconds') AS w, k, count(*) AS c, sum(v) AS sv FROM events GROUP BY 1, 2",
+            $"SELECT {{'start': min(ts), 'end': max(ts) + to_seconds(8)}} AS w, k, count(*) AS c, sum(v) AS sv FROM {Sessions("events", "k", 8)} GROUP BY k, sid"),
+        new("session_global",
+            "SELECT session(interval '2 seconds') AS w, count(*) AS c, max(v) AS mx FROM events GROUP BY 1",
+            $"SELECT {{'start': min(ts), 'end': max(ts) + to_seconds(2)}} AS w, count(*) AS c, max(v) AS mx FROM {Sessions("events", "", 2)} GROUP BY sid"),
+        new("tumble_having",
+            "SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM events GROUP BY 1, 2 HAVING count(*) > 3 AND sum(v) > 0",
+            $"SELECT {Tumble(60)} AS w, k, count(*) AS c FROM events GROUP BY ALL HAVING count(*) > 3 AND sum(v) > 0"),
+        new("tumble_filter_before",
+            "SELECT tumble(interval '1 minute') AS w, count(*) AS c, sum(x) AS sx FROM events WHERE v > 0 AND k IS NOT NULL GROUP BY 1",
+            $"SELECT {Tumble(60)} AS w, count(*) AS c, sum(x) AS sx FROM events WHERE v > 0 AND k IS NOT NULL GROUP BY ALL"),
+        new("window_fields_and_exprs",
+            "SELECT window.start AS ws, window.end AS we, c, sv * 2 + 1 AS e1, CAST(sv AS DOUBLE) / c AS ratio, sv / c AS idiv FROM (SELECT tumble(interval '45 seconds') AS window, count(*) AS c, sum(v) AS sv FROM events GROUP BY 1)",
+            // DataFusion's integer division truncates toward zero; DuckDB's / is a float division.
+            "SELECT tb(ts, 45) AS ws, tb(ts, 45) + to_seconds(45) AS we, count(*) AS c, sum(v) * 2 + 1 AS e1, CAST(sum(v) AS DOUBLE) / count(*) AS ratio, CAST(trunc(sum(v) / count(*)) AS BIGINT) AS idiv FROM events GROUP BY ALL"),
+        new("nested_windows",
+            // The inner window is not projected: the outer GROUP BY re-invokes it (the reference requires
+            // the same window, and rejects another width with "window in group by does not match input window").
+            "SELECT tumble(interval '1 minute') AS w2, count(*) AS n, sum(c) AS total, max(c) AS mx FROM (SELECT k, count(*) AS c FROM events GROUP BY k, tumble(interval '1 minute')) GROUP BY 1",
+            $"SELECT {Tumble(60, "ws")} AS w2, count(*) AS n, sum(c) AS total, max(c) AS mx FROM (SELECT tb(ts, 60) AS ws, k, count(*) AS c FROM events GROUP BY ALL) GROUP BY ALL"),
+        new("nested_same_window",
+            "SELECT w, count(*) AS keys, max(c) AS mx, sum(sv) AS total FROM (SELECT tumble(interval '1 minute') AS w, k, count(*) AS c, sum(v) AS sv FROM events GROUP BY 1, 2) GROUP BY w",
+            $"SELECT {Tumble(60, "ws")} AS w, count(*) AS keys, max(c) AS mx, sum(sv) AS total FROM (SELECT tb(ts, 60) AS ws, k, count(*) AS c, sum(v) AS sv FROM events GROUP BY ALL) GROUP BY ws"),
+    ]);
+
+    public static readonly DiffGroup Updating = new("updating", 2,
+    [
+        new("upd_count_sum_avg",
+            "SELECT k, count(*) AS c, sum(v) AS sv, avg(x) AS ax FROM events GROUP BY k",
+            "SELECT k, count(*) AS c, sum(v) AS sv, avg(x) AS ax FROM events GROUP BY k", Updating: true),
+        new("upd_min_max",
+            "SELECT k, min(v) AS mn, max(v) AS mx, min(s) AS ms, max(x) AS mxx, max(ts) AS last_ts FROM events GROUP BY k",
+            "SELECT k, min(v) AS mn, max(v) AS mx, min(s) AS ms, max(x) AS mxx, max(ts) AS last_ts FROM events GROUP BY k", Updating: true),
+        new("upd_filter_before",
+            "SELECT b, count(*) AS c, count(DISTINCT k) AS dk FROM events WHERE x > 0 GROUP BY b",
+            "SELECT b, count(*) AS c, count(DISTINCT k) AS dk FROM events WHERE x > 0 GROUP BY b", Updating: true),
+        new("upd_filter_after",
+            "SELECT * FROM (SELECT k, count(*) AS c FROM events GROUP BY k) WHERE c > 50",
+            "SELECT * FROM (SELECT k, count(*) AS c FROM events GROUP BY k) WHERE c > 50", Updating: true),
+        new("upd_global",
+            "SELECT count(*) AS c, sum(x) AS sx, count(DISTINCT s) AS ds, stddev(v) AS sd, median(v) AS md FROM events",
+            $"SELECT count(*) AS c, sum(x) AS sx, count(DISTINCT s) AS ds, stddev(v) AS sd, {IntMedian("v")} AS md FROM events", Updating: true),
+        new("upd_two_keys",
+            "SELECT k, v % 3 AS m, count(*) AS c FROM events GROUP BY 1, 2",
+            "SELECT k, v % 3 AS m, count(*) AS c FROM events GROUP BY 1, 2", Updating: true),
+        new("upd_having",
+            "SELECT tag, count(*) AS c, sum(amt) AS total FROM other GROUP BY tag HAVING sum(amt) > 100",
+            "SELECT tag, count(*) AS c, sum(amt) AS total FROM other GROUP BY tag HAVING sum(amt) > 100", Updating: true),
+        new("upd_group_by_expr",
+            "SELECT upper(k) AS uk, sum(CASE WHEN b THEN 1 ELSE 0 END) AS trues, count(*) FILTER (WHERE v < 0) AS negs FROM events GROUP BY upper(k)",
+            "SELECT upper(k) AS uk, sum(CASE WHEN b THEN 1 ELSE 0 END) AS trues, count(*) FILTER (WHERE v < 0) AS negs FROM events GROUP BY upper(k)", Updating: true),
+        new("upd_inner_join",
+            "SELECT e.k AS ek, e.v AS v, o.tag AS tag, o.k AS ok FROM events e JOIN other o ON e.v = o.amt",
+            "SELECT e.k AS ek, e.v AS v, o.tag AS tag, o.k AS ok FROM events e JOIN other o ON e.v = o.amt", Updating: true),
+        new("upd_agg_over_join",
+            "SELECT o.tag AS tag, count(*) AS c, sum(e.x) AS sx FROM events e JOIN other o ON e.k = o.k AND e.v = o.amt GROUP BY o.tag",
+            "SELECT o.tag AS tag, count(*) AS c, sum(e.x) AS sx FROM events e JOIN other o ON e.k = o.k AND e.v = o.amt GROUP BY o.tag", Updating: true),
+    ]);
+
+    private const string LeftAgg = "(SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM events GROUP BY 1, 2)";
+    private const string RightAgg = "(SELECT tumble(interval '1 minute') AS w, k, sum(amt) AS total, count(*) AS n FROM other GROUP BY 1, 2)";
+    private const string DuckLeftAgg = "(SELECT tb(ts, 60) AS ws, k, count(*) AS c FROM events GROUP BY ALL)";
+    private const string DuckRightAgg = "(SELECT tb(ts, 60) AS ws, k, sum(amt) AS total, count(*) AS n FROM other GROUP BY ALL)";
+
+    private static DiffCase WindowJoin(string name, string kind) => new(name,
+        $"SELECT a.w.start AS aw, b.w.start AS bw, a.k AS ak, b.k AS bk, a.c AS c, b.total AS total, b.n AS n FROM {LeftAgg} a {kind} JOIN {RightAgg} b ON a.w = b.w AND a.k = b.k",
+        $"SELECT a.ws AS aw, b.ws AS bw, a.k AS ak, b.k AS bk, a.c AS c, b.total AS total, b.n AS n FROM {DuckLeftAgg} a {kind} JOIN {DuckRightAgg} b ON a.ws = b.ws AND a.k = b.k");
+
+    public static readonly DiffGroup Joins = new("joins", 2,
+    [
+        WindowJoin("wjoin_inner", "INNER"),
+        WindowJoin("wjoin_left", "LEFT"),
+        WindowJoin("wjoin_right", "RIGHT"),
+        WindowJoin("wjoin_full", "FULL OUTER"),
+        new("wjoin_global_windows",
+            "SELECT a.window.start AS ws, a.cnt AS events_count, b.cnt AS other_count FROM (SELECT tumble(interval '2 minutes') AS window, count(*) AS cnt FROM events GROUP BY 1) a FULL OUTER JOIN (SELECT tumble(interval '2 minutes') AS window, count(*) AS cnt FROM other WHERE tag = 'red' GROUP BY 1) b ON a.window = b.window",
+            "SELECT COALESCE(a.ws, NULL) AS ws, a.cnt AS events_count, b.cnt AS other_count FROM (SELECT tb(ts, 120) AS ws, count(*) AS cnt FROM events GROUP BY ALL) a FULL OUTER JOIN (SELECT tb(ts, 120) AS ws, count(*) AS cnt FROM other WHERE tag = 'red' GROUP BY ALL) b ON a.ws = b.ws"),
+    ]);
+
+    public static readonly DiffGroup TopN = new("topn", 2,
+    [
+        new("top2_per_window",
+            "SELECT w, k, c, rn FROM (SELECT w, k, c, ROW_NUMBER() OVER (PARTITION BY w ORDER BY c DESC, k) AS rn FROM (SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM events GROUP BY 1, 2)) WHERE rn <= 2",
+            $"SELECT w, k, c, rn FROM (SELECT w, k, c, ROW_NUMBER() OVER (PARTITION BY w ORDER BY c DESC, k) AS rn FROM (SELECT {Tumble(60)} AS w, k, count(*) AS c FROM events GROUP BY ALL)) WHERE rn <= 2"),
+        new("top1_hop_sum_desc",
+            "SELECT window.start AS ws, k, sx FROM (SELECT window, k, sx, ROW_NUMBER() OVER (PARTITION BY window ORDER BY sx DESC, k DESC) AS rn FROM (SELECT hop(interval '20 seconds', interval '1 minute') AS window, k, sum(x) AS sx FROM events GROUP BY 1, 2)) WHERE rn = 1",
+            // DataFusion sorts NULLs first in DESC order (as PostgreSQL); DuckDB last: made explicit.
+            $"SELECT hs AS ws, k, sx FROM (SELECT hs, k, sx, ROW_NUMBER() OVER (PARTITION BY hs ORDER BY sx DESC NULLS FIRST, k DESC NULLS FIRST) AS rn FROM (SELECT hs, k, sum(x) AS sx FROM {Hops("events", 20, 60)} GROUP BY ALL)) WHERE rn = 1"),
+        new("rank_per_window",
+            "SELECT window.start AS ws, b, c, rk FROM (SELECT window, b, c, RANK() OVER (PARTITION BY window ORDER BY c) AS rk FROM (SELECT tumble(interval '30 seconds') AS window, b, count(*) AS c FROM events GROUP BY 1, 2)) WHERE rk <= 2",
+            "SELECT ws, b, c, rk FROM (SELECT ws, b, c, RANK() OVER (PARTITION BY ws ORDER BY c) AS rk FROM (SELECT tb(ts, 30) AS ws, b, count(*) AS c FROM events GROUP BY ALL)) WHERE rk <= 2"),
+    ]);
+
+    public static readonly DiffGroup Functions = new("functions", 1,
+    [
+        new("fn_case_coalesce_nullif",
+            "SELECT ts, CASE WHEN v > 50 THEN 'big' WHEN v < 0 THEN 'neg' ELSE 'small' END AS cls, CASE v % 2 WHEN 0 THEN 'even' WHEN 1 THEN 'odd' END AS parity, COALESCE(k, s, 'none') AS ck, NULLIF(v, 0) AS nz, COALESCE(x, -1.5) AS cx, NULLIF(k, '') AS nk FROM events",
+            "SELECT ts, CASE WHEN v > 50 THEN 'big' WHEN v < 0 THEN 'neg' ELSE 'small' END AS cls, CASE v % 2 WHEN 0 THEN 'even' WHEN 1 THEN 'odd' END AS parity, COALESCE(k, s, 'none') AS ck, NULLIF(v, 0) AS nz, COALESCE(x, -1.5::DOUBLE) AS cx, NULLIF(k, '') AS nk FROM events"),
+        new("fn_strings_case_trim_length",
+            "SELECT ts, lower(s) AS lo, upper(s) AS up, length(s) AS len, character_length(k) AS klen, trim(s) AS tr, ltrim(s) AS ltr, rtrim(s) AS rtr, octet_length(s) AS bytes FROM events",
+            "SELECT ts, lower(s) AS lo, upper(s) AS up, length(s) AS len, length(k) AS klen, trim(s) AS tr, ltrim(s) AS ltr, rtrim(s) AS rtr, octet_length(encode(s)) AS bytes FROM events"),
+        new("fn_strings_substr_concat",
+            "SELECT ts, substr(s, 2, 3) AS sub, substr(s, 3) AS tail, concat(k, '-', s) AS cc, k || '/' || s AS pipe, replace(s, 'o', '0') AS rep, split_part(s, ',', 2) AS sp, starts_with(s, 'hel') AS sw, left(s, 2) AS l2, right(s, 2) AS r2, reverse(k) AS rev FROM events",
+            "SELECT ts, substr(s, 2, 3) AS sub, substr(s, 3) AS tail, concat(k, '-', s) AS cc, k || '/' || s AS pipe, replace(s, 'o', '0') AS rep, split_part(s, ',', 2) AS sp, starts_with(s, 'hel') AS sw, left(s, 2) AS l2, right(s, 2) AS r2, reverse(k) AS rev FROM events"),
+        new("fn_regex",
+            "SELECT ts, regexp_replace(s, '[aeiou]', '*') AS first_only, regexp_replace(s, '[aeiou]+', '_', 'g') AS all_runs, regexp_like(s, 'o.') AS has_o, s LIKE '%o%' AS lk, s ILIKE 'h%' AS ilk, s NOT LIKE '_a%' AS nlk FROM events",
+            "SELECT ts, regexp_replace(s, '[aeiou]', '*') AS first_only, regexp_replace(s, '[aeiou]+', '_', 'g') AS all_runs, regexp_matches(s, 'o.') AS has_o, s LIKE '%o%' AS lk, s ILIKE 'h%' AS ilk, s NOT LIKE '_a%' AS nlk FROM events"),
+        new("fn_math",
+            "SELECT ts, abs(v) AS av, abs(x) AS ax, round(x) AS r0, round(x, 1) AS r1, floor(x) AS fl, ceil(x) AS ce, power(v, 2) AS p2, power(x, 2) AS px, sqrt(abs(x)) AS sq, v % 7 AS m7, v / 3 AS d3, x / 4 AS x4, -v AS neg, trunc(x) AS tx, ln(abs(x) + 1) AS lnx, exp(v / 50) AS ex FROM events",
+            // DataFusion: round(x, d) is round-half-away(x * 10^d) / 10^d; power(BIGINT, BIGINT) is BIGINT;
+            // integer / truncates toward zero. The DuckDB side states those semantics explicitly.
+            "SELECT ts, abs(v) AS av, abs(x) AS ax, round(x) AS r0, round(x * 10) / 10 AS r1, floor(x) AS fl, ceil(x) AS ce, CAST(power(v, 2) AS BIGINT) AS p2, power(x, 2) AS px, sqrt(abs(x)) AS sq, v % 7 AS m7, CAST(trunc(v / 3) AS BIGINT) AS d3, x / 4 AS x4, -v AS neg, trunc(x) AS tx, ln(abs(x) + 1) AS lnx, exp(CAST(trunc(v / 50) AS BIGINT)) AS ex FROM events"),
+        new("fn_datetime",
+            "SELECT ts, date_trunc('minute', ts) AS tm, date_trunc('hour', ts) AS th, extract(second FROM ts) AS sec, extract(minute FROM ts) AS mi, date_part('hour', ts) AS hr, extract(millisecond FROM ts) AS ms, extract(dow FROM ts) AS dow, extract(doy FROM ts) AS doy, extract(epoch FROM ts) AS ep, date_part('year', ts) AS yr FROM events",
+            // DataFusion (since 42) returns INT for calendar parts (whole seconds for 'second') and DOUBLE for epoch.
+            "SELECT ts, date_trunc('minute', ts) AS tm, date_trunc('hour', ts) AS th, extract(second FROM ts) AS sec, extract(minute FROM ts) AS mi, date_part('hour', ts) AS hr, extract(millisecond FROM ts) AS ms, extract(dow FROM ts) AS dow, extract(doy FROM ts) AS doy, extract(epoch FROM ts) AS ep, date_part('year', ts) AS yr FROM events"),
+        new("fn_casts",
+            "SELECT ts, CAST(v AS DOUBLE) AS vd, CAST(x AS BIGINT) AS xi, CAST(v AS TEXT) AS vt, CAST(b AS TEXT) AS bt, CAST(ts AS DATE) AS d, CAST(v AS INT) + 1 AS vi, CAST('12' AS BIGINT) * v AS lit, CAST(x AS DECIMAL(10, 2)) AS dec FROM events",
+            // DataFusion casts a float to an integer by truncation; DuckDB rounds.
+            "SELECT ts, CAST(v AS DOUBLE) AS vd, CAST(trunc(x) AS BIGINT) AS xi, CAST(v AS TEXT) AS vt, CAST(b AS TEXT) AS bt, CAST(ts AS DATE) AS d, CAST(v AS INT) + 1 AS vi, CAST('12' AS BIGINT) * v AS lit, CAST(x AS DECIMAL(10, 2)) AS dec FROM events"),
+        new("fn_predicates",
+            "SELECT ts, v IN (1, 2, 3, -5) AS inl, k NOT IN ('alpha', 'ключ') AS notin, v BETWEEN -10 AND 10 AS btw, x NOT BETWEEN 0 AND 50 AS nbtw, k IS DISTINCT FROM 'alpha' AS dist, v IS NOT DISTINCT FROM NULL AS vnull, b IS TRUE AS bt, b IS NOT FALSE AS bnf, NOT b AS nb, b AND v > 0 AS band, b OR v > 0 AS bor, k = '' AS empty, v > NULL AS gtnull FROM events",
+            "SELECT ts, v IN (1, 2, 3, -5) AS inl, k NOT IN ('alpha', 'ключ') AS notin, v BETWEEN -10 AND 10 AS btw, x NOT BETWEEN 0 AND 50 AS nbtw, k IS DISTINCT FROM 'alpha' AS dist, v IS NOT DISTINCT FROM NULL AS vnull, b IS TRUE AS bt, b IS NOT FALSE AS bnf, NOT b AS nb, b AND v > 0 AS band, b OR v > 0 AS bor, k = '' AS empty, v > NULL AS gtnull FROM events"),
+        new("fn_null_arithmetic",
+            "SELECT ts, v + NULL AS vn, x * v AS xv, v - 2 * v AS vv, k || NULL AS kn, concat(k, NULL, s) AS cn, v = v AS selfeq, x + v AS xpv, greatest(v, 0) AS gv, least(x, 10.5) AS lx FROM events WHERE v IS NULL OR x IS NULL OR k IS NULL OR v < 0",
+            "SELECT ts, v + NULL AS vn, x * v AS xv, v - 2 * v AS vv, k || NULL AS kn, concat(k, NULL, s) AS cn, v = v AS selfeq, x + v AS xpv, greatest(v, 0) AS gv, least(x, 10.5::DOUBLE) AS lx FROM events WHERE v IS NULL OR x IS NULL OR k IS NULL OR v < 0"),
+        new("fn_where_like_in",
+            "SELECT ts, k, s FROM events WHERE (s LIKE 'h%' OR k IN ('alpha', 'ключ')) AND NOT (v BETWEEN 0 AND 20)",
+            "SELECT ts, k, s FROM events WHERE (s LIKE 'h%' OR k IN ('alpha', 'ключ')) AND NOT (v BETWEEN 0 AND 20)"),
+        new("union_all",
+            "SELECT k, v AS n, 'events' AS src FROM events WHERE v > 90 UNION ALL SELECT k, amt AS n, 'other' AS src FROM other WHERE amt < -40",
+            "SELECT k, v AS n, 'events' AS src FROM events WHERE v > 90 UNION ALL SELECT k, amt AS n, 'other' AS src FROM other WHERE amt < -40"),
+        new("cte_subquery",
+            "WITH pos AS (SELECT k, v, x, ts FROM events WHERE v > 0) SELECT ts, k, v * 2 AS v2, x FROM (SELECT * FROM pos WHERE x < 0) WHERE k <> 'Beta'",
+            "WITH pos AS (SELECT k, v, x, ts FROM events WHERE v > 0) SELECT ts, k, v * 2 AS v2, x FROM (SELECT * FROM pos WHERE x < 0) WHERE k <> 'Beta'"),
+        new("fn_hash_and_misc",
+            "SELECT ts, md5(s) AS h, sha256(k) AS h2, lpad(k, 6, '*') AS lp, rpad(k, 6, '.') AS rp, repeat(k, 2) AS rep, strpos(s, 'o') AS pos, translate(s, 'lo', 'LO') AS tl, ascii(k) AS asc FROM events",
+            "SELECT ts, md5(s) AS h, sha256(k) AS h2, lpad(k, 6, '*') AS lp, rpad(k, 6, '.') AS rp, repeat(k, 2) AS rep, strpos(s, 'o') AS pos, translate(s, 'lo', 'LO') AS tl, ascii(k) AS asc FROM events"),
+    ]);
+
+    private const string CarsHop = "(SELECT c.*, tb(c.timestamp, 600) - to_seconds(i * 600) AS hs FROM cars c, range(0, 3) r(i))";
+
+    public static readonly DiffGroup Cars = new("cars", 2,
+    [
+        new("cars_tumble_by_type",
+            "SELECT tumble(interval '1 hour') AS w, event_type, count(*) AS c, count(DISTINCT driver_id) AS drivers, avg(driver_id) AS ad FROM cars GROUP BY 1, 2",
+            $"SELECT {Tumble(3600, "timestamp")} AS w, event_type, count(*) AS c, count(DISTINCT driver_id) AS drivers, avg(driver_id) AS ad FROM cars GROUP BY ALL",
+            false),
+        new("cars_hop_location_top",
+            "SELECT window.start AS ws, location, c FROM (SELECT window, location, c, ROW_NUMBER() OVER (PARTITION BY window ORDER BY c DESC, location) AS rn FROM (SELECT hop(interval '10 minutes', interval '30 minutes') AS window, location, count(*) AS c FROM cars GROUP BY 1, 2)) WHERE rn <= 3",
+            $"SELECT hs AS ws, location, c FROM (SELECT hs, location, c, ROW_NUMBER() OVER (PARTITION BY hs ORDER BY c DESC, location) AS rn FROM (SELECT hs, location, count(*) AS c FROM {CarsHop} GROUP BY ALL)) WHERE rn <= 3"),
+        new("cars_updating_by_location",
+            "SELECT location, count(*) AS c, count(DISTINCT driver_id) AS drivers, max(timestamp) AS last_seen, min(driver_id) AS lo FROM cars GROUP BY location",
+            "SELECT location, count(*) AS c, count(DISTINCT driver_id) AS drivers, max(timestamp) AS last_seen, min(driver_id) AS lo FROM cars GROUP BY location", Updating: true),
+        new("cars_session_by_driver",
+            "SELECT session(interval '10 minutes') AS w, driver_id, count(*) AS c FROM cars GROUP BY 1, 2",
+            $"SELECT {{'start': min(timestamp), 'end': max(timestamp) + to_seconds(600)}} AS w, driver_id, count(*) AS c FROM {Sessions("cars", "driver_id", 600, "timestamp")} GROUP BY driver_id, sid"),
+        new("cars_join_pickups_dropoffs",
+            "SELECT p.window.start AS ws, p.location AS location, p.c AS pickups, d.c AS dropoffs FROM (SELECT tumble(interval '1 hour') AS window, location, count(*) AS c FROM cars WHERE event_type = 'pickup' GROUP BY 1, 2) p LEFT JOIN (SELECT tumble(interval '1 hour') AS window, location, count(*) AS c FROM cars WHERE event_type = 'dropoff' GROUP BY 1, 2) d ON p.window = d.window AND p.location = d.location",
+            "SELECT p.ws AS ws, p.location AS location, p.c AS pickups, d.c AS dropoffs FROM (SELECT tb(timestamp, 3600) AS ws, location, count(*) AS c FROM cars WHERE event_type = 'pickup' GROUP BY ALL) p LEFT JOIN (SELECT tb(timestamp, 3600) AS ws, location, count(*) AS c FROM cars WHERE event_type = 'dropoff' GROUP BY ALL) d ON p.ws = d.ws AND p.location = d.location"),
+    ], usesCars: true);
+}
+
+public sealed class DifferentialWindowTests
+{
+    public static TheoryData<string> Cases() => DiffSuite.Windows.CaseNames();
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Matches_duckdb(string name) => DiffSuite.Windows.Check(name);
+}
+
+public sealed class DifferentialUpdatingTests
+{
+    public static TheoryData<string> Cases() => DiffSuite.Updating.CaseNames();
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Matches_duckdb(string name) => DiffSuite.Updating.Check(name);
+}
+
+public sealed class DifferentialJoinTests
+{
+    public static TheoryData<string> Cases() => DiffSuite.Joins.CaseNames();
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Matches_duckdb(string name) => DiffSuite.Joins.Check(name);
+}
+
+public sealed class DifferentialTopNTests
+{
+    public static TheoryData<string> Cases() => DiffSuite.TopN.CaseNames();
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Matches_duckdb(string name) => DiffSuite.TopN.Check(name);
+}
+
+public sealed class DifferentialFunctionTests
+{
+    public static TheoryData<string> Cases() => DiffSuite.Functions.CaseNames();
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Matches_duckdb(string name) => DiffSuite.Functions.Check(name);
+}
+
+public sealed class DifferentialCarsTests
+{
+    public static TheoryData<string> Cases() => DiffSuite.Cars.CaseNames();
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Matches_duckdb(string name) => DiffSuite.Cars.Check(name);
+}
