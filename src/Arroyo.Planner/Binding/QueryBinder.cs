@@ -160,9 +160,9 @@ internal sealed partial class QueryBinder
         {
             throw new UserException("Error during planning: CROSS JOIN is not currently supported", select.From[1].Span);
         }
-        if (select.Distinct)
+        if (select.Distinct && (select.GroupBy.Count > 0 || select.Having is not null))
         {
-            throw new UserException("This feature is not implemented: SELECT DISTINCT", select.Span);
+            throw new UserException("This feature is not implemented: SELECT DISTINCT with GROUP BY", select.Span);
         }
         var input = BindFrom(select.From[0], select.Where);
         if (select.Where is not null)
@@ -175,6 +175,17 @@ internal sealed partial class QueryBinder
         var aggregateCalls = new List<Ast.FunctionCall>();
         foreach (var item in items) CollectAggregates(item.Expr, aggregateCalls);
         if (select.Having is not null) CollectAggregates(select.Having, aggregateCalls);
+
+        if (select.Distinct)
+        {
+            // As DataFusion's ReplaceDistinctWithAggregate: SELECT DISTINCT a, b is GROUP BY a, b (an
+            // updating aggregate without aggregate functions).
+            if (aggregateCalls.Count > 0 || items.Any(i => AstWalker.Calls(i.Expr).Any(c => c.Over is not null)))
+            {
+                throw new UserException("This feature is not implemented: SELECT DISTINCT with aggregates or window functions", select.Span);
+            }
+            select = select with { GroupBy = items.Select(i => i.Expr).ToList() };
+        }
 
         OutputBinder output;
         if (select.GroupBy.Count > 0 || aggregateCalls.Count > 0)
