@@ -79,6 +79,18 @@ public static class DiffSuite
         new("nested_same_window",
             "SELECT w, count(*) AS keys, max(c) AS mx, sum(sv) AS total FROM (SELECT tumble(interval '1 minute') AS w, k, count(*) AS c, sum(v) AS sv FROM events GROUP BY 1, 2) GROUP BY w",
             $"SELECT {Tumble(60, "ws")} AS w, count(*) AS keys, max(c) AS mx, sum(sv) AS total FROM (SELECT tb(ts, 60) AS ws, k, count(*) AS c, sum(v) AS sv FROM events GROUP BY ALL) GROUP BY ws"),
+        new("hop_count_distinct_filter",
+            "SELECT hop(interval '20 seconds', interval '1 minute') AS w, count(DISTINCT k) AS dk, count(*) FILTER (WHERE b) AS trues, sum(v) FILTER (WHERE v < 0) AS negsum FROM events GROUP BY 1",
+            $"SELECT {W(60, "hs")} AS w, count(DISTINCT k) AS dk, count(*) FILTER (WHERE b) AS trues, sum(v) FILTER (WHERE v < 0) AS negsum FROM {Hops("events", 20, 60)} GROUP BY ALL"),
+        new("tumble_expression_keys",
+            "SELECT tumble(interval '90 seconds') AS w, v % 5 AS m, lower(k) AS lk, count(*) AS c, avg(x) AS ax FROM events WHERE ts > CAST('2024-03-10T10:02:00' AS TIMESTAMP) GROUP BY 1, 2, 3",
+            $"SELECT {Tumble(90)} AS w, v % 5 AS m, lower(k) AS lk, count(*) AS c, avg(x) AS ax FROM events WHERE ts > CAST('2024-03-10T10:02:00' AS TIMESTAMP) GROUP BY ALL"),
+        new("session_stats",
+            "SELECT session(interval '5 seconds') AS w, b, avg(v) AS av, stddev_pop(x) AS sd, min(s) AS ms FROM events GROUP BY 1, 2",
+            $"SELECT {{'start': min(ts), 'end': max(ts) + to_seconds(5)}} AS w, b, avg(v) AS av, stddev_pop(x) AS sd, min(s) AS ms FROM {Sessions("events", "b", 5)} GROUP BY b, sid"),
+        new("tumble_over_join_free_union",
+            "SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM (SELECT ts, k FROM events UNION ALL SELECT ts, k FROM other) GROUP BY 1, 2",
+            $"SELECT {Tumble(60)} AS w, k, count(*) AS c FROM (SELECT ts, k FROM events UNION ALL SELECT ts, k FROM other) GROUP BY ALL"),
     ]);
 
     public static readonly DiffGroup Updating = new("updating", 2,
@@ -113,6 +125,15 @@ public static class DiffSuite
         new("upd_agg_over_join",
             "SELECT o.tag AS tag, count(*) AS c, sum(e.x) AS sx FROM events e JOIN other o ON e.k = o.k AND e.v = o.amt GROUP BY o.tag",
             "SELECT o.tag AS tag, count(*) AS c, sum(e.x) AS sx FROM events e JOIN other o ON e.k = o.k AND e.v = o.amt GROUP BY o.tag", Updating: true),
+        new("upd_agg_over_agg",
+            "SELECT c, count(*) AS keys FROM (SELECT k, count(*) AS c FROM events GROUP BY k) GROUP BY c",
+            "SELECT c, count(*) AS keys FROM (SELECT k, count(*) AS c FROM events GROUP BY k) GROUP BY c", Updating: true),
+        new("upd_nulls_in_aggregates",
+            "SELECT b, avg(v) AS av, sum(v) AS sv, count(v) AS cv, count(*) AS c, min(x) AS mn FROM events WHERE k IS NULL OR v IS NULL GROUP BY b",
+            "SELECT b, avg(v) AS av, sum(v) AS sv, count(v) AS cv, count(*) AS c, min(x) AS mn FROM events WHERE k IS NULL OR v IS NULL GROUP BY b", Updating: true),
+        new("upd_select_distinct",
+            "SELECT DISTINCT k, b FROM events",
+            "SELECT DISTINCT k, b FROM events", Updating: true),
     ]);
 
     private const string LeftAgg = "(SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM events GROUP BY 1, 2)";
@@ -147,6 +168,10 @@ public static class DiffSuite
         new("rank_per_window",
             "SELECT window.start AS ws, b, c, rk FROM (SELECT window, b, c, RANK() OVER (PARTITION BY window ORDER BY c) AS rk FROM (SELECT tumble(interval '30 seconds') AS window, b, count(*) AS c FROM events GROUP BY 1, 2)) WHERE rk <= 2",
             "SELECT ws, b, c, rk FROM (SELECT ws, b, c, RANK() OVER (PARTITION BY ws ORDER BY c) AS rk FROM (SELECT tb(ts, 30) AS ws, b, count(*) AS c FROM events GROUP BY ALL)) WHERE rk <= 2"),
+        new("dense_rank_nulls_desc",
+            "SELECT window.start AS ws, k, sv, dr FROM (SELECT window, k, sv, DENSE_RANK() OVER (PARTITION BY window ORDER BY sv DESC) AS dr FROM (SELECT tumble(interval '1 minute') AS window, k, sum(v) FILTER (WHERE v > 80) AS sv FROM events GROUP BY 1, 2)) WHERE dr <= 2",
+            // DataFusion sorts NULLs first in DESC order; DuckDB last: made explicit.
+            "SELECT ws, k, sv, dr FROM (SELECT ws, k, sv, DENSE_RANK() OVER (PARTITION BY ws ORDER BY sv DESC NULLS FIRST) AS dr FROM (SELECT tb(ts, 60) AS ws, k, sum(v) FILTER (WHERE v > 80) AS sv FROM events GROUP BY ALL)) WHERE dr <= 2"),
     ]);
 
     public static readonly DiffGroup Functions = new("functions", 1,
@@ -194,6 +219,25 @@ public static class DiffSuite
         new("fn_hash_and_misc",
             "SELECT ts, md5(s) AS h, sha256(k) AS h2, lpad(k, 6, '*') AS lp, rpad(k, 6, '.') AS rp, repeat(k, 2) AS rep, strpos(s, 'o') AS pos, translate(s, 'lo', 'LO') AS tl, ascii(k) AS asc FROM events",
             "SELECT ts, md5(s) AS h, sha256(k) AS h2, lpad(k, 6, '*') AS lp, rpad(k, 6, '.') AS rp, repeat(k, 2) AS rep, strpos(s, 'o') AS pos, translate(s, 'lo', 'LO') AS tl, ascii(k) AS asc FROM events"),
+        new("fn_timestamp_arithmetic",
+            "SELECT ts, ts + INTERVAL '1 minute' AS plus, ts - INTERVAL '90 seconds' AS minus, date_bin(INTERVAL '15 seconds', ts) AS bin, to_timestamp(1710064800 + v) AS tt, ts > CAST('2024-03-10T10:04:00' AS TIMESTAMP) AS late_half, date_trunc('second', ts) AS tsec FROM events",
+            // date_bin's default origin is the Unix epoch (DataFusion), as tb's.
+            "SELECT ts, ts + INTERVAL 1 MINUTE AS plus, ts - INTERVAL 90 SECOND AS minus, tb(ts, 15) AS bin, make_timestamp((1710064800 + v) * 1000000) AS tt, ts > CAST('2024-03-10T10:04:00' AS TIMESTAMP) AS late_half, date_trunc('second', ts) AS tsec FROM events"),
+        new("fn_casts_more",
+            "SELECT ts, CAST(x AS TEXT) AS xt, CAST(v AS VARCHAR) || 'x' AS vx, TRY_CAST(s AS BIGINT) AS sn, CAST(b AS INT) AS bi, CAST(v AS BOOLEAN) AS vb, CAST(x AS INT) AS xi, CAST(CAST(v AS TEXT) AS BIGINT) AS round_trip FROM events",
+            // DataFusion casts a float to an integer by truncation; DuckDB rounds.
+            "SELECT ts, CAST(x AS TEXT) AS xt, CAST(v AS VARCHAR) || 'x' AS vx, TRY_CAST(s AS BIGINT) AS sn, CAST(b AS INT) AS bi, CAST(v AS BOOLEAN) AS vb, CAST(trunc(x) AS INT) AS xi, CAST(CAST(v AS TEXT) AS BIGINT) AS round_trip FROM events"),
+        new("fn_string_edges",
+            "SELECT ts, substr(s, 0, 3) AS s0, left(s, -2) AS lneg, right(s, -2) AS rneg, lpad(s, 3) AS lp3, concat_ws('|', k, s, v) AS cws, s || v AS sv, upper(k) < 'C' AS lt, btrim(s, ' eh') AS bt, position('o' IN s) AS pos, substring(s FROM 2 FOR 4) AS sub FROM events",
+            "SELECT ts, substr(s, 0, 3) AS s0, left(s, -2) AS lneg, right(s, -2) AS rneg, lpad(s, 3, ' ') AS lp3, concat_ws('|', k, s, v) AS cws, s || v AS sv, upper(k) < 'C' AS lt, trim(s, ' eh') AS bt, position('o' IN s) AS pos, substring(s FROM 2 FOR 4) AS sub FROM events"),
+        new("fn_null_logic",
+            "SELECT ts, v IN (1, NULL) AS in_null, v NOT IN (1, NULL) AS notin_null, CASE WHEN NULL THEN 1 ELSE 2 END AS cnull, coalesce(v, x) AS cvx, nullif('', k) AS nk, k IS NULL AS kn, NOT (b AND NULL) AS nbn, (v > 0) = b AS cmpb, CASE WHEN v > 0 THEN x END AS nocase FROM events",
+            "SELECT ts, v IN (1, NULL) AS in_null, v NOT IN (1, NULL) AS notin_null, CASE WHEN NULL THEN 1 ELSE 2 END AS cnull, coalesce(v, x) AS cvx, nullif('', k) AS nk, k IS NULL AS kn, NOT (b AND NULL) AS nbn, (v > 0) = b AS cmpb, CASE WHEN v > 0 THEN x END AS nocase FROM events"),
+        new("fn_numeric_mix",
+            "SELECT ts, x % 7.5 AS xm, v % -4 AS vm, -v / 7 AS nd, v * 1.5 AS vf, v + x AS vx, CAST(v AS DOUBLE) / 8 AS fd, abs(v) % 3 AS am, round(v * 1.0 / 3, 2) AS r2, signum(x) AS sg, cbrt(x) AS cb FROM events",
+            // integer / truncates toward zero (DataFusion); round(x, d) is round-half-away(x * 10^d) / 10^d;
+            // a float % keeps the dividend's sign (Rust's %), where DuckDB's fmod floors.
+            "SELECT ts, x - trunc(x / 7.5) * 7.5 AS xm, v % -4 AS vm, CAST(trunc(-v / 7) AS BIGINT) AS nd, v * 1.5::DOUBLE AS vf, v + x AS vx, CAST(v AS DOUBLE) / 8 AS fd, abs(v) % 3 AS am, round(v * 1.0::DOUBLE / 3 * 100) / 100 AS r2, sign(x)::DOUBLE AS sg, cbrt(x) AS cb FROM events"),
     ]);
 
     private const string CarsHop = "(SELECT c.*, tb(c.timestamp, 600) - to_seconds(i * 600) AS hs FROM cars c, range(0, 3) r(i))";
