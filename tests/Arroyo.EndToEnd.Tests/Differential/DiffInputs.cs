@@ -38,6 +38,9 @@ public static class DiffInputs
                 ["x"] = random.Next(12) == 0 ? null : Math.Round(random.NextDouble() * 250 - 75, 3),
                 ["s"] = Pick(random, Texts),
                 ["b"] = random.Next(7) switch { 0 => null, < 4 => true, _ => false },
+                ["i"] = random.Next(10) == 0 ? null : random.Next(-1000, 1000),
+                ["f"] = random.Next(10) == 0 ? null : Math.Round(random.NextDouble() * 20 - 10, 2),
+                ["u"] = random.Next(10) == 0 ? null : (ulong)random.NextInt64(0, long.MaxValue)* 2,
             };
             if (random.Next(25) == 0) row.Remove("s"); // a missing field reads as NULL
             events.Append(JsonSerializer.Serialize(row)).Append('\n');
@@ -75,6 +78,9 @@ public static class DiffInputs
           x DOUBLE,
           s TEXT,
           b BOOLEAN,
+          i INT,
+          f REAL,
+          u BIGINT UNSIGNED,
           WATERMARK FOR ts AS ts - INTERVAL '5 seconds'
         ) WITH (connector = 'single_file', path = '{Path.Combine(dir, "events.json")}', format = 'json', type = 'source');
 
@@ -90,9 +96,9 @@ public static class DiffInputs
 
     /// <summary>The same tables as DuckDB views, plus helper macros for windows.</summary>
     public static string DuckSources(string dir) => $$"""
-        CREATE VIEW events AS SELECT CAST(replace(ts, 'Z', '') AS TIMESTAMP) AS ts, k, v, x, s, b
+        CREATE VIEW events AS SELECT CAST(replace(ts, 'Z', '') AS TIMESTAMP) AS ts, k, v, x, s, b, i, f, u
           FROM read_ndjson('{{Path.Combine(dir, "events.json")}}',
-            columns = {'ts': 'VARCHAR', 'k': 'VARCHAR', 'v': 'BIGINT', 'x': 'DOUBLE', 's': 'VARCHAR', 'b': 'BOOLEAN'});
+            columns = {'ts': 'VARCHAR', 'k': 'VARCHAR', 'v': 'BIGINT', 'x': 'DOUBLE', 's': 'VARCHAR', 'b': 'BOOLEAN', 'i': 'INTEGER', 'f': 'FLOAT', 'u': 'UBIGINT'});
         CREATE VIEW other AS SELECT CAST(replace(ts, 'Z', '') AS TIMESTAMP) AS ts, k, amt, tag
           FROM read_ndjson('{{Path.Combine(dir, "other.json")}}',
             columns = {'ts': 'VARCHAR', 'k': 'VARCHAR', 'amt': 'BIGINT', 'tag': 'VARCHAR'});

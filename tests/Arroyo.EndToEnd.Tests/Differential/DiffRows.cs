@@ -132,7 +132,8 @@ public static class DiffRows
             case sbyte or byte or short or ushort or int or uint or long: return new Cell.Int(new BigInteger(Convert.ToInt64(value, CultureInfo.InvariantCulture)));
             case ulong u: return new Cell.Int(new BigInteger(u));
             case BigInteger big: return new Cell.Int(big);
-            case float f: return new Cell.Float(f);
+            // a REAL prints as its shortest float32 text (arrow-json), so compare with that value
+            case float f: return new Cell.Float(double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
             case double d: return new Cell.Float(d);
             case decimal m: return new Cell.Float((double)m, Loose: true);
             case string s: return new Cell.Str(s);

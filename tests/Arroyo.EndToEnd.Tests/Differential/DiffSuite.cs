@@ -14,7 +14,7 @@ public static class DiffSuite
 
     /// <summary>DuckDB: events with one row per hop window (slide, width) each event belongs to, start in column hs.</summary>
     private static string Hops(string table, int slide, int width, string t = "ts") =>
-        $"(SELECT e.*, tb(e.{t}, {slide}) - to_seconds(i * {slide}) AS hs FROM {table} e, range(0, {width / slide}) r(i))";
+        $"(SELECT e.*, tb(e.{t}, {slide}) - to_seconds(hop_i * {slide}) AS hs FROM {table} e, range(0, {width / slide}) r(hop_i))";
 
     /// <summary>
     /// DuckDB: rows of <paramref name="table"/> with a session id per key (sid): a new session starts when
@@ -91,6 +91,9 @@ public static class DiffSuite
         new("tumble_over_join_free_union",
             "SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM (SELECT ts, k FROM events UNION ALL SELECT ts, k FROM other) GROUP BY 1, 2",
             $"SELECT {Tumble(60)} AS w, k, count(*) AS c FROM (SELECT ts, k FROM events UNION ALL SELECT ts, k FROM other) GROUP BY ALL"),
+        new("tumble_bits_int_types_lists",
+            "SELECT tumble(interval '1 minute') AS w, bit_and(v) AS ba, bit_or(v) AS bo, bit_xor(v) AS bx, sum(i) AS si, avg(i) AS ai, sum(f) AS sf, max(f) AS mf, min(u) AS mu, max(u) AS xu, array_length(array_agg(v)) AS na, length(string_agg(k, ',')) AS sl FROM events GROUP BY 1",
+            $"SELECT {Tumble(60)} AS w, bit_and(v) AS ba, bit_or(v) AS bo, bit_xor(v) AS bx, sum(i) AS si, avg(i) AS ai, sum(f) AS sf, max(f) AS mf, min(u) AS mu, max(u) AS xu, len(list(v)) AS na, length(string_agg(k, ',')) AS sl FROM events GROUP BY ALL"),
     ]);
 
     public static readonly DiffGroup Updating = new("updating", 2,
@@ -134,6 +137,9 @@ public static class DiffSuite
         new("upd_select_distinct",
             "SELECT DISTINCT k, b FROM events",
             "SELECT DISTINCT k, b FROM events", Updating: true),
+        new("upd_regression_stats",
+            "SELECT k, corr(x, v) AS c, covar_pop(x, v) AS cp, covar_samp(x, v) AS cs, regr_slope(v, x) AS rs, regr_intercept(v, x) AS ri, regr_count(v, x) AS rc, var_pop(x) AS vp, sum(i) AS si FROM events GROUP BY k",
+            "SELECT k, corr(x, v) AS c, covar_pop(x, v) AS cp, covar_samp(x, v) AS cs, regr_slope(v, x) AS rs, regr_intercept(v, x) AS ri, regr_count(v, x) AS rc, var_pop(x) AS vp, sum(i) AS si FROM events GROUP BY k", Updating: true),
     ]);
 
     private const string LeftAgg = "(SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM events GROUP BY 1, 2)";
@@ -238,9 +244,16 @@ public static class DiffSuite
             // integer / truncates toward zero (DataFusion); round(x, d) is round-half-away(x * 10^d) / 10^d;
             // a float % keeps the dividend's sign (Rust's %), where DuckDB's fmod floors.
             "SELECT ts, x - trunc(x / 7.5) * 7.5 AS xm, v % -4 AS vm, CAST(trunc(-v / 7) AS BIGINT) AS nd, v * 1.5::DOUBLE AS vf, v + x AS vx, CAST(v AS DOUBLE) / 8 AS fd, abs(v) % 3 AS am, round(v * 1.0::DOUBLE / 3 * 100) / 100 AS r2, sign(x)::DOUBLE AS sg, cbrt(x) AS cb FROM events"),
+        new("fn_int_float_types",
+            "SELECT ts, i + v AS iv, i / 7 AS i7, i * 3 AS i3, f * 2 AS f2, f AS ff, CAST(i AS DOUBLE) / 4 AS id, u % 7 AS um, abs(i) AS ai, f + x AS fx, u AS uu, i < v AS cmp FROM events",
+            // integer / truncates toward zero (DataFusion).
+            "SELECT ts, i + v AS iv, CAST(trunc(i / 7) AS INTEGER) AS i7, i * 3 AS i3, f * 2 AS f2, f AS ff, CAST(i AS DOUBLE) / 4 AS id, u % 7 AS um, abs(i) AS ai, f + x AS fx, u AS uu, i < v AS cmp FROM events"),
+        new("fn_regex_groups",
+            "SELECT ts, regexp_replace(s, '([a-z]+)-([a-z]+)', '\\2_\\1') AS swapped, regexp_replace(s, '\\s+', ' ', 'g') AS spaces, regexp_like(s, '^[A-Z]') AS cap, regexp_like(s, 'hello', 'i') AS hi FROM events",
+            "SELECT ts, regexp_replace(s, '([a-z]+)-([a-z]+)', '\\2_\\1') AS swapped, regexp_replace(s, '\\s+', ' ', 'g') AS spaces, regexp_matches(s, '^[A-Z]') AS cap, regexp_matches(s, 'hello', 'i') AS hi FROM events"),
     ]);
 
-    private const string CarsHop = "(SELECT c.*, tb(c.timestamp, 600) - to_seconds(i * 600) AS hs FROM cars c, range(0, 3) r(i))";
+    private const string CarsHop = "(SELECT c.*, tb(c.timestamp, 600) - to_seconds(hop_i * 600) AS hs FROM cars c, range(0, 3) r(hop_i))";
 
     public static readonly DiffGroup Cars = new("cars", 2,
     [
