@@ -72,35 +72,52 @@ internal sealed class WindowedAggregator : IOperator
     {
         var rows = batch.RowCount;
         if (rows == 0) return;
+        var windowsPerRow = (int)(_width / _slide);
         var hashes = ArrayPool<ulong>.Shared.Rent(rows);
-        var groups = ArrayPool<int>.Shared.Rent(rows);
+        // Group of row r in its k-th window at groups[k * rows + r] (-1: late, skipped).
+        var groups = ArrayPool<int>.Shared.Rent(rows * windowsPerRow);
+        var key = ArrayPool<byte>.Shared.Rent(64);
         try
         {
             Arroyo.Core.Partitioning.KeyHasher.HashRows(batch, _keys, hashes);
             var timestamps = batch.Timestamps.Values;
-            var windowsPerRow = (int)(_width / _slide);
-            for (var k = 0; k < windowsPerRow; k++)
+            var any = new bool[windowsPerRow];
+            for (var r = 0; r < rows; r++)
             {
-                var any = false;
-                for (var r = 0; r < rows; r++)
+                // A row's windows differ only in the 8-byte start prefix: encode its key once.
+                var encoded = _codec.Encode(batch.Columns, r);
+                if (encoded.Length > key.Length)
                 {
-                    var start = FloorDiv(timestamps[r], _slide) * _slide - k * _slide;
+                    ArrayPool<byte>.Shared.Return(key);
+                    key = ArrayPool<byte>.Shared.Rent(encoded.Length);
+                }
+                encoded.CopyTo(key);
+                var keySpan = key.AsSpan(0, encoded.Length);
+                var first = FloorDiv(timestamps[r], _slide) * _slide;
+                for (var k = 0; k < windowsPerRow; k++)
+                {
+                    var start = first - k * _slide;
                     if (start + _width <= _watermark)
                     {
-                        groups[r] = -1;
+                        groups[k * rows + r] = -1;
                         if (k == 0) _lateRows++;
                         continue;
                     }
-                    groups[r] = AddGroup(hashes[r], _codec.Encode(batch.Columns, r, start), start);
-                    any = true;
+                    System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(keySpan, start);
+                    groups[k * rows + r] = AddGroup(hashes[r], keySpan, start);
+                    any[k] = true;
                 }
-                if (any) _aggregates.Update(batch, groups.AsSpan(0, rows), default);
+            }
+            for (var k = 0; k < windowsPerRow; k++)
+            {
+                if (any[k]) _aggregates.Update(batch, groups.AsSpan(k * rows, rows), default);
             }
         }
         finally
         {
             ArrayPool<ulong>.Shared.Return(hashes);
             ArrayPool<int>.Shared.Return(groups);
+            ArrayPool<byte>.Shared.Return(key);
         }
     }
 
