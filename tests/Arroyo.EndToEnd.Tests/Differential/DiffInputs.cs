@@ -121,6 +121,35 @@ public static class DiffInputs
 
         """;
 
+    /// <summary>The smoke corpus's CDC log of orders (creates, updates, deletes) as an updating source.</summary>
+    public static string EngineOrders(string ordersPath) => $"""
+        CREATE TABLE orders (
+          id INT PRIMARY KEY,
+          customer_name TEXT,
+          product_name TEXT,
+          quantity INTEGER,
+          price FLOAT,
+          status TEXT
+        ) WITH (connector = 'single_file', path = '{ordersPath}', format = 'debezium_json', type = 'source');
+
+        """;
+
+    /// <summary>DuckDB: the table the CDC log leaves behind (per id, the last change, unless a delete).</summary>
+    public static string DuckOrders(string ordersPath) => $$"""
+        CREATE VIEW orders AS
+        WITH log AS (
+          SELECT row_number() OVER () AS seq, op, before, after
+          FROM read_ndjson('{{ordersPath}}', columns = {
+            'op': 'VARCHAR',
+            'before': 'STRUCT(id INTEGER, customer_name VARCHAR, product_name VARCHAR, quantity INTEGER, price FLOAT, status VARCHAR)',
+            'after': 'STRUCT(id INTEGER, customer_name VARCHAR, product_name VARCHAR, quantity INTEGER, price FLOAT, status VARCHAR)'})),
+        last AS (
+          SELECT * FROM log QUALIFY row_number() OVER (PARTITION BY coalesce(after.id, before.id) ORDER BY seq DESC) = 1)
+        SELECT after.id AS id, after.customer_name AS customer_name, after.product_name AS product_name,
+               after.quantity AS quantity, after.price AS price, after.status AS status
+        FROM last WHERE op <> 'd';
+        """;
+
     public static string DuckCars(string carsPath) => $$"""
         CREATE VIEW cars AS SELECT CAST(replace(timestamp, 'Z', '') AS TIMESTAMP) AS timestamp, driver_id, event_type, location
           FROM read_ndjson('{{carsPath}}',

@@ -49,16 +49,23 @@ public sealed class DiffGroup
         return data;
     }
 
-    private static string? CarsPath()
+    private static string? CarsPath() => SmokeInput("cars.json");
+
+    private static string? OrdersPath() => SmokeInput("aggregate_updates.json");
+
+    private static string? SmokeInput(string name)
     {
         if (SharedData.Conformance is not { } conformance) return null;
-        var path = Path.Combine(conformance, "arroyo-smoke", "inputs", "cars.json");
+        var path = Path.Combine(conformance, "arroyo-smoke", "inputs", name);
         return File.Exists(path) ? path : null;
     }
 
     public void Check(string caseName)
     {
-        if (UsesCars && CarsPath() is null) Assert.Skip("../shared/conformance/arroyo-smoke/inputs/cars.json is not present");
+        if (UsesCars && (CarsPath() is null || OrdersPath() is null))
+        {
+            Assert.Skip("../shared/conformance/arroyo-smoke/inputs (cars.json, aggregate_updates.json) is not present");
+        }
         var diffCase = Cases[caseName];
         var run = _run.Value;
         var outcome = run.Ok
@@ -90,6 +97,7 @@ public sealed class DiffGroup
     {
         var sql = new StringBuilder(DiffInputs.EngineSources(dir));
         if (UsesCars && CarsPath() is { } cars) sql.Append(DiffInputs.EngineCars(cars));
+        if (UsesCars && OrdersPath() is { } orders) sql.Append(DiffInputs.EngineOrders(orders));
         foreach (var c in cases)
         {
             sql.Append($"CREATE TABLE out_{c.Name} WITH (connector = 'single_file', path = '{OutputPath(dir, c)}', " +
@@ -141,6 +149,7 @@ public sealed class DiffGroup
                 _duck.Open();
                 var setup = DiffInputs.DuckSources(dir) + "\n" + DiffInputs.DuckMacros;
                 if (UsesCars && CarsPath() is { } cars) setup += "\n" + DiffInputs.DuckCars(cars);
+                if (UsesCars && OrdersPath() is { } orders) setup += "\n" + DiffInputs.DuckOrders(orders);
                 Execute(setup);
             }
             using var command = _duck.CreateCommand();

@@ -273,6 +273,15 @@ public static class DiffSuite
         new("cars_join_pickups_dropoffs",
             "SELECT p.window.start AS ws, p.location AS location, p.c AS pickups, d.c AS dropoffs FROM (SELECT tumble(interval '1 hour') AS window, location, count(*) AS c FROM cars WHERE event_type = 'pickup' GROUP BY 1, 2) p LEFT JOIN (SELECT tumble(interval '1 hour') AS window, location, count(*) AS c FROM cars WHERE event_type = 'dropoff' GROUP BY 1, 2) d ON p.window = d.window AND p.location = d.location",
             "SELECT p.ws AS ws, p.location AS location, p.c AS pickups, d.c AS dropoffs FROM (SELECT tb(timestamp, 3600) AS ws, location, count(*) AS c FROM cars WHERE event_type = 'pickup' GROUP BY ALL) p LEFT JOIN (SELECT tb(timestamp, 3600) AS ws, location, count(*) AS c FROM cars WHERE event_type = 'dropoff' GROUP BY ALL) d ON p.ws = d.ws AND p.location = d.location"),
+        new("cdc_by_status",
+            "SELECT status, count(*) AS c, sum(quantity) AS q, min(price) AS mn, max(price) AS mx, avg(price) AS ap FROM orders GROUP BY status",
+            "SELECT status, count(*) AS c, sum(quantity) AS q, min(price) AS mn, max(price) AS mx, avg(price) AS ap FROM orders GROUP BY status", Updating: true),
+        new("cdc_by_product",
+            "SELECT product_name, count(DISTINCT customer_name) AS dc, sum(quantity * price) AS revenue, max(quantity) AS mq FROM orders WHERE status <> 'Cancelled' GROUP BY product_name",
+            "SELECT product_name, count(DISTINCT customer_name) AS dc, sum(quantity * price) AS revenue, max(quantity) AS mq FROM orders WHERE status <> 'Cancelled' GROUP BY product_name", Updating: true),
+        new("cdc_filter_pass_through",
+            "SELECT id, upper(status) AS st, quantity * 2 AS q2 FROM orders WHERE quantity > 2",
+            "SELECT id, upper(status) AS st, quantity * 2 AS q2 FROM orders WHERE quantity > 2", Updating: true),
     ], usesCars: true);
 }
 
