@@ -2,15 +2,21 @@ namespace Arroyo.Operators.Grouping;
 
 /// <summary>
 /// Maps encoded keys (see <see cref="KeyCodec"/>) to dense group ids with chained hashing.
-/// Removed ids are reused, so accumulator arrays indexed by group id stay compact. The only
-/// allocation is one byte array per new group.
+/// Removed ids are reused, so accumulator arrays indexed by group id stay compact. Keys live
+/// back to back in one byte arena (not one array each): millions of groups are then a few
+/// large arrays, which costs ~40 bytes less per group and gives the GC nothing to trace.
+/// Removed keys leave holes that are compacted away once they are half the arena.
 /// </summary>
 internal sealed class GroupTable
 {
     private int[] _buckets = new int[64];
     private int[] _next = new int[16];
     private ulong[] _hashes = new ulong[16];
-    private byte[]?[] _keys = new byte[]?[16];
+    private int[] _keyStart = new int[16];
+    private int[] _keyLength = new int[16]; // -1: the id is free
+    private byte[] _arena = new byte[256];
+    private int _arenaUsed;
+    private int _arenaGarbage;
     private readonly Stack<int> _free = new();
     private int _highWater;
 
@@ -21,16 +27,17 @@ internal sealed class GroupTable
 
     public ulong HashOf(int group) => _hashes[group];
 
-    public ReadOnlySpan<byte> KeyOf(int group) => _keys[group];
+    /// <summary>The group's key; valid until the next <see cref="FindOrAdd"/> (which may move the arena).</summary>
+    public ReadOnlySpan<byte> KeyOf(int group) => _arena.AsSpan(_keyStart[group], _keyLength[group]);
 
-    public bool IsLive(int group) => group < _highWater && _keys[group] is not null;
+    public bool IsLive(int group) => group < _highWater && _keyLength[group] >= 0;
 
     public int Find(ulong hash, ReadOnlySpan<byte> key)
     {
         var mixed = Mix(hash, key);
         for (var g = _buckets[(int)(mixed & (ulong)(_buckets.Length - 1))] - 1; g >= 0; g = _next[g] - 1)
         {
-            if (_hashes[g] == hash && key.SequenceEqual(_keys[g])) return g;
+            if (_hashes[g] == hash && key.SequenceEqual(KeyOf(g))) return g;
         }
         return -1;
     }
@@ -45,14 +52,15 @@ internal sealed class GroupTable
         }
         added = true;
         var g = _free.Count > 0 ? _free.Pop() : _highWater++;
-        if (g >= _keys.Length)
+        if (g >= _hashes.Length)
         {
-            var size = _keys.Length * 2;
-            Array.Resize(ref _keys, size);
+            var size = _hashes.Length * 2;
+            Array.Resize(ref _keyStart, size);
+            Array.Resize(ref _keyLength, size);
             Array.Resize(ref _hashes, size);
             Array.Resize(ref _next, size);
         }
-        _keys[g] = key.ToArray();
+        StoreKey(g, key);
         _hashes[g] = hash;
         Count++;
         if (Count > _buckets.Length) Rehash();
@@ -62,8 +70,7 @@ internal sealed class GroupTable
 
     public void Remove(int group)
     {
-        var key = _keys[group]!;
-        var bucket = (int)(Mix(_hashes[group], key) & (ulong)(_buckets.Length - 1));
+        var bucket = (int)(Mix(_hashes[group], KeyOf(group)) & (ulong)(_buckets.Length - 1));
         var previous = -1;
         for (var g = _buckets[bucket] - 1; g >= 0; previous = g, g = _next[g] - 1)
         {
@@ -72,10 +79,47 @@ internal sealed class GroupTable
             else _next[previous] = _next[g];
             break;
         }
-        _keys[group] = null;
+        _arenaGarbage += _keyLength[group];
+        _keyLength[group] = -1;
         _next[group] = 0;
         _free.Push(group);
         Count--;
+    }
+
+    private void StoreKey(int group, ReadOnlySpan<byte> key)
+    {
+        if (_arenaUsed + key.Length > _arena.Length)
+        {
+            // Compact if removed keys are at least half of what is used, else grow.
+            if (_arenaGarbage * 2 >= _arenaUsed) Compact();
+            if (_arenaUsed + key.Length > _arena.Length)
+            {
+                var grown = GC.AllocateUninitializedArray<byte>(Math.Max(_arena.Length * 2, _arenaUsed + key.Length));
+                _arena.AsSpan(0, _arenaUsed).CopyTo(grown);
+                _arena = grown;
+            }
+        }
+        key.CopyTo(_arena.AsSpan(_arenaUsed));
+        _keyStart[group] = _arenaUsed;
+        _keyLength[group] = key.Length;
+        _arenaUsed += key.Length;
+    }
+
+    /// <summary>Moves the live keys to the front of the arena, in id order.</summary>
+    private void Compact()
+    {
+        var compacted = GC.AllocateUninitializedArray<byte>(_arena.Length);
+        var used = 0;
+        for (var g = 0; g < _highWater; g++)
+        {
+            if (_keyLength[g] < 0) continue;
+            _arena.AsSpan(_keyStart[g], _keyLength[g]).CopyTo(compacted.AsSpan(used));
+            _keyStart[g] = used;
+            used += _keyLength[g];
+        }
+        _arena = compacted;
+        _arenaUsed = used;
+        _arenaGarbage = 0;
     }
 
     /// <summary>Live group ids.</summary>
@@ -83,13 +127,13 @@ internal sealed class GroupTable
     {
         for (var g = 0; g < _highWater; g++)
         {
-            if (_keys[g] is not null) yield return g;
+            if (_keyLength[g] >= 0) yield return g;
         }
     }
 
     private void Link(int g)
     {
-        var bucket = (int)(Mix(_hashes[g], _keys[g]) & (ulong)(_buckets.Length - 1));
+        var bucket = (int)(Mix(_hashes[g], KeyOf(g)) & (ulong)(_buckets.Length - 1));
         _next[g] = _buckets[bucket];
         _buckets[bucket] = g + 1;
     }
@@ -99,7 +143,7 @@ internal sealed class GroupTable
         _buckets = new int[_buckets.Length * 2];
         for (var g = 0; g < _highWater; g++)
         {
-            if (_keys[g] is not null) Link(g);
+            if (_keyLength[g] >= 0) Link(g);
         }
     }
 
