@@ -21,6 +21,9 @@ public static class GoldenComparer
             var op = row["op"]!.GetValue<string>();
             if (op is "c" or "u" or "r")
             {
+                // An update whose key changed (a global aggregate keyed by its own value, as
+                // active_drivers) replaces the row it updates: drop before's key first.
+                if (op == "u" && row["before"] is JsonObject before) table.Remove(KeyOf(before, key));
                 var after = row["after"]!;
                 table[KeyOf(after, key)] = Canonicalise(after);
             }
