@@ -86,6 +86,33 @@ internal sealed class GroupTable
         Count--;
     }
 
+    /// <summary>
+    /// Removes many groups at once (every group of the windows that just closed). When they
+    /// are most of the table, relinking the survivors beats unlinking each one, which costs
+    /// a few cache misses per group.
+    /// </summary>
+    public void RemoveMany(List<int> groups)
+    {
+        if (groups.Count * 2 < Count)
+        {
+            foreach (var g in groups) Remove(g);
+            return;
+        }
+        foreach (var g in groups)
+        {
+            _arenaGarbage += _keyLength[g];
+            _keyLength[g] = -1;
+            _next[g] = 0;
+            _free.Push(g);
+            Count--;
+        }
+        Array.Clear(_buckets);
+        for (var g = 0; g < _highWater; g++)
+        {
+            if (_keyLength[g] >= 0) Link(g);
+        }
+    }
+
     private void StoreKey(int group, ReadOnlySpan<byte> key)
     {
         if (_arenaUsed + key.Length > _arena.Length)

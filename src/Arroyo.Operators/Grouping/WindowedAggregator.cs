@@ -162,6 +162,7 @@ internal sealed class WindowedAggregator : IOperator
         var aggregateOffset = _keys.Length + windowOffset;
         var timestampBuilder = (PrimitiveColumnBuilder<long>)builders[^1];
         var rows = 0;
+        var removed = new List<int>();
         foreach (var (start, groups) in closed)
         {
             _windows.Remove(start);
@@ -179,10 +180,11 @@ internal sealed class WindowedAggregator : IOperator
                 _aggregates.Evaluate(g, builders, aggregateOffset);
                 timestampBuilder.Append(end - 1);
                 _aggregates.Clear(g);
-                _groups.Remove(g);
+                removed.Add(g);
                 rows++;
             }
         }
+        _groups.RemoveMany(removed);
         if (rows > 0) output.Emit(new Batch(_output, builders.Select(b => b.Build()).ToArray(), rows));
     }
 
