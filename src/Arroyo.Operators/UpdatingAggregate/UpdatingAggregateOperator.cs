@@ -239,9 +239,11 @@ public sealed class UpdatingAggregateOperator : IOperator
     }
 
     // Keys not updated for the TTL (in event time) are forgotten without output, as the reference's expiring state.
+    // The +∞ watermark of end of input is not time passing: upstream updating operators still
+    // flush their last changes after it, and those must meet the state they update.
     private void Expire()
     {
-        if (_watermark == long.MinValue || _spec.Ttl <= TimeSpan.Zero) return;
+        if (_watermark == long.MinValue || _watermark == long.MaxValue || _spec.Ttl <= TimeSpan.Zero) return;
         var cutoff = _watermark - _spec.Ttl.Ticks * 100;
         List<int>? expired = null;
         foreach (var g in _groups.Groups())

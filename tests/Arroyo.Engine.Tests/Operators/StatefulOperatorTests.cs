@@ -29,6 +29,23 @@ public sealed class StatefulOperatorTests
     ];
 
     [Fact]
+    public void UpdatingAggregateKeepsItsStateAtTheEndOfInputWatermark()
+    {
+        // Upstream updating operators flush their last changes after the +∞ watermark; the
+        // state they update must still be there (the TTL is not exceeded by end of input).
+        var op = new UpdatingAggregateOperator(new UpdatingAggregateSpec(UpdatingInput, [0], CountSum, UpdatingOutput, TimeSpan.FromHours(24)));
+        op.Open(Context());
+        var output = new CollectingOutput();
+        op.OnBatch(Of(UpdatingInput, ["a", 1L, false, 1L]), 0, output);
+        op.OnTick(1, output);
+        op.OnWatermark(Arroyo.Runtime.Messages.Watermark.Max, output);
+        op.OnTick(long.MaxValue / 2, output);
+        op.OnBatch(Of(UpdatingInput, ["a", 2L, false, 2L]), 0, output);
+        op.OnEnd(output);
+        Assert.Equal(["a|1|1|False|1", "a|1|1|True|1", "a|2|3|False|2"], output.RowStrings());
+    }
+
+    [Fact]
     public void UpdatingAggregateRetractsThePreviousRowAndHandlesUpdatingInput()
     {
         var op = new UpdatingAggregateOperator(new UpdatingAggregateSpec(UpdatingInput, [0], CountSum, UpdatingOutput, TimeSpan.FromHours(24)));
