@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 namespace Arroyo.Storage;
 
 /// <summary>
@@ -209,10 +210,20 @@ public sealed class LocalObjectStore : IObjectStore
                 }
             }
 
+            if (!overwrite && !OperatingSystem.IsWindows())
+            {
+                // link(2) fails with EEXIST if the target exists: an atomic, exclusive create
+                // even between processes (File.Move's existence check is not atomic).
+                var linked = link(temp, path) == 0;
+                var error = Marshal.GetLastPInvokeError();
+                File.Delete(temp);
+                if (linked) return true;
+                if (error == EEXIST) return false;
+                throw new IOException($"link failed with errno {error}");
+            }
+
             try
             {
-                // Without overwrite, .NET links the file into place (link(2) + unlink), which
-                // fails if the target exists: creation is exclusive even between processes.
                 File.Move(temp, path, overwrite);
             }
             catch (IOException) when (!overwrite && File.Exists(path))
@@ -281,4 +292,9 @@ public sealed class LocalObjectStore : IObjectStore
 
     private ObjectStoreException Wrap(Exception e, string operation, string key)
         => new($"{Description}: cannot {operation} '{key}': {e.Message}", isTransient: e is not UnauthorizedAccessException, inner: e);
+
+    private const int EEXIST = 17;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int link(string oldPath, string newPath);
 }
