@@ -43,9 +43,22 @@ public sealed class OptionReader
     }
 
     public string RequiredString(string name) =>
-        String(name) ?? throw new UserException(
-            $"the {Connector} connector requires the option '{name}' (table '{_definition.Name}')",
-            _definition.Span, hint: $"add {name} = '…' to the WITH clause");
+        String(name) ?? throw Missing(name, $"the {Connector} connector requires the option '{name}' (table '{_definition.Name}')",
+            $"add {name} = '…' to the WITH clause");
+
+    /// <summary>
+    /// The error for a required option that is absent. When an unread option looks like a
+    /// misspelling of it, that is the more useful thing to say.
+    /// </summary>
+    public UserException Missing(string name, string message, string hint)
+    {
+        var typo = Unused.FirstOrDefault(k => Suggestions.Closest(k, [name]) is not null);
+        return typo is null
+            ? new UserException(message, _definition.Span, hint: hint)
+            : new UserException(
+                $"unknown option '{typo}' in WITH clause (table '{_definition.Name}', connector {Connector}). Did you mean '{name}'?",
+                _definition.SpanOf(typo), hint: message);
+    }
 
     public double? Double(string name, string expected = "float")
     {

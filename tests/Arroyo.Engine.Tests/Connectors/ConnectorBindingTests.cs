@@ -66,6 +66,16 @@ public sealed class ConnectorBindingTests
     }
 
     [Fact]
+    public void A_misspelled_required_option_is_reported_as_the_typo()
+    {
+        var impulse = Assert.ThrowsAny<UserException>(() => Bind("i", [], ("connector", "impulse"), ("event_rat", "1")));
+        Assert.Contains("unknown option 'event_rat'", impulse.Message);
+        Assert.Contains("Did you mean 'event_rate'?", impulse.Message);
+        var file = Assert.ThrowsAny<UserException>(() => Bind("f", s_cars, ("connector", "single_file"), ("type", "source"), ("pth", "x")));
+        Assert.Contains("Did you mean 'path'?", file.Message);
+    }
+
+    [Fact]
     public void Missing_and_invalid_values_name_the_option()
     {
         Assert.Contains("event_rate", Assert.ThrowsAny<UserException>(() => Bind("i", [], ("connector", "impulse"))).Message);

@@ -33,8 +33,7 @@ public sealed class ImpulseConnector : ConnectorBase
     protected override BoundParts BindOptions(OptionReader options, TableDefinition definition, TableRole? role, FormatSettings? format)
     {
         var rate = options.Double("event_rate") ??
-                   throw new UserException("the impulse connector requires the option 'event_rate' (events per second)",
-                       definition.Span, hint: "add event_rate = '10' to the WITH clause");
+                   throw options.Missing("event_rate", "the impulse connector requires the option \'event_rate\' (events per second)", "add event_rate = '10' to the WITH clause");
         if (rate < 0) throw options.Invalid("event_rate", rate.ToString(CultureInfo.InvariantCulture), "a float ≥ 0");
         var interval = options.Long("event_time_interval");
         if (interval is < 0) throw options.Invalid("event_time_interval", interval.Value.ToString(CultureInfo.InvariantCulture), "an integer ≥ 0 (nanoseconds)");

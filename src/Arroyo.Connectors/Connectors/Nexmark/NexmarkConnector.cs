@@ -70,8 +70,7 @@ public sealed class NexmarkConnector : ConnectorBase
     protected override BoundParts BindOptions(OptionReader options, TableDefinition definition, TableRole? role, FormatSettings? format)
     {
         var rate = options.Double("event_rate") ??
-                   throw new UserException("the nexmark connector requires the option 'event_rate' (events per second)",
-                       definition.Span, hint: "add event_rate = '1000' to the WITH clause");
+                   throw options.Missing("event_rate", "the nexmark connector requires the option \'event_rate\' (events per second)", "add event_rate = '1000' to the WITH clause");
         if (rate <= 0) throw options.Invalid("event_rate", rate.ToString(CultureInfo.InvariantCulture), "a float > 0");
         var runtime = options.Double("runtime");
         if (runtime is < 0) throw options.Invalid("runtime", runtime.Value.ToString(CultureInfo.InvariantCulture), "seconds ≥ 0");
