@@ -37,7 +37,10 @@ internal sealed class Lexer
             SkipTrivia();
             if (_pos >= _text.Length)
             {
-                _tokens.Add(new Token(TokenKind.EndOfInput, "", _source.Span(_text.Length, _text.Length)));
+                // End of input sits right after the last token, not after trailing blank lines
+                // and comments, so "expected … but found end of input" points at a visible line.
+                var end = _tokens.Count > 0 ? _tokens[^1].Span.End : 0;
+                _tokens.Add(new Token(TokenKind.EndOfInput, "", _source.Span(end, end)));
                 return;
             }
             _tokens.Add(Next());
