@@ -48,15 +48,16 @@ public sealed class EngineCheckpointTests
     public void Stop_at_a_checkpoint_then_restore_at_another_parallelism_is_exact(int first, int second)
     {
         var store = new InMemoryObjectStore();
+        // Long enough (2000 polls × 2 ms) that the stop lands mid-input even on a loaded machine.
         var stopped = new TestPipeline.Results();
-        Run(store, 2000, first, stopped, Settings(stopAfter: 2, pollDelay: TimeSpan.FromMilliseconds(2)));
-        Assert.NotEqual(TestPipeline.Expected(2000, 2), stopped.Snapshot());
+        Run(store, 20_000, first, stopped, Settings(stopAfter: 2, pollDelay: TimeSpan.FromMilliseconds(2)));
+        Assert.NotEqual(TestPipeline.Expected(20_000, 2), stopped.Snapshot());
 
         var log = new List<string>();
         var restored = new TestPipeline.Results();
-        Run(store, 2000, second, restored, Settings(log: log));
+        Run(store, 20_000, second, restored, Settings(log: log));
         Assert.Contains(log, l => l.StartsWith("restoring from checkpoint", StringComparison.Ordinal));
-        Assert.Equal(TestPipeline.Expected(2000, 2), restored.Snapshot());
+        Assert.Equal(TestPipeline.Expected(20_000, 2), restored.Snapshot());
     }
 
     [Fact]
