@@ -8,14 +8,20 @@ using Arroyo.State;
 
 namespace Arroyo.Operators.SlidingAggregate;
 
-/// <summary>Runs a <see cref="SlidingAggregateSpec"/>: a windowed aggregator emitting each row into width/slide windows.</summary>
+/// <summary>
+/// Runs a <see cref="SlidingAggregateSpec"/>: two-phase (partials per slide-sized bin, combined
+/// when a window closes) when every aggregate combines exactly, otherwise a windowed aggregator
+/// putting each row into its width/slide windows.
+/// </summary>
 public sealed class SlidingAggregateOperator : IOperator
 {
-    private readonly WindowedAggregator _inner;
+    private readonly IOperator _inner;
 
     public SlidingAggregateOperator(SlidingAggregateSpec spec)
     {
-        _inner = new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output);
+        _inner = spec.Aggregates.All(c => BinnedSlidingAggregator.CanCombine(c, spec.Input))
+            ? new BinnedSlidingAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output)
+            : new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output);
     }
 
     public void Open(OperatorContext context) => _inner.Open(context);

@@ -1,0 +1,338 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Types;
+using Arroyo.Dataflow.Specs;
+using Arroyo.Expressions.Aggregates;
+using Arroyo.Operators.Grouping;
+using Arroyo.Runtime.Messages;
+using Watermark = Arroyo.Runtime.Messages.Watermark;
+using Arroyo.Runtime.Operators;
+using Arroyo.State;
+
+namespace Arroyo.Operators.SlidingAggregate;
+
+/// <summary>
+/// Two-phase sliding (hop) aggregation, as the reference's sliding_aggregating_window: one
+/// partial accumulator set per (slide-sized bin, key); when the watermark passes a window's
+/// end, the partials of its width/slide bins are combined per key by a second aggregate over
+/// the partial results (count → sum of counts, integer sum → sum of sums, min/max → min/max
+/// of the partials), and bins no later window covers are dropped. State is one group per bin
+/// and key instead of width/slide. Only used when every call combines exactly
+/// (<see cref="CanCombine"/>); otherwise the per-window <see cref="WindowedAggregator"/> runs.
+/// </summary>
+internal sealed class BinnedSlidingAggregator : IOperator
+{
+    public const string TableName = "sliding_bins";
+
+    private readonly Schema _input;
+    private readonly int[] _keys;
+    private readonly long _width;
+    private readonly long _slide;
+    private readonly int? _windowIndex;
+    private readonly Schema _output;
+    private readonly AggregateSet _partials;
+    private readonly AggregateCall[] _finalCalls;
+    private readonly Schema _partialSchema;
+    private readonly KeyCodec _codec;
+    private readonly GroupTable _groups = new();
+    private readonly SortedDictionary<long, List<int>> _bins = new();
+    // Per bin group: creation order (output order within a window, as the per-window path) and
+    // the first window start it may contribute to (the first window open when it was created,
+    // or, restored, when the checkpoint was taken).
+    private long[] _order = [];
+    private long[] _minWindow = [];
+    private long _nextOrder;
+    // Scratch for combining a window, kept across windows (no large garbage per window).
+    private readonly GroupTable _windowKeys = new();
+    private readonly AggregateSet _finals;
+    private readonly List<long> _finalOrder = [];
+    private readonly List<int> _contributing = [];
+    private int[] _finalGroups = [];
+    private long _emittedThrough = long.MinValue;
+    private long _watermark = long.MinValue;
+    private long _lateRows;
+    private OperatorContext? _context;
+
+    public BinnedSlidingAggregator(Schema input, IReadOnlyList<int> keys, IReadOnlyList<AggregateCall> aggregates,
+        long width, long slide, int? windowIndex, Schema output)
+    {
+        if (width <= 0 || slide <= 0 || width % slide != 0) throw new ArgumentException("window width must be a positive multiple of the slide");
+        if (!aggregates.All(c => CanCombine(c, input))) throw new ArgumentException("an aggregate cannot be combined from partials");
+        _input = input;
+        _keys = keys.ToArray();
+        _width = width;
+        _slide = slide;
+        _windowIndex = windowIndex;
+        _output = output;
+        _partials = new AggregateSet(aggregates, input, retracting: false);
+        _partialSchema = new Schema(aggregates.Select((c, i) => new Field($"p{i}", c.ResultType, true)).ToList());
+        _finalCalls = aggregates.Select((c, i) => new AggregateCall(
+            AggregateFunctions.CanonicalName(c.Function) == "count" ? "sum" : AggregateFunctions.CanonicalName(c.Function),
+            [i], false, null, c.ResultType, c.OutputName)).ToArray();
+        _codec = new KeyCodec(_keys);
+        _finals = new AggregateSet(_finalCalls, _partialSchema, retracting: false);
+    }
+
+    /// <summary>
+    /// Whether combining per-bin partials gives exactly the per-window result: count, integer
+    /// sums (wrapping addition is associative) and min/max over non-float types. Float sums
+    /// (order of additions), avg, distinct and the rest keep the per-window path.
+    /// </summary>
+    public static bool CanCombine(AggregateCall call, Schema input)
+    {
+        if (call.Distinct) return false;
+        return AggregateFunctions.CanonicalName(call.Function) switch
+        {
+            "count" => call.ResultType.Kind == TypeKind.Int64,
+            "sum" => call.ResultType.Kind is TypeKind.Int64 or TypeKind.UInt64 && call.Args.Count == 1 && input[call.Args[0]].Type.IsInteger,
+            "min" or "max" => call.Args.Count == 1 && input[call.Args[0]].Type.Kind == call.ResultType.Kind
+                && call.ResultType.Kind is TypeKind.Int8 or TypeKind.Int16 or TypeKind.Int32 or TypeKind.Int64
+                    or TypeKind.UInt8 or TypeKind.UInt16 or TypeKind.UInt32 or TypeKind.UInt64
+                    or TypeKind.Date or TypeKind.Timestamp or TypeKind.Time or TypeKind.Utf8,
+            _ => false,
+        };
+    }
+
+    public void Open(OperatorContext context)
+    {
+        _context = context;
+        var restoreCodec = new KeyCodec(Enumerable.Range(2, _keys.Length).ToArray());
+        foreach (var batch in context.State.ReadTable(TableName))
+        {
+            var hashes = (PrimitiveColumn<ulong>)batch.Columns[0];
+            var starts = (PrimitiveColumn<long>)batch.Columns[1];
+            var minWindows = (PrimitiveColumn<long>)batch.Columns[2 + _keys.Length + _partials.Count];
+            for (var r = 0; r < batch.RowCount; r++)
+            {
+                var start = starts.Values[r];
+                var g = AddGroup(hashes.Values[r], restoreCodec.Encode(batch.Columns, r, start), start);
+                _minWindow[g] = Math.Max(_minWindow[g], minWindows.Values[r]);
+                for (var a = 0; a < _partials.Count; a++)
+                {
+                    var blob = (StringColumn)batch.Columns[2 + _keys.Length + a];
+                    _partials.Deserialize(g, a, blob.GetBytes(r));
+                }
+            }
+        }
+    }
+
+    public void OnBatch(Batch batch, int input, IOutput output)
+    {
+        var rows = batch.RowCount;
+        if (rows == 0) return;
+        var hashes = ArrayPool<ulong>.Shared.Rent(rows);
+        var groups = ArrayPool<int>.Shared.Rent(rows);
+        try
+        {
+            Arroyo.Core.Partitioning.KeyHasher.HashRows(batch, _keys, hashes);
+            var timestamps = batch.Timestamps.Values;
+            var any = false;
+            for (var r = 0; r < rows; r++)
+            {
+                var bin = FloorDiv(timestamps[r], _slide) * _slide;
+                // The bin's last window starts at the bin: if that one is closed, so are all.
+                if (bin + _width <= _watermark)
+                {
+                    groups[r] = -1;
+                    _lateRows++;
+                    continue;
+                }
+                groups[r] = AddGroup(hashes[r], _codec.Encode(batch.Columns, r, bin), bin);
+                any = true;
+            }
+            if (any) _partials.Update(batch, groups.AsSpan(0, rows), default);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(hashes);
+            ArrayPool<int>.Shared.Return(groups);
+        }
+    }
+
+    private int AddGroup(ulong hash, ReadOnlySpan<byte> key, long bin)
+    {
+        var g = _groups.FindOrAdd(hash, key, out var added);
+        if (added)
+        {
+            _partials.EnsureCapacity(_groups.Capacity);
+            if (_order.Length < _groups.Capacity)
+            {
+                var size = Math.Max(_groups.Capacity, _order.Length * 2);
+                Array.Resize(ref _order, size);
+                Array.Resize(ref _minWindow, size);
+            }
+            _partials.Clear(g);
+            _order[g] = _nextOrder++;
+            // Windows already closed never see this group's rows (the per-window path drops them).
+            _minWindow[g] = FirstOpenWindow();
+            if (!_bins.TryGetValue(bin, out var list)) _bins[bin] = list = [];
+            list.Add(g);
+        }
+        return g;
+    }
+
+    /// <summary>The earliest window start whose window the watermark has not closed.</summary>
+    private long FirstOpenWindow() => _watermark == long.MinValue ? long.MinValue
+        : _watermark == long.MaxValue ? long.MaxValue
+        : (FloorDiv(_watermark - _width, _slide) + 1) * _slide;
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : (a - b + 1) / b;
+
+    public void OnWatermark(Watermark watermark, IOutput output)
+    {
+        if (!watermark.IsIdle)
+        {
+            _watermark = Math.Max(_watermark, watermark.Time);
+            EmitClosed(output);
+        }
+        output.EmitWatermark(watermark);
+    }
+
+    private void EmitClosed(IOutput output)
+    {
+        var span = _width - _slide;
+        while (_bins.Count > 0)
+        {
+            var firstBin = _bins.First().Key;
+            var start = firstBin - span;
+            if (_emittedThrough != long.MinValue && start <= _emittedThrough) start = _emittedThrough + _slide;
+            if (start > long.MaxValue - _width || start + _width > _watermark) break;
+            // One batch per window: the combining scratch and the output of a window are
+            // garbage before the next window is built.
+            var builders = _output.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
+            var rows = EmitWindow(start, builders);
+            if (rows > 0) output.Emit(new Batch(_output, builders.Select(b => b.Build()).ToArray(), rows));
+            _emittedThrough = start;
+            // Bins at or before this window's start are covered by no later window.
+            var removed = new List<int>();
+            while (_bins.Count > 0)
+            {
+                var (bin, list) = _bins.First();
+                if (bin > start) break;
+                removed.AddRange(list);
+                _bins.Remove(bin);
+            }
+            if (removed.Count > 0)
+            {
+                foreach (var g in removed) _partials.Clear(g);
+                _groups.RemoveMany(removed);
+            }
+        }
+    }
+
+    /// <summary>Combines the bins of window [start, start + width) per key and appends one row per key.</summary>
+    private int EmitWindow(long start, ColumnBuilder[] builders)
+    {
+        var end = start + _width;
+        var contributing = _contributing;
+        contributing.Clear();
+        for (var bin = start; bin < end; bin += _slide)
+        {
+            if (!_bins.TryGetValue(bin, out var list)) continue;
+            foreach (var g in list)
+            {
+                if (_minWindow[g] <= start) contributing.Add(g);
+            }
+        }
+        if (contributing.Count == 0) return 0;
+
+        // Partial results of every contributing (bin, key) as a batch, one row each.
+        var partialBuilders = _partialSchema.Fields.Select(f => ColumnBuilder.Create(f.Type, contributing.Count)).ToArray();
+        foreach (var g in contributing) _partials.Evaluate(g, partialBuilders, 0);
+        var partialBatch = new Batch(_partialSchema, partialBuilders.Select(b => b.Build()).ToArray(), contributing.Count);
+
+        // Their keys without the bin prefix → one final group per key, ordered by first row.
+        var keys = _windowKeys;
+        var finalOrder = _finalOrder;
+        if (_finalGroups.Length < contributing.Count) _finalGroups = new int[Math.Max(contributing.Count, _finalGroups.Length * 2)];
+        var finalGroups = _finalGroups;
+        var finals = _finals;
+        var key = new byte[64];
+        for (var i = 0; i < contributing.Count; i++)
+        {
+            var g = contributing[i];
+            var binKey = _groups.KeyOf(g);
+            if (binKey.Length > key.Length) key = new byte[Math.Max(binKey.Length, key.Length * 2)];
+            binKey.CopyTo(key);
+            BinaryPrimitives.WriteInt64LittleEndian(key, 0);
+            var f = keys.FindOrAdd(_groups.HashOf(g), key.AsSpan(0, binKey.Length), out var added);
+            if (added)
+            {
+                while (finalOrder.Count <= f) finalOrder.Add(long.MaxValue);
+                finalOrder[f] = _order[g];
+                finals.EnsureCapacity(keys.Capacity);
+                finals.Clear(f);
+            }
+            else if (_order[g] < finalOrder[f])
+            {
+                finalOrder[f] = _order[g];
+            }
+            finalGroups[i] = f;
+        }
+        finals.Update(partialBatch, finalGroups.AsSpan(0, contributing.Count), default);
+
+        var ordered = Enumerable.Range(0, keys.Capacity).Where(keys.IsLive).OrderBy(f => finalOrder[f]).ToList();
+        var windowOffset = _windowIndex.HasValue ? 1 : 0;
+        var keyBuilders = new ColumnBuilder[_keys.Length];
+        for (var i = 0; i < _keys.Length; i++) keyBuilders[i] = builders[_windowIndex is { } w && i >= w ? i + 1 : i];
+        var aggregateOffset = _keys.Length + windowOffset;
+        var timestampBuilder = (PrimitiveColumnBuilder<long>)builders[^1];
+        foreach (var f in ordered)
+        {
+            KeyCodec.Decode(keys.KeyOf(f), keyBuilders);
+            if (_windowIndex is { } wi)
+            {
+                var window = (StructColumnBuilder)builders[wi];
+                ((PrimitiveColumnBuilder<long>)window.Children[0]).Append(start);
+                ((PrimitiveColumnBuilder<long>)window.Children[1]).Append(end);
+                window.EndRow();
+            }
+            finals.Evaluate(f, builders, aggregateOffset);
+            timestampBuilder.Append(end - 1);
+        }
+        foreach (var f in ordered) finals.Clear(f);
+        keys.RemoveMany(ordered);
+        return ordered.Count;
+    }
+
+    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+    {
+        if (_lateRows > 0) _context?.Log($"dropped {_lateRows} late rows so far");
+        var fields = new List<Field> { StateBatches.KeyHashField, new("bin_start", DataType.Timestamp, false) };
+        fields.AddRange(StateBatches.KeyFields(_input, _keys));
+        fields.AddRange(_partials.Calls.Select((_, i) => new Field($"a{i}", DataType.Binary, false)));
+        fields.Add(new Field("min_window", DataType.Timestamp, false));
+        var schema = new Schema(fields);
+        var builders = schema.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
+        var keyBuilders = builders[2..(2 + _keys.Length)];
+        // Windows that ended at or before the watermark are emitted (or had no rows): restored
+        // bins contribute only to windows after them.
+        var firstOpen = FirstOpenWindow();
+        if (_emittedThrough != long.MinValue) firstOpen = Math.Max(firstOpen, _emittedThrough + _slide);
+        var rows = 0;
+        foreach (var (bin, groups) in _bins)
+        {
+            foreach (var g in groups)
+            {
+                ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_groups.HashOf(g));
+                ((PrimitiveColumnBuilder<long>)builders[1]).Append(bin);
+                KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+                for (var a = 0; a < _partials.Count; a++)
+                {
+                    ((StringColumnBuilder)builders[2 + _keys.Length + a]).Append(_partials.Serialize(g, a));
+                }
+                ((PrimitiveColumnBuilder<long>)builders[^1]).Append(Math.Max(firstOpen, _minWindow[g]));
+                rows++;
+            }
+        }
+        if (rows > 0) state.WriteTable(TableName, new Batch(schema, builders.Select(b => b.Build()).ToArray(), rows));
+    }
+
+    public void OnEnd(IOutput output)
+    {
+        _watermark = long.MaxValue;
+        EmitClosed(output);
+    }
+}
