@@ -15,6 +15,7 @@ public static class AggregateFactory
         DataType resultType, bool retracting)
     {
         function = AggregateFunctions.CanonicalName(function);
+        if (distinct && argTypes.Count == 1 && Distinct(function, argTypes[0], resultType) is { } multiset) return multiset;
         if (!distinct)
         {
             var streaming = CreateStreaming(function, argTypes, resultType, parameters);
@@ -23,6 +24,7 @@ public static class AggregateFactory
             var canRetract = function is not ("min" or "max" or "bit_and" or "bit_or"
                 or "approx_median" or "approx_percentile_cont" or "approx_percentile_cont_with_weight");
             if (streaming is not null && (!retracting || canRetract)) return streaming;
+            if (retracting && function is "min" or "max" && RetractingMinMax(argTypes[0], function == "max") is { } minMax) return minMax;
         }
         return new ValueBagAccumulator(function, argTypes, distinct, parameters, resultType);
     }
@@ -81,6 +83,51 @@ public static class AggregateFactory
         TypeKind.UInt64 => new SumAccumulator<ulong>(average),
         TypeKind.Decimal => new SumAccumulator<decimal>(average, resultType.Scale),
         _ => new SumAccumulator<double>(average),
+    };
+
+    // DISTINCT count/sum/avg with a value → multiplicity map per group (append-only or retracting);
+    // null for the rest (the value bag). sum/avg only over integers, whose sums are exact in any order.
+    private static GroupAccumulator? Distinct(string function, DataType arg, DataType resultType) => function switch
+    {
+        "count" => arg.Kind switch
+        {
+            TypeKind.Utf8 or TypeKind.Binary => new DistinctCountBytesAccumulator(),
+            TypeKind.Boolean => new DistinctCountAccumulator<bool>(),
+            TypeKind.Int8 => new DistinctCountAccumulator<sbyte>(),
+            TypeKind.Int16 => new DistinctCountAccumulator<short>(),
+            TypeKind.Int32 or TypeKind.Date => new DistinctCountAccumulator<int>(),
+            TypeKind.Int64 or TypeKind.Timestamp or TypeKind.Time => new DistinctCountAccumulator<long>(),
+            TypeKind.UInt8 => new DistinctCountAccumulator<byte>(),
+            TypeKind.UInt16 => new DistinctCountAccumulator<ushort>(),
+            TypeKind.UInt32 => new DistinctCountAccumulator<uint>(),
+            TypeKind.UInt64 => new DistinctCountAccumulator<ulong>(),
+            TypeKind.Float32 => new DistinctCountAccumulator<float>(),
+            TypeKind.Float64 => new DistinctCountAccumulator<double>(),
+            TypeKind.Decimal => new DistinctCountAccumulator<decimal>(),
+            _ => null,
+        },
+        "sum" when arg.IsInteger && resultType.Kind == TypeKind.Int64 => new DistinctSumAccumulator<long>(average: false),
+        "sum" when arg.IsInteger && resultType.Kind == TypeKind.UInt64 => new DistinctSumAccumulator<ulong>(average: false),
+        "avg" when arg.IsInteger && resultType.Kind == TypeKind.Float64 =>
+            arg.IsUnsignedInteger ? new DistinctSumAccumulator<ulong>(average: true) : new DistinctSumAccumulator<long>(average: true),
+        _ => null,
+    };
+
+    // min/max over retracting input for types whose equal values are indistinguishable (so the
+    // result does not depend on which copy of a tie is kept); floats and decimals use the value bag.
+    private static GroupAccumulator? RetractingMinMax(DataType type, bool max) => type.Kind switch
+    {
+        TypeKind.Utf8 or TypeKind.Binary => new RetractingMinMaxBytesAccumulator(max),
+        TypeKind.Boolean => new RetractingMinMaxAccumulator<bool>(max),
+        TypeKind.Int8 => new RetractingMinMaxAccumulator<sbyte>(max),
+        TypeKind.Int16 => new RetractingMinMaxAccumulator<short>(max),
+        TypeKind.Int32 or TypeKind.Date => new RetractingMinMaxAccumulator<int>(max),
+        TypeKind.Int64 or TypeKind.Timestamp or TypeKind.Time => new RetractingMinMaxAccumulator<long>(max),
+        TypeKind.UInt8 => new RetractingMinMaxAccumulator<byte>(max),
+        TypeKind.UInt16 => new RetractingMinMaxAccumulator<ushort>(max),
+        TypeKind.UInt32 => new RetractingMinMaxAccumulator<uint>(max),
+        TypeKind.UInt64 => new RetractingMinMaxAccumulator<ulong>(max),
+        _ => null,
     };
 
     private static GroupAccumulator? MinMax(DataType type, bool max) => type.Kind switch
