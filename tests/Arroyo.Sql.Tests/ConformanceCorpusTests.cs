@@ -8,7 +8,7 @@ public sealed class ConformanceCorpusTests
     public static TheoryData<string> QueryFiles()
     {
         var data = new TheoryData<string>();
-        var root = FindConformanceRoot();
+        var root = Arroyo.Tests.Shared.ConformanceCorpus.Root;
         if (root is null)
         {
             // xunit refuses an empty theory, so use a sentinel that the test turns into a skip.
@@ -31,7 +31,7 @@ public sealed class ConformanceCorpusTests
     [MemberData(nameof(QueryFiles))]
     public void Parses(string relativePath)
     {
-        var root = FindConformanceRoot();
+        var root = Arroyo.Tests.Shared.ConformanceCorpus.Root;
         Assert.SkipWhen(root is null || relativePath.Length == 0, "shared/conformance not found");
         var path = Path.Combine(root!, relativePath);
         var sql = File.ReadAllText(path);
@@ -44,16 +44,5 @@ public sealed class ConformanceCorpusTests
         {
             Assert.Fail($"{relativePath}:\n{SqlErrorFormatter.Format(sql, e)}");
         }
-    }
-
-    /// <summary>The repo's parent holds shared/conformance; walk up from the test binaries to find it.</summary>
-    private static string? FindConformanceRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "conformance");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        return null;
     }
 }

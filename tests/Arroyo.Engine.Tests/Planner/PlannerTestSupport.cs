@@ -31,15 +31,7 @@ internal static class PlannerTestSupport
     };
 
     /// <summary>The directory holding <c>shared/conformance</c> (the repo's parent), or null.</summary>
-    public static string? SharedConformance()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "conformance");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        return null;
-    }
+    public static string? SharedConformance() => Arroyo.Tests.Shared.ConformanceCorpus.Root;
 
     public static string Collapse(string text) => Regex.Replace(text, @"\s+", " ").Trim();
 }
