@@ -3,21 +3,36 @@ namespace Arroyo.Operators.Grouping;
 /// <summary>
 /// Maps encoded keys (see <see cref="KeyCodec"/>) to dense group ids with chained hashing.
 /// Removed ids are reused, so accumulator arrays indexed by group id stay compact. Keys live
-/// back to back in one byte arena (not one array each): millions of groups are then a few
-/// large arrays, which costs ~40 bytes less per group and gives the GC nothing to trace.
-/// Removed keys leave holes that are compacted away once they are half the arena.
+/// back to back in a few large byte pages (not one array each): millions of groups are then
+/// a few hundred arrays, which costs ~40 bytes less per group and gives the GC little to
+/// trace. Pages are never grown by copying (a full page is followed by a new one), so a big
+/// table costs its size once, not twice while a doubled arena is filled; a page whose keys
+/// are all removed is released, and removed keys are compacted away once they are half of
+/// what the pages hold.
 /// </summary>
 internal sealed class GroupTable
 {
+    // Pages start small (most tables hold a handful of keys) and double up to MaxPageSize,
+    // which is above the CLI's large-object threshold: full-size pages go straight to the
+    // large object heap, where the GC never copies them.
+    private const int FirstPageSize = 256;
+    internal const int MaxPageSize = 4 << 20;
+
     private int[] _buckets = new int[64];
     private int[] _next = new int[16];
     private ulong[] _hashes = new ulong[16];
-    private int[] _keyStart = new int[16];
+    private int[] _keyPage = new int[16];
+    private int[] _keyOffset = new int[16];
     private int[] _keyLength = new int[16]; // -1: the id is free
-    private byte[] _arena = new byte[256];
-    private int _arenaUsed;
-    private int _arenaGarbage;
+    private byte[]?[] _pages = new byte[]?[4];
+    private int[] _pageLive = new int[4]; // bytes of live keys per page
+    private int _pageCount;
+    private int _currentPage = -1;
+    private int _currentUsed;
+    private long _pageBytes;   // sum of the sizes of the pages held
+    private long _garbageBytes; // bytes of removed keys still in held pages
     private readonly Stack<int> _free = new();
+    private readonly Stack<int> _freePageSlots = new();
     private int _highWater;
 
     /// <summary>One past the largest id ever handed out: size accumulator arrays to this.</summary>
@@ -25,10 +40,13 @@ internal sealed class GroupTable
 
     public int Count { get; private set; }
 
+    /// <summary>Bytes held by key pages (for tests and memory reports).</summary>
+    public long KeyBytesHeld => _pageBytes;
+
     public ulong HashOf(int group) => _hashes[group];
 
-    /// <summary>The group's key; valid until the next <see cref="FindOrAdd"/> (which may move the arena).</summary>
-    public ReadOnlySpan<byte> KeyOf(int group) => _arena.AsSpan(_keyStart[group], _keyLength[group]);
+    /// <summary>The group's key; valid until the next <see cref="FindOrAdd"/> or removal (which may compact the pages).</summary>
+    public ReadOnlySpan<byte> KeyOf(int group) => _pages[_keyPage[group]].AsSpan(_keyOffset[group], _keyLength[group]);
 
     public bool IsLive(int group) => group < _highWater && _keyLength[group] >= 0;
 
@@ -55,7 +73,8 @@ internal sealed class GroupTable
         if (g >= _hashes.Length)
         {
             var size = _hashes.Length * 2;
-            Array.Resize(ref _keyStart, size);
+            Array.Resize(ref _keyPage, size);
+            Array.Resize(ref _keyOffset, size);
             Array.Resize(ref _keyLength, size);
             Array.Resize(ref _hashes, size);
             Array.Resize(ref _next, size);
@@ -79,11 +98,8 @@ internal sealed class GroupTable
             else _next[previous] = _next[g];
             break;
         }
-        _arenaGarbage += _keyLength[group];
-        _keyLength[group] = -1;
-        _next[group] = 0;
-        _free.Push(group);
-        Count--;
+        Release(group);
+        AfterRemoval();
     }
 
     /// <summary>
@@ -98,55 +114,132 @@ internal sealed class GroupTable
             foreach (var g in groups) Remove(g);
             return;
         }
-        foreach (var g in groups)
-        {
-            _arenaGarbage += _keyLength[g];
-            _keyLength[g] = -1;
-            _next[g] = 0;
-            _free.Push(g);
-            Count--;
-        }
+        foreach (var g in groups) Release(g);
         Array.Clear(_buckets);
-        for (var g = 0; g < _highWater; g++)
+        if (Count > 0)
         {
-            if (_keyLength[g] >= 0) Link(g);
+            for (var g = 0; g < _highWater; g++)
+            {
+                if (_keyLength[g] >= 0) Link(g);
+            }
         }
+        AfterRemoval();
+    }
+
+    /// <summary>Frees the id and its key bytes (the id is already unlinked or about to be relinked).</summary>
+    private void Release(int group)
+    {
+        var page = _keyPage[group];
+        var length = _keyLength[group];
+        _keyLength[group] = -1;
+        _next[group] = 0;
+        _free.Push(group);
+        Count--;
+        _pageLive[page] -= length;
+        if (_pageLive[page] == 0 && page != _currentPage)
+        {
+            // Every key of this page is gone: give the page back rather than count it as garbage.
+            _garbageBytes -= _pages[page]!.Length - length;
+            _pageBytes -= _pages[page]!.Length;
+            _pages[page] = null;
+            _freePageSlots.Push(page);
+        }
+        else
+        {
+            _garbageBytes += length;
+        }
+    }
+
+    private void AfterRemoval()
+    {
+        if (Count == 0)
+        {
+            // Empty (e.g. the last window closed): drop every page and id, keep the buckets.
+            Array.Clear(_pages, 0, _pageCount);
+            _pageCount = 0;
+            _currentPage = -1;
+            _currentUsed = 0;
+            _pageBytes = 0;
+            _garbageBytes = 0;
+            _freePageSlots.Clear();
+            _free.Clear();
+            _highWater = 0;
+            Array.Clear(_buckets);
+            return;
+        }
+        if (_garbageBytes > MaxPageSize && _garbageBytes * 2 >= _pageBytes) Compact();
     }
 
     private void StoreKey(int group, ReadOnlySpan<byte> key)
     {
-        if (_arenaUsed + key.Length > _arena.Length)
-        {
-            // Compact if removed keys are at least half of what is used, else grow.
-            if (_arenaGarbage * 2 >= _arenaUsed) Compact();
-            if (_arenaUsed + key.Length > _arena.Length)
-            {
-                var grown = GC.AllocateUninitializedArray<byte>(Math.Max(_arena.Length * 2, _arenaUsed + key.Length));
-                _arena.AsSpan(0, _arenaUsed).CopyTo(grown);
-                _arena = grown;
-            }
-        }
-        key.CopyTo(_arena.AsSpan(_arenaUsed));
-        _keyStart[group] = _arenaUsed;
+        if (_currentPage < 0 || _currentUsed + key.Length > _pages[_currentPage]!.Length) NewPage(key.Length);
+        var page = _pages[_currentPage]!;
+        key.CopyTo(page.AsSpan(_currentUsed));
+        _keyPage[group] = _currentPage;
+        _keyOffset[group] = _currentUsed;
         _keyLength[group] = key.Length;
-        _arenaUsed += key.Length;
+        _currentUsed += key.Length;
+        _pageLive[_currentPage] += key.Length;
     }
 
-    /// <summary>Moves the live keys to the front of the arena, in id order.</summary>
+    private void NewPage(int atLeast)
+    {
+        if (_currentPage >= 0)
+        {
+            // The unused tail of the page it leaves is lost space; count it as garbage.
+            var old = _currentPage;
+            var tail = _pages[old]!.Length - _currentUsed;
+            _garbageBytes += tail;
+            if (_pageLive[old] == 0)
+            {
+                _garbageBytes -= _pages[old]!.Length;
+                _pageBytes -= _pages[old]!.Length;
+                _pages[old] = null;
+                _freePageSlots.Push(old);
+            }
+        }
+        var lastSize = _currentPage >= 0 && _pages[_currentPage] is { } last ? last.Length : FirstPageSize / 2;
+        var size = Math.Max(Math.Min(lastSize * 2, MaxPageSize), atLeast);
+        int slot;
+        if (_freePageSlots.Count > 0)
+        {
+            slot = _freePageSlots.Pop();
+        }
+        else
+        {
+            slot = _pageCount++;
+            if (slot >= _pages.Length)
+            {
+                Array.Resize(ref _pages, _pages.Length * 2);
+                Array.Resize(ref _pageLive, _pages.Length);
+            }
+        }
+        _pages[slot] = GC.AllocateUninitializedArray<byte>(size);
+        _pageLive[slot] = 0;
+        _pageBytes += size;
+        _currentPage = slot;
+        _currentUsed = 0;
+    }
+
+    /// <summary>Moves the live keys into fresh pages, in id order.</summary>
     private void Compact()
     {
-        var compacted = GC.AllocateUninitializedArray<byte>(_arena.Length);
-        var used = 0;
+        var oldPages = _pages;
+        var oldCount = _pageCount;
+        _pages = new byte[]?[Math.Max(4, oldPages.Length)];
+        _pageLive = new int[_pages.Length];
+        _pageCount = 0;
+        _currentPage = -1;
+        _currentUsed = 0;
+        _pageBytes = 0;
+        _garbageBytes = 0;
+        _freePageSlots.Clear();
         for (var g = 0; g < _highWater; g++)
         {
             if (_keyLength[g] < 0) continue;
-            _arena.AsSpan(_keyStart[g], _keyLength[g]).CopyTo(compacted.AsSpan(used));
-            _keyStart[g] = used;
-            used += _keyLength[g];
+            StoreKey(g, oldPages[_keyPage[g]].AsSpan(_keyOffset[g], _keyLength[g]));
         }
-        _arena = compacted;
-        _arenaUsed = used;
-        _arenaGarbage = 0;
+        Array.Clear(oldPages, 0, oldCount);
     }
 
     /// <summary>Live group ids.</summary>

@@ -155,13 +155,13 @@ internal sealed class WindowedAggregator : IOperator
             (closed ??= []).Add((start, groups));
         }
         if (closed is null) return;
-        var builders = _output.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
+        var chunks = new ChunkedBatchBuilder(_output, output.Emit);
+        var builders = chunks.Builders;
         var windowOffset = _windowIndex.HasValue ? 1 : 0;
         var keyBuilders = new ColumnBuilder[_keys.Length];
         for (var i = 0; i < _keys.Length; i++) keyBuilders[i] = builders[_windowIndex is { } w && i >= w ? i + 1 : i];
         var aggregateOffset = _keys.Length + windowOffset;
         var timestampBuilder = (PrimitiveColumnBuilder<long>)builders[^1];
-        var rows = 0;
         var removed = new List<int>();
         foreach (var (start, groups) in closed)
         {
@@ -181,11 +181,11 @@ internal sealed class WindowedAggregator : IOperator
                 timestampBuilder.Append(end - 1);
                 _aggregates.Clear(g);
                 removed.Add(g);
-                rows++;
+                chunks.EndRow();
             }
         }
+        chunks.Flush();
         _groups.RemoveMany(removed);
-        if (rows > 0) output.Emit(new Batch(_output, builders.Select(b => b.Build()).ToArray(), rows));
     }
 
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
@@ -195,9 +195,9 @@ internal sealed class WindowedAggregator : IOperator
         fields.AddRange(StateBatches.KeyFields(_input, _keys));
         fields.AddRange(_aggregates.Calls.Select((_, i) => new Field($"a{i}", DataType.Binary, false)));
         var schema = new Schema(fields);
-        var builders = schema.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
+        var chunks = new ChunkedBatchBuilder(schema, batch => state.WriteTable(TableName, batch));
+        var builders = chunks.Builders;
         var keyBuilders = builders[2..(2 + _keys.Length)];
-        var rows = 0;
         foreach (var (start, groups) in _windows)
         {
             foreach (var g in groups)
@@ -209,10 +209,10 @@ internal sealed class WindowedAggregator : IOperator
                 {
                     ((StringColumnBuilder)builders[2 + _keys.Length + a]).Append(_aggregates.Serialize(g, a));
                 }
-                rows++;
+                chunks.EndRow();
             }
         }
-        if (rows > 0) state.WriteTable(TableName, new Batch(schema, builders.Select(b => b.Build()).ToArray(), rows));
+        chunks.Flush();
     }
 
     public void OnEnd(IOutput output)

@@ -199,11 +199,11 @@ internal sealed class BinnedSlidingAggregator : IOperator
             var start = firstBin - span;
             if (_emittedThrough != long.MinValue && start <= _emittedThrough) start = _emittedThrough + _slide;
             if (start > long.MaxValue - _width || start + _width > _watermark) break;
-            // One batch per window: the combining scratch and the output of a window are
-            // garbage before the next window is built.
-            var builders = _output.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
-            var rows = EmitWindow(start, builders);
-            if (rows > 0) output.Emit(new Batch(_output, builders.Select(b => b.Build()).ToArray(), rows));
+            // Batch-sized pieces per window: the combining scratch and the output of a window
+            // are garbage before the next window is built.
+            var chunks = new ChunkedBatchBuilder(_output, output.Emit);
+            EmitWindow(start, chunks);
+            chunks.Flush();
             _emittedThrough = start;
             // Bins at or before this window's start are covered by no later window.
             var removed = new List<int>();
@@ -223,7 +223,7 @@ internal sealed class BinnedSlidingAggregator : IOperator
     }
 
     /// <summary>Combines the bins of window [start, start + width) per key and appends one row per key.</summary>
-    private int EmitWindow(long start, ColumnBuilder[] builders)
+    private void EmitWindow(long start, ChunkedBatchBuilder chunks)
     {
         var end = start + _width;
         var contributing = _contributing;
@@ -236,7 +236,7 @@ internal sealed class BinnedSlidingAggregator : IOperator
                 if (_minWindow[g] <= start) contributing.Add(g);
             }
         }
-        if (contributing.Count == 0) return 0;
+        if (contributing.Count == 0) return;
 
         // Partial results of every contributing (bin, key) as a batch, one row each.
         var partialBuilders = _partialSchema.Fields.Select(f => ColumnBuilder.Create(f.Type, contributing.Count)).ToArray();
@@ -274,6 +274,7 @@ internal sealed class BinnedSlidingAggregator : IOperator
         finals.Update(partialBatch, finalGroups.AsSpan(0, contributing.Count), default);
 
         var ordered = Enumerable.Range(0, keys.Capacity).Where(keys.IsLive).OrderBy(f => finalOrder[f]).ToList();
+        var builders = chunks.Builders;
         var windowOffset = _windowIndex.HasValue ? 1 : 0;
         var keyBuilders = new ColumnBuilder[_keys.Length];
         for (var i = 0; i < _keys.Length; i++) keyBuilders[i] = builders[_windowIndex is { } w && i >= w ? i + 1 : i];
@@ -291,10 +292,10 @@ internal sealed class BinnedSlidingAggregator : IOperator
             }
             finals.Evaluate(f, builders, aggregateOffset);
             timestampBuilder.Append(end - 1);
+            chunks.EndRow();
         }
         foreach (var f in ordered) finals.Clear(f);
         keys.RemoveMany(ordered);
-        return ordered.Count;
     }
 
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
@@ -305,13 +306,13 @@ internal sealed class BinnedSlidingAggregator : IOperator
         fields.AddRange(_partials.Calls.Select((_, i) => new Field($"a{i}", DataType.Binary, false)));
         fields.Add(new Field("min_window", DataType.Timestamp, false));
         var schema = new Schema(fields);
-        var builders = schema.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
+        var chunks = new ChunkedBatchBuilder(schema, batch => state.WriteTable(TableName, batch));
+        var builders = chunks.Builders;
         var keyBuilders = builders[2..(2 + _keys.Length)];
         // Windows that ended at or before the watermark are emitted (or had no rows): restored
         // bins contribute only to windows after them.
         var firstOpen = FirstOpenWindow();
         if (_emittedThrough != long.MinValue) firstOpen = Math.Max(firstOpen, _emittedThrough + _slide);
-        var rows = 0;
         foreach (var (bin, groups) in _bins)
         {
             foreach (var g in groups)
@@ -324,10 +325,10 @@ internal sealed class BinnedSlidingAggregator : IOperator
                     ((StringColumnBuilder)builders[2 + _keys.Length + a]).Append(_partials.Serialize(g, a));
                 }
                 ((PrimitiveColumnBuilder<long>)builders[^1]).Append(Math.Max(firstOpen, _minWindow[g]));
-                rows++;
+                chunks.EndRow();
             }
         }
-        if (rows > 0) state.WriteTable(TableName, new Batch(schema, builders.Select(b => b.Build()).ToArray(), rows));
+        chunks.Flush();
     }
 
     public void OnEnd(IOutput output)

@@ -8,14 +8,19 @@ using Arroyo.State;
 
 namespace Arroyo.Operators.TumblingAggregate;
 
-/// <summary>Runs a <see cref="TumblingAggregateSpec"/>: a windowed aggregator whose slide equals its width.</summary>
+/// <summary>
+/// Runs a <see cref="TumblingAggregateSpec"/>: a windowed aggregator whose slide equals its
+/// width, or, when there is no aggregate call (GROUP BY only), the distinct rows of each window.
+/// </summary>
 public sealed class TumblingAggregateOperator : IOperator
 {
-    private readonly WindowedAggregator _inner;
+    private readonly IOperator _inner;
 
     public TumblingAggregateOperator(TumblingAggregateSpec spec)
     {
-        _inner = new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.WidthNanos, spec.WindowOutputIndex, spec.Output);
+        _inner = spec.Aggregates.Count == 0 && spec.KeyColumns.Count > 0
+            ? new TumblingDistinct(spec.Input, spec.KeyColumns, spec.WidthNanos, spec.WindowOutputIndex, spec.Output)
+            : new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.WidthNanos, spec.WindowOutputIndex, spec.Output);
     }
 
     public void Open(OperatorContext context) => _inner.Open(context);

@@ -1,4 +1,6 @@
 using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Operators.Grouping;
 using Arroyo.Runtime.Messages;
@@ -11,6 +13,8 @@ namespace Arroyo.Operators.WindowedJoin;
 /// <summary>
 /// Runs a <see cref="WindowedJoinSpec"/> (the reference's instant join): rows of both sides are
 /// buffered by exact <c>_timestamp</c> and joined on the keys once the watermark passes it.
+/// The smaller side of a timestamp is hashed; the other side is probed batch by batch as it
+/// was buffered, so output leaves in pieces the size of the input batches.
 /// State tables <c>join_left</c> / <c>join_right</c>: _key_hash (of that side's keys), then the buffered rows.
 /// </summary>
 public sealed class WindowedJoinOperator : IOperator
@@ -19,7 +23,7 @@ public sealed class WindowedJoinOperator : IOperator
 
     private readonly WindowedJoinSpec _spec;
     private readonly int[][] _keys;
-    private readonly Arroyo.Core.Types.Schema[] _inputs;
+    private readonly Schema[] _inputs;
     private readonly SortedDictionary<long, List<Batch>[]> _pending = new();
     private long _watermark = long.MinValue;
 
@@ -40,20 +44,68 @@ public sealed class WindowedJoinOperator : IOperator
 
     public void OnBatch(Batch batch, int input, IOutput output)
     {
+        var rows = batch.RowCount;
+        if (rows == 0) return;
         var timestamps = batch.Timestamps.Values;
-        var keep = Enumerable.Range(0, batch.RowCount).Where(r => timestamps[r] >= _watermark).ToArray();
-        if (keep.Length > 0) Buffer(keep.Length == batch.RowCount ? batch : batch.Take(keep), input);
+        var kept = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            if (timestamps[r] >= _watermark) kept++;
+        }
+        if (kept == rows)
+        {
+            Buffer(batch, input);
+        }
+        else if (kept > 0)
+        {
+            var keep = new int[kept];
+            var k = 0;
+            for (var r = 0; r < rows; r++)
+            {
+                if (timestamps[r] >= _watermark) keep[k++] = r;
+            }
+            Buffer(batch.Take(keep), input);
+        }
     }
 
+    /// <summary>Files the batch's rows under their timestamps (the whole batch when they share one, as a window's output does).</summary>
     private void Buffer(Batch batch, int side)
     {
+        var rows = batch.RowCount;
+        if (rows == 0) return;
         var timestamps = batch.Timestamps.Values;
-        foreach (var group in Enumerable.Range(0, batch.RowCount).GroupBy(r => timestamps[r]))
+        var first = timestamps[0];
+        var same = true;
+        for (var r = 1; r < rows && same; r++) same = timestamps[r] == first;
+        if (same)
         {
-            if (!_pending.TryGetValue(group.Key, out var sides)) _pending[group.Key] = sides = [[], []];
-            var rows = group.ToArray();
-            sides[side].Add(rows.Length == batch.RowCount ? batch : batch.Take(rows));
+            PendingFor(first)[side].Add(batch);
+            return;
         }
+        var order = new int[rows];
+        var keys = new long[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            order[r] = r;
+            keys[r] = timestamps[r];
+        }
+        // Stable within a timestamp: ties keep their input order.
+        Array.Sort(keys, order, Comparer<long>.Create(static (a, b) => a.CompareTo(b)));
+        for (var start = 0; start < rows;)
+        {
+            var end = start + 1;
+            while (end < rows && keys[end] == keys[start]) end++;
+            var run = order.AsSpan(start, end - start);
+            run.Sort();
+            PendingFor(keys[start])[side].Add(batch.Take(run));
+            start = end;
+        }
+    }
+
+    private List<Batch>[] PendingFor(long timestamp)
+    {
+        if (!_pending.TryGetValue(timestamp, out var sides)) _pending[timestamp] = sides = [[], []];
+        return sides;
     }
 
     public void OnWatermark(Watermark watermark, IOutput output)
@@ -74,71 +126,157 @@ public sealed class WindowedJoinOperator : IOperator
 
     private void EmitReady(IOutput output)
     {
-        foreach (var t in _pending.Keys.TakeWhile(t => t < _watermark).ToList())
+        while (_pending.Count > 0)
         {
-            var sides = _pending[t];
+            var (t, sides) = _pending.First();
+            if (t >= _watermark) break;
             _pending.Remove(t);
-            var left = Batch.Concat(_spec.LeftInput, sides[0].Count == 0 ? [Empty(_spec.LeftInput)] : sides[0]);
-            var right = Batch.Concat(_spec.RightInput, sides[1].Count == 0 ? [Empty(_spec.RightInput)] : sides[1]);
-            var pairs = Join(left, right);
-            if (pairs.Count > 0) output.Emit(JoinOutput.Build(_spec.Output, left, right, pairs, (_, _) => t, null));
+            JoinAt(t, sides, output);
         }
     }
 
-    private static Batch Empty(Arroyo.Core.Types.Schema schema) =>
-        new(schema, schema.Fields.Select(f => Arroyo.Core.Columns.ColumnBuilder.Create(f.Type, 1).Build()).ToArray(), 0);
-
-    private List<(int, int)> Join(Batch left, Batch right)
+    /// <summary>Joins everything buffered under timestamp <paramref name="t"/>.</summary>
+    private void JoinAt(long t, List<Batch>[] sides, IOutput output)
     {
-        var table = new GroupTable();
-        var heads = new List<int>();
-        var next = new int[right.RowCount];
-        var rightHashes = StateBatches.Hashes(right, _keys[1]);
-        var rightCodec = new KeyCodec(_keys[1]);
-        for (var r = right.RowCount - 1; r >= 0; r--)
-        {
-            if (JoinOutput.AnyNull(right.Columns, _keys[1], r))
-            {
-                next[r] = -2;
-                continue;
-            }
-            var g = table.FindOrAdd(rightHashes[r], rightCodec.Encode(right.Columns, r), out var added);
-            if (added)
-            {
-                while (heads.Count <= g) heads.Add(-1);
-                heads[g] = -1;
-            }
-            next[r] = heads[g];
-            heads[g] = r;
-        }
-        var rightMatched = new bool[right.RowCount];
-        var pairs = new List<(int, int)>();
-        var leftHashes = StateBatches.Hashes(left, _keys[0]);
-        var leftCodec = new KeyCodec(_keys[0]);
         var keepLeft = _spec.Kind is JoinKind.Left or JoinKind.Full;
-        for (var l = 0; l < left.RowCount; l++)
+        var keepRight = _spec.Kind is JoinKind.Right or JoinKind.Full;
+        var leftRows = sides[0].Sum(b => b.RowCount);
+        var rightRows = sides[1].Sum(b => b.RowCount);
+        if ((leftRows == 0 && !keepRight) || (rightRows == 0 && !keepLeft)) return;
+
+        // Hash the smaller side (ties: the right, as a lookup of the left rows reads naturally).
+        var buildSide = leftRows < rightRows ? 0 : 1;
+        var probeSide = 1 - buildSide;
+        var keepProbe = probeSide == 0 ? keepLeft : keepRight;
+        var keepBuild = buildSide == 0 ? keepLeft : keepRight;
+        var build = sides[buildSide].Count == 0 ? Empty(_inputs[buildSide]) : Batch.Concat(_inputs[buildSide], sides[buildSide]);
+        var table = new BuildTable(build, _keys[buildSide]);
+        var buildMatched = keepBuild ? new bool[build.RowCount] : null;
+
+        var probeCodec = new KeyCodec(_keys[probeSide]);
+        foreach (var probe in sides[probeSide])
         {
-            var matched = false;
-            if (!JoinOutput.AnyNull(left.Columns, _keys[0], l))
+            var hashes = StateBatches.Hashes(probe, _keys[probeSide]);
+            var probeRows = new List<int>(probe.RowCount);
+            var buildRows = new List<int>(probe.RowCount);
+            for (var p = 0; p < probe.RowCount; p++)
             {
-                var g = table.Find(leftHashes[l], leftCodec.Encode(left.Columns, l));
-                for (var r = g < 0 ? -1 : heads[g]; r >= 0; r = next[r])
+                var matched = false;
+                if (!JoinOutput.AnyNull(probe.Columns, _keys[probeSide], p))
                 {
-                    pairs.Add((l, r));
-                    rightMatched[r] = true;
-                    matched = true;
+                    for (var b = table.First(hashes[p], probeCodec.Encode(probe.Columns, p)); b >= 0; b = table.Next(b))
+                    {
+                        probeRows.Add(p);
+                        buildRows.Add(b);
+                        if (buildMatched is not null) buildMatched[b] = true;
+                        matched = true;
+                    }
+                }
+                if (!matched && keepProbe)
+                {
+                    probeRows.Add(p);
+                    buildRows.Add(-1);
                 }
             }
-            if (!matched && keepLeft) pairs.Add((l, -1));
+            if (probeRows.Count > 0) output.Emit(Pairs(t, probeSide, probe, probeRows, build, buildRows));
         }
-        if (_spec.Kind is JoinKind.Right or JoinKind.Full)
+        if (buildMatched is not null)
         {
-            for (var r = 0; r < right.RowCount; r++)
+            var unmatched = new List<int>();
+            var none = new List<int>();
+            for (var b = 0; b < build.RowCount; b++)
             {
-                if (!rightMatched[r]) pairs.Add((-1, r));
+                if (buildMatched[b]) continue;
+                unmatched.Add(b);
+                none.Add(-1);
+            }
+            if (unmatched.Count > 0) output.Emit(Pairs(t, probeSide, Empty(_inputs[probeSide]), none, build, unmatched));
+        }
+    }
+
+    /// <summary>The output rows for matched (probe row, build row) pairs, −1 meaning NULL-padded.</summary>
+    private Batch Pairs(long t, int probeSide, Batch probe, List<int> probeRows, Batch build, List<int> buildRows)
+    {
+        var count = probeRows.Count;
+        var (left, leftRows, right, rightRows) = probeSide == 0
+            ? (probe, probeRows, build, buildRows)
+            : (build, buildRows, probe, probeRows);
+        var output = _spec.Output;
+        var columns = new Column[output.Count];
+        var position = 0;
+        AppendSide(left, leftRows, columns, ref position);
+        AppendSide(right, rightRows, columns, ref position);
+        if (output.RetractIndex >= 0) columns[output.RetractIndex] = new PrimitiveColumn<bool>(DataType.Boolean, new bool[count]);
+        var timestamps = GC.AllocateUninitializedArray<long>(count);
+        Array.Fill(timestamps, t);
+        columns[output.TimestampIndex] = new PrimitiveColumn<long>(DataType.Timestamp, timestamps);
+        return new Batch(output, columns, count);
+    }
+
+    private static void AppendSide(Batch side, List<int> rows, Column[] columns, ref int position)
+    {
+        var indices = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
+        var padded = indices.Contains(-1);
+        for (var c = 0; c < side.Columns.Length; c++)
+        {
+            if (JoinOutput.IsMeta(side.Schema[c])) continue;
+            var column = side.Columns[c];
+            if (!padded)
+            {
+                columns[position++] = column.Take(indices);
+                continue;
+            }
+            var builder = ColumnBuilder.Create(column.Type, indices.Length);
+            foreach (var r in indices)
+            {
+                if (r < 0) builder.AppendNull();
+                else builder.AppendFrom(column, r);
+            }
+            columns[position++] = builder.Build();
+        }
+    }
+
+    private static Batch Empty(Schema schema) =>
+        new(schema, schema.Fields.Select(f => ColumnBuilder.Create(f.Type, 1).Build()).ToArray(), 0);
+
+    /// <summary>The build side's rows by key: a group per distinct key, chained through its rows in input order.</summary>
+    private sealed class BuildTable
+    {
+        private readonly GroupTable _table = new();
+        private readonly List<int> _heads = [];
+        private readonly int[] _next;
+
+        public BuildTable(Batch build, int[] keys)
+        {
+            _next = new int[build.RowCount];
+            var hashes = StateBatches.Hashes(build, keys);
+            var codec = new KeyCodec(keys);
+            for (var r = build.RowCount - 1; r >= 0; r--)
+            {
+                if (JoinOutput.AnyNull(build.Columns, keys, r))
+                {
+                    _next[r] = -1;
+                    continue;
+                }
+                var g = _table.FindOrAdd(hashes[r], codec.Encode(build.Columns, r), out var added);
+                if (added)
+                {
+                    while (_heads.Count <= g) _heads.Add(-1);
+                    _heads[g] = -1;
+                }
+                _next[r] = _heads[g];
+                _heads[g] = r;
             }
         }
-        return pairs;
+
+        /// <summary>The first build row with this key, or −1.</summary>
+        public int First(ulong hash, ReadOnlySpan<byte> key)
+        {
+            var g = _table.Find(hash, key);
+            return g < 0 ? -1 : _heads[g];
+        }
+
+        public int Next(int row) => _next[row];
     }
 
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
