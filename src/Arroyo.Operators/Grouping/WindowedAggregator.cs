@@ -183,8 +183,9 @@ internal sealed class WindowedAggregator : IOperator
                 removed.Add(g);
                 chunks.EndRow();
             }
+            chunks.Flush();
+            ProgressWatermark.AfterWindow(end, _watermark, output);
         }
-        chunks.Flush();
         _groups.RemoveMany(removed);
     }
 

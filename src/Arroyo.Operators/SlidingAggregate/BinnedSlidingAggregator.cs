@@ -204,6 +204,7 @@ internal sealed class BinnedSlidingAggregator : IOperator
             var chunks = new ChunkedBatchBuilder(_output, output.Emit);
             EmitWindow(start, chunks);
             chunks.Flush();
+            ProgressWatermark.AfterWindow(start + _width, _watermark, output);
             _emittedThrough = start;
             // Bins at or before this window's start are covered by no later window.
             var removed = new List<int>();

@@ -130,6 +130,7 @@ internal sealed class TumblingDistinct : IOperator
             if (start + _width > _watermark) break;
             _windows.Remove(start);
             foreach (var (columns, count) in window.Pieces(ChunkedBatchBuilder.RowsPerBatch)) output.Emit(OutputBatch(columns, count, start));
+            ProgressWatermark.AfterWindow(start + _width, _watermark, output);
         }
     }
 
