@@ -298,7 +298,11 @@ internal sealed class TumblingDistinct : IOperator
             _buckets[bucket] = e + 1;
         }
 
-        /// <summary>The kept rows as key columns, in first-seen order; small pieces are merged up to <paramref name="maxRows"/>.</summary>
+        /// <summary>
+        /// The kept rows as key columns, in first-seen order: each kept batch as it is, and runs
+        /// of small pieces (compacted batches of a few new rows) merged up to <paramref name="maxRows"/>
+        /// so the output is not a stream of tiny batches.
+        /// </summary>
         public IEnumerable<(Column[] Columns, int Count)> Pieces(int maxRows)
         {
             foreach (var (columns, _, count) in PiecesWithHashes(maxRows)) yield return (columns, count);
@@ -306,15 +310,21 @@ internal sealed class TumblingDistinct : IOperator
 
         public IEnumerable<(Column[] Columns, ulong[] Hashes, int Count)> PiecesWithHashes(int maxRows)
         {
+            var small = maxRows / 8;
             var pending = new List<Segment>();
             var pendingRows = 0;
             foreach (var segment in _segments)
             {
-                if (pendingRows > 0 && pendingRows + segment.Count > maxRows)
+                if (pendingRows > 0 && (segment.Count >= small || pendingRows + segment.Count > maxRows))
                 {
                     yield return Merge(pending, pendingRows);
                     pending.Clear();
                     pendingRows = 0;
+                }
+                if (segment.Count >= small)
+                {
+                    yield return Merge([segment], segment.Count);
+                    continue;
                 }
                 pending.Add(segment);
                 pendingRows += segment.Count;

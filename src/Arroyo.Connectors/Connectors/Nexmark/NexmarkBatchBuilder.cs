@@ -297,8 +297,10 @@ internal sealed class NexmarkBatchBuilder
         private readonly long[] _bidder = new long[n];
         private readonly long[] _price = new long[n];
         private readonly bool _readsPrice = Reads(usage, 2);
-        private readonly TextBuffer _channel = new(n, 8, Reads(usage, 3));
-        private readonly TextBuffer _url = new(n, 56, Reads(usage, 4));
+        // Sized above the averages (channel ~9 bytes, url ~62): a buffer that must grow mid-batch
+        // costs a second allocation and a copy of everything written so far.
+        private readonly TextBuffer _channel = new(n, 12, Reads(usage, 3));
+        private readonly TextBuffer _url = new(n, 72, Reads(usage, 4));
         private readonly long[] _datetime = new long[n];
         private readonly TextBuffer _extra = new(n, AvgPersonByteSize - 32, Reads(usage, 6));
 
