@@ -1,5 +1,6 @@
 using Arroyo.Core;
 using Arroyo.Core.Columns;
+using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Operators.Grouping;
 using Arroyo.Runtime.Messages;
@@ -13,7 +14,10 @@ namespace Arroyo.Operators.UpdatingJoin;
 /// Runs an <see cref="UpdatingJoinSpec"/> (inner): each side's rows are kept per key; an arriving
 /// row joins the other side's stored rows at once. A retraction removes one equal stored row and
 /// emits retracted join rows. Rows older than the TTL (watermark − TTL) are dropped on ticks.
-/// State tables <c>updating_join_left</c> / <c>updating_join_right</c>: _key_hash, then the stored rows.
+/// Stored rows stay in the batches they arrived in (<see cref="StoredRows"/>); output columns are
+/// gathered a column at a time (<see cref="ColumnGather"/>).
+/// State tables <c>updating_join_left</c> / <c>updating_join_right</c>: _key_hash, then the stored
+/// rows, one batch per stored input batch, in arrival order (so per key in arrival order).
 /// </summary>
 public sealed class UpdatingJoinOperator : IOperator
 {
@@ -21,16 +25,22 @@ public sealed class UpdatingJoinOperator : IOperator
 
     private readonly UpdatingJoinSpec _spec;
     private readonly int[][] _keys;
-    private readonly Arroyo.Core.Types.Schema[] _inputs;
+    private readonly Schema[] _inputs;
     private readonly KeyCodec[] _codecs;
     private readonly KeyCodec[] _rowCodecs;
     private readonly GroupTable[] _tables = [new(), new()];
-    private readonly List<List<(Batch Batch, int Row)>?>[] _rows = [[], []];
+    private readonly StoredRows[] _rows = [new(), new()];
+    private readonly int[][] _userColumns;
     private long _watermark = long.MinValue;
 
     // Per side, no stored row is older than this (a lower bound: removals do not raise it).
     // Lets a tick skip scanning the whole state when nothing can have expired yet.
     private readonly long[] _oldest = [long.MaxValue, long.MaxValue];
+
+    // Pairs of the batch being joined: the arriving row and the other side's stored row.
+    private int[] _pairInput = new int[256];
+    private int[] _pairSlot = new int[256];
+    private int[] _pairRow = new int[256];
 
     public UpdatingJoinOperator(UpdatingJoinSpec spec)
     {
@@ -39,8 +49,8 @@ public sealed class UpdatingJoinOperator : IOperator
         _keys = [spec.LeftKeys.ToArray(), spec.RightKeys.ToArray()];
         _inputs = [spec.LeftInput, spec.RightInput];
         _codecs = [new KeyCodec(_keys[0]), new KeyCodec(_keys[1])];
-        _rowCodecs = _inputs.Select(s => new KeyCodec(Enumerable.Range(0, s.Count)
-            .Where(i => !JoinOutput.IsMeta(s[i])).ToArray())).ToArray();
+        _userColumns = _inputs.Select(s => Enumerable.Range(0, s.Count).Where(i => !JoinOutput.IsMeta(s[i])).ToArray()).ToArray();
+        _rowCodecs = _userColumns.Select(c => new KeyCodec(c)).ToArray();
     }
 
     public void Open(OperatorContext context)
@@ -49,88 +59,195 @@ public sealed class UpdatingJoinOperator : IOperator
         {
             foreach (var stored in context.State.ReadTable(s_tables[side]))
             {
-                var batch = StateBatches.WithoutKeyHash(stored, _inputs[side]);
+                if (stored.RowCount == 0) continue;
+                var batch = FromState(stored, _inputs[side]);
                 var hashes = StateBatches.Hashes(batch, _keys[side]);
-                for (var r = 0; r < batch.RowCount; r++) Store(side, hashes[r], batch, r);
+                var slot = _rows[side].AddBatch(batch, ZeroColumns.Of(batch));
+                for (var r = 0; r < batch.RowCount; r++) Store(side, hashes[r], batch, slot, r);
+                _rows[side].ReleaseIfEmpty(slot);
             }
         }
     }
 
-    private List<(Batch Batch, int Row)> Store(int side, ulong hash, Batch batch, int row)
+    /// <summary>
+    /// A state table batch: _key_hash, then the stored rows' columns except those holding only
+    /// zero values (<see cref="ZeroColumns"/>), named c{index} (_timestamp keeps its name).
+    /// </summary>
+    private static Batch ToState(Batch batch, ulong zeroColumns, int[] keys)
     {
-        var g = _tables[side].FindOrAdd(hash, _codecs[side].Encode(batch.Columns, row), out _);
-        while (_rows[side].Count <= g) _rows[side].Add(null);
-        var list = _rows[side][g] ??= [];
-        list.Add((batch, row));
-        _oldest[side] = Math.Min(_oldest[side], batch.Timestamps.Values[row]);
-        return list;
+        var hashes = StateBatches.Hashes(batch, keys);
+        var fields = new List<Field> { StateBatches.KeyHashField };
+        var columns = new List<Column> { new PrimitiveColumn<ulong>(DataType.UInt64, hashes, batch.RowCount) };
+        for (var c = 0; c < batch.Columns.Length; c++)
+        {
+            var field = batch.Schema[c];
+            if (ZeroColumns.Has(zeroColumns, c) && ZeroColumns.Make(batch.Columns[c].Type, 0) is not null) continue;
+            fields.Add(field.Name == Schema.TimestampFieldName ? field : field with { Name = $"c{c}" });
+            columns.Add(batch.Columns[c]);
+        }
+        return new Batch(new Schema(fields), columns.ToArray(), batch.RowCount);
+    }
+
+    /// <summary>Reads a batch written by <see cref="ToState"/> back into the input schema.</summary>
+    private static Batch FromState(Batch stored, Schema input)
+    {
+        var columns = new Column?[input.Count];
+        for (var i = 1; i < stored.Columns.Length; i++)
+        {
+            var name = stored.Schema[i].Name;
+            var c = name == Schema.TimestampFieldName ? input.TimestampIndex : int.Parse(name.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+            columns[c] = stored.Columns[i];
+        }
+        for (var c = 0; c < columns.Length; c++)
+        {
+            columns[c] ??= ZeroColumns.Make(input[c].Type, stored.RowCount)
+                ?? throw new InvalidDataException($"state table of the updating join lacks column {c}");
+        }
+        return new Batch(input, columns!, stored.RowCount);
+    }
+
+    private void Store(int side, ulong hash, Batch batch, int slot, int row)
+    {
+        var g = _tables[side].FindOrAdd(hash, _codecs[side].Encode(batch.Columns, row), out var added);
+        if (added) _rows[side].NewGroup(g);
+        _rows[side].Append(g, slot, row);
+        var time = batch.Timestamps.Values[row];
+        if (time < _oldest[side]) _oldest[side] = time;
     }
 
     public void OnBatch(Batch batch, int input, IOutput output)
     {
+        if (batch.RowCount == 0) return;
         var other = 1 - input;
         var hashes = StateBatches.Hashes(batch, _keys[input]);
         var retractions = batch.Retractions;
-        var pairs = new List<(Batch Left, int LeftRow, Batch Right, int RightRow, bool Retract)>();
+        var stored = _rows[other];
+        var pairs = 0;
+        var slot = -1;
+        var zeroColumns = ZeroColumns.Of(batch);
         for (var r = 0; r < batch.RowCount; r++)
         {
             if (JoinOutput.AnyNull(batch.Columns, _keys[input], r)) continue;
             var retract = retractions is not null && retractions.Values[r];
             var key = _codecs[input].Encode(batch.Columns, r);
             var og = _tables[other].Find(hashes[r], key);
-            if (og >= 0 && _rows[other][og] is { } matches)
+            if (og >= 0)
             {
-                foreach (var (b, row) in matches)
+                for (var h = stored.First(og); h >= 0; h = stored.Next(h))
                 {
-                    pairs.Add(input == 0 ? (batch, r, b, row, retract) : (b, row, batch, r, retract));
+                    if (pairs == _pairInput.Length)
+                    {
+                        Array.Resize(ref _pairInput, pairs * 2);
+                        Array.Resize(ref _pairSlot, pairs * 2);
+                        Array.Resize(ref _pairRow, pairs * 2);
+                    }
+                    _pairInput[pairs] = r;
+                    _pairSlot[pairs] = stored.SlotOf(h);
+                    _pairRow[pairs] = stored.RowOf(h);
+                    pairs++;
                 }
             }
-            if (retract) RemoveEqual(input, hashes[r], batch, r);
-            else Store(input, hashes[r], batch, r);
+            if (retract)
+            {
+                RemoveEqual(input, hashes[r], batch, r);
+            }
+            else
+            {
+                if (slot < 0) slot = _rows[input].AddBatch(batch, zeroColumns);
+                Store(input, hashes[r], batch, slot, r);
+            }
         }
-        if (pairs.Count > 0) Emit(pairs, output);
+        if (slot >= 0) _rows[input].ReleaseIfEmpty(slot);
+        if (pairs > 0) Emit(batch, zeroColumns, input, pairs, output);
     }
 
     private void RemoveEqual(int side, ulong hash, Batch batch, int row)
     {
         var g = _tables[side].Find(hash, _codecs[side].Encode(batch.Columns, row));
-        if (g < 0 || _rows[side][g] is not { } list) return;
+        if (g < 0) return;
+        var stored = _rows[side];
         var target = _rowCodecs[side].Encode(batch.Columns, row).ToArray();
-        for (var i = 0; i < list.Count; i++)
+        var previous = -1;
+        for (var h = stored.First(g); h >= 0; previous = h, h = stored.Next(h))
         {
-            if (!_rowCodecs[side].Encode(list[i].Batch.Columns, list[i].Row).SequenceEqual(target)) continue;
-            list.RemoveAt(i);
+            if (!_rowCodecs[side].Encode(stored.BatchOf(h).Columns, stored.RowOf(h)).SequenceEqual(target)) continue;
+            if (stored.Remove(g, h, previous)) _tables[side].Remove(g);
             break;
         }
-        if (list.Count == 0)
-        {
-            _rows[side][g] = null;
-            _tables[side].Remove(g);
-        }
     }
 
-    private void Emit(List<(Batch Left, int LeftRow, Batch Right, int RightRow, bool Retract)> pairs, IOutput output)
+    private void Emit(Batch batch, ulong zeroColumns, int input, int pairs, IOutput output)
     {
-        var builders = _spec.Output.Fields.Select(f => ColumnBuilder.Create(f.Type, pairs.Count)).ToArray();
-        foreach (var (left, l, right, r, retract) in pairs)
+        var outputSchema = _spec.Output;
+        var columns = new Column[outputSchema.Count];
+        var inputRows = _pairInput.AsSpan(0, pairs);
+        var slots = _pairSlot.AsSpan(0, pairs);
+        var rows = _pairRow.AsSpan(0, pairs);
+        var stored = _rows[1 - input];
+        // Columns that hold only zero values in every batch the stored rows come from.
+        var storedZero = ulong.MaxValue;
+        var previousSlot = -1;
+        foreach (var slot in slots)
         {
-            var position = 0;
-            AppendRow(left, l, builders, ref position);
-            AppendRow(right, r, builders, ref position);
-            if (_spec.Output.RetractIndex >= 0) ((PrimitiveColumnBuilder<bool>)builders[_spec.Output.RetractIndex]).Append(retract);
-            ((PrimitiveColumnBuilder<long>)builders[_spec.Output.TimestampIndex])
-                .Append(Math.Max(left.Timestamps.Values[l], right.Timestamps.Values[r]));
+            if (slot == previousSlot) continue;
+            previousSlot = slot;
+            storedZero &= stored.ZeroMask(slot);
         }
-        output.Emit(new Batch(_spec.Output, builders.Select(b => b.Build()).ToArray(), pairs.Count));
+        var position = 0;
+        for (var side = 0; side < 2; side++)
+        {
+            foreach (var c in _userColumns[side])
+            {
+                var type = outputSchema[position].Type;
+                var zero = side == input ? zeroColumns : storedZero;
+                if (ZeroColumns.Has(zero, c) && _inputs[side][c].Type.Equals(type) && ZeroColumns.Make(type, pairs) is { } zeros)
+                {
+                    columns[position] = zeros;
+                }
+                else if (side == input)
+                {
+                    var column = batch.Columns[c];
+                    columns[position] = column.Type.Equals(type) ? column.Take(inputRows) : ViaBuilder(type, column, inputRows);
+                }
+                else
+                {
+                    columns[position] = ColumnGather.Gather(type, stored.SlotBatch, c, slots, rows);
+                }
+                position++;
+            }
+        }
+        var retractions = batch.Retractions;
+        if (outputSchema.RetractIndex >= 0)
+        {
+            var retract = new bool[pairs];
+            if (retractions is not null)
+            {
+                for (var i = 0; i < pairs; i++) retract[i] = retractions.Values[inputRows[i]];
+            }
+            columns[outputSchema.RetractIndex] = new PrimitiveColumn<bool>(outputSchema[outputSchema.RetractIndex].Type, retract, pairs);
+        }
+        var times = GC.AllocateUninitializedArray<long>(pairs);
+        var inputTimes = batch.Timestamps.Values;
+        var lastSlot = -1;
+        long[] storedTimes = [];
+        for (var i = 0; i < pairs; i++)
+        {
+            if (slots[i] != lastSlot)
+            {
+                lastSlot = slots[i];
+                storedTimes = stored.SlotBatch(lastSlot).Timestamps.Values;
+            }
+            times[i] = Math.Max(inputTimes[inputRows[i]], storedTimes[rows[i]]);
+        }
+        columns[outputSchema.TimestampIndex] = new PrimitiveColumn<long>(outputSchema[outputSchema.TimestampIndex].Type, times, pairs);
+        output.Emit(new Batch(outputSchema, columns, pairs));
     }
 
-    private static void AppendRow(Batch batch, int row, ColumnBuilder[] builders, ref int position)
+    private static Column ViaBuilder(DataType type, Column column, ReadOnlySpan<int> rows)
     {
-        for (var c = 0; c < batch.Columns.Length; c++)
-        {
-            if (JoinOutput.IsMeta(batch.Schema[c])) continue;
-            builders[position++].AppendFrom(batch.Columns[c], row);
-        }
+        var builder = ColumnBuilder.Create(type, rows.Length);
+        foreach (var r in rows) builder.AppendFrom(column, r);
+        return builder.Build();
     }
 
     public void OnWatermark(Watermark watermark, IOutput output)
@@ -147,15 +264,28 @@ public sealed class UpdatingJoinOperator : IOperator
         {
             if (_oldest[side] >= cutoff) continue;
             var oldest = long.MaxValue;
-            foreach (var g in _tables[side].Groups().ToList())
+            var stored = _rows[side];
+            var emptied = new List<int>();
+            foreach (var g in _tables[side].Groups())
             {
-                var list = _rows[side][g]!;
-                list.RemoveAll(e => e.Batch.Timestamps.Values[e.Row] < cutoff);
-                foreach (var (b, r) in list) oldest = Math.Min(oldest, b.Timestamps.Values[r]);
-                if (list.Count > 0) continue;
-                _rows[side][g] = null;
-                _tables[side].Remove(g);
+                var previous = -1;
+                for (var h = stored.First(g); h >= 0;)
+                {
+                    var next = stored.Next(h);
+                    var time = stored.BatchOf(h).Timestamps.Values[stored.RowOf(h)];
+                    if (time < cutoff)
+                    {
+                        if (stored.Remove(g, h, previous)) emptied.Add(g);
+                    }
+                    else
+                    {
+                        oldest = Math.Min(oldest, time);
+                        previous = h;
+                    }
+                    h = next;
+                }
             }
+            foreach (var g in emptied) _tables[side].Remove(g);
             _oldest[side] = oldest;
         }
     }
@@ -164,21 +294,13 @@ public sealed class UpdatingJoinOperator : IOperator
     {
         for (var side = 0; side < 2; side++)
         {
-            // Writing also compacts: the stored rows are replaced by the one batch written.
-            var live = new List<(Batch Batch, int Row)>();
-            foreach (var g in _tables[side].Groups()) live.AddRange(_rows[side][g]!);
-            if (live.Count == 0) continue;
-            var builders = _inputs[side].Fields.Select(f => ColumnBuilder.Create(f.Type, live.Count)).ToArray();
-            foreach (var (b, r) in live)
+            // Partly dead batches are rewritten to their stored rows, so each batch is written as it is.
+            var stored = _rows[side];
+            stored.Compact();
+            foreach (var slot in stored.SlotsInOrder())
             {
-                for (var c = 0; c < builders.Length; c++) builders[c].AppendFrom(b.Columns[c], r);
+                state.WriteTable(s_tables[side], ToState(stored.SlotBatch(slot), stored.ZeroMask(slot), _keys[side]));
             }
-            var compact = new Batch(_inputs[side], builders.Select(b => b.Build()).ToArray(), live.Count);
-            state.WriteTable(s_tables[side], StateBatches.WithKeyHash(compact, _keys[side]));
-            _tables[side] = new GroupTable();
-            _rows[side] = [];
-            var hashes = StateBatches.Hashes(compact, _keys[side]);
-            for (var r = 0; r < compact.RowCount; r++) Store(side, hashes[r], compact, r);
         }
     }
 }
