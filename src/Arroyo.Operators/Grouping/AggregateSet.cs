@@ -78,6 +78,12 @@ internal sealed class AggregateSet
         return stream.ToArray();
     }
 
+    /// <summary>Writes aggregate <paramref name="index"/>'s state for <paramref name="group"/> (what <see cref="Serialize"/> returns) to <paramref name="writer"/>.</summary>
+    public void Write(int group, int index, BinaryWriter writer) => _accumulators[index].Write(group, writer);
+
+    /// <summary>Reads what <see cref="Write"/> wrote.</summary>
+    public void Read(int group, int index, BinaryReader reader) => _accumulators[index].Read(group, reader);
+
     public void Deserialize(int group, int index, ReadOnlySpan<byte> state)
     {
         using var reader = new BinaryReader(new MemoryStream(state.ToArray()));

@@ -3,7 +3,6 @@ using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
-using Arroyo.Expressions.Aggregates;
 using Arroyo.Operators.Grouping;
 using Arroyo.Runtime.Messages;
 using Arroyo.Runtime.Operators;
@@ -15,8 +14,11 @@ namespace Arroyo.Operators.UpdatingAggregate;
 /// <summary>
 /// Runs an <see cref="UpdatingAggregateSpec"/>: per-key accumulators; changed keys are emitted
 /// as retraction + new row at each flush (tick interval, checkpoint, end of input).
+/// A flush evaluates every changed group into one column per aggregate and compares it with the
+/// last emitted values, kept unboxed per aggregate (<see cref="EmittedValues"/>).
 /// State table <c>updating_aggregates</c>: _key_hash, k0…, rows, last_time, emitted (BOOLEAN), emitted_time,
-/// a0… (accumulator blobs), p0… (previously emitted values as blobs).
+/// a0… (accumulator blobs), p0… (previously emitted values: of the result type for fixed-width
+/// results, else <see cref="Arroyo.Expressions.Aggregates.ValueCodec"/> blobs).
 /// </summary>
 public sealed class UpdatingAggregateOperator : IOperator
 {
@@ -25,13 +27,16 @@ public sealed class UpdatingAggregateOperator : IOperator
     private readonly UpdatingAggregateSpec _spec;
     private readonly int[] _keys;
     private readonly AggregateSet _aggregates;
+    private readonly EmittedValues[] _emittedValues;
     private readonly KeyCodec _codec;
     private readonly GroupTable _groups = new();
-    private readonly HashSet<int> _changed = [];
     private long[] _rowCounts = [];
     private long[] _lastTime = [];
-    private object?[]?[] _emitted = [];
+    private bool[] _emitted = [];
     private long[] _emittedTime = [];
+    private bool[] _isChanged = [];
+    private int[] _changed = new int[64];
+    private int _changedCount;
     private long _watermark = long.MinValue;
     private long _lastFlush = long.MinValue;
     private TimeSpan _flushInterval;
@@ -41,6 +46,7 @@ public sealed class UpdatingAggregateOperator : IOperator
         _spec = spec;
         _keys = spec.KeyColumns.ToArray();
         _aggregates = new AggregateSet(spec.Aggregates, spec.Input, spec.Input.IsUpdating);
+        _emittedValues = spec.Aggregates.Select(a => EmittedValues.Create(a.ResultType)).ToArray();
         _codec = new KeyCodec(_keys);
     }
 
@@ -49,30 +55,38 @@ public sealed class UpdatingAggregateOperator : IOperator
         _flushInterval = _spec.FlushInterval ?? context.Settings.UpdateAggregateFlushInterval;
         var restoreCodec = new KeyCodec(Enumerable.Range(1, _keys.Length).ToArray());
         var n = _keys.Length;
+        var count = _aggregates.Count;
         foreach (var batch in context.State.ReadTable(TableName))
         {
             var hashes = (PrimitiveColumn<ulong>)batch.Columns[0];
+            var rowCounts = ((PrimitiveColumn<long>)batch.Columns[1 + n]).Values;
+            var lastTimes = ((PrimitiveColumn<long>)batch.Columns[2 + n]).Values;
+            var emitted = ((PrimitiveColumn<bool>)batch.Columns[3 + n]).Values;
+            var emittedTimes = ((PrimitiveColumn<long>)batch.Columns[4 + n]).Values;
+            var blobs = new StringColumn[count];
+            var streams = new MemoryStream[count];
+            var readers = new BinaryReader[count];
+            for (var a = 0; a < count; a++)
+            {
+                blobs[a] = (StringColumn)batch.Columns[5 + n + a];
+                streams[a] = new MemoryStream(blobs[a].Data, writable: false);
+                readers[a] = new BinaryReader(streams[a]);
+            }
             for (var r = 0; r < batch.RowCount; r++)
             {
                 var g = Add(hashes.Values[r], restoreCodec.Encode(batch.Columns, r));
-                _rowCounts[g] = ((PrimitiveColumn<long>)batch.Columns[1 + n]).Values[r];
-                _lastTime[g] = ((PrimitiveColumn<long>)batch.Columns[2 + n]).Values[r];
-                var emitted = ((PrimitiveColumn<bool>)batch.Columns[3 + n]).Values[r];
-                _emittedTime[g] = ((PrimitiveColumn<long>)batch.Columns[4 + n]).Values[r];
-                for (var a = 0; a < _aggregates.Count; a++)
+                _rowCounts[g] = rowCounts[r];
+                _lastTime[g] = lastTimes[r];
+                _emittedTime[g] = emittedTimes[r];
+                for (var a = 0; a < count; a++)
                 {
-                    _aggregates.Deserialize(g, a, ((StringColumn)batch.Columns[5 + n + a]).GetBytes(r));
+                    streams[a].Position = blobs[a].Offsets[r];
+                    _aggregates.Read(g, a, readers[a]);
                 }
-                if (emitted)
+                if (emitted[r])
                 {
-                    var values = new object?[_aggregates.Count];
-                    for (var a = 0; a < values.Length; a++)
-                    {
-                        var blob = ((StringColumn)batch.Columns[5 + n + _aggregates.Count + a]).GetBytes(r).ToArray();
-                        using var reader = new BinaryReader(new MemoryStream(blob));
-                        values[a] = ValueCodec.Read(reader, _spec.Aggregates[a].ResultType);
-                    }
-                    _emitted[g] = values;
+                    _emitted[g] = true;
+                    for (var a = 0; a < count; a++) _emittedValues[a].ReadState(g, batch.Columns[5 + n + count + a], r);
                 }
             }
         }
@@ -92,13 +106,23 @@ public sealed class UpdatingAggregateOperator : IOperator
                 Array.Resize(ref _lastTime, size);
                 Array.Resize(ref _emitted, size);
                 Array.Resize(ref _emittedTime, size);
+                Array.Resize(ref _isChanged, size);
+                foreach (var e in _emittedValues) e.EnsureCapacity(size);
             }
             _aggregates.Clear(g);
             _rowCounts[g] = 0;
             _lastTime[g] = long.MinValue;
-            _emitted[g] = null;
+            _emitted[g] = false;
         }
         return g;
+    }
+
+    private void MarkChanged(int g)
+    {
+        if (_isChanged[g]) return;
+        _isChanged[g] = true;
+        if (_changedCount == _changed.Length) Array.Resize(ref _changed, _changedCount * 2);
+        _changed[_changedCount++] = g;
     }
 
     public void OnBatch(Batch batch, int input, IOutput output)
@@ -118,7 +142,7 @@ public sealed class UpdatingAggregateOperator : IOperator
                 groups[r] = g;
                 _rowCounts[g] += retractions is not null && retractions.Values[r] ? -1 : 1;
                 if (timestamps[r] > _lastTime[g]) _lastTime[g] = timestamps[r];
-                _changed.Add(g);
+                MarkChanged(g);
             }
             var retract = retractions is null ? default : retractions.Values.AsSpan(0, rows);
             _aggregates.Update(batch, groups.AsSpan(0, rows), retract);
@@ -147,7 +171,9 @@ public sealed class UpdatingAggregateOperator : IOperator
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
     {
         Flush(output);
+        if (_groups.Count == 0) return;
         var n = _keys.Length;
+        var count = _aggregates.Count;
         var fields = new List<Field> { StateBatches.KeyHashField };
         fields.AddRange(StateBatches.KeyFields(_spec.Input, _keys));
         fields.Add(new Field("rows", DataType.Int64, false));
@@ -155,75 +181,108 @@ public sealed class UpdatingAggregateOperator : IOperator
         fields.Add(new Field("emitted", DataType.Boolean, false));
         fields.Add(new Field("emitted_time", DataType.Timestamp, false));
         fields.AddRange(_spec.Aggregates.Select((_, i) => new Field($"a{i}", DataType.Binary, false)));
-        fields.AddRange(_spec.Aggregates.Select((_, i) => new Field($"p{i}", DataType.Binary, false)));
+        fields.AddRange(_emittedValues.Select((e, i) => new Field($"p{i}", e.StateType, true)));
         var schema = new Schema(fields);
-        var builders = schema.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
-        var keyBuilders = builders[1..(1 + n)];
+        var capacity = _groups.Count;
+        var hashes = new PrimitiveColumnBuilder<ulong>(DataType.UInt64, capacity);
+        var keyBuilders = StateBatches.KeyFields(_spec.Input, _keys).Select(f => ColumnBuilder.Create(f.Type, capacity)).ToArray();
+        var rowCounts = new PrimitiveColumnBuilder<long>(DataType.Int64, capacity);
+        var lastTimes = new PrimitiveColumnBuilder<long>(DataType.Timestamp, capacity);
+        var emitted = new PrimitiveColumnBuilder<bool>(DataType.Boolean, capacity);
+        var emittedTimes = new PrimitiveColumnBuilder<long>(DataType.Timestamp, capacity);
+        var blobs = Enumerable.Range(0, count).Select(_ => new StringColumnBuilder(DataType.Binary, capacity)).ToArray();
+        var previous = _emittedValues.Select(e => ColumnBuilder.Create(e.StateType, capacity)).ToArray();
+        using var stream = new MemoryStream();
+        using var writer = new BinaryWriter(stream);
         var rows = 0;
         foreach (var g in _groups.Groups())
         {
-            ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_groups.HashOf(g));
+            hashes.Append(_groups.HashOf(g));
             KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
-            ((PrimitiveColumnBuilder<long>)builders[1 + n]).Append(_rowCounts[g]);
-            ((PrimitiveColumnBuilder<long>)builders[2 + n]).Append(_lastTime[g]);
-            ((PrimitiveColumnBuilder<bool>)builders[3 + n]).Append(_emitted[g] is not null);
-            ((PrimitiveColumnBuilder<long>)builders[4 + n]).Append(_emittedTime[g]);
-            for (var a = 0; a < _aggregates.Count; a++)
+            rowCounts.Append(_rowCounts[g]);
+            lastTimes.Append(_lastTime[g]);
+            emitted.Append(_emitted[g]);
+            emittedTimes.Append(_emittedTime[g]);
+            for (var a = 0; a < count; a++)
             {
-                ((StringColumnBuilder)builders[5 + n + a]).Append(_aggregates.Serialize(g, a));
-                using var stream = new MemoryStream();
-                using (var writer = new BinaryWriter(stream))
-                {
-                    ValueCodec.Write(writer, _spec.Aggregates[a].ResultType, _emitted[g]?[a]);
-                }
-                ((StringColumnBuilder)builders[5 + n + _aggregates.Count + a]).Append(stream.ToArray());
+                stream.SetLength(0);
+                _aggregates.Write(g, a, writer);
+                writer.Flush();
+                blobs[a].Append(stream.GetBuffer().AsSpan(0, (int)stream.Length));
+                _emittedValues[a].WriteState(g, _emitted[g], previous[a]);
             }
             rows++;
         }
-        if (rows > 0) state.WriteTable(TableName, new Batch(schema, builders.Select(b => b.Build()).ToArray(), rows));
+        var columns = new List<Column> { hashes.Build() };
+        columns.AddRange(keyBuilders.Select(b => b.Build()));
+        columns.Add(rowCounts.Build());
+        columns.Add(lastTimes.Build());
+        columns.Add(emitted.Build());
+        columns.Add(emittedTimes.Build());
+        columns.AddRange(blobs.Select(b => b.Build()));
+        columns.AddRange(previous.Select(b => b.Build()));
+        state.WriteTable(TableName, new Batch(schema, columns.ToArray(), rows));
     }
 
     public void OnEnd(IOutput output) => Flush(output);
 
     private void Flush(IOutput output)
     {
-        if (_changed.Count == 0) return;
+        if (_changedCount == 0) return;
+        var changed = _changed.AsSpan(0, _changedCount);
+        changed.Sort();
+        var count = _aggregates.Count;
+        var changedCount = _changedCount;
+
+        // The current values of every changed group that still has rows, one column per aggregate.
+        var evaluated = _spec.Aggregates.Select(a => ColumnBuilder.Create(a.ResultType, changedCount)).ToArray();
+        foreach (var g in changed)
+        {
+            if (_rowCounts[g] > 0) _aggregates.Evaluate(g, evaluated, 0);
+        }
+        var current = evaluated.Select(b => b.Build()).ToArray();
+
         var output_ = _spec.Output;
-        var builders = output_.Fields.Select(f => ColumnBuilder.Create(f.Type, _changed.Count * 2)).ToArray();
+        var builders = output_.Fields.Select(f => ColumnBuilder.Create(f.Type, changedCount * 2)).ToArray();
         var n = _keys.Length;
         var keyBuilders = builders[..n];
         var retractBuilder = (PrimitiveColumnBuilder<bool>)builders[output_.RetractIndex];
         var timestampBuilder = (PrimitiveColumnBuilder<long>)builders[output_.TimestampIndex];
-        var scratch = _spec.Aggregates.Select(a => ColumnBuilder.Create(a.ResultType, 1)).ToArray();
+        var sameType = new bool[count];
+        for (var a = 0; a < count; a++) sameType[a] = builders[n + a].Type.Equals(current[a].Type);
         var rows = 0;
-        var changed = _changed.ToArray();
-        Array.Sort(changed);
+        var row = -1;
         foreach (var g in changed)
         {
+            _isChanged[g] = false;
             var previous = _emitted[g];
-            object?[]? current = null;
-            if (_rowCounts[g] > 0)
+            var hasRows = _rowCounts[g] > 0;
+            if (hasRows)
             {
-                _aggregates.Evaluate(g, scratch, 0);
-                current = scratch.Select(b => b.Build().GetValue(0)).ToArray();
-                if (previous is not null && previous.Zip(current).All(p => Equals(p.First, p.Second))) continue;
+                row++;
+                if (previous && Unchanged(g, current, row)) continue;
             }
-            if (previous is not null)
+            if (previous)
             {
                 KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
-                for (var a = 0; a < previous.Length; a++) builders[n + a].AppendObject(previous[a]);
+                for (var a = 0; a < count; a++) _emittedValues[a].AppendTo(g, builders[n + a]);
                 retractBuilder.Append(true);
                 timestampBuilder.Append(_emittedTime[g]);
                 rows++;
             }
-            if (current is not null)
+            if (hasRows)
             {
                 KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
-                for (var a = 0; a < current.Length; a++) builders[n + a].AppendObject(current[a]);
+                for (var a = 0; a < count; a++)
+                {
+                    if (sameType[a]) builders[n + a].AppendFrom(current[a], row);
+                    else builders[n + a].AppendObject(current[a].GetValue(row));
+                    _emittedValues[a].Set(g, current[a], row);
+                }
                 retractBuilder.Append(false);
                 timestampBuilder.Append(_lastTime[g]);
                 rows++;
-                _emitted[g] = current;
+                _emitted[g] = true;
                 _emittedTime[g] = _lastTime[g];
             }
             else
@@ -231,11 +290,21 @@ public sealed class UpdatingAggregateOperator : IOperator
                 // The group is empty: forget it.
                 _aggregates.Clear(g);
                 _groups.Remove(g);
-                _emitted[g] = null;
+                _emitted[g] = false;
+                for (var a = 0; a < count; a++) _emittedValues[a].Clear(g);
             }
         }
-        _changed.Clear();
+        _changedCount = 0;
         if (rows > 0) output.Emit(new Batch(output_, builders.Select(b => b.Build()).ToArray(), rows));
+    }
+
+    private bool Unchanged(int g, Column[] current, int row)
+    {
+        for (var a = 0; a < current.Length; a++)
+        {
+            if (!_emittedValues[a].EqualTo(g, current[a], row)) return false;
+        }
+        return true;
     }
 
     // Keys not updated for the TTL (in event time) are forgotten without output, as the reference's expiring state.
@@ -248,14 +317,15 @@ public sealed class UpdatingAggregateOperator : IOperator
         List<int>? expired = null;
         foreach (var g in _groups.Groups())
         {
-            if (_lastTime[g] < cutoff && !_changed.Contains(g)) (expired ??= []).Add(g);
+            if (_lastTime[g] < cutoff && !_isChanged[g]) (expired ??= []).Add(g);
         }
         if (expired is null) return;
         foreach (var g in expired)
         {
             _aggregates.Clear(g);
             _groups.Remove(g);
-            _emitted[g] = null;
+            _emitted[g] = false;
+            foreach (var e in _emittedValues) e.Clear(g);
         }
     }
 }
