@@ -16,10 +16,18 @@ public sealed class ColumnUsage
     /// <summary>Per column: null = not read at all; otherwise what of it is read.</summary>
     public IReadOnlyList<FieldUsage?> Columns { get; }
 
-    /// <summary>True when every column is read whole (nothing to prune).</summary>
-    public bool IsAll => Columns.All(c => c is { IsAll: true });
+    /// <summary>
+    /// When set, downstream drops every row in which all of these columns are NULL (each
+    /// reader starts with a filter such as Nexmark's <c>WHERE bid IS NOT NULL</c>): a source
+    /// may then not produce such rows at all. Null: every row may be read.
+    /// </summary>
+    public IReadOnlySet<int>? RowsWithAnyNonNull { get; init; }
 
-    public override string ToString() => string.Join(", ", Columns.Select((c, i) => $"{i}:{c?.ToString() ?? "-"}"));
+    /// <summary>True when every column is read whole and every row is needed (nothing to prune).</summary>
+    public bool IsAll => Columns.All(c => c is { IsAll: true }) && RowsWithAnyNonNull is null;
+
+    public override string ToString() => string.Join(", ", Columns.Select((c, i) => $"{i}:{c?.ToString() ?? "-"}")) +
+        (RowsWithAnyNonNull is { } rows ? $"; rows where any of {string.Join(",", rows.Order())} is not null" : "");
 }
 
 /// <summary>

@@ -17,6 +17,9 @@ namespace Arroyo.Planner.Physical;
 /// Always conservative: a projection's computed expressions count as read even when their
 /// output is not (a kernel over placeholder zeros could fail, e.g. divide by zero); only plain
 /// column and field references are dropped with their unread outputs.
+/// The same walk works out which rows are needed (<see cref="ColumnUsage.RowsWithAnyNonNull"/>):
+/// when every path from a source starts with a filter <c>c IS NOT NULL AND …</c>, rows where
+/// <c>c</c> is NULL are dropped anyway, and the nexmark source does not generate them.
 /// </summary>
 internal static class ColumnPruning
 {
@@ -27,30 +30,77 @@ internal static class ColumnPruning
         for (var i = 0; i < nodes.Count; i++) index[nodes[i].Id] = i;
         // What consumers read of each node's output; filled in by the consumers (which come later in topological order).
         var read = nodes.Select(n => new Use?[n.Operator.OutputSchema.Count]).ToArray();
+        // Which rows consumers need of each node's output: null = all of them (also the
+        // starting point: a node without consumers is a sink), else rows with any of the
+        // columns non-null. Set by the first consumer, then only ever widened.
+        var rows = new HashSet<int>?[nodes.Count];
+        var rowsSet = new bool[nodes.Count];
         for (var k = nodes.Count - 1; k >= 0; k--)
         {
             var node = nodes[k];
             var output = read[k];
+            var outputRows = rowsSet[k] ? rows[k] : null;
             KeepInternalColumns(node.Operator.OutputSchema, output);
             foreach (var edge in edges.Where(e => e.Target == node.Id))
             {
-                var input = read[index[edge.Source]];
+                var source = index[edge.Source];
+                var input = read[source];
                 // The runtime hashes shuffle keys itself.
                 foreach (var key in edge.Keys) input[key] = Use.Whole;
                 ReadInput(node.Operator, edge.TargetInput, output, input);
+                var inputRows = RowsNeeded(node.Operator, outputRows);
+                rows[source] = !rowsSet[source] ? inputRows
+                    : rows[source] is null || inputRows is null ? null
+                    : [.. rows[source]!, .. inputRows];
+                rowsSet[source] = true;
             }
             switch (node.Operator)
             {
-                case SourceSpec source when ToUsage(output) is { IsAll: false } usage:
+                case SourceSpec source when ToUsage(output, outputRows) is { IsAll: false } usage:
                     result[k] = node with { Operator = source with { Usage = usage } };
                     break;
-                case FilterSpec filter when ToUsage(output) is { IsAll: false } usage:
+                case FilterSpec filter when ToUsage(output, null) is { IsAll: false } usage:
                     result[k] = node with { Operator = filter with { OutputUsage = usage } };
                     break;
             }
         }
         return result;
     }
+
+    /// <summary>
+    /// The rows <paramref name="spec"/> needs of its input, given the rows needed of its output
+    /// (null: all). Never fewer than it needs: a filter testing <c>c IS NOT NULL</c> needs only
+    /// rows with <c>c</c>; filters and watermarks pass their columns through unchanged, and a
+    /// projection passes plain column references; anything else needs every row.
+    /// </summary>
+    private static HashSet<int>? RowsNeeded(OperatorSpec spec, HashSet<int>? outputRows)
+    {
+        switch (spec)
+        {
+            case FilterSpec filter:
+                return NotNullColumn(filter.Predicate) is { } column ? [column] : outputRows;
+            case WatermarkSpec:
+                return outputRows;
+            case ProjectionSpec projection when outputRows is not null:
+                var inputRows = new HashSet<int>();
+                foreach (var i in outputRows)
+                {
+                    if (projection.Expressions[i] is not ColumnRef c) return null;
+                    inputRows.Add(c.Index);
+                }
+                return inputRows;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A column <c>c</c> such that the predicate is false or NULL wherever <c>c</c> is NULL (a top-level <c>c IS NOT NULL</c> conjunct).</summary>
+    private static int? NotNullColumn(BoundExpr predicate) => predicate switch
+    {
+        UnaryExpr { Op: UnaryOp.IsNotNull, Input: ColumnRef c } => c.Index,
+        BinaryExpr { Op: BinaryOp.And } and => NotNullColumn(and.Left) ?? NotNullColumn(and.Right),
+        _ => null,
+    };
 
     /// <summary>Marks in <paramref name="input"/> what <paramref name="spec"/> reads, given what is read of its output.</summary>
     private static void ReadInput(OperatorSpec spec, int side, Use?[] output, Use?[] input)
@@ -173,7 +223,8 @@ internal static class ColumnPruning
         if (schema.RetractIndex >= 0 && schema.RetractIndex < output.Length) output[schema.RetractIndex] = Use.Whole;
     }
 
-    private static ColumnUsage ToUsage(Use?[] columns) => new(columns.Select(c => c?.ToFieldUsage()).ToArray());
+    private static ColumnUsage ToUsage(Use?[] columns, HashSet<int>? rows) =>
+        new(columns.Select(c => c?.ToFieldUsage()).ToArray()) { RowsWithAnyNonNull = rows };
 
     /// <summary>Mutable usage while the pass runs: whole, or validity plus some fields.</summary>
     private sealed class Use

@@ -26,6 +26,10 @@ internal sealed class NexmarkBatchBuilder
     private readonly FieldUsage? _person;
     private readonly FieldUsage? _auction;
     private readonly FieldUsage? _bid;
+    // Kinds of event whose rows are produced: when every reader filters on `bid IS NOT NULL`
+    // (and the like), the other kinds' rows would only be dropped, so they are skipped here.
+    // Each event's fields come from its own random sequence, so skipping changes no value.
+    private readonly bool[] _produces = [true, true, true];
 
     public NexmarkBatchBuilder(Schema output, ColumnUsage? usage = null)
     {
@@ -33,6 +37,12 @@ internal sealed class NexmarkBatchBuilder
         _person = UsageOf("person");
         _auction = UsageOf("auction");
         _bid = UsageOf("bid");
+        if (usage?.RowsWithAnyNonNull is { } needed)
+        {
+            _produces[(int)Kind.Person] = needed.Contains(output.IndexOf("person"));
+            _produces[(int)Kind.Auction] = needed.Contains(output.IndexOf("auction"));
+            _produces[(int)Kind.Bid] = needed.Contains(output.IndexOf("bid"));
+        }
 
         FieldUsage? UsageOf(string name)
         {
@@ -41,34 +51,43 @@ internal sealed class NexmarkBatchBuilder
         }
     }
 
-    public Batch Generate(NexmarkSplit split, int n)
+    /// <summary>The next <paramref name="events"/> events of the split, as rows (fewer when some kinds are not produced).</summary>
+    public Batch Generate(NexmarkSplit split, int events)
     {
+        var n = 0;
+        for (var i = 0; i < events; i++)
+        {
+            if (_produces[(int)KindOf(split.FirstEventId + AdjustedEventNumber(split.Count + (ulong)i))]) n++;
+        }
         var timestamps = new long[n];
         var kinds = new Kind[n];
         var person = _person is null ? null : new PersonColumns(n, _person);
         var auction = _auction is null ? null : new AuctionColumns(n, _auction);
         var bid = _bid is null ? null : new BidColumns(n, _bid);
-        for (var i = 0; i < n; i++)
+        var row = 0;
+        for (var i = 0; i < events; i++)
         {
             var count = split.Count + (ulong)i;
             var adjusted = AdjustedEventNumber(count);
-            var timestamp = split.BaseTime + split.InterEventDelay * (long)adjusted;
             var eventId = split.FirstEventId + adjusted;
-            var random = EventRandom.ForEvent(eventId);
-            timestamps[i] = timestamp;
             var kind = KindOf(eventId);
-            kinds[i] = kind;
+            if (!_produces[(int)kind]) continue;
+            var timestamp = split.BaseTime + split.InterEventDelay * (long)adjusted;
+            var random = EventRandom.ForEvent(eventId);
+            timestamps[row] = timestamp;
+            kinds[row] = kind;
             switch (kind)
             {
-                case Kind.Person: person?.Add(i, eventId, timestamp, ref random); break;
-                case Kind.Auction: auction?.Add(i, eventId, timestamp, split, count, ref random); break;
-                default: bid?.Add(i, eventId, timestamp, ref random); break;
+                case Kind.Person: person?.Add(row, eventId, timestamp, ref random); break;
+                case Kind.Auction: auction?.Add(row, eventId, timestamp, split, count, ref random); break;
+                default: bid?.Add(row, eventId, timestamp, ref random); break;
             }
-            person?.Close(i);
-            auction?.Close(i);
-            bid?.Close(i);
+            person?.Close(row);
+            auction?.Close(row);
+            bid?.Close(row);
+            row++;
         }
-        split.Count += (ulong)n;
+        split.Count += (ulong)events;
 
         var columns = new Column[_output.Count];
         for (var c = 0; c < columns.Length; c++)

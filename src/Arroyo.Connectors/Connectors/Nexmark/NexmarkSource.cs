@@ -102,7 +102,9 @@ internal sealed class NexmarkSource : ISource
             var due = _countAtResume[i] + (ulong)(elapsedNanos / Math.Max(1, split.InterEventDelay)) + 1;
             if (due <= split.Count) continue;
             var n = (int)Math.Min(Math.Min(due - split.Count, (ulong)_batchSize), split.MaxEvents - split.Count);
-            output.Emit(_builder.Generate(split, n));
+            var batch = _builder.Generate(split, n);
+            // Empty when none of the n events is of a kind the query reads.
+            if (batch.RowCount > 0) output.Emit(batch);
             emitted = true;
         }
         if (!anyLeft) return SourceStatus.Finished;
