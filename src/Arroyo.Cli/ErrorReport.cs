@@ -18,6 +18,13 @@ public static class ErrorReport
                 output.WriteLine($"error: {external.Message}");
                 if (external.InnerException is { } inner) output.WriteLine($"caused by: {inner.Message}");
                 return 1;
+            case OutOfMemoryException:
+                // Not a bug: the pipeline's state (e.g. every row of a long window, or a join
+                // without a TTL) outgrew the memory the process may use.
+                output.WriteLine("error: out of memory: the pipeline's state outgrew the memory available to this process");
+                output.WriteLine("hint: give the process more memory (or raise DOTNET_GCHeapHardLimit), use shorter windows, " +
+                    "or lower `SET updating_ttl = INTERVAL '…'` for updating joins and aggregates; the last completed checkpoint is intact");
+                return 1;
             default:
                 output.WriteLine($"internal error (this is a bug in arroyo, please report it): {error.Message}");
                 output.WriteLine(error.ToString());
