@@ -60,12 +60,26 @@ internal static class Multiset
         writer.Write(FormatVersion);
         writer.Write(set?.Count ?? 0);
         if (set is null) return;
+        // (value, count) pairs packed into a buffer and written a chunk at a time: one stream
+        // write per chunk rather than two per value.
+        var size = Unsafe.SizeOf<T>() + sizeof(int);
+        Span<byte> buffer = stackalloc byte[Math.Max(1024, size)];
+        var entries = buffer.Length / size;
+        var used = 0;
         foreach (var (key, count) in set)
         {
+            if (used == entries)
+            {
+                writer.Write(buffer[..(used * size)]);
+                used = 0;
+            }
+            var slot = buffer.Slice(used * size, size);
             var k = key;
-            writer.Write(MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in k)));
-            writer.Write(count);
+            MemoryMarshal.Write(slot, in k);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(slot[Unsafe.SizeOf<T>()..], count);
+            used++;
         }
+        if (used > 0) writer.Write(buffer[..(used * size)]);
     }
 
     public static Dictionary<T, int>? Read<T>(BinaryReader reader) where T : unmanaged

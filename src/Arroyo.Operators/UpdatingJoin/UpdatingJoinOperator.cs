@@ -28,7 +28,9 @@ public sealed class UpdatingJoinOperator : IOperator
     private readonly Schema[] _inputs;
     private readonly KeyCodec[] _codecs;
     private readonly KeyCodec[] _rowCodecs;
-    private readonly GroupTable[] _tables = [new(), new()];
+    // One table for both sides: a key's group holds a chain of stored rows per side, so an
+    // arriving row finds its matches and its own chain with one lookup.
+    private readonly GroupTable _table = new();
     private readonly StoredRows[] _rows = [new(), new()];
     private readonly int[][] _userColumns;
     private long _watermark = long.MinValue;
@@ -106,13 +108,31 @@ public sealed class UpdatingJoinOperator : IOperator
         return new Batch(input, columns!, stored.RowCount);
     }
 
-    private void Store(int side, ulong hash, Batch batch, int slot, int row)
+    private void Store(int side, ulong hash, Batch batch, int slot, int row) =>
+        Store(side, Group(hash, _codecs[side].Encode(batch.Columns, row)), batch, slot, row);
+
+    private int Group(ulong hash, ReadOnlySpan<byte> key)
     {
-        var g = _tables[side].FindOrAdd(hash, _codecs[side].Encode(batch.Columns, row), out var added);
-        if (added) _rows[side].NewGroup(g);
-        _rows[side].Append(g, slot, row);
+        var g = _table.FindOrAdd(hash, key, out var added);
+        if (added)
+        {
+            _rows[0].NewGroup(g);
+            _rows[1].NewGroup(g);
+        }
+        return g;
+    }
+
+    private void Store(int side, int group, Batch batch, int slot, int row)
+    {
+        _rows[side].Append(group, slot, row);
         var time = batch.Timestamps.Values[row];
         if (time < _oldest[side]) _oldest[side] = time;
+    }
+
+    /// <summary>Forgets <paramref name="group"/> once neither side stores a row of it.</summary>
+    private void RemoveIfEmpty(int group)
+    {
+        if (_rows[0].First(group) < 0 && _rows[1].First(group) < 0) _table.Remove(group);
     }
 
     public void OnBatch(Batch batch, int input, IOutput output)
@@ -130,10 +150,10 @@ public sealed class UpdatingJoinOperator : IOperator
             if (JoinOutput.AnyNull(batch.Columns, _keys[input], r)) continue;
             var retract = retractions is not null && retractions.Values[r];
             var key = _codecs[input].Encode(batch.Columns, r);
-            var og = _tables[other].Find(hashes[r], key);
-            if (og >= 0)
+            var g = retract ? _table.Find(hashes[r], key) : Group(hashes[r], key);
+            if (g >= 0)
             {
-                for (var h = stored.First(og); h >= 0; h = stored.Next(h))
+                for (var h = stored.First(g); h >= 0; h = stored.Next(h))
                 {
                     if (pairs == _pairInput.Length)
                     {
@@ -149,29 +169,27 @@ public sealed class UpdatingJoinOperator : IOperator
             }
             if (retract)
             {
-                RemoveEqual(input, hashes[r], batch, r);
+                if (g >= 0) RemoveEqual(input, g, batch, r);
             }
             else
             {
                 if (slot < 0) slot = _rows[input].AddBatch(batch, zeroColumns);
-                Store(input, hashes[r], batch, slot, r);
+                Store(input, g, batch, slot, r);
             }
         }
         if (slot >= 0) _rows[input].ReleaseIfEmpty(slot);
         if (pairs > 0) Emit(batch, zeroColumns, input, pairs, output);
     }
 
-    private void RemoveEqual(int side, ulong hash, Batch batch, int row)
+    private void RemoveEqual(int side, int g, Batch batch, int row)
     {
-        var g = _tables[side].Find(hash, _codecs[side].Encode(batch.Columns, row));
-        if (g < 0) return;
         var stored = _rows[side];
         var target = _rowCodecs[side].Encode(batch.Columns, row).ToArray();
         var previous = -1;
         for (var h = stored.First(g); h >= 0; previous = h, h = stored.Next(h))
         {
             if (!_rowCodecs[side].Encode(stored.BatchOf(h).Columns, stored.RowOf(h)).SequenceEqual(target)) continue;
-            if (stored.Remove(g, h, previous)) _tables[side].Remove(g);
+            if (stored.Remove(g, h, previous)) RemoveIfEmpty(g);
             break;
         }
     }
@@ -266,7 +284,7 @@ public sealed class UpdatingJoinOperator : IOperator
             var oldest = long.MaxValue;
             var stored = _rows[side];
             var emptied = new List<int>();
-            foreach (var g in _tables[side].Groups())
+            foreach (var g in _table.Groups())
             {
                 var previous = -1;
                 for (var h = stored.First(g); h >= 0;)
@@ -285,7 +303,7 @@ public sealed class UpdatingJoinOperator : IOperator
                     h = next;
                 }
             }
-            foreach (var g in emptied) _tables[side].Remove(g);
+            foreach (var g in emptied) RemoveIfEmpty(g);
             _oldest[side] = oldest;
         }
     }
