@@ -13,9 +13,10 @@ public static class StateFile
     private static readonly byte[] s_magic = "ARSTATE"u8.ToArray();
     private const uint EndMarker = 0xA770_E0F5;
 
-    public static byte[] Write(IReadOnlyDictionary<string, List<Batch>> tables)
+    /// <summary>The file's bytes (a view of the buffer they were written into: no final copy of a state that may be hundreds of MB).</summary>
+    public static ReadOnlyMemory<byte> Write(IReadOnlyDictionary<string, List<Batch>> tables)
     {
-        using var buffer = new MemoryStream();
+        var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(s_magic);
@@ -29,7 +30,7 @@ public static class StateFile
             }
             writer.Write(EndMarker);
         }
-        return buffer.ToArray();
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     /// <summary>Reads a state file; throws <see cref="InvalidDataException"/> if it is damaged or of an unknown version.</summary>
