@@ -86,7 +86,17 @@ public sealed class ArroyoProcess : IDisposable
     /// <summary>Sends a POSIX signal (SIGINT = 2, SIGTERM = 15, SIGKILL = 9).</summary>
     public void Signal(int signal)
     {
-        if (kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
+        if (!TrySignal(signal)) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: the process has exited");
+    }
+
+    /// <summary>Sends a signal unless the process has already exited (then false: it finished on its own first).</summary>
+    public bool TrySignal(int signal)
+    {
+        if (_process.HasExited) return false;
+        if (kill(_process.Id, signal) == 0) return true;
+        // ESRCH: it exited between the check and the signal.
+        if (_process.HasExited || Marshal.GetLastPInvokeError() == 3) return false;
+        throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Waits until stderr contains <paramref name="text"/>.</summary>
