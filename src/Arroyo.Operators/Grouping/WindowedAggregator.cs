@@ -15,7 +15,7 @@ namespace Arroyo.Operators.Grouping;
 /// updated as rows arrive (each row goes into width/slide windows), results emitted when the
 /// watermark reaches a window's end. Tumbling is the case slide = width.
 /// </summary>
-internal sealed class WindowedAggregator : IOperator
+internal sealed class WindowedAggregator : EventTimeOperator
 {
     public const string TableName = "window_aggregates";
 
@@ -29,7 +29,6 @@ internal sealed class WindowedAggregator : IOperator
     private readonly KeyCodec _codec;
     private readonly GroupTable _groups = new();
     private readonly SortedDictionary<long, List<int>> _windows = new();
-    private long _watermark = long.MinValue;
     private long _lateRows;
     private OperatorContext? _context;
 
@@ -47,7 +46,7 @@ internal sealed class WindowedAggregator : IOperator
         _codec = new KeyCodec(_keys);
     }
 
-    public void Open(OperatorContext context)
+    public override void Open(OperatorContext context)
     {
         _context = context;
         var restoreCodec = new KeyCodec(Enumerable.Range(2, _keys.Length).ToArray());
@@ -68,7 +67,7 @@ internal sealed class WindowedAggregator : IOperator
         }
     }
 
-    public void OnBatch(Batch batch, int input, IOutput output)
+    public override void OnBatch(Batch batch, int input, IOutput output)
     {
         var rows = batch.RowCount;
         if (rows == 0) return;
@@ -97,7 +96,7 @@ internal sealed class WindowedAggregator : IOperator
                 for (var k = 0; k < windowsPerRow; k++)
                 {
                     var start = first - k * _slide;
-                    if (start + _width <= _watermark)
+                    if (start + _width <= CurrentWatermark)
                     {
                         groups[k * rows + r] = -1;
                         if (k == 0) _lateRows++;
@@ -136,22 +135,12 @@ internal sealed class WindowedAggregator : IOperator
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : (a - b + 1) / b;
 
-    public void OnWatermark(Watermark watermark, IOutput output)
-    {
-        if (!watermark.IsIdle)
-        {
-            _watermark = Math.Max(_watermark, watermark.Time);
-            EmitClosed(output);
-        }
-        output.EmitWatermark(watermark);
-    }
-
-    private void EmitClosed(IOutput output)
+    protected override void EmitReady(IOutput output)
     {
         List<(long Start, List<int> Groups)>? closed = null;
         foreach (var (start, groups) in _windows)
         {
-            if (start + _width > _watermark) break;
+            if (start + _width > CurrentWatermark) break;
             (closed ??= []).Add((start, groups));
         }
         if (closed is null) return;
@@ -184,12 +173,12 @@ internal sealed class WindowedAggregator : IOperator
                 chunks.EndRow();
             }
             chunks.Flush();
-            ProgressWatermark.AfterWindow(end, _watermark, output);
+            ProgressWatermark.AfterWindow(end, CurrentWatermark, output);
         }
         _groups.RemoveMany(removed);
     }
 
-    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+    public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
     {
         if (_lateRows > 0) _context?.Log($"dropped {_lateRows} late rows so far");
         var fields = new List<Field> { StateBatches.KeyHashField, new("window_start", DataType.Timestamp, false) };
@@ -216,9 +205,4 @@ internal sealed class WindowedAggregator : IOperator
         chunks.Flush();
     }
 
-    public void OnEnd(IOutput output)
-    {
-        _watermark = long.MaxValue;
-        EmitClosed(output);
-    }
 }

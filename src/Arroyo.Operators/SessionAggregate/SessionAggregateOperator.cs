@@ -14,7 +14,7 @@ namespace Arroyo.Operators.SessionAggregate;
 /// merge, so partial aggregates would need merging); a session closes when the watermark reaches
 /// last row + gap and is aggregated then. State table <c>session_rows</c>: _key_hash, then the buffered rows.
 /// </summary>
-public sealed class SessionAggregateOperator : IOperator
+public sealed class SessionAggregateOperator : EventTimeOperator
 {
     public const string TableName = "session_rows";
 
@@ -30,7 +30,6 @@ public sealed class SessionAggregateOperator : IOperator
     private readonly KeyCodec _codec;
     private readonly GroupTable _groups = new();
     private readonly List<List<Session>?> _sessions = [];
-    private long _watermark = long.MinValue;
     private long _lateRows;
     private OperatorContext? _context;
 
@@ -41,13 +40,13 @@ public sealed class SessionAggregateOperator : IOperator
         _codec = new KeyCodec(_keys);
     }
 
-    public void Open(OperatorContext context)
+    public override void Open(OperatorContext context)
     {
         _context = context;
         foreach (var stored in context.State.ReadTable(TableName)) Insert(StateBatches.WithoutKeyHash(stored, _spec.Input), checkLate: false);
     }
 
-    public void OnBatch(Batch batch, int input, IOutput output) => Insert(batch, checkLate: true);
+    public override void OnBatch(Batch batch, int input, IOutput output) => Insert(batch, checkLate: true);
 
     private void Insert(Batch batch, bool checkLate)
     {
@@ -57,7 +56,7 @@ public sealed class SessionAggregateOperator : IOperator
         foreach (var r in Enumerable.Range(0, batch.RowCount).OrderBy(r => timestamps[r]))
         {
             var t = timestamps[r];
-            if (checkLate && t < _watermark)
+            if (checkLate && t < CurrentWatermark)
             {
                 _lateRows++;
                 continue;
@@ -92,23 +91,7 @@ public sealed class SessionAggregateOperator : IOperator
         }
     }
 
-    public void OnWatermark(Watermark watermark, IOutput output)
-    {
-        if (!watermark.IsIdle)
-        {
-            _watermark = Math.Max(_watermark, watermark.Time);
-            EmitClosed(output);
-        }
-        output.EmitWatermark(watermark);
-    }
-
-    public void OnEnd(IOutput output)
-    {
-        _watermark = long.MaxValue;
-        EmitClosed(output);
-    }
-
-    private void EmitClosed(IOutput output)
+    protected override void EmitReady(IOutput output)
     {
         var closed = new List<(int Group, Session Session)>();
         foreach (var g in _groups.Groups().ToList())
@@ -116,7 +99,7 @@ public sealed class SessionAggregateOperator : IOperator
             var sessions = _sessions[g]!;
             for (var i = 0; i < sessions.Count; i++)
             {
-                if (sessions[i].Last + _spec.GapNanos > _watermark) continue;
+                if (sessions[i].Last + _spec.GapNanos > CurrentWatermark) continue;
                 closed.Add((g, sessions[i]));
                 sessions.RemoveAt(i--);
             }
@@ -169,7 +152,7 @@ public sealed class SessionAggregateOperator : IOperator
         output.Emit(new Batch(_spec.Output, builders.Select(b => b.Build()).ToArray(), closed.Count));
     }
 
-    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+    public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
     {
         if (_lateRows > 0) _context?.Log($"dropped {_lateRows} late rows so far");
         var builders = _spec.Input.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();

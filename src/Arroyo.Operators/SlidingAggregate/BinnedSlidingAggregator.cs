@@ -22,7 +22,7 @@ namespace Arroyo.Operators.SlidingAggregate;
 /// and key instead of width/slide. Only used when every call combines exactly
 /// (<see cref="CanCombine"/>); otherwise the per-window <see cref="WindowedAggregator"/> runs.
 /// </summary>
-internal sealed class BinnedSlidingAggregator : IOperator
+internal sealed class BinnedSlidingAggregator : EventTimeOperator
 {
     public const string TableName = "sliding_bins";
 
@@ -51,7 +51,6 @@ internal sealed class BinnedSlidingAggregator : IOperator
     private readonly List<int> _contributing = [];
     private int[] _finalGroups = [];
     private long _emittedThrough = long.MinValue;
-    private long _watermark = long.MinValue;
     private long _lateRows;
     private OperatorContext? _context;
 
@@ -95,7 +94,7 @@ internal sealed class BinnedSlidingAggregator : IOperator
         };
     }
 
-    public void Open(OperatorContext context)
+    public override void Open(OperatorContext context)
     {
         _context = context;
         var restoreCodec = new KeyCodec(Enumerable.Range(2, _keys.Length).ToArray());
@@ -118,7 +117,7 @@ internal sealed class BinnedSlidingAggregator : IOperator
         }
     }
 
-    public void OnBatch(Batch batch, int input, IOutput output)
+    public override void OnBatch(Batch batch, int input, IOutput output)
     {
         var rows = batch.RowCount;
         if (rows == 0) return;
@@ -133,7 +132,7 @@ internal sealed class BinnedSlidingAggregator : IOperator
             {
                 var bin = FloorDiv(timestamps[r], _slide) * _slide;
                 // The bin's last window starts at the bin: if that one is closed, so are all.
-                if (bin + _width <= _watermark)
+                if (bin + _width <= CurrentWatermark)
                 {
                     groups[r] = -1;
                     _lateRows++;
@@ -174,23 +173,13 @@ internal sealed class BinnedSlidingAggregator : IOperator
     }
 
     /// <summary>The earliest window start whose window the watermark has not closed.</summary>
-    private long FirstOpenWindow() => _watermark == long.MinValue ? long.MinValue
-        : _watermark == long.MaxValue ? long.MaxValue
-        : (FloorDiv(_watermark - _width, _slide) + 1) * _slide;
+    private long FirstOpenWindow() => CurrentWatermark == long.MinValue ? long.MinValue
+        : CurrentWatermark == long.MaxValue ? long.MaxValue
+        : (FloorDiv(CurrentWatermark - _width, _slide) + 1) * _slide;
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : (a - b + 1) / b;
 
-    public void OnWatermark(Watermark watermark, IOutput output)
-    {
-        if (!watermark.IsIdle)
-        {
-            _watermark = Math.Max(_watermark, watermark.Time);
-            EmitClosed(output);
-        }
-        output.EmitWatermark(watermark);
-    }
-
-    private void EmitClosed(IOutput output)
+    protected override void EmitReady(IOutput output)
     {
         var span = _width - _slide;
         while (_bins.Count > 0)
@@ -198,13 +187,13 @@ internal sealed class BinnedSlidingAggregator : IOperator
             var firstBin = _bins.First().Key;
             var start = firstBin - span;
             if (_emittedThrough != long.MinValue && start <= _emittedThrough) start = _emittedThrough + _slide;
-            if (start > long.MaxValue - _width || start + _width > _watermark) break;
+            if (start > long.MaxValue - _width || start + _width > CurrentWatermark) break;
             // Batch-sized pieces per window: the combining scratch and the output of a window
             // are garbage before the next window is built.
             var chunks = new ChunkedBatchBuilder(_output, output.Emit);
             EmitWindow(start, chunks);
             chunks.Flush();
-            ProgressWatermark.AfterWindow(start + _width, _watermark, output);
+            ProgressWatermark.AfterWindow(start + _width, CurrentWatermark, output);
             _emittedThrough = start;
             // Bins at or before this window's start are covered by no later window.
             var removed = new List<int>();
@@ -299,7 +288,7 @@ internal sealed class BinnedSlidingAggregator : IOperator
         keys.RemoveMany(ordered);
     }
 
-    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+    public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
     {
         if (_lateRows > 0) _context?.Log($"dropped {_lateRows} late rows so far");
         var fields = new List<Field> { StateBatches.KeyHashField, new("bin_start", DataType.Timestamp, false) };
@@ -332,9 +321,4 @@ internal sealed class BinnedSlidingAggregator : IOperator
         chunks.Flush();
     }
 
-    public void OnEnd(IOutput output)
-    {
-        _watermark = long.MaxValue;
-        EmitClosed(output);
-    }
 }

@@ -21,7 +21,7 @@ namespace Arroyo.Operators.TumblingAggregate;
 /// State: the same table as the general aggregator (<c>window_aggregates</c>: _key_hash,
 /// window_start, k0…), so checkpoints of either restore into either.
 /// </summary>
-internal sealed class TumblingDistinct : IOperator
+internal sealed class TumblingDistinct : EventTimeOperator
 {
     private readonly int[] _keys;
     private readonly long _width;
@@ -29,7 +29,6 @@ internal sealed class TumblingDistinct : IOperator
     private readonly Schema _input;
     private readonly Schema _output;
     private readonly SortedDictionary<long, WindowRows> _windows = new();
-    private long _watermark = long.MinValue;
     private long _lateRows;
     private OperatorContext? _context;
 
@@ -48,7 +47,7 @@ internal sealed class TumblingDistinct : IOperator
         }
     }
 
-    public void Open(OperatorContext context)
+    public override void Open(OperatorContext context)
     {
         _context = context;
         foreach (var stored in context.State.ReadTable(WindowedAggregator.TableName))
@@ -65,7 +64,7 @@ internal sealed class TumblingDistinct : IOperator
         }
     }
 
-    public void OnBatch(Batch batch, int input, IOutput output)
+    public override void OnBatch(Batch batch, int input, IOutput output)
     {
         var rows = batch.RowCount;
         if (rows == 0) return;
@@ -83,13 +82,13 @@ internal sealed class TumblingDistinct : IOperator
         }
         if (allOneWindow)
         {
-            if (starts[0] + _width <= _watermark) _lateRows += rows;
+            if (starts[0] + _width <= CurrentWatermark) _lateRows += rows;
             else WindowFor(starts[0]).Add(keyColumns, hashes, null);
             return;
         }
         foreach (var (start, windowRows) in RunsBy(starts, rows))
         {
-            if (start + _width <= _watermark) _lateRows += windowRows.Length;
+            if (start + _width <= CurrentWatermark) _lateRows += windowRows.Length;
             else WindowFor(start).Add(keyColumns, hashes, windowRows);
         }
     }
@@ -106,31 +105,15 @@ internal sealed class TumblingDistinct : IOperator
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : (a - b + 1) / b;
 
-    public void OnWatermark(Watermark watermark, IOutput output)
-    {
-        if (!watermark.IsIdle)
-        {
-            _watermark = Math.Max(_watermark, watermark.Time);
-            EmitClosed(output);
-        }
-        output.EmitWatermark(watermark);
-    }
-
-    public void OnEnd(IOutput output)
-    {
-        _watermark = long.MaxValue;
-        EmitClosed(output);
-    }
-
-    private void EmitClosed(IOutput output)
+    protected override void EmitReady(IOutput output)
     {
         while (_windows.Count > 0)
         {
             var (start, window) = _windows.First();
-            if (start + _width > _watermark) break;
+            if (start + _width > CurrentWatermark) break;
             _windows.Remove(start);
             foreach (var (columns, count) in window.Pieces(ChunkedBatchBuilder.RowsPerBatch)) output.Emit(OutputBatch(columns, count, start));
-            ProgressWatermark.AfterWindow(start + _width, _watermark, output);
+            ProgressWatermark.AfterWindow(start + _width, CurrentWatermark, output);
         }
     }
 
@@ -159,7 +142,7 @@ internal sealed class TumblingDistinct : IOperator
         return new Batch(_output, columns, count);
     }
 
-    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+    public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
     {
         if (_lateRows > 0) _context?.Log($"dropped {_lateRows} late rows so far");
         var fields = new List<Field> { StateBatches.KeyHashField, new("window_start", DataType.Timestamp, false) };

@@ -15,14 +15,13 @@ namespace Arroyo.Operators.WindowFunction;
 /// watermark passes a timestamp, sorts its rows by (partition, order) and numbers them.
 /// State table <c>window_function_rows</c>: _key_hash (of the partition columns), then the buffered input rows.
 /// </summary>
-public sealed class WindowFunctionOperator : IOperator
+public sealed class WindowFunctionOperator : EventTimeOperator
 {
     public const string TableName = "window_function_rows";
 
     private readonly WindowFunctionSpec _spec;
     private readonly int[] _partition;
     private readonly SortedDictionary<long, List<Batch>> _pending = new();
-    private long _watermark = long.MinValue;
 
     public WindowFunctionOperator(WindowFunctionSpec spec)
     {
@@ -30,15 +29,15 @@ public sealed class WindowFunctionOperator : IOperator
         _partition = spec.PartitionColumns.ToArray();
     }
 
-    public void Open(OperatorContext context)
+    public override void Open(OperatorContext context)
     {
         foreach (var stored in context.State.ReadTable(TableName)) Buffer(StateBatches.WithoutKeyHash(stored, _spec.Input));
     }
 
-    public void OnBatch(Batch batch, int input, IOutput output)
+    public override void OnBatch(Batch batch, int input, IOutput output)
     {
         var timestamps = batch.Timestamps.Values;
-        var keep = Enumerable.Range(0, batch.RowCount).Where(r => timestamps[r] >= _watermark).ToArray();
+        var keep = Enumerable.Range(0, batch.RowCount).Where(r => timestamps[r] >= CurrentWatermark).ToArray();
         if (keep.Length == 0) return;
         Buffer(keep.Length == batch.RowCount ? batch : batch.Take(keep));
     }
@@ -54,25 +53,9 @@ public sealed class WindowFunctionOperator : IOperator
         }
     }
 
-    public void OnWatermark(Watermark watermark, IOutput output)
+    protected override void EmitReady(IOutput output)
     {
-        if (!watermark.IsIdle)
-        {
-            _watermark = Math.Max(_watermark, watermark.Time);
-            EmitReady(output);
-        }
-        output.EmitWatermark(watermark);
-    }
-
-    public void OnEnd(IOutput output)
-    {
-        _watermark = long.MaxValue;
-        EmitReady(output);
-    }
-
-    private void EmitReady(IOutput output)
-    {
-        var ready = _pending.Keys.TakeWhile(t => t < _watermark).ToList();
+        var ready = _pending.Keys.TakeWhile(t => t < CurrentWatermark).ToList();
         foreach (var t in ready)
         {
             var batch = Batch.Concat(_spec.Input, _pending[t]);
@@ -151,7 +134,7 @@ public sealed class WindowFunctionOperator : IOperator
         return 0;
     }
 
-    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+    public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
     {
         foreach (var batches in _pending.Values)
         {

@@ -17,7 +17,7 @@ namespace Arroyo.Operators.WindowedJoin;
 /// was buffered, so output leaves in pieces the size of the input batches.
 /// State tables <c>join_left</c> / <c>join_right</c>: _key_hash (of that side's keys), then the buffered rows.
 /// </summary>
-public sealed class WindowedJoinOperator : IOperator
+public sealed class WindowedJoinOperator : EventTimeOperator
 {
     private static readonly string[] s_tables = ["join_left", "join_right"];
 
@@ -25,7 +25,6 @@ public sealed class WindowedJoinOperator : IOperator
     private readonly int[][] _keys;
     private readonly Schema[] _inputs;
     private readonly SortedDictionary<long, List<Batch>[]> _pending = new();
-    private long _watermark = long.MinValue;
 
     public WindowedJoinOperator(WindowedJoinSpec spec)
     {
@@ -34,7 +33,7 @@ public sealed class WindowedJoinOperator : IOperator
         _inputs = [spec.LeftInput, spec.RightInput];
     }
 
-    public void Open(OperatorContext context)
+    public override void Open(OperatorContext context)
     {
         for (var side = 0; side < 2; side++)
         {
@@ -42,7 +41,7 @@ public sealed class WindowedJoinOperator : IOperator
         }
     }
 
-    public void OnBatch(Batch batch, int input, IOutput output)
+    public override void OnBatch(Batch batch, int input, IOutput output)
     {
         var rows = batch.RowCount;
         if (rows == 0) return;
@@ -50,7 +49,7 @@ public sealed class WindowedJoinOperator : IOperator
         var kept = 0;
         for (var r = 0; r < rows; r++)
         {
-            if (timestamps[r] >= _watermark) kept++;
+            if (timestamps[r] >= CurrentWatermark) kept++;
         }
         if (kept == rows)
         {
@@ -62,7 +61,7 @@ public sealed class WindowedJoinOperator : IOperator
             var k = 0;
             for (var r = 0; r < rows; r++)
             {
-                if (timestamps[r] >= _watermark) keep[k++] = r;
+                if (timestamps[r] >= CurrentWatermark) keep[k++] = r;
             }
             Buffer(batch.Take(keep), input);
         }
@@ -108,28 +107,12 @@ public sealed class WindowedJoinOperator : IOperator
         return sides;
     }
 
-    public void OnWatermark(Watermark watermark, IOutput output)
-    {
-        if (!watermark.IsIdle)
-        {
-            _watermark = Math.Max(_watermark, watermark.Time);
-            EmitReady(output);
-        }
-        output.EmitWatermark(watermark);
-    }
-
-    public void OnEnd(IOutput output)
-    {
-        _watermark = long.MaxValue;
-        EmitReady(output);
-    }
-
-    private void EmitReady(IOutput output)
+    protected override void EmitReady(IOutput output)
     {
         while (_pending.Count > 0)
         {
             var (t, sides) = _pending.First();
-            if (t >= _watermark) break;
+            if (t >= CurrentWatermark) break;
             _pending.Remove(t);
             JoinAt(t, sides, output);
         }
@@ -279,7 +262,7 @@ public sealed class WindowedJoinOperator : IOperator
         public int Next(int row) => _next[row];
     }
 
-    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+    public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
     {
         foreach (var sides in _pending.Values)
         {
