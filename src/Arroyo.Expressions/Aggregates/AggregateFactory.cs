@@ -8,13 +8,21 @@ public static class AggregateFactory
     /// <summary>
     /// The accumulator for <paramref name="function"/> (canonical name) over columns of
     /// <paramref name="argTypes"/>. <paramref name="retracting"/>: the input is updating, so the
-    /// accumulator must support removing values.
+    /// accumulator must support removing values. <paramref name="updatingAggregate"/>: it is for a
+    /// GROUP BY without a window, where the reference keeps the distinct input values of the
+    /// t-digest functions (which cannot retract) and evaluates them as one batch at each flush;
+    /// the result then depends only on those values, not on how input was split into batches
+    /// (which moves with checkpoints and restores).
     /// </summary>
     public static GroupAccumulator Create(
         string function, IReadOnlyList<DataType> argTypes, bool distinct, IReadOnlyList<object?> parameters,
-        DataType resultType, bool retracting)
+        DataType resultType, bool retracting, bool updatingAggregate = false)
     {
         function = AggregateFunctions.CanonicalName(function);
+        if (updatingAggregate && function is "approx_median" or "approx_percentile_cont" or "approx_percentile_cont_with_weight")
+        {
+            return new ValueBagAccumulator(function, argTypes, distinct: true, parameters, resultType);
+        }
         if (distinct && argTypes.Count == 1 && Distinct(function, argTypes[0], resultType) is { } multiset) return multiset;
         if (!distinct)
         {

@@ -14,11 +14,12 @@ internal sealed class AggregateSet
     private readonly GroupAccumulator[] _accumulators;
     private int _capacity;
 
-    public AggregateSet(IReadOnlyList<AggregateCall> calls, Schema input, bool retracting)
+    /// <param name="updatingAggregate">For a GROUP BY without a window (see <see cref="AggregateFactory.Create"/>).</param>
+    public AggregateSet(IReadOnlyList<AggregateCall> calls, Schema input, bool retracting, bool updatingAggregate = false)
     {
         _calls = calls.ToArray();
         _accumulators = _calls.Select(c => AggregateFactory.Create(
-            c.Function, c.Args.Select(a => input[a].Type).ToList(), c.Distinct, c.Parameters, c.ResultType, retracting)).ToArray();
+            c.Function, c.Args.Select(a => input[a].Type).ToList(), c.Distinct, c.Parameters, c.ResultType, retracting, updatingAggregate)).ToArray();
     }
 
     public int Count => _calls.Length;

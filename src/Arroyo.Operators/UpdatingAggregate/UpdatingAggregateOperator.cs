@@ -45,7 +45,7 @@ public sealed class UpdatingAggregateOperator : IOperator
     {
         _spec = spec;
         _keys = spec.KeyColumns.ToArray();
-        _aggregates = new AggregateSet(spec.Aggregates, spec.Input, spec.Input.IsUpdating);
+        _aggregates = new AggregateSet(spec.Aggregates, spec.Input, spec.Input.IsUpdating, updatingAggregate: true);
         _emittedValues = spec.Aggregates.Select(a => EmittedValues.Create(a.ResultType)).ToArray();
         _codec = new KeyCodec(_keys);
     }
