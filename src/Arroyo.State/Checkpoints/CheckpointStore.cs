@@ -32,6 +32,9 @@ public sealed class CheckpointStore : ICheckpointStorage
 
     public long? RestoredEpoch => _restored?.Manifest.Epoch;
 
+    /// <summary>A subtask's state is written in files of about this size (see <see cref="StateFile.WriteParts"/>).</summary>
+    public long PartBytes { get; set; } = StateFile.DefaultPartBytes;
+
     public bool RestoredSourcesFinished => _restored?.Manifest.SourcesFinished ?? false;
 
     public IStateWriter CreateWriter(long epoch, int nodeId, int subtask) => new Writer(epoch, nodeId, subtask);
@@ -39,11 +42,17 @@ public sealed class CheckpointStore : ICheckpointStorage
     public async Task<long> FinishWriterAsync(IStateWriter writer)
     {
         var w = (Writer)writer;
-        var bytes = StateFile.Write(w.Tables);
-        var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask);
-        await _store.PutAsync(key, bytes).ConfigureAwait(false);
-        _pendingFiles.GetOrAdd(w.Epoch, _ => new ConcurrentBag<ManifestFile>()).Add(new ManifestFile(key, bytes.Length));
-        return bytes.Length;
+        long total = 0;
+        var part = 0;
+        // Big states go in parts, each uploaded before the next is encoded.
+        foreach (var bytes in StateFile.WriteParts(w.Tables, PartBytes))
+        {
+            var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask, part++);
+            await _store.PutAsync(key, bytes).ConfigureAwait(false);
+            _pendingFiles.GetOrAdd(w.Epoch, _ => new ConcurrentBag<ManifestFile>()).Add(new ManifestFile(key, bytes.Length));
+            total += bytes.Length;
+        }
+        return total;
     }
 
     public void CompleteCheckpoint(long epoch, CheckpointStats stats)

@@ -8,6 +8,7 @@ namespace Arroyo.State.Checkpoints;
 /// pipeline.json                                   which pipeline owns the dir (query, name, parallelism)
 /// lease.json                                      which process is running it now
 /// checkpoints/epoch-0000000007/node-3/subtask-1.state   one subtask's state for one operator
+/// checkpoints/epoch-0000000007/node-3/subtask-1.2.state the third part of it, when it is big
 /// checkpoints/epoch-0000000007/manifest.json      written last: the checkpoint is complete
 /// </code>
 /// </summary>
@@ -23,8 +24,10 @@ public static class StatePaths
 
     public static string Manifest(long epoch) => EpochDirectory(epoch) + "manifest.json";
 
-    public static string SubtaskState(long epoch, int nodeId, int subtask) =>
-        $"{EpochDirectory(epoch)}node-{nodeId}/subtask-{subtask}.state";
+    /// <summary>Part <paramref name="part"/> of a subtask's state (0: the only or first part).</summary>
+    public static string SubtaskState(long epoch, int nodeId, int subtask, int part = 0) =>
+        part == 0 ? $"{EpochDirectory(epoch)}node-{nodeId}/subtask-{subtask}.state"
+            : $"{EpochDirectory(epoch)}node-{nodeId}/subtask-{subtask}.{part.ToString(CultureInfo.InvariantCulture)}.state";
 
     public static string NodeDirectory(long epoch, int nodeId) => $"{EpochDirectory(epoch)}node-{nodeId}/";
 

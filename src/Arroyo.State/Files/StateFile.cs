@@ -13,10 +13,54 @@ public static class StateFile
     private static readonly byte[] s_magic = "ARSTATE"u8.ToArray();
     private const uint EndMarker = 0xA770_E0F5;
 
-    /// <summary>The file's bytes (a view of the buffer they were written into: no final copy of a state that may be hundreds of MB).</summary>
-    public static ReadOnlyMemory<byte> Write(IReadOnlyDictionary<string, List<Batch>> tables)
+    /// <summary>Parts are cut near this size: well under the 2 GB a .NET array (and so one read of a file) can hold.</summary>
+    public const long DefaultPartBytes = 256L << 20;
+
+    /// <summary>
+    /// The tables as one or more complete state files of about <paramref name="partBytes"/> each
+    /// (a part holds whole batches; a batch larger than that is a part of its own). Produced one
+    /// at a time, so a state of many gigabytes never sits in one buffer: a subtask's state is
+    /// not limited by the size of an array, and each part can be read back on its own.
+    /// </summary>
+    public static IEnumerable<ReadOnlyMemory<byte>> WriteParts(IReadOnlyDictionary<string, List<Batch>> tables, long partBytes = DefaultPartBytes)
     {
-        var buffer = new MemoryStream();
+        var part = new List<(string Table, List<byte[]> Batches)>();
+        long size = 0;
+        var any = false;
+        foreach (var (name, batches) in tables)
+        {
+            List<byte[]>? current = null;
+            foreach (var batch in batches)
+            {
+                var encoded = Encode(batch);
+                if (size > 0 && size + encoded.Length > partBytes)
+                {
+                    yield return Assemble(part);
+                    any = true;
+                    part = [];
+                    current = null;
+                    size = 0;
+                }
+                if (current is null) part.Add((name, current = []));
+                current.Add(encoded);
+                size += encoded.Length;
+            }
+            if (current is null) part.Add((name, [])); // a table without batches is still listed
+        }
+        if (part.Count > 0 || !any) yield return Assemble(part);
+    }
+
+    private static byte[] Encode(Batch batch)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) BatchFileFormat.WriteBatch(writer, batch);
+        return buffer.ToArray();
+    }
+
+    /// <summary>One complete file (a view of the buffer it was written into, no final copy).</summary>
+    private static ReadOnlyMemory<byte> Assemble(List<(string Table, List<byte[]> Batches)> tables)
+    {
+        var buffer = new MemoryStream(checked((int)Math.Min(int.MaxValue, 64 + tables.Sum(t => 16L + t.Table.Length * 3L + t.Batches.Sum(b => (long)b.Length)))));
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(s_magic);
@@ -26,7 +70,7 @@ public static class StateFile
             {
                 writer.Write(name);
                 writer.Write(batches.Count);
-                foreach (var batch in batches) BatchFileFormat.WriteBatch(writer, batch);
+                foreach (var batch in batches) writer.Write(batch);
             }
             writer.Write(EndMarker);
         }

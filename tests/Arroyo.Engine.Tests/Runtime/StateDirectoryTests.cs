@@ -92,4 +92,42 @@ public sealed class StateDirectoryTests
         var forced = await OpenAndReleaseAsync(store, Options("SELECT 1", force: true));
         Assert.Null(forced.RestoredEpoch);
     }
+
+    [Fact]
+    public async Task A_big_state_is_written_in_parts_and_restored_whole()
+    {
+        var store = new InMemoryObjectStore();
+        var checkpoints = await OpenAndReleaseAsync(store, Options("SELECT 1"));
+        checkpoints.PartBytes = 20_000;
+        var writer = checkpoints.CreateWriter(1, 3, 0);
+        var schema = new Arroyo.Core.Types.Schema([
+            new(Arroyo.State.StateColumns.KeyHashColumn, Arroyo.Core.Types.DataType.UInt64, false),
+            new("v", Arroyo.Core.Types.DataType.Int64, false)]);
+        for (var b = 0; b < 40; b++)
+        {
+            var rows = Enumerable.Range(b * 500, 500).ToArray();
+            writer.WriteTable(b % 2 == 0 ? "even" : "odd", new Arroyo.Core.Batch(schema,
+            [
+                new Arroyo.Core.Columns.PrimitiveColumn<ulong>(Arroyo.Core.Types.DataType.UInt64, rows.Select(r => (ulong)r * 0x9E3779B97F4A7C15UL).ToArray()),
+                new Arroyo.Core.Columns.PrimitiveColumn<long>(Arroyo.Core.Types.DataType.Int64, rows.Select(r => (long)r).ToArray()),
+            ], rows.Length));
+        }
+        var bytes = await checkpoints.FinishWriterAsync(writer);
+        checkpoints.CompleteCheckpoint(1, new Arroyo.State.CheckpointStats(1, TimeSpan.Zero, bytes, false, false));
+        var files = (await store.ListAsync(StatePaths.NodeDirectory(1, 3))).Select(o => o.Key).ToList();
+        Assert.True(files.Count >= 10, $"{files.Count} parts");
+        Assert.All(files, f => Assert.EndsWith(".state", f, StringComparison.Ordinal));
+
+        var restored = await OpenAndReleaseAsync(store, Options("SELECT 1"));
+        Assert.Equal(1, restored.RestoredEpoch);
+        var values = new List<long>();
+        foreach (var table in new[] { "even", "odd" })
+        {
+            foreach (var batch in restored.CreateReader(3, 0, 1).ReadTable(table))
+            {
+                values.AddRange(((Arroyo.Core.Columns.PrimitiveColumn<long>)batch.Columns[1]).Values.AsSpan(0, batch.RowCount).ToArray());
+            }
+        }
+        Assert.Equal(Enumerable.Range(0, 20_000).Select(i => (long)i), values.Order());
+    }
 }
