@@ -4,6 +4,8 @@
 #   bench/run.sh            full run (about 10 minutes on 2 cores)
 #   bench/run.sh --quick    smaller inputs, fewer cases (a couple of minutes)
 #   bench/run.sh --only q0,q5   just these Nexmark queries (plus nothing else)
+#   bench/run.sh --repeat N     runs of each Nexmark query and of JSON ingest (default 3; the
+#                               median by CPU is reported, with every run's CPU beside it)
 # Timings are of whole processes (startup and the final checkpoint included), so small
 # inputs understate throughput; the full run uses inputs large enough for that not to matter.
 set -euo pipefail
@@ -12,11 +14,13 @@ cd "$root"
 
 quick=0
 only=""
+repeat=3
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --only) only="$2"; shift ;;
-    *) echo "usage: bench/run.sh [--quick] [--only q0,q5]" >&2; exit 2 ;;
+    --repeat) repeat="$2"; shift ;;
+    *) echo "usage: bench/run.sh [--quick] [--only q0,q5] [--repeat N]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -40,7 +44,7 @@ small=2000000
 json_events=3000000      # about 1 GB of NDJSON bids
 ck_keys="1000000 10000000"
 if [ $quick -eq 1 ]; then
-  big=1000000; mid=1000000; small=500000; json_events=600000; ck_keys="1000000"
+  big=1000000; mid=1000000; small=500000; json_events=600000; ck_keys="1000000"; repeat=1
 fi
 queries=(q0 q1 q2 q3 q4 q5 q7 q8 q11 q12 q14 q15 q16 q17 q20 q21 q22)
 # q7 keeps every bid of a window in state (all of them: at 100 M events/s of event time a
@@ -61,33 +65,53 @@ run_cli() {
   timing="$(tail -1 "$work/time.txt")"
 }
 
-# row NAME EVENTS: one results row from $timing.
+# run_median LOG STATE_DIR ARGS... : run_cli $repeat times; leaves the run with the median CPU
+# (user+sys) in $timing and every run's CPU seconds in $all_cpu. The machine's speed drifts
+# (±20 % between runs is common on a shared host), so one run is not a figure.
+run_median() {
+  local log="$1" state="$2"; shift 2
+  local runs=()
+  for ((i = 0; i < repeat; i++)); do
+    run_cli "$log" "$state" "$@" || return 1
+    runs+=("$timing")
+  done
+  read -r timing_wall timing_user timing_sys timing_rss all_cpu < <(printf '%s\n' "${runs[@]}" | python3 -c '
+import sys
+runs = [l.split() for l in sys.stdin if l.strip()]
+cpu = lambda r: float(r[1]) + float(r[2])
+median = sorted(runs, key=cpu)[len(runs) // 2]
+print(" ".join(median), " / ".join(f"{cpu(r):.2f}" for r in runs))')
+  timing="$timing_wall $timing_user $timing_sys $timing_rss"
+}
+
+# row NAME EVENTS: one results row from $timing (and $all_cpu).
 row() {
   local name="$1" n="$2"
   read -r wall user sys rss <<<"$timing"
-  python3 - "$name" "$n" "$wall" "$user" "$sys" "$rss" <<'PY'
+  python3 - "$name" "$n" "$wall" "$user" "$sys" "$rss" "${all_cpu:-}" <<'PY'
 import sys
-name, n, wall, user, sys_, rss = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:])
+name, n, wall, user, sys_, rss = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:7])
+runs = sys.argv[7]
 cpu = user + sys_
-print(f"| {name} | {n/1e6:.1f} M | {wall:.2f} | {cpu:.2f} | {n/wall/1e6:.2f} M | {n/cpu/1e6:.2f} M | {rss/1024:.0f} MB |")
+print(f"| {name} | {n/1e6:.1f} M | {wall:.2f} | {cpu:.2f} | {n/wall/1e6:.2f} M | {n/cpu/1e6:.2f} M | {rss/1024:.0f} MB | {runs} |")
 PY
 }
 
 # with_count FILE N: the query with its message_count set to N.
 with_count() { sed "s/message_count = '[0-9]*'/message_count = '$2'/" "$1" > "$work/$(basename "$1")"; echo "$work/$(basename "$1")"; }
 
-header="| query | events | wall s | CPU s (user+sys) | events/s | events per CPU-s | peak RSS |
-|---|---|---|---|---|---|---|"
+header="| query | events | wall s | CPU s (user+sys) | events/s | events per CPU-s | peak RSS | CPU s of each run |
+|---|---|---|---|---|---|---|---|"
 
 nexmark_rows=""
 for q in "${queries[@]}"; do
   if [ -n "$only" ] && [[ ",$only," != *",$q,"* ]]; then continue; fi
   n="${events[$q]:-$big}"
   echo "nexmark $q ($n events)..." >&2
-  if run_cli "$work/$q.log" "$work/state-$q" -p 1 "$(with_count bench/nexmark/$q.sql "$n")"; then
+  if run_median "$work/$q.log" "$work/state-$q" -p 1 "$(with_count bench/nexmark/$q.sql "$n")"; then
     nexmark_rows+="$(row "$q" "$n")"$'\n'
   else
-    nexmark_rows+="| $q | $n | failed | | | | |"$'\n'
+    nexmark_rows+="| $q | $n | failed | | | | | |"$'\n'
   fi
 done
 
@@ -98,6 +122,7 @@ if [ -z "$only" ]; then
   for q in q0 q5; do
     for p in 1 2; do
       echo "scaling $q -p $p..." >&2
+      all_cpu=""
       if run_cli "$work/$q-p$p.log" "$work/state-$q-p$p" -p "$p" "$(with_count bench/nexmark/$q.sql "$big")"; then
         scaling_rows+="$(row "$q -p $p" "$big")"$'\n'
       fi
@@ -129,12 +154,21 @@ EOF
   records=$(wc -l < "$json")
   cat "$json" > /dev/null # warm the page cache for both readers alike
   echo "json ingest ($bytes bytes)..." >&2
-  run_cli "$work/jsoningest.log" "$work/state-jsoningest" "$work/jsoningest.sql"
-  ingest_timing="$timing"
-  # The bare scan is timed both ways: as a whole process (like the pipeline) and by its own timer.
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" dotnet "$root/.build/jsonscan/JsonScan.dll" "$json" > "$work/jsonscan.out"
-  read -r _ _ scan_seconds _ < "$work/jsonscan.out"
-  scan_timing="$(tail -1 "$work/time.txt")"
+  # Pipeline and bare scan alternate, $repeat times each; the medians by wall time are compared.
+  ingest_runs=(); scan_runs=(); scan_own=()
+  for ((i = 0; i < repeat; i++)); do
+    run_cli "$work/jsoningest.log" "$work/state-jsoningest" "$work/jsoningest.sql"
+    ingest_runs+=("$timing")
+    # The bare scan is timed both ways: as a whole process (like the pipeline) and by its own timer.
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" dotnet "$root/.build/jsonscan/JsonScan.dll" "$json" > "$work/jsonscan.out"
+    read -r _ _ own _ < "$work/jsonscan.out"
+    scan_runs+=("$(tail -1 "$work/time.txt")")
+    scan_own+=("$own")
+  done
+  median_by_wall() { printf '%s\n' "$@" | sort -n -k1,1 | sed -n "$(( ($# + 1) / 2 ))p"; }
+  ingest_timing="$(median_by_wall "${ingest_runs[@]}")"
+  scan_timing="$(median_by_wall "${scan_runs[@]}")"
+  scan_seconds="$(printf '%s\n' "${scan_own[@]}" | sort -n | sed -n "$(( (${#scan_own[@]} + 1) / 2 ))p")"
   json_section="$(python3 - "$bytes" "$records" "$scan_seconds" $ingest_timing $scan_timing <<'PY'
 import sys
 b, n = int(sys.argv[1]), int(sys.argv[2])
@@ -188,12 +222,13 @@ fi
 {
   echo "# Benchmark results"
   echo
-  echo "Written by \`bench/run.sh$( [ $quick -eq 1 ] && echo " --quick")$( [ -n "$only" ] && echo " --only $only")\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
+  echo "Written by \`bench/run.sh$( [ $quick -eq 1 ] && echo " --quick")$( [ -n "$only" ] && echo " --only $only")$( [ "$repeat" != 3 ] && echo " --repeat $repeat")\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/Mem:/ {print $2}') GB memory, .NET $(dotnet --version), $(uname -sr)."
   echo
   echo "Each figure is one whole \`./arroyo run\` process (startup, planning and the final checkpoint included), nexmark source in-process, \`blackhole\` sink."
-  echo "CPU s is user+sys of the process; events per CPU-second is the per-core rate. Shared machine: expect ±15 % noise."
+  echo "Each Nexmark query and JSON ingest ran $repeat time(s); the table shows the run with the median CPU and, in the last column, every run's CPU seconds (scaling and state: one run each)."
+  echo "CPU s is user+sys of the process; events per CPU-second is the per-core rate. Shared machine: single runs vary by ±20 %."
   echo
   echo "## Nexmark (\`-p 1\`)"
   echo
