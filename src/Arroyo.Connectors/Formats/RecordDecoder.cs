@@ -65,9 +65,25 @@ public abstract class RecordDecoder
     /// <summary>Builds the <see cref="DataFields"/> columns and resets; <paramref name="retractions"/> for updating formats.</summary>
     protected abstract Column[] BuildDataColumns(out bool[]? retractions);
 
-    public static RecordDecoder Create(FormatSettings format, Schema output) => format.Kind switch
+    /// <summary>Indices into <see cref="DataFields"/> of the fields nobody reads, per <paramref name="usage"/> (null: all are read).</summary>
+    protected IReadOnlySet<int>? UnreadDataFields(Arroyo.Dataflow.ColumnUsage? usage)
     {
-        FormatKind.Json => new JsonDecoder(output, format),
+        if (usage is null) return null;
+        var unread = new HashSet<int>();
+        var d = 0;
+        for (var c = 0; c < Output.Count; c++)
+        {
+            if (Output[c].Name is Schema.TimestampFieldName or Schema.RetractFieldName) continue;
+            if (c < usage.Columns.Count && usage.Columns[c] is null) unread.Add(d);
+            d++;
+        }
+        return unread;
+    }
+
+    /// <summary><paramref name="usage"/>: what downstream reads of <paramref name="output"/>, when the planner knows (sources pass theirs).</summary>
+    public static RecordDecoder Create(FormatSettings format, Schema output, Arroyo.Dataflow.ColumnUsage? usage = null) => format.Kind switch
+    {
+        FormatKind.Json => new JsonDecoder(output, format, usage),
         FormatKind.DebeziumJson => new DebeziumDecoder(output, format),
         FormatKind.RawString => new RawStringDecoder(output),
         _ => throw new UserException($"the {format.Name} format is not supported yet for reading by this engine"),

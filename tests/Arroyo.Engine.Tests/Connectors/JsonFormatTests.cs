@@ -78,6 +78,25 @@ public sealed class JsonFormatTests
     }
 
     [Fact]
+    public void Unread_text_fields_are_checked_but_not_copied()
+    {
+        var schema = ConnectorTestKit.SchemaOf(new Field("id", DataType.Int64), new Field("note", DataType.Utf8), new Field("tag", DataType.Utf8));
+        // The planner proved nobody reads `note` (column 1).
+        var usage = new Arroyo.Dataflow.ColumnUsage([Arroyo.Dataflow.FieldUsage.All, null, Arroyo.Dataflow.FieldUsage.All, Arroyo.Dataflow.FieldUsage.All]);
+        var decoder = RecordDecoder.Create(s_json, schema, usage);
+        Assert.True(decoder.TryDecode("""{"id":1,"note":"a long text nobody reads","tag":"x"}"""u8, out _));
+        Assert.True(decoder.TryDecode("""{"id":2,"note":null,"tag":"y"}"""u8, out _));
+        Assert.True(decoder.TryDecode("""{"id":3,"tag":"z"}"""u8, out _));
+        // A wrong type is still a bad record, read or not.
+        Assert.False(decoder.TryDecode("""{"id":4,"note":{"x":1},"tag":"w"}"""u8, out _));
+        var batch = decoder.Flush(0)!;
+        Assert.Equal(3, batch.RowCount);
+        Assert.Equal(new object?[] { 1L, "", "x", 0L }, batch.GetRow(0));
+        Assert.Equal(new object?[] { 2L, null, "y", 0L }, batch.GetRow(1));
+        Assert.Equal(new object?[] { 3L, null, "z", 0L }, batch.GetRow(2));
+    }
+
+    [Fact]
     public void Bad_records_are_reported_and_leave_no_partial_row()
     {
         var inner = DataType.Struct([new Field("a", DataType.Int64), new Field("b", DataType.Int64)]);

@@ -41,7 +41,7 @@ public sealed class SingleFileConnector : ConnectorBase
     }
 
     public override ISource CreateSource(SourceSpec spec, OperatorContext context) =>
-        new SingleFileSource(spec.Table, spec.Output, context);
+        new SingleFileSource(spec.Table, spec.Output, context, spec.Usage);
 
     public override IOperator CreateSink(SinkSpec spec, OperatorContext context) =>
         new SingleFileSink(spec.Table, spec.Input, spec.UpdateKeys);

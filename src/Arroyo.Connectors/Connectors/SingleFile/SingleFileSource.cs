@@ -45,12 +45,12 @@ internal sealed class SingleFileSource : ISource
     private long _line;
     private long _dropped;
 
-    public SingleFileSource(ConnectorTable table, Schema output, OperatorContext context)
+    public SingleFileSource(ConnectorTable table, Schema output, OperatorContext context, Arroyo.Dataflow.ColumnUsage? usage = null)
     {
         _table = table;
         _path = ((SingleFileConfig)table.Config).Path;
         _key = KeyHasher.HashString(_path);
-        _decoder = RecordDecoder.Create(table.Format ?? new FormatSettings(FormatKind.Json), output);
+        _decoder = RecordDecoder.Create(table.Format ?? new FormatSettings(FormatKind.Json), output, usage);
         _batchSize = Math.Max(1, context.Settings.BatchSize);
     }
 

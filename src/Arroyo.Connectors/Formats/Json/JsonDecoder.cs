@@ -10,9 +10,9 @@ internal sealed class JsonDecoder : RecordDecoder
     private readonly JsonRowReader _rows;
     private readonly List<int> _bad = [];
 
-    public JsonDecoder(Schema output, FormatSettings format) : base(output)
+    public JsonDecoder(Schema output, FormatSettings format, Arroyo.Dataflow.ColumnUsage? usage = null) : base(output)
     {
-        _rows = new JsonRowReader(DataFields, format);
+        _rows = new JsonRowReader(DataFields, format, UnreadDataFields(usage));
     }
 
     public override int RowCount => _rows.Count - _bad.Count;

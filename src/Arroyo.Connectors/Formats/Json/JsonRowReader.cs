@@ -26,9 +26,13 @@ internal sealed class JsonRowReader
     private readonly bool _unixMillis;
     private readonly int _unstructured = -1;
 
-    public JsonRowReader(IReadOnlyList<Field> fields, FormatSettings format)
+    /// <param name="unread">Indices of <paramref name="fields"/> nobody downstream reads (from the planner's column pruning).</param>
+    public JsonRowReader(IReadOnlyList<Field> fields, FormatSettings format, IReadOnlySet<int>? unread = null)
     {
-        _slots = fields.Select(f => new JsonSlot(f, ColumnBuilder.Create(f.Type, 1024))).ToArray();
+        _slots = fields.Select((f, i) => new JsonSlot(f, ColumnBuilder.Create(f.Type, 1024))
+        {
+            Unread = unread is not null && unread.Contains(i) && f.Type.Kind == TypeKind.Utf8 && !f.Type.IsJson,
+        }).ToArray();
         _seen = new bool[_slots.Length];
         _unixMillis = format.TimestampFormat == TimestampFormat.UnixMillis && !format.IsDebezium;
         if (format.Unstructured)
@@ -213,6 +217,9 @@ internal sealed class JsonRowReader
         var builder = (StringColumnBuilder)slot.Builder;
         switch (reader.TokenType)
         {
+            case JsonTokenType.String when slot.Unread:
+                builder.Append(ReadOnlySpan<byte>.Empty);
+                break;
             case JsonTokenType.String:
                 if (!reader.ValueIsEscaped)
                 {

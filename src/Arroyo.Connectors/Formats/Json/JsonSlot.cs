@@ -11,6 +11,12 @@ namespace Arroyo.Connectors.Formats.Json;
 /// </summary>
 internal sealed class JsonSlot
 {
+    /// <summary>
+    /// A top-level text field the query never reads: its strings are checked but not copied
+    /// (each row gets an empty string, or NULL), which spares copying long unread texts.
+    /// </summary>
+    public bool Unread { get; init; }
+
     public JsonSlot(Field field, ColumnBuilder builder)
     {
         Field = field;
