@@ -44,8 +44,23 @@ public static class Timestamps
     /// </summary>
     public static bool TryParse(ReadOnlySpan<char> text, out long nanos)
     {
+        // Timestamps are ASCII: narrow to bytes and parse those (one parser for text and UTF-8).
         nanos = 0;
         text = text.Trim();
+        Span<byte> ascii = text.Length <= 128 ? stackalloc byte[text.Length] : new byte[text.Length];
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] > 127) return false;
+            ascii[i] = (byte)text[i];
+        }
+        return TryParse(ascii, out nanos);
+    }
+
+    /// <summary>As <see cref="TryParse(ReadOnlySpan{char}, out long)"/>, from UTF-8 bytes (e.g. a JSON string's value) without transcoding.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> text, out long nanos)
+    {
+        nanos = 0;
+        text = text.Trim(" \t\r\n"u8);
         if (text.Length < 10) return false;
         // Date part: YYYY-MM-DD
         if (!TryDigits(text, 0, 4, out var year) || text[4] != '-' || !TryDigits(text, 5, 2, out var month) ||
@@ -73,9 +88,9 @@ public static class Timestamps
                 {
                     pos++;
                     var digits = 0;
-                    while (pos < text.Length && char.IsAsciiDigit(text[pos]))
+                    while (pos < text.Length && IsDigit(text[pos]))
                     {
-                        if (digits < 9) fractionNanos = fractionNanos * 10 + (text[pos] - '0');
+                        if (digits < 9) fractionNanos = fractionNanos * 10 + (text[pos] - (byte)'0');
                         digits++;
                         pos++;
                     }
@@ -122,13 +137,15 @@ public static class Timestamps
         return q;
     }
 
-    private static bool TryDigits(ReadOnlySpan<char> text, int start, int count, out int value)
+    private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+
+    private static bool TryDigits(ReadOnlySpan<byte> text, int start, int count, out int value)
     {
         value = 0;
         if (start + count > text.Length) return false;
         for (var i = start; i < start + count; i++)
         {
-            if (!char.IsAsciiDigit(text[i])) return false;
+            if (!IsDigit(text[i])) return false;
             value = value * 10 + (text[i] - '0');
         }
         return true;

@@ -105,14 +105,7 @@ internal static class TextParse
         return t.SequenceEqual("false"u8) || t.SequenceEqual("f"u8) || t.SequenceEqual("no"u8) || t.SequenceEqual("n"u8) || t.SequenceEqual("off"u8) || t.SequenceEqual("0"u8);
     }
 
-    public static bool TryParseTimestamp(ReadOnlySpan<byte> s, out long nanos)
-    {
-        Span<char> chars = stackalloc char[Math.Min(s.Length, 64)];
-        nanos = 0;
-        if (s.Length > 64 || !Ascii.IsValid(s)) return false;
-        Ascii.ToUtf16(s, chars, out var written);
-        return Timestamps.TryParse(chars[..written], out nanos);
-    }
+    public static bool TryParseTimestamp(ReadOnlySpan<byte> s, out long nanos) => Timestamps.TryParse(s, out nanos);
 
     public static bool TryParseDate(ReadOnlySpan<byte> s, out int days)
     {

@@ -326,6 +326,8 @@ internal sealed class JsonRowReader
             return _unixMillis ? number * Timestamps.NanosPerMilli : number;
         }
         if (reader.TokenType != JsonTokenType.String) throw Mismatch(slot, reader.TokenType);
+        // Unescaped (the usual case): parse the UTF-8 bytes as they are.
+        if (!reader.ValueIsEscaped && Timestamps.TryParse(reader.ValueSpan, out var direct)) return direct;
         Span<char> chars = stackalloc char[64];
         var length = ToChars(ref reader, chars);
         if (length >= 0 && Timestamps.TryParse(chars[..length], out var nanos)) return nanos;
