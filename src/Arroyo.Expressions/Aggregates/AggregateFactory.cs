@@ -21,7 +21,8 @@ public static class AggregateFactory
         function = AggregateFunctions.CanonicalName(function);
         if (updatingAggregate && function is "approx_median" or "approx_percentile_cont" or "approx_percentile_cont_with_weight")
         {
-            return new ValueBagAccumulator(function, argTypes, distinct: true, parameters, resultType);
+            return DistinctValuesDigest(function, argTypes, parameters, resultType)
+                ?? new ValueBagAccumulator(function, argTypes, distinct: true, parameters, resultType);
         }
         if (distinct && argTypes.Count == 1 && Distinct(function, argTypes[0], resultType) is { } multiset) return multiset;
         if (!distinct)
@@ -35,6 +36,24 @@ public static class AggregateFactory
             if (retracting && function is "min" or "max" && RetractingMinMax(argTypes[0], function == "max") is { } minMax) return minMax;
         }
         return new ValueBagAccumulator(function, argTypes, distinct, parameters, resultType);
+    }
+
+    /// <summary>The distinct-value t-digest of an updating aggregate over one fixed-width numeric column, or null (then the value bag serves).</summary>
+    private static GroupAccumulator? DistinctValuesDigest(string function, IReadOnlyList<DataType> argTypes, IReadOnlyList<object?> parameters, DataType resultType)
+    {
+        if (function == "approx_percentile_cont_with_weight" || argTypes.Count != 1) return null;
+        var percentile = function == "approx_median" ? 0.5 : TDigestAccumulator.Percentile(parameters);
+        var maxSize = function == "approx_median" ? TDigest.DefaultMaxSize : TDigestAccumulator.MaxSizeParameter(parameters);
+        return argTypes[0].Kind switch
+        {
+            TypeKind.Int64 => new DistinctValuesDigestAccumulator<long>(percentile, maxSize, resultType),
+            TypeKind.Int32 => new DistinctValuesDigestAccumulator<int>(percentile, maxSize, resultType),
+            TypeKind.UInt64 => new DistinctValuesDigestAccumulator<ulong>(percentile, maxSize, resultType),
+            TypeKind.UInt32 => new DistinctValuesDigestAccumulator<uint>(percentile, maxSize, resultType),
+            TypeKind.Float64 => new DistinctValuesDigestAccumulator<double>(percentile, maxSize, resultType),
+            TypeKind.Float32 => new DistinctValuesDigestAccumulator<float>(percentile, maxSize, resultType),
+            _ => null,
+        };
     }
 
     /// <summary>The incremental (non-holistic) accumulator, or null when the function needs all values.</summary>
