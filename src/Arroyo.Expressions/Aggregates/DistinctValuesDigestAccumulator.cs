@@ -25,24 +25,8 @@ public sealed class DistinctValuesDigestAccumulator<T> : GroupAccumulator where 
         _resultType = resultType;
     }
 
-    public override void Update(Column[] args, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract)
-    {
-        var column = (PrimitiveColumn<T>)args[0];
-        var values = column.Values;
-        for (var i = 0; i < groups.Length; i++)
-        {
-            var g = groups[i];
-            if (g < 0 || column.IsNull(i)) continue;
-            if (!retract.IsEmpty && retract[i])
-            {
-                if (_sets[g] is { } set) Multiset.Remove(set, values[i]);
-            }
-            else
-            {
-                Multiset.Add(_sets[g] ??= [], values[i]);
-            }
-        }
-    }
+    public override void Update(Column[] args, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract) =>
+        Multiset.Update(_sets, args[0], groups, retract);
 
     public override void Evaluate(int group, ColumnBuilder output)
     {

@@ -24,6 +24,26 @@ internal static class Multiset
         return ++count == 1;
     }
 
+    /// <summary>Each row's non-null value goes into its group's set, or out of it where <paramref name="retract"/> is set.</summary>
+    public static void Update<T>(Dictionary<T, int>?[] sets, Column column, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract)
+        where T : unmanaged, IEquatable<T>
+    {
+        var values = ((PrimitiveColumn<T>)column).Values;
+        for (var i = 0; i < groups.Length; i++)
+        {
+            var g = groups[i];
+            if (g < 0 || column.IsNull(i)) continue;
+            if (!retract.IsEmpty && retract[i])
+            {
+                if (sets[g] is { } set) Remove(set, values[i]);
+            }
+            else
+            {
+                Add(sets[g] ??= [], values[i]);
+            }
+        }
+    }
+
     /// <summary>Removes one <paramref name="value"/>; true when its last copy went (ignored when absent).</summary>
     public static bool Remove<T>(Dictionary<T, int> set, T value) where T : notnull
     {
@@ -158,24 +178,8 @@ public sealed class DistinctCountAccumulator<T> : GroupAccumulator where T : unm
 {
     private Dictionary<T, int>?[] _sets = [];
 
-    public override void Update(Column[] args, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract)
-    {
-        var column = (PrimitiveColumn<T>)args[0];
-        var values = column.Values;
-        for (var i = 0; i < groups.Length; i++)
-        {
-            var g = groups[i];
-            if (g < 0 || column.IsNull(i)) continue;
-            if (!retract.IsEmpty && retract[i])
-            {
-                if (_sets[g] is { } set) Multiset.Remove(set, values[i]);
-            }
-            else
-            {
-                Multiset.Add(_sets[g] ??= [], values[i]);
-            }
-        }
-    }
+    public override void Update(Column[] args, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract) =>
+        Multiset.Update(_sets, args[0], groups, retract);
 
     public override void Evaluate(int group, ColumnBuilder output) =>
         ((PrimitiveColumnBuilder<long>)output).Append(_sets[group]?.Count ?? 0);
