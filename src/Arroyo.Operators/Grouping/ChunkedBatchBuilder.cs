@@ -30,12 +30,8 @@ internal sealed class ChunkedBatchBuilder
     /// <summary>One builder per schema field; append one value to each, then call <see cref="EndRow"/>.</summary>
     public ColumnBuilder[] Builders { get; }
 
-    /// <summary>Rows handed out so far plus those pending.</summary>
-    public long TotalRows { get; private set; }
-
     public void EndRow()
     {
-        TotalRows++;
         if (++_rows == RowsPerBatch) Flush();
     }
 

@@ -185,8 +185,7 @@ internal sealed class TumblingDistinct : EventTimeOperator
         /// <summary>Adds the new ones among <paramref name="rows"/> (all rows when null) of these key columns.</summary>
         public void Add(Column[] columns, ulong[] hashes, int[]? rows)
         {
-            var candidates = rows?.Length ?? columns[0].Length;
-            if (columns.Length == 0) candidates = rows?.Length ?? hashes.Length;
+            var candidates = rows?.Length ?? hashes.Length;
             var segment = _segments.Count;
             var firstEntry = _entries;
             List<int>? kept = null; // null while every candidate so far was new

@@ -88,8 +88,8 @@ public sealed class WindowedJoinOperator : EventTimeOperator
             order[r] = r;
             keys[r] = timestamps[r];
         }
-        // Stable within a timestamp: ties keep their input order.
-        Array.Sort(keys, order, Comparer<long>.Create(static (a, b) => a.CompareTo(b)));
+        // Not stable: each run of one timestamp is put back in input order below.
+        Array.Sort(keys, order);
         for (var start = 0; start < rows;)
         {
             var end = start + 1;

@@ -24,19 +24,17 @@ public static class StateFile
     /// </summary>
     public static IEnumerable<ReadOnlyMemory<byte>> WriteParts(IReadOnlyDictionary<string, List<Batch>> tables, long partBytes = DefaultPartBytes)
     {
-        var part = new List<(string Table, List<byte[]> Batches)>();
+        var part = new List<(string Table, List<ReadOnlyMemory<byte>> Batches)>();
         long size = 0;
-        var any = false;
         foreach (var (name, batches) in tables)
         {
-            List<byte[]>? current = null;
+            List<ReadOnlyMemory<byte>>? current = null;
             foreach (var batch in batches)
             {
                 var encoded = Encode(batch);
                 if (size > 0 && size + encoded.Length > partBytes)
                 {
                     yield return Assemble(part);
-                    any = true;
                     part = [];
                     current = null;
                     size = 0;
@@ -47,18 +45,19 @@ public static class StateFile
             }
             if (current is null) part.Add((name, [])); // a table without batches is still listed
         }
-        if (part.Count > 0 || !any) yield return Assemble(part);
+        // The last part (never empty after a cut; with no tables at all, one empty file).
+        yield return Assemble(part);
     }
 
-    private static byte[] Encode(Batch batch)
+    private static ReadOnlyMemory<byte> Encode(Batch batch)
     {
-        using var buffer = new MemoryStream();
+        var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) BatchFileFormat.WriteBatch(writer, batch);
-        return buffer.ToArray();
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     /// <summary>One complete file (a view of the buffer it was written into, no final copy).</summary>
-    private static ReadOnlyMemory<byte> Assemble(List<(string Table, List<byte[]> Batches)> tables)
+    private static ReadOnlyMemory<byte> Assemble(List<(string Table, List<ReadOnlyMemory<byte>> Batches)> tables)
     {
         var buffer = new MemoryStream(checked((int)Math.Min(int.MaxValue, 64 + tables.Sum(t => 16L + t.Table.Length * 3L + t.Batches.Sum(b => (long)b.Length)))));
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -70,7 +69,7 @@ public static class StateFile
             {
                 writer.Write(name);
                 writer.Write(batches.Count);
-                foreach (var batch in batches) writer.Write(batch);
+                foreach (var batch in batches) writer.Write(batch.Span);
             }
             writer.Write(EndMarker);
         }

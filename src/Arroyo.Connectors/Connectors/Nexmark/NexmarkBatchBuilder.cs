@@ -30,6 +30,7 @@ internal sealed class NexmarkBatchBuilder
     // (and the like), the other kinds' rows would only be dropped, so they are skipped here.
     // Each event's fields come from its own random sequence, so skipping changes no value.
     private readonly bool[] _produces = [true, true, true];
+    private readonly bool _producesAll;
 
     public NexmarkBatchBuilder(Schema output, ColumnUsage? usage = null)
     {
@@ -43,6 +44,7 @@ internal sealed class NexmarkBatchBuilder
             _produces[(int)Kind.Auction] = needed.Contains(output.IndexOf("auction"));
             _produces[(int)Kind.Bid] = needed.Contains(output.IndexOf("bid"));
         }
+        _producesAll = _produces.All(p => p);
 
         FieldUsage? UsageOf(string name)
         {
@@ -54,8 +56,8 @@ internal sealed class NexmarkBatchBuilder
     /// <summary>The next <paramref name="events"/> events of the split, as rows (fewer when some kinds are not produced).</summary>
     public Batch Generate(NexmarkSplit split, int events)
     {
-        var n = 0;
-        for (var i = 0; i < events; i++)
+        var n = _producesAll ? events : 0;
+        for (var i = 0; i < events && !_producesAll; i++)
         {
             if (_produces[(int)KindOf(split.FirstEventId + AdjustedEventNumber(split.Count + (ulong)i))]) n++;
         }
