@@ -5,6 +5,7 @@ using Arroyo.Core.Errors;
 
 // Entry point: parse the command line, run, and turn every failure into a clear message
 // and a non-zero exit code. A stack trace is printed only for bugs.
+InheritedSignals.RestoreInterrupt();
 var stderr = Console.Error;
 var log = new Log(stderr, Environment.GetEnvironmentVariable("ARROYO__DEBUG") is "1" or "true");
 RunCommand? run = null;

@@ -64,6 +64,7 @@ public static class CommandLine
                 case "-c" or "--config": configFile = Value(args, ref i); break;
                 default:
                     if (args[i].StartsWith("--config=", StringComparison.Ordinal)) configFile = args[i]["--config=".Length..];
+                    else if (args[i].StartsWith("-c", StringComparison.Ordinal)) configFile = args[i][(args[i].StartsWith("-c=", StringComparison.Ordinal) ? 3 : 2)..];
                     else throw Usage($"unexpected argument '{args[i]}'", TopLevelUsage);
                     break;
             }
@@ -91,40 +92,83 @@ public static class CommandLine
                 query = arg;
                 continue;
             }
-            var (name, inline) = SplitInline(arg);
-            switch (name)
+            if (arg == "--")
             {
-                case "--":
-                    onlyPositional = true;
-                    break;
-                case "-h" or "--help":
-                    return new ShowHelp(RunHelp);
-                case "-n" or "--name":
-                    options = options with { Name = inline ?? Value(args, ref i) };
-                    break;
-                case "-s" or "--state-dir":
-                    options = options with { StateDir = inline ?? Value(args, ref i) };
-                    break;
-                case "-p" or "--parallelism":
-                    var text = inline ?? Value(args, ref i);
-                    if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parallelism) || parallelism < 1)
-                    {
-                        throw Usage($"invalid value '{text}' for '--parallelism <PARALLELISM>': expected a whole number of at least 1", RunUsage);
-                    }
-                    options = options with { Parallelism = parallelism };
-                    break;
-                case "-f" or "--force":
-                    options = options with { Force = true };
-                    break;
-                case "-c" or "--config":
-                    options = options with { ConfigFile = inline ?? Value(args, ref i) };
-                    break;
-                default:
-                    throw Usage($"unexpected argument '{arg}'" +
-                        Suggestions.DidYouMean(name, ["--name", "--state-dir", "--parallelism", "--force", "--help", "--config"]), RunUsage);
+                onlyPositional = true;
+                continue;
+            }
+            if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                var (name, inline) = SplitInline(arg);
+                var option = Array.Find(s_runOptions, o => o.Long == name) ?? throw Usage($"unexpected argument '{arg}'" +
+                    Suggestions.DidYouMean(name, s_runOptions.Select(o => o.Long)), RunUsage);
+                if (option.Short == 'h') return new ShowHelp(RunHelp);
+                if (option.TakesValue) options = Apply(options, option, inline ?? Value(args, ref i));
+                else if (inline is not null) throw Usage($"unexpected value '{inline}' for '{name}' found; no more were expected", RunUsage);
+                else options = Apply(options, option, null);
+                continue;
+            }
+            // Short options as clap reads them: flags may be grouped (-fp 2), and a value may be
+            // attached (-p2, -p=2, -sdir, -fn x).
+            for (var j = 1; j < arg.Length; j++)
+            {
+                var option = Array.Find(s_runOptions, o => o.Short == arg[j])
+                    ?? throw Usage($"unexpected argument '-{arg[j]}' found" + (j == 1 ? Suggestions.DidYouMean(arg, s_runOptions.Select(o => o.Long)) : ""), RunUsage);
+                if (option.Short == 'h') return new ShowHelp(RunHelp);
+                if (!option.TakesValue)
+                {
+                    options = Apply(options, option, null);
+                    continue;
+                }
+                var attached = arg[(j + 1)..];
+                if (attached.StartsWith('=')) attached = attached[1..];
+                options = Apply(options, option, attached.Length > 0 ? attached : Value(args, ref i));
+                break;
             }
         }
         return new Run(options with { Query = query ?? "-" });
+    }
+
+    /// <summary>
+    /// The most subtasks per operator. Every subtask is a thread, and a checkpoint writes a
+    /// state file per stateful subtask; far above this a stop (Ctrl-C, SIGTERM) takes minutes
+    /// rather than seconds, and no machine has the cores to use it.
+    /// </summary>
+    public const int MaxParallelism = 256;
+
+    private sealed record RunOption(char Short, string Long, bool TakesValue);
+
+    private static readonly RunOption[] s_runOptions =
+    [
+        new('n', "--name", true),
+        new('s', "--state-dir", true),
+        new('p', "--parallelism", true),
+        new('f', "--force", false),
+        new('h', "--help", false),
+        new('c', "--config", true),
+    ];
+
+    private static RunOptions Apply(RunOptions options, RunOption option, string? value) => option.Short switch
+    {
+        'n' => options with { Name = value },
+        's' => options with { StateDir = value },
+        'p' => options with { Parallelism = ParseParallelism(value!) },
+        'f' => options with { Force = true },
+        _ => options with { ConfigFile = value },
+    };
+
+    private static int ParseParallelism(string text)
+    {
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parallelism) || parallelism < 1)
+        {
+            throw Usage($"invalid value '{text}' for '--parallelism <PARALLELISM>': expected a whole number of at least 1", RunUsage);
+        }
+        if (parallelism > MaxParallelism)
+        {
+            throw Usage($"invalid value '{text}' for '--parallelism <PARALLELISM>': at most {MaxParallelism} subtasks per operator are supported " +
+                "(each runs on its own thread)", RunUsage);
+        }
+        return parallelism;
     }
 
     private const string TopLevelUsage = "Usage: arroyo [OPTIONS] <COMMAND>";

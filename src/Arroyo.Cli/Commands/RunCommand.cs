@@ -41,7 +41,7 @@ public sealed class RunCommand
         QueryText = ReadQuery(config);
         var name = _options.Name ?? config.Get("run.name") ?? "query";
         var flushInterval = config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.FromSeconds(1));
-        var checkpointInterval = config.GetDuration("default-checkpoint-interval", TimeSpan.FromSeconds(10));
+        var checkpointInterval = config.GetPositiveDuration("default-checkpoint-interval", TimeSpan.FromSeconds(10));
 
         var plan = PipelinePlanner.Plan(QueryText, new PlanOptions
         {
@@ -61,7 +61,7 @@ public sealed class RunCommand
         try
         {
             var (checkpoints, lease) = StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(
-                QueryText, name, _options.Parallelism, _options.Force, _log.Info), stop).GetAwaiter().GetResult();
+                QueryText, name, _options.Parallelism, _options.Force, _log.Message), stop).GetAwaiter().GetResult();
             using var _ = new AsyncDisposer(lease);
             var registry = new OperatorRegistry();
             StatelessOperators.Register(registry);
@@ -71,7 +71,7 @@ public sealed class RunCommand
             {
                 CheckpointInterval = checkpointInterval,
                 UpdateAggregateFlushInterval = flushInterval,
-                Log = _log.Info,
+                Log = _log.Message,
                 Config = config.Values,
                 BatchSize = config.GetInt("pipeline.source-batch-size", 4096),
                 SourcePollDelay = config.GetDuration("debug.source-poll-delay", TimeSpan.Zero),
@@ -103,11 +103,7 @@ public sealed class RunCommand
             }
             return text;
         }
-        if (!File.Exists(_options.Query))
-        {
-            throw new UserException($"query file '{_options.Query}' does not exist");
-        }
-        return File.ReadAllText(_options.Query);
+        return InputFiles.ReadText(_options.Query, "query file");
     }
 
     private sealed class AsyncDisposer(IAsyncDisposable target) : IDisposable

@@ -26,14 +26,7 @@ public sealed class ArroyoConfig
             var path = Path.Combine(workingDirectory, name);
             if (File.Exists(path)) config.LoadFile(path);
         }
-        if (configFile is not null)
-        {
-            if (!File.Exists(configFile))
-            {
-                throw new Core.Errors.UserException($"config file '{configFile}' does not exist");
-            }
-            config.LoadFile(configFile);
-        }
+        if (configFile is not null) config.LoadFile(configFile);
         foreach (var (name, value) in environment)
         {
             if (!name.StartsWith("ARROYO__", StringComparison.Ordinal)) continue;
@@ -57,6 +50,15 @@ public sealed class ArroyoConfig
             : throw new Core.Errors.UserException($"configuration '{key}' = '{text}' is not a duration", hint: "write it like 10s, 500ms or 1m");
     }
 
+    /// <summary>A duration that must be more than zero (an interval something is done at).</summary>
+    public TimeSpan GetPositiveDuration(string key, TimeSpan fallback)
+    {
+        var value = GetDuration(key, fallback);
+        if (value > TimeSpan.Zero) return value;
+        throw new Core.Errors.UserException($"configuration '{key}' = '{Get(key)}' must be longer than zero",
+            hint: "write it like 10s or 500ms");
+    }
+
     public int GetInt(string key, int fallback)
     {
         var text = Get(key);
@@ -68,7 +70,7 @@ public sealed class ArroyoConfig
 
     private void LoadFile(string path)
     {
-        var text = File.ReadAllText(path);
+        var text = Commands.InputFiles.ReadText(path, "config file");
         var entries = path.EndsWith(".toml", StringComparison.OrdinalIgnoreCase)
             ? SimpleToml.Parse(text, path)
             : SimpleYaml.Parse(text, path);

@@ -126,7 +126,7 @@ internal sealed class SingleFileSource : ISource
         if (batch is not null) output.Emit(batch);
         if (_eof && _bufferStart == _bufferEnd)
         {
-            if (_dropped > 0) _context?.Log($"dropped {_dropped} records of {_path} that did not parse");
+            if (_dropped > 0) _context?.Log($"warning: dropped {_dropped} records of {_path} that did not parse");
             return SourceStatus.Finished;
         }
         return SourceStatus.Continue;

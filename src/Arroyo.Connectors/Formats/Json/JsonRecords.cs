@@ -19,9 +19,28 @@ internal static class JsonRecords
     public static string Message(Exception e) => e switch
     {
         OverflowException => "a number is out of range for its column",
-        JsonException j => "invalid JSON: " + j.Message,
+        JsonException j => JsonSyntax(j),
         _ => e.Message,
     };
+
+    /// <summary>
+    /// System.Text.Json's message without its own position suffix ("Path: $ | LineNumber: 0 |
+    /// BytePositionInLine: 5."), whose 0-based line within one record reads as a wrong line
+    /// beside the file's; the position becomes a 1-based byte within the record.
+    /// </summary>
+    private static string JsonSyntax(JsonException error)
+    {
+        var text = error.Message;
+        foreach (var marker in new[] { " Path: ", " LineNumber: ", " BytePositionInLine: " })
+        {
+            var at = text.IndexOf(marker, StringComparison.Ordinal);
+            if (at >= 0) text = text[..at];
+        }
+        text = text.TrimEnd().TrimEnd('.');
+        return error.BytePositionInLine is { } position
+            ? $"invalid JSON at byte {position + 1} of the record: {text}"
+            : $"invalid JSON: {text}";
+    }
 
     /// <summary>The columns without the rows in <paramref name="bad"/> (ascending); clears the list.</summary>
     public static Column[] DropRows(Column[] columns, List<int> bad)
