@@ -30,6 +30,9 @@ internal sealed class ExprBinder
 
     public Func<Ast.FunctionCall, BoundExpr?>? Intercept { get; }
 
+    /// <summary>Tried for an unqualified name no column of the scope has (HAVING's select aliases); null: not found.</summary>
+    public Func<Ast.Identifier, BoundExpr?>? Unresolved { get; init; }
+
     public Relation Scope => _scope;
 
     public BoundExpr Bind(Ast.Expr expr)
@@ -128,6 +131,7 @@ internal sealed class ExprBinder
     private BoundExpr Column(string? qualifier, Ast.Identifier name, SourceSpan span)
     {
         var found = Resolve(qualifier, name.Value);
+        if (found is null && qualifier is null && Unresolved?.Invoke(name) is { } resolved) return resolved;
         if (found is null)
         {
             var candidates = _scope.Columns.Where(c => qualifier is null || Same(c.Qualifier, qualifier))

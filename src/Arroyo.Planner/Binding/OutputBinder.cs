@@ -64,6 +64,26 @@ internal sealed class OutputBinder
 
     public BoundExpr Bind(Ast.Expr expr) => Rewrite(BindRaw(expr));
 
+    /// <summary>
+    /// Binds HAVING: a name that is no input column may name a select item's alias
+    /// (<c>SELECT count(*) AS rows … HAVING rows &lt; 500</c>), which stands for that item's
+    /// expression, as DataFusion resolves it. Input columns win over aliases; an alias's own
+    /// expression is bound without aliases, so aliases cannot refer to each other.
+    /// </summary>
+    public BoundExpr BindHaving(Ast.Expr expr, IReadOnlyList<Ast.SelectItem> projection)
+    {
+        var aliases = new Dictionary<string, Ast.Expr>(StringComparer.Ordinal);
+        foreach (var item in projection)
+        {
+            if (item is Ast.ExprSelectItem { Alias: { } alias } aliased) aliases.TryAdd(alias.Value, aliased.Expression);
+        }
+        var binder = new ExprBinder(BindScope, _context, Intercept)
+        {
+            Unresolved = name => aliases.TryGetValue(name.Value, out var aliased) ? BindRaw(aliased) : null,
+        };
+        return Rewrite(binder.Bind(expr));
+    }
+
     public BoundExpr Rewrite(BoundExpr expr)
     {
         var result = _aggregateRewrite(expr);

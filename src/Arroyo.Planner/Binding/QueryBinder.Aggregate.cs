@@ -222,7 +222,7 @@ internal sealed partial class QueryBinder
 
         if (select.Having is not null)
         {
-            var having = Coercion.RequireBoolean(output.Bind(select.Having), "HAVING", select.Having.Span);
+            var having = Coercion.RequireBoolean(output.BindHaving(select.Having, select.Projection), "HAVING", select.Having.Span);
             var filtered = Nodes.Filter(node, having);
             output.AddLayer(filtered, e => e);
         }

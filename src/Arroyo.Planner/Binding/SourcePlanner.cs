@@ -51,13 +51,24 @@ internal static class SourcePlanner
             if (eventTime is not null)
             {
                 var index = columns.FindIndex(c => string.Equals(c.Item2, eventTime, StringComparison.OrdinalIgnoreCase));
+                var span = table.Watermark?.Column.Span ?? EventTimeOptionSpan(table);
                 if (index < 0)
                 {
                     throw new UserException(
                         $"event time field '{eventTime}' is not a column of table {table.Name}.{Suggestions.DidYouMean(eventTime, columns.Select(c => c.Item2))}".TrimEnd('.'),
-                        table.Watermark?.Column.Span ?? table.Span);
+                        span);
                 }
-                timestamp = Coercion.BindCast(columns[index].Item1, DataType.Timestamp, false, table.Watermark?.Column.Span ?? table.Span);
+                // As the reference, event time is read from a TIMESTAMP column as it is: no cast
+                // (a number or text would otherwise become a time in some unit nobody chose).
+                var type = columns[index].Item1.Type;
+                if (type.Kind != TypeKind.Timestamp)
+                {
+                    throw new UserException(
+                        $"event time field '{columns[index].Item2}' of table {table.Name} has type {type}, but event time must be a TIMESTAMP",
+                        span,
+                        hint: "declare the column as TIMESTAMP, or add a virtual column (e.g. ts TIMESTAMP GENERATED ALWAYS AS (to_timestamp_millis(col)) STORED) and name it instead");
+                }
+                timestamp = columns[index].Item1;
             }
             node = Nodes.Project(source, columns, timestamp);
         }
@@ -68,6 +79,10 @@ internal static class SourcePlanner
         table.SourceNode = watermark;
         return watermark;
     }
+
+    /// <summary>Where <c>event_time_field</c> is written (its value), else the table.</summary>
+    private static Arroyo.Core.Errors.SourceSpan EventTimeOptionSpan(DeclaredTable table) =>
+        table.OptionNodes.TryGetValue("event_time_field", out var option) && option.Value.Span.IsKnown ? option.Value.Span : table.Span;
 
     private static BoundExpr? WatermarkExpression(DeclaredTable table, PlanNode node, PlannerContext context, bool hasEventTime)
     {

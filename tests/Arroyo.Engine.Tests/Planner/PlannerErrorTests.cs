@@ -28,6 +28,45 @@ public sealed class PlannerErrorTests
         Assert.Equal(2, error.Span.Line);
     }
 
+    [Theory]
+    [InlineData("BIGINT", "BIGINT")]
+    [InlineData("TEXT", "TEXT")]
+    public void EventTimeFieldOnANonTimestampColumnNamesTableColumnAndType(string type, string shown)
+    {
+        var sql = $"CREATE TABLE events (id BIGINT, at {type}) WITH (connector = 'single_file', path = '/tmp/in.json', format = 'json',\n" +
+                  "  type = 'source', event_time_field = 'at');\nSELECT id FROM events";
+        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions()));
+        Assert.Equal($"event time field 'at' of table events has type {shown}, but event time must be a TIMESTAMP", error.Message);
+        Assert.Equal(2, error.Span.Line);
+        Assert.Equal("'at'", sql[error.Span.Start..error.Span.End]);
+    }
+
+    [Fact]
+    public void EventTimeFieldOnATimestampColumnPlans()
+    {
+        var sql = "CREATE TABLE events (id BIGINT, at TIMESTAMP) WITH (connector = 'single_file', path = '/tmp/in.json', format = 'json', " +
+                  "type = 'source', event_time_field = 'at');\nSELECT id FROM events";
+        Assert.NotNull(PipelinePlanner.Plan(sql, new PlanOptions()));
+    }
+
+    [Fact]
+    public void HavingMayNameASelectAliasAsInTheReferenceDocs()
+    {
+        var sql = Impulse + "SELECT counter % 10 AS k, count(*) AS rows FROM impulse GROUP BY k HAVING rows < 500 AND k > 1";
+        var plan = PipelinePlanner.Plan(sql, new PlanOptions());
+        Assert.Contains(plan.Graph.Nodes, n => n.Operator is Arroyo.Dataflow.Specs.FilterSpec);
+    }
+
+    [Fact]
+    public void HavingPrefersAnInputColumnOverAnAlias()
+    {
+        // 'counter' is an input column (a group key) and an alias: the column wins, as in DataFusion.
+        var sql = Impulse + "SELECT counter, count(*) AS counter2 FROM impulse GROUP BY counter HAVING counter > 3";
+        Assert.NotNull(PipelinePlanner.Plan(sql, new PlanOptions()));
+        var unknown = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(Impulse + "SELECT count(*) AS rows FROM impulse HAVING rowz < 5", new PlanOptions()));
+        Assert.Contains("column 'rowz' not found", unknown.Message);
+    }
+
     [Fact]
     public void UpdatingResultIntoAppendOnlySinkSuggestsDebezium()
     {
