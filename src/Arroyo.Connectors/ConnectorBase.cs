@@ -69,6 +69,7 @@ public abstract class ConnectorBase : IConnector
             LookupCacheMaxBytes = cacheBytes is >= 0 ? (ulong)cacheBytes.Value : null,
             IsBounded = parts.IsBounded,
             PrimaryKey = definition.PrimaryKey,
+            LocalPath = parts.LocalPath,
             MetadataColumns = definition.MetadataColumns,
             Config = parts.Config,
             Options = definition.Options,
@@ -175,4 +176,7 @@ public sealed record BoundParts(IReadOnlyList<Field> Fields, ConnectorConfig Con
 
     /// <summary>False for connectors that ignore the format (impulse, nexmark, blackhole).</summary>
     public bool UsesFormat { get; init; } = true;
+
+    /// <summary>See <see cref="ConnectorTable.LocalPath"/>.</summary>
+    public string? LocalPath { get; init; }
 }

@@ -59,6 +59,12 @@ public sealed record ConnectorTable
 
     public IReadOnlyList<string> PrimaryKey { get; init; } = [];
 
+    /// <summary>
+    /// The local file the table reads or writes (full path), for connectors that use one
+    /// (single_file): the planner refuses a sink writing a file a source of the pipeline reads.
+    /// </summary>
+    public string? LocalPath { get; init; }
+
     public IReadOnlyList<MetadataColumn> MetadataColumns { get; init; } = [];
 
     /// <summary>The connector's validated settings.</summary>

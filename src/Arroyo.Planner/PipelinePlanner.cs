@@ -31,12 +31,17 @@ public static class PipelinePlanner
         context.Predefined.UnionWith(context.Tables.Keys);
         var statements = SqlParser.ParseScript(sql);
         var sinks = new List<(PlanNode Node, SinkSpec Spec)>();
+        var inserts = new List<(ConnectorTable Table, SourceSpan Span)>();
         foreach (var statement in statements)
         {
             switch (statement)
             {
                 case InsertStatement insert:
-                    if (Insert(insert, context) is { } sink) sinks.Add(sink);
+                    if (Insert(insert, context) is { } sink)
+                    {
+                        sinks.Add(sink);
+                        inserts.Add((sink.Item2.Table, insert.Table.Span));
+                    }
                     break;
                 case QueryStatement query:
                     sinks.Add(Select(query, context));
@@ -50,6 +55,7 @@ public static class PipelinePlanner
         {
             throw new UserException("The provided SQL does not contain a query", hint: "add an INSERT INTO … SELECT or a SELECT statement");
         }
+        SinkFileRules.Check(inserts, context);
         sinks = MergeSinksOfOneTable(sinks);
         var builder = new GraphBuilder(options.Parallelism);
         var planned = sinks.Select(s => (Id: builder.Add(s.Node), s.Spec)).ToList();
@@ -85,10 +91,14 @@ public static class PipelinePlanner
                     hint: "declare the table's columns, or make every INSERT select the same columns");
             }
             var inputs = first.Node.Inputs.Concat(sink.Node.Inputs).ToArray();
-            merged[index] = (new PlanNode(first.Spec, inputs, first.Node.Schema), first.Spec);
+            // Every input must name its keys alike for the sink to merge updates by them.
+            var spec = SameKeys(first.Spec.UpdateKeys, sink.Spec.UpdateKeys) ? first.Spec : first.Spec with { UpdateKeys = null };
+            merged[index] = (new PlanNode(spec, inputs, first.Node.Schema), spec);
         }
         return merged;
     }
+
+    private static bool SameKeys(IReadOnlyList<int>? a, IReadOnlyList<int>? b) => a is not null && b is not null && a.SequenceEqual(b);
 
     private static bool SameColumns(Schema a, Schema b) =>
         a.Count == b.Count && a.Fields.Zip(b.Fields).All(p => p.First.Name == p.Second.Name && p.First.Type == p.Second.Type);
@@ -183,7 +193,7 @@ public static class PipelinePlanner
                 var fields = table.SchemaInferred ? null : table.Columns.Where(c => !c.IsVirtual).Select(c => c.ToField()).ToArray();
                 var node = ToTableSchema(relation.Node, fields, table.Name, insert.Source.Span);
                 CheckUpdatingSink(node, table, insert.Span);
-                var spec = ConnectorCatalog.CreateSink(table, node.Schema);
+                var spec = ConnectorCatalog.CreateSink(table, node.Schema) with { UpdateKeys = UpdateKeys.Of(node) };
                 return (new PlanNode(spec, [new PlanEdge(node, Arroyo.Dataflow.EdgeKind.Forward)], node.Schema), spec);
             }
             case MemoryTable memory:
@@ -205,7 +215,7 @@ public static class PipelinePlanner
     {
         var relation = new QueryBinder(context).BindQuery(query.Query);
         var node = ToTableSchema(relation.Node, null, "stdout", query.Span);
-        var spec = ConnectorCatalog.CreateStdoutSink(node.Schema);
+        var spec = ConnectorCatalog.CreateStdoutSink(node.Schema) with { UpdateKeys = UpdateKeys.Of(node) };
         return (new PlanNode(spec, [new PlanEdge(node, Arroyo.Dataflow.EdgeKind.Forward)], node.Schema), spec);
     }
 

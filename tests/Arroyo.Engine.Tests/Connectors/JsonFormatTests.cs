@@ -209,22 +209,78 @@ public sealed class JsonFormatTests
             new Field("_is_retract", DataType.Boolean), new Field("_timestamp", DataType.Timestamp)]);
         var batch = new Batch(schema,
         [
-            StringColumn.FromStrings(["a", "a", "a", "b"]),
-            new PrimitiveColumn<long>(DataType.Int64, [1L, 1L, 2L, 5L]),
-            new PrimitiveColumn<long>(DataType.Timestamp, [1734539354748899L, 0, 0, 0]),
-            new PrimitiveColumn<bool>(DataType.Boolean, [false, true, false, true]),
-            new PrimitiveColumn<long>(DataType.Timestamp, [0L, 0, 0, 0]),
-        ], 4);
+            StringColumn.FromStrings(["a", "b", "a", "c", "b", "d", "d", "e", "e", "e"]),
+            new PrimitiveColumn<long>(DataType.Int64, [1L, 5L, 2L, 7L, 6L, 1L, 1L, 1L, 1L, 2L]),
+            new PrimitiveColumn<long>(DataType.Timestamp, [1734539354748899L, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            new PrimitiveColumn<bool>(DataType.Boolean, [true, true, false, false, false, false, true, false, true, false]),
+            new PrimitiveColumn<long>(DataType.Timestamp, [0L, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        ], 10);
         var format = new FormatSettings(FormatKind.DebeziumJson) { TimestampFormat = TimestampFormat.UnixMillis };
+        // As the reference's ToDebeziumExec: per key, in order of first appearance, the first row
+        // before and the last after; an insert retracted in the same batch (d) writes nothing.
         var keyed = Encode(batch, format, [0]).TrimEnd('\n').Split('\n');
         Assert.Equal(
         [
-            """{"before":null,"after":{"k":"a","c":1,"t":1734539354},"op":"c"}""",
-            """{"before":{"k":"a","c":1,"t":0},"after":{"k":"a","c":2,"t":0},"op":"u"}""",
-            """{"before":{"k":"b","c":5,"t":0},"after":null,"op":"d"}""",
+            """{"before":{"k":"a","c":1,"t":1734539354},"after":{"k":"a","c":2,"t":0},"op":"u"}""",
+            """{"before":{"k":"b","c":5,"t":0},"after":{"k":"b","c":6,"t":0},"op":"u"}""",
+            """{"before":null,"after":{"k":"c","c":7,"t":0},"op":"c"}""",
+            """{"before":null,"after":{"k":"e","c":2,"t":0},"op":"c"}""",
         ], keyed);
         var unkeyed = Encode(batch, format).TrimEnd('\n').Split('\n');
-        Assert.Equal(4, unkeyed.Length);
-        Assert.EndsWith("\"op\":\"d\"}", unkeyed[1]);
+        Assert.Equal(10, unkeyed.Length);
+        Assert.EndsWith("\"op\":\"d\"}", unkeyed[0]);
+        Assert.EndsWith("\"op\":\"c\"}", unkeyed[2]);
     }
+
+    [Fact]
+    public void Debezium_sink_merges_a_global_aggregate_change_into_one_update()
+    {
+        var schema = new Schema([new Field("n", DataType.Int64), new Field("_is_retract", DataType.Boolean), new Field("_timestamp", DataType.Timestamp)]);
+        var batch = new Batch(schema,
+        [
+            new PrimitiveColumn<long>(DataType.Int64, [3L, 4L]),
+            new PrimitiveColumn<bool>(DataType.Boolean, [true, false]),
+            new PrimitiveColumn<long>(DataType.Timestamp, [0L, 0L]),
+        ], 2);
+        var lines = Encode(batch, new FormatSettings(FormatKind.DebeziumJson), []).TrimEnd('\n').Split('\n');
+        Assert.Equal(["""{"before":{"n":3},"after":{"n":4},"op":"u"}"""], lines);
+    }
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("json_unread")]
+    [InlineData("json_unstructured")]
+    [InlineData("debezium_json")]
+    [InlineData("raw_string")]
+    public void Invalid_utf8_is_a_bad_record_in_every_text_format(string format)
+    {
+        var text = ConnectorTestKit.SchemaOf(new Field("a", DataType.Utf8), new Field("b", DataType.Int64));
+        var (settings, schema, usage, good, bad) = format switch
+        {
+            "json" => (s_json, text, null, "{\"a\":\"ok\",\"b\":1}"u8.ToArray(), "{\"a\":\"bad\xff\",\"b\":2}"),
+            // The planner proved nobody reads `a`: still checked.
+            "json_unread" => (s_json, text, new Arroyo.Dataflow.ColumnUsage([null, Arroyo.Dataflow.FieldUsage.All, Arroyo.Dataflow.FieldUsage.All]),
+                "{\"a\":\"ok\",\"b\":1}"u8.ToArray(), "{\"a\":\"bad\xff\",\"b\":2}"),
+            "json_unstructured" => (s_json with { Unstructured = true }, ConnectorTestKit.SchemaOf(new Field("value", DataType.Json)), null,
+                "{\"a\":\"ok\"}"u8.ToArray(), "{\"a\":\"bad\xff\"}"),
+            "debezium_json" => (new FormatSettings(FormatKind.DebeziumJson), UpdatingText, null,
+                "{\"before\":null,\"after\":{\"a\":\"ok\"},\"op\":\"c\"}"u8.ToArray(), "{\"before\":null,\"after\":{\"a\":\"bad\xff\"},\"op\":\"c\"}"),
+            _ => (new FormatSettings(FormatKind.RawString), ConnectorTestKit.SchemaOf(new Field("value", DataType.Utf8)), null,
+                "ok"u8.ToArray(), "bad\xff"),
+        };
+        var decoder = RecordDecoder.Create(settings, schema, usage);
+        // The bad record: the text's \xff stands for the single byte 0xff.
+        var badBytes = bad.Select(ch => (byte)ch).ToArray();
+        Assert.True(decoder.TryDecode(good, out _));
+        Assert.False(decoder.TryDecode(badBytes, out var error));
+        Assert.Contains("not valid UTF-8", error);
+        Assert.Contains("0xff", error);
+        Assert.True(decoder.TryDecode(good, out _));
+        Assert.Equal(2, decoder.Flush(0)!.RowCount);
+    }
+
+    private static readonly Schema s_updatingText = new([new Field("a", DataType.Utf8), new Field("_is_retract", DataType.Boolean, false),
+        new Field("_timestamp", DataType.Timestamp, false)]);
+
+    private static Schema UpdatingText => s_updatingText;
 }

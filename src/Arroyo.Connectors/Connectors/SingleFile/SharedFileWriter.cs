@@ -9,6 +9,10 @@ namespace Arroyo.Connectors.Connectors.SingleFile;
 /// The last subtask to arrive learns the length and records it.
 /// A run is identified by a token (the run's settings object): the first subtask of a new run
 /// opens the file and truncates it (to 0 on a fresh start, to the recorded length on restore).
+/// I/O failures (full disk, permissions, a directory at the path) fail the run with an error
+/// naming the path; after the first one the writer refuses everything, so no later write can
+/// land behind a partly written line. Whatever was written past the last sealed length,
+/// partial lines included, is cut off by the truncation of the next run that restores.
 /// </summary>
 internal sealed class SharedFileWriter
 {
@@ -16,16 +20,19 @@ internal sealed class SharedFileWriter
 
     private readonly object _lock = new();
     private readonly string _path;
+    private readonly string _table;
     private readonly Dictionary<long, int> _arrivals = new();
     private FileStream _stream;
     private object _run;
     private int _parallelism;
     private int _references;
     private long _sealedEpoch = long.MinValue;
+    private Exception? _failure;
 
-    private SharedFileWriter(string path, FileStream stream, object run, int parallelism)
+    private SharedFileWriter(string path, string table, FileStream stream, object run, int parallelism)
     {
         _path = path;
+        _table = table;
         _stream = stream;
         _run = run;
         _parallelism = parallelism;
@@ -33,8 +40,9 @@ internal sealed class SharedFileWriter
 
     public string Path => _path;
 
+    /// <param name="table">The sink table, for error messages.</param>
     /// <param name="truncateTo">The length to cut the file to when this run opens it (0 on a fresh start).</param>
-    public static SharedFileWriter Acquire(string path, object run, int parallelism, long truncateTo)
+    public static SharedFileWriter Acquire(string path, string table, object run, int parallelism, long truncateTo)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
         lock (s_writers)
@@ -46,8 +54,9 @@ internal sealed class SharedFileWriter
                     if (!ReferenceEquals(writer._run, run))
                     {
                         // A previous run in this process left it open: start over for this run.
-                        writer._stream.Dispose();
-                        writer._stream = Open(fullPath, truncateTo);
+                        DisposeQuietly(writer._stream);
+                        writer._stream = Open(fullPath, table, truncateTo);
+                        writer._failure = null;
                         writer._run = run;
                         writer._parallelism = parallelism;
                         writer._arrivals.Clear();
@@ -58,7 +67,7 @@ internal sealed class SharedFileWriter
                     return writer;
                 }
             }
-            writer = new SharedFileWriter(fullPath, Open(fullPath, truncateTo), run, parallelism) { _references = 1 };
+            writer = new SharedFileWriter(fullPath, table, Open(fullPath, table, truncateTo), run, parallelism) { _references = 1 };
             s_writers[fullPath] = writer;
             return writer;
         }
@@ -67,7 +76,18 @@ internal sealed class SharedFileWriter
     public void Append(ReadOnlySpan<byte> lines)
     {
         if (lines.IsEmpty) return;
-        lock (_lock) _stream.Write(lines);
+        lock (_lock)
+        {
+            ThrowIfFailed();
+            try
+            {
+                _stream.Write(lines);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Fail(e);
+            }
+        }
     }
 
     /// <summary>
@@ -85,7 +105,15 @@ internal sealed class SharedFileWriter
                 return null;
             }
             _arrivals.Remove(epoch);
-            _stream.Flush(flushToDisk: true);
+            ThrowIfFailed();
+            try
+            {
+                _stream.Flush(flushToDisk: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Fail(e);
+            }
             _sealedEpoch = Math.Max(_sealedEpoch, epoch);
             Monitor.PulseAll(_lock);
             return _stream.Length;
@@ -102,13 +130,29 @@ internal sealed class SharedFileWriter
     {
         lock (_lock)
         {
-            while (_sealedEpoch < epoch) Monitor.Wait(_lock, 100);
+            while (_sealedEpoch < epoch)
+            {
+                // A subtask that failed to write never arrives: fail too rather than wait forever.
+                ThrowIfFailed();
+                Monitor.Wait(_lock, 100);
+            }
         }
     }
 
     public void Flush()
     {
-        lock (_lock) _stream.Flush();
+        lock (_lock)
+        {
+            ThrowIfFailed();
+            try
+            {
+                _stream.Flush();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Fail(e);
+            }
+        }
     }
 
     public void Release()
@@ -117,21 +161,82 @@ internal sealed class SharedFileWriter
         {
             lock (_lock)
             {
-                _stream.Flush(flushToDisk: true);
+                // After a failure the run is failing already: one error is enough, and the
+                // buffered rest is dropped (a restore truncates past the sealed length anyway).
+                if (_failure is null)
+                {
+                    try
+                    {
+                        _stream.Flush(flushToDisk: true);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        _failure = SinkFileErrors.Describe(e, _path, _table);
+                        if (--_references <= 0) Forget();
+                        throw _failure;
+                    }
+                }
                 if (--_references > 0) return;
-                _stream.Dispose();
             }
-            s_writers.Remove(_path);
+            Forget();
         }
     }
 
-    private static FileStream Open(string path, long truncateTo)
+    /// <summary>Closes the file and drops it from the process-wide table; under <c>s_writers</c>.</summary>
+    private void Forget()
+    {
+        DisposeQuietly(_stream);
+        s_writers.Remove(_path);
+    }
+
+    private Exception Fail(Exception error)
+    {
+        _failure = SinkFileErrors.Describe(error, _path, _table);
+        Monitor.PulseAll(_lock);
+        return _failure;
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is not null) throw new Arroyo.Core.Errors.ExternalException($"table '{_table}': writing '{_path}' failed earlier: {_failure.Message}");
+    }
+
+    private static void DisposeQuietly(FileStream stream)
+    {
+        try
+        {
+            stream.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Disposing flushes what is still buffered; after a failed write that fails again.
+        }
+    }
+
+    private static FileStream Open(string path, string table, long truncateTo)
     {
         var directory = System.IO.Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
-        if (stream.Length > truncateTo) stream.SetLength(truncateTo);
-        stream.Seek(0, SeekOrigin.End);
-        return stream;
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw SinkFileErrors.DirectoryFailed(e, directory, path, table);
+            }
+        }
+        try
+        {
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+            if (stream.Length > truncateTo) stream.SetLength(truncateTo);
+            stream.Seek(0, SeekOrigin.End);
+            return stream;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SinkFileErrors.Describe(e, path, table);
+        }
     }
 }

@@ -34,10 +34,30 @@ public sealed class SingleFileConnector : ConnectorBase
         {
             throw new UserException("raw_string format requires a single TEXT column (usually named value)", definition.Span);
         }
+        if (role == TableRole.Sink && Directory.Exists(path))
+        {
+            throw new UserException($"the path '{path}' of sink table '{definition.Name}' is a directory", definition.SpanOf("path"),
+                hint: "set path to a file (it is created if missing)");
+        }
         return new BoundParts(definition.Columns, new SingleFileConfig(path, wait), $"SingleFile<{path}>")
         {
             IsBounded = true,
+            LocalPath = FullPath(path),
         };
+    }
+
+    /// <summary>The absolute path, through a symbolic link when it is one (two names for one file are one file).</summary>
+    private static string FullPath(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        try
+        {
+            return new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+        }
+        catch (IOException)
+        {
+            return full;
+        }
     }
 
     public override ISource CreateSource(SourceSpec spec, OperatorContext context) =>

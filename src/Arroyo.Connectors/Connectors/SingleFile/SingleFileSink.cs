@@ -26,6 +26,7 @@ internal sealed class SingleFileSink : IOperator
     ]);
 
     private readonly string _path;
+    private readonly string _table;
     private readonly ulong _key;
     private readonly RecordEncoder _encoder;
     private readonly ByteBuffer _buffer = new();
@@ -37,6 +38,7 @@ internal sealed class SingleFileSink : IOperator
     public SingleFileSink(ConnectorTable table, Schema input, IReadOnlyList<int>? updateKeys)
     {
         _path = ((SingleFileConfig)table.Config).Path;
+        _table = table.Name;
         _key = KeyHasher.HashString(_path);
         _encoder = RecordEncoder.Create(table.Format ?? new FormatSettings(FormatKind.Json), input, updateKeys);
     }
@@ -52,7 +54,7 @@ internal sealed class SingleFileSink : IOperator
                 if (keys[r] == _key) length = ((PrimitiveColumn<long>)batch.Columns[1])[r];
             }
         }
-        _writer = SharedFileWriter.Acquire(_path, context.Settings, context.Parallelism, length);
+        _writer = SharedFileWriter.Acquire(_path, _table, context.Settings, context.Parallelism, length);
     }
 
     public void OnBatch(Batch batch, int input, IOutput output)

@@ -27,6 +27,12 @@ internal sealed class DebeziumDecoder : RecordDecoder
     public override bool TryDecode(ReadOnlySpan<byte> record, out string? error)
     {
         record = JsonRecords.Trim(record);
+        if (JsonRecords.InvalidUtf8(record) is { } invalid)
+        {
+            // Nothing was appended for this record, so there is no row to drop.
+            error = invalid;
+            return false;
+        }
         var first = _rows.Count;
         var beforeRow = -1;
         var afterRow = -1;

@@ -20,6 +20,12 @@ internal sealed class JsonDecoder : RecordDecoder
     public override bool TryDecode(ReadOnlySpan<byte> record, out string? error)
     {
         record = JsonRecords.Trim(record);
+        if (JsonRecords.InvalidUtf8(record) is { } invalid)
+        {
+            // Nothing was appended for this record, so there is no row to drop.
+            error = invalid;
+            return false;
+        }
         var row = _rows.Count;
         try
         {

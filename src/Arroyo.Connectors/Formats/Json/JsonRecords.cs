@@ -16,6 +16,22 @@ internal static class JsonRecords
         return record[start..end];
     }
 
+    /// <summary>
+    /// Null when <paramref name="record"/> is valid UTF-8, else why not (with the byte). JSON is
+    /// UTF-8 (RFC 8259), and the reader does not check bytes inside strings it copies or skips, so
+    /// without this a bad record would reach the sinks and be written out as invalid JSON.
+    /// </summary>
+    public static string? InvalidUtf8(ReadOnlySpan<byte> record)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(record)) return null;
+        var at = 0;
+        while (at < record.Length && System.Text.Rune.DecodeFromUtf8(record[at..], out _, out var length) == System.Buffers.OperationStatus.Done)
+        {
+            at += length;
+        }
+        return $"the record is not valid UTF-8 (byte {at + 1} is 0x{record[at]:x2})";
+    }
+
     public static string Message(Exception e) => e switch
     {
         OverflowException => "a number is out of range for its column",

@@ -25,9 +25,9 @@ internal sealed class RawStringDecoder : RecordDecoder
     public override bool TryDecode(ReadOnlySpan<byte> record, out string? error)
     {
         if (record.Length > 0 && record[^1] == (byte)'\r') record = record[..^1];
-        if (!System.Text.Unicode.Utf8.IsValid(record))
+        if (JsonRecords.InvalidUtf8(record) is { } invalid)
         {
-            error = "the record is not valid UTF-8";
+            error = invalid;
             return false;
         }
         _values.Append(record);
