@@ -111,14 +111,16 @@ public sealed class CliFlagTests
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (!(File.Exists(dir.File("out")) && File.ReadAllText(dir.File("out")).Length > 0) && DateTime.UtcNow < deadline) Thread.Sleep(50);
         Assert.Equal(0, Kill(pid, 2));
-        var rest = shell.StandardOutput.ReadToEnd();
+        // The shell's output ends only when it exits, which waits for arroyo: read it aside.
+        var rest = shell.StandardOutput.ReadToEndAsync();
         if (!shell.WaitForExit(TimeSpan.FromSeconds(60)))
         {
             Kill(pid, 9);
+            shell.WaitForExit();
             Assert.Fail("arroyo did not stop on SIGINT; stderr:\n" + File.ReadAllText(dir.File("err")));
         }
         var stderr = File.ReadAllText(dir.File("err"));
-        Assert.True(rest.Contains("exit=0"), rest + "\n" + stderr);
+        Assert.True(rest.Result.Contains("exit=0"), rest.Result + "\n" + stderr);
         Assert.Contains("received SIGINT", stderr);
         Assert.Contains("pipeline finished; last checkpoint 1", stderr);
     }

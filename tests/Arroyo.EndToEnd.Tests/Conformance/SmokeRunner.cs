@@ -72,7 +72,11 @@ public static class SmokeRunner
     {
         var actualLines = File.Exists(output) ? File.ReadAllLines(output) : [];
         var goldenLines = File.ReadAllLines(smoke.GoldenPath);
-        var (expected, actual) = smoke.PrimaryKey is { } key
+        // A global aggregate (aggregates, filter_updating_aggregates) writes an updating table of
+        // one row and has no --pk: its key is empty. Folding it is the only comparison that does
+        // not depend on how many updates a checkpointed run happened to emit before the end.
+        var globalAggregate = goldenLines.Count(l => l.Trim().Length > 0) == 1 && goldenLines.Any(l => l.Contains("\"op\":", StringComparison.Ordinal));
+        var (expected, actual) = (smoke.PrimaryKey ?? (globalAggregate ? Array.Empty<string>() : null)) is { } key
             ? (GoldenComparer.Fold(goldenLines, key), GoldenComparer.Fold(actualLines, key))
             : (GoldenComparer.Canonical(goldenLines), GoldenComparer.Canonical(actualLines));
         var difference = GoldenComparer.Difference(expected, actual);
