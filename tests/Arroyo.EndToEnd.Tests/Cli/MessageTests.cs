@@ -61,6 +61,23 @@ public sealed class MessageTests
         Assert.DoesNotContain("does not exist", outcome.Stderr);
     }
 
+    [Theory]
+    [InlineData("dir", "it is a directory, not a file")]
+    [InlineData("missing.json", "no such file")]
+    public void A_source_path_that_cannot_be_read_says_why_in_plain_words(string name, string reason)
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("dir"));
+        var outcome = ArroyoProcess.Run(["run", "-s", dir.File("state")], stdin: $"""
+            CREATE TABLE t (a BIGINT) WITH (connector = 'single_file', path = '{dir.File(name)}', format = 'json', type = 'source');
+            SELECT a FROM t;
+            """);
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains($"error: cannot read '{dir.File(name)}' for table 't': {reason}", outcome.Stderr);
+        Assert.DoesNotContain("Access to the path", outcome.Stderr);
+        Assert.DoesNotContain("Could not find", outcome.Stderr);
+    }
+
     [Fact]
     public void A_config_file_that_is_a_directory_is_reported_as_one()
     {

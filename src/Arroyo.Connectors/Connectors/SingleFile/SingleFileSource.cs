@@ -77,7 +77,15 @@ internal sealed class SingleFileSource : ISource
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UserException($"cannot read '{_path}' for table '{_table.Name}': {e.Message}");
+            var reason = e switch
+            {
+                _ when Directory.Exists(_path) => "it is a directory, not a file",
+                FileNotFoundException or DirectoryNotFoundException => "no such file",
+                UnauthorizedAccessException => "permission denied",
+                // .NET appends " : 'path'" to errno messages; the path is already in ours.
+                _ => e.Message.Split(" : '")[0].TrimEnd('.'),
+            };
+            throw new UserException($"cannot read '{_path}' for table '{_table.Name}': {reason}");
         }
         if (_offset > 0)
         {
