@@ -27,7 +27,11 @@ public interface ISource
 
     void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state) { }
 
-    void OnCommit(long epoch) { }
+    /// <summary>Phase one of a two-phase commit, as <see cref="IOperator.PreCommit"/>.</summary>
+    byte[]? PreCommit(CheckpointBarrier barrier) => null;
+
+    /// <summary>Phase two, as <see cref="IOperator.OnCommit"/> (same order, same idempotency).</summary>
+    void OnCommit(long epoch, CommitData data) { }
 
     void Close() { }
 }

@@ -1,120 +1,219 @@
-using Arroyo.Core.Columns;
-using Arroyo.Core.Partitioning;
-using Arroyo.Core.Types;
 using Arroyo.Core;
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
 using Arroyo.Execution;
 using Arroyo.Formats;
 
 namespace Arroyo.Connectors.Builtin.SingleFile;
 
 /// <summary>
-/// Appends one line per row to the file, exactly once across restarts: at each checkpoint
-/// the file is flushed and fsynced and its length recorded; a restore truncates the file to
-/// the recorded length before anything is written, removing output the replay will produce
-/// again. A fresh start truncates the file to empty.
+/// Appends one line per row to the file, exactly once across restarts, by two-phase commit.
+/// Subtask 0 owns the file. At parallelism 1 it appends directly; at each barrier the file is
+/// fsynced and its length pre-committed, and a restore (the replayed commit) truncates the file
+/// to that length, removing output the replay will produce again. At parallelism p &gt; 1 the
+/// other subtasks write their rows to staging files (one per subtask and checkpoint interval,
+/// see <see cref="StagingFiles"/>), fsynced and pre-committed at the barrier; once the manifest
+/// is durable subtask 0 appends every staged part of the checkpoint at the pre-committed length,
+/// in subtask order, and deletes them. Between a barrier and its commit subtask 0 stages its own
+/// rows as well, so nothing lands after the length the commit appends at.
 /// </summary>
+/// <remarks>
+/// A commit is idempotent: a file at least as long as the length the commit produces is cut to
+/// it (the commit happened, and whatever followed it is after the checkpoint); a shorter one is
+/// cut to the pre-committed length and the parts are appended again. Staged parts are deleted
+/// only after the file holding them is fsynced, so a replay finds them. A fresh start truncates
+/// the file to empty.
+/// </remarks>
 internal sealed class SingleFileSink : IOperator
 {
-    internal const string StateTable = "f";
-
-    private static readonly Schema s_stateSchema = new(
-    [
-        new Field(StateColumns.KeyHashColumn, DataType.UInt64, false),
-        new Field("length", DataType.Int64, false),
-    ]);
-
     private readonly string _path;
-    private readonly ulong _key;
     private readonly RecordEncoder _encoder;
     private readonly ByteBuffer _buffer = new();
-    private SharedFileWriter? _writer;
+    private readonly StagingFiles _staging;
+    private readonly List<StagedPart> _pending = [];
+    private int _subtask;
+    private int _parallelism;
 
-    // After arriving at a barrier, output waits here until every subtask has arrived too.
-    private long _waitingFor = long.MinValue;
+    // Subtask 0 only: the output file.
+    private FileStream? _file;
+
+    // The staging file being written (rows after barrier _stagingAfter), if any.
+    private FileStream? _stagingFile;
+    private long _stagingAfter;
+
+    // The last barrier passed (the restored epoch, or 0, at the start).
+    private long _lastBarrier;
+
+    // Subtask 0 at p > 1: a barrier passed whose commit has not come yet.
+    private bool _commitPending;
 
     public SingleFileSink(ConnectorTable table, Schema input, IReadOnlyList<int>? updateKeys)
     {
-        _path = ((SingleFileConfig)table.Config).Path;
-        _key = KeyHasher.HashString(_path);
+        _path = Path.GetFullPath(((SingleFileConfig)table.Config).Path);
         _encoder = RecordEncoder.Create(table.Format ?? new FormatSettings(FormatKind.Json), input, updateKeys);
+        _staging = new StagingFiles(_path);
     }
+
+    private bool WritesDirectly => _subtask == 0 && (_parallelism == 1 || (!_commitPending && _pending.Count == 0));
 
     public void Open(OperatorContext context)
     {
-        long length = 0;
-        foreach (var batch in context.State.ReadTable(StateTable, allRows: true))
-        {
-            var keys = (PrimitiveColumn<ulong>)batch.Columns[0];
-            for (var r = 0; r < batch.RowCount; r++)
-            {
-                if (keys[r] == _key) length = ((PrimitiveColumn<long>)batch.Columns[1])[r];
-            }
-        }
-        _writer = SharedFileWriter.Acquire(_path, context.Settings, context.Parallelism, length);
+        _subtask = context.SubtaskIndex;
+        _parallelism = context.Parallelism;
+        _lastBarrier = context.State.Epoch ?? 0;
+        var directory = Path.GetDirectoryName(_path);
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        // Staged rows after the restored barrier are not in the checkpoint: its replay brings
+        // them again. (Parts from before it are the replayed commit's, and subtask 0's to delete.)
+        _staging.Delete((subtask, after) => after >= _lastBarrier && (subtask == _subtask || (_subtask == 0 && subtask >= _parallelism)));
+        if (_subtask != 0) return;
+        _file = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+        // A restore cuts the file in the replayed commit; a fresh start begins empty.
+        if (context.State.Epoch is null) _file.SetLength(0);
+        _file.Seek(0, SeekOrigin.End);
     }
 
     public void OnBatch(Batch batch, int input, IOutput output)
     {
         _encoder.Encode(batch, _buffer);
-        TryWrite();
+        WriteBuffer();
     }
 
     public void OnWatermark(Watermark watermark, IOutput output)
     {
     }
 
-    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+    public byte[]? PreCommit(CheckpointBarrier barrier)
     {
-        if (_waitingFor != long.MinValue)
-        {
-            _writer!.WaitSealed(_waitingFor);
-            _waitingFor = long.MinValue;
-        }
         WriteBuffer();
-        var length = _writer!.Arrive(barrier.Epoch);
-        if (length is { } sealedLength)
+        if (_stagingFile is not null)
         {
-            var columns = new Column[]
-            {
-                new PrimitiveColumn<ulong>(DataType.UInt64, [_key]),
-                new PrimitiveColumn<long>(DataType.Int64, [sealedLength]),
-            };
-            state.WriteTable(StateTable, new Batch(s_stateSchema, columns, 1));
+            _stagingFile.Flush(flushToDisk: true);
+            _pending.Add(new StagedPart(_stagingAfter, _stagingFile.Length));
+            _stagingFile.Dispose();
+            _stagingFile = null;
         }
-        else
+        long length = -1;
+        if (_file is not null)
         {
-            _waitingFor = barrier.Epoch;
+            _file.Flush(flushToDisk: true);
+            length = _file.Length;
+            // The other subtasks' parts go in at this length when the commit comes: until then
+            // this subtask's own rows wait in a staging file too.
+            _commitPending = _parallelism > 1;
         }
+        _lastBarrier = barrier.Epoch;
+        return new SinkCommit(length, _pending.ToList()).Encode();
     }
 
-    public void OnTick(long nowNanos, IOutput output) => TryWrite();
+    public void OnCommit(long epoch, CommitData data)
+    {
+        if (data.IsReplay)
+        {
+            if (_subtask == 0) Replay(epoch, data);
+            return;
+        }
+        // Commit N covers every part closed before barrier N (those of a failed checkpoint too).
+        _pending.RemoveAll(p => p.After < epoch);
+        if (_file is null) return;
+        var commits = Decode(epoch, data);
+        var own = commits[0];
+        if (commits.Values.Any(c => c.Parts.Count > 0))
+        {
+            if (_file.Length != own.Base)
+            {
+                throw new ExternalException($"'{_path}' changed while the pipeline was writing it: {_file.Length} bytes where checkpoint {epoch} expects {own.Base}");
+            }
+            Append(epoch, commits);
+        }
+        _staging.Delete((_, after) => after < epoch);
+        if (_parallelism > 1) ResumeDirectWrites();
+    }
 
-    public void OnEnd(IOutput output) => TryWrite();
+    public void OnEnd(IOutput output) => WriteBuffer();
 
     public void Close()
     {
-        if (_writer is null) return;
-        // The run is over (ended, stopped or failed); nothing can be sealed any more, and a
-        // restore truncates whatever was not.
+        // The run is over (ended, stopped or failed). What was not committed is cut or
+        // ignored by the next run's replay.
         WriteBuffer();
-        _writer.Release();
-        _writer = null;
+        _stagingFile?.Dispose();
+        _stagingFile = null;
+        _file?.Flush(flushToDisk: true);
+        _file?.Dispose();
+        _file = null;
     }
 
-    private void TryWrite()
+    /// <summary>The restored checkpoint's commit, again: the previous run may have died before or during it.</summary>
+    private void Replay(long epoch, CommitData data)
     {
-        if (_waitingFor != long.MinValue)
+        var commits = Decode(epoch, data);
+        var committed = commits[0].Base + commits.Values.Sum(c => c.Bytes);
+        if (_file!.Length >= committed)
         {
-            if (!_writer!.IsSealed(_waitingFor)) return;
-            _waitingFor = long.MinValue;
+            // Committed already: what follows is output after the checkpoint, which the replay produces again.
+            _file.SetLength(committed);
         }
-        WriteBuffer();
+        else
+        {
+            Append(epoch, commits);
+        }
+        _file.Flush(flushToDisk: true);
+        _file.Seek(0, SeekOrigin.End);
+        _staging.Delete((_, after) => after < epoch);
+    }
+
+    /// <summary>Cuts the file to the pre-committed length and appends every staged part, fsynced.</summary>
+    private void Append(long epoch, SortedDictionary<int, SinkCommit> commits)
+    {
+        _file!.SetLength(commits[0].Base);
+        _file.Seek(0, SeekOrigin.End);
+        foreach (var (subtask, commit) in commits)
+        {
+            foreach (var part in commit.Parts.OrderBy(p => p.After)) _staging.CopyInto(_file, subtask, part, epoch);
+        }
+        _file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>After its commit, subtask 0's rows staged since the barrier go to the file, and later ones straight there.</summary>
+    private void ResumeDirectWrites()
+    {
+        _commitPending = false;
+        if (_stagingFile is null) return;
+        var part = new StagedPart(_stagingAfter, _stagingFile.Length);
+        _stagingFile.Dispose();
+        _stagingFile = null;
+        _staging.CopyInto(_file!, 0, part, _lastBarrier);
+        File.Delete(_staging.PathOf(0, part.After));
+    }
+
+    private SortedDictionary<int, SinkCommit> Decode(long epoch, CommitData data)
+    {
+        var commits = new SortedDictionary<int, SinkCommit>();
+        foreach (var (subtask, bytes) in data.BySubtask) commits[subtask] = SinkCommit.Decode(bytes);
+        if (!commits.TryGetValue(0, out var first) || first.Base < 0)
+        {
+            throw new ExternalException($"checkpoint {epoch} holds no commit record of the single_file sink writing '{_path}', so its output cannot be restored; start again with --force");
+        }
+        return commits;
     }
 
     private void WriteBuffer()
     {
         if (_buffer.Length == 0) return;
-        _writer!.Append(_buffer.Written);
+        if (WritesDirectly)
+        {
+            _file!.Write(_buffer.Written);
+        }
+        else
+        {
+            if (_stagingFile is null)
+            {
+                _stagingAfter = _lastBarrier;
+                _stagingFile = new FileStream(_staging.PathOf(_subtask, _stagingAfter), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            }
+            _stagingFile.Write(_buffer.Written);
+        }
         _buffer.Clear();
     }
 }

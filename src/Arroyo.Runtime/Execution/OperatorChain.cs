@@ -1,6 +1,5 @@
 using Arroyo.Core;
 using Arroyo.Execution;
-using Arroyo.Runtime.Messages;
 using Arroyo.State;
 
 namespace Arroyo.Runtime.Execution;
@@ -47,18 +46,23 @@ internal sealed class OperatorChain
         else _operators[0].OnWatermark(watermark, _outputs[0]);
     }
 
-    /// <summary>Snapshots every operator in chain order (so output an operator emits while snapshotting reaches the next one first).</summary>
-    public void OnCheckpoint(CheckpointBarrier barrier, Func<int, IStateWriter> writerFor)
+    /// <summary>
+    /// Snapshots and pre-commits every operator in chain order (so output an operator emits while
+    /// snapshotting reaches the next one first); <paramref name="preCommitted"/> gets each
+    /// operator's pre-commit data with its node id.
+    /// </summary>
+    public void OnCheckpoint(CheckpointBarrier barrier, Func<int, IStateWriter> writerFor, Action<int, byte[]> preCommitted)
     {
         for (var i = 0; i < _operators.Length; i++)
         {
             _operators[i].OnCheckpoint(barrier, writerFor(Contexts[i].NodeId), _outputs[i]);
+            if (_operators[i].PreCommit(barrier) is { } data) preCommitted(Contexts[i].NodeId, data);
         }
     }
 
-    public void OnCommit(long epoch)
+    public void OnCommit(long epoch, Func<int, CommitData> dataFor)
     {
-        foreach (var op in _operators) op.OnCommit(epoch);
+        for (var i = 0; i < _operators.Length; i++) _operators[i].OnCommit(epoch, dataFor(Contexts[i].NodeId));
     }
 
     public void OnTick(long now)

@@ -20,6 +20,12 @@ public sealed record CheckpointManifest
     /// <summary>Every state file of the checkpoint with its size, to detect missing or truncated files.</summary>
     public List<ManifestFile> Files { get; init; } = [];
 
+    /// <summary>
+    /// What two-phase-commit operators pre-committed at this checkpoint: committed once the
+    /// manifest is durable, and again (idempotently) by a run that restores it.
+    /// </summary>
+    public List<PendingCommit> Commits { get; init; } = [];
+
     public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJson.Default.CheckpointManifest);
 
     public static CheckpointManifest Deserialize(byte[] bytes) =>
@@ -28,6 +34,9 @@ public sealed record CheckpointManifest
 }
 
 public sealed record ManifestFile(string Key, long Size);
+
+/// <summary>The pre-commit data subtask <paramref name="Subtask"/> of node <paramref name="NodeId"/> returned at the barrier.</summary>
+public sealed record PendingCommit(int NodeId, int Subtask, byte[] Data);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(CheckpointManifest))]

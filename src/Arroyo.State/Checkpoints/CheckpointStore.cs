@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Partitioning;
 using Arroyo.Core;
@@ -20,7 +19,6 @@ public sealed class CheckpointStore : ICheckpointStorage
 
     private readonly IObjectStore _store;
     private readonly Action<string> _log;
-    private readonly ConcurrentDictionary<long, ConcurrentBag<ManifestFile>> _pendingFiles = new();
     private readonly RestoredCheckpoint? _restored;
     private int _cleaning;
 
@@ -40,36 +38,28 @@ public sealed class CheckpointStore : ICheckpointStorage
 
     public IStateWriter CreateWriter(long epoch, int nodeId, int subtask) => new Writer(epoch, nodeId, subtask);
 
-    public async Task<long> FinishWriterAsync(IStateWriter writer)
+    public IReadOnlyList<PendingCommit> RestoredCommits => _restored?.Manifest.Commits ?? [];
+
+    public async Task<IReadOnlyList<ManifestFile>> FinishWriterAsync(IStateWriter writer)
     {
         var w = (Writer)writer;
-        long total = 0;
+        var files = new List<ManifestFile>();
         var part = 0;
         // Big states go in parts, each uploaded before the next is encoded.
         foreach (var bytes in StateFile.WriteParts(w.Tables, PartBytes))
         {
             var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask, part++);
             await _store.PutAsync(key, bytes).ConfigureAwait(false);
-            _pendingFiles.GetOrAdd(w.Epoch, _ => new ConcurrentBag<ManifestFile>()).Add(new ManifestFile(key, bytes.Length));
-            total += bytes.Length;
+            files.Add(new ManifestFile(key, bytes.Length));
         }
-        return total;
+        return files;
     }
 
-    public void CompleteCheckpoint(long epoch, CheckpointStats stats)
+    public async Task WriteManifestAsync(CheckpointManifest manifest)
     {
-        // Files of epochs that failed before this one are garbage now.
-        foreach (var stale in _pendingFiles.Keys.Where(e => e < epoch)) _pendingFiles.TryRemove(stale, out _);
-        _pendingFiles.TryRemove(epoch, out var files);
-        var manifest = new CheckpointManifest
-        {
-            Epoch = epoch,
-            CompletedAt = DateTimeOffset.UtcNow,
-            SourcesFinished = stats.SourcesFinished,
-            Files = (files ?? []).OrderBy(f => f.Key, StringComparer.Ordinal).ToList(),
-        };
+        var epoch = manifest.Epoch;
         // The manifest goes last and alone: until it exists, this epoch does not count.
-        _store.PutAsync(StatePaths.Manifest(epoch), manifest.Serialize()).GetAwaiter().GetResult();
+        await _store.PutAsync(StatePaths.Manifest(epoch), manifest.Serialize()).ConfigureAwait(false);
         // Cleanup runs in the background (one at a time): against a slow or failing store it
         // must not delay the commit of the checkpoint that just completed.
         if (Interlocked.CompareExchange(ref _cleaning, 1, 0) == 0)

@@ -20,8 +20,8 @@ public sealed class StateDirectoryTests
     {
         var checkpoints = await OpenAndReleaseAsync(store, Options("SELECT 1"));
         var writer = checkpoints.CreateWriter(epoch, 1, 0);
-        await checkpoints.FinishWriterAsync(writer);
-        checkpoints.CompleteCheckpoint(epoch, new Arroyo.State.CheckpointStats(epoch, TimeSpan.Zero, 0, false, false));
+        var files = await checkpoints.FinishWriterAsync(writer);
+        await checkpoints.WriteManifestAsync(new CheckpointManifest { Epoch = epoch, Files = [.. files] });
     }
 
     [Fact]
@@ -112,8 +112,8 @@ public sealed class StateDirectoryTests
                 new Arroyo.Core.Columns.PrimitiveColumn<long>(Arroyo.Core.Types.DataType.Int64, rows.Select(r => (long)r).ToArray()),
             ], rows.Length));
         }
-        var bytes = await checkpoints.FinishWriterAsync(writer);
-        checkpoints.CompleteCheckpoint(1, new Arroyo.State.CheckpointStats(1, TimeSpan.Zero, bytes, false, false));
+        var written = await checkpoints.FinishWriterAsync(writer);
+        await checkpoints.WriteManifestAsync(new CheckpointManifest { Epoch = 1, Files = [.. written] });
         var files = (await store.ListAsync(StatePaths.NodeDirectory(1, 3))).Select(o => o.Key).ToList();
         Assert.True(files.Count >= 10, $"{files.Count} parts");
         Assert.All(files, f => Assert.EndsWith(".state", f, StringComparison.Ordinal));
