@@ -89,6 +89,7 @@ public sealed class EngineCheckpointTests
         using (var run = new TestRun(store, 20_000, first, stopped, Settings()))
         {
             Assert.Equal(1, run.Checkpoint());
+            stopped.WaitUntilHeld(2);
             Assert.Equal(2, run.Checkpoint());
             run.Engine.RequestStop();
             Assert.Equal(3, run.Finish());

@@ -28,6 +28,7 @@ internal static class TestPipeline
         private readonly Dictionary<long, long> _sums = new();
         private readonly List<CommitSeen> _commits = [];
         private readonly ManualResetEventSlim _gate = new(true);
+        private int _sourcesHeld;
 
         /// <summary>Sources emit this many rows, then wait for <see cref="OpenGate"/> (null: no hold).</summary>
         public long? HoldAt { get; set; }
@@ -43,6 +44,31 @@ internal static class TestPipeline
         public void OpenGate() => _gate.Set();
 
         public bool Held(long next) => HoldAt is { } hold && next >= hold && !_gate.IsSet;
+
+        /// <summary>A source reached <see cref="HoldAt"/> and waits at the gate.</summary>
+        public void ReachedHold()
+        {
+            lock (_lock)
+            {
+                _sourcesHeld++;
+                Monitor.PulseAll(_lock);
+            }
+        }
+
+        /// <summary>Waits (up to a minute) until <paramref name="sources"/> source subtasks wait at the gate.</summary>
+        public void WaitUntilHeld(int sources)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            lock (_lock)
+            {
+                while (_sourcesHeld < sources)
+                {
+                    var left = deadline - DateTime.UtcNow;
+                    if (left <= TimeSpan.Zero) throw new TimeoutException($"{_sourcesHeld} of {sources} sources reached the hold");
+                    Monitor.Wait(_lock, left);
+                }
+            }
+        }
 
         public void Committed(CommitSeen commit)
         {
@@ -130,6 +156,7 @@ internal static class TestPipeline
     private sealed class NumberSource(long count, Results results, OperatorContext context) : ISource
     {
         private long _next;
+        private bool _held;
 
         public void Open(OperatorContext ctx)
         {
@@ -148,7 +175,12 @@ internal static class TestPipeline
         public SourceStatus Poll(IOutput output)
         {
             if (_next >= count) return SourceStatus.Finished;
-            if (results.Held(_next)) return SourceStatus.Idle;
+            if (results.Held(_next))
+            {
+                if (!_held) results.ReachedHold();
+                _held = true;
+                return SourceStatus.Idle;
+            }
             var rows = (int)Math.Min(10, count - _next);
             var n = new long[rows];
             var key = new long[rows];

@@ -201,8 +201,10 @@ internal static class CheckpointProtocol
             switch (command)
             {
                 case TriggerBarrier trigger:
-                    Debug.Assert(before.InFlight is null && before.Failure is null && !before.StopCheckpointTaken, "one checkpoint in flight, none after a stop or failure");
-                    Debug.Assert(trigger.Barrier.Epoch == before.NextEpoch, "barriers go out in epoch order");
+                    // The one in flight may have ended in this very step (completed or dropped).
+                    Debug.Assert(before.InFlight is null || @event is ManifestWritten or ManifestFailed or SubtaskCheckpointFailed, "one checkpoint in flight");
+                    Debug.Assert(before.Failure is null && !before.StopCheckpointTaken, "no checkpoint after a stop or failure");
+                    Debug.Assert(trigger.Barrier.Epoch == before.NextEpoch && after.InFlight?.Epoch == trigger.Barrier.Epoch, "barriers go out in epoch order");
                     break;
                 case WriteManifest write:
                     Debug.Assert(after.InFlight is { WritingManifest: true } w && w.Epoch == write.Manifest.Epoch && w.Acks.Count == after.Subtasks.Length,
