@@ -59,7 +59,7 @@ public sealed class RunCommand
             _log.Info($"no --state-dir given: checkpoints go to {stateDir}");
         }
         var url = StorageUrl.Parse(stateDir, Directory.GetCurrentDirectory());
-        var store = ObjectStoreFactory.Create(url, environment);
+        var store = ObjectStoreFactory.Create(url, environment, new ObjectStoreOptions { Retry = RetryPolicyFrom(config) });
         try
         {
             var (checkpoints, lease) = StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(
@@ -85,6 +85,25 @@ public sealed class RunCommand
             store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The state store's retries; tests that take a store down shorten them
+    /// (<c>debug.storage-retry-attempts</c>, <c>debug.storage-retry-delay</c>: the first wait, doubling up to ten times it).
+    /// </summary>
+    private static RetryPolicy RetryPolicyFrom(ArroyoConfig config)
+    {
+        var policy = RetryPolicy.Default;
+        if (config.Get("debug.storage-retry-attempts") is not null)
+        {
+            policy = policy with { MaxAttempts = Math.Max(1, config.GetInt("debug.storage-retry-attempts", policy.MaxAttempts)) };
+        }
+        if (config.Get("debug.storage-retry-delay") is not null)
+        {
+            var delay = config.GetDuration("debug.storage-retry-delay", policy.InitialDelay);
+            policy = policy with { InitialDelay = delay, MaxDelay = delay * 10 };
+        }
+        return policy;
     }
 
     private string ReadQuery(ArroyoConfig config)
