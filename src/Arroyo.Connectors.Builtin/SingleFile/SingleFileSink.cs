@@ -184,6 +184,8 @@ internal sealed class SingleFileSink : IOperator
         _stagingFile.Dispose();
         _stagingFile = null;
         _staging.CopyInto(_file!, 0, part, _lastBarrier);
+        // Visible now (not durable: the next barrier fsyncs), and the part can go.
+        _file!.Flush();
         File.Delete(_staging.PathOf(0, part.After));
     }
 
