@@ -15,6 +15,9 @@ internal sealed class OperatorChain
     private readonly IOperator[] _operators;
     private readonly IOutput[] _outputs;
 
+    // The chain's operators share one lifecycle, so one checker covers them (debug builds only).
+    private readonly OperatorCallOrder _order = new();
+
     public OperatorChain(IReadOnlyList<(IOperator Operator, OperatorContext Context)> members, EdgeOutput tail)
     {
         _operators = members.Select(m => m.Operator).ToArray();
@@ -36,13 +39,19 @@ internal sealed class OperatorChain
 
     public void Open()
     {
+        _order.Check(OperatorHook.Open);
         for (var i = 0; i < _operators.Length; i++) _operators[i].Open(Contexts[i]);
     }
 
-    public void OnBatch(Batch batch, int input) => _operators[0].OnBatch(batch, input, _outputs[0]);
+    public void OnBatch(Batch batch, int input)
+    {
+        _order.Check(OperatorHook.Batch);
+        _operators[0].OnBatch(batch, input, _outputs[0]);
+    }
 
     public void OnWatermark(Watermark watermark)
     {
+        _order.Check(OperatorHook.Watermark);
         if (_operators.Length == 0) Tail.EmitWatermark(watermark);
         else _operators[0].OnWatermark(watermark, _outputs[0]);
     }
@@ -50,6 +59,7 @@ internal sealed class OperatorChain
     /// <summary>Snapshots every operator in chain order (so output an operator emits while snapshotting reaches the next one first).</summary>
     public void OnCheckpoint(CheckpointBarrier barrier, Func<int, IStateWriter> writerFor)
     {
+        _order.Check(OperatorHook.Checkpoint);
         for (var i = 0; i < _operators.Length; i++)
         {
             _operators[i].OnCheckpoint(barrier, writerFor(Contexts[i].NodeId), _outputs[i]);
@@ -58,21 +68,25 @@ internal sealed class OperatorChain
 
     public void OnCommit(long epoch)
     {
+        _order.Check(OperatorHook.Commit);
         foreach (var op in _operators) op.OnCommit(epoch);
     }
 
     public void OnTick(long now)
     {
+        _order.Check(OperatorHook.Tick);
         for (var i = 0; i < _operators.Length; i++) _operators[i].OnTick(now, _outputs[i]);
     }
 
     public void OnEnd()
     {
+        _order.Check(OperatorHook.End);
         for (var i = 0; i < _operators.Length; i++) _operators[i].OnEnd(_outputs[i]);
     }
 
     public void Close()
     {
+        _order.Check(OperatorHook.Close);
         foreach (var op in _operators) op.Close();
     }
 
