@@ -89,7 +89,7 @@ internal sealed class NexmarkSource : ISource
 
     public SourceStatus Poll(IOutput output)
     {
-        var elapsedNanos = (long)(Stopwatch.GetElapsedTime(_resumeTimestamp).TotalMilliseconds * 1_000_000);
+        var elapsedNanos = Nanoseconds.From(Stopwatch.GetElapsedTime(_resumeTimestamp));
         var anyLeft = false;
         var emitted = false;
         for (var i = 0; i < _splits.Count; i++)
