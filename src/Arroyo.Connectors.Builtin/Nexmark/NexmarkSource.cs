@@ -46,8 +46,6 @@ internal sealed class NexmarkSource : ISource
         _batchSize = Math.Max(1, context.Settings.BatchSize);
     }
 
-    internal IReadOnlyList<NexmarkSplit> Splits => _splits;
-
     /// <summary>Total events of the whole stream (all subtasks).</summary>
     internal static ulong MaxEvents(NexmarkConfig config) =>
         config.MessageCount is { } count ? (ulong)count
