@@ -17,6 +17,10 @@ public sealed class Log
 
     public void Warn(string message) => Write("WARN", message);
 
+    public void Error(string message) => Write("ERROR", message);
+
+    public bool IsDebugEnabled => _debug;
+
     public void Debug(string message)
     {
         if (_debug) Write("DEBUG", message);

@@ -17,6 +17,15 @@ public sealed class OperatorContext
 
     public RunSettings Settings { get; init; } = new();
 
+    private SubtaskMetrics? _metrics;
+
+    /// <summary>This subtask's counters; the runtime counts batches in and out, an operator may add its own (e.g. records it could not decode).</summary>
+    public SubtaskMetrics Metrics
+    {
+        get => _metrics ??= new SubtaskMetrics(NodeId, Name, SubtaskIndex, Parallelism);
+        init => _metrics = value;
+    }
+
     public TimeSpan TickInterval => Settings.TickInterval;
 
     public void Log(string message) => Settings.Log($"[{Name} {SubtaskIndex}/{Parallelism}] {message}");

@@ -18,6 +18,7 @@ public sealed class Engine
     private readonly OperatorRegistry _registry;
     private readonly ICheckpointStorage _storage;
     private readonly RunSettings _settings;
+    private readonly List<SubtaskMetrics> _metrics = [];
 
     public Engine(DataflowGraph graph, OperatorRegistry registry, ICheckpointStorage storage, RunSettings settings)
     {
@@ -25,6 +26,18 @@ public sealed class Engine
         _registry = registry;
         _storage = storage;
         _settings = settings;
+    }
+
+    /// <summary>
+    /// The counters of every subtask of every node, in node then subtask order; filled while
+    /// <see cref="Run"/> builds the subtasks (empty before), readable from any thread.
+    /// </summary>
+    public IReadOnlyList<SubtaskMetrics> Metrics
+    {
+        get
+        {
+            lock (_metrics) return _metrics.OrderBy(m => m.NodeId).ThenBy(m => m.SubtaskIndex).ToArray();
+        }
     }
 
     /// <summary>
@@ -86,13 +99,15 @@ public sealed class Engine
                     var context = CreateContext(node, subtask);
                     members.Add((_registry.CreateOperator(node.Operator, context), context));
                 }
-                var operatorChain = new OperatorChain(members, new EdgeOutput(outgoing));
-                ISource? source = null;
-                OperatorContext? sourceContext = null;
-                if (isSource)
+                OperatorContext? sourceContext = isSource ? CreateContext(head, subtask) : null;
+                var operatorChain = new OperatorChain(members, new EdgeOutput(outgoing), sourceContext?.Metrics);
+                var source = sourceContext is null ? null : _registry.CreateSource(head.Operator, sourceContext);
+                if (!isSource)
                 {
-                    sourceContext = CreateContext(head, subtask);
-                    source = _registry.CreateSource(head.Operator, sourceContext);
+                    var queue = queues[head.Id][subtask];
+                    var headMetrics = members[0].Item2.Metrics;
+                    headMetrics.QueueCapacity = queue.Capacity;
+                    headMetrics.QueueDepthProbe = () => queue.Count;
                 }
                 var senderInputs = isSource ? [] : senders[head.Id][subtask].Select(x => x.Edge.TargetInput).ToArray();
                 subtasks.Add(new SubtaskRunner(
@@ -113,15 +128,22 @@ public sealed class Engine
         return new RunResult(coordinator.LastCompletedEpoch);
     }
 
-    private OperatorContext CreateContext(DataflowNode node, int subtask) => new()
+    private OperatorContext CreateContext(DataflowNode node, int subtask)
     {
-        NodeId = node.Id,
-        Name = Describe(node),
-        SubtaskIndex = subtask,
-        Parallelism = node.Parallelism,
-        State = _storage.CreateReader(node.Id, subtask, node.Parallelism),
-        Settings = _settings,
-    };
+        var name = Describe(node);
+        var metrics = new SubtaskMetrics(node.Id, name, subtask, node.Parallelism);
+        lock (_metrics) _metrics.Add(metrics);
+        return new OperatorContext
+        {
+            NodeId = node.Id,
+            Name = name,
+            SubtaskIndex = subtask,
+            Parallelism = node.Parallelism,
+            State = _storage.CreateReader(node.Id, subtask, node.Parallelism),
+            Settings = _settings,
+            Metrics = metrics,
+        };
+    }
 
     private static string Describe(DataflowNode node)
     {

@@ -23,6 +23,17 @@ public sealed class BatchQueue
         _capacity = capacity;
     }
 
+    public int Capacity => _capacity;
+
+    /// <summary>Messages waiting now (for metrics: a full queue means the receiver is the bottleneck).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock) return _items.Count;
+        }
+    }
+
     /// <summary>Blocks while the queue is full. Messages to a closed queue are dropped (the receiver has stopped).</summary>
     public void Add(StreamMessage message)
     {
