@@ -1,6 +1,7 @@
 using Arroyo.Cli.Configuration;
 using Arroyo.Core.Errors;
 using Arroyo.EndToEnd.Tests.Support;
+using Arroyo.Host;
 
 namespace Arroyo.EndToEnd.Tests.Cli;
 
@@ -23,8 +24,8 @@ public sealed class ConfigFileTests
             list = [1, 2, 3]
             """);
         var config = ArroyoConfig.Load(dir.Path, null, s_noEnvironment);
-        Assert.Equal(128, config.GetInt("pipeline.source-batch-size", 0));
-        Assert.Equal(TimeSpan.FromMilliseconds(5), config.GetDuration("pipeline.debug.source-poll-delay", TimeSpan.Zero));
+        Assert.Equal(128, Typed(config).GetInt("pipeline.source-batch-size", 0));
+        Assert.Equal(TimeSpan.FromMilliseconds(5), Typed(config).GetDuration("pipeline.debug.source-poll-delay", TimeSpan.Zero));
         Assert.Equal("true", config.Get("a.b.c.flag"));
         Assert.Equal("0.5", config.Get("a.b.c.ratio"));
         Assert.Equal("1,2,3", config.Get("a.b.c.list"));
@@ -46,10 +47,10 @@ public sealed class ConfigFileTests
                 value: 'x: y # not a comment'
             """);
         var config = ArroyoConfig.Load(dir.Path, null, s_noEnvironment);
-        Assert.Equal(TimeSpan.FromSeconds(3), config.GetDuration("default-checkpoint-interval", TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromSeconds(3), Typed(config).GetDuration("default-checkpoint-interval", TimeSpan.Zero));
         Assert.Equal("/from/yaml", config.Get("run.state-dir"));
         Assert.Null(config.Get("run.name"));
-        Assert.Equal(TimeSpan.FromMilliseconds(200), config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromMilliseconds(200), Typed(config).GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.Zero));
         Assert.Equal("x: y # not a comment", config.Get("pipeline.deeper.value"));
     }
 
@@ -95,7 +96,7 @@ public sealed class ConfigFileTests
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("arroyo.toml"), "[pipeline]\nsource-batch-size = 128\n[run]\nname = 'file'\n");
         var config = ArroyoConfig.Load(dir.Path, null, new Dictionary<string, string> { ["ARROYO__PIPELINE__SOURCE_BATCH_SIZE"] = "64" });
-        Assert.Equal(64, config.GetInt("pipeline.source-batch-size", 0));
+        Assert.Equal(64, Typed(config).GetInt("pipeline.source-batch-size", 0));
         Assert.Equal("file", config.Get("run.name"));
     }
 
@@ -144,6 +145,8 @@ public sealed class ConfigFileTests
         Assert.Contains($"error: config file '{dir.File("arroyo.toml")}' is malformed at line", outcome.Stderr);
         Assert.DoesNotContain("   at ", outcome.Stderr);
     }
+
+    private static ConfigValues Typed(ArroyoConfig config) => new(config.Values);
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
