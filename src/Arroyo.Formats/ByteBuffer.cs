@@ -20,8 +20,6 @@ public sealed class ByteBuffer
 
     public ReadOnlySpan<byte> Written => _data.AsSpan(0, _length);
 
-    public ReadOnlyMemory<byte> WrittenMemory => _data.AsMemory(0, _length);
-
     public void Clear() => _length = 0;
 
     /// <summary>Drops everything after the first <paramref name="length"/> bytes (undo a partly written record).</summary>

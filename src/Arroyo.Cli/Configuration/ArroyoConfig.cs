@@ -47,11 +47,7 @@ public sealed class ArroyoConfig
 
     private void LoadFile(string path)
     {
-        var text = File.ReadAllText(path);
-        var entries = path.EndsWith(".toml", StringComparison.OrdinalIgnoreCase)
-            ? SimpleToml.Parse(text, path)
-            : SimpleYaml.Parse(text, path);
-        foreach (var (key, value) in entries) Set(key, value);
+        foreach (var (key, value) in ConfigFileReader.Read(path)) Set(key, value);
     }
 
     private static string Normalise(string key) => string.Join('.', key.Split('.').Select(NormaliseSegment));

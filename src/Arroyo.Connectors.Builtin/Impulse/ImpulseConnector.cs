@@ -2,6 +2,7 @@ using System.Globalization;
 using Arroyo.Connectors.Options;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
+using Arroyo.Core.Time;
 using Arroyo.Execution;
 using Arroyo.Formats;
 
@@ -41,7 +42,7 @@ public sealed class ImpulseConnector : ConnectorBase, IConnectorRuntime
         if (count is < 0) throw options.Invalid("message_count", count.Value.ToString(CultureInfo.InvariantCulture), "an integer ≥ 0");
         CheckFixedSchema(definition, Fields, Name);
         var description = (count is null ? "" : "Bounded") + $"Impulse<{rate.ToString(CultureInfo.InvariantCulture)} eps" +
-                          (interval is { } i ? $", {TimeSpan.FromTicks(i / 100).TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms" : "") + ">";
+                          (interval is { } i ? $", {Nanoseconds.ToTimeSpan(i).TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms" : "") + ">";
         return new BoundParts(Fields, new ImpulseConfig(rate, interval, count), description)
         {
             IsBounded = count is not null,

@@ -46,8 +46,6 @@ internal sealed class NexmarkSource : ISource
         _batchSize = Math.Max(1, context.Settings.BatchSize);
     }
 
-    internal IReadOnlyList<NexmarkSplit> Splits => _splits;
-
     /// <summary>Total events of the whole stream (all subtasks).</summary>
     internal static ulong MaxEvents(NexmarkConfig config) =>
         config.MessageCount is { } count ? (ulong)count
@@ -89,7 +87,7 @@ internal sealed class NexmarkSource : ISource
 
     public SourceStatus Poll(IOutput output)
     {
-        var elapsedNanos = (long)(Stopwatch.GetElapsedTime(_resumeTimestamp).TotalMilliseconds * 1_000_000);
+        var elapsedNanos = Nanoseconds.From(Stopwatch.GetElapsedTime(_resumeTimestamp));
         var anyLeft = false;
         var emitted = false;
         for (var i = 0; i < _splits.Count; i++)

@@ -68,13 +68,6 @@ internal sealed class JsonRowReader
         if (_slots.Length == 0) _nullRows++;
     }
 
-    /// <summary>A row of all NULL (debezium's missing before/after).</summary>
-    public void AppendNullRow()
-    {
-        foreach (var slot in _slots) slot.Builder.AppendNull();
-        if (_slots.Length == 0) _nullRows++;
-    }
-
     /// <summary>After a failure: makes every builder whole again with <paramref name="rows"/> rows (the caller drops the bad ones).</summary>
     public void Abandon(int rows)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Arroyo.Execution;
 using Arroyo.Runtime.Messages;
 
@@ -15,6 +16,7 @@ public sealed class BatchQueue
     private readonly object _lock = new();
     private bool _closed;
     private bool _woken;
+    private int _reader;
 
     public BatchQueue(int capacity)
     {
@@ -47,6 +49,7 @@ public sealed class BatchQueue
     /// <summary>Waits up to <paramref name="timeout"/> for a message; false on timeout or <see cref="Wake"/>.</summary>
     public bool TryTake(TimeSpan timeout, out StreamMessage message)
     {
+        AssertSingleReader();
         lock (_lock)
         {
             if (_items.Count == 0 && !_woken)
@@ -63,6 +66,15 @@ public sealed class BatchQueue
             Monitor.PulseAll(_lock);
             return true;
         }
+    }
+
+    // One receiver: the subtask thread that first took from the queue takes every message.
+    [Conditional("DEBUG")]
+    private void AssertSingleReader()
+    {
+        var thread = Environment.CurrentManagedThreadId;
+        var reader = Interlocked.CompareExchange(ref _reader, thread, 0);
+        Debug.Assert(reader == 0 || reader == thread, $"BatchQueue has one reader: thread {thread} took from the queue of thread {reader}");
     }
 
     /// <summary>Makes a waiting <see cref="TryTake"/> return early, so the receiver sees control messages promptly.</summary>

@@ -15,6 +15,9 @@ internal sealed class OperatorChain
     private readonly IOutput[] _outputs;
     private readonly SubtaskMetrics[] _metrics;
 
+    // The chain's operators share one lifecycle, so one checker covers them (debug builds only).
+    private readonly OperatorCallOrder _order = new();
+
     /// <param name="sourceMetrics">The counters of the source in front of the chain, when there is one.</param>
     public OperatorChain(IReadOnlyList<(IOperator Operator, OperatorContext Context)> members, EdgeOutput tail, SubtaskMetrics? sourceMetrics = null)
     {
@@ -43,17 +46,20 @@ internal sealed class OperatorChain
 
     public void Open()
     {
+        _order.Check(OperatorHook.Open);
         for (var i = 0; i < _operators.Length; i++) _operators[i].Open(Contexts[i]);
     }
 
     public void OnBatch(Batch batch, int input)
     {
+        _order.Check(OperatorHook.Batch);
         _metrics[0].Received(batch);
         _operators[0].OnBatch(batch, input, _outputs[0]);
     }
 
     public void OnWatermark(Watermark watermark)
     {
+        _order.Check(OperatorHook.Watermark);
         if (_operators.Length == 0) Tail.EmitWatermark(watermark);
         else _operators[0].OnWatermark(watermark, _outputs[0]);
     }
@@ -65,6 +71,7 @@ internal sealed class OperatorChain
     /// </summary>
     public void OnCheckpoint(CheckpointBarrier barrier, Func<int, IStateWriter> writerFor, Action<int, byte[]> preCommitted)
     {
+        _order.Check(OperatorHook.Checkpoint);
         for (var i = 0; i < _operators.Length; i++)
         {
             _operators[i].OnCheckpoint(barrier, writerFor(Contexts[i].NodeId), _outputs[i]);
@@ -74,21 +81,25 @@ internal sealed class OperatorChain
 
     public void OnCommit(long epoch, Func<int, CommitData> dataFor)
     {
+        _order.Check(OperatorHook.Commit);
         for (var i = 0; i < _operators.Length; i++) _operators[i].OnCommit(epoch, dataFor(Contexts[i].NodeId));
     }
 
     public void OnTick(long now)
     {
+        _order.Check(OperatorHook.Tick);
         for (var i = 0; i < _operators.Length; i++) _operators[i].OnTick(now, _outputs[i]);
     }
 
     public void OnEnd()
     {
+        _order.Check(OperatorHook.End);
         for (var i = 0; i < _operators.Length; i++) _operators[i].OnEnd(_outputs[i]);
     }
 
     public void Close()
     {
+        _order.Check(OperatorHook.Close);
         foreach (var op in _operators) op.Close();
     }
 

@@ -11,7 +11,7 @@ public enum FaultTiming
 }
 
 /// <summary>
-/// Test helper: wraps a store and fails chosen operations with transient
+/// Test support (linked into the test projects, never shipped): wraps a store and fails chosen operations with transient
 /// <see cref="ObjectStoreException"/>s, so layers above can prove that nothing is reported
 /// durable unless it was written and that they recover when the store comes back.
 /// </summary>
