@@ -60,8 +60,20 @@ public sealed class RunCommand
         var store = ObjectStoreFactory.Create(url, environment);
         try
         {
-            var (checkpoints, lease) = StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(
-                QueryText, name, _options.Parallelism, _options.Force, _log.Info), stop).GetAwaiter().GetResult();
+            CheckpointStore checkpoints;
+            StateLease lease;
+            try
+            {
+                (checkpoints, lease) = StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(
+                    QueryText, name, _options.Parallelism, _options.Force, _log.Info), stop).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Ctrl-C/SIGTERM while a slow or unreachable store was being opened: nothing ran,
+                // so there is nothing to checkpoint, and the state dir is as it was.
+                _log.Info("stopped while opening the state dir: the pipeline did not start and its state is unchanged");
+                return 0;
+            }
             using var _ = new AsyncDisposer(lease);
             var registry = new OperatorRegistry();
             StatelessOperators.Register(registry);

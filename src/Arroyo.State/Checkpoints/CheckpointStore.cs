@@ -23,11 +23,17 @@ public sealed class CheckpointStore : ICheckpointStorage
     private readonly RestoredCheckpoint? _restored;
     private int _cleaning;
 
-    public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, Action<string> log)
+    // pipeline.json as written at open, until it records that a checkpoint completed.
+    private PipelineRecord? _unclaimed;
+
+    /// <param name="unclaimed">pipeline.json when it does not say <see cref="PipelineRecord.Checkpointed"/>
+    /// yet: it is rewritten to say so once the first checkpoint of this run completes.</param>
+    public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, Action<string> log, PipelineRecord? unclaimed = null)
     {
         _store = store;
         _restored = restored;
         _log = log;
+        _unclaimed = unclaimed is { Checkpointed: false } ? unclaimed : null;
     }
 
     public long? RestoredEpoch => _restored?.Manifest.Epoch;
@@ -49,7 +55,8 @@ public sealed class CheckpointStore : ICheckpointStorage
         {
             var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask, part++);
             await _store.PutAsync(key, bytes).ConfigureAwait(false);
-            _pendingFiles.GetOrAdd(w.Epoch, _ => new ConcurrentBag<ManifestFile>()).Add(new ManifestFile(key, bytes.Length));
+            _pendingFiles.GetOrAdd(w.Epoch, _ => new ConcurrentBag<ManifestFile>())
+                .Add(new ManifestFile(key, bytes.Length, StateFile.StoredChecksum(bytes.Span)));
             total += bytes.Length;
         }
         return total;
@@ -69,6 +76,19 @@ public sealed class CheckpointStore : ICheckpointStorage
         };
         // The manifest goes last and alone: until it exists, this epoch does not count.
         _store.PutAsync(StatePaths.Manifest(epoch), manifest.Serialize()).GetAwaiter().GetResult();
+        if (_unclaimed is { } record)
+        {
+            // After the manifest: a crash in between leaves a manifest, which claims the dir as well.
+            try
+            {
+                _store.PutAsync(StatePaths.Pipeline, (record with { Checkpointed = true }).Serialize()).GetAwaiter().GetResult();
+                _unclaimed = null;
+            }
+            catch (ObjectStoreException error)
+            {
+                _log($"warning: could not record the first checkpoint in {StatePaths.Pipeline} (tried again at the next one): {error.Message}");
+            }
+        }
         // Cleanup runs in the background (one at a time): against a slow or failing store it
         // must not delay the commit of the checkpoint that just completed.
         if (Interlocked.CompareExchange(ref _cleaning, 1, 0) == 0)

@@ -29,7 +29,7 @@ internal static class BatchFileFormat
 
     public static Batch ReadBatch(BinaryReader reader)
     {
-        var fieldCount = reader.ReadInt32();
+        var fieldCount = CheckedCount(reader, reader.ReadInt32(), 1);
         var fields = new Field[fieldCount];
         for (var i = 0; i < fieldCount; i++)
         {
@@ -38,6 +38,7 @@ internal static class BatchFileFormat
             fields[i] = new Field(name, ReadType(reader), nullable);
         }
         var rows = reader.ReadInt32();
+        if (rows < 0) throw new InvalidDataException($"bad row count {rows}");
         var columns = new Column[fieldCount];
         for (var i = 0; i < fieldCount; i++) columns[i] = ReadColumn(reader, fields[i].Type, rows);
         return new Batch(new Schema(fields), columns, rows);
@@ -79,7 +80,7 @@ internal static class BatchFileFormat
             case TypeKind.List:
                 return DataType.List(ReadType(reader));
             case TypeKind.Struct:
-                var count = reader.ReadInt32();
+                var count = CheckedCount(reader, reader.ReadInt32(), 1);
                 var fields = new Field[count];
                 for (var i = 0; i < count; i++)
                 {
@@ -177,6 +178,7 @@ internal static class BatchFileFormat
         Bitmap? validity = null;
         if (reader.ReadBoolean())
         {
+            CheckedCount(reader, rows, 1.0 / 8);
             validity = new Bitmap(rows);
             reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(validity.Words));
         }
@@ -189,13 +191,13 @@ internal static class BatchFileFormat
                 var offsets = ReadArray<int>(reader, rows + 1);
                 var start = offsets[0];
                 if (start != 0) for (var i = 0; i <= rows; i++) offsets[i] -= start;
-                var data = reader.ReadBytes(reader.ReadInt32());
+                var data = reader.ReadBytes(CheckedCount(reader, reader.ReadInt32(), 1));
                 return new StringColumn(type, data, offsets, rows, validity);
             }
             case TypeKind.List:
             {
                 var offsets = ReadArray<int>(reader, rows + 1);
-                var childRows = reader.ReadInt32();
+                var childRows = CheckedCount(reader, reader.ReadInt32(), 0);
                 var values = ReadColumn(reader, type.Element!, childRows);
                 return new ListColumn(type, values, offsets, rows, validity);
             }
@@ -221,9 +223,21 @@ internal static class BatchFileFormat
         }
     }
 
+    /// <summary>
+    /// A length read from the file, refused if negative or if that many items of
+    /// <paramref name="bytesPerItem"/> cannot fit in what is left of the file: garbage never
+    /// turns into a huge allocation.
+    /// </summary>
+    private static int CheckedCount(BinaryReader reader, int count, double bytesPerItem)
+    {
+        var left = reader.BaseStream.Length - reader.BaseStream.Position;
+        if (count < 0 || count * bytesPerItem > left) throw new InvalidDataException($"bad length {count} ({left} bytes left)");
+        return count;
+    }
+
     private static T[] ReadArray<T>(BinaryReader reader, int count) where T : unmanaged
     {
-        var result = new T[count];
+        var result = new T[CheckedCount(reader, count, System.Runtime.CompilerServices.Unsafe.SizeOf<T>())];
         reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(result.AsSpan()));
         return result;
     }

@@ -5,11 +5,15 @@ namespace Arroyo.State.Files;
 /// <summary>
 /// One subtask's state for one operator at one epoch: named tables of batches. Layout:
 /// magic "ARSTATE", format version, table count, then per table its name, batch count and
-/// batches (<see cref="BatchFileFormat"/>), then an end marker so truncation is detected.
+/// batches (<see cref="BatchFileFormat"/>), an end marker, and last the XxHash64 of every
+/// byte before it (<see cref="Checksums"/>). The checksum is verified before anything is
+/// decoded, so a damaged file is refused as a whole instead of restoring wrong values; the
+/// manifest lists the same checksum, so a file swapped for another valid one is refused too.
 /// </summary>
 public static class StateFile
 {
-    public const int FormatVersion = 1;
+    /// <summary>2: the trailing checksum. Files of version 1 are not read.</summary>
+    public const int FormatVersion = 2;
     private static readonly byte[] s_magic = "ARSTATE"u8.ToArray();
     private const uint EndMarker = 0xA770_E0F5;
 
@@ -72,16 +76,55 @@ public static class StateFile
                 foreach (var batch in batches) writer.Write(batch.Span);
             }
             writer.Write(EndMarker);
+            writer.Write(Checksums.Of(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
         }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    /// <summary>Reads a state file; throws <see cref="InvalidDataException"/> if it is damaged or of an unknown version.</summary>
-    public static Dictionary<string, List<Batch>> Read(byte[] bytes)
+    /// <summary>The checksum a state file ends with (as the manifest lists it); the file is not verified.</summary>
+    public static string StoredChecksum(ReadOnlySpan<byte> file) =>
+        file.Length < Checksums.Size ? "" : Checksums.ToHex(Checksums.Read(file[^Checksums.Size..]));
+
+    /// <summary>
+    /// Verifies the file's checksum (and, given one, that it is the checksum the manifest
+    /// lists), then decodes it. Any damage is an <see cref="InvalidDataException"/> saying what
+    /// is wrong: a checksum mismatch, an unknown version, or content that does not decode.
+    /// </summary>
+    public static Dictionary<string, List<Batch>> Read(byte[] bytes, string? expectedChecksum = null)
+    {
+        const int minimum = 7 + sizeof(int) * 2 + sizeof(uint) + Checksums.Size;
+        if (bytes.Length < minimum) throw new InvalidDataException($"truncated: {bytes.Length} bytes");
+        var body = bytes.AsSpan(0, bytes.Length - Checksums.Size);
+        var stored = Checksums.Read(bytes.AsSpan(body.Length));
+        if (Checksums.Of(body) != stored)
+        {
+            // The checksum comes first so a damaged version number reads as damage, not as "too new".
+            var version = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(s_magic.Length));
+            throw new InvalidDataException(body.StartsWith(s_magic) && version is > 0 and < FormatVersion
+                ? $"state file format version {version} (an older arroyo's) is not supported; this build reads version {FormatVersion}"
+                : "checksum mismatch: the file is damaged");
+        }
+        if (expectedChecksum is not null && Checksums.ToHex(stored) != expectedChecksum)
+        {
+            throw new InvalidDataException($"its checksum {Checksums.ToHex(stored)} is not the {expectedChecksum} the manifest lists");
+        }
+        try
+        {
+            return Decode(bytes, body.Length);
+        }
+        catch (Exception error) when (error is not (InvalidDataException or OutOfMemoryException))
+        {
+            // The checksum matched, so the bytes are as written: content that does not decode
+            // is an encoder/decoder mismatch; still a damaged checkpoint, never a crash.
+            throw new InvalidDataException($"cannot be decoded ({error.GetType().Name}: {error.Message})", error);
+        }
+    }
+
+    private static Dictionary<string, List<Batch>> Decode(byte[] bytes, int length)
     {
         try
         {
-            using var reader = new BinaryReader(new MemoryStream(bytes));
+            using var reader = new BinaryReader(new MemoryStream(bytes, 0, length, writable: false));
             var magic = reader.ReadBytes(s_magic.Length);
             if (!magic.AsSpan().SequenceEqual(s_magic)) throw new InvalidDataException("not a state file");
             var version = reader.ReadInt32();
@@ -91,20 +134,25 @@ public static class StateFile
             }
             var tables = new Dictionary<string, List<Batch>>();
             var count = reader.ReadInt32();
+            if (count < 0 || count > length) throw new InvalidDataException($"bad table count {count}");
             for (var t = 0; t < count; t++)
             {
                 var name = reader.ReadString();
                 var batchCount = reader.ReadInt32();
+                if (batchCount < 0 || batchCount > length) throw new InvalidDataException($"bad batch count {batchCount}");
                 var batches = new List<Batch>(batchCount);
                 for (var b = 0; b < batchCount; b++) batches.Add(BatchFileFormat.ReadBatch(reader));
                 tables[name] = batches;
             }
-            if (reader.ReadUInt32() != EndMarker) throw new InvalidDataException("state file is truncated");
+            if (reader.ReadUInt32() != EndMarker || reader.BaseStream.Position != length)
+            {
+                throw new InvalidDataException("the tables do not end where the file does");
+            }
             return tables;
         }
         catch (EndOfStreamException)
         {
-            throw new InvalidDataException("state file is truncated");
+            throw new InvalidDataException("truncated: the tables end early");
         }
     }
 }
