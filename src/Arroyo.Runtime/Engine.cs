@@ -1,7 +1,7 @@
 using Arroyo.Dataflow;
+using Arroyo.Execution;
 using Arroyo.Runtime.Checkpointing;
 using Arroyo.Runtime.Execution;
-using Arroyo.Runtime.Operators;
 using Arroyo.State;
 
 namespace Arroyo.Runtime;

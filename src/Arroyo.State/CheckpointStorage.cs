@@ -1,3 +1,4 @@
+using Arroyo.Execution;
 namespace Arroyo.State;
 
 /// <summary>

@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
+using Arroyo.Cli.Composition;
 using Arroyo.Cli.Configuration;
 using Arroyo.Core.Errors;
-using Arroyo.Operators;
+using Arroyo.Execution;
 using Arroyo.Planner;
 using Arroyo.Runtime;
-using Arroyo.Runtime.Operators;
 using Arroyo.State.Checkpoints;
-using Arroyo.Storage;
 using Arroyo.Storage.Cloud;
+using Arroyo.Storage;
 
 namespace Arroyo.Cli.Commands;
 
@@ -43,8 +43,10 @@ public sealed class RunCommand
         var flushInterval = config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.FromSeconds(1));
         var checkpointInterval = config.GetDuration("default-checkpoint-interval", TimeSpan.FromSeconds(10));
 
+        var connectors = BuiltIns.Connectors();
         var plan = PipelinePlanner.Plan(QueryText, new PlanOptions
         {
+            Connectors = connectors,
             Parallelism = _options.Parallelism,
             Config = config.Values,
         });
@@ -75,10 +77,7 @@ public sealed class RunCommand
                 return 0;
             }
             using var _ = new AsyncDisposer(lease);
-            var registry = new OperatorRegistry();
-            StatelessOperators.Register(registry);
-            OperatorsModule.Register(registry);
-            Connectors.ConnectorsModule.Register(registry);
+            var registry = BuiltIns.Operators(connectors);
             var settings = new RunSettings
             {
                 CheckpointInterval = checkpointInterval,

@@ -1,11 +1,9 @@
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Time;
+using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Expressions.Compilation;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
 
 namespace Arroyo.Operators.WatermarkGenerator;
 

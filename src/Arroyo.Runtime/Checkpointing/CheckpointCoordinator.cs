@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Arroyo.Execution;
 using Arroyo.Runtime.Execution;
 using Arroyo.Runtime.Messages;
 using Arroyo.State;

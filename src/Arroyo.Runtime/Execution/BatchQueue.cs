@@ -1,3 +1,4 @@
+using Arroyo.Execution;
 using Arroyo.Runtime.Messages;
 
 namespace Arroyo.Runtime.Execution;

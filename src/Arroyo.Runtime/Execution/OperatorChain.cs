@@ -1,6 +1,6 @@
 using Arroyo.Core;
+using Arroyo.Execution;
 using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
 using Arroyo.State;
 
 namespace Arroyo.Runtime.Execution;

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Arroyo.Core.Time;
+using Arroyo.Execution;
 using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
 using Arroyo.State;
 
 namespace Arroyo.Runtime.Execution;

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Partitioning;
+using Arroyo.Core;
+using Arroyo.Execution;
 using Arroyo.State.Files;
 using Arroyo.Storage;
 

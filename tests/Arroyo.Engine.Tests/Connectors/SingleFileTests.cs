@@ -1,11 +1,11 @@
 using System.Text;
+using Arroyo.Cli.Composition;
 using Arroyo.Connectors;
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
+using Arroyo.Core;
+using Arroyo.Execution;
 using static Arroyo.Engine.Tests.Connectors.ConnectorTestKit;
 
 namespace Arroyo.Engine.Tests.Connectors;
@@ -22,14 +22,14 @@ public sealed class SingleFileTests : IDisposable
 
     private static ISource Source(ConnectorTable table, OperatorContext context)
     {
-        var source = ConnectorRegistry.Default.Get("single_file").CreateSource(new SourceSpec(table, table.SourceSchema()), context);
+        var source = BuiltIns.Connectors().RuntimeOf("single_file").CreateSource(new SourceSpec(table, table.SourceSchema()), context);
         source.Open(context);
         return source;
     }
 
     private static IOperator Sink(ConnectorTable table, OperatorContext context)
     {
-        var sink = ConnectorRegistry.Default.Get("single_file").CreateSink(new SinkSpec(table, table.SourceSchema()), context);
+        var sink = BuiltIns.Connectors().RuntimeOf("single_file").CreateSink(new SinkSpec(table, table.SourceSchema()), context);
         sink.Open(context);
         return sink;
     }
@@ -69,7 +69,7 @@ public sealed class SingleFileTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "bad.json"), "{\"n\":1}\nnot json\n\n{\"n\":2}");
         var drop = Drain(Source(Table("bad.json", "source", ("bad_data", "drop")), Context()));
         Assert.Equal([1L, 2L], ConnectorTestKit.Rows(drop).Select(r => (long)r[0]!));
-        var error = Assert.Throws<Arroyo.Connectors.Formats.BadDataException>(() => Drain(Source(Table("bad.json", "source"), Context())));
+        var error = Assert.Throws<Arroyo.Formats.BadDataException>(() => Drain(Source(Table("bad.json", "source"), Context())));
         Assert.Contains("line 2", error.Message);
     }
 

@@ -1,10 +1,9 @@
-using Arroyo.Core;
 using Arroyo.Core.Types;
+using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Engine.Tests.Operators.Legacy;
+using Arroyo.Execution;
 using Arroyo.Operators.UpdatingAggregate;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
 using static Arroyo.Engine.Tests.Operators.Rows;
 
 namespace Arroyo.Engine.Tests.Operators;

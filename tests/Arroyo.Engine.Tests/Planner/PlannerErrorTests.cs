@@ -1,3 +1,4 @@
+using Arroyo.Cli.Composition;
 using Arroyo.Core.Errors;
 using Arroyo.Planner;
 
@@ -21,7 +22,7 @@ public sealed class PlannerErrorTests
         var start = marked.IndexOf('«');
         var end = marked.IndexOf('»') - 1;
         var sql = Impulse + marked.Replace("«", "").Replace("»", "");
-        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions()));
+        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }));
         Assert.Contains(message, error.Message);
         Assert.Equal(Impulse.Length + start, error.Span.Start);
         Assert.Equal(Impulse.Length + end, error.Span.End);
@@ -35,7 +36,7 @@ public sealed class PlannerErrorTests
             CREATE TABLE out (c BIGINT) WITH (connector = 'single_file', path = '/tmp/x.json', format = 'json', type = 'sink');
             INSERT INTO out SELECT count(*) FROM impulse;
             """;
-        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions()));
+        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }));
         Assert.Contains("debezium_json", error.Hint);
     }
 
@@ -48,10 +49,10 @@ public sealed class PlannerErrorTests
             INSERT INTO a SELECT counter FROM impulse;
             INSERT INTO b SELECT subtask_index FROM impulse;
             """;
-        var plan = PipelinePlanner.Plan(sql, new PlanOptions { Parallelism = 3 });
+        var plan = PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors(), Parallelism = 3 });
         Assert.Single(plan.Graph.Nodes, n => n.Operator.IsSource);
         Assert.Equal(2, plan.Sinks.Count);
         Assert.All(plan.Graph.Nodes, n => Assert.Equal(3, n.Parallelism));
-        Assert.False(plan.HasStdoutSink);
+        Assert.False(plan.HasSelectOutput);
     }
 }

@@ -1,7 +1,7 @@
-using Arroyo.Runtime.Operators;
+using Arroyo.Execution;
 using Arroyo.State.Checkpoints;
-using Arroyo.Storage;
 using Arroyo.Storage.Testing;
+using Arroyo.Storage;
 
 namespace Arroyo.Engine.Tests.Runtime;
 

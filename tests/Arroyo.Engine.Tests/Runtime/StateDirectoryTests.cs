@@ -101,7 +101,7 @@ public sealed class StateDirectoryTests
         checkpoints.PartBytes = 20_000;
         var writer = checkpoints.CreateWriter(1, 3, 0);
         var schema = new Arroyo.Core.Types.Schema([
-            new(Arroyo.State.StateColumns.KeyHashColumn, Arroyo.Core.Types.DataType.UInt64, false),
+            new(Arroyo.Execution.StateColumns.KeyHashColumn, Arroyo.Core.Types.DataType.UInt64, false),
             new("v", Arroyo.Core.Types.DataType.Int64, false)]);
         for (var b = 0; b < 40; b++)
         {

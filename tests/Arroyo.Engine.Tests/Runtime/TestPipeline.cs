@@ -1,12 +1,10 @@
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Partitioning;
 using Arroyo.Core.Types;
+using Arroyo.Core;
 using Arroyo.Dataflow;
+using Arroyo.Execution;
 using Arroyo.Runtime;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
 
 namespace Arroyo.Engine.Tests.Runtime;
 

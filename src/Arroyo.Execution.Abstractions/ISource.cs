@@ -1,0 +1,33 @@
+namespace Arroyo.Execution;
+
+public enum SourceStatus
+{
+    /// <summary>Produced data (or may have more right away): poll again.</summary>
+    Continue,
+
+    /// <summary>Nothing available now: the runtime waits a little before polling again.</summary>
+    Idle,
+
+    /// <summary>The source has reached the end of its input and will produce nothing more.</summary>
+    Finished,
+}
+
+/// <summary>
+/// A source subtask. The runtime polls it in a loop and, between polls, takes checkpoints:
+/// at a checkpoint the source records its position in <see cref="OnCheckpoint"/>, and the
+/// runtime sends the barrier after everything emitted so far. Every emitted batch must carry
+/// the <c>_timestamp</c> column.
+/// </summary>
+public interface ISource
+{
+    /// <summary>Restore the read position from <see cref="OperatorContext.State"/> here.</summary>
+    void Open(OperatorContext context) { }
+
+    SourceStatus Poll(IOutput output);
+
+    void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state) { }
+
+    void OnCommit(long epoch) { }
+
+    void Close() { }
+}
