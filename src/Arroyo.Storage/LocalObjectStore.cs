@@ -296,7 +296,7 @@ public sealed class LocalObjectStore : IObjectStore
 
     /// <summary>
     /// Failures that waiting does not cure: no permission, a read-only file system, a full
-    /// disk or quota, a path that is not a directory. Retrying them for half a minute only
+    /// disk or quota, a file where a directory must be. Retrying them for half a minute only
     /// hides the cause; they are reported at once (a checkpoint that hits one is still tried
     /// again at the next interval, when space may have been freed).
     /// </summary>
@@ -304,7 +304,10 @@ public sealed class LocalObjectStore : IObjectStore
     {
         UnauthorizedAccessException => true,
         // On Unix, .NET puts the errno into HResult for the errors it has no exception type for.
-        IOException io when !OperatingSystem.IsWindows() => io.HResult is ENOSPC or EROFS or EDQUOT or ENOTDIR or EISDIR or ENAMETOOLONG,
+        IOException io when !OperatingSystem.IsWindows() => io.HResult is ENOSPC or EROFS or EDQUOT or ENOTDIR or EISDIR or ENAMETOOLONG
+            // EEXIST reaches here only from creating a key's directory where a file is (an
+            // exclusive create that loses a race is answered by PutIfAbsent's false instead).
+            or EEXIST,
         IOException io => (io.HResult & 0xFFFF) is ERROR_DISK_FULL or ERROR_HANDLE_DISK_FULL or ERROR_WRITE_PROTECT,
         _ => false,
     };
