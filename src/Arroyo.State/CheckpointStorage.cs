@@ -25,7 +25,10 @@ public interface ICheckpointStorage
     /// <summary>Writes the manifest of <paramref name="epoch"/> (last, atomically) and cleans up old checkpoints.</summary>
     void CompleteCheckpoint(long epoch, CheckpointStats stats);
 
-    /// <summary>The restored state of one subtask of a node at the current parallelism.</summary>
+    /// <summary>
+    /// The restored state of one subtask of a node at the current parallelism. Operators read
+    /// it when they open; it is empty once the run's first checkpoint has completed.
+    /// </summary>
     IStateReader CreateReader(int nodeId, int subtask, int parallelism);
 }
 

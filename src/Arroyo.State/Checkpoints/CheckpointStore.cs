@@ -52,13 +52,15 @@ public sealed class CheckpointStore : ICheckpointStorage
         long total = 0;
         var part = 0;
         // Big states go in parts, each uploaded before the next is encoded.
-        foreach (var bytes in StateFile.WriteParts(w.Tables, PartBytes))
+        foreach (var file in StateFile.WriteParts(w.Tables, PartBytes))
         {
-            var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask, part++);
-            await _store.PutAsync(key, bytes).ConfigureAwait(false);
-            _pendingFiles.GetOrAdd(w.Epoch, _ => new ConcurrentBag<ManifestFile>())
-                .Add(new ManifestFile(key, bytes.Length, StateFile.StoredChecksum(bytes.Span)));
-            total += bytes.Length;
+            using (file)
+            {
+                var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask, part++);
+                await _store.PutAsync(key, file.Bytes).ConfigureAwait(false);
+                _pendingFiles.GetOrAdd(w.Epoch, _ => new ConcurrentBag<ManifestFile>()).Add(new ManifestFile(key, file.Length, file.Checksum));
+                total += file.Length;
+            }
         }
         return total;
     }
@@ -77,6 +79,9 @@ public sealed class CheckpointStore : ICheckpointStorage
         };
         // The manifest goes last and alone: until it exists, this epoch does not count.
         _store.PutAsync(StatePaths.Manifest(epoch), manifest.Serialize()).GetAwaiter().GetResult();
+        // Every subtask has passed a barrier, so every operator has opened and read what it
+        // restored: the decoded checkpoint would otherwise stay in memory for the whole run.
+        _restored?.Release();
         if (_unclaimed is { } record)
         {
             // After the manifest: a crash in between leaves a manifest, which claims the dir as well.
@@ -178,10 +183,14 @@ public sealed class CheckpointStore : ICheckpointStorage
     }
 }
 
-/// <summary>A complete checkpoint read back from the state dir, every state file decoded.</summary>
+/// <summary>
+/// A complete checkpoint read back from the state dir, every state file verified and decoded;
+/// operators read it when they open, and it is released once the run's first checkpoint
+/// completes (by then every operator has opened).
+/// </summary>
 public sealed class RestoredCheckpoint
 {
-    private readonly Dictionary<int, List<Dictionary<string, List<Batch>>>> _byNode;
+    private Dictionary<int, List<Dictionary<string, List<Batch>>>> _byNode;
 
     public RestoredCheckpoint(CheckpointManifest manifest, Dictionary<int, List<Dictionary<string, List<Batch>>>> byNode)
     {
@@ -191,9 +200,12 @@ public sealed class RestoredCheckpoint
 
     public CheckpointManifest Manifest { get; }
 
+    /// <summary>Drops the decoded state (a reader still enumerating keeps what it has).</summary>
+    public void Release() => Volatile.Write(ref _byNode, []);
+
     public IEnumerable<Batch> TableBatches(int nodeId, string table)
     {
-        if (!_byNode.TryGetValue(nodeId, out var files)) yield break;
+        if (!Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files)) yield break;
         foreach (var tables in files)
         {
             if (!tables.TryGetValue(table, out var batches)) continue;

@@ -27,6 +27,39 @@ internal static class BatchFileFormat
         foreach (var column in batch.Columns) WriteColumn(writer, column, batch.RowCount);
     }
 
+    /// <summary>
+    /// About the bytes <see cref="WriteBatch"/> writes for the batch: exact for the columns,
+    /// a guess for the schema. Used to size buffers and cut parts, never to read.
+    /// </summary>
+    public static long EstimateSize(Batch batch)
+    {
+        long size = 8 + batch.Schema.Fields.Sum(f => 16L + f.Name.Length * 3L);
+        foreach (var column in batch.Columns) size += ColumnSize(column, batch.RowCount);
+        return size;
+    }
+
+    private static long ColumnSize(Column column, int rows)
+    {
+        long size = 1 + (column.Validity is { } validity ? validity.Words.Length * 8L : 0);
+        return size + column switch
+        {
+            NullColumn => 0,
+            StringColumn s => (rows + 1) * 4L + 4 + (s.Offsets[rows] - s.Offsets[0]),
+            ListColumn l => (rows + 1) * 4L + 4 + ColumnSize(l.Values, l.Values.Length),
+            StructColumn st => st.Children.Sum(c => ColumnSize(c, rows)),
+            _ => (long)rows * ElementSize(column.Type.Kind),
+        };
+    }
+
+    private static int ElementSize(TypeKind kind) => kind switch
+    {
+        TypeKind.Boolean or TypeKind.Int8 or TypeKind.UInt8 => 1,
+        TypeKind.Int16 or TypeKind.UInt16 => 2,
+        TypeKind.Int32 or TypeKind.UInt32 or TypeKind.Float32 or TypeKind.Date => 4,
+        TypeKind.Decimal or TypeKind.Interval => 16,
+        _ => 8,
+    };
+
     public static Batch ReadBatch(BinaryReader reader)
     {
         var fieldCount = CheckedCount(reader, reader.ReadInt32(), 1);

@@ -24,61 +24,102 @@ public static class StateFile
     /// The tables as one or more complete state files of about <paramref name="partBytes"/> each
     /// (a part holds whole batches; a batch larger than that is a part of its own). Produced one
     /// at a time, so a state of many gigabytes never sits in one buffer: a subtask's state is
-    /// not limited by the size of an array, and each part can be read back on its own.
+    /// not limited by the size of an array, and each part can be read back on its own. Batches
+    /// are encoded straight into the part's pooled buffer, sized up front from the columns
+    /// (<see cref="BatchFileFormat.EstimateSize"/>), so a checkpoint allocates no buffer per
+    /// batch and no copy; the caller disposes each part once it is written.
     /// </summary>
-    public static IEnumerable<ReadOnlyMemory<byte>> WriteParts(IReadOnlyDictionary<string, List<Batch>> tables, long partBytes = DefaultPartBytes)
+    public static IEnumerable<StatePart> WriteParts(IReadOnlyDictionary<string, List<Batch>> tables, long partBytes = DefaultPartBytes)
     {
-        var part = new List<(string Table, List<ReadOnlyMemory<byte>> Batches)>();
-        long size = 0;
-        foreach (var (name, batches) in tables)
+        var remaining = tables.Values.Sum(batches => batches.Sum(BatchFileFormat.EstimateSize));
+        var part = new PartWriter(Math.Min(remaining, partBytes));
+        try
         {
-            List<ReadOnlyMemory<byte>>? current = null;
-            foreach (var batch in batches)
-            {
-                var encoded = Encode(batch);
-                if (size > 0 && size + encoded.Length > partBytes)
-                {
-                    yield return Assemble(part);
-                    part = [];
-                    current = null;
-                    size = 0;
-                }
-                if (current is null) part.Add((name, current = []));
-                current.Add(encoded);
-                size += encoded.Length;
-            }
-            if (current is null) part.Add((name, [])); // a table without batches is still listed
-        }
-        // The last part (never empty after a cut; with no tables at all, one empty file).
-        yield return Assemble(part);
-    }
-
-    private static ReadOnlyMemory<byte> Encode(Batch batch)
-    {
-        var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) BatchFileFormat.WriteBatch(writer, batch);
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-    }
-
-    /// <summary>One complete file (a view of the buffer it was written into, no final copy).</summary>
-    private static ReadOnlyMemory<byte> Assemble(List<(string Table, List<ReadOnlyMemory<byte>> Batches)> tables)
-    {
-        var buffer = new MemoryStream(checked((int)Math.Min(int.MaxValue, 64 + tables.Sum(t => 16L + t.Table.Length * 3L + t.Batches.Sum(b => (long)b.Length)))));
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write(s_magic);
-            writer.Write(FormatVersion);
-            writer.Write(tables.Count);
             foreach (var (name, batches) in tables)
             {
-                writer.Write(name);
-                writer.Write(batches.Count);
-                foreach (var batch in batches) writer.Write(batch.Span);
+                part.BeginTable(name);
+                foreach (var batch in batches)
+                {
+                    var size = BatchFileFormat.EstimateSize(batch);
+                    if (part.HasBatches && part.Length + size > partBytes)
+                    {
+                        yield return part.Finish();
+                        part = new PartWriter(Math.Min(remaining, partBytes));
+                        part.BeginTable(name);
+                    }
+                    part.Add(batch);
+                    remaining -= size;
+                }
+                part.EndTable(); // a table without batches is still listed
             }
-            writer.Write(EndMarker);
-            writer.Write(Checksums.Of(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+            // The last part (never empty after a cut; with no tables at all, one empty file).
+            yield return part.Finish();
         }
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        finally
+        {
+            part.Dispose();
+        }
+    }
+
+    /// <summary>Writes one part: the header, tables whose counts are patched in when they end, the end marker and checksum.</summary>
+    private sealed class PartWriter : IDisposable
+    {
+        private readonly PartBuffer _buffer;
+        private readonly BinaryWriter _writer;
+        private readonly int _tableCountAt;
+        private int _tables;
+        private int _batchCountAt = -1;
+        private int _batches;
+
+        public PartWriter(long capacity)
+        {
+            _buffer = new PartBuffer(capacity + 4096);
+            _writer = new BinaryWriter(_buffer, System.Text.Encoding.UTF8, leaveOpen: true);
+            _writer.Write(s_magic);
+            _writer.Write(FormatVersion);
+            _tableCountAt = (int)_buffer.Length;
+            _writer.Write(0);
+        }
+
+        public long Length => _buffer.Length;
+
+        public bool HasBatches { get; private set; }
+
+        public void BeginTable(string name)
+        {
+            _writer.Write(name);
+            _batchCountAt = (int)_buffer.Length;
+            _writer.Write(0);
+            _batches = 0;
+            _tables++;
+        }
+
+        public void Add(Batch batch)
+        {
+            BatchFileFormat.WriteBatch(_writer, batch);
+            _batches++;
+            HasBatches = true;
+        }
+
+        public void EndTable()
+        {
+            if (_batchCountAt < 0) return;
+            _writer.Flush();
+            _buffer.PatchInt32(_batchCountAt, _batches);
+        }
+
+        public StatePart Finish()
+        {
+            EndTable();
+            _buffer.PatchInt32(_tableCountAt, _tables);
+            _writer.Write(EndMarker);
+            _writer.Flush();
+            _writer.Write(Checksums.Of(_buffer.Written));
+            _writer.Flush();
+            return _buffer.Detach();
+        }
+
+        public void Dispose() => _buffer.Dispose();
     }
 
     /// <summary>The checksum a state file ends with (as the manifest lists it); the file is not verified.</summary>

@@ -23,7 +23,8 @@ public sealed class StateFileTests
             new StringColumn(DataType.Utf8, "abcdef"u8.ToArray(), [0, 1, 3, 6], 3),
         ], 3);
         var tables = new Dictionary<string, List<Batch>> { ["t"] = [batch], ["empty"] = [] };
-        return StateFile.WriteParts(tables).Single().ToArray();
+        using var part = StateFile.WriteParts(tables).Single();
+        return part.Bytes.ToArray();
     }
 
     [Fact]
