@@ -31,6 +31,9 @@ public interface ICheckpointStorage
     /// <summary>Writes <paramref name="manifest"/> (last, atomically) and cleans up old checkpoints in the background.</summary>
     Task WriteManifestAsync(CheckpointManifest manifest);
 
-    /// <summary>The restored state of one subtask of a node at the current parallelism.</summary>
+    /// <summary>
+    /// The restored state of one subtask of a node at the current parallelism. Operators read
+    /// it when they open; it is empty once the run's first checkpoint has completed.
+    /// </summary>
     IStateReader CreateReader(int nodeId, int subtask, int parallelism);
 }

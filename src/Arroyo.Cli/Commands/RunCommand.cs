@@ -55,7 +55,18 @@ public sealed class RunCommand
             Config = config.Values,
             Environment = environment,
         };
-        var pipeline = host.StartAsync(request, stop).GetAwaiter().GetResult();
+        RunningPipeline pipeline;
+        try
+        {
+            pipeline = host.StartAsync(request, stop).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Ctrl-C/SIGTERM while a slow or unreachable store was being opened: nothing ran,
+            // so there is nothing to checkpoint, and the state dir is as it was.
+            _log.Info("stopped while opening the state dir: the pipeline did not start and its state is unchanged");
+            return 0;
+        }
         using (stop.Register(pipeline.RequestStop))
         {
             pipeline.Completion.GetAwaiter().GetResult();

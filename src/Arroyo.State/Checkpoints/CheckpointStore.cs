@@ -22,11 +22,17 @@ public sealed class CheckpointStore : ICheckpointStorage
     private readonly RestoredCheckpoint? _restored;
     private int _cleaning;
 
-    public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, Action<string> log)
+    // pipeline.json as written at open, until it records that a checkpoint completed.
+    private PipelineRecord? _unclaimed;
+
+    /// <param name="unclaimed">pipeline.json when it does not say <see cref="PipelineRecord.Checkpointed"/>
+    /// yet: it is rewritten to say so once the first checkpoint of this run completes.</param>
+    public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, Action<string> log, PipelineRecord? unclaimed = null)
     {
         _store = store;
         _restored = restored;
         _log = log;
+        _unclaimed = unclaimed is { Checkpointed: false } ? unclaimed : null;
     }
 
     public long? RestoredEpoch => _restored?.Manifest.Epoch;
@@ -46,11 +52,14 @@ public sealed class CheckpointStore : ICheckpointStorage
         var files = new List<ManifestFile>();
         var part = 0;
         // Big states go in parts, each uploaded before the next is encoded.
-        foreach (var bytes in StateFile.WriteParts(w.Tables, PartBytes))
+        foreach (var file in StateFile.WriteParts(w.Tables, PartBytes))
         {
-            var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask, part++);
-            await _store.PutAsync(key, bytes).ConfigureAwait(false);
-            files.Add(new ManifestFile(key, bytes.Length));
+            using (file)
+            {
+                var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask, part++);
+                await _store.PutAsync(key, file.Bytes).ConfigureAwait(false);
+                files.Add(new ManifestFile(key, file.Length, file.Checksum));
+            }
         }
         return files;
     }
@@ -60,6 +69,22 @@ public sealed class CheckpointStore : ICheckpointStorage
         var epoch = manifest.Epoch;
         // The manifest goes last and alone: until it exists, this epoch does not count.
         await _store.PutAsync(StatePaths.Manifest(epoch), manifest.Serialize()).ConfigureAwait(false);
+        // Every subtask has passed a barrier, so every operator has opened and read what it
+        // restored: the decoded checkpoint would otherwise stay in memory for the whole run.
+        _restored?.Release();
+        if (_unclaimed is { } record)
+        {
+            // After the manifest: a crash in between leaves a manifest, which claims the dir as well.
+            try
+            {
+                await _store.PutAsync(StatePaths.Pipeline, (record with { Checkpointed = true }).Serialize()).ConfigureAwait(false);
+                _unclaimed = null;
+            }
+            catch (ObjectStoreException error)
+            {
+                _log($"warning: could not record the first checkpoint in {StatePaths.Pipeline} (tried again at the next one): {error.Message}");
+            }
+        }
         // Cleanup runs in the background (one at a time): against a slow or failing store it
         // must not delay the commit of the checkpoint that just completed.
         if (Interlocked.CompareExchange(ref _cleaning, 1, 0) == 0)
@@ -148,10 +173,14 @@ public sealed class CheckpointStore : ICheckpointStorage
     }
 }
 
-/// <summary>A complete checkpoint read back from the state dir, every state file decoded.</summary>
+/// <summary>
+/// A complete checkpoint read back from the state dir, every state file verified and decoded;
+/// operators read it when they open, and it is released once the run's first checkpoint
+/// completes (by then every operator has opened).
+/// </summary>
 public sealed class RestoredCheckpoint
 {
-    private readonly Dictionary<int, List<Dictionary<string, List<Batch>>>> _byNode;
+    private Dictionary<int, List<Dictionary<string, List<Batch>>>> _byNode;
 
     public RestoredCheckpoint(CheckpointManifest manifest, Dictionary<int, List<Dictionary<string, List<Batch>>>> byNode)
     {
@@ -161,9 +190,12 @@ public sealed class RestoredCheckpoint
 
     public CheckpointManifest Manifest { get; }
 
+    /// <summary>Drops the decoded state (a reader still enumerating keeps what it has).</summary>
+    public void Release() => Volatile.Write(ref _byNode, []);
+
     public IEnumerable<Batch> TableBatches(int nodeId, string table)
     {
-        if (!_byNode.TryGetValue(nodeId, out var files)) yield break;
+        if (!Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files)) yield break;
         foreach (var tables in files)
         {
             if (!tables.TryGetValue(table, out var batches)) continue;

@@ -38,7 +38,7 @@ internal sealed class ProtocolHarness
 
     public static ProtocolEvent.SubtaskAcked Ack(long epoch, int subtask) => new(
         epoch, subtask,
-        [new ManifestFile($"checkpoints/epoch-{epoch}/subtask-{subtask}.state", 100 + subtask)],
+        [new ManifestFile($"checkpoints/epoch-{epoch}/subtask-{subtask}.state", 100 + subtask, "0000000000000000")],
         subtask >= 2 ? [new PendingCommit(SinkNode, subtask - 2, [(byte)epoch, (byte)subtask])] : []);
 
     /// <summary>Starts and takes checkpoint <paramref name="epoch"/> through to its commit.</summary>
