@@ -1,11 +1,10 @@
+using Arroyo.Connectors.Builtin.Nexmark;
 using Arroyo.Connectors;
-using Arroyo.Connectors.Connectors.Nexmark;
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
+using Arroyo.Core;
 using Arroyo.Dataflow;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
+using Arroyo.Execution;
 
 namespace Arroyo.Bench.Micro;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Arroyo.Connectors.Formats;
 using Arroyo.Core;
+using Arroyo.Formats;
 using BenchmarkDotNet.Attributes;
 
 namespace Arroyo.Bench.Micro;

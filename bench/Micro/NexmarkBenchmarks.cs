@@ -1,5 +1,5 @@
 using Arroyo.Core;
-using Arroyo.Runtime.Operators;
+using Arroyo.Execution;
 using BenchmarkDotNet.Attributes;
 
 namespace Arroyo.Bench.Micro;

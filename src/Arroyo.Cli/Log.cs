@@ -17,25 +17,9 @@ public sealed class Log
 
     public void Warn(string message) => Write("WARN", message);
 
-    /// <summary>
-    /// A line from the engine, whose log callbacks carry no level: those that start with
-    /// <c>warning:</c> (after an operator's <c>[name i/n]</c> tag, if any) are warnings and are
-    /// logged as such without the prefix, the rest as info.
-    /// </summary>
-    public void Message(string message)
-    {
-        var start = message.StartsWith('[') && message.IndexOf("] ", StringComparison.Ordinal) is >= 0 and var close ? close + 2 : 0;
-        if (string.Compare(message, start, WarningPrefix, 0, WarningPrefix.Length, StringComparison.OrdinalIgnoreCase) == 0)
-        {
-            Warn(message[..start] + message[(start + WarningPrefix.Length)..].TrimStart());
-        }
-        else
-        {
-            Info(message);
-        }
-    }
+    public void Error(string message) => Write("ERROR", message);
 
-    private const string WarningPrefix = "warning:";
+    public bool IsDebugEnabled => _debug;
 
     public void Debug(string message)
     {

@@ -1,8 +1,7 @@
-using Arroyo.Connectors.Formats;
 using Arroyo.Connectors.Options;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
-using Arroyo.Runtime.Operators;
+using Arroyo.Formats;
 
 namespace Arroyo.Connectors;
 
@@ -19,12 +18,6 @@ public abstract class ConnectorBase : IConnector
     public abstract string Name { get; }
 
     public abstract ConnectorRoles Roles { get; }
-
-    public virtual ISource CreateSource(SourceSpec spec, OperatorContext context) =>
-        throw ConnectorErrors.NotSupportedYet(Name, "source");
-
-    public virtual IOperator CreateSink(SinkSpec spec, OperatorContext context) =>
-        throw ConnectorErrors.NotSupportedYet(Name, "sink");
 
     /// <summary>The format when the table names none; null for connectors without a format.</summary>
     protected virtual FormatKind? DefaultFormat => FormatKind.Json;

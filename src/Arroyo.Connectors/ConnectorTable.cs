@@ -1,5 +1,5 @@
-using Arroyo.Connectors.Formats;
 using Arroyo.Core.Types;
+using Arroyo.Formats;
 
 namespace Arroyo.Connectors;
 
@@ -11,7 +11,7 @@ public sealed record ConnectorTable
 {
     public required string Name { get; init; }
 
-    /// <summary>The connector's name, e.g. <c>single_file</c> (look it up in <see cref="ConnectorRegistry"/>).</summary>
+    /// <summary>The connector's name, e.g. <c>single_file</c> (look it up in <see cref="ConnectorCatalog"/>).</summary>
     public required string Connector { get; init; }
 
     /// <summary>
@@ -75,6 +75,9 @@ public sealed record ConnectorTable
 
     /// <summary>One line for EXPLAIN, e.g. <c>BoundedImpulse&lt;10 eps&gt;</c>.</summary>
     public required string Description { get; init; }
+
+    /// <summary>The sink that prints a bare SELECT (<see cref="ConnectorCatalog.BindSelectOutput"/>): never merged with another query's sink.</summary>
+    public bool IsSelectOutput { get; init; }
 
     public bool Supports(TableRole role) => role switch
     {

@@ -1,5 +1,4 @@
-using Arroyo.Core.Types;
-using Arroyo.Runtime.Operators;
+using Arroyo.Execution;
 
 namespace Arroyo.Connectors;
 
@@ -22,9 +21,9 @@ public enum TableRole
 }
 
 /// <summary>
-/// A connector known by its <c>connector = '…'</c> name. Planning calls <see cref="Bind"/>
-/// once per CREATE TABLE (validating every WITH option); the runtime calls
-/// <see cref="CreateSource"/> / <see cref="CreateSink"/> once per subtask with the bound table.
+/// The planning half of a connector, known by its <c>connector = '…'</c> name. The planner
+/// calls <see cref="Bind"/> once per CREATE TABLE (validating every WITH option) and keeps the
+/// resulting <see cref="ConnectorTable"/> in the plan; it never needs the runtime half.
 /// </summary>
 public interface IConnector
 {
@@ -35,12 +34,20 @@ public interface IConnector
 
     /// <summary>Validates the options and declared columns; throws <see cref="Arroyo.Core.Errors.UserException"/> on a mistake.</summary>
     ConnectorTable Bind(TableDefinition definition);
+}
 
+/// <summary>
+/// The runtime half of a connector: creates one source or sink per subtask for a table its
+/// planning half bound. Called on the subtask's thread before <c>Open</c>. A connector
+/// registered without a runtime half plans, and then stops with "not supported yet".
+/// </summary>
+public interface IConnectorRuntime
+{
     /// <summary>A source subtask reading <c>spec.Table</c> and emitting batches of <c>spec.Output</c>.</summary>
     ISource CreateSource(SourceSpec spec, OperatorContext context) =>
-        throw ConnectorErrors.NotSupportedYet(Name, "source");
+        throw ConnectorErrors.NotSupportedYet(spec.Table.Connector, "source");
 
     /// <summary>A sink subtask writing batches of <c>spec.Input</c> to <c>spec.Table</c>.</summary>
     IOperator CreateSink(SinkSpec spec, OperatorContext context) =>
-        throw ConnectorErrors.NotSupportedYet(Name, "sink");
+        throw ConnectorErrors.NotSupportedYet(spec.Table.Connector, "sink");
 }

@@ -26,6 +26,17 @@ public sealed class Batch
 
     public int RowCount { get; }
 
+    /// <summary>About how many bytes the batch's rows occupy (see <see cref="Column.EstimatedBytes"/>).</summary>
+    public long EstimatedBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var column in Columns) bytes += column.EstimatedBytes;
+            return bytes;
+        }
+    }
+
     public Column this[int index] => Columns[index];
 
     /// <summary>The event time of every row, in nanoseconds since the epoch.</summary>

@@ -1,8 +1,6 @@
 using Arroyo.Core;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
-using Watermark = Arroyo.Runtime.Messages.Watermark;
+using Arroyo.Execution;
+using Watermark = Arroyo.Execution.Watermark;
 
 namespace Arroyo.Operators;
 

@@ -1,5 +1,5 @@
 using Arroyo.Dataflow.Specs;
-using Arroyo.Runtime.Operators;
+using Arroyo.Execution;
 
 namespace Arroyo.Operators;
 

@@ -1,8 +1,8 @@
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Operators.Filter;
 using Arroyo.Operators.Projection;
 using Arroyo.Operators.WatermarkGenerator;
-using Arroyo.Runtime.Operators;
 
 namespace Arroyo.Operators;
 

@@ -7,8 +7,8 @@ using Arroyo.Planner.Binding;
 using Arroyo.Planner.Catalog;
 using Arroyo.Planner.Logical;
 using Arroyo.Planner.Physical;
-using Arroyo.Sql;
 using Arroyo.Sql.Ast;
+using Arroyo.Sql;
 
 namespace Arroyo.Planner;
 
@@ -61,7 +61,7 @@ public static class PipelinePlanner
         var planned = sinks.Select(s => (Id: builder.Add(s.Node), s.Spec)).ToList();
         return new PlannedPipeline(builder.Build(),
             planned.Select(p => new PlannedSink(p.Id, p.Spec.Table.Name, p.Spec.Table.Connector,
-                p.Spec.Table.Options.GetValueOrDefault("format"), p.Spec.Input.IsUpdating)).ToArray());
+                p.Spec.Table.Options.GetValueOrDefault("format"), p.Spec.Input.IsUpdating, p.Spec.Table.IsSelectOutput)).ToArray());
     }
 
     /// <summary>
@@ -76,9 +76,9 @@ public static class PipelinePlanner
         foreach (var sink in sinks)
         {
             var table = sink.Spec.Table;
-            if (table.Connector == "stdout" || !byTable.TryGetValue(table.Name, out var index))
+            if (table.IsSelectOutput || !byTable.TryGetValue(table.Name, out var index))
             {
-                if (table.Connector != "stdout") byTable[table.Name] = merged.Count;
+                if (!table.IsSelectOutput) byTable[table.Name] = merged.Count;
                 merged.Add(sink);
                 continue;
             }
@@ -116,7 +116,7 @@ public static class PipelinePlanner
                     if (create.IfNotExists) return;
                     throw new UserException($"Error during planning: table '{name}' already exists", create.Name.Span);
                 }
-                var entry = TableBuilder.Create(create);
+                var entry = TableBuilder.Create(create, target.Options.Connectors);
                 target.Tables[name] = entry;
                 if (create.AsQuery is not null && entry is MemoryTable memory)
                 {
@@ -180,7 +180,7 @@ public static class PipelinePlanner
         {
             throw new UserException("This feature is not implemented: INSERT with a column list", insert.Columns[0].Span);
         }
-        if (entry is DeclaredTable declared) ConnectorCatalog.Use(declared, TableRole.Sink, insert.Table.Span);
+        if (entry is DeclaredTable declared) ConnectorRules.Use(declared, TableRole.Sink, insert.Table.Span);
         switch (entry)
         {
             case DeclaredTable { Role: TableRole.Source }:
@@ -193,7 +193,7 @@ public static class PipelinePlanner
                 var fields = table.SchemaInferred ? null : table.Columns.Where(c => !c.IsVirtual).Select(c => c.ToField()).ToArray();
                 var node = ToTableSchema(relation.Node, fields, table.Name, insert.Source.Span);
                 CheckUpdatingSink(node, table, insert.Span);
-                var spec = ConnectorCatalog.CreateSink(table, node.Schema) with { UpdateKeys = UpdateKeys.Of(node) };
+                var spec = ConnectorRules.CreateSink(table, node.Schema) with { UpdateKeys = UpdateKeys.Of(node) };
                 return (new PlanNode(spec, [new PlanEdge(node, Arroyo.Dataflow.EdgeKind.Forward)], node.Schema), spec);
             }
             case MemoryTable memory:
@@ -215,7 +215,7 @@ public static class PipelinePlanner
     {
         var relation = new QueryBinder(context).BindQuery(query.Query);
         var node = ToTableSchema(relation.Node, null, "stdout", query.Span);
-        var spec = ConnectorCatalog.CreateStdoutSink(node.Schema) with { UpdateKeys = UpdateKeys.Of(node) };
+        var spec = ConnectorRules.CreateSelectSink(node.Schema, context.Options.Connectors) with { UpdateKeys = UpdateKeys.Of(node) };
         return (new PlanNode(spec, [new PlanEdge(node, Arroyo.Dataflow.EdgeKind.Forward)], node.Schema), spec);
     }
 

@@ -1,3 +1,4 @@
+using Arroyo.Connectors;
 using Arroyo.Planner.Catalog;
 
 namespace Arroyo.Planner;
@@ -5,6 +6,9 @@ namespace Arroyo.Planner;
 /// <summary>Settings for <see cref="PipelinePlanner.Plan"/>.</summary>
 public sealed record PlanOptions
 {
+    /// <summary>The connectors CREATE TABLE may name (the composition root builds it).</summary>
+    public required ConnectorCatalog Connectors { get; init; }
+
     /// <summary>Subtasks per operator.</summary>
     public int Parallelism { get; init; } = 1;
 

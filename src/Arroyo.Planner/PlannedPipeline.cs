@@ -4,7 +4,7 @@ using Arroyo.Dataflow;
 namespace Arroyo.Planner;
 
 /// <summary>One sink of the pipeline: the node id in <see cref="PlannedPipeline.Graph"/> and the table it writes.</summary>
-public sealed record PlannedSink(int NodeId, string Table, string Connector, string? Format, bool IsUpdating);
+public sealed record PlannedSink(int NodeId, string Table, string Connector, string? Format, bool IsUpdating, bool IsSelectOutput);
 
 /// <summary>The result of planning a script: the dataflow graph and its sinks.</summary>
 public sealed class PlannedPipeline
@@ -19,8 +19,8 @@ public sealed class PlannedPipeline
 
     public IReadOnlyList<PlannedSink> Sinks { get; }
 
-    /// <summary>True when a bare SELECT writes to stdout.</summary>
-    public bool HasStdoutSink => Sinks.Any(s => s.Connector == "stdout");
+    /// <summary>True when a bare SELECT prints its rows.</summary>
+    public bool HasSelectOutput => Sinks.Any(s => s.IsSelectOutput);
 
     /// <summary>The EXPLAIN text: one line per node with its inputs, then each node's output schema.</summary>
     public string Explain()

@@ -1,14 +1,16 @@
 using Arroyo.Dataflow;
+using Arroyo.Execution;
 using Arroyo.Runtime.Checkpointing;
+using Arroyo.Runtime.Checkpointing.Protocol;
 using Arroyo.Runtime.Execution;
-using Arroyo.Runtime.Operators;
 using Arroyo.State;
+using Arroyo.State.Checkpoints;
 
 namespace Arroyo.Runtime;
 
 /// <summary>
 /// Runs a dataflow graph in this process: one thread per subtask of each operator chain,
-/// bounded queues between them, and a checkpoint coordinator on the calling thread.
+/// bounded queues between them, and a checkpoint coordinator (<see cref="CheckpointDriver"/>).
 /// </summary>
 public sealed class Engine
 {
@@ -18,13 +20,29 @@ public sealed class Engine
     private readonly OperatorRegistry _registry;
     private readonly ICheckpointStorage _storage;
     private readonly RunSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly List<SubtaskMetrics> _metrics = [];
 
-    public Engine(DataflowGraph graph, OperatorRegistry registry, ICheckpointStorage storage, RunSettings settings)
+    /// <param name="time">The coordinator's clock (checkpoint interval, durations); the system clock by default.</param>
+    public Engine(DataflowGraph graph, OperatorRegistry registry, ICheckpointStorage storage, RunSettings settings, TimeProvider? time = null)
     {
         _graph = graph;
         _registry = registry;
         _storage = storage;
         _settings = settings;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// The counters of every subtask of every node, in node then subtask order; filled while
+    /// <see cref="Run"/> builds the subtasks (empty before), readable from any thread.
+    /// </summary>
+    public IReadOnlyList<SubtaskMetrics> Metrics
+    {
+        get
+        {
+            lock (_metrics) return _metrics.OrderBy(m => m.NodeId).ThenBy(m => m.SubtaskIndex).ToArray();
+        }
     }
 
     /// <summary>
@@ -33,10 +51,47 @@ public sealed class Engine
     /// </summary>
     public RunResult Run(CancellationToken stop)
     {
+        var run = Start();
+        using var registration = stop.Register(run.RequestStop);
+        return run.Completion.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Starts the subtasks and the checkpoint coordinator and returns at once. The run goes on
+    /// until the sources end, <see cref="EngineRun.RequestStop"/> or a failure; then
+    /// <see cref="EngineRun.Completion"/> completes (or faults with the failure) after every
+    /// subtask thread has ended. <paramref name="observer"/> is called on the coordinator's
+    /// thread, one event at a time, and must return quickly and not throw.
+    /// </summary>
+    public EngineRun Start(Action<EngineEvent>? observer = null)
+    {
+        var subtasks = BuildSubtasks(out var listener);
+        var interval = _settings.CheckpointInterval;
+        var driver = new CheckpointDriver(subtasks, _storage,
+            new ProtocolSettings(interval == Timeout.InfiniteTimeSpan ? null : interval, _settings.StopAfterCheckpoints),
+            _time, _settings.Log, observer);
+        listener.Target = driver;
+        driver.Start();
+        foreach (var s in subtasks) s.Start();
+        var completion = Task.Run(async () =>
+        {
+            try
+            {
+                return new RunResult(await driver.RunAsync().ConfigureAwait(false));
+            }
+            finally
+            {
+                foreach (var s in subtasks) s.Join();
+            }
+        });
+        return new EngineRun(driver, completion);
+    }
+
+    private List<SubtaskRunner> BuildSubtasks(out SubtaskListenerProxy listener)
+    {
         var chains = FindChains();
         var subtasks = new List<SubtaskRunner>();
-        var coordinatorHolder = new CoordinatorProxy();
-
+        listener = new SubtaskListenerProxy();
         // Queues and sender lists first: a chain's outputs point at its targets' queues.
         var queues = new Dictionary<int, BatchQueue[]>();
         var senders = new Dictionary<int, List<(DataflowEdge Edge, int SourceSubtask)>[]>();
@@ -86,42 +141,42 @@ public sealed class Engine
                     var context = CreateContext(node, subtask);
                     members.Add((_registry.CreateOperator(node.Operator, context), context));
                 }
-                var operatorChain = new OperatorChain(members, new EdgeOutput(outgoing));
-                ISource? source = null;
-                OperatorContext? sourceContext = null;
-                if (isSource)
+                OperatorContext? sourceContext = isSource ? CreateContext(head, subtask) : null;
+                var operatorChain = new OperatorChain(members, new EdgeOutput(outgoing), sourceContext?.Metrics);
+                var source = sourceContext is null ? null : _registry.CreateSource(head.Operator, sourceContext);
+                if (!isSource)
                 {
-                    sourceContext = CreateContext(head, subtask);
-                    source = _registry.CreateSource(head.Operator, sourceContext);
+                    var queue = queues[head.Id][subtask];
+                    var headMetrics = members[0].Item2.Metrics;
+                    headMetrics.QueueCapacity = queue.Capacity;
+                    headMetrics.QueueDepthProbe = () => queue.Count;
                 }
                 var senderInputs = isSource ? [] : senders[head.Id][subtask].Select(x => x.Edge.TargetInput).ToArray();
                 subtasks.Add(new SubtaskRunner(
-                    Describe(head), subtask, source, sourceContext, operatorChain,
-                    isSource ? null : queues[head.Id][subtask], senderInputs, _storage, _settings, coordinatorHolder));
+                    subtasks.Count, Describe(head), subtask, source, sourceContext, operatorChain,
+                    isSource ? null : queues[head.Id][subtask], senderInputs, _storage, _settings, listener));
             }
         }
 
-        var coordinator = new CheckpointCoordinator(subtasks, _storage, _settings.CheckpointInterval, _settings.Log, _settings.StopAfterCheckpoints);
-        coordinatorHolder.Target = coordinator;
-        foreach (var s in subtasks) s.Start();
-        coordinator.Run(stop);
-        foreach (var s in subtasks) s.Join();
-        if (coordinator.Failure is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(coordinator.Failure).Throw();
-        }
-        return new RunResult(coordinator.LastCompletedEpoch);
+        return subtasks;
     }
 
-    private OperatorContext CreateContext(DataflowNode node, int subtask) => new()
+    private OperatorContext CreateContext(DataflowNode node, int subtask)
     {
-        NodeId = node.Id,
-        Name = Describe(node),
-        SubtaskIndex = subtask,
-        Parallelism = node.Parallelism,
-        State = _storage.CreateReader(node.Id, subtask, node.Parallelism),
-        Settings = _settings,
-    };
+        var name = Describe(node);
+        var metrics = new SubtaskMetrics(node.Id, name, subtask, node.Parallelism);
+        lock (_metrics) _metrics.Add(metrics);
+        return new OperatorContext
+        {
+            NodeId = node.Id,
+            Name = name,
+            SubtaskIndex = subtask,
+            Parallelism = node.Parallelism,
+            State = _storage.CreateReader(node.Id, subtask, node.Parallelism),
+            Settings = _settings,
+            Metrics = metrics,
+        };
+    }
 
     private static string Describe(DataflowNode node)
     {
@@ -158,12 +213,13 @@ public sealed class Engine
         return chains;
     }
 
-    // Subtasks are created before the coordinator (which needs the list of them).
-    private sealed class CoordinatorProxy : ISubtaskListener
+    // Subtasks are created before the driver (which needs the list of them).
+    private sealed class SubtaskListenerProxy : ISubtaskListener
     {
-        public CheckpointCoordinator? Target { get; set; }
+        public CheckpointDriver? Target { get; set; }
 
-        public void Checkpointed(SubtaskRunner subtask, long epoch, long bytes) => Target!.Checkpointed(subtask, epoch, bytes);
+        public void Checkpointed(SubtaskRunner subtask, long epoch, IReadOnlyList<ManifestFile> files, IReadOnlyList<PendingCommit> commits) =>
+            Target!.Checkpointed(subtask, epoch, files, commits);
 
         public void CheckpointFailed(SubtaskRunner subtask, long epoch, Exception error) => Target!.CheckpointFailed(subtask, epoch, error);
 

@@ -235,7 +235,8 @@ public sealed class LocalObjectStore : IObjectStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Wrap(e, "write", key);
+            // Name the file the caller asked for, not the temporary one beside it.
+            throw Wrap(e, "write", key, e.Message.Replace(temp, path, StringComparison.Ordinal));
         }
         finally
         {
@@ -290,8 +291,36 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    private ObjectStoreException Wrap(Exception e, string operation, string key)
-        => new($"{Description}: cannot {operation} '{key}': {e.Message}", isTransient: e is not UnauthorizedAccessException, inner: e);
+    private ObjectStoreException Wrap(Exception e, string operation, string key, string? message = null)
+        => new($"{Description}: cannot {operation} '{key}': {message ?? e.Message}", isTransient: !IsPermanent(e), inner: e);
+
+    /// <summary>
+    /// Failures that waiting does not cure: no permission, a read-only file system, a full
+    /// disk or quota, a file where a directory must be. Retrying them for half a minute only
+    /// hides the cause; they are reported at once (a checkpoint that hits one is still tried
+    /// again at the next interval, when space may have been freed).
+    /// </summary>
+    internal static bool IsPermanent(Exception e) => e switch
+    {
+        UnauthorizedAccessException => true,
+        // On Unix, .NET puts the errno into HResult for the errors it has no exception type for.
+        IOException io when !OperatingSystem.IsWindows() => io.HResult is ENOSPC or EROFS or EDQUOT or ENOTDIR or EISDIR or ENAMETOOLONG
+            // EEXIST reaches here only from creating a key's directory where a file is (an
+            // exclusive create that loses a race is answered by PutIfAbsent's false instead).
+            or EEXIST,
+        IOException io => (io.HResult & 0xFFFF) is ERROR_DISK_FULL or ERROR_HANDLE_DISK_FULL or ERROR_WRITE_PROTECT,
+        _ => false,
+    };
+
+    private const int ENOTDIR = 20;
+    private const int EISDIR = 21;
+    private const int ENOSPC = 28;
+    private const int EROFS = 30;
+    private const int ENAMETOOLONG = 36;
+    private const int EDQUOT = 122;
+    private const int ERROR_HANDLE_DISK_FULL = 39;
+    private const int ERROR_DISK_FULL = 112;
+    private const int ERROR_WRITE_PROTECT = 19;
 
     private const int EEXIST = 17;
 

@@ -1,20 +1,16 @@
-using System.Runtime.InteropServices;
+using Arroyo.Cli.Composition;
 using Arroyo.Cli.Configuration;
+using Arroyo.Cli.Logging;
 using Arroyo.Core.Errors;
-using Arroyo.Operators;
-using Arroyo.Planner;
-using Arroyo.Runtime;
-using Arroyo.Runtime.Operators;
-using Arroyo.State.Checkpoints;
-using Arroyo.Storage;
-using Arroyo.Storage.Cloud;
+using Arroyo.Host;
+using Microsoft.Extensions.Logging;
 
 namespace Arroyo.Cli.Commands;
 
 /// <summary>
-/// <c>arroyo run</c>: read the query, plan it, open the state dir (restoring if it has a
-/// checkpoint), run until the sources end or a signal asks to stop, and exit 0 after the
-/// final checkpoint.
+/// <c>arroyo run</c>: read the configuration and the query, start the pipeline through the
+/// host (which plans it, opens the state dir and restores), and wait until the sources end
+/// or a signal asks to stop; exit 0 after the final checkpoint.
 /// </summary>
 public sealed class RunCommand
 {
@@ -37,53 +33,43 @@ public sealed class RunCommand
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
         var config = ArroyoConfig.Load(Directory.GetCurrentDirectory(), _options.ConfigFile, environment);
-
         QueryText = ReadQuery(config);
-        var name = _options.Name ?? config.Get("run.name") ?? "query";
-        var flushInterval = config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.FromSeconds(1));
-        var checkpointInterval = config.GetPositiveDuration("default-checkpoint-interval", TimeSpan.FromSeconds(10));
 
-        var plan = PipelinePlanner.Plan(QueryText, new PlanOptions
+        using var logging = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(_log.IsDebugEnabled ? LogLevel.Debug : LogLevel.Information)
+            .AddProvider(new StderrLoggerProvider(_log)));
+        var connectors = BuiltIns.Connectors();
+        var host = new PipelineHost(new PipelineComponents
         {
-            Parallelism = _options.Parallelism,
-            Config = config.Values,
+            Connectors = connectors,
+            Operators = BuiltIns.Operators,
+            Logging = logging,
         });
-        _log.Debug("dataflow:\n" + plan.Explain());
-
-        var stateDir = _options.StateDir ?? config.Get("run.state-dir");
-        if (stateDir is null)
+        var request = new PipelineRequest
         {
-            stateDir = Path.Combine(Path.GetTempPath(), $"arroyo-run-{Guid.NewGuid():N}"[..24]);
-            _log.Info($"no --state-dir given: checkpoints go to {stateDir}");
-        }
-        var url = StorageUrl.Parse(stateDir, Directory.GetCurrentDirectory());
-        var store = ObjectStoreFactory.Create(url, environment);
+            Query = QueryText,
+            Name = _options.Name ?? config.Get("run.name") ?? "query",
+            Parallelism = _options.Parallelism,
+            StateDir = _options.StateDir ?? config.Get("run.state-dir"),
+            Force = _options.Force,
+            Config = config.Values,
+            Environment = environment,
+        };
+        RunningPipeline pipeline;
         try
         {
-            var (checkpoints, lease) = StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(
-                QueryText, name, _options.Parallelism, _options.Force, _log.Message), stop).GetAwaiter().GetResult();
-            using var _ = new AsyncDisposer(lease);
-            var registry = new OperatorRegistry();
-            StatelessOperators.Register(registry);
-            OperatorsModule.Register(registry);
-            Connectors.ConnectorsModule.Register(registry);
-            var settings = new RunSettings
-            {
-                CheckpointInterval = checkpointInterval,
-                UpdateAggregateFlushInterval = flushInterval,
-                Log = _log.Message,
-                Config = config.Values,
-                BatchSize = config.GetInt("pipeline.source-batch-size", 4096),
-                SourcePollDelay = config.GetDuration("debug.source-poll-delay", TimeSpan.Zero),
-                StopAfterCheckpoints = config.Get("debug.stop-after-checkpoints") is null ? null : config.GetInt("debug.stop-after-checkpoints", 0),
-            };
-            _log.Info($"running pipeline '{name}' at parallelism {_options.Parallelism}");
-            var result = new Engine(plan.Graph, registry, checkpoints, settings).Run(stop);
-            _log.Info($"pipeline finished; last checkpoint {result.LastCheckpointEpoch}");
+            pipeline = host.StartAsync(request, stop).GetAwaiter().GetResult();
         }
-        finally
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            // Ctrl-C/SIGTERM while a slow or unreachable store was being opened: nothing ran,
+            // so there is nothing to checkpoint, and the state dir is as it was.
+            _log.Info("stopped while opening the state dir: the pipeline did not start and its state is unchanged");
+            return 0;
+        }
+        using (stop.Register(pipeline.RequestStop))
+        {
+            pipeline.Completion.GetAwaiter().GetResult();
         }
         return 0;
     }
@@ -104,10 +90,5 @@ public sealed class RunCommand
             return text;
         }
         return InputFiles.ReadText(_options.Query, "query file");
-    }
-
-    private sealed class AsyncDisposer(IAsyncDisposable target) : IDisposable
-    {
-        public void Dispose() => target.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 }

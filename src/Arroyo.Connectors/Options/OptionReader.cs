@@ -25,9 +25,6 @@ public sealed class OptionReader
 
     public TableDefinition Definition => _definition;
 
-    /// <summary>Every option name read so far (present or not), in the order asked.</summary>
-    public IReadOnlyList<string> Known => _known;
-
     public bool Has(string name)
     {
         Remember(name);

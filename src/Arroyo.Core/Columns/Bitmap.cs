@@ -57,8 +57,6 @@ public sealed class Bitmap
         return count;
     }
 
-    public bool AllSet => CountSet() == Length;
-
     public Bitmap Clone() => new(Length, (ulong[])_words.Clone());
 
     /// <summary>Bit k of the result = bit indices[k] of this (a gather; branch-free per row).</summary>

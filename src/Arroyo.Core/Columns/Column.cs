@@ -29,6 +29,12 @@ public abstract class Column
 
     public int NullCount => Validity is null ? 0 : Length - Validity.CountSet();
 
+    /// <summary>
+    /// About how many bytes the column's rows occupy (values, offsets, validity), for metrics:
+    /// computed from lengths, never by visiting rows.
+    /// </summary>
+    public virtual long EstimatedBytes => Validity is null ? 0 : (Length + 7) / 8;
+
     /// <summary>The rows at <paramref name="indices"/>, in that order, as a new column.</summary>
     public Column Take(ReadOnlySpan<int> indices) => TakeWith(indices, TakeValidity(indices));
 

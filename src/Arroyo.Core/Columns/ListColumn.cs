@@ -16,6 +16,8 @@ public sealed class ListColumn : Column
 
     public int[] Offsets { get; }
 
+    public override long EstimatedBytes => base.EstimatedBytes + 4L * (Length + 1) + Values.EstimatedBytes;
+
     public int ElementCount(int index) => Offsets[index + 1] - Offsets[index];
 
     public override Column TakeWith(ReadOnlySpan<int> indices, Bitmap? validity)

@@ -26,6 +26,8 @@ public sealed class PrimitiveColumn<T> : Column where T : unmanaged
 
     public ReadOnlySpan<T> Span => Values.AsSpan(0, Length);
 
+    public override long EstimatedBytes => base.EstimatedBytes + (long)Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
     public T this[int index] => Values[index];
 
     public override Column TakeWith(ReadOnlySpan<int> indices, Bitmap? validity)

@@ -20,6 +20,9 @@ public sealed class StringColumn : Column
 
     public int[] Offsets { get; }
 
+    // The rows' own bytes: a slice shares its parent's data array.
+    public override long EstimatedBytes => base.EstimatedBytes + 4L * (Length + 1) + (Offsets[Length] - Offsets[0]);
+
     public ReadOnlySpan<byte> GetBytes(int index) => Data.AsSpan(Offsets[index], Offsets[index + 1] - Offsets[index]);
 
     public string GetString(int index) => Encoding.UTF8.GetString(GetBytes(index));

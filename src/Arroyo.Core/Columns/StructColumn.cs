@@ -13,6 +13,16 @@ public sealed class StructColumn : Column
 
     public Column[] Children { get; }
 
+    public override long EstimatedBytes
+    {
+        get
+        {
+            var bytes = base.EstimatedBytes;
+            foreach (var child in Children) bytes += child.EstimatedBytes;
+            return bytes;
+        }
+    }
+
     public override Column TakeWith(ReadOnlySpan<int> indices, Bitmap? validity)
     {
         var children = new Column[Children.Length];

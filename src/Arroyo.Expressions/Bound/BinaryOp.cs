@@ -84,6 +84,4 @@ public static class BinaryOpExtensions
     };
 
     public static bool IsComparison(this BinaryOp op) => op is >= BinaryOp.Equal and <= BinaryOp.GreaterOrEqual;
-
-    public static bool IsArithmetic(this BinaryOp op) => op is >= BinaryOp.Add and <= BinaryOp.Modulo;
 }

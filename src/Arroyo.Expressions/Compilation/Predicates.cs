@@ -29,12 +29,4 @@ internal static class Predicates
         }
         return result;
     }
-
-    /// <summary>A BOOLEAN column from a selection mask (no NULLs).</summary>
-    public static PrimitiveColumn<bool> FromSelection(Bitmap selection, int rowCount)
-    {
-        var values = new bool[rowCount];
-        for (var i = 0; i < rowCount; i++) values[i] = selection.Get(i);
-        return new PrimitiveColumn<bool>(Core.Types.DataType.Boolean, values, rowCount);
-    }
 }

@@ -58,24 +58,3 @@ internal readonly struct ModuloOp<T> : IArithmeticOp<T> where T : INumber<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Apply(T a, T b) => a % b;
 }
-
-internal readonly struct BitAndOp<T> : IArithmeticOp<T> where T : INumber<T>, IBitwiseOperators<T, T, T>
-{
-    public static bool ChecksZero => false;
-
-    public static T Apply(T a, T b) => a & b;
-}
-
-internal readonly struct BitOrOp<T> : IArithmeticOp<T> where T : INumber<T>, IBitwiseOperators<T, T, T>
-{
-    public static bool ChecksZero => false;
-
-    public static T Apply(T a, T b) => a | b;
-}
-
-internal readonly struct BitXorOp<T> : IArithmeticOp<T> where T : INumber<T>, IBitwiseOperators<T, T, T>
-{
-    public static bool ChecksZero => false;
-
-    public static T Apply(T a, T b) => a ^ b;
-}

@@ -30,15 +30,3 @@ internal sealed class NegateIntervalKernel(CompiledExpr input) : CompiledExpr(Da
         return new PrimitiveColumn<IntervalValue>(Type, result, result.Length, c.Validity);
     }
 }
-
-internal sealed class BitNotKernel<T>(CompiledExpr input, DataType type) : CompiledExpr(type)
-    where T : unmanaged, IBitwiseOperators<T, T, T>
-{
-    public override Column Evaluate(Batch batch)
-    {
-        var c = (PrimitiveColumn<T>)input.Evaluate(batch);
-        var result = new T[batch.RowCount];
-        for (var i = 0; i < result.Length; i++) result[i] = ~c.Values[i];
-        return new PrimitiveColumn<T>(Type, result, result.Length, c.Validity);
-    }
-}

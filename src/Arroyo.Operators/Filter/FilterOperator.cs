@@ -1,9 +1,9 @@
-using Arroyo.Core;
 using Arroyo.Core.Columns;
-using Arroyo.Dataflow;
+using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Dataflow;
+using Arroyo.Execution;
 using Arroyo.Expressions.Compilation;
-using Arroyo.Runtime.Operators;
 
 namespace Arroyo.Operators.Filter;
 

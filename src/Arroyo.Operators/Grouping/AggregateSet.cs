@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
@@ -36,6 +37,7 @@ internal sealed class AggregateSet
     /// <summary>Adds the rows of <paramref name="batch"/> into <paramref name="groups"/> (−1 = skip the row).</summary>
     public void Update(Batch batch, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract)
     {
+        AssertAddressable(groups);
         int[]? filtered = null;
         try
         {
@@ -64,29 +66,52 @@ internal sealed class AggregateSet
     /// <summary>Appends each aggregate's result for <paramref name="group"/> to builders[offset + i].</summary>
     public void Evaluate(int group, ColumnBuilder[] builders, int offset)
     {
+        AssertAddressable(group);
         for (var i = 0; i < _accumulators.Length; i++) _accumulators[i].Evaluate(group, builders[offset + i]);
     }
 
     public void Clear(int group)
     {
+        AssertAddressable(group);
         foreach (var a in _accumulators) a.Clear(group);
+    }
+
+    // GroupAccumulator's call order: EnsureCapacity before a group id is used.
+    [Conditional("DEBUG")]
+    private void AssertAddressable(int group) =>
+        Debug.Assert(group >= 0 && group < _capacity, $"aggregate group {group} used before EnsureCapacity (capacity {_capacity})");
+
+    [Conditional("DEBUG")]
+    private void AssertAddressable(ReadOnlySpan<int> groups)
+    {
+        foreach (var g in groups) Debug.Assert(g < _capacity, $"aggregate group {g} used before EnsureCapacity (capacity {_capacity})");
     }
 
     public byte[] Serialize(int group, int index)
     {
+        AssertAddressable(group);
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream)) _accumulators[index].Write(group, writer);
         return stream.ToArray();
     }
 
     /// <summary>Writes aggregate <paramref name="index"/>'s state for <paramref name="group"/> (what <see cref="Serialize"/> returns) to <paramref name="writer"/>.</summary>
-    public void Write(int group, int index, BinaryWriter writer) => _accumulators[index].Write(group, writer);
+    public void Write(int group, int index, BinaryWriter writer)
+    {
+        AssertAddressable(group);
+        _accumulators[index].Write(group, writer);
+    }
 
     /// <summary>Reads what <see cref="Write"/> wrote.</summary>
-    public void Read(int group, int index, BinaryReader reader) => _accumulators[index].Read(group, reader);
+    public void Read(int group, int index, BinaryReader reader)
+    {
+        AssertAddressable(group);
+        _accumulators[index].Read(group, reader);
+    }
 
     public void Deserialize(int group, int index, ReadOnlySpan<byte> state)
     {
+        AssertAddressable(group);
         using var reader = new BinaryReader(new MemoryStream(state.ToArray()));
         _accumulators[index].Read(group, reader);
     }

@@ -1,5 +1,5 @@
-using Arroyo.Runtime.Operators;
-using Watermark = Arroyo.Runtime.Messages.Watermark;
+using Arroyo.Execution;
+using Watermark = Arroyo.Execution.Watermark;
 
 namespace Arroyo.Operators.Grouping;
 

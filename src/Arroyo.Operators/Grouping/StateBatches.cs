@@ -1,7 +1,7 @@
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
-using Arroyo.State;
+using Arroyo.Core;
+using Arroyo.Execution;
 
 namespace Arroyo.Operators.Grouping;
 

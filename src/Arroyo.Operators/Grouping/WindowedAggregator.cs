@@ -1,12 +1,10 @@
 using System.Buffers;
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
+using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
-using Arroyo.Runtime.Messages;
-using Watermark = Arroyo.Runtime.Messages.Watermark;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
+using Arroyo.Execution;
+using Watermark = Arroyo.Execution.Watermark;
 
 namespace Arroyo.Operators.Grouping;
 

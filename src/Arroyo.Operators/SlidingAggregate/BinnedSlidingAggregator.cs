@@ -1,15 +1,13 @@
-using System.Buffers;
 using System.Buffers.Binary;
-using Arroyo.Core;
+using System.Buffers;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
+using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Expressions.Aggregates;
 using Arroyo.Operators.Grouping;
-using Arroyo.Runtime.Messages;
-using Watermark = Arroyo.Runtime.Messages.Watermark;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
+using Watermark = Arroyo.Execution.Watermark;
 
 namespace Arroyo.Operators.SlidingAggregate;
 

@@ -1,10 +1,8 @@
 using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Operators.Grouping;
-using Arroyo.Runtime.Messages;
-using Watermark = Arroyo.Runtime.Messages.Watermark;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
+using Watermark = Arroyo.Execution.Watermark;
 
 namespace Arroyo.Operators.TumblingAggregate;
 

@@ -1,7 +1,7 @@
-using Arroyo.Core;
 using Arroyo.Core.Columns;
+using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
-using Arroyo.Runtime.Operators;
+using Arroyo.Execution;
 
 namespace Arroyo.Operators.Unnest;
 

@@ -1,13 +1,12 @@
 using System.Buffers;
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
+using Arroyo.Core.Time;
+using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Operators.Grouping;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
-using Watermark = Arroyo.Runtime.Messages.Watermark;
+using Watermark = Arroyo.Execution.Watermark;
 
 namespace Arroyo.Operators.UpdatingAggregate;
 
@@ -39,7 +38,7 @@ public sealed class UpdatingAggregateOperator : IOperator
     private int _changedCount;
     private long _watermark = long.MinValue;
     private long _lastFlush = long.MinValue;
-    private TimeSpan _flushInterval;
+    private long _flushIntervalNanos;
 
     public UpdatingAggregateOperator(UpdatingAggregateSpec spec)
     {
@@ -52,7 +51,7 @@ public sealed class UpdatingAggregateOperator : IOperator
 
     public void Open(OperatorContext context)
     {
-        _flushInterval = _spec.FlushInterval ?? context.Settings.UpdateAggregateFlushInterval;
+        _flushIntervalNanos = Nanoseconds.From(_spec.FlushInterval ?? context.Settings.UpdateAggregateFlushInterval);
         var restoreCodec = new KeyCodec(Enumerable.Range(1, _keys.Length).ToArray());
         var n = _keys.Length;
         var count = _aggregates.Count;
@@ -162,7 +161,7 @@ public sealed class UpdatingAggregateOperator : IOperator
 
     public void OnTick(long nowNanos, IOutput output)
     {
-        if (_lastFlush != long.MinValue && nowNanos - _lastFlush < _flushInterval.Ticks * 100) return;
+        if (_lastFlush != long.MinValue && nowNanos - _lastFlush < _flushIntervalNanos) return;
         _lastFlush = nowNanos;
         Flush(output);
         Expire();
@@ -313,7 +312,7 @@ public sealed class UpdatingAggregateOperator : IOperator
     private void Expire()
     {
         if (_watermark == long.MinValue || _watermark == long.MaxValue || _spec.Ttl <= TimeSpan.Zero) return;
-        var cutoff = _watermark - _spec.Ttl.Ticks * 100;
+        var cutoff = _watermark - Nanoseconds.From(_spec.Ttl);
         List<int>? expired = null;
         foreach (var g in _groups.Groups())
         {

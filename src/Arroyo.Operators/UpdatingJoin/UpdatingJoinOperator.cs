@@ -1,12 +1,11 @@
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
+using Arroyo.Core.Time;
+using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Operators.Grouping;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
-using Watermark = Arroyo.Runtime.Messages.Watermark;
+using Watermark = Arroyo.Execution.Watermark;
 
 namespace Arroyo.Operators.UpdatingJoin;
 
@@ -277,7 +276,7 @@ public sealed class UpdatingJoinOperator : IOperator
     public void OnTick(long nowNanos, IOutput output)
     {
         if (_watermark == long.MinValue || _watermark == long.MaxValue) return;
-        var cutoff = _watermark - _spec.Ttl.Ticks * 100;
+        var cutoff = _watermark - Nanoseconds.From(_spec.Ttl);
         for (var side = 0; side < 2; side++)
         {
             if (_oldest[side] >= cutoff) continue;

@@ -1,11 +1,9 @@
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Time;
+using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Expressions.Compilation;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
 
 namespace Arroyo.Operators.WatermarkGenerator;
 
@@ -86,7 +84,7 @@ public sealed class WatermarkOperator : IOperator
     public void OnTick(long nowNanos, IOutput output)
     {
         if (_ended) return;
-        if (_spec.IdleTimeout is { } idle && !_idle && nowNanos - _lastDataAt >= idle.Ticks * 100)
+        if (_spec.IdleTimeout is { } idle && !_idle && nowNanos - _lastDataAt >= Nanoseconds.From(idle))
         {
             _idle = true;
             output.EmitWatermark(Watermark.Idle);
@@ -94,7 +92,7 @@ public sealed class WatermarkOperator : IOperator
         }
         if (_expression is null)
         {
-            var processing = nowNanos - WatermarkSpec.DefaultLag.Ticks * 100;
+            var processing = nowNanos - Nanoseconds.From(WatermarkSpec.DefaultLag);
             if (processing > _maxWatermark)
             {
                 _maxWatermark = processing;

@@ -1,12 +1,10 @@
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
+using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Operators.Grouping;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
-using Watermark = Arroyo.Runtime.Messages.Watermark;
+using Watermark = Arroyo.Execution.Watermark;
 
 namespace Arroyo.Operators.WindowFunction;
 

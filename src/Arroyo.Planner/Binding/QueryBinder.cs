@@ -111,7 +111,7 @@ internal sealed partial class QueryBinder
                 $"Error during planning: table '{name.Last.Original}' not found.{Suggestions.DidYouMean(key, candidates)}".TrimEnd('.'),
                 name.Span);
         }
-        if (entry is DeclaredTable declared) ConnectorCatalog.Use(declared, TableRole.Source, name.Span);
+        if (entry is DeclaredTable declared) ConnectorRules.Use(declared, TableRole.Source, name.Span);
         switch (entry)
         {
             case DeclaredTable { Role: TableRole.Sink } sink:

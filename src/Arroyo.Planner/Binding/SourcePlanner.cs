@@ -1,7 +1,7 @@
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
-using Arroyo.Dataflow;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Dataflow;
 using Arroyo.Expressions.Binding;
 using Arroyo.Expressions.Bound;
 using Arroyo.Planner.Catalog;
@@ -25,7 +25,7 @@ internal static class SourcePlanner
         if (table.IsUpdating) sourceFields.Add(new Field(Schema.RetractFieldName, DataType.Boolean, false));
         sourceFields.Add(new Field(Schema.TimestampFieldName, DataType.Timestamp, false));
         var sourceSchema = new Schema(sourceFields);
-        var source = new PlanNode(ConnectorCatalog.CreateSource(table, sourceSchema), [], sourceSchema);
+        var source = new PlanNode(ConnectorRules.CreateSource(table, sourceSchema), [], sourceSchema);
 
         var node = source;
         var hasVirtual = table.Columns.Any(c => c.IsVirtual) ||

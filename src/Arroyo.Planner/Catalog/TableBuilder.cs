@@ -8,7 +8,7 @@ namespace Arroyo.Planner.Catalog;
 /// <summary>Turns CREATE TABLE statements into catalog entries.</summary>
 internal static class TableBuilder
 {
-    public static CatalogEntry Create(CreateTableStatement statement)
+    public static CatalogEntry Create(CreateTableStatement statement, Arroyo.Connectors.ConnectorCatalog connectors)
     {
         var name = statement.Name.Last.Value;
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -53,7 +53,7 @@ internal static class TableBuilder
             GeneratedColumns = columns.Where(c => c.IsVirtual).Select(c => c.Name).ToArray(),
             UsedAs = statement.Temporary && !options.ContainsKey("type") ? TableRole.Lookup : null,
         };
-        var bound = ConnectorCatalog.Bind(definition);
+        var bound = connectors.Bind(definition);
         var inferred = !statement.HasColumnList || columns.Count == 0;
         if (inferred && bound.HasFixedSchema)
         {
@@ -88,7 +88,7 @@ internal static class TableBuilder
             Temporary = statement.Temporary,
             PartitionedBy = statement.PartitionedBy,
         };
-        ConnectorCatalog.Validate(table);
+        ConnectorRules.Validate(table);
         return table;
     }
 

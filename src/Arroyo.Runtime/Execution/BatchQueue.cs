@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Arroyo.Execution;
 using Arroyo.Runtime.Messages;
 
 namespace Arroyo.Runtime.Execution;
@@ -14,10 +16,22 @@ public sealed class BatchQueue
     private readonly object _lock = new();
     private bool _closed;
     private bool _woken;
+    private int _reader;
 
     public BatchQueue(int capacity)
     {
         _capacity = capacity;
+    }
+
+    public int Capacity => _capacity;
+
+    /// <summary>Messages waiting now (for metrics: a full queue means the receiver is the bottleneck).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock) return _items.Count;
+        }
     }
 
     /// <summary>Blocks while the queue is full. Messages to a closed queue are dropped (the receiver has stopped).</summary>
@@ -35,6 +49,7 @@ public sealed class BatchQueue
     /// <summary>Waits up to <paramref name="timeout"/> for a message; false on timeout or <see cref="Wake"/>.</summary>
     public bool TryTake(TimeSpan timeout, out StreamMessage message)
     {
+        AssertSingleReader();
         lock (_lock)
         {
             if (_items.Count == 0 && !_woken)
@@ -51,6 +66,15 @@ public sealed class BatchQueue
             Monitor.PulseAll(_lock);
             return true;
         }
+    }
+
+    // One receiver: the subtask thread that first took from the queue takes every message.
+    [Conditional("DEBUG")]
+    private void AssertSingleReader()
+    {
+        var thread = Environment.CurrentManagedThreadId;
+        var reader = Interlocked.CompareExchange(ref _reader, thread, 0);
+        Debug.Assert(reader == 0 || reader == thread, $"BatchQueue has one reader: thread {thread} took from the queue of thread {reader}");
     }
 
     /// <summary>Makes a waiting <see cref="TryTake"/> return early, so the receiver sees control messages promptly.</summary>

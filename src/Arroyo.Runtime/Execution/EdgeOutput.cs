@@ -1,8 +1,8 @@
-using Arroyo.Core;
 using Arroyo.Core.Partitioning;
+using Arroyo.Core;
 using Arroyo.Dataflow;
+using Arroyo.Execution;
 using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
 
 namespace Arroyo.Runtime.Execution;
 

@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Arroyo.Core.Time;
+using Arroyo.Execution;
 using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
 using Arroyo.State;
+using Arroyo.State.Checkpoints;
 
 namespace Arroyo.Runtime.Execution;
 
 /// <summary>What a subtask tells the coordinator.</summary>
 internal interface ISubtaskListener
 {
-    void Checkpointed(SubtaskRunner subtask, long epoch, long bytes);
+    /// <summary>This subtask's state for <paramref name="epoch"/> is durable in <paramref name="files"/>; its operators pre-committed <paramref name="commits"/>.</summary>
+    void Checkpointed(SubtaskRunner subtask, long epoch, IReadOnlyList<ManifestFile> files, IReadOnlyList<PendingCommit> commits);
 
     /// <summary>This subtask's state for <paramref name="epoch"/> could not be written: the checkpoint fails, the run goes on.</summary>
     void CheckpointFailed(SubtaskRunner subtask, long epoch, Exception error);
@@ -48,6 +50,7 @@ internal sealed class SubtaskRunner
     private int _endsSeen;
 
     public SubtaskRunner(
+        int id,
         string name,
         int subtaskIndex,
         ISource? source,
@@ -59,6 +62,7 @@ internal sealed class SubtaskRunner
         RunSettings settings,
         ISubtaskListener listener)
     {
+        Id = id;
         Name = name;
         SubtaskIndex = subtaskIndex;
         Source = source;
@@ -74,6 +78,9 @@ internal sealed class SubtaskRunner
         _settings = settings;
         _listener = listener;
     }
+
+    /// <summary>This subtask's position in the engine's list of all subtasks.</summary>
+    public int Id { get; }
 
     public string Name { get; }
 
@@ -164,8 +171,7 @@ internal sealed class SubtaskRunner
                         if (SnapshotChainAndForward(trigger.Barrier, writer)) return true;
                         break;
                     case ControlMessage.Commit commit:
-                        Source!.OnCommit(commit.Epoch);
-                        Chain.OnCommit(commit.Epoch);
+                        Commit(commit);
                         break;
                 }
             }
@@ -210,10 +216,7 @@ internal sealed class SubtaskRunner
         var lastTick = Stopwatch.GetTimestamp();
         while (!_abort)
         {
-            while (_control.TryDequeue(out var control))
-            {
-                if (control is ControlMessage.Commit commit) Chain.OnCommit(commit.Epoch);
-            }
+            DrainCommits();
 
             if (Input!.TryTake(_settings.TickInterval, out var message))
             {
@@ -264,6 +267,9 @@ internal sealed class SubtaskRunner
                 // input before it on every channel.
                 _barriersSeen = 0;
                 var barrier = message.Barrier!;
+                // Commit N-1 was queued before barrier N left the sources: deliver it first, so
+                // that operators see OnCommit(N-1) before OnCheckpoint(N).
+                DrainCommits();
                 if (SnapshotChainAndForward(barrier, null)) return true;
                 Array.Clear(_senderBlocked);
                 for (var s = 0; s < _held.Length; s++)
@@ -301,11 +307,28 @@ internal sealed class SubtaskRunner
         Chain.OnWatermark(combined);
     }
 
-    /// <summary>Snapshots the chain, persists this subtask's state, forwards the barrier; true if it stops the run.</summary>
+    private void DrainCommits()
+    {
+        // Only sources get triggers; every other control message is a commit.
+        while (_control.TryDequeue(out var control)) Commit((ControlMessage.Commit)control);
+    }
+
+    private void Commit(ControlMessage.Commit commit)
+    {
+        Source?.OnCommit(commit.Epoch, commit.For(SourceContext!.NodeId));
+        Chain.OnCommit(commit.Epoch, commit.For);
+    }
+
+    /// <summary>Snapshots and pre-commits the chain, persists this subtask's state, forwards the barrier; true if it stops the run.</summary>
     private bool SnapshotChainAndForward(CheckpointBarrier barrier, IStateWriter? sourceWriter)
     {
         var writers = new Dictionary<int, IStateWriter>();
-        if (sourceWriter is not null) writers[SourceContext!.NodeId] = sourceWriter;
+        var commits = new List<PendingCommit>();
+        if (sourceWriter is not null)
+        {
+            writers[SourceContext!.NodeId] = sourceWriter;
+            if (Source!.PreCommit(barrier) is { } data) commits.Add(new PendingCommit(SourceContext.NodeId, SubtaskIndex, data));
+        }
         Chain.OnCheckpoint(barrier, nodeId =>
         {
             if (!writers.TryGetValue(nodeId, out var writer))
@@ -314,14 +337,14 @@ internal sealed class SubtaskRunner
                 writers[nodeId] = writer;
             }
             return writer;
-        });
+        }, (nodeId, data) => commits.Add(new PendingCommit(nodeId, SubtaskIndex, data)));
         Chain.Tail.EmitBarrier(barrier);
         // Encoding happens now, on this thread; uploads go on in the background so that
         // processing continues while the store is slow or down.
         var uploads = writers.Values.Select(_storage.FinishWriterAsync).ToArray();
         Task.WhenAll(uploads).ContinueWith(done =>
         {
-            if (done.IsCompletedSuccessfully) _listener.Checkpointed(this, barrier.Epoch, done.Result.Sum());
+            if (done.IsCompletedSuccessfully) _listener.Checkpointed(this, barrier.Epoch, done.Result.SelectMany(files => files).ToList(), commits);
             // One cause is enough: every file of a subtask usually fails for the same reason,
             // and an AggregateException's message would repeat them all.
             else _listener.CheckpointFailed(this, barrier.Epoch, done.Exception!.Flatten().InnerExceptions[0]);
@@ -341,8 +364,7 @@ internal sealed class SubtaskRunner
             {
                 if (control is ControlMessage.Commit commit)
                 {
-                    Source?.OnCommit(commit.Epoch);
-                    Chain.OnCommit(commit.Epoch);
+                    Commit(commit);
                     if (commit.Epoch >= epoch) return;
                 }
             }

@@ -1,4 +1,5 @@
 using Arroyo.Core;
+using Arroyo.Execution;
 
 namespace Arroyo.Runtime.Messages;
 
@@ -9,26 +10,6 @@ public enum MessageKind : byte
     Barrier,
     /// <summary>The sender will send nothing more (its sources reached the end of input).</summary>
     EndOfData,
-}
-
-/// <summary>
-/// A checkpoint barrier. Barriers flow with the data: an operator snapshots epoch
-/// <see cref="Epoch"/> once every input has delivered it (aligned checkpoints).
-/// <see cref="ThenStop"/>: after this checkpoint the pipeline stops (Ctrl-C, or end of input).
-/// </summary>
-public sealed record CheckpointBarrier(long Epoch, bool ThenStop);
-
-/// <summary>
-/// Event-time progress: no later row will have a timestamp below <see cref="Time"/>
-/// (nanoseconds). An idle watermark says the sender has no data for now and must not hold
-/// back the minimum over inputs.
-/// </summary>
-public readonly record struct Watermark(long Time, bool IsIdle)
-{
-    public static readonly Watermark Idle = new(long.MinValue, true);
-    public static readonly Watermark Max = new(long.MaxValue, false);
-
-    public static Watermark At(long time) => new(time, false);
 }
 
 /// <summary>One item on a queue between subtasks, in stream order.</summary>

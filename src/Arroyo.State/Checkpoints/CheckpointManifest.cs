@@ -1,12 +1,17 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Arroyo.State.Checkpoints;
 
-/// <summary>The last file of a checkpoint: its existence makes the checkpoint complete.</summary>
-public sealed record CheckpointManifest
+/// <summary>
+/// The last file of a checkpoint: its existence makes the checkpoint complete. It lists every
+/// state file with its size and checksum, and carries a checksum of its own
+/// (<see cref="ChecksummedJson"/>), so a restore can verify the whole checkpoint before the
+/// engine starts and fall back to an older one if any byte of it changed.
+/// </summary>
+public sealed record CheckpointManifest : IChecksummed<CheckpointManifest>
 {
-    public const int CurrentFormatVersion = 1;
+    /// <summary>2: checksums on the manifest and on every file it lists.</summary>
+    public const int CurrentFormatVersion = 2;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
@@ -20,14 +25,28 @@ public sealed record CheckpointManifest
     /// <summary>Every state file of the checkpoint with its size, to detect missing or truncated files.</summary>
     public List<ManifestFile> Files { get; init; } = [];
 
-    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJson.Default.CheckpointManifest);
+    /// <summary>
+    /// What two-phase-commit operators pre-committed at this checkpoint: committed once the
+    /// manifest is durable, and again (idempotently) by a run that restores it.
+    /// </summary>
+    public List<PendingCommit> Commits { get; init; } = [];
 
+    public string Checksum { get; init; } = "";
+
+    public CheckpointManifest WithChecksum(string checksum) => this with { Checksum = checksum };
+
+    public byte[] Serialize() => ChecksummedJson.Serialize(this, ManifestJson.Default.CheckpointManifest);
+
+    /// <summary>The manifest, or an <see cref="InvalidDataException"/> if it is damaged or of another format version.</summary>
     public static CheckpointManifest Deserialize(byte[] bytes) =>
-        JsonSerializer.Deserialize(bytes, ManifestJson.Default.CheckpointManifest)
-        ?? throw new InvalidDataException("empty manifest");
+        ChecksummedJson.Deserialize(bytes, ManifestJson.Default.CheckpointManifest, CurrentFormatVersion);
 }
 
-public sealed record ManifestFile(string Key, long Size);
+/// <param name="Checksum">The file's XxHash64 in hex, the same value the state file ends with.</param>
+public sealed record ManifestFile(string Key, long Size, string Checksum);
+
+/// <summary>The pre-commit data subtask <paramref name="Subtask"/> of node <paramref name="NodeId"/> returned at the barrier.</summary>
+public sealed record PendingCommit(int NodeId, int Subtask, byte[] Data);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(CheckpointManifest))]

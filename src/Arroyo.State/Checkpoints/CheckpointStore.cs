@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Partitioning;
+using Arroyo.Core;
+using Arroyo.Execution;
 using Arroyo.State.Files;
 using Arroyo.Storage;
 
@@ -19,15 +19,20 @@ public sealed class CheckpointStore : ICheckpointStorage
 
     private readonly IObjectStore _store;
     private readonly Action<string> _log;
-    private readonly ConcurrentDictionary<long, ConcurrentBag<ManifestFile>> _pendingFiles = new();
     private readonly RestoredCheckpoint? _restored;
     private int _cleaning;
 
-    public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, Action<string> log)
+    // pipeline.json as written at open, until it records that a checkpoint completed.
+    private PipelineRecord? _unclaimed;
+
+    /// <param name="unclaimed">pipeline.json when it does not say <see cref="PipelineRecord.Checkpointed"/>
+    /// yet: it is rewritten to say so once the first checkpoint of this run completes.</param>
+    public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, Action<string> log, PipelineRecord? unclaimed = null)
     {
         _store = store;
         _restored = restored;
         _log = log;
+        _unclaimed = unclaimed is { Checkpointed: false } ? unclaimed : null;
     }
 
     public long? RestoredEpoch => _restored?.Manifest.Epoch;
@@ -39,36 +44,47 @@ public sealed class CheckpointStore : ICheckpointStorage
 
     public IStateWriter CreateWriter(long epoch, int nodeId, int subtask) => new Writer(epoch, nodeId, subtask);
 
-    public async Task<long> FinishWriterAsync(IStateWriter writer)
+    public IReadOnlyList<PendingCommit> RestoredCommits => _restored?.Manifest.Commits ?? [];
+
+    public async Task<IReadOnlyList<ManifestFile>> FinishWriterAsync(IStateWriter writer)
     {
         var w = (Writer)writer;
-        long total = 0;
+        var files = new List<ManifestFile>();
         var part = 0;
         // Big states go in parts, each uploaded before the next is encoded.
-        foreach (var bytes in StateFile.WriteParts(w.Tables, PartBytes))
+        foreach (var file in StateFile.WriteParts(w.Tables, PartBytes))
         {
-            var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask, part++);
-            await _store.PutAsync(key, bytes).ConfigureAwait(false);
-            _pendingFiles.GetOrAdd(w.Epoch, _ => new ConcurrentBag<ManifestFile>()).Add(new ManifestFile(key, bytes.Length));
-            total += bytes.Length;
+            using (file)
+            {
+                var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask, part++);
+                await _store.PutAsync(key, file.Bytes).ConfigureAwait(false);
+                files.Add(new ManifestFile(key, file.Length, file.Checksum));
+            }
         }
-        return total;
+        return files;
     }
 
-    public void CompleteCheckpoint(long epoch, CheckpointStats stats)
+    public async Task WriteManifestAsync(CheckpointManifest manifest)
     {
-        // Files of epochs that failed before this one are garbage now.
-        foreach (var stale in _pendingFiles.Keys.Where(e => e < epoch)) _pendingFiles.TryRemove(stale, out _);
-        _pendingFiles.TryRemove(epoch, out var files);
-        var manifest = new CheckpointManifest
-        {
-            Epoch = epoch,
-            CompletedAt = DateTimeOffset.UtcNow,
-            SourcesFinished = stats.SourcesFinished,
-            Files = (files ?? []).OrderBy(f => f.Key, StringComparer.Ordinal).ToList(),
-        };
+        var epoch = manifest.Epoch;
         // The manifest goes last and alone: until it exists, this epoch does not count.
-        _store.PutAsync(StatePaths.Manifest(epoch), manifest.Serialize()).GetAwaiter().GetResult();
+        await _store.PutAsync(StatePaths.Manifest(epoch), manifest.Serialize()).ConfigureAwait(false);
+        // Every subtask has passed a barrier, so every operator has opened and read what it
+        // restored: the decoded checkpoint would otherwise stay in memory for the whole run.
+        _restored?.Release();
+        if (_unclaimed is { } record)
+        {
+            // After the manifest: a crash in between leaves a manifest, which claims the dir as well.
+            try
+            {
+                await _store.PutAsync(StatePaths.Pipeline, (record with { Checkpointed = true }).Serialize()).ConfigureAwait(false);
+                _unclaimed = null;
+            }
+            catch (ObjectStoreException error)
+            {
+                _log($"warning: could not record the first checkpoint in {StatePaths.Pipeline} (tried again at the next one): {error.Message}");
+            }
+        }
         // Cleanup runs in the background (one at a time): against a slow or failing store it
         // must not delay the commit of the checkpoint that just completed.
         if (Interlocked.CompareExchange(ref _cleaning, 1, 0) == 0)
@@ -157,10 +173,14 @@ public sealed class CheckpointStore : ICheckpointStorage
     }
 }
 
-/// <summary>A complete checkpoint read back from the state dir, every state file decoded.</summary>
+/// <summary>
+/// A complete checkpoint read back from the state dir, every state file verified and decoded;
+/// operators read it when they open, and it is released once the run's first checkpoint
+/// completes (by then every operator has opened).
+/// </summary>
 public sealed class RestoredCheckpoint
 {
-    private readonly Dictionary<int, List<Dictionary<string, List<Batch>>>> _byNode;
+    private Dictionary<int, List<Dictionary<string, List<Batch>>>> _byNode;
 
     public RestoredCheckpoint(CheckpointManifest manifest, Dictionary<int, List<Dictionary<string, List<Batch>>>> byNode)
     {
@@ -170,9 +190,12 @@ public sealed class RestoredCheckpoint
 
     public CheckpointManifest Manifest { get; }
 
+    /// <summary>Drops the decoded state (a reader still enumerating keeps what it has).</summary>
+    public void Release() => Volatile.Write(ref _byNode, []);
+
     public IEnumerable<Batch> TableBatches(int nodeId, string table)
     {
-        if (!_byNode.TryGetValue(nodeId, out var files)) yield break;
+        if (!Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files)) yield break;
         foreach (var tables in files)
         {
             if (!tables.TryGetValue(table, out var batches)) continue;

@@ -5,9 +5,12 @@ using System.Text.RegularExpressions;
 namespace Arroyo.State.Checkpoints;
 
 /// <summary>What <c>pipeline.json</c> says about the pipeline that owns a state dir.</summary>
-public sealed record PipelineRecord
+public sealed record PipelineRecord : IChecksummed<PipelineRecord>
 {
-    public int FormatVersion { get; init; } = 1;
+    /// <summary>2: <see cref="Checkpointed"/> and the checksum.</summary>
+    public const int CurrentFormatVersion = 2;
+
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
 
     public string Name { get; init; } = "";
 
@@ -19,6 +22,23 @@ public sealed record PipelineRecord
     public int Parallelism { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>
+    /// Set once the pipeline completed its first checkpoint: from then on the state dir holds
+    /// committed state, and finding no checkpoint in it means state was lost, not that there
+    /// never was any. Until then the dir is not claimed: another query may start in it.
+    /// </summary>
+    public bool Checkpointed { get; init; }
+
+    public string Checksum { get; init; } = "";
+
+    public PipelineRecord WithChecksum(string checksum) => this with { Checksum = checksum };
+
+    public byte[] Serialize() => ChecksummedJson.Serialize(this, ManifestJson.Default.PipelineRecord);
+
+    /// <summary>The record, or an <see cref="InvalidDataException"/> if it is damaged or of another format version.</summary>
+    public static PipelineRecord Deserialize(byte[] bytes) =>
+        ChecksummedJson.Deserialize(bytes, ManifestJson.Default.PipelineRecord, CurrentFormatVersion);
 
     public static string HashQuery(string query)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Arroyo.Core.Errors;
 using Arroyo.State.Files;
 using Arroyo.Storage;
@@ -18,8 +17,8 @@ public static class StateDirectory
         var lease = await StateLease.AcquireAsync(store, cancel);
         try
         {
-            var restored = await PrepareAsync(store, options, cancel);
-            return (new CheckpointStore(store, restored, options.Log), lease);
+            var (restored, record) = await PrepareAsync(store, options, cancel);
+            return (new CheckpointStore(store, restored, options.Log, record), lease);
         }
         catch
         {
@@ -28,7 +27,14 @@ public static class StateDirectory
         }
     }
 
-    private static async Task<RestoredCheckpoint?> PrepareAsync(IObjectStore store, OpenOptions options, CancellationToken cancel)
+    /// <summary>
+    /// Decides between restore, fresh start and refusal. The rule that keeps committed output
+    /// safe: a fresh start (which makes sinks rewrite their output) happens only where nothing
+    /// was ever committed — no pipeline.json, or one that never saw a checkpoint complete and
+    /// no manifest — or with --force. Where committed state should be but cannot be read, the
+    /// run is refused instead.
+    /// </summary>
+    private static async Task<(RestoredCheckpoint? Restored, PipelineRecord Record)> PrepareAsync(IObjectStore store, OpenOptions options, CancellationToken cancel)
     {
         var record = new PipelineRecord
         {
@@ -39,40 +45,47 @@ public static class StateDirectory
             CreatedAt = DateTimeOffset.UtcNow,
         };
         var existingBytes = await store.GetAsync(StatePaths.Pipeline, cancel);
+        var objects = await store.ListAsync(StatePaths.CheckpointsPrefix, cancel);
+        var hasManifest = objects.Any(o => StatePaths.IsManifest(o.Key));
         if (existingBytes is null)
         {
-            var stray = await store.ListAsync(StatePaths.CheckpointsPrefix, cancel);
-            if (stray.Count > 0 && !options.Force)
+            if (objects.Count > 0 && !options.Force)
             {
                 throw new UserException(
-                    $"the state dir {store.Description} has checkpoints but no pipeline.json, so it cannot tell which pipeline they belong to",
+                    $"the state dir {store.Description} has checkpoints but no {StatePaths.Pipeline}, so it cannot tell which pipeline they belong to",
                     hint: "use a fresh state dir, or pass --force to discard that state and start fresh");
             }
-            if (stray.Count > 0) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
+            if (objects.Count > 0)
+            {
+                options.Log($"--force: discarding the checkpoints of an unknown pipeline and starting fresh");
+                await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
+            }
             await WriteRecordAsync(store, record, cancel);
             options.Log($"starting fresh: no state in {store.Description} yet");
-            return null;
+            return (null, record);
         }
 
         PipelineRecord existing;
         try
         {
-            existing = System.Text.Json.JsonSerializer.Deserialize(existingBytes, ManifestJson.Default.PipelineRecord)
-                ?? throw new InvalidDataException("empty");
+            existing = PipelineRecord.Deserialize(existingBytes);
         }
-        catch (Exception error) when (error is System.Text.Json.JsonException or InvalidDataException)
+        catch (InvalidDataException error)
         {
             if (!options.Force)
             {
-                throw new UserException($"the state dir's pipeline.json is damaged ({error.Message})",
+                throw new UserException($"the state dir {store.Description} cannot be used: its {StatePaths.Pipeline} is damaged or unreadable ({error.Message})",
                     hint: "pass --force to discard the state and start fresh");
             }
-            existing = new PipelineRecord();
+            options.Log($"--force: discarding the state under a damaged {StatePaths.Pipeline}");
+            existing = new PipelineRecord { Checkpointed = true };
         }
 
+        // Claimed: the dir holds (or held) committed state of the pipeline in pipeline.json.
+        var claimed = existing.Checkpointed || hasManifest;
         if (existing.QueryHash != record.QueryHash)
         {
-            if (!options.Force)
+            if (claimed && !options.Force)
             {
                 throw new UserException(
                     $"the state dir {store.Description} belongs to a different pipeline" +
@@ -80,88 +93,113 @@ public static class StateDirectory
                     QueryDiff.Describe(existing.Query, options.Query),
                     hint: "use another --state-dir for a new pipeline, or pass --force to discard that state and start this pipeline fresh");
             }
-            options.Log("--force: discarding the state of a different pipeline and starting fresh");
-            await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
+            options.Log(claimed
+                ? "--force: discarding the state of a different pipeline and starting fresh"
+                : "the state dir's previous pipeline never completed a checkpoint: starting this one fresh in its place");
+            if (objects.Count > 0) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
             await WriteRecordAsync(store, record, cancel);
-            return null;
+            return (null, record);
         }
 
-        var restored = await FindNewestReadableAsync(store, options.Log, cancel);
+        var restored = await FindNewestReadableAsync(store, objects, options.Log, cancel);
         if (restored is null)
         {
-            var leftovers = await store.ListAsync(StatePaths.CheckpointsPrefix, cancel);
-            if (leftovers.Any(o => StatePaths.IsManifest(o.Key)))
+            if (hasManifest || existing.Checkpointed)
             {
                 if (!options.Force)
                 {
-                    throw new UserException(
-                        $"the state dir {store.Description} has checkpoints, but none of them can be read",
-                        hint: "pass --force to discard the damaged state and start fresh");
+                    throw hasManifest
+                        ? new UserException(
+                            $"the state dir {store.Description} has checkpoints, but none of them can be read (see the warnings above)",
+                            hint: "pass --force to discard the damaged state and start fresh (sinks then write their output anew)")
+                        : new UserException(
+                            $"the state dir {store.Description} has no complete checkpoint left, but its {StatePaths.Pipeline} says this pipeline " +
+                            "completed checkpoints before: their manifests were deleted or lost",
+                            hint: "put the missing checkpoints/ files back, or pass --force to discard what is left and start fresh (sinks then write their output anew)");
                 }
-                options.Log("--force: discarding unreadable checkpoints and starting fresh");
-                await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
+                options.Log(hasManifest ? "--force: discarding unreadable checkpoints and starting fresh" : "--force: discarding incomplete checkpoints and starting fresh");
+                if (objects.Count > 0) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
+                await WriteRecordAsync(store, record, cancel);
+                options.Log("starting fresh: the state dir has no complete checkpoint");
+                return (null, record);
             }
-            else if (leftovers.Count > 0)
+            if (objects.Count > 0)
             {
                 // A run that never completed a checkpoint: nothing was committed, start over.
                 await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
             }
-            if (existing.Parallelism != options.Parallelism || existing.Name != options.Name)
-            {
-                await WriteRecordAsync(store, record with { CreatedAt = existing.CreatedAt }, cancel);
-            }
+            var fresh = record with { CreatedAt = existing.CreatedAt };
+            if (existing.Parallelism != options.Parallelism || existing.Name != options.Name) await WriteRecordAsync(store, fresh, cancel);
             options.Log("starting fresh: the state dir has no complete checkpoint yet");
-            return null;
+            return (null, fresh);
         }
 
-        if (existing.Parallelism != options.Parallelism || existing.Name != options.Name)
+        var current = record with { CreatedAt = existing.CreatedAt, Checkpointed = true };
+        if (existing.Parallelism != options.Parallelism || existing.Name != options.Name || !existing.Checkpointed)
         {
-            await WriteRecordAsync(store, record with { CreatedAt = existing.CreatedAt }, cancel);
+            await WriteRecordAsync(store, current, cancel);
         }
         options.Log($"restoring from checkpoint {restored.Manifest.Epoch}" +
             (existing.Parallelism != options.Parallelism ? $" (taken at parallelism {existing.Parallelism}, now {options.Parallelism})" : ""));
-        return restored;
+        return (restored, current);
     }
 
     private static async Task WriteRecordAsync(IObjectStore store, PipelineRecord record, CancellationToken cancel) =>
-        await store.PutAsync(StatePaths.Pipeline,
-            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(record, ManifestJson.Default.PipelineRecord), cancel);
+        await store.PutAsync(StatePaths.Pipeline, record.Serialize(), cancel);
 
-    /// <summary>The newest complete checkpoint whose every file is present and readable; older ones are tried in turn.</summary>
-    private static async Task<RestoredCheckpoint?> FindNewestReadableAsync(IObjectStore store, Action<string> log, CancellationToken cancel)
+    /// <summary>
+    /// The newest complete checkpoint whose every file is present, of the listed size and
+    /// checksum, and decodes; older ones are tried in turn. Every file is verified here, before
+    /// the engine starts, so the choice of checkpoint is final: operators never meet damaged
+    /// state. Damage of any kind (including content that throws while decoding) skips the
+    /// checkpoint with a warning naming the file; only failures of the store itself (it cannot
+    /// be reached) end the open, since they say nothing about the checkpoint.
+    /// </summary>
+    private static async Task<RestoredCheckpoint?> FindNewestReadableAsync(IObjectStore store, IReadOnlyList<ObjectInfo> objects, Action<string> log, CancellationToken cancel)
     {
-        var objects = await store.ListAsync(StatePaths.CheckpointsPrefix, cancel);
         var sizes = objects.ToDictionary(o => o.Key, o => o.Size);
         var manifests = objects.Where(o => StatePaths.IsManifest(o.Key))
             .OrderByDescending(o => StatePaths.EpochOf(o.Key)).ToList();
         foreach (var manifestObject in manifests)
         {
+            var epoch = StatePaths.EpochOf(manifestObject.Key)!.Value;
+            var file = manifestObject.Key;
             try
             {
-                var manifest = CheckpointManifest.Deserialize(await store.GetRequiredAsync(manifestObject.Key, cancel));
-                if (manifest.FormatVersion != CheckpointManifest.CurrentFormatVersion)
-                {
-                    throw new InvalidDataException($"manifest format version {manifest.FormatVersion} is not supported");
-                }
+                var manifest = CheckpointManifest.Deserialize(await store.GetRequiredAsync(file, cancel));
+                if (manifest.Epoch != epoch) throw new InvalidDataException($"it is the manifest of epoch {manifest.Epoch}");
                 var byNode = new Dictionary<int, List<Dictionary<string, List<Core.Batch>>>>();
-                foreach (var file in manifest.Files)
+                foreach (var listed in manifest.Files)
                 {
-                    if (!sizes.TryGetValue(file.Key, out var size)) throw new InvalidDataException($"{file.Key} is missing");
-                    if (size != file.Size) throw new InvalidDataException($"{file.Key} has {size} bytes, expected {file.Size}");
-                    var tables = StateFile.Read(await store.GetRequiredAsync(file.Key, cancel));
-                    var nodeId = NodeIdOf(file.Key);
+                    file = listed.Key;
+                    if (!file.StartsWith(StatePaths.EpochDirectory(epoch), StringComparison.Ordinal)) throw new InvalidDataException("not a file of this checkpoint");
+                    if (!sizes.TryGetValue(file, out var size)) throw new InvalidDataException("missing");
+                    if (size != listed.Size) throw new InvalidDataException($"{size} bytes, {listed.Size} expected");
+                    var tables = StateFile.Read(await store.GetRequiredAsync(file, cancel), listed.Checksum);
+                    var nodeId = NodeIdOf(file);
                     if (!byNode.TryGetValue(nodeId, out var list)) byNode[nodeId] = list = [];
                     list.Add(tables);
                 }
                 return new RestoredCheckpoint(manifest, byNode);
             }
-            catch (Exception error) when (error is InvalidDataException or System.Text.Json.JsonException or ObjectStoreException)
+            catch (Exception error) when (IsDamage(error, cancel))
             {
-                log($"warning: checkpoint {StatePaths.EpochOf(manifestObject.Key)} cannot be restored ({error.Message}); trying an older one");
+                log($"warning: checkpoint {epoch} cannot be restored ({file} in {store.Description}: {error.Message}); " +
+                    (manifestObject == manifests[^1] ? "no older checkpoint to fall back to" : "falling back to an older checkpoint"));
             }
         }
         return null;
     }
+
+    /// <summary>Whether a failure while reading a checkpoint means the checkpoint is damaged (rather than the store unreachable or the run stopped).</summary>
+    private static bool IsDamage(Exception error, CancellationToken cancel) => error switch
+    {
+        OperationCanceledException when cancel.IsCancellationRequested => false,
+        OutOfMemoryException => false,
+        ObjectNotFoundException => true,
+        ObjectStoreException => false,
+        _ => true,
+    };
 
     private static int NodeIdOf(string key)
     {

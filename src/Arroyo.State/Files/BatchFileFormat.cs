@@ -27,9 +27,42 @@ internal static class BatchFileFormat
         foreach (var column in batch.Columns) WriteColumn(writer, column, batch.RowCount);
     }
 
+    /// <summary>
+    /// About the bytes <see cref="WriteBatch"/> writes for the batch: exact for the columns,
+    /// a guess for the schema. Used to size buffers and cut parts, never to read.
+    /// </summary>
+    public static long EstimateSize(Batch batch)
+    {
+        long size = 8 + batch.Schema.Fields.Sum(f => 16L + f.Name.Length * 3L);
+        foreach (var column in batch.Columns) size += ColumnSize(column, batch.RowCount);
+        return size;
+    }
+
+    private static long ColumnSize(Column column, int rows)
+    {
+        long size = 1 + (column.Validity is { } validity ? validity.Words.Length * 8L : 0);
+        return size + column switch
+        {
+            NullColumn => 0,
+            StringColumn s => (rows + 1) * 4L + 4 + (s.Offsets[rows] - s.Offsets[0]),
+            ListColumn l => (rows + 1) * 4L + 4 + ColumnSize(l.Values, l.Values.Length),
+            StructColumn st => st.Children.Sum(c => ColumnSize(c, rows)),
+            _ => (long)rows * ElementSize(column.Type.Kind),
+        };
+    }
+
+    private static int ElementSize(TypeKind kind) => kind switch
+    {
+        TypeKind.Boolean or TypeKind.Int8 or TypeKind.UInt8 => 1,
+        TypeKind.Int16 or TypeKind.UInt16 => 2,
+        TypeKind.Int32 or TypeKind.UInt32 or TypeKind.Float32 or TypeKind.Date => 4,
+        TypeKind.Decimal or TypeKind.Interval => 16,
+        _ => 8,
+    };
+
     public static Batch ReadBatch(BinaryReader reader)
     {
-        var fieldCount = reader.ReadInt32();
+        var fieldCount = CheckedCount(reader, reader.ReadInt32(), 1);
         var fields = new Field[fieldCount];
         for (var i = 0; i < fieldCount; i++)
         {
@@ -38,6 +71,7 @@ internal static class BatchFileFormat
             fields[i] = new Field(name, ReadType(reader), nullable);
         }
         var rows = reader.ReadInt32();
+        if (rows < 0) throw new InvalidDataException($"bad row count {rows}");
         var columns = new Column[fieldCount];
         for (var i = 0; i < fieldCount; i++) columns[i] = ReadColumn(reader, fields[i].Type, rows);
         return new Batch(new Schema(fields), columns, rows);
@@ -79,7 +113,7 @@ internal static class BatchFileFormat
             case TypeKind.List:
                 return DataType.List(ReadType(reader));
             case TypeKind.Struct:
-                var count = reader.ReadInt32();
+                var count = CheckedCount(reader, reader.ReadInt32(), 1);
                 var fields = new Field[count];
                 for (var i = 0; i < count; i++)
                 {
@@ -177,6 +211,7 @@ internal static class BatchFileFormat
         Bitmap? validity = null;
         if (reader.ReadBoolean())
         {
+            CheckedCount(reader, rows, 1.0 / 8);
             validity = new Bitmap(rows);
             reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(validity.Words));
         }
@@ -189,13 +224,13 @@ internal static class BatchFileFormat
                 var offsets = ReadArray<int>(reader, rows + 1);
                 var start = offsets[0];
                 if (start != 0) for (var i = 0; i <= rows; i++) offsets[i] -= start;
-                var data = reader.ReadBytes(reader.ReadInt32());
+                var data = reader.ReadBytes(CheckedCount(reader, reader.ReadInt32(), 1));
                 return new StringColumn(type, data, offsets, rows, validity);
             }
             case TypeKind.List:
             {
                 var offsets = ReadArray<int>(reader, rows + 1);
-                var childRows = reader.ReadInt32();
+                var childRows = CheckedCount(reader, reader.ReadInt32(), 0);
                 var values = ReadColumn(reader, type.Element!, childRows);
                 return new ListColumn(type, values, offsets, rows, validity);
             }
@@ -221,9 +256,21 @@ internal static class BatchFileFormat
         }
     }
 
+    /// <summary>
+    /// A length read from the file, refused if negative or if that many items of
+    /// <paramref name="bytesPerItem"/> cannot fit in what is left of the file: garbage never
+    /// turns into a huge allocation.
+    /// </summary>
+    private static int CheckedCount(BinaryReader reader, int count, double bytesPerItem)
+    {
+        var left = reader.BaseStream.Length - reader.BaseStream.Position;
+        if (count < 0 || count * bytesPerItem > left) throw new InvalidDataException($"bad length {count} ({left} bytes left)");
+        return count;
+    }
+
     private static T[] ReadArray<T>(BinaryReader reader, int count) where T : unmanaged
     {
-        var result = new T[count];
+        var result = new T[CheckedCount(reader, count, System.Runtime.CompilerServices.Unsafe.SizeOf<T>())];
         reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(result.AsSpan()));
         return result;
     }

@@ -200,9 +200,6 @@ public sealed class AzureBlobObjectStore : IObjectStore
     private static bool IsBlobNotFound(RequestFailedException e)
         => e.Status == 404 && e.ErrorCode is not "ContainerNotFound";
 
-    private async Task CallAsync(string operation, string key, Func<Task> action, CancellationToken cancellationToken)
-        => await CallAsync(operation, key, async () => { await action().ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
-
     private async Task<T> CallAsync<T>(string operation, string key, Func<Task<T>> action, CancellationToken cancellationToken)
     {
         try

@@ -361,9 +361,6 @@ public sealed class S3ObjectStore : IObjectStore
     private static bool IsNotFound(AmazonS3Exception e)
         => e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode is not "NoSuchBucket";
 
-    private async Task CallAsync(string operation, string key, Func<Task> action, CancellationToken cancellationToken)
-        => await CallAsync(operation, key, async () => { await action().ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
-
     private async Task<T> CallAsync<T>(string operation, string key, Func<Task<T>> action, CancellationToken cancellationToken)
     {
         try

@@ -97,7 +97,6 @@ public sealed class StateDirCliTests
             """);
         using var running = ArroyoProcess.Start(["run", "-s", dir.File("state"), dir.File("q.sql")]);
         Assert.True(running.WaitForLog("running pipeline", TimeSpan.FromSeconds(60)), running.Stderr);
-        Thread.Sleep(300);
         running.Signal(15);
         var outcome = running.WaitForExit(TimeSpan.FromSeconds(60));
         Assert.True(outcome.ExitCode == 0, outcome.ToString());

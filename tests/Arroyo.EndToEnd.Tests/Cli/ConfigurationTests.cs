@@ -1,7 +1,9 @@
+using Arroyo.Core.Time;
 using Arroyo.Cli.Commands;
 using Arroyo.Cli.Configuration;
 using Arroyo.Core.Errors;
 using Arroyo.EndToEnd.Tests.Support;
+using Arroyo.Host;
 
 namespace Arroyo.EndToEnd.Tests.Cli;
 
@@ -29,10 +31,10 @@ public sealed class ConfigurationTests
             ["ARROYO__PIPELINE__UPDATE_AGGREGATE_FLUSH_INTERVAL"] = "250ms",
             ["UNRELATED"] = "x",
         });
-        Assert.Equal(TimeSpan.FromSeconds(5), config.GetDuration("default-checkpoint-interval", TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromSeconds(5), new ConfigValues(config.Values).GetDuration("default-checkpoint-interval", TimeSpan.Zero));
         Assert.Equal("/from/env", config.Get("run.state-dir"));
         Assert.Equal("yaml-name", config.Get("run.name"));
-        Assert.Equal(TimeSpan.FromMilliseconds(250), config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), new ConfigValues(config.Values).GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.Zero));
     }
 
     [Fact]
@@ -40,8 +42,8 @@ public sealed class ConfigurationTests
     {
         using var dir = new TempDirectory();
         var config = ArroyoConfig.Load(dir.Path, null, new Dictionary<string, string>());
-        Assert.Equal(TimeSpan.FromSeconds(10), config.GetDuration("default-checkpoint-interval", TimeSpan.Zero));
-        Assert.Equal(TimeSpan.FromSeconds(1), config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromSeconds(10), new ConfigValues(config.Values).GetDuration("default-checkpoint-interval", TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromSeconds(1), new ConfigValues(config.Values).GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.Zero));
     }
 
     [Theory]
@@ -61,7 +63,7 @@ public sealed class ConfigurationTests
     {
         using var dir = new TempDirectory();
         var config = ArroyoConfig.Load(dir.Path, null, new Dictionary<string, string> { ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "soon" });
-        var error = Assert.Throws<UserException>(() => config.GetDuration("default-checkpoint-interval", TimeSpan.Zero));
+        var error = Assert.Throws<UserException>(() => new ConfigValues(config.Values).GetDuration("default-checkpoint-interval", TimeSpan.Zero));
         Assert.Contains("default-checkpoint-interval", error.Message);
     }
 

@@ -1,4 +1,4 @@
-using Arroyo.Cli;
+using Arroyo.Host;
 using Arroyo.EndToEnd.Tests.Support;
 
 namespace Arroyo.EndToEnd.Tests.Cli;
@@ -7,17 +7,12 @@ namespace Arroyo.EndToEnd.Tests.Cli;
 public sealed class MessageTests
 {
     [Fact]
-    public void Engine_warnings_are_logged_at_warning_level()
+    public void Engine_warnings_are_recognised_by_their_prefix()
     {
-        var output = new StringWriter();
-        var log = new Log(output, debug: false);
-        log.Message("warning: checkpoint 3 failed and will be retried: disk full");
-        log.Message("[sink 0/1] warning: dropped 2 records");
-        log.Message("checkpoint 4 complete");
-        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.EndsWith(" WARN checkpoint 3 failed and will be retried: disk full", lines[0]);
-        Assert.EndsWith(" WARN [sink 0/1] dropped 2 records", lines[1]);
-        Assert.EndsWith(" INFO checkpoint 4 complete", lines[2]);
+        Assert.Equal("checkpoint 3 failed and will be retried: disk full", EngineLogLine.Warning("warning: checkpoint 3 failed and will be retried: disk full"));
+        Assert.Equal("[sink 0/1] dropped 2 records", EngineLogLine.Warning("[sink 0/1] warning: dropped 2 records"));
+        Assert.Null(EngineLogLine.Warning("checkpoint 4 complete"));
+        Assert.Null(EngineLogLine.Warning("[sink 0/1] restored"));
     }
 
     [Fact]

@@ -35,6 +35,30 @@ public static class GoldenComparer
         return table.Values.Order(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// An updating output without a primary key folded into the multiset of rows it leaves: c/r
+    /// add <c>after</c>, d removes <c>before</c>, u does both. A retraction of a row that is not
+    /// there stays visible as <c>RETRACTED WITHOUT INSERT: row</c>. Non-debezium lines are kept as they are.
+    /// </summary>
+    public static List<string> FoldMultiset(IEnumerable<string> lines)
+    {
+        var counts = new Dictionary<string, int>();
+        foreach (var line in lines.Where(l => l.Trim().Length > 0))
+        {
+            var node = JsonNode.Parse(line);
+            if (node is not JsonObject row || row["op"] is null)
+            {
+                counts[Canonicalise(node)] = counts.GetValueOrDefault(Canonicalise(node)) + 1;
+                continue;
+            }
+            var op = row["op"]!.GetValue<string>();
+            if (op is "d" or "u") counts[Canonicalise(row["before"])] = counts.GetValueOrDefault(Canonicalise(row["before"])) - 1;
+            if (op is "c" or "r" or "u") counts[Canonicalise(row["after"])] = counts.GetValueOrDefault(Canonicalise(row["after"])) + 1;
+        }
+        return counts.SelectMany(c => c.Value >= 0 ? Enumerable.Repeat(c.Key, c.Value) : Enumerable.Repeat("RETRACTED WITHOUT INSERT: " + c.Key, -c.Value))
+            .Order(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>A readable description of the difference, or null if equal.</summary>
     public static string? Difference(List<string> expected, List<string> actual)
     {

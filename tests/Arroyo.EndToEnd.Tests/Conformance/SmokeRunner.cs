@@ -59,7 +59,9 @@ public static class SmokeRunner
         var second = ArroyoProcess.Run(["run", "-p", "3", "-s", state, queryFile], environment: Fast());
         Assert.True(second.ExitCode == 0, "second run (restored at parallelism 3):\n" + second);
         Assert.Contains("restoring from checkpoint", second.Stderr);
-        AssertMatchesGolden(smoke, output);
+        // Where the stop lands depends on timing, and an updating output interrupted between two
+        // batches legitimately carries an extra retraction and insert: compare what it leaves.
+        AssertMatchesGolden(smoke, output, foldUpdates: true);
     }
 
     private static Dictionary<string, string> Fast() => new()
@@ -68,7 +70,7 @@ public static class SmokeRunner
         ["ARROYO__PIPELINE__UPDATE_AGGREGATE_FLUSH_INTERVAL"] = "50ms",
     };
 
-    private static void AssertMatchesGolden(SmokeCase smoke, string output)
+    private static void AssertMatchesGolden(SmokeCase smoke, string output, bool foldUpdates = false)
     {
         var actualLines = File.Exists(output) ? File.ReadAllLines(output) : [];
         var goldenLines = File.ReadAllLines(smoke.GoldenPath);
@@ -78,7 +80,9 @@ public static class SmokeRunner
         var globalAggregate = goldenLines.Count(l => l.Trim().Length > 0) == 1 && goldenLines.Any(l => l.Contains("\"op\":", StringComparison.Ordinal));
         var (expected, actual) = (smoke.PrimaryKey ?? (globalAggregate ? Array.Empty<string>() : null)) is { } key
             ? (GoldenComparer.Fold(goldenLines, key), GoldenComparer.Fold(actualLines, key))
-            : (GoldenComparer.Canonical(goldenLines), GoldenComparer.Canonical(actualLines));
+            : foldUpdates
+                ? (GoldenComparer.FoldMultiset(goldenLines), GoldenComparer.FoldMultiset(actualLines))
+                : (GoldenComparer.Canonical(goldenLines), GoldenComparer.Canonical(actualLines));
         var difference = GoldenComparer.Difference(expected, actual);
         Assert.True(difference is null, $"{smoke.Name}: {difference}");
     }

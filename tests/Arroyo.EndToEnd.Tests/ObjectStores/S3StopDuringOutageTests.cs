@@ -19,14 +19,17 @@ public sealed class S3StopDuringOutageTests
         using var pipeline = new ObjectStorePipeline($"s3::{server.Endpoint}/{S3rverFixture.Bucket}/stop-outage", environment, rows: 12_000);
         var expected = pipeline.Expected;
 
-        using (var running = pipeline.Start(ObjectStorePipeline.Slowed(checkpointInterval: "200ms", batch: 10, pollDelay: "40ms")))
+        using (var running = pipeline.Start(ObjectStorePipeline.SlowedWithQuickRetries(checkpointInterval: "200ms", batch: 10, pollDelay: "40ms")))
         {
             Assert.True(running.WaitForLog("checkpoint 2 complete", TimeSpan.FromSeconds(60)), running.Stderr);
             server.Kill();
-            Thread.Sleep(500);
+            var stderrBefore = running.Stderr.Length;
+            // The run has seen the outage (a checkpoint failed) before it is asked to stop.
+            Assert.True(ObjectStorePipeline.Eventually(() => running.Stderr[stderrBefore..].Contains("failed and will be retried", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
+                "no checkpoint failed while the store was down:\n" + running.Stderr);
             running.Signal(2);
-            // The in-flight checkpoint and then the stopping one each exhaust their retries (~10-25 s).
-            var stopped = pipeline.Finish(running, TimeSpan.FromSeconds(90));
+            // The stopping checkpoint exhausts its (quick) retries.
+            var stopped = pipeline.Finish(running, TimeSpan.FromSeconds(60));
             Assert.True(stopped.ExitCode == 1, stopped.ToString());
             Assert.Contains("error: the final checkpoint", stopped.Stderr);
             Assert.Contains("could not be written", stopped.Stderr);

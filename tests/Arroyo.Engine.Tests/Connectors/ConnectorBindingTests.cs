@@ -1,8 +1,9 @@
+using Arroyo.Cli.Composition;
+using Arroyo.Connectors.Builtin.Impulse;
 using Arroyo.Connectors;
-using Arroyo.Connectors.Connectors.Impulse;
-using Arroyo.Connectors.Formats;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
+using Arroyo.Formats;
 using static Arroyo.Engine.Tests.Connectors.ConnectorTestKit;
 
 namespace Arroyo.Engine.Tests.Connectors;
@@ -107,7 +108,7 @@ public sealed class ConnectorBindingTests
         Assert.Equal(TableRole.Source, kafka.Role);
         var sse = Bind("s", [new Field("value", DataType.Utf8)], ("connector", "sse"), ("endpoint", "http://x"), ("format", "raw_string"), ("events", "update"));
         Assert.Equal(TableRole.Source, sse.Role);
-        var unsupported = Assert.ThrowsAny<UserException>(() => ConnectorRegistry.Default.Get("kafka").CreateSource(new SourceSpec(kafka, kafka.SourceSchema()), Context()));
+        var unsupported = Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().RuntimeOf("kafka").CreateSource(new SourceSpec(kafka, kafka.SourceSchema()), Context()));
         Assert.Contains("not supported yet", unsupported.Message);
     }
 
@@ -116,21 +117,21 @@ public sealed class ConnectorBindingTests
     {
         var definition = Table("mqtt", [new Field("name", DataType.Utf8)], ("connector", "mqtt"), ("url", "tcp://localhost:1883"), ("topic", "plant/#"),
             ("type", "source"), ("format", "json")) with { MetadataColumns = [new MetadataColumn(new Field("topic", DataType.Int32), "topic")] };
-        var error = Assert.ThrowsAny<UserException>(() => ConnectorRegistry.Default.Bind(definition));
+        var error = Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().Bind(definition));
         Assert.Contains("Failed to create table mqtt caused by Error during planning: incorrect data type for metadata field 'topic'; expected TEXT, but found INT", error.Message);
 
         var redis = Table("lookup", [new Field("key", DataType.Utf8), new Field("value", DataType.Utf8)], ("connector", "redis"), ("format", "json"),
             ("address", "redis://localhost:6379"), ("type", "lookup")) with { PrimaryKey = ["key"] };
         Assert.Contains("Redis lookup tables must have a PRIMARY KEY field defined as `field_name TEXT METADATA FROM 'key'`",
-            Assert.ThrowsAny<UserException>(() => ConnectorRegistry.Default.Bind(redis)).Message);
+            Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().Bind(redis)).Message);
 
         var virtualFields = Table("debezium_source", s_cars, ("connector", "single_file"), ("path", "p"), ("format", "debezium_json"), ("type", "source"))
             with { GeneratedColumns = ["x"] };
-        Assert.Contains("can't use virtual fields with debezium format", Assert.ThrowsAny<UserException>(() => ConnectorRegistry.Default.Bind(virtualFields)).Message);
+        Assert.Contains("can't use virtual fields with debezium format", Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().Bind(virtualFields)).Message);
 
         var partition = Table("events_sink", s_cars, ("connector", "delta"), ("path", "s3://b/p"), ("format", "parquet"), ("type", "sink"),
             ("partitioning.fields", "[driver_id, not_a_real_field]"));
         Assert.Contains("Unable to get field named \"not_a_real_field\". Valid fields: [\"timestamp\", \"driver_id\", \"_timestamp\"]",
-            Assert.ThrowsAny<UserException>(() => ConnectorRegistry.Default.Bind(partition)).Message);
+            Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().Bind(partition)).Message);
     }
 }

@@ -1,11 +1,10 @@
+using Arroyo.Cli.Composition;
 using Arroyo.Connectors;
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Partitioning;
 using Arroyo.Core.Types;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
+using Arroyo.Core;
+using Arroyo.Execution;
 
 namespace Arroyo.Engine.Tests.Connectors;
 
@@ -16,7 +15,7 @@ internal static class ConnectorTestKit
         new(name, columns, options.ToDictionary(o => o.Key, o => o.Value));
 
     public static ConnectorTable Bind(string name, IReadOnlyList<Field> columns, params (string Key, string Value)[] options) =>
-        ConnectorRegistry.Default.Bind(Table(name, columns, options));
+        BuiltIns.Connectors().Bind(Table(name, columns, options));
 
     public static OperatorContext Context(int subtask = 0, int parallelism = 1, IStateReader? state = null, RunSettings? settings = null) => new()
     {

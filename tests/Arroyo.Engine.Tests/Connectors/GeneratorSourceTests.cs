@@ -1,10 +1,10 @@
+using Arroyo.Cli.Composition;
+using Arroyo.Connectors.Builtin.Impulse;
+using Arroyo.Connectors.Builtin.Nexmark;
 using Arroyo.Connectors;
-using Arroyo.Connectors.Connectors.Impulse;
-using Arroyo.Connectors.Connectors.Nexmark;
-using Arroyo.Core;
 using Arroyo.Core.Columns;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
+using Arroyo.Core;
+using Arroyo.Execution;
 using static Arroyo.Engine.Tests.Connectors.ConnectorTestKit;
 
 namespace Arroyo.Engine.Tests.Connectors;
@@ -13,7 +13,7 @@ public sealed class GeneratorSourceTests
 {
     private static ISource Create(ConnectorTable table, OperatorContext context)
     {
-        var source = ConnectorRegistry.Default.Get(table.Connector).CreateSource(new SourceSpec(table, table.SourceSchema()), context);
+        var source = BuiltIns.Connectors().RuntimeOf(table.Connector).CreateSource(new SourceSpec(table, table.SourceSchema()), context);
         source.Open(context);
         return source;
     }
@@ -120,7 +120,7 @@ public sealed class GeneratorSourceTests
             RowsWithAnyNonNull = kinds.ToHashSet(),
         };
         var context = Context(settings: new RunSettings { BatchSize = 700 });
-        var pruned = ConnectorRegistry.Default.Get("nexmark").CreateSource(new SourceSpec(table, schema) { Usage = usage }, context);
+        var pruned = BuiltIns.Connectors().RuntimeOf("nexmark").CreateSource(new SourceSpec(table, schema) { Usage = usage }, context);
         pruned.Open(context);
         var rows = Rows(Drain(pruned));
         var all = Rows(Drain(Create(table, Context(settings: new RunSettings { BatchSize = 700 }))));

@@ -1,9 +1,9 @@
 using System.Text;
-using Arroyo.Connectors.Formats;
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Time;
 using Arroyo.Core.Types;
+using Arroyo.Core;
+using Arroyo.Formats;
 
 namespace Arroyo.Engine.Tests.Connectors;
 

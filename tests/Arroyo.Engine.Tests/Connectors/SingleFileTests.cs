@@ -1,11 +1,11 @@
 using System.Text;
+using Arroyo.Cli.Composition;
 using Arroyo.Connectors;
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
+using Arroyo.Core;
+using Arroyo.Execution;
 using static Arroyo.Engine.Tests.Connectors.ConnectorTestKit;
 
 namespace Arroyo.Engine.Tests.Connectors;
@@ -22,14 +22,14 @@ public sealed class SingleFileTests : IDisposable
 
     private static ISource Source(ConnectorTable table, OperatorContext context)
     {
-        var source = ConnectorRegistry.Default.Get("single_file").CreateSource(new SourceSpec(table, table.SourceSchema()), context);
+        var source = BuiltIns.Connectors().RuntimeOf("single_file").CreateSource(new SourceSpec(table, table.SourceSchema()), context);
         source.Open(context);
         return source;
     }
 
     private static IOperator Sink(ConnectorTable table, OperatorContext context)
     {
-        var sink = ConnectorRegistry.Default.Get("single_file").CreateSink(new SinkSpec(table, table.SourceSchema()), context);
+        var sink = BuiltIns.Connectors().RuntimeOf("single_file").CreateSink(new SinkSpec(table, table.SourceSchema()), context);
         sink.Open(context);
         return sink;
     }
@@ -69,57 +69,100 @@ public sealed class SingleFileTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "bad.json"), "{\"n\":1}\nnot json\n\n{\"n\":2}");
         var drop = Drain(Source(Table("bad.json", "source", ("bad_data", "drop")), Context()));
         Assert.Equal([1L, 2L], ConnectorTestKit.Rows(drop).Select(r => (long)r[0]!));
-        var error = Assert.Throws<Arroyo.Connectors.Formats.BadDataException>(() => Drain(Source(Table("bad.json", "source"), Context())));
+        var error = Assert.Throws<Arroyo.Formats.BadDataException>(() => Drain(Source(Table("bad.json", "source"), Context())));
         Assert.Contains("line 2", error.Message);
     }
 
+    private static readonly IStateReader s_restoredAtEpoch1 = new MemoryState().ReaderFor(0, 1);
+
+    private static CommitData Data(bool replay, params byte[][] bySubtask) =>
+        new(bySubtask.Select((data, subtask) => (data, subtask)).ToDictionary(x => x.subtask, x => x.data), replay);
+
+    private string[] Lines(string file) => File.ReadAllLines(Path.Combine(_dir, file));
+
+    private string[] StagingFiles() => Directory.GetFiles(_dir, ".*.staging").Select(Path.GetFileName).ToArray()!;
+
     [Fact]
-    public void Sink_truncates_to_the_checkpointed_length_on_restore()
+    public void Sink_cuts_the_file_to_the_pre_committed_length_when_a_restore_replays_the_commit()
     {
         var table = Table("out.json", "sink");
-        var path = Path.Combine(_dir, "out.json");
-        File.WriteAllText(path, "stale\n");
-        var state = new MemoryState();
-        var run1 = new RunSettings();
-        var sink = Sink(table, Context(settings: run1));
+        File.WriteAllText(Path.Combine(_dir, "out.json"), "stale\n");
         var output = new CollectingOutput();
+        var sink = Sink(table, Context());
+        Assert.Empty(Lines("out.json"));
         sink.OnBatch(Rows(0, 3), 0, output);
-        sink.OnCheckpoint(new CheckpointBarrier(1, false), state, output);
+        var data = sink.PreCommit(new CheckpointBarrier(1, false))!;
+        sink.OnCommit(1, Data(false, data));
         sink.OnBatch(Rows(3, 2), 0, output);
         sink.Close();
-        Assert.Equal(5, File.ReadAllLines(path).Length);
+        Assert.Equal(5, Lines("out.json").Length);
+        Assert.Empty(StagingFiles());
 
-        var sink2 = Sink(table, Context(settings: new RunSettings(), state: state.ReaderFor(0, 1)));
-        Assert.Equal(["""{"n":0,"s":"v0"}""", """{"n":1,"s":"v1"}""", """{"n":2,"s":"v2"}"""], File.ReadAllLines(path));
+        // The rows after barrier 1 are not in checkpoint 1: the replayed commit cuts them, the replay writes them again.
+        var sink2 = Sink(table, Context(state: s_restoredAtEpoch1));
+        sink2.OnCommit(1, Data(true, data));
+        Assert.Equal(["""{"n":0,"s":"v0"}""", """{"n":1,"s":"v1"}""", """{"n":2,"s":"v2"}"""], Lines("out.json"));
         sink2.OnBatch(Rows(3, 2), 0, output);
         sink2.Close();
-        Assert.Equal(5, File.ReadAllLines(path).Length);
+        Assert.Equal(5, Lines("out.json").Length);
     }
 
     [Fact]
-    public void Parallel_sink_subtasks_share_one_file_and_record_only_data_before_the_barrier()
+    public void Parallel_sink_subtasks_stage_their_rows_and_subtask_0_appends_them_at_the_commit()
     {
         var table = Table("par.json", "sink");
-        var path = Path.Combine(_dir, "par.json");
-        var run = new RunSettings();
-        var state = new MemoryState();
         var output = new CollectingOutput();
-        var a = Sink(table, Context(0, 2, settings: run));
-        var b = Sink(table, Context(1, 2, settings: run));
+        var a = Sink(table, Context(0, 2));
+        var b = Sink(table, Context(1, 2));
         a.OnBatch(Rows(0, 2), 0, output);
         b.OnBatch(Rows(10, 2), 0, output);
-        a.OnCheckpoint(new CheckpointBarrier(1, false), state, output);
-        a.OnBatch(Rows(2, 2), 0, output); // after a's barrier: held until b arrives
+        var fromA = a.PreCommit(new CheckpointBarrier(1, false))!;
+        a.OnBatch(Rows(2, 2), 0, output); // after a's barrier: staged until the commit
         b.OnBatch(Rows(12, 1), 0, output); // before b's barrier
-        b.OnCheckpoint(new CheckpointBarrier(1, false), state, output);
-        a.OnTick(0, output);
+        var fromB = b.PreCommit(new CheckpointBarrier(1, false))!;
+        Assert.Equal(["""{"n":0,"s":"v0"}""", """{"n":1,"s":"v1"}"""], Lines("par.json"));
+
+        b.OnCommit(1, Data(false, fromA, fromB));
+        a.OnCommit(1, Data(false, fromA, fromB));
+        Assert.Equal([0L, 1, 10, 11, 12, 2, 3], Lines("par.json").Select(l => long.Parse(l[5..l.IndexOf(',')], System.Globalization.CultureInfo.InvariantCulture)));
+        a.OnBatch(Rows(4, 1), 0, output);
         a.Close();
         b.Close();
-        Assert.Equal(7, File.ReadAllLines(path).Length);
-        var recorded = (PrimitiveColumn<long>)state.Tables["f"].Single().Columns[1];
-        var before = File.ReadAllBytes(path).Take((int)recorded[0]).ToArray();
-        var lines = Encoding.UTF8.GetString(before).TrimEnd('\n').Split('\n');
-        Assert.Equal(5, lines.Length);
-        Assert.DoesNotContain(lines, l => l.Contains("\"n\":2,") || l.Contains("\"n\":3,"));
+        Assert.Equal(8, Lines("par.json").Length);
+        Assert.Empty(StagingFiles());
+    }
+
+    [Fact]
+    public void A_replayed_commit_finishes_what_a_run_that_died_before_or_during_its_commit_left()
+    {
+        var table = Table("died.json", "sink");
+        var output = new CollectingOutput();
+        var a = Sink(table, Context(0, 2));
+        var b = Sink(table, Context(1, 2));
+        a.OnBatch(Rows(0, 2), 0, output);
+        b.OnBatch(Rows(10, 3), 0, output);
+        byte[][] data = [a.PreCommit(new CheckpointBarrier(1, false))!, b.PreCommit(new CheckpointBarrier(1, false))!];
+        a.OnBatch(Rows(2, 1), 0, output);
+        b.OnBatch(Rows(13, 1), 0, output);
+        // The manifest of 1 is durable, then the process dies half way through the commit (part of a record appended).
+        a.Close();
+        b.Close();
+        var path = Path.Combine(_dir, "died.json");
+        File.AppendAllText(path, "{\"n\":10,\"s");
+
+        // Restored at parallelism 3: subtask 0 commits checkpoint 1 again, the others only clean up.
+        var restored = Enumerable.Range(0, 3).Select(i => Sink(table, Context(i, 3, s_restoredAtEpoch1))).ToList();
+        foreach (var sink in restored) sink.OnCommit(1, Data(true, data));
+        var expected = new[] { 0L, 1, 10, 11, 12 };
+        Assert.Equal(expected, Lines("died.json").Select(l => long.Parse(l[5..l.IndexOf(',')], System.Globalization.CultureInfo.InvariantCulture)));
+        foreach (var sink in restored) sink.Close();
+        Assert.Empty(StagingFiles());
+
+        // Dying again after that commit: the next replay finds the file committed and leaves it so.
+        var full = File.ReadAllBytes(path);
+        var again = Sink(table, Context(0, 1, s_restoredAtEpoch1));
+        again.OnCommit(1, Data(true, data));
+        again.Close();
+        Assert.Equal(full, File.ReadAllBytes(path));
     }
 }

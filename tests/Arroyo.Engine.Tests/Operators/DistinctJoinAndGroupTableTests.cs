@@ -1,10 +1,9 @@
 using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Operators.Grouping;
 using Arroyo.Operators.TumblingAggregate;
 using Arroyo.Operators.WindowedJoin;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
 using static Arroyo.Engine.Tests.Operators.Rows;
 
 namespace Arroyo.Engine.Tests.Operators;

@@ -1,10 +1,8 @@
-using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Partitioning;
 using Arroyo.Core.Types;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
-using Arroyo.State;
+using Arroyo.Core;
+using Arroyo.Execution;
 
 namespace Arroyo.Engine.Tests.Operators;
 

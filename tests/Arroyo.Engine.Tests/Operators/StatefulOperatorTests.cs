@@ -1,11 +1,11 @@
 using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Operators.SessionAggregate;
 using Arroyo.Operators.UpdatingAggregate;
 using Arroyo.Operators.UpdatingJoin;
-using Arroyo.Operators.WindowedJoin;
 using Arroyo.Operators.WindowFunction;
-using Arroyo.Runtime.Messages;
+using Arroyo.Operators.WindowedJoin;
 using static Arroyo.Engine.Tests.Operators.Rows;
 
 namespace Arroyo.Engine.Tests.Operators;
@@ -38,7 +38,7 @@ public sealed class StatefulOperatorTests
         var output = new CollectingOutput();
         op.OnBatch(Of(UpdatingInput, ["a", 1L, false, 1L]), 0, output);
         op.OnTick(1, output);
-        op.OnWatermark(Arroyo.Runtime.Messages.Watermark.Max, output);
+        op.OnWatermark(Arroyo.Execution.Watermark.Max, output);
         op.OnTick(long.MaxValue / 2, output);
         op.OnBatch(Of(UpdatingInput, ["a", 2L, false, 2L]), 0, output);
         op.OnEnd(output);

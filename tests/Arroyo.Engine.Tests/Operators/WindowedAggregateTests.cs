@@ -1,9 +1,8 @@
 using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Execution;
 using Arroyo.Operators.SlidingAggregate;
 using Arroyo.Operators.TumblingAggregate;
-using Arroyo.Runtime.Messages;
-using Arroyo.Runtime.Operators;
 using static Arroyo.Engine.Tests.Operators.Rows;
 
 namespace Arroyo.Engine.Tests.Operators;

@@ -1,3 +1,4 @@
+using Arroyo.Cli.Composition;
 using Arroyo.Core.Errors;
 using Arroyo.Planner;
 
@@ -21,7 +22,7 @@ public sealed class PlannerErrorTests
         var start = marked.IndexOf('«');
         var end = marked.IndexOf('»') - 1;
         var sql = Impulse + marked.Replace("«", "").Replace("»", "");
-        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions()));
+        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }));
         Assert.Contains(message, error.Message);
         Assert.Equal(Impulse.Length + start, error.Span.Start);
         Assert.Equal(Impulse.Length + end, error.Span.End);
@@ -35,7 +36,7 @@ public sealed class PlannerErrorTests
     {
         var sql = $"CREATE TABLE events (id BIGINT, at {type}) WITH (connector = 'single_file', path = '/tmp/in.json', format = 'json',\n" +
                   "  type = 'source', event_time_field = 'at');\nSELECT id FROM events";
-        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions()));
+        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }));
         Assert.Equal($"event time field 'at' of table events has type {shown}, but event time must be a TIMESTAMP", error.Message);
         Assert.Equal(2, error.Span.Line);
         Assert.Equal("'at'", sql[error.Span.Start..error.Span.End]);
@@ -46,14 +47,14 @@ public sealed class PlannerErrorTests
     {
         var sql = "CREATE TABLE events (id BIGINT, at TIMESTAMP) WITH (connector = 'single_file', path = '/tmp/in.json', format = 'json', " +
                   "type = 'source', event_time_field = 'at');\nSELECT id FROM events";
-        Assert.NotNull(PipelinePlanner.Plan(sql, new PlanOptions()));
+        Assert.NotNull(PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }));
     }
 
     [Fact]
     public void HavingMayNameASelectAliasAsInTheReferenceDocs()
     {
         var sql = Impulse + "SELECT counter % 10 AS k, count(*) AS rows FROM impulse GROUP BY k HAVING rows < 500 AND k > 1";
-        var plan = PipelinePlanner.Plan(sql, new PlanOptions());
+        var plan = PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() });
         Assert.Contains(plan.Graph.Nodes, n => n.Operator is Arroyo.Dataflow.Specs.FilterSpec);
     }
 
@@ -62,8 +63,8 @@ public sealed class PlannerErrorTests
     {
         // 'counter' is an input column (a group key) and an alias: the column wins, as in DataFusion.
         var sql = Impulse + "SELECT counter, count(*) AS counter2 FROM impulse GROUP BY counter HAVING counter > 3";
-        Assert.NotNull(PipelinePlanner.Plan(sql, new PlanOptions()));
-        var unknown = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(Impulse + "SELECT count(*) AS rows FROM impulse HAVING rowz < 5", new PlanOptions()));
+        Assert.NotNull(PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }));
+        var unknown = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(Impulse + "SELECT count(*) AS rows FROM impulse HAVING rowz < 5", new PlanOptions { Connectors = BuiltIns.Connectors() }));
         Assert.Contains("column 'rowz' not found", unknown.Message);
     }
 
@@ -74,7 +75,7 @@ public sealed class PlannerErrorTests
             CREATE TABLE out (c BIGINT) WITH (connector = 'single_file', path = '/tmp/x.json', format = 'json', type = 'sink');
             INSERT INTO out SELECT count(*) FROM impulse;
             """;
-        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions()));
+        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }));
         Assert.Contains("debezium_json", error.Hint);
     }
 
@@ -87,10 +88,10 @@ public sealed class PlannerErrorTests
             INSERT INTO a SELECT counter FROM impulse;
             INSERT INTO b SELECT subtask_index FROM impulse;
             """;
-        var plan = PipelinePlanner.Plan(sql, new PlanOptions { Parallelism = 3 });
+        var plan = PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors(), Parallelism = 3 });
         Assert.Single(plan.Graph.Nodes, n => n.Operator.IsSource);
         Assert.Equal(2, plan.Sinks.Count);
         Assert.All(plan.Graph.Nodes, n => Assert.Equal(3, n.Parallelism));
-        Assert.False(plan.HasStdoutSink);
+        Assert.False(plan.HasSelectOutput);
     }
 }

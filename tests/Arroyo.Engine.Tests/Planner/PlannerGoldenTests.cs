@@ -1,3 +1,4 @@
+using Arroyo.Cli.Composition;
 using Arroyo.Planner;
 
 namespace Arroyo.Engine.Tests.Planner;
@@ -54,7 +55,7 @@ public sealed class PlannerGoldenTests
     [MemberData(nameof(Queries))]
     public void ExplainMatchesGolden(string name, string sql)
     {
-        var plan = PipelinePlanner.Plan(sql, new PlanOptions { Parallelism = 2 });
+        var plan = PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors(), Parallelism = 2 });
         var actual = $"-- {name}\n{sql.Trim()}\n\n-- plan\n{plan.Explain()}".Replace("\r\n", "\n");
         var path = Path.Combine(GoldenDirectory(), name + ".txt");
         if (Environment.GetEnvironmentVariable("ARROYO_REGENERATE_GOLDENS") == "1")

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
+using Arroyo.Cli.Composition;
 using Arroyo.Core.Types;
-using Arroyo.Planner;
 using Arroyo.Planner.Catalog;
+using Arroyo.Planner;
 
 namespace Arroyo.Engine.Tests.Planner;
 
@@ -14,6 +15,7 @@ internal static class PlannerTestSupport
     /// </summary>
     public static PlanOptions ReferenceTestOptions(int parallelism = 1) => new()
     {
+        Connectors = BuiltIns.Connectors(),
         Parallelism = parallelism,
         Prelude = ["CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '10')"],
         Functions = new UserFunctions()

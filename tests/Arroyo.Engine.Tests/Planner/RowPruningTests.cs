@@ -1,3 +1,4 @@
+using Arroyo.Cli.Composition;
 using Arroyo.Connectors;
 using Arroyo.Planner;
 
@@ -14,7 +15,7 @@ public sealed class RowPruningTests
 
     private static IReadOnlySet<int>? RowsOfSource(string sql)
     {
-        var plan = PipelinePlanner.Plan(Tables + sql, new PlanOptions());
+        var plan = PipelinePlanner.Plan(Tables + sql, new PlanOptions { Connectors = BuiltIns.Connectors() });
         var source = Assert.Single(plan.Graph.Nodes.Select(n => n.Operator).OfType<SourceSpec>());
         return source.Usage?.RowsWithAnyNonNull;
     }

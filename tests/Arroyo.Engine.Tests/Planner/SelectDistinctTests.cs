@@ -1,3 +1,4 @@
+using Arroyo.Cli.Composition;
 using Arroyo.Core.Errors;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Planner;
@@ -16,7 +17,7 @@ public sealed class SelectDistinctTests
             CREATE TABLE out WITH (connector = 'single_file', path = '/tmp/x.json', format = 'debezium_json', type = 'sink');
             INSERT INTO out SELECT DISTINCT counter % 2 AS m, subtask_index FROM impulse;
             """;
-        var plan = PipelinePlanner.Plan(sql, new PlanOptions());
+        var plan = PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() });
         var aggregate = Assert.Single(plan.Graph.Nodes.Select(n => n.Operator).OfType<UpdatingAggregateSpec>());
         Assert.Empty(aggregate.Aggregates);
     }
@@ -28,7 +29,7 @@ public sealed class SelectDistinctTests
             CREATE TABLE out WITH (connector = 'single_file', path = '/tmp/x.json', format = 'json', type = 'sink');
             INSERT INTO out SELECT DISTINCT counter FROM impulse;
             """;
-        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions()));
+        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }));
         Assert.Contains("debezium_json", error.Hint);
     }
 
@@ -36,7 +37,7 @@ public sealed class SelectDistinctTests
     public void DistinctWithGroupByIsNotSupported()
     {
         var sql = Impulse + "SELECT DISTINCT count(*) FROM impulse GROUP BY subtask_index;";
-        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions()));
+        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }));
         Assert.Contains("SELECT DISTINCT", error.Message);
     }
 }

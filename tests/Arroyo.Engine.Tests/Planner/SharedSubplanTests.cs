@@ -1,3 +1,4 @@
+using Arroyo.Cli.Composition;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Planner;
 
@@ -13,7 +14,7 @@ public sealed class SharedSubplanTests
         """;
 
     private static int Count<T>(string sql) =>
-        PipelinePlanner.Plan(Tables + sql, new PlanOptions()).Graph.Nodes.Count(n => n.Operator is T);
+        PipelinePlanner.Plan(Tables + sql, new PlanOptions { Connectors = BuiltIns.Connectors() }).Graph.Nodes.Count(n => n.Operator is T);
 
     private static string Join(string left, string right) => $"""
         INSERT INTO out SELECT a.k, a.n, b.n AS m FROM

@@ -1,3 +1,4 @@
+using Arroyo.Cli.Composition;
 using Arroyo.Connectors;
 using Arroyo.Core.Errors;
 using Arroyo.Planner;
@@ -10,7 +11,7 @@ public sealed class SinkPlanningTests
     private const string Events = "CREATE TABLE events (k TEXT, v BIGINT) WITH (connector = 'single_file', path = '/tmp/arroyo-planning-in.json', format = 'json', type = 'source');\n";
 
     private static SinkSpec Sink(string sql) =>
-        PipelinePlanner.Plan(sql, new PlanOptions()).Graph.Nodes.Select(n => n.Operator).OfType<SinkSpec>().Single();
+        PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }).Graph.Nodes.Select(n => n.Operator).OfType<SinkSpec>().Single();
 
     [Fact]
     public void An_updating_aggregate_gives_the_sink_its_group_keys_through_projections()
@@ -49,7 +50,7 @@ public sealed class SinkPlanningTests
             INSERT INTO a SELECT k FROM events;
             INSERT INTO b SELECT k FROM events;
             """;
-        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions()));
+        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() }));
         Assert.Equal("Error during planning: sink tables 'a' and 'b' both write to '/tmp/arroyo-planning-same.json'", error.Message);
         Assert.Equal(5, error.Span.Line);
     }

@@ -1,32 +1,66 @@
-using Arroyo.Runtime.Operators;
+using System.Collections.Concurrent;
+using Arroyo.Execution;
+using Arroyo.Runtime;
 using Arroyo.State.Checkpoints;
-using Arroyo.Storage;
 using Arroyo.Storage.Testing;
+using Arroyo.Storage;
 
 namespace Arroyo.Engine.Tests.Runtime;
 
+/// <summary>
+/// The engine with its coordinator, subtasks and a real checkpoint store. Checkpoints are
+/// requested explicitly and sources held at a row count, so where a checkpoint falls in the
+/// input never depends on timing.
+/// </summary>
 public sealed class EngineCheckpointTests
 {
-    private static RunSettings Settings(int? stopAfter = null, TimeSpan? pollDelay = null, List<string>? log = null) => new()
+    private static RunSettings Settings(TimeSpan? interval = null, List<string>? log = null) => new()
     {
-        CheckpointInterval = TimeSpan.FromMilliseconds(20),
-        StopAfterCheckpoints = stopAfter,
-        SourcePollDelay = pollDelay ?? TimeSpan.Zero,
+        CheckpointInterval = interval ?? Timeout.InfiniteTimeSpan,
         Log = line => { if (log is not null) lock (log) log.Add(line); },
     };
 
-    private static long Run(IObjectStore store, long count, int parallelism, TestPipeline.Results results, RunSettings settings, string query = "q")
+    /// <summary>A started engine over a state dir, with its events; disposing releases the state dir.</summary>
+    private sealed class TestRun : IDisposable
     {
-        var (checkpoints, lease) = StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(query, "test", parallelism, false, settings.Log))
-            .GetAwaiter().GetResult();
-        try
+        private readonly StateLease _lease;
+        private readonly BlockingCollection<EngineEvent> _events = new();
+
+        public TestRun(IObjectStore store, long count, int parallelism, TestPipeline.Results results, RunSettings settings)
         {
-            return new Arroyo.Runtime.Engine(TestPipeline.Graph(count, 2, parallelism, results), TestPipeline.Registry(), checkpoints, settings)
-                .Run(CancellationToken.None).LastCheckpointEpoch;
+            (var checkpoints, _lease) = StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions("q", "test", parallelism, false, settings.Log))
+                .GetAwaiter().GetResult();
+            Engine = new Arroyo.Runtime.Engine(TestPipeline.Graph(count, 2, parallelism, results), TestPipeline.Registry(), checkpoints, settings)
+                .Start(_events.Add);
         }
-        finally
+
+        public EngineRun Engine { get; }
+
+        public T WaitFor<T>(Func<T, bool>? match = null) where T : EngineEvent
         {
-            lease.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            while (_events.TryTake(out var next, TimeSpan.FromMinutes(1)))
+            {
+                if (next is T wanted && (match?.Invoke(wanted) ?? true)) return wanted;
+            }
+            throw new TimeoutException($"no {typeof(T).Name} within a minute");
+        }
+
+        public long Checkpoint()
+        {
+            Engine.RequestCheckpoint();
+            return WaitFor<EngineEvent.CheckpointCompleted>().Epoch;
+        }
+
+        public long Finish() => Engine.Completion.GetAwaiter().GetResult().LastCheckpointEpoch;
+
+        public void Dispose()
+        {
+            if (!Engine.Completion.IsCompleted)
+            {
+                Engine.RequestStop();
+                Engine.Completion.ContinueWith(_ => { }).Wait();
+            }
+            _lease.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
@@ -35,7 +69,9 @@ public sealed class EngineCheckpointTests
     {
         var store = new InMemoryObjectStore();
         var results = new TestPipeline.Results();
-        var epoch = Run(store, 1000, 3, results, Settings());
+        // A short interval too: periodic checkpoints may fall anywhere without changing the result.
+        using var run = new TestRun(store, 1000, 3, results, Settings(TimeSpan.FromMilliseconds(20)));
+        var epoch = run.Finish();
         Assert.Equal(TestPipeline.Expected(1000, 2), results.Snapshot());
         Assert.True(epoch >= 1);
         Assert.True(store.ExistsAsync(StatePaths.Manifest(epoch)).Result);
@@ -48,15 +84,25 @@ public sealed class EngineCheckpointTests
     public void Stop_at_a_checkpoint_then_restore_at_another_parallelism_is_exact(int first, int second)
     {
         var store = new InMemoryObjectStore();
-        // Long enough (2000 polls × 2 ms) that the stop lands mid-input even on a loaded machine.
-        var stopped = new TestPipeline.Results();
-        Run(store, 20_000, first, stopped, Settings(stopAfter: 2, pollDelay: TimeSpan.FromMilliseconds(2)));
-        Assert.NotEqual(TestPipeline.Expected(20_000, 2), stopped.Snapshot());
+        var stopped = new TestPipeline.Results { HoldAt = 10_000 };
+        stopped.CloseGate();
+        using (var run = new TestRun(store, 20_000, first, stopped, Settings()))
+        {
+            Assert.Equal(1, run.Checkpoint());
+            stopped.WaitUntilHeld(2);
+            Assert.Equal(2, run.Checkpoint());
+            run.Engine.RequestStop();
+            Assert.Equal(3, run.Finish());
+        }
+        Assert.Equal(TestPipeline.Expected(10_000, 2), stopped.Snapshot());
 
         var log = new List<string>();
         var restored = new TestPipeline.Results();
-        Run(store, 20_000, second, restored, Settings(log: log));
-        Assert.Contains(log, l => l.StartsWith("restoring from checkpoint", StringComparison.Ordinal));
+        using (var run = new TestRun(store, 20_000, second, restored, Settings(log: log)))
+        {
+            Assert.Equal(4, run.Finish());
+        }
+        Assert.Contains(log, l => l.StartsWith("restoring from checkpoint 3", StringComparison.Ordinal));
         Assert.Equal(TestPipeline.Expected(20_000, 2), restored.Snapshot());
     }
 
@@ -68,13 +114,69 @@ public sealed class EngineCheckpointTests
         // Every state file of epoch 2 fails; the run must carry on and later checkpoints succeed.
         store.FailWrites(key => key.StartsWith(StatePaths.EpochDirectory(2), StringComparison.Ordinal));
         var log = new List<string>();
-        var results = new TestPipeline.Results();
-        var last = Run(store, 3000, 2, results, Settings(pollDelay: TimeSpan.FromMilliseconds(1), log: log));
+        var results = new TestPipeline.Results { HoldAt = 1500 };
+        results.CloseGate();
+        using var run = new TestRun(store, 3000, 2, results, Settings(log: log));
+
+        Assert.Equal(1, run.Checkpoint());
+        run.Engine.RequestCheckpoint();
+        var failed = run.WaitFor<EngineEvent.CheckpointFailed>();
+        Assert.Equal(2, failed.Epoch);
+        Assert.False(failed.ThenStop);
+        Assert.Equal(3, run.Checkpoint());
+        results.OpenGate();
+        var last = run.Finish();
 
         Assert.Equal(TestPipeline.Expected(3000, 2), results.Snapshot());
         Assert.False(inner.ExistsAsync(StatePaths.Manifest(2)).Result);
         Assert.Contains(log, l => l.Contains("checkpoint 2 failed", StringComparison.Ordinal));
-        Assert.True(last > 2);
-        Assert.True(inner.ExistsAsync(StatePaths.Manifest(last)).Result);
+        Assert.Equal(4, last);
+        Assert.True(inner.ExistsAsync(StatePaths.Manifest(4)).Result);
+        Assert.DoesNotContain(results.Commits(), c => c.Epoch == 2);
+    }
+
+    [Fact]
+    public void Every_subtask_commits_after_the_manifest_with_the_data_of_all_and_a_restore_replays_it()
+    {
+        var store = new InMemoryObjectStore();
+        var results = new TestPipeline.Results { HoldAt = 500, ManifestExists = epoch => store.ExistsAsync(StatePaths.Manifest(epoch)).Result };
+        results.CloseGate();
+        using (var run = new TestRun(store, 1000, 2, results, Settings()))
+        {
+            Assert.Equal(1, run.Checkpoint());
+            var commits = results.WaitForCommits(1, 2);
+            Assert.Equal([0, 1], commits.Select(c => c.Receiver).Order());
+            Assert.All(commits, c =>
+            {
+                Assert.False(c.IsReplay);
+                Assert.True(c.ManifestExisted, "commit before the manifest was durable");
+                Assert.Equal([0, 1], c.Data.Keys.Order());
+                Assert.Equal([1, 1], c.Data[1]);
+            });
+
+            // Checkpoint 2's manifest is written, then its commit fails: the run dies between the two.
+            results.FailNextCommit = true;
+            run.Engine.RequestCheckpoint();
+            Assert.Equal(2, run.WaitFor<EngineEvent.CheckpointCompleted>().Epoch);
+            var error = Assert.Throws<IOException>(() => run.Finish());
+            Assert.Equal("commit 2 failed", error.Message);
+        }
+
+        // The next run, at another parallelism, commits checkpoint 2 again before anything else.
+        var restored = new TestPipeline.Results();
+        using (var run = new TestRun(store, 1000, 3, restored, Settings()))
+        {
+            run.Finish();
+        }
+        var replays = restored.Commits().Where(c => c.IsReplay).ToList();
+        Assert.Equal([0, 1, 2], replays.Select(c => c.Receiver).Order());
+        Assert.All(replays, c =>
+        {
+            Assert.Equal(2, c.Epoch);
+            Assert.True(c.BeforeAnyBatch);
+            Assert.Equal([0, 1], c.Data.Keys.Order());
+            Assert.Equal([2, 1], c.Data[1]);
+        });
+        Assert.Equal(TestPipeline.Expected(1000, 2), restored.Snapshot());
     }
 }

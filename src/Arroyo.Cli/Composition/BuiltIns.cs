@@ -1,0 +1,43 @@
+using Arroyo.Connectors.Builtin.Blackhole;
+using Arroyo.Connectors.Builtin.External;
+using Arroyo.Connectors.Builtin.Impulse;
+using Arroyo.Connectors.Builtin.Nexmark;
+using Arroyo.Connectors.Builtin.SingleFile;
+using Arroyo.Connectors.Builtin.Stdout;
+using Arroyo.Connectors;
+using Arroyo.Execution;
+using Arroyo.Operators;
+
+namespace Arroyo.Cli.Composition;
+
+/// <summary>
+/// The composition root: every connector and operator this build ships, in one place. A new
+/// connector project is added here and nowhere else; the planner and the runtime only see the
+/// instances built here.
+/// </summary>
+public static class BuiltIns
+{
+    /// <summary>Every connector by name; bare SELECTs print through <c>stdout</c>.</summary>
+    public static ConnectorCatalog Connectors()
+    {
+        var catalog = new ConnectorCatalog()
+            .Add(new ImpulseConnector())
+            .Add(new NexmarkConnector())
+            .Add(new SingleFileConnector())
+            .Add(new StdoutConnector())
+            .Add(new BlackholeConnector());
+        // Known when planning (options validated by name) but not run yet.
+        foreach (var external in ExternalConnectors.All) catalog.Add(external);
+        return catalog.WithSelectOutput(StdoutConnector.ConnectorName);
+    }
+
+    /// <summary>The factories the runtime builds subtasks with: operators, then the connectors' sources and sinks.</summary>
+    public static OperatorRegistry Operators(ConnectorCatalog connectors)
+    {
+        var registry = new OperatorRegistry();
+        StatelessOperators.Register(registry);
+        OperatorsModule.Register(registry);
+        connectors.RegisterFactories(registry);
+        return registry;
+    }
+}

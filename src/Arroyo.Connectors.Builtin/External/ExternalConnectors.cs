@@ -1,0 +1,102 @@
+using Arroyo.Connectors.Options;
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
+
+namespace Arroyo.Connectors.Builtin.External;
+
+/// <summary>The reference's other connectors with their main option names (planning only).</summary>
+public static class ExternalConnectors
+{
+    private const ConnectorRoles SourceAndSink = ConnectorRoles.Source | ConnectorRoles.Sink;
+
+    private static readonly string[] s_kafka =
+    [
+        "bootstrap_servers", "bootstrap.servers", "topic", "source.offset", "source.read_mode", "source.group_id",
+        "source.group_id_prefix", "group_id", "group.id", "group.id.prefix", "sink.commit_mode", "sink.key_field",
+        "sink.timestamp_field", "key.field", "timestamp.field", "value.subject", "client_configs", "connection_profile",
+        "rate_limit.messages_per_second", "isolation.level", "scan.startup.mode",
+    ];
+
+    private static readonly string[] s_kafkaPrefixes = ["auth.", "schema_registry.", "kafka."];
+
+    private static readonly Dictionary<string, DataType> s_kafkaMetadata = new()
+    {
+        ["offset_id"] = DataType.Int64,
+        ["partition"] = DataType.Int32,
+        ["topic"] = DataType.Utf8,
+        ["timestamp"] = DataType.Timestamp,
+        ["key"] = DataType.Utf8,
+    };
+
+    private static readonly string[] s_files =
+    [
+        "path", "file_size", "compression", "target_file_size", "target_part_size", "max_parts", "inactivity_rollover_seconds",
+        "rollover_seconds", "partition_fields", "time_partition_pattern", "source.regex_pattern", "source.regex-pattern",
+        "shuffle_by_partition.enabled", "partitioning.time_pattern", "partitioning.fields", "partitioning.shuffle_by_partition.enabled",
+    ];
+
+    private static readonly string[] s_filePrefixes = ["rolling_policy.", "filename.", "multipart.", "storage.", "file_naming."];
+
+    public static IEnumerable<IConnector> All =>
+    [
+        new ExternalConnector("kafka", SourceAndSink, ["topic"], s_kafka, s_kafkaPrefixes, s_kafkaMetadata),
+        new ExternalConnector("confluent", SourceAndSink, ["topic"], s_kafka, s_kafkaPrefixes, s_kafkaMetadata),
+        new ExternalConnector("filesystem", SourceAndSink, ["path"], s_files, s_filePrefixes, validate: CheckPartitionFields),
+        new ExternalConnector("delta", SourceAndSink, ["path"], s_files, s_filePrefixes, validate: CheckPartitionFields),
+        new ExternalConnector("iceberg", ConnectorRoles.Sink, [], ["table_name", "namespace", "location_path", .. s_files],
+            ["catalog.", .. s_filePrefixes]),
+        new ExternalConnector("redis", ConnectorRoles.Sink | ConnectorRoles.Lookup, ["address"],
+            ["cluster.addresses", "connection_type", "username", "password", "target", "target.key_prefix", "target.key_column",
+             "target.field_column", "target.list_prefix", "target.hash_key", "target.operation", "target.max_length"],
+            ["target."], new Dictionary<string, DataType> { ["key"] = DataType.Utf8 }, CheckRedisLookup),
+        new ExternalConnector("mqtt", SourceAndSink, ["url"],
+            ["topic", "qos", "client_prefix", "username", "password", "retain", "max_packet_size", "sink.retain", "sink.qos"],
+            ["tls."], new Dictionary<string, DataType> { ["topic"] = DataType.Utf8 }),
+        new ExternalConnector("nats", SourceAndSink, [],
+            ["servers", "subject", "stream", "connector_type", "auth.type", "auth.username", "auth.password", "auth.token"],
+            ["consumer.", "auth.", "source.", "sink."]),
+        new ExternalConnector("webhook", ConnectorRoles.Sink, ["endpoint"], ["headers"]),
+        new ExternalConnector("sse", ConnectorRoles.Source, ["endpoint"], ["events", "headers"]),
+        new ExternalConnector("websocket", ConnectorRoles.Source, ["endpoint"], ["headers", "subscription_message", "subscription_messages"],
+            ["subscription_messages."]),
+        new ExternalConnector("polling_http", ConnectorRoles.Source, ["endpoint"],
+            ["headers", "method", "body", "poll_interval_ms", "emit_behavior"]),
+        new ExternalConnector("rabbitmq", SourceAndSink, [],
+            ["host", "port", "username", "password", "virtual_host", "stream", "source.offset", "tls_config", "load_balancer_mode"],
+            ["tls."]),
+        new ExternalConnector("kinesis", SourceAndSink, ["stream_name"],
+            ["aws_region", "source.offset", "sink.batch_max_buffer_size", "sink.batch_flush_interval_millis", "sink.records_per_batch"]),
+        new ExternalConnector("fluvio", SourceAndSink, ["topic"], ["endpoint", "source.offset"]),
+        new ExternalConnector("preview", ConnectorRoles.Sink, [], []),
+    ];
+
+    // The reference checks partition fields against the table's columns when the table is created.
+    private static void CheckPartitionFields(OptionReader options, TableDefinition definition, TableRole? role)
+    {
+        var text = definition.Options.GetValueOrDefault("partitioning.fields") ?? definition.Options.GetValueOrDefault("partition_fields");
+        if (text is null || definition.Columns.Count == 0) return;
+        var names = text.Trim().TrimStart('[').TrimEnd(']').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(n => n.Trim('\'', '"', '`'));
+        foreach (var name in names)
+        {
+            if (definition.Columns.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))) continue;
+            var valid = definition.Columns.Select(c => c.Name).Append(Schema.TimestampFieldName);
+            throw new UserException(
+                $"Arrow error: Schema error: Unable to get field named \"{name}\". Valid fields: [{string.Join(", ", valid.Select(v => $"\"{v}\""))}]",
+                definition.SpanOf("partitioning.fields"));
+        }
+    }
+
+    private static void CheckRedisLookup(OptionReader options, TableDefinition definition, TableRole? role)
+    {
+        if (role != TableRole.Lookup) return;
+        var hasKey = definition.MetadataColumns.Any(m =>
+            m.Key == "key" && definition.PrimaryKey.Any(p => string.Equals(p, m.Field.Name, StringComparison.OrdinalIgnoreCase)));
+        if (!hasKey)
+        {
+            throw new UserException(
+                "Redis lookup tables must have a PRIMARY KEY field defined as `field_name TEXT METADATA FROM 'key'`",
+                definition.Span);
+        }
+    }
+}

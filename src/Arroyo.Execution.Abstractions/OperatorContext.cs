@@ -1,0 +1,32 @@
+namespace Arroyo.Execution;
+
+/// <summary>What a subtask knows about itself and its run.</summary>
+public sealed class OperatorContext
+{
+    public required int NodeId { get; init; }
+
+    /// <summary>Short operator name for logs, e.g. <c>single_file source</c>.</summary>
+    public required string Name { get; init; }
+
+    public required int SubtaskIndex { get; init; }
+
+    public required int Parallelism { get; init; }
+
+    /// <summary>Restored state for this subtask's key range (empty on a fresh start).</summary>
+    public IStateReader State { get; init; } = EmptyStateReader.Instance;
+
+    public RunSettings Settings { get; init; } = new();
+
+    private SubtaskMetrics? _metrics;
+
+    /// <summary>This subtask's counters; the runtime counts batches in and out, an operator may add its own (e.g. records it could not decode).</summary>
+    public SubtaskMetrics Metrics
+    {
+        get => _metrics ??= new SubtaskMetrics(NodeId, Name, SubtaskIndex, Parallelism);
+        init => _metrics = value;
+    }
+
+    public TimeSpan TickInterval => Settings.TickInterval;
+
+    public void Log(string message) => Settings.Log($"[{Name} {SubtaskIndex}/{Parallelism}] {message}");
+}

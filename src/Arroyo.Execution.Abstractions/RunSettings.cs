@@ -1,0 +1,33 @@
+namespace Arroyo.Execution;
+
+/// <summary>Settings of the whole run that operators may need.</summary>
+public sealed class RunSettings
+{
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often updating aggregates emit their changes (config <c>pipeline.update-aggregate-flush-interval</c>).</summary>
+    public TimeSpan UpdateAggregateFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Rows per batch that sources aim for (config <c>pipeline.source-batch-size</c>).</summary>
+    public int BatchSize { get; init; } = 4096;
+
+    /// <summary>
+    /// Debugging and testing (config <c>debug.source-poll-delay</c>): a pause after every
+    /// source poll, so a bounded input takes long enough to checkpoint in the middle of it.
+    /// </summary>
+    public TimeSpan SourcePollDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Debugging and testing (config <c>debug.stop-after-checkpoints</c>): after this many
+    /// checkpoints complete, stop as if Ctrl-C had been pressed.
+    /// </summary>
+    public int? StopAfterCheckpoints { get; init; }
+
+    /// <summary>Writes a line to the log (stderr).</summary>
+    public Action<string> Log { get; init; } = _ => { };
+
+    /// <summary>Any further configuration (keys as in arroyo.toml, dotted and lower case).</summary>
+    public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();
+}

@@ -1,0 +1,43 @@
+using System.Text;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
+using Arroyo.Formats.Json;
+
+namespace Arroyo.Formats.RawString;
+
+/// <summary>Each record is the text of the single TEXT column (usually <c>value</c>).</summary>
+internal sealed class RawStringDecoder : RecordDecoder
+{
+    private readonly StringColumnBuilder _values;
+
+    public RawStringDecoder(Schema output) : base(output)
+    {
+        if (DataFields.Count != 1 || DataFields[0].Type.Kind != TypeKind.Utf8)
+        {
+            throw new UserException("raw_string format requires a single TEXT column (usually named value)");
+        }
+        _values = new StringColumnBuilder(DataFields[0].Type, 1024);
+    }
+
+    public override int RowCount => _values.Count;
+
+    public override bool TryDecode(ReadOnlySpan<byte> record, out string? error)
+    {
+        if (record.Length > 0 && record[^1] == (byte)'\r') record = record[..^1];
+        if (JsonRecords.InvalidUtf8(record) is { } invalid)
+        {
+            error = invalid;
+            return false;
+        }
+        _values.Append(record);
+        error = null;
+        return true;
+    }
+
+    protected override Column[] BuildDataColumns(out bool[]? retractions)
+    {
+        retractions = null;
+        return [_values.Build()];
+    }
+}

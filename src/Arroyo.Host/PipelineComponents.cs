@@ -1,0 +1,22 @@
+using Arroyo.Connectors;
+using Arroyo.Execution;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Arroyo.Host;
+
+/// <summary>
+/// What the composition root hands the host: the connectors the SQL may name, the factories
+/// of the runtime's operators, and where logs go. Built once per process, shared by runs.
+/// </summary>
+public sealed record PipelineComponents
+{
+    public required ConnectorCatalog Connectors { get; init; }
+
+    /// <summary>The operator factories, given the same catalog (its sources and sinks are registered too).</summary>
+    public required Func<ConnectorCatalog, OperatorRegistry> Operators { get; init; }
+
+    public ILoggerFactory Logging { get; init; } = NullLoggerFactory.Instance;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,107 @@
+using Arroyo.Execution;
+using Arroyo.Planner;
+using Arroyo.Runtime;
+using Arroyo.State.Checkpoints;
+using Arroyo.Storage;
+using Arroyo.Storage.Cloud;
+using Microsoft.Extensions.Logging;
+
+namespace Arroyo.Host;
+
+/// <summary>
+/// Starts pipelines: plans the query, opens (and leases) the state dir, restores the newest
+/// complete checkpoint, and runs the engine on its own thread. Every client — the CLI, the
+/// HTTP server, tests — goes through here, so they all see the same run.
+/// </summary>
+public sealed class PipelineHost
+{
+    private readonly PipelineComponents _components;
+    private readonly ILogger _logger;
+
+    public PipelineHost(PipelineComponents components)
+    {
+        _components = components;
+        _logger = components.Logging.CreateLogger("arroyo");
+    }
+
+    /// <summary>
+    /// Plans <paramref name="request"/> and starts it. Planning and state-dir errors are thrown
+    /// from here (before anything runs); failures while running end
+    /// <see cref="RunningPipeline.Completion"/>. <paramref name="cancel"/> abandons the start
+    /// (e.g. Ctrl-C while a slow store is being opened).
+    /// </summary>
+    public async Task<RunningPipeline> StartAsync(PipelineRequest request, CancellationToken cancel = default)
+    {
+        var config = new ConfigValues(request.Config);
+        var plan = PipelinePlanner.Plan(request.Query, new PlanOptions
+        {
+            Connectors = _components.Connectors,
+            Parallelism = request.Parallelism,
+            Config = request.Config,
+        });
+        _logger.LogDebug("dataflow:\n{Plan}", plan.Explain());
+        var settings = ReadSettings(config);
+
+        var stateDir = request.StateDir;
+        if (stateDir is null)
+        {
+            stateDir = Path.Combine(Path.GetTempPath(), $"arroyo-run-{Guid.NewGuid():N}"[..24]);
+            _logger.LogInformation("no --state-dir given: checkpoints go to {StateDir}", stateDir);
+        }
+        var url = StorageUrl.Parse(stateDir, request.WorkingDirectory);
+        var store = ObjectStoreFactory.Create(url, request.Environment, new ObjectStoreOptions { Retry = RetryPolicyFrom(config) });
+        CheckpointStore checkpoints;
+        StateLease lease;
+        try
+        {
+            (checkpoints, lease) = await StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(
+                request.Query, request.Name, request.Parallelism, request.Force, Info), cancel);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+
+        var engine = new Engine(plan.Graph, _components.Operators(_components.Connectors), checkpoints, settings);
+        var pipeline = new RunningPipeline(request, plan, engine, checkpoints.RestoredEpoch, store, lease, _components.Time, _logger);
+        _logger.LogInformation("running pipeline '{Name}' at parallelism {Parallelism}", request.Name, request.Parallelism);
+        pipeline.Start();
+        return pipeline;
+    }
+
+    private RunSettings ReadSettings(ConfigValues config) => new()
+    {
+        CheckpointInterval = config.GetPositiveDuration("default-checkpoint-interval", TimeSpan.FromSeconds(10)),
+        UpdateAggregateFlushInterval = config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.FromSeconds(1)),
+        Log = Info,
+        Config = config.Values,
+        BatchSize = config.GetInt("pipeline.source-batch-size", 4096),
+        SourcePollDelay = config.GetDuration("debug.source-poll-delay", TimeSpan.Zero),
+        StopAfterCheckpoints = config.GetOptionalInt("debug.stop-after-checkpoints"),
+    };
+
+    /// <summary>
+    /// The state store's retries; tests that take a store down shorten them
+    /// (<c>debug.storage-retry-attempts</c>, <c>debug.storage-retry-delay</c>: the first wait, doubling up to ten times it).
+    /// </summary>
+    private static RetryPolicy RetryPolicyFrom(ConfigValues config)
+    {
+        var policy = RetryPolicy.Default;
+        if (config.GetOptionalInt("debug.storage-retry-attempts") is { } attempts) policy = policy with { MaxAttempts = attempts };
+        if (config.Get("debug.storage-retry-delay") is not null)
+        {
+            var delay = config.GetDuration("debug.storage-retry-delay", policy.InitialDelay);
+            policy = policy with { InitialDelay = delay, MaxDelay = delay * 10 };
+        }
+        return policy;
+    }
+
+    // The engine's log lines are built already (and may contain braces), so they go through
+    // one template. They carry no level: see EngineLogLine.
+    private void Info(string message)
+    {
+        if (EngineLogLine.Warning(message) is { } warning) _logger.LogWarning("{Message}", warning);
+        else _logger.LogInformation("{Message}", message);
+    }
+}

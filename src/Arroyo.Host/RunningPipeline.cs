@@ -1,0 +1,202 @@
+using Arroyo.Dataflow;
+using Arroyo.Execution;
+using Arroyo.Planner;
+using Arroyo.Runtime;
+using Arroyo.State.Checkpoints;
+using Arroyo.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Arroyo.Host;
+
+/// <summary>
+/// One pipeline running in this process: what it runs, where it is, and the handles to stop
+/// it and watch it. Thread-safe: clients call it from any thread.
+/// </summary>
+public sealed class RunningPipeline
+{
+    private const int RecentEventCount = 100;
+
+    private readonly Engine _engine;
+    private readonly IObjectStore _store;
+    private readonly StateLease _lease;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<RunResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _lock = new();
+    private readonly List<Action<PipelineEvent>> _subscribers = [];
+    private readonly Queue<PipelineEvent> _recent = new();
+    private PipelineStatus _status = PipelineStatus.Starting;
+
+    internal RunningPipeline(PipelineRequest request, PlannedPipeline plan, Engine engine, long? restoredEpoch,
+        IObjectStore store, StateLease lease, TimeProvider time, ILogger logger)
+    {
+        Request = request;
+        Plan = plan;
+        _engine = engine;
+        RestoredEpoch = restoredEpoch;
+        _store = store;
+        _lease = lease;
+        _time = time;
+        _logger = logger;
+        Id = Guid.NewGuid().ToString("N")[..12];
+        StartedAt = time.GetUtcNow();
+    }
+
+    /// <summary>A short id for this run (the REST API's pipeline id).</summary>
+    public string Id { get; }
+
+    public PipelineRequest Request { get; }
+
+    public string Name => Request.Name;
+
+    public string Query => Request.Query;
+
+    public int Parallelism => Request.Parallelism;
+
+    public PlannedPipeline Plan { get; }
+
+    public DataflowGraph Graph => Plan.Graph;
+
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>The checkpoint this run resumed from; null on a fresh start.</summary>
+    public long? RestoredEpoch { get; }
+
+    public PipelineStatus Status
+    {
+        get
+        {
+            lock (_lock) return _status;
+        }
+    }
+
+    /// <summary>Completes when the run has ended (after its final checkpoint), or faults with what failed it.</summary>
+    public Task<RunResult> Completion => _completion.Task;
+
+    /// <summary>Counters of every subtask of every node (rows and bytes in and out, queue depth, watermark, state bytes).</summary>
+    public IReadOnlyList<SubtaskMetrics> Metrics => _engine.Metrics;
+
+    /// <summary>The latest events, oldest first (at most the last hundred).</summary>
+    public IReadOnlyList<PipelineEvent> RecentEvents
+    {
+        get
+        {
+            lock (_lock) return _recent.ToArray();
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> for every later event, on the thread that raised it
+    /// (keep it short). Dispose the result to stop.
+    /// </summary>
+    public IDisposable Subscribe(Action<PipelineEvent> handler)
+    {
+        lock (_lock) _subscribers.Add(handler);
+        return new Subscription(this, handler);
+    }
+
+    /// <summary>Asks for a final checkpoint and an exit (as Ctrl-C). Returns at once; await <see cref="Completion"/>.</summary>
+    public void RequestStop()
+    {
+        lock (_lock)
+        {
+            if (_status is not (PipelineStatus.Starting or PipelineStatus.Running)) return;
+            _status = PipelineStatus.Stopping;
+        }
+        Raise(new StopRequested(_time.GetUtcNow()));
+        _stop.Cancel();
+    }
+
+    /// <summary>Stops after a final checkpoint and waits for the end; rethrows what failed the run.</summary>
+    public async Task<RunResult> StopAsync()
+    {
+        RequestStop();
+        return await Completion;
+    }
+
+    internal void Start()
+    {
+        var thread = new Thread(Run) { Name = $"pipeline {Name}", IsBackground = true };
+        thread.Start();
+    }
+
+    // The engine runs its coordinator on the calling thread, so the pipeline gets its own.
+    private void Run()
+    {
+        SetStatus(PipelineStatus.Running, only: PipelineStatus.Starting);
+        Raise(new PipelineStarted(_time.GetUtcNow(), RestoredEpoch));
+        RunResult? result = null;
+        Exception? failure = null;
+        try
+        {
+            result = _engine.Run(_stop.Token);
+        }
+        catch (Exception error)
+        {
+            failure = error;
+        }
+        try
+        {
+            _lease.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception error) when (failure is null)
+        {
+            failure = error;
+        }
+
+        if (failure is null)
+        {
+            _logger.LogInformation("pipeline finished; last checkpoint {Epoch}", result!.LastCheckpointEpoch);
+            SetStatus(PipelineStatus.Finished);
+            Raise(new PipelineFinished(_time.GetUtcNow(), result.LastCheckpointEpoch));
+            _completion.SetResult(result);
+        }
+        else
+        {
+            SetStatus(PipelineStatus.Failed);
+            Raise(new PipelineFailed(_time.GetUtcNow(), failure));
+            _completion.SetException(failure);
+        }
+    }
+
+    private void SetStatus(PipelineStatus status, PipelineStatus? only = null)
+    {
+        lock (_lock)
+        {
+            if (only is null || _status == only) _status = status;
+        }
+    }
+
+    private void Raise(PipelineEvent e)
+    {
+        Action<PipelineEvent>[] subscribers;
+        lock (_lock)
+        {
+            _recent.Enqueue(e);
+            while (_recent.Count > RecentEventCount) _recent.Dequeue();
+            subscribers = _subscribers.ToArray();
+        }
+        foreach (var subscriber in subscribers)
+        {
+            try
+            {
+                subscriber(e);
+            }
+            catch (Exception error)
+            {
+                // A watcher's bug must not stop the pipeline.
+                _logger.LogWarning(error, "an event subscriber failed on {Event}", e.GetType().Name);
+            }
+        }
+    }
+
+    private sealed class Subscription(RunningPipeline pipeline, Action<PipelineEvent> handler) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (pipeline._lock) pipeline._subscribers.Remove(handler);
+        }
+    }
+}

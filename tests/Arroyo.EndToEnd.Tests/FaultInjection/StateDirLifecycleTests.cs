@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Sockets;
+using Arroyo.EndToEnd.Tests.Support;
+
+namespace Arroyo.EndToEnd.Tests.FaultInjection;
+
+/// <summary>
+/// The state dir around the run: a failed first run leaves it free for a fixed query, a stop
+/// while it is opening is clean, and a read-only or full file system is reported at once with
+/// its path (those do not get better by retrying) without losing anything committed.
+/// </summary>
+public sealed class StateDirLifecycleTests
+{
+    [Fact]
+    public void A_run_that_failed_before_its_first_checkpoint_does_not_claim_the_state_dir()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("in.json"), "{\"a\": 1}\n{\"a\": oops}\n{\"a\": 3}\n");
+        string Query(string badData) => $"""
+            CREATE TABLE src (a BIGINT) WITH (connector = 'single_file', path = '{dir.File("in.json")}', format = 'json', type = 'source'{badData});
+            CREATE TABLE out WITH (connector = 'single_file', path = '{dir.File("out.json")}', format = 'json', type = 'sink');
+            INSERT INTO out SELECT a FROM src;
+            """;
+        File.WriteAllText(dir.File("q.sql"), Query(""));
+        var failed = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]);
+        Assert.True(failed.ExitCode == 1, failed.ToString());
+        Assert.Contains("bad data", failed.Stderr);
+
+        // The fixed query: no --force needed, nothing of the failed run was committed.
+        File.WriteAllText(dir.File("q.sql"), Query(", bad_data = 'drop'"));
+        var fixedRun = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]);
+        Assert.True(fixedRun.ExitCode == 0, fixedRun.ToString());
+        Assert.Contains("never completed a checkpoint", fixedRun.Stderr);
+        Assert.Equal(["{\"a\":1}", "{\"a\":3}"], File.ReadAllLines(dir.File("out.json")));
+
+        // Now it has checkpoints: another query is refused again.
+        File.WriteAllText(dir.File("q.sql"), Query(", bad_data = 'drop'").Replace("SELECT a", "SELECT a + 1 AS a", StringComparison.Ordinal));
+        var other = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]);
+        Assert.True(other.ExitCode == 1, other.ToString());
+        Assert.Contains("belongs to a different pipeline", other.Stderr);
+    }
+
+    [Fact]
+    public void Ctrl_c_while_the_state_dir_is_opening_exits_cleanly()
+    {
+        // A store that accepts connections and never answers: the CLI is stuck opening the state dir.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var accepted = listener.AcceptTcpClientAsync();
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("q.sql"), """
+            CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '100');
+            CREATE TABLE out WITH (connector = 'blackhole');
+            INSERT INTO out SELECT counter FROM impulse;
+            """);
+        using var running = ArroyoProcess.Start(["run", "-s", $"s3::http://127.0.0.1:{port}/bucket/pipe", dir.File("q.sql")], environment: new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE",
+            ["AWS_SECRET_ACCESS_KEY"] = "not-a-secret",
+            ["AWS_REGION"] = "us-east-1",
+        });
+        Assert.True(accepted.Wait(TimeSpan.FromSeconds(60)), "the CLI never connected: " + running.Stderr);
+        using var connection = accepted.Result;
+
+        running.Signal(2);
+        var outcome = running.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        Assert.Contains("stopped while opening the state dir", outcome.Stderr);
+        Assert.DoesNotContain("   at ", outcome.Stderr);
+        Assert.DoesNotContain("error", outcome.Stderr);
+    }
+
+    [Fact]
+    public void A_read_only_state_dir_fails_at_once_with_its_path_and_loses_nothing()
+    {
+        using var pipeline = new FaultPipeline(Path.Combine(Path.GetTempPath(), "arroyo-ro-" + Guid.NewGuid().ToString("N")[..8]));
+        using var tmpfs = Tmpfs.Mount(pipeline.StateDir, 4096);
+        pipeline.RunInterrupted();
+        var before = pipeline.SnapshotOutputs();
+
+        tmpfs.Remount(readOnly: true);
+        var refused = pipeline.Run();
+        AssertFailedAtOnce(refused, pipeline.StateDir, "Read-only file system");
+        pipeline.AssertOutputsUnchanged(before);
+
+        tmpfs.Remount(readOnly: false);
+        var resumed = pipeline.Run();
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        pipeline.AssertExactlyOnce();
+    }
+
+    [Fact]
+    public void A_full_state_dir_fails_at_once_with_its_path_and_loses_nothing()
+    {
+        using var pipeline = new FaultPipeline(Path.Combine(Path.GetTempPath(), "arroyo-full-" + Guid.NewGuid().ToString("N")[..8]));
+        using var tmpfs = Tmpfs.Mount(pipeline.StateDir, 4096);
+        pipeline.RunInterrupted();
+        var before = pipeline.SnapshotOutputs();
+
+        tmpfs.Fill();
+        var refused = pipeline.Run();
+        AssertFailedAtOnce(refused, pipeline.StateDir, "No space left on device");
+        pipeline.AssertOutputsUnchanged(before);
+
+        tmpfs.Free();
+        var resumed = pipeline.Run();
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        pipeline.AssertExactlyOnce();
+    }
+
+    [Fact]
+    public void A_state_dir_that_fills_up_during_the_run_fails_the_final_checkpoint_and_loses_nothing()
+    {
+        using var pipeline = new FaultPipeline(Path.Combine(Path.GetTempPath(), "arroyo-fills-" + Guid.NewGuid().ToString("N")[..8]));
+        using var tmpfs = Tmpfs.Mount(pipeline.StateDir, 4096);
+        // Slow enough (3000 rows in 20-row batches, 50 ms apart) that the disk fills mid-run.
+        var slow = new Dictionary<string, string>(FaultPipeline.Interrupted) { ["ARROYO__DEBUG__SOURCE_POLL_DELAY"] = "50ms" };
+        slow.Remove("ARROYO__DEBUG__STOP_AFTER_CHECKPOINTS");
+        using (var running = ArroyoProcess.Start(["run", "-s", pipeline.StateDir, pipeline.QueryFile], environment: slow))
+        {
+            Assert.True(running.WaitForLog("checkpoint 2 complete", TimeSpan.FromSeconds(60)), running.Stderr);
+            tmpfs.Fill();
+            Assert.True(running.WaitForLog("failed and will be retried", TimeSpan.FromSeconds(60)), running.Stderr);
+            running.TrySignal(2);
+            var outcome = running.WaitForExit(TimeSpan.FromSeconds(60));
+            Assert.True(outcome.ExitCode == 1, outcome.ToString());
+            Assert.Contains("No space left on device", outcome.Stderr);
+            Assert.DoesNotContain("attempt(s)", outcome.Stderr);
+            Assert.DoesNotContain("   at ", outcome.Stderr);
+        }
+
+        tmpfs.Free();
+        var resumed = pipeline.Run();
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        pipeline.AssertExactlyOnce();
+    }
+
+    /// <summary>A clear error naming the path, after one attempt (no half minute of retries first).</summary>
+    private static void AssertFailedAtOnce(RunOutcome outcome, string path, string cause)
+    {
+        Assert.True(outcome.ExitCode == 1, outcome.ToString());
+        Assert.StartsWith("error: ", outcome.Stderr.Split('\n').First(l => !l.Contains(" INFO ", StringComparison.Ordinal)));
+        Assert.Contains(path, outcome.Stderr);
+        Assert.Contains(cause, outcome.Stderr);
+        Assert.DoesNotContain("attempt(s)", outcome.Stderr);
+        Assert.DoesNotContain("   at ", outcome.Stderr);
+        Assert.DoesNotContain("internal error", outcome.Stderr);
+    }
+}

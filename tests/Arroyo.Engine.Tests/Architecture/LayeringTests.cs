@@ -1,0 +1,90 @@
+using System.Xml.Linq;
+
+namespace Arroyo.Engine.Tests.Architecture;
+
+/// <summary>
+/// The project references follow the layers of docs/architecture.md: nothing below the
+/// runtime reaches it, operators and connectors see only the execution contract, and the
+/// planner knows connectors only through the connector SDK. Read from the .csproj files, so
+/// a reference that breaks a layer fails here before it spreads.
+/// </summary>
+public sealed class LayeringTests
+{
+    private static readonly Lazy<Dictionary<string, string[]>> s_references = new(ReadReferences);
+
+    [Theory]
+    [InlineData("Arroyo.Execution.Abstractions")]
+    [InlineData("Arroyo.Operators")]
+    [InlineData("Arroyo.Connectors")]
+    [InlineData("Arroyo.Connectors.Builtin")]
+    [InlineData("Arroyo.Formats")]
+    [InlineData("Arroyo.State")]
+    [InlineData("Arroyo.Planner")]
+    [InlineData("Arroyo.Dataflow")]
+    [InlineData("Arroyo.Expressions")]
+    public void Nothing_below_the_runtime_references_it(string project) =>
+        Assert.DoesNotContain("Arroyo.Runtime", Closure(project));
+
+    [Fact]
+    public void The_planner_references_no_connector_project_state_or_storage()
+    {
+        var closure = Closure("Arroyo.Planner");
+        Assert.DoesNotContain(closure, p => p.StartsWith("Arroyo.Connectors.", StringComparison.Ordinal));
+        Assert.DoesNotContain("Arroyo.State", closure);
+        Assert.DoesNotContain("Arroyo.Storage", closure);
+        Assert.Contains("Arroyo.Connectors", closure);
+    }
+
+    [Theory]
+    [InlineData("Arroyo.Operators")]
+    [InlineData("Arroyo.Connectors")]
+    [InlineData("Arroyo.Connectors.Builtin")]
+    public void Operators_and_connectors_see_the_contract_not_state_storage_or_planner(string project)
+    {
+        var closure = Closure(project);
+        Assert.Contains("Arroyo.Execution.Abstractions", closure);
+        Assert.DoesNotContain("Arroyo.State", closure);
+        Assert.DoesNotContain("Arroyo.Storage", closure);
+        Assert.DoesNotContain("Arroyo.Planner", closure);
+        Assert.DoesNotContain("Arroyo.Host", closure);
+    }
+
+    [Fact]
+    public void Only_the_cli_composes_connector_projects()
+    {
+        foreach (var (project, references) in s_references.Value)
+        {
+            if (project == "Arroyo.Cli") continue;
+            Assert.DoesNotContain(references, r => r.StartsWith("Arroyo.Connectors.", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Every_source_project_is_seen() =>
+        Assert.Superset(new HashSet<string> { "Arroyo.Cli", "Arroyo.Host", "Arroyo.Runtime", "Arroyo.Execution.Abstractions", "Arroyo.Connectors.Builtin" },
+            s_references.Value.Keys.ToHashSet());
+
+    private static HashSet<string> Closure(string project)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(s_references.Value[project]);
+        while (pending.TryPop(out var next))
+        {
+            if (seen.Add(next)) foreach (var r in s_references.Value[next]) pending.Push(r);
+        }
+        return seen;
+    }
+
+    private static Dictionary<string, string[]> ReadReferences()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Arroyo.slnx"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        return Directory.GetFiles(Path.Combine(dir.FullName, "src"), "*.csproj", SearchOption.AllDirectories)
+            .ToDictionary(
+                path => Path.GetFileNameWithoutExtension(path),
+                path => XDocument.Load(path).Descendants("ProjectReference")
+                    .Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value))
+                    .ToArray());
+    }
+}
