@@ -31,7 +31,7 @@ public sealed class CorruptionRestartTests(FaultTemplate template) : IClassFixtu
         var outcome = pipeline.Run();
 
         Assert.True(outcome.ExitCode == 0, what + "\n" + outcome);
-        Assert.Contains($"warning: checkpoint {template.Newest} cannot be restored ({pipeline.KeyOf(file)}", outcome.Stderr);
+        Assert.Contains($"WARN checkpoint {template.Newest} cannot be restored ({pipeline.KeyOf(file)}", outcome.Stderr);
         Assert.Contains($"restoring from checkpoint {template.Previous}", outcome.Stderr);
         pipeline.AssertExactlyOnce();
     }
@@ -76,7 +76,7 @@ public sealed class CorruptionRestartTests(FaultTemplate template) : IClassFixtu
 
         var refused = pipeline.Run();
         AssertRefused(refused, "none of them can be read");
-        foreach (var epoch in pipeline.Epochs) Assert.Contains($"warning: checkpoint {epoch} cannot be restored", refused.Stderr);
+        foreach (var epoch in pipeline.Epochs) Assert.Contains($"WARN checkpoint {epoch} cannot be restored", refused.Stderr);
         pipeline.AssertOutputsUnchanged(before);
     }
 
