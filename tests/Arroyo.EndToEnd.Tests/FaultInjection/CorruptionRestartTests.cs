@@ -13,7 +13,8 @@ public sealed class CorruptionRestartTests(FaultTemplate template) : IClassFixtu
     {
         var data = new TheoryData<string, string, int>();
         var seed = 1;
-        foreach (var kind in new[] { "manifest", "i", "f:offset", "updating_aggregates", "window_aggregates", "f:length" })
+        // The file sink keeps no state table since its commits moved into the manifest (two-phase commit): "manifest" covers it.
+        foreach (var kind in new[] { "manifest", "i", "f:offset", "updating_aggregates", "window_aggregates" })
         {
             foreach (var fault in new[] { "flip", "truncate" }) data.Add(kind, fault, seed++);
         }
