@@ -28,5 +28,9 @@ public sealed class OperatorContext
 
     public TimeSpan TickInterval => Settings.TickInterval;
 
-    public void Log(string message) => Settings.Log($"[{Name} {SubtaskIndex}/{Parallelism}] {message}");
+    public void Log(string message) => Settings.Logger.Info(Tagged(message));
+
+    public void Warn(string message) => Settings.Logger.Warn(Tagged(message));
+
+    private string Tagged(string message) => $"[{Name} {SubtaskIndex}/{Parallelism}] {message}";
 }

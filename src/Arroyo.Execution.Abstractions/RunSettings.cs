@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Arroyo.Execution;
 
 /// <summary>Settings of the whole run that operators may need.</summary>
@@ -25,8 +28,8 @@ public sealed class RunSettings
     /// </summary>
     public int? StopAfterCheckpoints { get; init; }
 
-    /// <summary>Writes a line to the log (stderr).</summary>
-    public Action<string> Log { get; init; } = _ => { };
+    /// <summary>Where the engine, operators and connectors log (stderr in the CLI).</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 
     /// <summary>Any further configuration (keys as in arroyo.toml, dotted and lower case).</summary>
     public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();

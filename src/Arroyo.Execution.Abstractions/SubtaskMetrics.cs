@@ -69,17 +69,22 @@ public sealed class SubtaskMetrics
     // The writers below are called by the subtask's thread only; readers may be anywhere, so
     // every write is a single atomic store of the new total.
 
-    public void Received(Batch batch)
+    public void Received(Batch batch) => Received(batch.RowCount, batch.EstimatedBytes);
+
+    /// <summary>A batch of <paramref name="rows"/> arrived; <paramref name="bytes"/> is its <see cref="Batch.EstimatedBytes"/>, when the caller has it already.</summary>
+    public void Received(int rows, long bytes)
     {
-        Volatile.Write(ref _messagesReceived, _messagesReceived + batch.RowCount);
-        Volatile.Write(ref _bytesReceived, _bytesReceived + batch.EstimatedBytes);
+        Volatile.Write(ref _messagesReceived, _messagesReceived + rows);
+        Volatile.Write(ref _bytesReceived, _bytesReceived + bytes);
         Volatile.Write(ref _batchesReceived, _batchesReceived + 1);
     }
 
-    public void Sent(Batch batch)
+    public void Sent(Batch batch) => Sent(batch.RowCount, batch.EstimatedBytes);
+
+    public void Sent(int rows, long bytes)
     {
-        Volatile.Write(ref _messagesSent, _messagesSent + batch.RowCount);
-        Volatile.Write(ref _bytesSent, _bytesSent + batch.EstimatedBytes);
+        Volatile.Write(ref _messagesSent, _messagesSent + rows);
+        Volatile.Write(ref _bytesSent, _bytesSent + bytes);
         Volatile.Write(ref _batchesSent, _batchesSent + 1);
     }
 

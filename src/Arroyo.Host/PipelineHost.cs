@@ -55,7 +55,7 @@ public sealed class PipelineHost
         try
         {
             (checkpoints, lease) = await StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(
-                request.Query, request.Name, request.Parallelism, request.Force, Info), cancel);
+                request.Query, request.Name, request.Parallelism, request.Force, _logger), cancel);
         }
         catch
         {
@@ -74,7 +74,7 @@ public sealed class PipelineHost
     {
         CheckpointInterval = config.GetPositiveDuration("default-checkpoint-interval", TimeSpan.FromSeconds(10)),
         UpdateAggregateFlushInterval = config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.FromSeconds(1)),
-        Log = Info,
+        Logger = _logger,
         Config = config.Values,
         BatchSize = config.GetInt("pipeline.source-batch-size", 4096),
         SourcePollDelay = config.GetDuration("debug.source-poll-delay", TimeSpan.Zero),
@@ -95,13 +95,5 @@ public sealed class PipelineHost
             policy = policy with { InitialDelay = delay, MaxDelay = delay * 10 };
         }
         return policy;
-    }
-
-    // The engine's log lines are built already (and may contain braces), so they go through
-    // one template. They carry no level: see EngineLogLine.
-    private void Info(string message)
-    {
-        if (EngineLogLine.Warning(message) is { } warning) _logger.LogWarning("{Message}", warning);
-        else _logger.LogInformation("{Message}", message);
     }
 }

@@ -69,7 +69,7 @@ public sealed class Engine
         var interval = _settings.CheckpointInterval;
         var driver = new CheckpointDriver(subtasks, _storage,
             new ProtocolSettings(interval == Timeout.InfiniteTimeSpan ? null : interval, _settings.StopAfterCheckpoints),
-            _time, _settings.Log, observer);
+            _time, _settings.Logger, observer);
         listener.Target = driver;
         driver.Start();
         foreach (var s in subtasks) s.Start();

@@ -132,7 +132,7 @@ internal sealed class SingleFileSource : ISource
         if (batch is not null) output.Emit(batch);
         if (_eof && _bufferStart == _bufferEnd)
         {
-            if (_dropped > 0) _context?.Log($"warning: dropped {_dropped} records of {_path} that did not parse");
+            if (_dropped > 0) _context?.Warn($"dropped {_dropped} records of {_path} that did not parse");
             return SourceStatus.Finished;
         }
         return SourceStatus.Continue;
@@ -161,6 +161,7 @@ internal sealed class SingleFileSource : ISource
         if (_table.BadData == BadDataPolicy.Drop)
         {
             _dropped++;
+            _context?.Metrics.DeserializationError();
             return;
         }
         throw new BadDataException($"bad data in {_path} line {_line} (table '{_table.Name}'): {error}");

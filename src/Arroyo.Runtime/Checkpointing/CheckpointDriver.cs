@@ -3,8 +3,9 @@ using System.Threading.Channels;
 using Arroyo.Execution;
 using Arroyo.Runtime.Checkpointing.Protocol;
 using Arroyo.Runtime.Execution;
-using Arroyo.State;
 using Arroyo.State.Checkpoints;
+using Arroyo.State;
+using Microsoft.Extensions.Logging;
 
 namespace Arroyo.Runtime.Checkpointing;
 
@@ -21,7 +22,7 @@ internal sealed class CheckpointDriver : ISubtaskListener
     private readonly IReadOnlyList<SubtaskRunner> _subtasks;
     private readonly ICheckpointStorage _storage;
     private readonly TimeProvider _time;
-    private readonly Action<string> _log;
+    private readonly ILogger _logger;
     private readonly Action<EngineEvent>? _observer;
     private readonly long _start;
     private readonly ITimer _timer;
@@ -29,12 +30,12 @@ internal sealed class CheckpointDriver : ISubtaskListener
     private Task _manifestWrite = Task.CompletedTask;
 
     public CheckpointDriver(IReadOnlyList<SubtaskRunner> subtasks, ICheckpointStorage storage, ProtocolSettings settings, TimeProvider time,
-        Action<string> log, Action<EngineEvent>? observer)
+        ILogger logger, Action<EngineEvent>? observer)
     {
         _subtasks = subtasks;
         _storage = storage;
         _time = time;
-        _log = log;
+        _logger = logger;
         _observer = observer;
         _state = ProtocolState.Initial(subtasks.Select(s => new SubtaskInfo(s.Name, s.SubtaskIndex, s.IsSource)), settings,
             storage.RestoredEpoch, storage.RestoredCommits);
@@ -108,8 +109,11 @@ internal sealed class CheckpointDriver : ISubtaskListener
             case ProtocolCommand.AbortSubtasks:
                 foreach (var s in _subtasks) s.Abort();
                 break;
+            case ProtocolCommand.Log { IsWarning: true } log:
+                _logger.Warn(log.Message);
+                break;
             case ProtocolCommand.Log log:
-                _log(log.Message);
+                _logger.Info(log.Message);
                 break;
             case ProtocolCommand.Report report:
                 _observer?.Invoke(report.Event);

@@ -113,13 +113,15 @@ internal sealed class OperatorChain
         public void Emit(Batch batch)
         {
             if (batch.RowCount == 0) return;
-            from?.Sent(batch);
+            // One size estimate per hop: it counts as sent by this member and received by the next.
+            var bytes = batch.EstimatedBytes;
+            from?.Sent(batch.RowCount, bytes);
             if (next is null)
             {
                 nextOutput.Emit(batch);
                 return;
             }
-            nextMetrics!.Received(batch);
+            nextMetrics!.Received(batch.RowCount, bytes);
             next.OnBatch(batch, 0, nextOutput);
         }
 

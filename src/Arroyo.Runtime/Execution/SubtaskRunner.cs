@@ -128,7 +128,7 @@ internal sealed class SubtaskRunner
             if (_storage.RestoredEpoch is { } epoch)
             {
                 // Opening is where operators read their restored state: the restore cost (benchmarks read this line).
-                _settings.Log($"[{Name} {SubtaskIndex}] restored state of checkpoint {epoch} in {Stopwatch.GetElapsedTime(opening).TotalMilliseconds:F0} ms");
+                _settings.Logger.Info($"[{Name} {SubtaskIndex}] restored state of checkpoint {epoch} in {Stopwatch.GetElapsedTime(opening).TotalMilliseconds:F0} ms");
             }
             var stopped = IsSource ? RunSource() : RunOperator();
             if (stopped || _abort) { }

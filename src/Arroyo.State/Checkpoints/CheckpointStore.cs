@@ -4,6 +4,7 @@ using Arroyo.Core;
 using Arroyo.Execution;
 using Arroyo.State.Files;
 using Arroyo.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Arroyo.State.Checkpoints;
 
@@ -18,7 +19,7 @@ public sealed class CheckpointStore : ICheckpointStorage
     public const int CheckpointsKept = 3;
 
     private readonly IObjectStore _store;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly RestoredCheckpoint? _restored;
     private int _cleaning;
 
@@ -27,7 +28,7 @@ public sealed class CheckpointStore : ICheckpointStorage
 
     /// <param name="unclaimed">pipeline.json when it does not say <see cref="PipelineRecord.Checkpointed"/>
     /// yet: it is rewritten to say so once the first checkpoint of this run completes.</param>
-    public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, Action<string> log, PipelineRecord? unclaimed = null)
+    public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, ILogger log, PipelineRecord? unclaimed = null)
     {
         _store = store;
         _restored = restored;
@@ -82,7 +83,7 @@ public sealed class CheckpointStore : ICheckpointStorage
             }
             catch (ObjectStoreException error)
             {
-                _log($"warning: could not record the first checkpoint in {StatePaths.Pipeline} (tried again at the next one): {error.Message}");
+                _log.Warn($"could not record the first checkpoint in {StatePaths.Pipeline} (tried again at the next one): {error.Message}");
             }
         }
         // Cleanup runs in the background (one at a time): against a slow or failing store it
@@ -122,7 +123,7 @@ public sealed class CheckpointStore : ICheckpointStorage
         catch (Exception error)
         {
             // Old checkpoints only cost space; never fail a run over cleaning them up.
-            _log($"warning: could not delete old checkpoints: {error.Message}");
+            _log.Warn($"could not delete old checkpoints: {error.Message}");
         }
     }
 

@@ -1,6 +1,8 @@
 using Arroyo.Core.Errors;
+using Arroyo.Execution;
 using Arroyo.State.Files;
 using Arroyo.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Arroyo.State.Checkpoints;
 
@@ -10,7 +12,7 @@ namespace Arroyo.State.Checkpoints;
 /// </summary>
 public static class StateDirectory
 {
-    public sealed record OpenOptions(string Query, string Name, int Parallelism, bool Force, Action<string> Log);
+    public sealed record OpenOptions(string Query, string Name, int Parallelism, bool Force, ILogger Log);
 
     public static async Task<(CheckpointStore Store, StateLease Lease)> OpenAsync(IObjectStore store, OpenOptions options, CancellationToken cancel = default)
     {
@@ -57,11 +59,11 @@ public static class StateDirectory
             }
             if (objects.Count > 0)
             {
-                options.Log($"--force: discarding the checkpoints of an unknown pipeline and starting fresh");
+                options.Log.Info($"--force: discarding the checkpoints of an unknown pipeline and starting fresh");
                 await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
             }
             await WriteRecordAsync(store, record, cancel);
-            options.Log($"starting fresh: no state in {store.Description} yet");
+            options.Log.Info($"starting fresh: no state in {store.Description} yet");
             return (null, record);
         }
 
@@ -77,7 +79,7 @@ public static class StateDirectory
                 throw new UserException($"the state dir {store.Description} cannot be used: its {StatePaths.Pipeline} is damaged or unreadable ({error.Message})",
                     hint: "pass --force to discard the state and start fresh");
             }
-            options.Log($"--force: discarding the state under a damaged {StatePaths.Pipeline}");
+            options.Log.Info($"--force: discarding the state under a damaged {StatePaths.Pipeline}");
             existing = new PipelineRecord { Checkpointed = true };
         }
 
@@ -93,7 +95,7 @@ public static class StateDirectory
                     QueryDiff.Describe(existing.Query, options.Query),
                     hint: "use another --state-dir for a new pipeline, or pass --force to discard that state and start this pipeline fresh");
             }
-            options.Log(claimed
+            options.Log.Info(claimed
                 ? "--force: discarding the state of a different pipeline and starting fresh"
                 : "the state dir's previous pipeline never completed a checkpoint: starting this one fresh in its place");
             if (objects.Count > 0) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
@@ -117,10 +119,10 @@ public static class StateDirectory
                             "completed checkpoints before: their manifests were deleted or lost",
                             hint: "put the missing checkpoints/ files back, or pass --force to discard what is left and start fresh (sinks then write their output anew)");
                 }
-                options.Log(hasManifest ? "--force: discarding unreadable checkpoints and starting fresh" : "--force: discarding incomplete checkpoints and starting fresh");
+                options.Log.Info(hasManifest ? "--force: discarding unreadable checkpoints and starting fresh" : "--force: discarding incomplete checkpoints and starting fresh");
                 if (objects.Count > 0) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
                 await WriteRecordAsync(store, record, cancel);
-                options.Log("starting fresh: the state dir has no complete checkpoint");
+                options.Log.Info("starting fresh: the state dir has no complete checkpoint");
                 return (null, record);
             }
             if (objects.Count > 0)
@@ -130,7 +132,7 @@ public static class StateDirectory
             }
             var fresh = record with { CreatedAt = existing.CreatedAt };
             if (existing.Parallelism != options.Parallelism || existing.Name != options.Name) await WriteRecordAsync(store, fresh, cancel);
-            options.Log("starting fresh: the state dir has no complete checkpoint yet");
+            options.Log.Info("starting fresh: the state dir has no complete checkpoint yet");
             return (null, fresh);
         }
 
@@ -139,7 +141,7 @@ public static class StateDirectory
         {
             await WriteRecordAsync(store, current, cancel);
         }
-        options.Log($"restoring from checkpoint {restored.Manifest.Epoch}" +
+        options.Log.Info($"restoring from checkpoint {restored.Manifest.Epoch}" +
             (existing.Parallelism != options.Parallelism ? $" (taken at parallelism {existing.Parallelism}, now {options.Parallelism})" : ""));
         return (restored, current);
     }
@@ -155,7 +157,7 @@ public static class StateDirectory
     /// checkpoint with a warning naming the file; only failures of the store itself (it cannot
     /// be reached) end the open, since they say nothing about the checkpoint.
     /// </summary>
-    private static async Task<RestoredCheckpoint?> FindNewestReadableAsync(IObjectStore store, IReadOnlyList<ObjectInfo> objects, Action<string> log, CancellationToken cancel)
+    private static async Task<RestoredCheckpoint?> FindNewestReadableAsync(IObjectStore store, IReadOnlyList<ObjectInfo> objects, ILogger log, CancellationToken cancel)
     {
         var sizes = objects.ToDictionary(o => o.Key, o => o.Size);
         var manifests = objects.Where(o => StatePaths.IsManifest(o.Key))
@@ -184,7 +186,7 @@ public static class StateDirectory
             }
             catch (Exception error) when (IsDamage(error, cancel))
             {
-                log($"warning: checkpoint {epoch} cannot be restored ({file} in {store.Description}: {error.Message}); " +
+                log.Warn($"checkpoint {epoch} cannot be restored ({file} in {store.Description}: {error.Message}); " +
                     (manifestObject == manifests[^1] ? "no older checkpoint to fall back to" : "falling back to an older checkpoint"));
             }
         }

@@ -7,15 +7,6 @@ namespace Arroyo.EndToEnd.Tests.Cli;
 public sealed class MessageTests
 {
     [Fact]
-    public void Engine_warnings_are_recognised_by_their_prefix()
-    {
-        Assert.Equal("checkpoint 3 failed and will be retried: disk full", EngineLogLine.Warning("warning: checkpoint 3 failed and will be retried: disk full"));
-        Assert.Equal("[sink 0/1] dropped 2 records", EngineLogLine.Warning("[sink 0/1] warning: dropped 2 records"));
-        Assert.Null(EngineLogLine.Warning("checkpoint 4 complete"));
-        Assert.Null(EngineLogLine.Warning("[sink 0/1] restored"));
-    }
-
-    [Fact]
     public void Dropped_bad_records_are_a_warning_through_the_real_cli()
     {
         using var dir = new TempDirectory();

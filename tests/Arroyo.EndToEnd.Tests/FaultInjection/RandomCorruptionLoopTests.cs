@@ -95,7 +95,7 @@ public sealed class RandomCorruptionLoopTests(FaultTemplate template) : IClassFi
         var store = new InMemoryObjectStore();
         foreach (var (key, bytes) in files) await store.PutAsync(key, bytes);
         var log = new List<string>();
-        var (checkpoints, lease) = await StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(query, "query", 1, false, log.Add));
+        var (checkpoints, lease) = await StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(query, "query", 1, false, new Arroyo.Tests.Shared.ListLogger(log)));
         await lease.DisposeAsync();
         return (checkpoints, log);
     }

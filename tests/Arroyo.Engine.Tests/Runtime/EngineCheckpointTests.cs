@@ -17,7 +17,7 @@ public sealed class EngineCheckpointTests
     private static RunSettings Settings(TimeSpan? interval = null, List<string>? log = null) => new()
     {
         CheckpointInterval = interval ?? Timeout.InfiniteTimeSpan,
-        Log = line => { if (log is not null) lock (log) log.Add(line); },
+        Logger = new Arroyo.Tests.Shared.ListLogger(log),
     };
 
     /// <summary>A started engine over a state dir, with its events; disposing releases the state dir.</summary>
@@ -28,7 +28,7 @@ public sealed class EngineCheckpointTests
 
         public TestRun(IObjectStore store, long count, int parallelism, TestPipeline.Results results, RunSettings settings)
         {
-            (var checkpoints, _lease) = StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions("q", "test", parallelism, false, settings.Log))
+            (var checkpoints, _lease) = StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions("q", "test", parallelism, false, settings.Logger))
                 .GetAwaiter().GetResult();
             Engine = new Arroyo.Runtime.Engine(TestPipeline.Graph(count, 2, parallelism, results), TestPipeline.Registry(), checkpoints, settings)
                 .Start(_events.Add);

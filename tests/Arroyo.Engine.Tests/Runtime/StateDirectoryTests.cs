@@ -7,7 +7,7 @@ namespace Arroyo.Engine.Tests.Runtime;
 public sealed class StateDirectoryTests
 {
     private static StateDirectory.OpenOptions Options(string query, bool force = false, List<string>? log = null) =>
-        new(query, "p", 1, force, line => log?.Add(line));
+        new(query, "p", 1, force, new Arroyo.Tests.Shared.ListLogger(log));
 
     private static async Task<CheckpointStore> OpenAndReleaseAsync(IObjectStore store, StateDirectory.OpenOptions options)
     {

@@ -131,7 +131,7 @@ internal static class CheckpointProtocol
                 (restoresFrom is { } last ? $"the next run restores checkpoint {last} and processes the input after it again" : "the next run starts from the beginning"),
                 error), commands);
         }
-        commands.Add(new Log($"warning: checkpoint {inFlight.Epoch} failed and will be retried: {error.Message}"));
+        commands.Add(new Log($"checkpoint {inFlight.Epoch} failed and will be retried: {error.Message}", IsWarning: true));
         // A stop or the end of input that came while this one was in flight cannot wait for the
         // next interval: its final checkpoint starts now. A periodic retry waits for the interval.
         return next.StopRequested || next.AllSourcesFinished || next.CheckpointRequested ? Trigger(next, now, commands) : next;

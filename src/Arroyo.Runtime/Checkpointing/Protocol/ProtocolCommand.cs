@@ -18,7 +18,7 @@ internal abstract record ProtocolCommand
     /// <summary>The run failed: stop every subtask without a checkpoint.</summary>
     public sealed record AbortSubtasks : ProtocolCommand;
 
-    public sealed record Log(string Message) : ProtocolCommand;
+    public sealed record Log(string Message, bool IsWarning = false) : ProtocolCommand;
 
     /// <summary>Tell the engine's observer (a pipeline host).</summary>
     public sealed record Report(EngineEvent Event) : ProtocolCommand;

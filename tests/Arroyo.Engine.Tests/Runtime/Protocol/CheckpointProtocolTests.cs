@@ -60,7 +60,7 @@ public sealed class CheckpointProtocolTests
         Assert.Single(protocol.Send(new Tick()).OfType<TriggerBarrier>());
         protocol.Send(ProtocolHarness.Ack(1, 0));
         var failed = protocol.Send(new SubtaskCheckpointFailed(1, 2, new IOException("disk on fire")));
-        Assert.Contains(failed, c => c is Log { Message: "warning: checkpoint 1 failed and will be retried: disk on fire" });
+        Assert.Contains(failed, c => c is Log { Message: "checkpoint 1 failed and will be retried: disk on fire", IsWarning: true });
         Assert.Contains(failed, c => c is Report { Event: EngineEvent.CheckpointFailed { Epoch: 1, ThenStop: false } });
 
         // Late reports of the dropped checkpoint change nothing.
@@ -87,7 +87,7 @@ public sealed class CheckpointProtocolTests
         protocol.Send(new CheckpointRequested());
         foreach (var s in ProtocolHarness.Subtasks) protocol.Send(ProtocolHarness.Ack(1, s));
         var failed = protocol.Send(new ManifestFailed(1, new IOException("bucket gone")));
-        Assert.Contains(failed, c => c is Log { Message: "warning: checkpoint 1 failed and will be retried: bucket gone" });
+        Assert.Contains(failed, c => c is Log { Message: "checkpoint 1 failed and will be retried: bucket gone", IsWarning: true });
         Assert.Empty(protocol.Issued<SendCommit>());
         Assert.Equal(0, protocol.State.LastCompletedEpoch);
         Assert.Null(protocol.State.InFlight);
