@@ -73,6 +73,7 @@ public sealed class CheckpointStore : ICheckpointStorage
         // Every subtask has passed a barrier, so every operator has opened and read what it
         // restored: the decoded checkpoint would otherwise stay in memory for the whole run.
         _restored?.Release();
+        ReleaseMemoryAfter(manifest);
         if (_unclaimed is { } record)
         {
             // After the manifest: a crash in between leaves a manifest, which claims the dir as well.
@@ -102,6 +103,26 @@ public sealed class CheckpointStore : ICheckpointStorage
                 }
             });
         }
+    }
+
+    /// <summary>Checkpoints at least this big are followed by a full collection (see <see cref="ReleaseMemoryAfter"/>).</summary>
+    private const long CollectAfterBytes = 32L << 20;
+
+    /// <summary>
+    /// A big checkpoint leaves its snapshot behind as garbage: the state's columns copied into
+    /// batches and the encoded parts, all large arrays in the large object heap, which only a
+    /// full (gen 2) collection frees. With plenty of memory the GC lets gen 2 grow for a long
+    /// time, so a process idling between checkpoints of a large state climbed by one snapshot
+    /// per checkpoint (0.8–2.5 GB RSS for a 69 MB checkpoint). A background collection right
+    /// after the manifest frees them while the pipeline keeps running; below the threshold the
+    /// GC's own schedule is cheaper.
+    /// </summary>
+    private static void ReleaseMemoryAfter(CheckpointManifest manifest)
+    {
+        long bytes = 0;
+        foreach (var file in manifest.Files) bytes += file.Size;
+        if (bytes < CollectAfterBytes) return;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: false);
     }
 
     public IStateReader CreateReader(int nodeId, int subtask, int parallelism) =>

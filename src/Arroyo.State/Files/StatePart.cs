@@ -1,9 +1,7 @@
-using System.Buffers;
-
 namespace Arroyo.State.Files;
 
 /// <summary>
-/// One encoded state file in a buffer borrowed from <see cref="ArrayPool{T}.Shared"/>: dispose
+/// One encoded state file in a buffer borrowed from <see cref="PartBufferPool"/>: dispose
 /// it once the store has written it (the store's put has completed). Reusing the buffer is what
 /// keeps checkpoints from leaving a fresh state-sized array behind for the GC every time —
 /// large arrays live in the large object heap, which is collected rarely, so before this a
@@ -29,7 +27,7 @@ public sealed class StatePart : IDisposable
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);
-        if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer is not null) PartBufferPool.Return(buffer);
     }
 }
 
@@ -41,7 +39,7 @@ internal sealed class PartBuffer : Stream
 
     public PartBuffer(long capacity)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(capacity, 4096, Array.MaxLength));
+        _buffer = PartBufferPool.Rent((int)Math.Clamp(capacity, 4096, Array.MaxLength));
     }
 
     public override bool CanRead => false;
@@ -102,7 +100,7 @@ internal sealed class PartBuffer : Stream
     protected override void Dispose(bool disposing)
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);
-        if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer is not null) PartBufferPool.Return(buffer);
         base.Dispose(disposing);
     }
 
@@ -112,9 +110,9 @@ internal sealed class PartBuffer : Stream
         if (buffer.Length - _length >= count) return;
         var needed = (long)_length + count;
         if (needed > Array.MaxLength) throw new InvalidOperationException($"a state file part cannot exceed {Array.MaxLength} bytes (this is a bug: parts are cut well before)");
-        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(needed, 2L * buffer.Length)));
+        var bigger = PartBufferPool.Rent((int)Math.Min(Array.MaxLength, Math.Max(needed, 2L * buffer.Length)));
         buffer.AsSpan(0, _length).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(buffer);
+        PartBufferPool.Return(buffer);
         _buffer = bigger;
     }
 }
