@@ -26,7 +26,9 @@ public sealed class RunningPipeline
     private readonly object _lock = new();
     private readonly List<Action<PipelineEvent>> _subscribers = [];
     private readonly Queue<PipelineEvent> _recent = new();
+    private readonly List<CheckpointWaiter> _checkpointWaiters = [];
     private PipelineStatus _status = PipelineStatus.Starting;
+    private EngineRun? _run;
 
     internal RunningPipeline(PipelineRequest request, PlannedPipeline plan, Engine engine, long? restoredEpoch,
         IObjectStore store, StateLease lease, TimeProvider time, ILogger logger)
@@ -115,6 +117,28 @@ public sealed class RunningPipeline
         return await Completion;
     }
 
+    /// <summary>
+    /// Takes a checkpoint now (beside the periodic ones) and completes with its epoch once its
+    /// manifest is durable. The checkpoint is the next one to start after the call — one that
+    /// is already in flight does not count, as its barrier may have passed before the call.
+    /// Faults if that checkpoint fails or the pipeline ends first.
+    /// </summary>
+    public Task<long> CheckpointAsync()
+    {
+        var waiter = new CheckpointWaiter();
+        EngineRun? run;
+        lock (_lock)
+        {
+            if (_status is not (PipelineStatus.Starting or PipelineStatus.Running))
+                return Task.FromException<long>(new InvalidOperationException($"the pipeline is {_status.ToString().ToLowerInvariant()}: no checkpoint can be taken"));
+            _checkpointWaiters.Add(waiter);
+            run = _run;
+        }
+        // Before the engine has started, the request is posted by Run() once it has.
+        run?.RequestCheckpoint();
+        return waiter.Done.Task;
+    }
+
     internal void Start()
     {
         var thread = new Thread(Run) { Name = $"pipeline {Name}", IsBackground = true };
@@ -130,7 +154,16 @@ public sealed class RunningPipeline
         Exception? failure = null;
         try
         {
-            result = _engine.Run(_stop.Token);
+            var run = _engine.Start(OnEngineEvent);
+            bool pending;
+            lock (_lock)
+            {
+                _run = run;
+                pending = _checkpointWaiters.Count > 0;
+            }
+            if (pending) run.RequestCheckpoint();
+            using var registration = _stop.Token.Register(run.RequestStop);
+            result = run.Completion.GetAwaiter().GetResult();
         }
         catch (Exception error)
         {
@@ -146,6 +179,7 @@ public sealed class RunningPipeline
             failure = error;
         }
 
+        FailCheckpointWaiters(failure ?? new InvalidOperationException("the pipeline ended before the checkpoint was taken"));
         if (failure is null)
         {
             _logger.LogInformation("pipeline finished; last checkpoint {Epoch}", result!.LastCheckpointEpoch);
@@ -159,6 +193,58 @@ public sealed class RunningPipeline
             Raise(new PipelineFailed(_time.GetUtcNow(), failure));
             _completion.SetException(failure);
         }
+    }
+
+    // On the coordinator's thread: quick, and never throws into the engine.
+    private void OnEngineEvent(EngineEvent e)
+    {
+        var now = _time.GetUtcNow();
+        switch (e)
+        {
+            case EngineEvent.CheckpointStarted started:
+                lock (_lock)
+                {
+                    foreach (var waiter in _checkpointWaiters) waiter.Epoch ??= started.Epoch;
+                }
+                break;
+            case EngineEvent.CheckpointCompleted completed:
+                foreach (var waiter in TakeWaiters(w => w.Epoch <= completed.Epoch)) waiter.Done.TrySetResult(completed.Epoch);
+                Raise(new CheckpointCompleted(now, completed.Epoch, completed.Duration, completed.Bytes));
+                break;
+            case EngineEvent.CheckpointFailed failed:
+                foreach (var waiter in TakeWaiters(w => w.Epoch == failed.Epoch)) waiter.Done.TrySetException(failed.Error);
+                Raise(new CheckpointFailed(now, failed.Epoch, failed.Error));
+                break;
+            case EngineEvent.SourceFinished finished:
+                Raise(new SourceFinished(now, finished.Operator, finished.Subtask));
+                break;
+            case EngineEvent.SubtaskFailed failed:
+                Raise(new SubtaskFailed(now, failed.Operator, failed.Subtask, failed.Error));
+                break;
+        }
+    }
+
+    private List<CheckpointWaiter> TakeWaiters(Func<CheckpointWaiter, bool> which)
+    {
+        lock (_lock)
+        {
+            var taken = _checkpointWaiters.Where(which).ToList();
+            _checkpointWaiters.RemoveAll(taken.Contains);
+            return taken;
+        }
+    }
+
+    private void FailCheckpointWaiters(Exception error)
+    {
+        foreach (var waiter in TakeWaiters(_ => true)) waiter.Done.TrySetException(error);
+    }
+
+    /// <summary>A <see cref="CheckpointAsync"/> call: the epoch it waits for is the first to start after it.</summary>
+    private sealed class CheckpointWaiter
+    {
+        public long? Epoch { get; set; }
+
+        public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private void SetStatus(PipelineStatus status, PipelineStatus? only = null)
