@@ -28,6 +28,9 @@ public sealed class OperatorContext
 
     public TimeSpan TickInterval => Settings.TickInterval;
 
+    /// <summary>The run's function registries, where the spec's function references resolve.</summary>
+    public Arroyo.Expressions.FunctionLibrary Functions => Settings.Functions;
+
     public void Log(string message) => Settings.Logger.Info(Tagged(message));
 
     public void Warn(string message) => Settings.Logger.Warn(Tagged(message));

@@ -1,3 +1,4 @@
+using Arroyo.Expressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -30,6 +31,19 @@ public sealed class RunSettings
 
     /// <summary>Where the engine, operators and connectors log (stderr in the CLI).</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    private FunctionLibrary? _functions;
+
+    /// <summary>
+    /// The functions the plan's calls resolve to (scalar kernels, accumulators, window
+    /// functions): the same instance the planner bound them with. Left unset, a fresh library
+    /// of the built-ins (made on first use).
+    /// </summary>
+    public FunctionLibrary Functions
+    {
+        get => _functions ??= FunctionLibrary.CreateBuiltins();
+        init => _functions = value;
+    }
 
     /// <summary>Any further configuration (keys as in arroyo.toml, dotted and lower case).</summary>
     public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();

@@ -11,8 +11,8 @@ namespace Arroyo.Expressions;
 public delegate ScalarKernel ScalarKernelFactory(IReadOnlyList<BoundExpr> args, DataType returnType);
 
 /// <summary>
-/// A resolved scalar function implementation (one overload family of a SQL function name),
-/// as referenced by <see cref="ScalarCall"/>. Instances come from <see cref="Binding.FunctionRegistry"/>.
+/// The implementation of one overload of a scalar function, which a <see cref="FunctionRef"/>
+/// in a <see cref="ScalarCall"/> resolves to through <see cref="Binding.FunctionRegistry.Resolve"/>.
 /// </summary>
 public sealed class ScalarFunction
 {

@@ -1,3 +1,4 @@
+using Arroyo.Expressions;
 using Arroyo.Connectors;
 using Arroyo.Execution;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,12 @@ public sealed record PipelineComponents
 
     /// <summary>The operator factories, given the same catalog (its sources and sinks are registered too).</summary>
     public required Func<ConnectorCatalog, OperatorRegistry> Operators { get; init; }
+
+    /// <summary>
+    /// The function registries (scalar, aggregate, window; user functions included): the planner
+    /// binds calls with them and the runtime resolves the same calls in them.
+    /// </summary>
+    public FunctionLibrary Functions { get; init; } = FunctionLibrary.CreateBuiltins();
 
     public ILoggerFactory Logging { get; init; } = NullLoggerFactory.Instance;
 

@@ -38,6 +38,7 @@ public sealed class PipelineHost
             Connectors = _components.Connectors,
             Parallelism = request.Parallelism,
             Config = request.Config,
+            Functions = _components.Functions,
         });
         _logger.LogDebug("dataflow:\n{Plan}", plan.Explain());
         var settings = ReadSettings(config);
@@ -76,6 +77,7 @@ public sealed class PipelineHost
         UpdateAggregateFlushInterval = config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.FromSeconds(1)),
         Logger = _logger,
         Config = config.Values,
+        Functions = _components.Functions,
         BatchSize = config.GetInt("pipeline.source-batch-size", 4096),
         SourcePollDelay = config.GetDuration("debug.source-poll-delay", TimeSpan.Zero),
         StopAfterCheckpoints = config.GetOptionalInt("debug.stop-after-checkpoints"),

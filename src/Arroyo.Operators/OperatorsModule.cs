@@ -8,13 +8,13 @@ public static class OperatorsModule
 {
     public static void Register(OperatorRegistry registry)
     {
-        registry.Register<TumblingAggregateSpec>((spec, _) => new TumblingAggregate.TumblingAggregateOperator(spec));
-        registry.Register<SlidingAggregateSpec>((spec, _) => new SlidingAggregate.SlidingAggregateOperator(spec));
-        registry.Register<UpdatingAggregateSpec>((spec, _) => new UpdatingAggregate.UpdatingAggregateOperator(spec));
-        registry.Register<WindowFunctionSpec>((spec, _) => new WindowFunction.WindowFunctionOperator(spec));
+        registry.Register<TumblingAggregateSpec>((spec, context) => new TumblingAggregate.TumblingAggregateOperator(spec, context.Functions));
+        registry.Register<SlidingAggregateSpec>((spec, context) => new SlidingAggregate.SlidingAggregateOperator(spec, context.Functions));
+        registry.Register<UpdatingAggregateSpec>((spec, context) => new UpdatingAggregate.UpdatingAggregateOperator(spec, context.Functions));
+        registry.Register<WindowFunctionSpec>((spec, context) => new WindowFunction.WindowFunctionOperator(spec, context.Functions));
         registry.Register<UnnestSpec>((spec, _) => new Unnest.UnnestOperator(spec));
         registry.Register<WindowedJoinSpec>((spec, _) => new WindowedJoin.WindowedJoinOperator(spec));
         registry.Register<UpdatingJoinSpec>((spec, _) => new UpdatingJoin.UpdatingJoinOperator(spec));
-        registry.Register<SessionAggregateSpec>((spec, _) => new SessionAggregate.SessionAggregateOperator(spec));
+        registry.Register<SessionAggregateSpec>((spec, context) => new SessionAggregate.SessionAggregateOperator(spec, context.Functions));
     }
 }

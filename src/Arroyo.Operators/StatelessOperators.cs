@@ -11,8 +11,8 @@ public static class StatelessOperators
 {
     public static void Register(OperatorRegistry registry)
     {
-        registry.Register<ProjectionSpec>((spec, _) => new ProjectionOperator(spec));
-        registry.Register<FilterSpec>((spec, _) => new FilterOperator(spec));
-        registry.Register<WatermarkSpec>((spec, _) => new WatermarkOperator(spec));
+        registry.Register<ProjectionSpec>((spec, context) => new ProjectionOperator(spec, context.Functions));
+        registry.Register<FilterSpec>((spec, context) => new FilterOperator(spec, context.Functions));
+        registry.Register<WatermarkSpec>((spec, context) => new WatermarkOperator(spec, context.Functions));
     }
 }

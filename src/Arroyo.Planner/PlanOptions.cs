@@ -1,5 +1,5 @@
 using Arroyo.Connectors;
-using Arroyo.Planner.Catalog;
+using Arroyo.Expressions;
 
 namespace Arroyo.Planner;
 
@@ -15,8 +15,12 @@ public sealed record PlanOptions
     /// <summary>Configuration values by dotted key, e.g. <c>pipeline.update-aggregate-flush-interval</c>.</summary>
     public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>User-defined function signatures the SQL may call (null: none).</summary>
-    public UserFunctions? Functions { get; init; }
+    /// <summary>
+    /// The functions the SQL may call: scalar, aggregate and window registries, user functions
+    /// included. The composition root gives the planner and the runtime the same instance;
+    /// left unset, a fresh library of the built-ins.
+    /// </summary>
+    public FunctionLibrary Functions { get; init; } = FunctionLibrary.CreateBuiltins();
 
     /// <summary>
     /// Tables defined before the script, as CREATE TABLE statements (the reference's planner

@@ -1,4 +1,5 @@
 using Arroyo.Core.Errors;
+using Arroyo.Expressions;
 using Arroyo.Planner.Catalog;
 
 namespace Arroyo.Planner;
@@ -10,14 +11,15 @@ internal sealed class PlannerContext
     {
         Sql = sql;
         Options = options;
-        Functions = options.Functions ?? UserFunctions.Empty;
+        Functions = options.Functions;
     }
 
     public string Sql { get; }
 
     public PlanOptions Options { get; }
 
-    public UserFunctions Functions { get; }
+    /// <summary>The registries calls are bound through (built-ins and user functions).</summary>
+    public FunctionLibrary Functions { get; }
 
     public Dictionary<string, CatalogEntry> Tables { get; } = new(StringComparer.OrdinalIgnoreCase);
 

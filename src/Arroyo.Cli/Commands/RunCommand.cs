@@ -43,6 +43,7 @@ public sealed class RunCommand
         {
             Connectors = connectors,
             Operators = BuiltIns.Operators,
+            Functions = BuiltIns.Functions(),
             Logging = logging,
         });
         var request = new PipelineRequest

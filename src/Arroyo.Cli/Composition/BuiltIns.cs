@@ -6,6 +6,7 @@ using Arroyo.Connectors.Builtin.SingleFile;
 using Arroyo.Connectors.Builtin.Stdout;
 using Arroyo.Connectors;
 using Arroyo.Execution;
+using Arroyo.Expressions;
 using Arroyo.Operators;
 
 namespace Arroyo.Cli.Composition;
@@ -30,6 +31,9 @@ public static class BuiltIns
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);
     }
+
+    /// <summary>Every built-in function: scalar, aggregate and window registries (user functions are added to these).</summary>
+    public static FunctionLibrary Functions() => FunctionLibrary.CreateBuiltins();
 
     /// <summary>The factories the runtime builds subtasks with: operators, then the connectors' sources and sinks.</summary>
     public static OperatorRegistry Operators(ConnectorCatalog connectors)

@@ -1,13 +1,7 @@
 using Arroyo.Core.Types;
+using Arroyo.Expressions;
 
 namespace Arroyo.Dataflow.Specs;
-
-public enum WindowFunctionKind
-{
-    RowNumber,
-    Rank,
-    DenseRank,
-}
 
 /// <summary>One ORDER BY column of a window function.</summary>
 public sealed record SortColumn(int Column, bool Descending = false, bool? NullsFirst = null)
@@ -25,19 +19,20 @@ public sealed record SortColumn(int Column, bool Descending = false, bool? Nulls
 /// <see cref="PartitionColumns"/> (forward/single subtask when empty).</para>
 /// <para>A timestamp's rows are buffered until the watermark passes it (watermark &gt; t), then split
 /// by <see cref="PartitionColumns"/>, sorted by <see cref="OrderBy"/> and emitted in one batch.</para>
-/// <para>Output: the input's user fields unchanged, then one BIGINT UNSIGNED column per entry of
-/// <see cref="Functions"/> (DataFusion's type), then <c>_timestamp</c> = t.</para>
+/// <para>Output: the input's user fields unchanged, then one column per entry of
+/// <see cref="Functions"/> (ranking functions from the run's <c>WindowFunctionRegistry</c>:
+/// BIGINT UNSIGNED, DataFusion's type), then <c>_timestamp</c> = t.</para>
 /// </summary>
 public sealed record WindowFunctionSpec(
     Schema Input,
     IReadOnlyList<int> PartitionColumns,
     IReadOnlyList<SortColumn> OrderBy,
-    IReadOnlyList<WindowFunctionKind> Functions,
+    IReadOnlyList<FunctionRef> Functions,
     Schema Output) : OperatorSpec
 {
     public override Schema OutputSchema => Output;
 
     public override string Describe() =>
-        $"window function {string.Join(", ", Functions)} partition by [{string.Join(", ", PartitionColumns.Select(c => "#" + c))}] " +
+        $"window function {string.Join(", ", Functions.Select(f => f.Name))} partition by [{string.Join(", ", PartitionColumns.Select(c => "#" + c))}] " +
         $"order by [{string.Join(", ", OrderBy.Select(o => "#" + o.Column + (o.Descending ? " DESC" : "")))}]";
 }

@@ -6,7 +6,8 @@ namespace Arroyo.Expressions.Aggregates;
 public static class AggregateFactory
 {
     /// <summary>
-    /// The accumulator for <paramref name="function"/> (canonical name) over columns of
+    /// The built-in accumulator for <paramref name="function"/> (canonical name, see
+    /// <see cref="AggregateRegistry.CanonicalName"/>) over columns of
     /// <paramref name="argTypes"/>. <paramref name="retracting"/>: the input is updating, so the
     /// accumulator must support removing values. <paramref name="updatingAggregate"/>: it is for a
     /// GROUP BY without a window, where the reference keeps the distinct input values of the
@@ -18,7 +19,6 @@ public static class AggregateFactory
         string function, IReadOnlyList<DataType> argTypes, bool distinct, IReadOnlyList<object?> parameters,
         DataType resultType, bool retracting, bool updatingAggregate = false)
     {
-        function = AggregateFunctions.CanonicalName(function);
         if (updatingAggregate && function is "approx_median" or "approx_percentile_cont" or "approx_percentile_cont_with_weight")
         {
             return DistinctValuesDigest(function, argTypes, parameters, resultType)

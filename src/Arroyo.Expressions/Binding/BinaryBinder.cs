@@ -7,14 +7,14 @@ namespace Arroyo.Expressions.Binding;
 /// <summary>Type rules of the binary operators (DataFusion's get_input_types / get_result_type).</summary>
 internal static class BinaryBinder
 {
-    public static BoundExpr Bind(BinaryOp op, BoundExpr left, BoundExpr right, SourceSpan span)
+    public static BoundExpr Bind(BinaryOp op, BoundExpr left, BoundExpr right, SourceSpan span, FunctionRegistry? functions)
     {
-        var bound = BindCore(op, left, right, span);
+        var bound = BindCore(op, left, right, span, functions);
         // Fold literal-only operations now so kernels see typed constants and bad constants fail at plan time.
         return bound is BinaryExpr { Left: Literal, Right: Literal } ? Coercion.Fold(bound, span) : bound;
     }
 
-    private static BoundExpr BindCore(BinaryOp op, BoundExpr left, BoundExpr right, SourceSpan span)
+    private static BoundExpr BindCore(BinaryOp op, BoundExpr left, BoundExpr right, SourceSpan span, FunctionRegistry? functions)
     {
         var nullable = left.Nullable || right.Nullable;
         switch (op)
@@ -40,7 +40,9 @@ internal static class BinaryBinder
             {
                 if (left.Type.Kind == TypeKind.List && right.Type.Kind == TypeKind.List)
                 {
-                    return FunctionRegistry.Default.BindCall("array_concat", [left, right], span);
+                    // Arrays concatenate through the registry's array_concat, so the plan names it.
+                    if (functions is null) throw new UserException("|| on arrays needs the function registry (array_concat)", span);
+                    return functions.BindCall("array_concat", [left, right], span);
                 }
                 return new BinaryExpr(op, Coercion.CastTo(left, DataType.Utf8), Coercion.CastTo(right, DataType.Utf8), DataType.Utf8, nullable, span);
             }

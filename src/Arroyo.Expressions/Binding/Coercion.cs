@@ -90,8 +90,9 @@ public static class Coercion
         }
     }
 
-    public static BoundExpr BindBinary(BinaryOp op, BoundExpr left, BoundExpr right, SourceSpan span = default) =>
-        BinaryBinder.Bind(op, left, right, span);
+    /// <param name="functions">The registry array <c>||</c> binds <c>array_concat</c> through (null: arrays are refused).</param>
+    public static BoundExpr BindBinary(BinaryOp op, BoundExpr left, BoundExpr right, SourceSpan span = default, FunctionRegistry? functions = null) =>
+        BinaryBinder.Bind(op, left, right, span, functions);
 
     /// <summary><c>input [NOT] IN (list)</c>: all items are coerced to one comparison type.</summary>
     public static BoundExpr BindInList(BoundExpr input, IReadOnlyList<BoundExpr> list, bool negated, SourceSpan span = default)
@@ -153,12 +154,16 @@ public static class Coercion
         throw new UserException($"{context} expects a BOOLEAN, got {expr.Type}", span.IsKnown ? span : expr.Span);
     }
 
-    /// <summary>Evaluates a constant expression now and returns it as a literal.</summary>
-    internal static Literal Fold(BoundExpr expr, SourceSpan span)
+    /// <summary>
+    /// Evaluates a constant expression now and returns it as a literal. Only a registry's
+    /// <see cref="FunctionRegistry.BindCall"/> folds function calls (and gives itself); every
+    /// other constant subtree holds none, since calls in it were folded when they were bound.
+    /// </summary>
+    internal static Literal Fold(BoundExpr expr, SourceSpan span, FunctionRegistry? functions = null)
     {
         try
         {
-            return new Literal(ExprCompiler.EvaluateConstant(expr), expr.Type, span.IsKnown ? span : expr.Span);
+            return new Literal(ExprCompiler.EvaluateConstant(expr, functions), expr.Type, span.IsKnown ? span : expr.Span);
         }
         catch (DataException e)
         {

@@ -7,7 +7,11 @@ namespace Arroyo.Expressions.Binding;
 
 /// <summary>
 /// The scalar functions by SQL name (case-insensitive). <see cref="BindCall"/> resolves the
-/// overload, casts the arguments, computes the return type and folds constant calls.
+/// overload, casts the arguments, computes the return type and folds constant calls; the call
+/// it returns holds a <see cref="FunctionRef"/> (name and resolved signature), which
+/// <see cref="Resolve"/> turns back into the implementation when a subtask compiles it.
+/// An instance travels with the plan's options and the run's settings (inside a
+/// <see cref="FunctionLibrary"/>); user functions are added to that same instance.
 /// </summary>
 public sealed class FunctionRegistry
 {
@@ -27,10 +31,13 @@ public sealed class FunctionRegistry
 
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
 
-    private static readonly Lazy<FunctionRegistry> s_default = new(CreateDefault);
-
-    /// <summary>Every built-in scalar function.</summary>
-    public static FunctionRegistry Default => s_default.Value;
+    /// <summary>A new registry holding every built-in scalar function.</summary>
+    public static FunctionRegistry CreateBuiltins()
+    {
+        var r = new FunctionRegistry();
+        BuiltinFunctions.RegisterAll(r);
+        return r;
+    }
 
     public bool IsScalarFunction(string name) => _entries.ContainsKey(name);
 
@@ -55,7 +62,7 @@ public sealed class FunctionRegistry
         if (entry.Binder is not null)
         {
             var (castArgs, ret) = entry.Binder(args, span);
-            call = new ScalarCall(entry.CustomFunction!, castArgs, ret, true, span);
+            call = new ScalarCall(new FunctionRef(entry.Name, castArgs.Select(a => a.Type).ToArray(), ret, entry.Volatile), castArgs, ret, true, span);
         }
         else
         {
@@ -77,10 +84,50 @@ public sealed class FunctionRegistry
             if (best is null) throw WrongArguments(entry.Name, args, span);
             var castArgs = new BoundExpr[args.Count];
             for (var i = 0; i < castArgs.Length; i++) castArgs[i] = Coercion.CastTo(args[i], bestTypes![i]);
-            var function = GetFunction(entry, best);
-            call = new ScalarCall(function, castArgs, best.ReturnType(bestTypes!), true, span);
+            var returns = best.ReturnType(bestTypes!);
+            call = new ScalarCall(new FunctionRef(entry.Name, bestTypes!, returns, entry.Volatile), castArgs, returns, true, span);
         }
-        return call.IsConstant && call.Children.Any() ? Coercion.Fold(call, span) : call;
+        return call.IsConstant && call.Children.Any() ? Coercion.Fold(call, span, this) : call;
+    }
+
+    /// <summary>
+    /// The implementation of a call bound by this registry (or by one holding the same
+    /// functions): the overload of <see cref="FunctionRef.Name"/> that accepts exactly the
+    /// referenced argument types and returns the referenced type.
+    /// </summary>
+    public ScalarFunction Resolve(FunctionRef function)
+    {
+        if (!_entries.TryGetValue(function.Name, out var entry))
+        {
+            throw new UserException($"function '{function.Name}' is not registered in this engine (the plan calls {function.Signature})");
+        }
+        if (entry.Binder is not null) return entry.CustomFunction!;
+        foreach (var o in entry.Overloads)
+        {
+            var types = o.Match(function.Arguments);
+            if (types is not null && types.SequenceEqual(function.Arguments) && o.ReturnType(types) == function.Returns) return GetFunction(entry, o);
+        }
+        throw new UserException($"no overload of function '{function.Name}' matches {function.Signature}; accepted: {string.Join(", ", Signatures(function.Name))}");
+    }
+
+    /// <summary>
+    /// Adds (or replaces) a user-defined scalar function taking exactly <paramref name="arguments"/>
+    /// (arguments are cast to them). Without <paramref name="implementation"/> it plans but fails
+    /// when a subtask builds its kernel.
+    /// </summary>
+    public FunctionRegistry AddUser(string name, IReadOnlyList<DataType> arguments, DataType returns, ScalarKernelFactory? implementation = null)
+    {
+        var parameters = arguments.ToArray();
+        var signature = $"{name}({string.Join(", ", parameters.Select(a => a.ToString()))})";
+        AddCustom(name, signature, (args, span) =>
+        {
+            if (args.Count != parameters.Length)
+            {
+                throw new UserException($"function '{name}' takes {parameters.Length} arguments but {args.Count} were given", span);
+            }
+            return (args.Select((a, i) => Coercion.CastTo(a, parameters[i])).ToArray(), returns);
+        }, implementation ?? ((_, _) => throw new UserException($"user-defined function '{name}' has no implementation registered in this engine")));
+        return this;
     }
 
     internal UserException WrongArguments(string name, IReadOnlyList<BoundExpr> args, SourceSpan span) =>
@@ -121,11 +168,4 @@ public sealed class FunctionRegistry
 
     /// <summary>Registers <paramref name="alias"/> as another name for every overload of <paramref name="name"/>.</summary>
     internal void Alias(string alias, string name) => _entries[alias] = _entries[name];
-
-    private static FunctionRegistry CreateDefault()
-    {
-        var r = new FunctionRegistry();
-        BuiltinFunctions.RegisterAll(r);
-        return r;
-    }
 }

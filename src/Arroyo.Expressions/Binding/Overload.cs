@@ -30,7 +30,10 @@ internal sealed class Overload
     public int MinArgs { get; }
 
     /// <summary>The types to cast the arguments to, or null when this overload does not apply.</summary>
-    public DataType[]? Match(IReadOnlyList<BoundExpr> args)
+    public DataType[]? Match(IReadOnlyList<BoundExpr> args) => Match(args.Select(a => a.Type).ToArray());
+
+    /// <summary>The types to cast arguments of <paramref name="args"/> to, or null when this overload does not apply.</summary>
+    public DataType[]? Match(IReadOnlyList<DataType> args)
     {
         if (args.Count < MinArgs) return null;
         if (!Variadic && args.Count > Parameters.Length) return null;
@@ -39,7 +42,7 @@ internal sealed class Overload
         for (var i = 0; i < args.Count; i++)
         {
             var p = Parameters[Math.Min(i, Parameters.Length - 1)];
-            var t = p.Accept(args[i].Type);
+            var t = p.Accept(args[i]);
             if (t is null) return null;
             types[i] = t;
         }

@@ -9,10 +9,10 @@ namespace Arroyo.Expressions.Compilation;
 /// <summary>Picks the typed kernel for a binary operator from its (already coerced) operand types.</summary>
 internal static class BinaryCompiler
 {
-    public static CompiledExpr Compile(BinaryExpr b)
+    public static CompiledExpr Compile(BinaryExpr b, Func<BoundExpr, CompiledExpr> compile)
     {
-        var left = ExprCompiler.Compile(b.Left);
-        var right = ExprCompiler.Compile(b.Right);
+        var left = compile(b.Left);
+        var right = compile(b.Right);
         var lt = b.Left.Type;
         var rt = b.Right.Type;
         switch (b.Op)

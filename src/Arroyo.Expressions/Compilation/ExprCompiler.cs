@@ -2,6 +2,7 @@ using System.Globalization;
 using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
+using Arroyo.Expressions.Binding;
 using Arroyo.Expressions.Bound;
 using Arroyo.Expressions.Casts;
 using Arroyo.Expressions.Kernels;
@@ -10,34 +11,27 @@ namespace Arroyo.Expressions.Compilation;
 
 /// <summary>
 /// Turns bound expressions into kernel trees. Compile once per operator subtask (at
-/// operator construction), then call <see cref="CompiledExpr.Evaluate"/> per batch.
+/// operator construction), then call <see cref="CompiledExpr.Evaluate"/> per batch. Function
+/// calls find their implementation in the given registry (the run's, from its settings).
 /// </summary>
 public static class ExprCompiler
 {
     private static readonly Schema s_emptySchema = new([]);
 
-    public static CompiledExpr Compile(BoundExpr expr) => expr switch
-    {
-        ColumnRef c => new ColumnKernel(c.Index, c.Type),
-        Literal l => new ConstantKernel(NormalizeLiteral(l.Value, l.Type), l.Type),
-        CastExpr c => new CastKernel(Compile(c.Input), CastFactory.Create(c.Input.Type, c.Target, c.IsTry), c.Target),
-        ScalarCall call => new CallKernel(call.Args.Select(Compile).ToArray(), call.Function.CreateKernel(call.Args, call.Type), call.Type),
-        FieldAccess f => new FieldAccessKernel(Compile(f.Struct), f.FieldIndex, f.Type),
-        UnaryExpr u => CompileUnary(u),
-        BinaryExpr b => BinaryCompiler.Compile(b),
-        InListExpr i => CompileInList(i),
-        CaseExpr c => CompileCase(c),
-        _ => throw new NotSupportedException($"cannot compile {expr.GetType().Name}"),
-    };
+    public static CompiledExpr Compile(BoundExpr expr, FunctionRegistry functions) => new Compiler(functions).Compile(expr);
 
     /// <summary>Compiles several expressions (a projection), in order.</summary>
-    public static CompiledExpr[] Compile(IEnumerable<BoundExpr> exprs) => exprs.Select(Compile).ToArray();
+    public static CompiledExpr[] Compile(IEnumerable<BoundExpr> exprs, FunctionRegistry functions)
+    {
+        var compiler = new Compiler(functions);
+        return exprs.Select(compiler.Compile).ToArray();
+    }
 
     /// <summary>The value of an expression that reads no column, in Column.GetValue representation.</summary>
-    public static object? EvaluateConstant(BoundExpr expr)
+    public static object? EvaluateConstant(BoundExpr expr, FunctionRegistry? functions)
     {
         var batch = new Batch(s_emptySchema, [], 1);
-        return Compile(expr).Evaluate(batch).GetValue(0);
+        return new Compiler(functions).Compile(expr).Evaluate(batch).GetValue(0);
     }
 
     /// <summary>A literal value in the exact CLR type the kernels read (e.g. an int given for a BIGINT literal becomes long).</summary>
@@ -50,7 +44,27 @@ public static class ExprCompiler
         return Convert.ChangeType(value, clr, CultureInfo.InvariantCulture);
     }
 
-    private static CompiledExpr CompileUnary(UnaryExpr u)
+    /// <summary>Null <paramref name="functions"/>: the expression holds no call (constant folding of casts and operators).</summary>
+    private sealed class Compiler(FunctionRegistry? functions)
+    {
+    private FunctionRegistry Functions =>
+        functions ?? throw new InvalidOperationException("a function call was compiled without a function registry (this is a bug)");
+
+    public CompiledExpr Compile(BoundExpr expr) => expr switch
+    {
+        ColumnRef c => new ColumnKernel(c.Index, c.Type),
+        Literal l => new ConstantKernel(NormalizeLiteral(l.Value, l.Type), l.Type),
+        CastExpr c => new CastKernel(Compile(c.Input), CastFactory.Create(c.Input.Type, c.Target, c.IsTry), c.Target),
+        ScalarCall call => new CallKernel(call.Args.Select(Compile).ToArray(), Functions.Resolve(call.Function).CreateKernel(call.Args, call.Type), call.Type),
+        FieldAccess f => new FieldAccessKernel(Compile(f.Struct), f.FieldIndex, f.Type),
+        UnaryExpr u => CompileUnary(u),
+        BinaryExpr b => BinaryCompiler.Compile(b, Compile),
+        InListExpr i => CompileInList(i),
+        CaseExpr c => CompileCase(c),
+        _ => throw new NotSupportedException($"cannot compile {expr.GetType().Name}"),
+    };
+
+    private CompiledExpr CompileUnary(UnaryExpr u)
     {
         var input = Compile(u.Input);
         switch (u.Op)
@@ -75,7 +89,7 @@ public static class ExprCompiler
             new NegateKernel<T>(input, type);
     }
 
-    private static CompiledExpr CompileInList(InListExpr e)
+    private CompiledExpr CompileInList(InListExpr e)
     {
         var input = Compile(e.Input);
         var type = e.Input.Type;
@@ -96,12 +110,13 @@ public static class ExprCompiler
             new NumericInListKernel<T>(input, values.Select(v => (T)v!).ToArray(), hasNull, negated);
     }
 
-    private static CompiledExpr CompileCase(CaseExpr c)
+    private CompiledExpr CompileCase(CaseExpr c)
     {
         var whens = c.Branches.Select(b => c.Operand is null
             ? Compile(b.When)
             : Compile(new BinaryExpr(BinaryOp.Equal, c.Operand, b.When, DataType.Boolean))).ToArray();
         var thens = c.Branches.Select(b => Compile(b.Then)).ToArray();
         return new CaseKernel(whens, thens, c.Else is null ? null : Compile(c.Else), c.Type);
+    }
     }
 }

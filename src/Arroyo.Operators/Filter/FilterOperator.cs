@@ -1,3 +1,4 @@
+using Arroyo.Expressions;
 using Arroyo.Core.Columns;
 using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
@@ -17,10 +18,10 @@ public sealed class FilterOperator : IOperator
     private readonly FilterSpec _spec;
     private readonly CompiledExpr _predicate;
 
-    public FilterOperator(FilterSpec spec)
+    public FilterOperator(FilterSpec spec, FunctionLibrary functions)
     {
         _spec = spec;
-        _predicate = ExprCompiler.Compile(spec.Predicate);
+        _predicate = ExprCompiler.Compile(spec.Predicate, functions.Scalar);
     }
 
     public void OnBatch(Batch batch, int input, IOutput output)

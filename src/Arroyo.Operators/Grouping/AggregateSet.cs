@@ -16,11 +16,14 @@ internal sealed class AggregateSet
     private int _capacity;
 
     /// <param name="updatingAggregate">For a GROUP BY without a window (see <see cref="AggregateFactory.Create"/>).</param>
-    public AggregateSet(IReadOnlyList<AggregateCall> calls, Schema input, bool retracting, bool updatingAggregate = false)
+    public AggregateSet(IReadOnlyList<AggregateCall> calls, Schema input, AggregateRegistry registry, bool retracting, bool updatingAggregate = false)
     {
         _calls = calls.ToArray();
-        _accumulators = _calls.Select(c => AggregateFactory.Create(
-            c.Function, c.Args.Select(a => input[a].Type).ToList(), c.Distinct, c.Parameters, c.ResultType, retracting, updatingAggregate)).ToArray();
+        _accumulators = _calls.Select(c =>
+        {
+            Debug.Assert(c.Args.Select(a => input[a].Type).SequenceEqual(c.Function.Arguments), "aggregate arguments have the types the call was bound for");
+            return registry.CreateAccumulator(new AccumulatorRequest(c.Function, c.Distinct, c.Parameters, retracting, updatingAggregate));
+        }).ToArray();
     }
 
     public int Count => _calls.Length;

@@ -1,3 +1,4 @@
+using Arroyo.Expressions.Aggregates;
 using System.Buffers;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
@@ -31,7 +32,7 @@ internal sealed class WindowedAggregator : EventTimeOperator
     private OperatorContext? _context;
 
     public WindowedAggregator(Schema input, IReadOnlyList<int> keys, IReadOnlyList<AggregateCall> aggregates,
-        long width, long slide, int? windowIndex, Schema output)
+        long width, long slide, int? windowIndex, Schema output, AggregateRegistry registry)
     {
         if (width <= 0 || slide <= 0 || width % slide != 0) throw new ArgumentException("window width must be a positive multiple of the slide");
         _input = input;
@@ -40,7 +41,7 @@ internal sealed class WindowedAggregator : EventTimeOperator
         _slide = slide;
         _windowIndex = windowIndex;
         _output = output;
-        _aggregates = new AggregateSet(aggregates, input, retracting: false);
+        _aggregates = new AggregateSet(aggregates, input, registry, retracting: false);
         _codec = new KeyCodec(_keys);
     }
 

@@ -1,3 +1,4 @@
+using Arroyo.Expressions;
 using Arroyo.Core.Columns;
 using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
@@ -14,12 +15,12 @@ public sealed class ProjectionOperator : IOperator
     private readonly CompiledExpr?[] _compiled;
     private readonly int[] _passThrough;
 
-    public ProjectionOperator(ProjectionSpec spec)
+    public ProjectionOperator(ProjectionSpec spec, FunctionLibrary functions)
     {
         _spec = spec;
         // Plain column references are copied by reference: no kernel, no new column.
         _passThrough = spec.Expressions.Select(e => e is ColumnRef c ? c.Index : -1).ToArray();
-        _compiled = spec.Expressions.Select(e => e is ColumnRef ? null : ExprCompiler.Compile(e)).ToArray();
+        _compiled = spec.Expressions.Select(e => e is ColumnRef ? null : ExprCompiler.Compile(e, functions.Scalar)).ToArray();
     }
 
     public void OnBatch(Batch batch, int input, IOutput output)

@@ -1,3 +1,5 @@
+using Arroyo.Expressions.Aggregates;
+using Arroyo.Expressions;
 using Arroyo.Core.Columns;
 using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
@@ -30,10 +32,12 @@ public sealed class SessionAggregateOperator : EventTimeOperator
     private readonly List<List<Session>?> _sessions = [];
     private long _lateRows;
     private OperatorContext? _context;
+    private readonly AggregateRegistry _aggregateRegistry;
 
-    public SessionAggregateOperator(SessionAggregateSpec spec)
+    public SessionAggregateOperator(SessionAggregateSpec spec, FunctionLibrary functions)
     {
         _spec = spec;
+        _aggregateRegistry = functions.Aggregates;
         _keys = spec.KeyColumns.ToArray();
         _codec = new KeyCodec(_keys);
     }
@@ -117,7 +121,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
             }
         }
         var rows = new Batch(_spec.Input, inputBuilders.Select(b => b.Build()).ToArray(), groupIds.Count);
-        var aggregates = new AggregateSet(_spec.Aggregates, _spec.Input, retracting: false);
+        var aggregates = new AggregateSet(_spec.Aggregates, _spec.Input, _aggregateRegistry, retracting: false);
         aggregates.EnsureCapacity(closed.Count);
         for (var s = 0; s < closed.Count; s++) aggregates.Clear(s);
         aggregates.Update(rows, groupIds.ToArray(), default);

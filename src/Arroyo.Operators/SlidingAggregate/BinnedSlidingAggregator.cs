@@ -53,7 +53,7 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
     private OperatorContext? _context;
 
     public BinnedSlidingAggregator(Schema input, IReadOnlyList<int> keys, IReadOnlyList<AggregateCall> aggregates,
-        long width, long slide, int? windowIndex, Schema output)
+        long width, long slide, int? windowIndex, Schema output, AggregateRegistry registry)
     {
         if (width <= 0 || slide <= 0 || width % slide != 0) throw new ArgumentException("window width must be a positive multiple of the slide");
         if (!aggregates.All(c => CanCombine(c, input))) throw new ArgumentException("an aggregate cannot be combined from partials");
@@ -63,13 +63,13 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
         _slide = slide;
         _windowIndex = windowIndex;
         _output = output;
-        _partials = new AggregateSet(aggregates, input, retracting: false);
+        _partials = new AggregateSet(aggregates, input, registry, retracting: false);
         _partialSchema = new Schema(aggregates.Select((c, i) => new Field($"p{i}", c.ResultType, true)).ToList());
         _finalCalls = aggregates.Select((c, i) => new AggregateCall(
-            AggregateFunctions.CanonicalName(c.Function) == "count" ? "sum" : AggregateFunctions.CanonicalName(c.Function),
-            [i], false, null, c.ResultType, c.OutputName)).ToArray();
+            registry.Bind(c.Function.Name == "count" ? "sum" : c.Function.Name, [c.ResultType]),
+            [i], false, null, c.OutputName)).ToArray();
         _codec = new KeyCodec(_keys);
-        _finals = new AggregateSet(_finalCalls, _partialSchema, retracting: false);
+        _finals = new AggregateSet(_finalCalls, _partialSchema, registry, retracting: false);
     }
 
     /// <summary>
@@ -80,7 +80,7 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
     public static bool CanCombine(AggregateCall call, Schema input)
     {
         if (call.Distinct) return false;
-        return AggregateFunctions.CanonicalName(call.Function) switch
+        return call.Function.Name switch
         {
             "count" => call.ResultType.Kind == TypeKind.Int64,
             "sum" => call.ResultType.Kind is TypeKind.Int64 or TypeKind.UInt64 && call.Args.Count == 1 && input[call.Args[0]].Type.IsInteger,

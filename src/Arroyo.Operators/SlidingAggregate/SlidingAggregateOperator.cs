@@ -1,3 +1,4 @@
+using Arroyo.Expressions;
 using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Execution;
@@ -15,11 +16,11 @@ public sealed class SlidingAggregateOperator : IOperator
 {
     private readonly IOperator _inner;
 
-    public SlidingAggregateOperator(SlidingAggregateSpec spec)
+    public SlidingAggregateOperator(SlidingAggregateSpec spec, FunctionLibrary functions)
     {
         _inner = spec.Aggregates.All(c => BinnedSlidingAggregator.CanCombine(c, spec.Input))
-            ? new BinnedSlidingAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output)
-            : new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output);
+            ? new BinnedSlidingAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output, functions.Aggregates)
+            : new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output, functions.Aggregates);
     }
 
     public void Open(OperatorContext context) => _inner.Open(context);

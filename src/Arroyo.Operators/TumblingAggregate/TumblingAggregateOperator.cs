@@ -1,3 +1,4 @@
+using Arroyo.Expressions;
 using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Execution;
@@ -14,11 +15,11 @@ public sealed class TumblingAggregateOperator : IOperator
 {
     private readonly IOperator _inner;
 
-    public TumblingAggregateOperator(TumblingAggregateSpec spec)
+    public TumblingAggregateOperator(TumblingAggregateSpec spec, FunctionLibrary functions)
     {
         _inner = spec.Aggregates.Count == 0 && spec.KeyColumns.Count > 0
             ? new TumblingDistinct(spec.Input, spec.KeyColumns, spec.WidthNanos, spec.WindowOutputIndex, spec.Output)
-            : new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.WidthNanos, spec.WindowOutputIndex, spec.Output);
+            : new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.WidthNanos, spec.WindowOutputIndex, spec.Output, functions.Aggregates);
     }
 
     public void Open(OperatorContext context) => _inner.Open(context);

@@ -1,3 +1,4 @@
+using Arroyo.Expressions;
 using System.Buffers;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
@@ -40,11 +41,11 @@ public sealed class UpdatingAggregateOperator : IOperator
     private long _lastFlush = long.MinValue;
     private long _flushIntervalNanos;
 
-    public UpdatingAggregateOperator(UpdatingAggregateSpec spec)
+    public UpdatingAggregateOperator(UpdatingAggregateSpec spec, FunctionLibrary functions)
     {
         _spec = spec;
         _keys = spec.KeyColumns.ToArray();
-        _aggregates = new AggregateSet(spec.Aggregates, spec.Input, spec.Input.IsUpdating, updatingAggregate: true);
+        _aggregates = new AggregateSet(spec.Aggregates, spec.Input, functions.Aggregates, spec.Input.IsUpdating, updatingAggregate: true);
         _emittedValues = spec.Aggregates.Select(a => EmittedValues.Create(a.ResultType)).ToArray();
         _codec = new KeyCodec(_keys);
     }

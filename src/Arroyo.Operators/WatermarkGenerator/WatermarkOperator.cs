@@ -1,3 +1,4 @@
+using Arroyo.Expressions;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Time;
 using Arroyo.Core;
@@ -26,10 +27,10 @@ public sealed class WatermarkOperator : IOperator
     private bool _ended;
     private OperatorContext? _context;
 
-    public WatermarkOperator(WatermarkSpec spec)
+    public WatermarkOperator(WatermarkSpec spec, FunctionLibrary functions)
     {
         _spec = spec;
-        _expression = spec.Expression is null ? null : ExprCompiler.Compile(spec.Expression);
+        _expression = spec.Expression is null ? null : ExprCompiler.Compile(spec.Expression, functions.Scalar);
     }
 
     public void Open(OperatorContext context)

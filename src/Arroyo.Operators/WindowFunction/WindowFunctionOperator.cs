@@ -1,3 +1,5 @@
+using Arroyo.Expressions.Windows;
+using Arroyo.Expressions;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
 using Arroyo.Core;
@@ -19,11 +21,13 @@ public sealed class WindowFunctionOperator : EventTimeOperator
 
     private readonly WindowFunctionSpec _spec;
     private readonly int[] _partition;
+    private readonly Arroyo.Expressions.Windows.WindowFunction[] _functions;
     private readonly SortedDictionary<long, List<Batch>> _pending = new();
 
-    public WindowFunctionOperator(WindowFunctionSpec spec)
+    public WindowFunctionOperator(WindowFunctionSpec spec, FunctionLibrary functions)
     {
         _spec = spec;
+        _functions = spec.Functions.Select(functions.Windows.Resolve).ToArray();
         _partition = spec.PartitionColumns.ToArray();
     }
 
@@ -74,7 +78,7 @@ public sealed class WindowFunctionOperator : EventTimeOperator
             c = CompareOrder(batch, a, b);
             return c != 0 ? c : a.CompareTo(b);
         });
-        var results = _spec.Functions.Select(_ => new ulong[n]).ToArray();
+        var results = _functions.Select(_ => new ulong[n]).ToArray();
         ulong rowNumber = 0, rank = 0, denseRank = 0;
         for (var i = 0; i < n; i++)
         {
@@ -93,12 +97,7 @@ public sealed class WindowFunctionOperator : EventTimeOperator
             }
             for (var f = 0; f < results.Length; f++)
             {
-                results[f][i] = _spec.Functions[f] switch
-                {
-                    WindowFunctionKind.RowNumber => rowNumber,
-                    WindowFunctionKind.Rank => rank,
-                    _ => denseRank,
-                };
+                results[f][i] = _functions[f].Evaluate(new RowPosition(rowNumber, rank, denseRank));
             }
         }
         var sorted = batch.Take(order);

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Numerics;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
-using Arroyo.Expressions.Aggregates;
 using Arroyo.Expressions.Binding;
 using Arroyo.Expressions.Bound;
 using Arroyo.Expressions.Casts;
@@ -56,9 +55,9 @@ internal sealed class ExprBinder
             case Ast.TypedStringLiteral t:
                 return Coercion.BindCast(new Literal(t.Value, DataType.Utf8, t.Span), TypeMapper.Map(t.Type), false, t.Span);
             case Ast.ArrayExpr a:
-                return FunctionRegistry.Default.BindCall("make_array", a.Elements.Select(Bind).ToArray(), a.Span);
+                return _context.Functions.Scalar.BindCall("make_array", a.Elements.Select(Bind).ToArray(), a.Span);
             case Ast.RowExpr r:
-                return FunctionRegistry.Default.BindCall("struct", r.Elements.Select(Bind).ToArray(), r.Span);
+                return _context.Functions.Scalar.BindCall("struct", r.Elements.Select(Bind).ToArray(), r.Span);
             case Ast.UnaryExpr u:
                 return Unary(u);
             case Ast.BinaryExpr b:
@@ -95,24 +94,24 @@ internal sealed class ExprBinder
                     c.Else is null ? null : Bind(c.Else),
                     c.Span);
             case Ast.ExtractExpr e:
-                return FunctionRegistry.Default.BindCall("date_part", [new Literal(e.Field, DataType.Utf8, e.FieldSpan), Bind(e.Source)], e.Span);
+                return _context.Functions.Scalar.BindCall("date_part", [new Literal(e.Field, DataType.Utf8, e.FieldSpan), Bind(e.Source)], e.Span);
             case Ast.PositionExpr p:
-                return FunctionRegistry.Default.BindCall("strpos", [Bind(p.Haystack), Bind(p.Needle)], p.Span);
+                return _context.Functions.Scalar.BindCall("strpos", [Bind(p.Haystack), Bind(p.Needle)], p.Span);
             case Ast.SubstringExpr s:
             {
                 var args = new List<BoundExpr> { Bind(s.Operand), s.From is null ? Literal.Of(1L, s.Span) : Bind(s.From) };
                 if (s.For is not null) args.Add(Bind(s.For));
-                return FunctionRegistry.Default.BindCall("substr", args, s.Span);
+                return _context.Functions.Scalar.BindCall("substr", args, s.Span);
             }
             case Ast.TrimExpr t:
             {
                 var name = t.Where switch { Ast.TrimWhere.Leading => "ltrim", Ast.TrimWhere.Trailing => "rtrim", _ => "btrim" };
                 var args = new List<BoundExpr> { Bind(t.Operand) };
                 if (t.Characters is not null) args.Add(Bind(t.Characters));
-                return FunctionRegistry.Default.BindCall(name, args, t.Span);
+                return _context.Functions.Scalar.BindCall(name, args, t.Span);
             }
             case Ast.SubscriptExpr s:
-                return FunctionRegistry.Default.BindCall("array_element", [Bind(s.Target), Bind(s.Index)], s.Span);
+                return _context.Functions.Scalar.BindCall("array_element", [Bind(s.Target), Bind(s.Index)], s.Span);
             case Ast.FieldAccessExpr f:
                 return Field(Bind(f.Target), f.Field);
             case Ast.FunctionCall call:
@@ -272,7 +271,7 @@ internal sealed class ExprBinder
         var right = Bind(b.Right);
         if (b.Operator == Ast.BinaryOperator.Question)
         {
-            return FunctionRegistry.Default.BindCall("json_contains", [left, right], b.Span);
+            return _context.Functions.Scalar.BindCall("json_contains", [left, right], b.Span);
         }
         var op = b.Operator switch
         {
@@ -303,7 +302,7 @@ internal sealed class ExprBinder
             Ast.BinaryOperator.RegexNotIMatch => BinaryOp.RegexNotIMatch,
             _ => throw new UserException($"This feature is not implemented: operator {b.Operator}", b.OperatorSpan),
         };
-        return Coercion.BindBinary(op, left, right, b.Span);
+        return Coercion.BindBinary(op, left, right, b.Span, _context.Functions.Scalar);
     }
 
     private BoundExpr Like(Ast.LikeExpr l)
@@ -346,7 +345,7 @@ internal sealed class ExprBinder
                 $"Error during planning: time window function {name} is not allowed in this context. Are you missing a GROUP BY clause?",
                 call.Span);
         }
-        if (AggregateFunctions.IsAggregate(name) || _context.Functions.Find(name) is { IsAggregate: true })
+        if (_context.Functions.Aggregates.IsAggregate(name))
         {
             throw new UserException($"aggregate function {name} is not allowed here", call.Span);
         }
@@ -365,27 +364,13 @@ internal sealed class ExprBinder
             throw new UserException($"DISTINCT / FILTER are only allowed in aggregate functions, and {name} is not one", call.Span);
         }
         var args = call.Arguments.Select(Bind).ToArray();
-        if (_context.Functions.Find(name) is { } udf)
+        if (!_context.Functions.Scalar.IsScalarFunction(name))
         {
-            return BindUdf(udf, args, call.Span);
-        }
-        if (!FunctionRegistry.Default.IsScalarFunction(name))
-        {
-            var candidates = FunctionRegistry.Default.Names.Concat(AggregateFunctions.Names).Concat(_context.Functions.Names)
+            var candidates = _context.Functions.Scalar.Names.Concat(_context.Functions.Aggregates.Names)
                 .Concat(WindowCalls.Names);
             throw new UserException(
                 $"Invalid function '{name}'.{Suggestions.DidYouMean(name, candidates)}".TrimEnd('.'), call.Name.Span);
         }
-        return FunctionRegistry.Default.BindCall(name, args, call.Span);
-    }
-
-    public static BoundExpr BindUdf(UserFunction udf, IReadOnlyList<BoundExpr> args, SourceSpan span)
-    {
-        if (args.Count != udf.Arguments.Count)
-        {
-            throw new UserException($"function '{udf.Name}' takes {udf.Arguments.Count} arguments but {args.Count} were given", span);
-        }
-        var cast = args.Select((a, i) => Coercion.CastTo(a, udf.Arguments[i])).ToArray();
-        return new ScalarCall(udf.Function, cast, udf.Returns, true, span);
+        return _context.Functions.Scalar.BindCall(name, args, call.Span);
     }
 }

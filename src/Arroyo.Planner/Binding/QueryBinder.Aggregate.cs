@@ -275,18 +275,19 @@ internal sealed partial class QueryBinder
             filter = column(Coercion.RequireBoolean(binder.Bind(call.Filter), "FILTER", call.Filter.Span), $"_filter_{index}");
         }
 
-        if (_context.Functions.Find(name) is { IsAggregate: true } udaf)
+        var registry = _context.Functions.Aggregates;
+        if (registry.UserArguments(name) is { } declared)
         {
             var udafArgs = call.Arguments.Select(binder.Bind).ToArray();
-            if (udafArgs.Length != udaf.Arguments.Count)
+            if (udafArgs.Length != declared.Count)
             {
-                throw new UserException($"function '{udaf.Name}' takes {udaf.Arguments.Count} arguments but {udafArgs.Length} were given", call.Span);
+                throw new UserException($"function '{name}' takes {declared.Count} arguments but {udafArgs.Length} were given", call.Span);
             }
-            var cols = udafArgs.Select((a, i) => column(Coercion.CastTo(a, udaf.Arguments[i]), $"_arg_{index}_{i}")).ToArray();
-            return new AggregateCall(udaf.Name, cols, call.Distinct, filter, udaf.Returns, outputName);
+            var cols = udafArgs.Select((a, i) => column(Coercion.CastTo(a, declared[i]), $"_arg_{index}_{i}")).ToArray();
+            return new AggregateCall(registry.Bind(name, declared, call.Span), cols, call.Distinct, filter, outputName);
         }
 
-        var canonical = AggregateFunctions.CanonicalName(name, call.Name.Span);
+        var canonical = registry.CanonicalName(name, call.Name.Span);
         var args = new List<Ast.Expr>();
         var parameters = new List<object?>();
         var argAsts = call.Arguments.Where(a => a is not Ast.WildcardExpr).ToList();
@@ -312,9 +313,9 @@ internal sealed partial class QueryBinder
                 break;
         }
         var bound = args.Select(binder.Bind).ToArray();
-        var type = AggregateFunctions.ResolveReturnType(canonical, bound.Select(b => b.Type).ToArray(), call.Span);
+        var function = registry.Bind(canonical, bound.Select(b => b.Type).ToArray(), call.Span);
         var columns = bound.Select((b, i) => column(b, $"_arg_{index}_{i}")).ToArray();
-        return new AggregateCall(canonical, columns, call.Distinct, filter, type, outputName) { Parameters = parameters };
+        return new AggregateCall(function, columns, call.Distinct, filter, outputName) { Parameters = parameters };
     }
 
     private static double ConstantDouble(Ast.Expr expr, ExprBinder binder)

@@ -55,23 +55,17 @@ internal sealed partial class QueryBinder
         var order = over.OrderBy
             .Select(o => new SortColumn(ColumnOf(ResolveOrdinal(o.Expression, output)), o.Ascending == false, o.NullsFirst))
             .ToArray();
-        var kinds = calls.Select(c => c.Name.Last.Value.ToLowerInvariant() switch
-        {
-            "row_number" => WindowFunctionKind.RowNumber,
-            "rank" => WindowFunctionKind.Rank,
-            "dense_rank" => WindowFunctionKind.DenseRank,
-            var n => throw new UserException($"This feature is not implemented: window function {n}", c.Span),
-        }).ToArray();
+        var functions = calls.Select(c => _context.Functions.Windows.Bind(c.Name.Last.Value, c.Span)).ToArray();
 
         var projected = Nodes.Project(input, user.Concat(extras).ToArray());
         var width = user.Count + extras.Count;
         var fields = projected.Schema.Fields.Take(width).ToList();
-        var placeholders = calls.Select((c, i) => output.Register(c, "wf", DataType.UInt64)).ToArray();
-        for (var i = 0; i < calls.Count; i++) fields.Add(new Field($"__window_fn_{i}", DataType.UInt64, false));
+        var placeholders = calls.Select((c, i) => output.Register(c, "wf", functions[i].Returns)).ToArray();
+        for (var i = 0; i < calls.Count; i++) fields.Add(new Field($"__window_fn_{i}", functions[i].Returns, false));
         fields.Add(new Field(Schema.TimestampFieldName, DataType.Timestamp, false));
         var schema = new Schema(fields);
         var node = new PlanNode(
-            new WindowFunctionSpec(projected.Schema, partition, order, kinds, schema),
+            new WindowFunctionSpec(projected.Schema, partition, order, functions, schema),
             [new PlanEdge(projected, EdgeKind.Shuffle, partition)], schema)
         {
             Window = input.Window,

@@ -256,7 +256,7 @@ internal sealed partial class QueryBinder
     }
 
     private bool IsAggregateName(string name) =>
-        AggregateFunctions.IsAggregate(name) || _context.Functions.Find(name) is { IsAggregate: true };
+        _context.Functions.Aggregates.IsAggregate(name);
 
     /// <summary>Window functions, unnest and the final projection of a SELECT.</summary>
     private Relation Finish(OutputBinder output, List<Item> items)

@@ -1,3 +1,4 @@
+using Arroyo.Engine.Tests.Expressions;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
@@ -18,13 +19,13 @@ public sealed class AggregateFunctionsTests
     public void ReturnTypesFollowDataFusion(string name, TypeKind arg, TypeKind expected)
     {
         var argType = ColumnBuilder.Create(TypeOf(arg)).Type;
-        Assert.Equal(expected, AggregateFunctions.ResolveReturnType(name, [argType]).Kind);
+        Assert.Equal(expected, TestFunctions.Builtins.Aggregates.ResolveReturnType(name, [argType]).Kind);
     }
 
     [Fact]
     public void UnknownFunctionSuggestsAName()
     {
-        var error = Assert.Throws<UserException>(() => AggregateFunctions.ResolveReturnType("stdev", [DataType.Int64]));
+        var error = Assert.Throws<UserException>(() => TestFunctions.Builtins.Aggregates.ResolveReturnType("stdev", [DataType.Int64]));
         Assert.Contains("Did you mean", error.Message);
     }
 
@@ -41,7 +42,7 @@ public sealed class AggregateFunctionsTests
     [InlineData("approx_distinct", "3")]
     public void EvaluatesOverOneGroupWithRetraction(string name, string expected)
     {
-        var type = AggregateFunctions.ResolveReturnType(name, [DataType.Int64]);
+        var type = TestFunctions.Builtins.Aggregates.ResolveReturnType(name, [DataType.Int64]);
         var accumulator = AggregateFactory.Create(name, [DataType.Int64], false, [], type, retracting: true);
         accumulator.EnsureCapacity(1);
         accumulator.Clear(0);

@@ -1,3 +1,4 @@
+using Arroyo.Engine.Tests.Expressions;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
 using Arroyo.Expressions.Aggregates;
@@ -33,7 +34,7 @@ public sealed class MultisetAccumulatorTests
     public void MatchesTheValueBagUnderRandomRetractions(string function, TypeKind kind, bool distinct)
     {
         var argType = TypeOf(kind);
-        var resultType = AggregateFunctions.ResolveReturnType(function, [argType]);
+        var resultType = TestFunctions.Builtins.Aggregates.ResolveReturnType(function, [argType]);
         var tested = AggregateFactory.Create(function, [argType], distinct, [], resultType, retracting: true);
         Assert.IsNotType<ValueBagAccumulator>(tested);
         var reference = new ValueBagAccumulator(function, [argType], distinct, [], resultType);
@@ -145,7 +146,7 @@ public sealed class MultisetAccumulatorTests
     [InlineData("min", true)]
     public void OtherDistinctAndFloatCasesKeepTheValueBag(string function, bool distinct)
     {
-        var type = AggregateFunctions.ResolveReturnType(function, [DataType.Int64]);
+        var type = TestFunctions.Builtins.Aggregates.ResolveReturnType(function, [DataType.Int64]);
         Assert.IsType<ValueBagAccumulator>(AggregateFactory.Create(function, [DataType.Int64], distinct, [], type, retracting: true));
         Assert.IsType<ValueBagAccumulator>(AggregateFactory.Create("max", [DataType.Float64], false, [], DataType.Float64, retracting: true));
         Assert.IsType<ValueBagAccumulator>(AggregateFactory.Create("sum", [DataType.Float64], true, [], DataType.Float64, retracting: false));

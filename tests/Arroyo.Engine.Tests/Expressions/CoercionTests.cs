@@ -76,7 +76,7 @@ public sealed class CoercionTests
     [Fact]
     public void UnknownFunctionSuggestsCloseName()
     {
-        var ex = Assert.Throws<UserException>(() => FunctionRegistry.Default.BindCall("lowr", [Literal.Of("a")]));
+        var ex = Assert.Throws<UserException>(() => TestFunctions.Scalar.BindCall("lowr", [Literal.Of("a")]));
         Assert.Contains("unknown function 'lowr'", ex.Message);
         Assert.Contains("'lower'", ex.Message);
     }
@@ -84,7 +84,7 @@ public sealed class CoercionTests
     [Fact]
     public void WrongArgumentsNameSignatures()
     {
-        var ex = Assert.Throws<UserException>(() => FunctionRegistry.Default.BindCall("substr", [Literal.Of(true)]));
+        var ex = Assert.Throws<UserException>(() => TestFunctions.Scalar.BindCall("substr", [Literal.Of(true)]));
         Assert.Contains("substr", ex.Message);
         Assert.Contains("accepted", ex.Message);
     }
@@ -100,9 +100,9 @@ public sealed class CoercionTests
     [Fact]
     public void ConstantCallsAreFolded()
     {
-        var e = FunctionRegistry.Default.BindCall("upper", [Literal.Of("abc")]);
+        var e = TestFunctions.Scalar.BindCall("upper", [Literal.Of("abc")]);
         Assert.Equal("ABC", Assert.IsType<Literal>(e).Value);
-        Assert.False(FunctionRegistry.Default.BindCall("now", []) is Literal);
+        Assert.False(TestFunctions.Scalar.BindCall("now", []) is Literal);
     }
 
     private static DataType Simple(TypeKind k) => k switch

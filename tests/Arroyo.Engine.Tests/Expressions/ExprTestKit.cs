@@ -31,7 +31,7 @@ internal static class ExprTestKit
 
     public static object?[] Eval(BoundExpr expr, Batch batch)
     {
-        var column = ExprCompiler.Compile(expr).Evaluate(batch);
+        var column = ExprCompiler.Compile(expr, TestFunctions.Scalar).Evaluate(batch);
         Assert.Equal(batch.RowCount, column.Length);
         return Enumerable.Range(0, column.Length).Select(column.GetValue).ToArray();
     }
@@ -41,7 +41,7 @@ internal static class ExprTestKit
     {
         var cols = args.Select((a, i) => ($"a{i}", TypeOf(a), new[] { a })).ToArray();
         var batch = Batch(cols);
-        var bound = FunctionRegistry.Default.BindCall(name, cols.Select((c, i) => (BoundExpr)new ColumnRef(i, c.Item1, c.Item2)).ToArray());
+        var bound = TestFunctions.Scalar.BindCall(name, cols.Select((c, i) => (BoundExpr)new ColumnRef(i, c.Item1, c.Item2)).ToArray());
         return Eval(bound, batch)[0];
     }
 

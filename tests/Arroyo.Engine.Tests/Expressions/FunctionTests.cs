@@ -56,14 +56,14 @@ public sealed class FunctionTests
         Assert.Equal(8L, Call("power", 2L, 3L));
         // A DOUBLE base with an integer exponent is a DOUBLE power, not a truncated integer one.
         Assert.Equal(Math.Pow(2.5, 2), Call("power", 2.5, 2L));
-        Assert.Equal(DataType.Float64, FunctionRegistry.Default.BindCall("power", [Literal.Of(2.5), Literal.Of(2L)]).Type);
+        Assert.Equal(DataType.Float64, TestFunctions.Scalar.BindCall("power", [Literal.Of(2.5), Literal.Of(2L)]).Type);
         Assert.Equal(2.0, Call("log", 100.0));
         Assert.Equal(-1.0, Call("signum", -3.0));
         Assert.Equal(6L, Call("gcd", 12L, 18L));
         Assert.Equal(36L, Call("lcm", 12L, 18L));
         Assert.Equal(120L, Call("factorial", 5L));
         Assert.Equal(true, Call("isnan", double.NaN));
-        Assert.Equal(Math.PI, Lit(FunctionRegistry.Default.BindCall("pi", [])));
+        Assert.Equal(Math.PI, Lit(TestFunctions.Scalar.BindCall("pi", [])));
         Assert.Null(Call("sqrt", new object?[] { null }));
     }
 
@@ -76,7 +76,7 @@ public sealed class FunctionTests
         Assert.Equal("b", Call("nvl2", null, "a", "b"));
         Assert.Equal(3.5, Call("greatest", 1L, 3.5, null));
         Assert.Equal(1.0, Call("least", 1L, 3.5));
-        var e = FunctionRegistry.Default.BindCall("coalesce", [Literal.Of(1), Literal.Of(2.5)]);
+        var e = TestFunctions.Scalar.BindCall("coalesce", [Literal.Of(1), Literal.Of(2.5)]);
         Assert.Equal(DataType.Float64, e.Type);
     }
 
@@ -87,13 +87,13 @@ public sealed class FunctionTests
         var batch = Batch(("t", DataType.Timestamp, [t, null]));
         var ts = Col(batch, "t");
         string? Iso(object? v) => v is null ? null : Timestamps.FormatIso((long)v);
-        object? Trunc(string unit) => Eval(FunctionRegistry.Default.BindCall("date_trunc", [Literal.Of(unit), ts]), batch)[0];
+        object? Trunc(string unit) => Eval(TestFunctions.Scalar.BindCall("date_trunc", [Literal.Of(unit), ts]), batch)[0];
         Assert.Equal("2023-10-09T17:00:00", Iso(Trunc("hour")));
         Assert.Equal("2023-10-09T00:00:00", Iso(Trunc("day")));
         Assert.Equal("2023-10-09T00:00:00", Iso(Trunc("week")));
         Assert.Equal("2023-10-01T00:00:00", Iso(Trunc("month")));
         Assert.Equal("2023-01-01T00:00:00", Iso(Trunc("year")));
-        object? Part(string unit) => Eval(FunctionRegistry.Default.BindCall("date_part", [Literal.Of(unit), ts]), batch)[0];
+        object? Part(string unit) => Eval(TestFunctions.Scalar.BindCall("date_part", [Literal.Of(unit), ts]), batch)[0];
         Assert.Equal(2023, Part("year"));
         Assert.Equal(17, Part("hour"));
         Assert.Equal(40250, Part("millisecond"));
@@ -103,16 +103,16 @@ public sealed class FunctionTests
         // epoch is DOUBLE with the fraction of a second, the other parts INT. DataFusion computes it
         // as (nanoseconds as f64) / 1e9, so the last digit is not 1696871620.25's.
         Assert.Equal(1696871620.2499998, Part("epoch"));
-        Assert.Equal(DataType.Float64, FunctionRegistry.Default.BindCall("date_part", [Literal.Of("epoch"), ts]).Type);
-        Assert.Equal(DataType.Int32, FunctionRegistry.Default.BindCall("date_part", [Literal.Of("second"), ts]).Type);
-        Assert.Equal([1696871620.2499998, null], Eval(FunctionRegistry.Default.BindCall("date_part", [Literal.Of("epoch"), ts]), batch));
-        var bin = FunctionRegistry.Default.BindCall("date_bin", [Literal.Of(new IntervalValue(0, 0, 15 * 60 * Timestamps.NanosPerSecond)), ts]);
+        Assert.Equal(DataType.Float64, TestFunctions.Scalar.BindCall("date_part", [Literal.Of("epoch"), ts]).Type);
+        Assert.Equal(DataType.Int32, TestFunctions.Scalar.BindCall("date_part", [Literal.Of("second"), ts]).Type);
+        Assert.Equal([1696871620.2499998, null], Eval(TestFunctions.Scalar.BindCall("date_part", [Literal.Of("epoch"), ts]), batch));
+        var bin = TestFunctions.Scalar.BindCall("date_bin", [Literal.Of(new IntervalValue(0, 0, 15 * 60 * Timestamps.NanosPerSecond)), ts]);
         Assert.Equal(["2023-10-09T17:00:00", null], Eval(bin, batch).Select(Iso));
         Assert.Equal("2023-10-09T17:13:40.250", Iso(Call("to_timestamp", "2023-10-09T17:13:40.25")));
         Assert.Equal("1970-01-01T00:00:01", Iso(Call("to_timestamp", 1L)));
         Assert.Equal("1970-01-01T00:00:00.001", Iso(Call("to_timestamp_millis", 1L)));
         Assert.Throws<DataException>(() => Call("to_timestamp", "nope"));
-        Assert.Equal(DataType.Timestamp, FunctionRegistry.Default.BindCall("now", []).Type);
+        Assert.Equal(DataType.Timestamp, TestFunctions.Scalar.BindCall("now", []).Type);
     }
 
     [Fact]
@@ -142,9 +142,9 @@ public sealed class FunctionTests
     [Fact]
     public void ArrayFunctions()
     {
-        var arr = FunctionRegistry.Default.BindCall("make_array", [Literal.Of(1L), Literal.Of(2L), Literal.Of(3L)]);
+        var arr = TestFunctions.Scalar.BindCall("make_array", [Literal.Of(1L), Literal.Of(2L), Literal.Of(3L)]);
         Assert.Equal(DataType.List(DataType.Int64), arr.Type);
-        object? F(string name, params BoundExpr[] more) => Lit(FunctionRegistry.Default.BindCall(name, [arr, .. more]));
+        object? F(string name, params BoundExpr[] more) => Lit(TestFunctions.Scalar.BindCall(name, [arr, .. more]));
         Assert.Equal(3L, F("array_length"));
         Assert.Equal(2L, F("array_element", Literal.Of(2L)));
         Assert.Null(F("array_element", Literal.Of(9L)));
@@ -159,11 +159,11 @@ public sealed class FunctionTests
     [Fact]
     public void StructFunctions()
     {
-        var s = FunctionRegistry.Default.BindCall("named_struct", [Literal.Of("a"), Literal.Of(1L), Literal.Of("b"), Literal.Of("x")]);
+        var s = TestFunctions.Scalar.BindCall("named_struct", [Literal.Of("a"), Literal.Of(1L), Literal.Of("b"), Literal.Of("x")]);
         Assert.Equal("STRUCT<a BIGINT, b TEXT>", s.Type.ToString());
         Assert.Equal(new object?[] { 1L, "x" }, Lit(s));
-        Assert.Equal("x", Lit(FunctionRegistry.Default.BindCall("get_field", [s, Literal.Of("b")])));
-        Assert.Equal("STRUCT<c0 BIGINT>", FunctionRegistry.Default.BindCall("struct", [Literal.Of(1L)]).Type.ToString());
+        Assert.Equal("x", Lit(TestFunctions.Scalar.BindCall("get_field", [s, Literal.Of("b")])));
+        Assert.Equal("STRUCT<c0 BIGINT>", TestFunctions.Scalar.BindCall("struct", [Literal.Of(1L)]).Type.ToString());
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class KernelTests
         var batch = Batch(("a", DataType.Int64, nulls ? s_withNulls : s_noNulls));
         var gt = Coercion.BindBinary(BinaryOp.Greater, Col(batch, "a"), Literal.Of(1L));
         Assert.Equal(nulls ? [false, null, true, null] : [false, true, true, true], Eval(gt, batch));
-        var selection = ExprCompiler.Compile(gt).EvaluatePredicate(batch);
+        var selection = ExprCompiler.Compile(gt, TestFunctions.Scalar).EvaluatePredicate(batch);
         Assert.Equal(nulls ? 1 : 3, selection.CountSet());
         Assert.False(selection.Get(1) && nulls);
     }
@@ -84,8 +84,8 @@ public sealed class KernelTests
         Assert.Equal([true, false, null, false, false, false, null, false, null], Eval(and, batch));
         Assert.Equal([true, true, true, true, false, null, true, null, null], Eval(or, batch));
         Assert.Equal([false, false, false, true, true, true, null, null, null], Eval(Coercion.BindUnary(UnaryOp.Not, Col(batch, "p")), batch));
-        Assert.Equal(1, ExprCompiler.Compile(and).EvaluatePredicate(batch).CountSet());
-        Assert.Equal(5, ExprCompiler.Compile(or).EvaluatePredicate(batch).CountSet());
+        Assert.Equal(1, ExprCompiler.Compile(and, TestFunctions.Scalar).EvaluatePredicate(batch).CountSet());
+        Assert.Equal(5, ExprCompiler.Compile(or, TestFunctions.Scalar).EvaluatePredicate(batch).CountSet());
     }
 
     [Fact]

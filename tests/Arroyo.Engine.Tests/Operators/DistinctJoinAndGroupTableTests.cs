@@ -1,3 +1,4 @@
+using Arroyo.Engine.Tests.Expressions;
 using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Execution;
@@ -26,7 +27,7 @@ public sealed class DistinctJoinAndGroupTableTests
     private static TumblingAggregateSpec DistinctSpec => new(Input, [0, 1, 2], [], 10 * Second, 1, DistinctOutput);
 
     private static IOperator General(TumblingAggregateSpec spec) =>
-        new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.WidthNanos, spec.WindowOutputIndex, spec.Output);
+        new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.WidthNanos, spec.WindowOutputIndex, spec.Output, TestFunctions.Builtins.Aggregates);
 
     /// <summary>Rows with many duplicates, NULLs, NaN and ±0.0 (distinct by bits), spread over windows, out of time order.</summary>
     private static object?[][] Data(int seed, int count, int distinct)
@@ -66,7 +67,7 @@ public sealed class DistinctJoinAndGroupTableTests
         foreach (var watermark in new long?[] { null, 10 * Second, 25 * Second })
         {
             var expected = RunInPieces(General(DistinctSpec), rows, pieceSize, watermark);
-            var actual = RunInPieces(new TumblingAggregateOperator(DistinctSpec), rows, pieceSize, watermark);
+            var actual = RunInPieces(new TumblingAggregateOperator(DistinctSpec, TestFunctions.Builtins), rows, pieceSize, watermark);
             Assert.Equal(expected, actual);
         }
     }
@@ -97,7 +98,7 @@ public sealed class DistinctJoinAndGroupTableTests
         var parts = Shuffle(first, [0, 1, 2], before);
         for (var p = 0; p < before; p++)
         {
-            var op = writtenByGeneral ? General(DistinctSpec) : new TumblingAggregateOperator(DistinctSpec);
+            var op = writtenByGeneral ? General(DistinctSpec) : new TumblingAggregateOperator(DistinctSpec, TestFunctions.Builtins);
             op.Open(Context(p, before));
             var output = new CollectingOutput();
             op.OnBatch(parts[p], 0, output);
@@ -110,7 +111,7 @@ public sealed class DistinctJoinAndGroupTableTests
         var restoredParts = Shuffle(second, [0, 1, 2], after);
         for (var p = 0; p < after; p++)
         {
-            var op = new TumblingAggregateOperator(DistinctSpec);
+            var op = new TumblingAggregateOperator(DistinctSpec, TestFunctions.Builtins);
             op.Open(Context(p, after, state.ReaderFor(p, after)));
             var output = new CollectingOutput();
             op.OnBatch(restoredParts[p], 0, output);

@@ -1,3 +1,4 @@
+using Arroyo.Engine.Tests.Expressions;
 using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Execution;
@@ -24,8 +25,8 @@ public sealed class StatefulOperatorTests
 
     private static readonly AggregateCall[] CountSum =
     [
-        new("count", [], false, null, DataType.Int64, "cnt"),
-        new("sum", [1], false, null, DataType.Int64, "total"),
+        TestFunctions.Aggregate(UpdatingInput, "count", [], "cnt"),
+        TestFunctions.Aggregate(UpdatingInput, "sum", [1], "total"),
     ];
 
     [Fact]
@@ -33,7 +34,7 @@ public sealed class StatefulOperatorTests
     {
         // Upstream updating operators flush their last changes after the +∞ watermark; the
         // state they update must still be there (the TTL is not exceeded by end of input).
-        var op = new UpdatingAggregateOperator(new UpdatingAggregateSpec(UpdatingInput, [0], CountSum, UpdatingOutput, TimeSpan.FromHours(24)));
+        var op = new UpdatingAggregateOperator(new UpdatingAggregateSpec(UpdatingInput, [0], CountSum, UpdatingOutput, TimeSpan.FromHours(24)), TestFunctions.Builtins);
         op.Open(Context());
         var output = new CollectingOutput();
         op.OnBatch(Of(UpdatingInput, ["a", 1L, false, 1L]), 0, output);
@@ -48,7 +49,7 @@ public sealed class StatefulOperatorTests
     [Fact]
     public void UpdatingAggregateRetractsThePreviousRowAndHandlesUpdatingInput()
     {
-        var op = new UpdatingAggregateOperator(new UpdatingAggregateSpec(UpdatingInput, [0], CountSum, UpdatingOutput, TimeSpan.FromHours(24)));
+        var op = new UpdatingAggregateOperator(new UpdatingAggregateSpec(UpdatingInput, [0], CountSum, UpdatingOutput, TimeSpan.FromHours(24)), TestFunctions.Builtins);
         op.Open(Context());
         var output = new CollectingOutput();
         op.OnBatch(Of(UpdatingInput, ["a", 1L, false, 1L], ["a", 2L, false, 2L], ["b", 5L, false, 3L]), 0, output);
@@ -70,7 +71,7 @@ public sealed class StatefulOperatorTests
         var parts = Shuffle(data, [0], 2);
         for (var p = 0; p < 2; p++)
         {
-            var op = new UpdatingAggregateOperator(spec);
+            var op = new UpdatingAggregateOperator(spec, TestFunctions.Builtins);
             op.Open(Context(p, 2));
             op.OnCheckpoint(new CheckpointBarrier(1, true), state, new CollectingOutput());
             op.OnBatch(parts[p], 0, new CollectingOutput());
@@ -80,7 +81,7 @@ public sealed class StatefulOperatorTests
         var outputs = new List<string>();
         for (var p = 0; p < 3; p++)
         {
-            var op = new UpdatingAggregateOperator(spec);
+            var op = new UpdatingAggregateOperator(spec, TestFunctions.Builtins);
             op.Open(Context(p, 3, state.ReaderFor(p, 3)));
             var output = new CollectingOutput();
             op.OnBatch(Shuffle(more, [0], 3)[p], 0, output);
@@ -96,7 +97,7 @@ public sealed class StatefulOperatorTests
     {
         var window = DataType.Struct([new Field("start", DataType.Timestamp), new Field("end", DataType.Timestamp)]);
         var output = Schema.WithTimestamp([new Field("k", DataType.Utf8), new Field("window", window), new Field("cnt", DataType.Int64, false), new Field("total", DataType.Int64)]);
-        var op = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], CountSum, 11 * Second, 1, output));
+        var op = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], CountSum, 11 * Second, 1, output), TestFunctions.Builtins);
         op.Open(Context());
         var result = new CollectingOutput();
         op.OnBatch(Of(Input, ["a", 1L, 0L], ["a", 2L, 20 * Second], ["a", 3L, 10 * Second]), 0, result);
@@ -113,7 +114,7 @@ public sealed class StatefulOperatorTests
     {
         var output = Schema.WithTimestamp([new Field("k", DataType.Utf8), new Field("v", DataType.Int64), new Field("rn", DataType.UInt64, false), new Field("rk", DataType.UInt64, false)]);
         var op = new WindowFunctionOperator(new WindowFunctionSpec(Input, [0], [new SortColumn(1, Descending: true)],
-            [WindowFunctionKind.RowNumber, WindowFunctionKind.Rank], output));
+            [TestFunctions.Builtins.Windows.Bind("row_number"), TestFunctions.Builtins.Windows.Bind("rank")], output), TestFunctions.Builtins);
         op.Open(Context());
         var result = new CollectingOutput();
         op.OnBatch(Of(Input, ["a", 5L, 9L], ["a", 7L, 9L], ["b", 1L, 9L], ["a", 7L, 9L]), 0, result);

@@ -1,3 +1,4 @@
+using Arroyo.Engine.Tests.Expressions;
 using Arroyo.Core.Types;
 using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
@@ -24,14 +25,14 @@ public sealed class UpdatingAggregateModelTests
 
     private static readonly AggregateCall[] Calls =
     [
-        new("count", [], false, null, DataType.Int64, "cnt"),
-        new("sum", [2], false, null, DataType.Int64, "total"),
-        new("max", [2], false, null, DataType.Int64, "top"),
-        new("avg", [3], false, null, DataType.Float64, "mean"),
-        new("min", [4], false, null, DataType.Utf8, "least"),
-        new("count", [4], true, null, DataType.Int64, "distinct_s"),
-        new("bool_or", [5], false, null, DataType.Boolean, "any"),
-        new("array_agg", [2], false, null, DataType.List(DataType.Int64), "all"),
+        TestFunctions.Aggregate(Input, "count", [], "cnt"),
+        TestFunctions.Aggregate(Input, "sum", [2], "total"),
+        TestFunctions.Aggregate(Input, "max", [2], "top"),
+        TestFunctions.Aggregate(Input, "avg", [3], "mean"),
+        TestFunctions.Aggregate(Input, "min", [4], "least"),
+        TestFunctions.Aggregate(Input, "count", [4], "distinct_s", distinct: true),
+        TestFunctions.Aggregate(Input, "bool_or", [5], "any"),
+        TestFunctions.Aggregate(Input, "array_agg", [2], "all"),
     ];
 
     // The same functions, computed from the group's live rows (columns as in Input).
@@ -131,7 +132,7 @@ public sealed class UpdatingAggregateModelTests
         var spec = new UpdatingAggregateSpec(Input, Enumerable.Range(0, keyColumns).ToArray(), Calls, Output(keyColumns), TimeSpan.FromSeconds(ttlSeconds));
         var flushInterval = Context().Settings.UpdateAggregateFlushInterval;
         var generator = new Generator(seed, keys);
-        IOperator op = new UpdatingAggregateOperator(spec);
+        IOperator op = new UpdatingAggregateOperator(spec, TestFunctions.Builtins);
         var model = new UpdatingAggregateModel(keyColumns, Naive, spec.Ttl, flushInterval);
         op.Open(Context());
         var output = new CollectingOutput();
@@ -176,7 +177,7 @@ public sealed class UpdatingAggregateModelTests
             var more = generator.Fork(parallelism);
             var subtasks = Enumerable.Range(0, parallelism).Select(p =>
             {
-                IOperator restored = new UpdatingAggregateOperator(spec);
+                IOperator restored = new UpdatingAggregateOperator(spec, TestFunctions.Builtins);
                 restored.Open(Context(p, parallelism, state.ReaderFor(p, parallelism)));
                 return restored;
             }).ToArray();

@@ -1,3 +1,4 @@
+using Arroyo.Engine.Tests.Expressions;
 using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Execution;
@@ -19,9 +20,9 @@ public sealed class WindowedAggregateTests
 
     private static readonly AggregateCall[] Calls =
     [
-        new("count", [], false, null, DataType.Int64, "cnt"),
-        new("sum", [1], false, null, DataType.Int64, "total"),
-        new("max", [1], false, null, DataType.Int64, "mx"),
+        TestFunctions.Aggregate(Input, "count", [], "cnt"),
+        TestFunctions.Aggregate(Input, "sum", [1], "total"),
+        TestFunctions.Aggregate(Input, "max", [1], "mx"),
     ];
 
     private static TumblingAggregateSpec Tumbling => new(Input, [0], Calls, 10 * Second, 0, Output);
@@ -32,7 +33,7 @@ public sealed class WindowedAggregateTests
     [Fact]
     public void TumblingEmitsEachWindowWhenTheWatermarkPassesItsEnd()
     {
-        var op = new TumblingAggregateOperator(Tumbling);
+        var op = new TumblingAggregateOperator(Tumbling, TestFunctions.Builtins);
         op.Open(Context());
         var output = new CollectingOutput();
         op.OnBatch(Of(Input, ["a", 1L, 1 * Second], ["a", 2L, 9 * Second], ["b", 5L, 12 * Second]), 0, output);
@@ -52,7 +53,7 @@ public sealed class WindowedAggregateTests
     public void SlidingPutsEachRowInEveryCoveringWindow()
     {
         var spec = new SlidingAggregateSpec(Input, [0], Calls, 10 * Second, 5 * Second, 0, Output);
-        var op = new SlidingAggregateOperator(spec);
+        var op = new SlidingAggregateOperator(spec, TestFunctions.Builtins);
         op.Open(Context());
         var output = new CollectingOutput();
         op.OnBatch(Of(Input, ["a", 1L, 7 * Second]), 0, output);
@@ -70,7 +71,7 @@ public sealed class WindowedAggregateTests
     public void CheckpointRestoresAtAnotherParallelism(int before, int after)
     {
         var all = Of(Input, Data(0, 200));
-        var expected = Run(new TumblingAggregateOperator(Tumbling), all).RowStrings();
+        var expected = Run(new TumblingAggregateOperator(Tumbling, TestFunctions.Builtins), all).RowStrings();
 
         var first = Of(Input, Data(0, 100));
         var second = Of(Input, Data(100, 200));
@@ -79,7 +80,7 @@ public sealed class WindowedAggregateTests
         var parts = Shuffle(first, [0], before);
         for (var p = 0; p < before; p++)
         {
-            var op = new TumblingAggregateOperator(Tumbling);
+            var op = new TumblingAggregateOperator(Tumbling, TestFunctions.Builtins);
             op.Open(Context(p, before));
             var output = new CollectingOutput();
             op.OnBatch(parts[p], 0, output);
@@ -90,7 +91,7 @@ public sealed class WindowedAggregateTests
         var restoredParts = Shuffle(second, [0], after);
         for (var p = 0; p < after; p++)
         {
-            var op = new TumblingAggregateOperator(Tumbling);
+            var op = new TumblingAggregateOperator(Tumbling, TestFunctions.Builtins);
             op.Open(Context(p, after, state.ReaderFor(p, after)));
             var output = new CollectingOutput();
             op.OnBatch(restoredParts[p], 0, output);
@@ -103,7 +104,7 @@ public sealed class WindowedAggregateTests
     private static SlidingAggregateSpec Sliding => new(Input, [0], Calls, 10 * Second, 2 * Second, 0, Output);
 
     private static IOperator PerWindow(SlidingAggregateSpec spec) => new Arroyo.Operators.Grouping.WindowedAggregator(
-        spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output);
+        spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output, TestFunctions.Builtins.Aggregates);
 
     [Fact]
     public void TwoPhaseSlidingGivesThePerWindowOutputInTheSameOrder()
@@ -115,7 +116,7 @@ public sealed class WindowedAggregateTests
         foreach (var mid in new[] { 5 * Second, 40 * Second, 90 * Second })
         {
             var expected = RunSplit(PerWindow(Sliding), rows, mid);
-            var actual = RunSplit(new SlidingAggregateOperator(Sliding), rows, mid);
+            var actual = RunSplit(new SlidingAggregateOperator(Sliding, TestFunctions.Builtins), rows, mid);
             Assert.Equal(expected, actual);
         }
     }
@@ -140,7 +141,7 @@ public sealed class WindowedAggregateTests
     public void SlidingCheckpointRestoresAtAnotherParallelism(int before, int after)
     {
         var all = Of(Input, Data(0, 200));
-        var expected = Run(new SlidingAggregateOperator(Sliding), all).RowStrings();
+        var expected = Run(new SlidingAggregateOperator(Sliding, TestFunctions.Builtins), all).RowStrings();
         Assert.Equal(expected, Run(PerWindow(Sliding), all).RowStrings());
 
         var first = Of(Input, Data(0, 100));
@@ -150,7 +151,7 @@ public sealed class WindowedAggregateTests
         var parts = Shuffle(first, [0], before);
         for (var p = 0; p < before; p++)
         {
-            var op = new SlidingAggregateOperator(Sliding);
+            var op = new SlidingAggregateOperator(Sliding, TestFunctions.Builtins);
             op.Open(Context(p, before));
             var output = new CollectingOutput();
             op.OnBatch(parts[p], 0, output);
@@ -161,7 +162,7 @@ public sealed class WindowedAggregateTests
         var restoredParts = Shuffle(second, [0], after);
         for (var p = 0; p < after; p++)
         {
-            var op = new SlidingAggregateOperator(Sliding);
+            var op = new SlidingAggregateOperator(Sliding, TestFunctions.Builtins);
             op.Open(Context(p, after, state.ReaderFor(p, after)));
             var output = new CollectingOutput();
             op.OnBatch(restoredParts[p], 0, output);
