@@ -1,3 +1,4 @@
+using Arroyo.Dataflow.Serialization;
 using Arroyo.Connectors.Options;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
@@ -16,6 +17,11 @@ public abstract class ConnectorBase : IConnector
     private static readonly string[] s_roles = ["source", "sink", "lookup"];
 
     public abstract string Name { get; }
+
+    /// <inheritdoc cref="IConnector.AddJsonTypes"/>
+    public virtual void AddJsonTypes(PlanJson.Builder json)
+    {
+    }
 
     public abstract ConnectorRoles Roles { get; }
 

@@ -1,3 +1,5 @@
+using Arroyo.Dataflow;
+using Arroyo.Dataflow.Serialization;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Execution;
@@ -55,6 +57,23 @@ public sealed class ConnectorCatalog
         _selectOutput = connector;
         return this;
     }
+
+    /// <summary>
+    /// Registers the connector SDK's specs (<c>source</c>, <c>sink</c>) and every connector's
+    /// config type with the plan's JSON.
+    /// </summary>
+    public PlanJson.Builder AddJsonTypes(PlanJson.Builder json)
+    {
+        json.AddResolver(Serialization.ConnectorsJsonContext.Default)
+            .AddDerived<OperatorSpec, SourceSpec>("source")
+            .AddDerived<OperatorSpec, SinkSpec>("sink")
+            .AddDerived<ConnectorConfig, UninterpretedConfig>("uninterpreted");
+        foreach (var (planning, _) in _connectors.Values.OrderBy(c => c.Planning.Name, StringComparer.Ordinal)) planning.AddJsonTypes(json);
+        return json;
+    }
+
+    /// <summary>The plan's JSON with the dataflow specs and everything this catalog's connectors registered.</summary>
+    public PlanJson CreatePlanJson() => AddJsonTypes(Dataflow.Serialization.PlanJson.CreateBuilder()).Build();
 
     public bool TryGet(string name, out IConnector connector)
     {

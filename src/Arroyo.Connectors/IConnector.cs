@@ -1,3 +1,4 @@
+using Arroyo.Dataflow.Serialization;
 using Arroyo.Execution;
 
 namespace Arroyo.Connectors;
@@ -34,6 +35,16 @@ public interface IConnector
 
     /// <summary>Validates the options and declared columns; throws <see cref="Arroyo.Core.Errors.UserException"/> on a mistake.</summary>
     ConnectorTable Bind(TableDefinition definition);
+
+    /// <summary>
+    /// Registers this connector's <see cref="ConnectorConfig"/> type with the plan's JSON
+    /// (<c>json.AddResolver(context).AddDerived&lt;ConnectorConfig, MyConfig&gt;(Name)</c>), so a
+    /// plan reading or writing its tables serialises. The default registers nothing: such plans
+    /// run but cannot be written as JSON.
+    /// </summary>
+    void AddJsonTypes(PlanJson.Builder json)
+    {
+    }
 }
 
 /// <summary>

@@ -21,6 +21,7 @@ public sealed class ColumnUsage
     /// reader starts with a filter such as Nexmark's <c>WHERE bid IS NOT NULL</c>): a source
     /// may then not produce such rows at all. Null: every row may be read.
     /// </summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(Serialization.IntSetJsonConverter))]
     public IReadOnlySet<int>? RowsWithAnyNonNull { get; init; }
 
     /// <summary>True when every column is read whole and every row is needed (nothing to prune).</summary>

@@ -13,6 +13,7 @@ namespace Arroyo.Expressions;
 /// <param name="Arguments">The argument types the implementation receives.</param>
 /// <param name="Returns">The result type.</param>
 /// <param name="IsVolatile">now(), random(), uuid(): a different value per evaluation, never folded or shared.</param>
+[System.Text.Json.Serialization.JsonConverter(typeof(Serialization.FunctionRefJsonConverter))]
 public sealed record FunctionRef(string Name, IReadOnlyList<DataType> Arguments, DataType Returns, bool IsVolatile = false)
 {
     public bool Equals(FunctionRef? other) =>

@@ -57,9 +57,10 @@ public static class PipelinePlanner
         }
         SinkFileRules.Check(inserts, context);
         sinks = MergeSinksOfOneTable(sinks);
-        var builder = new GraphBuilder(options.Parallelism);
+        var json = options.Connectors.CreatePlanJson();
+        var builder = new GraphBuilder(options.Parallelism, new SpecEquality(json));
         var planned = sinks.Select(s => (Id: builder.Add(s.Node), s.Spec)).ToList();
-        return new PlannedPipeline(builder.Build(),
+        return new PlannedPipeline(builder.Build(), json,
             planned.Select(p => new PlannedSink(p.Id, p.Spec.Table.Name, p.Spec.Table.Connector,
                 p.Spec.Table.Options.GetValueOrDefault("format"), p.Spec.Input.IsUpdating, p.Spec.Table.IsSelectOutput)).ToArray());
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using Arroyo.Dataflow;
+using Arroyo.Dataflow.Serialization;
 
 namespace Arroyo.Planner;
 
@@ -9,13 +10,20 @@ public sealed record PlannedSink(int NodeId, string Table, string Connector, str
 /// <summary>The result of planning a script: the dataflow graph and its sinks.</summary>
 public sealed class PlannedPipeline
 {
-    public PlannedPipeline(DataflowGraph graph, IReadOnlyList<PlannedSink> sinks)
+    public PlannedPipeline(DataflowGraph graph, PlanJson json, IReadOnlyList<PlannedSink> sinks)
     {
         Graph = graph;
+        Json = json;
         Sinks = sinks;
     }
 
     public DataflowGraph Graph { get; }
+
+    /// <summary>The plan's JSON form: every kind of spec and connector config the planner's catalog knows.</summary>
+    public PlanJson Json { get; }
+
+    /// <summary>The graph as canonical JSON (see <see cref="PlanJson"/>).</summary>
+    public string ToJson(bool indented = false) => Json.Serialize(Graph, indented);
 
     public IReadOnlyList<PlannedSink> Sinks { get; }
 

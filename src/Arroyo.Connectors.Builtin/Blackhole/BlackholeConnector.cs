@@ -1,3 +1,4 @@
+using Arroyo.Dataflow.Serialization;
 using Arroyo.Connectors.Options;
 using Arroyo.Core.Types;
 using Arroyo.Core;
@@ -11,6 +12,9 @@ public sealed record BlackholeConfig : ConnectorConfig;
 /// <summary>Discards everything: for benchmarks and tests.</summary>
 public sealed class BlackholeConnector : ConnectorBase, IConnectorRuntime
 {
+    public override void AddJsonTypes(PlanJson.Builder json) =>
+        json.AddResolver(BuiltinConnectorsJsonContext.Default).AddDerived<ConnectorConfig, BlackholeConfig>(Name);
+
     public override string Name => "blackhole";
 
     public override ConnectorRoles Roles => ConnectorRoles.Sink;

@@ -1,3 +1,4 @@
+using Arroyo.Dataflow.Serialization;
 using System.Globalization;
 using Arroyo.Connectors.Options;
 using Arroyo.Core.Errors;
@@ -19,6 +20,9 @@ public sealed record ImpulseConfig(double EventRate, long? EventTimeInterval, lo
 /// <summary>The periodic demo source: <c>counter</c> from 0 and <c>subtask_index</c> per subtask.</summary>
 public sealed class ImpulseConnector : ConnectorBase, IConnectorRuntime
 {
+    public override void AddJsonTypes(PlanJson.Builder json) =>
+        json.AddResolver(BuiltinConnectorsJsonContext.Default).AddDerived<ConnectorConfig, ImpulseConfig>(Name);
+
     public static readonly IReadOnlyList<Field> Fields =
     [
         new("counter", DataType.UInt64, Nullable: false),

@@ -1,3 +1,4 @@
+using Arroyo.Dataflow.Serialization;
 using System.Globalization;
 using Arroyo.Connectors.Options;
 using Arroyo.Core.Errors;
@@ -17,6 +18,9 @@ public sealed record NexmarkConfig(double EventRate, double? Runtime, long? Mess
 /// <summary>The Nexmark auction generator: one of <c>person</c>, <c>auction</c>, <c>bid</c> is set per row.</summary>
 public sealed class NexmarkConnector : ConnectorBase, IConnectorRuntime
 {
+    public override void AddJsonTypes(PlanJson.Builder json) =>
+        json.AddResolver(BuiltinConnectorsJsonContext.Default).AddDerived<ConnectorConfig, NexmarkConfig>(Name);
+
     public static readonly DataType PersonType = DataType.Struct(
     [
         new("id", DataType.Int64, false),

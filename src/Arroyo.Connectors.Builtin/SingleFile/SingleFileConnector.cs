@@ -1,3 +1,4 @@
+using Arroyo.Dataflow.Serialization;
 using Arroyo.Connectors.Options;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
@@ -14,6 +15,9 @@ public sealed record SingleFileConfig(string Path, bool WaitForControl) : Connec
 /// </summary>
 public sealed class SingleFileConnector : ConnectorBase, IConnectorRuntime
 {
+    public override void AddJsonTypes(PlanJson.Builder json) =>
+        json.AddResolver(BuiltinConnectorsJsonContext.Default).AddDerived<ConnectorConfig, SingleFileConfig>(Name);
+
     public override string Name => "single_file";
 
     public override ConnectorRoles Roles => ConnectorRoles.Source | ConnectorRoles.Sink;

@@ -1,3 +1,4 @@
+using Arroyo.Dataflow.Serialization;
 using Arroyo.Connectors.Options;
 using Arroyo.Core.Types;
 using Arroyo.Execution;
@@ -10,6 +11,9 @@ public sealed record StdoutConfig : ConnectorConfig;
 /// <summary>Writes each row as one line (JSON by default) to standard output: the sink of a bare SELECT.</summary>
 public sealed class StdoutConnector : ConnectorBase, IConnectorRuntime
 {
+    public override void AddJsonTypes(PlanJson.Builder json) =>
+        json.AddResolver(BuiltinConnectorsJsonContext.Default).AddDerived<ConnectorConfig, StdoutConfig>(Name);
+
     public const string ConnectorName = "stdout";
 
     public override string Name => ConnectorName;

@@ -36,6 +36,7 @@ public enum TypeKind : byte
 /// A SQL type. Instances are immutable and compared by value; the common scalar types are
 /// singletons so a reference comparison is usually enough on the hot path.
 /// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(DataTypeJsonConverter))]
 public sealed class DataType : IEquatable<DataType>
 {
     public static readonly DataType Null = new(TypeKind.Null);

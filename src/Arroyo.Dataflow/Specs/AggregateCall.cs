@@ -31,6 +31,7 @@ public sealed record AggregateCall(
     public DataType ResultType => Function.Returns;
 
     /// <summary>Constant parameters (percentile as <see cref="double"/>, delimiter as <see cref="string"/>).</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(Serialization.ConstantsJsonConverter))]
     public IReadOnlyList<object?> Parameters { get; init; } = [];
 
     public override string ToString() =>

@@ -13,6 +13,7 @@ namespace Arroyo.Expressions.Bound;
 /// <param name="Type">The result type.</param>
 /// <param name="Nullable">False only when the result can never be NULL (lets kernels skip validity work).</param>
 /// <param name="Span">Where the expression is in the SQL text, for errors raised while binding.</param>
+[System.Text.Json.Serialization.JsonConverter(typeof(Serialization.BoundExprJsonConverter))]
 public abstract record BoundExpr(DataType Type, bool Nullable, SourceSpan Span)
 {
     /// <summary>The direct sub-expressions, in evaluation order.</summary>

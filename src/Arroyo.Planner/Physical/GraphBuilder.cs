@@ -13,16 +13,20 @@ namespace Arroyo.Planner.Physical;
 internal sealed class GraphBuilder
 {
     private readonly int _parallelism;
+    private readonly SpecEquality _equality;
+    // Canonical JSON of the nodes already in the signature index (null: never shared).
+    private readonly Dictionary<int, string?> _canonical = [];
     private readonly Dictionary<PlanNode, int> _ids = new(ReferenceEqualityComparer.Instance);
     private readonly List<DataflowNode> _nodes = [];
     private readonly List<DataflowEdge> _edges = [];
     // Nodes with inputs, by a cheap signature (spec description and input edges); entries
-    // with equal signatures are then compared member by member.
+    // with equal signatures are then compared by their canonical JSON.
     private readonly Dictionary<string, List<int>> _bySignature = new(StringComparer.Ordinal);
 
-    public GraphBuilder(int parallelism)
+    public GraphBuilder(int parallelism, SpecEquality equality)
     {
         _parallelism = parallelism;
+        _equality = equality;
     }
 
     public int Add(PlanNode node)
@@ -32,11 +36,13 @@ internal sealed class GraphBuilder
         var signature = inputs.Count == 0 || node.Spec is Arroyo.Connectors.SinkSpec ? null
             : node.Spec.GetType().Name + "|" + node.Spec.Describe() + "|" +
               string.Join(";", inputs.Select(i => $"{i.Id}:{i.Edge.Kind}:{i.Edge.TargetInput}:{string.Join(",", i.Edge.Keys ?? [])}"));
+        string? canonical = null;
         if (signature is not null && _bySignature.TryGetValue(signature, out var candidates))
         {
+            canonical = _equality.Canonical(node.Spec);
             foreach (var candidate in candidates)
             {
-                if (!SpecEquality.Same(_nodes[candidate - 1].Operator, node.Spec)) continue;
+                if (canonical is null || _canonical[candidate] != canonical) continue;
                 _ids[node] = candidate;
                 return candidate;
             }
@@ -46,6 +52,7 @@ internal sealed class GraphBuilder
         {
             if (!_bySignature.TryGetValue(signature, out var list)) _bySignature[signature] = list = [];
             list.Add(id);
+            _canonical[id] = canonical ?? _equality.Canonical(node.Spec);
         }
         _ids[node] = id;
         // Every operator runs at the pipeline's parallelism; sources that can only be read

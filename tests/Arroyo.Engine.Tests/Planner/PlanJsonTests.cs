@@ -1,0 +1,218 @@
+using System.Text.RegularExpressions;
+using Arroyo.Cli.Composition;
+using Arroyo.Connectors;
+using Arroyo.Core;
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
+using Arroyo.Dataflow;
+using Arroyo.Engine.Tests.Operators;
+using Arroyo.Execution;
+using Arroyo.Planner;
+using Arroyo.State.Checkpoints;
+using Arroyo.Storage;
+
+namespace Arroyo.Engine.Tests.Planner;
+
+/// <summary>
+/// The plan as data: every query of the conformance corpora and of bench/nexmark plans to a
+/// graph whose JSON reads back to a graph with the same canonical JSON, and the read-back
+/// Nexmark graphs compute the same rows as the planned ones. Corpus cases skip when
+/// ../shared is absent.
+/// </summary>
+public sealed class PlanJsonTests
+{
+    public static TheoryData<string, string> CorpusQueries()
+    {
+        var data = new TheoryData<string, string>();
+        var root = PlannerTestSupport.SharedConformance();
+        if (root is null)
+        {
+            data.Add("", "");
+            return data;
+        }
+        foreach (var corpus in new[] { "arroyo-planner", "arroyo-smoke" })
+        {
+            foreach (var file in Directory.GetFiles(Path.Combine(root, corpus, "queries"), "*.sql").Order(StringComparer.Ordinal))
+            {
+                data.Add(corpus, Path.GetFileNameWithoutExtension(file));
+            }
+        }
+        return data;
+    }
+
+    public static TheoryData<string> NexmarkQueries()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(NexmarkDirectory(), "q*.sql").Order(StringComparer.Ordinal)) data.Add(Path.GetFileNameWithoutExtension(file));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CorpusQueries))]
+    public void CorpusPlansRoundTripThroughJson(string corpus, string name)
+    {
+        var root = PlannerTestSupport.SharedConformance();
+        Assert.SkipWhen(root is null || name.Length == 0, "../shared/conformance is not present");
+        var sql = File.ReadAllText(Path.Combine(root!, corpus, "queries", name + ".sql"))
+            .Replace("$input_dir", "/tmp/inputs").Replace("$output_path", "/tmp/output.json");
+        PlannedPipeline plan;
+        try
+        {
+            plan = PipelinePlanner.Plan(sql, PlannerTestSupport.ReferenceTestOptions(2));
+        }
+        catch (UserException e)
+        {
+            Assert.Skip($"does not plan (the corpus tests check why): {e.Message}");
+            return;
+        }
+        AssertRoundTrips(plan);
+    }
+
+    [Theory]
+    [MemberData(nameof(NexmarkQueries))]
+    public void NexmarkPlansRoundTripThroughJson(string name)
+    {
+        var plan = PlanNexmark(name, messages: 1000);
+        Assert.SkipWhen(plan is null, $"{name} does not plan yet (see bench/run.sh)");
+        AssertRoundTrips(plan!);
+    }
+
+    public static TheoryData<string> SmokeQueries()
+    {
+        var data = new TheoryData<string>();
+        var root = PlannerTestSupport.SharedConformance();
+        if (root is null)
+        {
+            data.Add("");
+            return data;
+        }
+        foreach (var file in Directory.GetFiles(Path.Combine(root, "arroyo-smoke", "queries"), "*.sql").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileNameWithoutExtension(file));
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// The smoke corpus reads files, so its results do not depend on the clock (Nexmark's event
+    /// times start at the wall time of the run): each query runs from the planned graph and
+    /// from the graph read back from its JSON, and both give the same rows.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SmokeQueries))]
+    public void ReadBackSmokeGraphsComputeTheSameRows(string name)
+    {
+        var root = PlannerTestSupport.SharedConformance();
+        Assert.SkipWhen(root is null || name.Length == 0, "../shared/conformance is not present");
+        var sql = File.ReadAllText(Path.Combine(root!, "arroyo-smoke", "queries", name + ".sql"))
+            .Replace("$input_dir", Path.Combine(root!, "arroyo-smoke", "inputs")).Replace("$output_path", Path.Combine(Path.GetTempPath(), "plan-json-unused.json"));
+        Assert.SkipWhen(sql.StartsWith("--fail", StringComparison.Ordinal), "a planning-failure case");
+        var plan = PipelinePlanner.Plan(sql, PlannerTestSupport.ReferenceTestOptions(1));
+        Assert.SkipWhen(name is "double_negative_udf" or "async_udf" or "udaf", "its user functions are signatures only here");
+        var readBack = plan.Json.DeserializeGraph(plan.ToJson());
+        var expected = Run(plan.Graph);
+        Assert.Equal(expected, Run(readBack));
+    }
+
+    [Fact]
+    public void ASpecReadsBackEqualAndItsComputedMembersAreNotWritten()
+    {
+        var plan = PlanNexmark("q5", messages: 1000)!;
+        Assert.Contains(plan.Graph.Nodes, n => n.Operator is Arroyo.Dataflow.Specs.TumblingAggregateSpec or Arroyo.Dataflow.Specs.SlidingAggregateSpec);
+        foreach (var node in plan.Graph.Nodes)
+        {
+            var json = plan.Json.Serialize(node.Operator);
+            var back = plan.Json.DeserializeSpec(json);
+            Assert.Equal(node.Operator.GetType(), back.GetType());
+            Assert.Equal(json, plan.Json.Serialize(back));
+            Assert.Equal(node.Operator.OutputSchema.Fields, back.OutputSchema.Fields);
+            Assert.DoesNotContain("\"output_schema\"", json, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void AConfigTypeNobodyRegisteredIsRefusedWithItsName()
+    {
+        var plan = PipelinePlanner.Plan("CREATE TABLE i WITH (connector = 'impulse', event_rate = '10'); SELECT counter FROM i",
+            new PlanOptions { Connectors = BuiltIns.Connectors() });
+        var bare = Arroyo.Dataflow.Serialization.PlanJson.CreateBuilder().Build();
+        var error = Assert.ThrowsAny<Exception>(() => bare.Serialize(plan.Graph));
+        Assert.Contains("SourceSpec", error.Message);
+    }
+
+    private static void AssertRoundTrips(PlannedPipeline plan)
+    {
+        var json = plan.ToJson();
+        var back = plan.Json.DeserializeGraph(json);
+        Assert.Equal(json, plan.Json.Serialize(back));
+        Assert.Equal(plan.Graph.Nodes.Select(n => (n.Id, n.Operator.GetType(), n.Parallelism)), back.Nodes.Select(n => (n.Id, n.Operator.GetType(), n.Parallelism)));
+        Assert.Equal(plan.Graph.Edges, back.Edges, (a, b) => a.Source == b.Source && a.Target == b.Target && a.Kind == b.Kind &&
+            a.TargetInput == b.TargetInput && a.Keys.SequenceEqual(b.Keys));
+        Assert.Equal(plan.Graph.Explain(), back.Explain());
+    }
+
+    private static PlannedPipeline? PlanNexmark(string name, long messages)
+    {
+        var sql = File.ReadAllText(Path.Combine(NexmarkDirectory(), name + ".sql"));
+        sql = Regex.Replace(sql, @"message_count = '\d+'", $"message_count = '{messages}'");
+        try
+        {
+            return PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors(), Parallelism = 1 });
+        }
+        catch (UserException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Runs <paramref name="graph"/> with its sinks collected: the rows left after applying retractions, sorted.</summary>
+    private static List<string> Run(DataflowGraph graph)
+    {
+        var connectors = BuiltIns.Connectors();
+        var registry = BuiltIns.Operators(connectors);
+        var collected = new List<string>();
+        registry.Register<SinkSpec>((spec, _) => new CollectingSink(spec.Input, collected));
+        var settings = new RunSettings { CheckpointInterval = Timeout.InfiniteTimeSpan };
+        var (checkpoints, lease) = StateDirectory.OpenAsync(new InMemoryObjectStore(), new StateDirectory.OpenOptions("q", "json", 1, false, settings.Logger))
+            .GetAwaiter().GetResult();
+        try
+        {
+            new Arroyo.Runtime.Engine(graph, registry, checkpoints, settings).Run(CancellationToken.None);
+        }
+        finally
+        {
+            lease.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        lock (collected) return collected.Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Keeps the rows a sink receives; a retraction removes one equal row.</summary>
+    private sealed class CollectingSink(Schema input, List<string> rows) : IOperator
+    {
+        public void OnBatch(Batch batch, int inputIndex, IOutput output)
+        {
+            var retract = input.RetractIndex;
+            var userColumns = Enumerable.Range(0, input.Count).Where(i => i != retract && i != input.TimestampIndex).ToArray();
+            lock (rows)
+            {
+                for (var r = 0; r < batch.RowCount; r++)
+                {
+                    var row = batch.GetRow(r);
+                    var text = CollectingOutput.Format(userColumns.Select(i => row[i]).ToArray());
+                    if (retract >= 0 && row[retract] is true) rows.Remove(text);
+                    else rows.Add(text);
+                }
+            }
+        }
+    }
+
+    private static string NexmarkDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "bench", "nexmark");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException("bench/nexmark not found above " + AppContext.BaseDirectory);
+    }
+}
