@@ -16,5 +16,7 @@ public sealed record SourceSpec(ConnectorTable Table, Schema Output) : OperatorS
     /// </summary>
     public ColumnUsage? Usage { get; init; }
 
+    public override ColumnUsage? UsageOfOutput() => Usage;
+
     public override string Describe() => $"source {Table.Name}: {Table.Description}";
 }

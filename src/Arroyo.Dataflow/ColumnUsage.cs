@@ -1,3 +1,5 @@
+using Arroyo.Core.Types;
+
 namespace Arroyo.Dataflow;
 
 /// <summary>
@@ -27,6 +29,29 @@ public sealed class ColumnUsage
     /// <summary>True when every column is read whole and every row is needed (nothing to prune).</summary>
     public bool IsAll => Columns.All(c => c is { IsAll: true }) && RowsWithAnyNonNull is null;
 
+    /// <summary>
+    /// For EXPLAIN: the columns of <paramref name="schema"/> read (struct fields by name in
+    /// braces), those skipped, and the row condition.
+    /// </summary>
+    public string Describe(Schema schema)
+    {
+        var read = new List<string>();
+        var skipped = new List<string>();
+        for (var i = 0; i < Columns.Count; i++)
+        {
+            var name = i < schema.Count ? schema[i].Name : "#" + i;
+            if (Columns[i] is not { } usage) skipped.Add(name);
+            else read.Add(name + (i < schema.Count ? usage.Describe(schema[i].Type) : ""));
+        }
+        var text = $"{(read.Count == 0 ? "no column" : string.Join(", ", read))}";
+        if (skipped.Count > 0) text += $"; skips {string.Join(", ", skipped)}";
+        if (RowsWithAnyNonNull is { } rows)
+        {
+            text += $"; only rows where one of {string.Join(", ", rows.Order().Select(r => r < schema.Count ? schema[r].Name : "#" + r))} is not null";
+        }
+        return text;
+    }
+
     public override string ToString() => string.Join(", ", Columns.Select((c, i) => $"{i}:{c?.ToString() ?? "-"}")) +
         (RowsWithAnyNonNull is { } rows ? $"; rows where any of {string.Join(",", rows.Order())} is not null" : "");
 }
@@ -50,6 +75,15 @@ public sealed class FieldUsage
     public bool IsAll => Fields is null;
 
     public FieldUsage? Field(int index) => Fields is null ? All : Fields.GetValueOrDefault(index);
+
+    /// <summary>"" when the whole value is read; otherwise the fields read, by name, in braces.</summary>
+    public string Describe(DataType type)
+    {
+        if (Fields is null) return "";
+        var fields = Fields.OrderBy(f => f.Key).Select(f =>
+            f.Key < type.Fields.Count ? type.Fields[f.Key].Name + f.Value.Describe(type.Fields[f.Key].Type) : "#" + f.Key);
+        return "{" + string.Join(", ", fields) + "}";
+    }
 
     public override string ToString() =>
         Fields is null ? "*" : "{" + string.Join(",", Fields.OrderBy(f => f.Key).Select(f => $"{f.Key}:{f.Value}")) + "}";

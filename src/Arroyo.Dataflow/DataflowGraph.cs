@@ -47,22 +47,71 @@ public sealed class DataflowGraph
 
     public IEnumerable<DataflowEdge> OutputsOf(int id) => Edges.Where(e => e.Source == id);
 
-    /// <summary>The EXPLAIN text: one line per node with its inputs.</summary>
+    /// <summary>
+    /// Groups nodes into operator chains, which run as one subtask each: a node joins its
+    /// upstream's chain when it is that node's only consumer, over a forward edge, with the
+    /// same parallelism, and has no other input. Chains are in node order.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<DataflowNode>> Chains()
+    {
+        var chains = new List<List<DataflowNode>>();
+        var chainOf = new Dictionary<int, List<DataflowNode>>();
+        foreach (var node in Nodes)
+        {
+            var inputs = InputsOf(node.Id).ToList();
+            if (inputs.Count == 1 && inputs[0].Kind == EdgeKind.Forward)
+            {
+                var upstream = Node(inputs[0].Source);
+                if (upstream.Parallelism == node.Parallelism && OutputsOf(upstream.Id).Count() == 1 &&
+                    chainOf.TryGetValue(upstream.Id, out var upstreamChain) && upstreamChain[^1] == upstream)
+                {
+                    upstreamChain.Add(node);
+                    chainOf[node.Id] = upstreamChain;
+                    continue;
+                }
+            }
+            var chain = new List<DataflowNode> { node };
+            chains.Add(chain);
+            chainOf[node.Id] = chain;
+        }
+        return chains;
+    }
+
+    /// <summary>
+    /// The EXPLAIN text, printed from the plan's data: per node its spec (keys, windows and
+    /// aggregates by column name), parallelism and chain, its inputs with their edge kinds
+    /// (shuffles with their key columns), and, where the planner proved it, which of its output
+    /// columns and rows downstream reads.
+    /// </summary>
     public string Explain()
     {
         var text = new StringBuilder();
+        var chainOf = new Dictionary<int, int>();
+        var chains = Chains();
+        for (var c = 0; c < chains.Count; c++)
+        {
+            foreach (var node in chains[c]) chainOf[node.Id] = c + 1;
+        }
         foreach (var node in Nodes)
         {
-            text.Append($"[{node.Id}] {node.Operator.Describe()} (parallelism {node.Parallelism})");
+            text.Append($"[{node.Id}] {node.Operator.Describe()} (parallelism {node.Parallelism}, chain {chainOf[node.Id]})");
             var inputs = InputsOf(node.Id).ToList();
             if (inputs.Count > 0)
             {
                 text.Append(" <- ");
-                text.Append(string.Join(", ", inputs.Select(e =>
-                    e.Kind == EdgeKind.Shuffle ? $"[{e.Source}] shuffle({string.Join(",", e.Keys)})" : $"[{e.Source}] {e.Kind.ToString().ToLowerInvariant()}")));
+                text.Append(string.Join(", ", inputs.Select(DescribeInput)));
             }
             text.AppendLine();
+            if (node.Operator.UsageOfOutput() is { } usage) text.Append("      reads ").AppendLine(usage.Describe(node.Operator.OutputSchema));
         }
         return text.ToString();
+    }
+
+    private string DescribeInput(DataflowEdge edge)
+    {
+        var side = edge.TargetInput == 0 ? "" : $" as input {edge.TargetInput}";
+        if (edge.Kind != EdgeKind.Shuffle) return $"[{edge.Source}] {edge.Kind.ToString().ToLowerInvariant()}{side}";
+        var schema = Node(edge.Source).Operator.OutputSchema;
+        return $"[{edge.Source}] shuffle({string.Join(", ", edge.Keys.Select(k => k < schema.Count ? schema[k].Name : "#" + k))}){side}";
     }
 }

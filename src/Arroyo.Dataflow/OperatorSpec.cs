@@ -17,4 +17,7 @@ public abstract record OperatorSpec
 
     /// <summary>True for specs that read from outside (no dataflow inputs).</summary>
     public virtual bool IsSource => false;
+
+    /// <summary>What downstream reads of this node's output, where the planner proved it and the operator uses it (sources, filters); null otherwise.</summary>
+    public virtual ColumnUsage? UsageOfOutput() => null;
 }

@@ -89,7 +89,7 @@ public sealed class Engine
 
     private List<SubtaskRunner> BuildSubtasks(out SubtaskListenerProxy listener)
     {
-        var chains = FindChains();
+        var chains = _graph.Chains();
         var subtasks = new List<SubtaskRunner>();
         listener = new SubtaskListenerProxy();
         // Queues and sender lists first: a chain's outputs point at its targets' queues.
@@ -182,35 +182,6 @@ public sealed class Engine
     {
         var text = node.Operator.Describe();
         return text.Length > 40 ? text[..40] + "…" : text;
-    }
-
-    /// <summary>
-    /// Groups nodes into chains: a node joins its upstream's chain when it is that node's
-    /// only consumer, over a forward edge, with the same parallelism, and has no other input.
-    /// </summary>
-    private List<List<DataflowNode>> FindChains()
-    {
-        var chains = new List<List<DataflowNode>>();
-        var chainOf = new Dictionary<int, List<DataflowNode>>();
-        foreach (var node in _graph.Nodes)
-        {
-            var inputs = _graph.InputsOf(node.Id).ToList();
-            if (inputs.Count == 1 && inputs[0].Kind == EdgeKind.Forward)
-            {
-                var upstream = _graph.Node(inputs[0].Source);
-                if (upstream.Parallelism == node.Parallelism && _graph.OutputsOf(upstream.Id).Count() == 1 &&
-                    chainOf.TryGetValue(upstream.Id, out var upstreamChain) && upstreamChain[^1] == upstream)
-                {
-                    upstreamChain.Add(node);
-                    chainOf[node.Id] = upstreamChain;
-                    continue;
-                }
-            }
-            var chain = new List<DataflowNode> { node };
-            chains.Add(chain);
-            chainOf[node.Id] = chain;
-        }
-        return chains;
     }
 
     // Subtasks are created before the driver (which needs the list of them).

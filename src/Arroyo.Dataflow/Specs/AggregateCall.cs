@@ -34,6 +34,12 @@ public sealed record AggregateCall(
     [System.Text.Json.Serialization.JsonConverter(typeof(Serialization.ConstantsJsonConverter))]
     public IReadOnlyList<object?> Parameters { get; init; } = [];
 
+    /// <summary>For EXPLAIN: the call with its argument columns named from <paramref name="input"/>.</summary>
+    public string Describe(Schema input) =>
+        $"{Function.Name}({(Distinct ? "DISTINCT " : "")}{(Args.Count == 0 ? "*" : WindowedAggregateLayout.Columns(input, Args))}" +
+        (Parameters.Count > 0 ? ", " + string.Join(", ", Parameters) : "") + ")" +
+        (FilterColumn is { } filter ? $" FILTER (WHERE {WindowedAggregateLayout.Column(input, filter)})" : "") + $" AS {OutputName}";
+
     public override string ToString() =>
         $"{Function.Name}({(Distinct ? "DISTINCT " : "")}{(Args.Count == 0 ? "*" : string.Join(", ", Args.Select(a => "#" + a)))}" +
         (Parameters.Count > 0 ? ", " + string.Join(", ", Parameters) : "") + ")" +

@@ -14,5 +14,7 @@ public sealed record FilterSpec(BoundExpr Predicate, Schema Output) : OperatorSp
     /// </summary>
     public ColumnUsage? OutputUsage { get; init; }
 
+    public override ColumnUsage? UsageOfOutput() => OutputUsage;
+
     public override string Describe() => $"filter {Predicate}";
 }

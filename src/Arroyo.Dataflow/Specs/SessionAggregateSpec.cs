@@ -23,5 +23,5 @@ public sealed record SessionAggregateSpec(
     public override Schema OutputSchema => Output;
 
     public override string Describe() =>
-        $"session aggregate gap {WindowedAggregateLayout.Duration(GapNanos)} {WindowedAggregateLayout.Describe(KeyColumns, Aggregates)}";
+        $"session aggregate gap {WindowedAggregateLayout.Duration(GapNanos)} {WindowedAggregateLayout.Describe(Input, KeyColumns, Aggregates)}";
 }

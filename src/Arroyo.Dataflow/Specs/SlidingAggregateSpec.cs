@@ -26,5 +26,5 @@ public sealed record SlidingAggregateSpec(
 
     public override string Describe() =>
         $"sliding aggregate {WindowedAggregateLayout.Duration(WidthNanos)} every {WindowedAggregateLayout.Duration(SlideNanos)} " +
-        WindowedAggregateLayout.Describe(KeyColumns, Aggregates);
+        WindowedAggregateLayout.Describe(Input, KeyColumns, Aggregates);
 }

@@ -25,5 +25,5 @@ public sealed record TumblingAggregateSpec(
     public override Schema OutputSchema => Output;
 
     public override string Describe() =>
-        $"tumbling aggregate {WindowedAggregateLayout.Duration(WidthNanos)} {WindowedAggregateLayout.Describe(KeyColumns, Aggregates)}";
+        $"tumbling aggregate {WindowedAggregateLayout.Duration(WidthNanos)} {WindowedAggregateLayout.Describe(Input, KeyColumns, Aggregates)}";
 }

@@ -14,5 +14,5 @@ public sealed record UnnestSpec(Schema Input, int Column, Schema Output) : Opera
 {
     public override Schema OutputSchema => Output;
 
-    public override string Describe() => $"unnest #{Column}";
+    public override string Describe() => $"unnest {WindowedAggregateLayout.Column(Input, Column)}";
 }

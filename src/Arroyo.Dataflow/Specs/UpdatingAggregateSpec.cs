@@ -28,5 +28,5 @@ public sealed record UpdatingAggregateSpec(
     public override Schema OutputSchema => Output;
 
     public override string Describe() =>
-        $"updating aggregate {WindowedAggregateLayout.Describe(KeyColumns, Aggregates)} ttl {Ttl}";
+        $"updating aggregate {WindowedAggregateLayout.Describe(Input, KeyColumns, Aggregates)} ttl {Ttl}";
 }

@@ -27,5 +27,5 @@ public sealed record UpdatingJoinSpec(
 
     public override string Describe() =>
         $"updating {Kind.ToString().ToLowerInvariant()} join on " +
-        string.Join(" AND ", LeftKeys.Zip(RightKeys, (l, r) => $"L#{l} = R#{r}")) + $" ttl {Ttl}";
+        WindowedAggregateLayout.JoinKeys(LeftInput, LeftKeys, RightInput, RightKeys) + $" ttl {Ttl}";
 }

@@ -33,6 +33,6 @@ public sealed record WindowFunctionSpec(
     public override Schema OutputSchema => Output;
 
     public override string Describe() =>
-        $"window function {string.Join(", ", Functions.Select(f => f.Name))} partition by [{string.Join(", ", PartitionColumns.Select(c => "#" + c))}] " +
-        $"order by [{string.Join(", ", OrderBy.Select(o => "#" + o.Column + (o.Descending ? " DESC" : "")))}]";
+        $"window function {string.Join(", ", Functions.Select(f => f.Name))} partition by [{WindowedAggregateLayout.Columns(Input, PartitionColumns)}] " +
+        $"order by [{string.Join(", ", OrderBy.Select(o => WindowedAggregateLayout.Column(Input, o.Column) + (o.Descending ? " DESC" : "")))}]";
 }

@@ -26,5 +26,5 @@ public sealed record WindowedJoinSpec(
 
     public override string Describe() =>
         $"windowed {Kind.ToString().ToLowerInvariant()} join on " +
-        string.Join(" AND ", LeftKeys.Zip(RightKeys, (l, r) => $"L#{l} = R#{r}"));
+        WindowedAggregateLayout.JoinKeys(LeftInput, LeftKeys, RightInput, RightKeys);
 }

@@ -43,7 +43,7 @@ public sealed class PlanJsonTests
     public static TheoryData<string> NexmarkQueries()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(NexmarkDirectory(), "q*.sql").Order(StringComparer.Ordinal)) data.Add(Path.GetFileNameWithoutExtension(file));
+        foreach (var file in Directory.GetFiles(PlannerTestSupport.NexmarkDirectory(), "q*.sql").Order(StringComparer.Ordinal)) data.Add(Path.GetFileNameWithoutExtension(file));
         return data;
     }
 
@@ -153,7 +153,7 @@ public sealed class PlanJsonTests
 
     private static PlannedPipeline? PlanNexmark(string name, long messages)
     {
-        var sql = File.ReadAllText(Path.Combine(NexmarkDirectory(), name + ".sql"));
+        var sql = File.ReadAllText(Path.Combine(PlannerTestSupport.NexmarkDirectory(), name + ".sql"));
         sql = Regex.Replace(sql, @"message_count = '\d+'", $"message_count = '{messages}'");
         try
         {
@@ -204,15 +204,5 @@ public sealed class PlanJsonTests
                 }
             }
         }
-    }
-
-    private static string NexmarkDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "bench", "nexmark");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("bench/nexmark not found above " + AppContext.BaseDirectory);
     }
 }

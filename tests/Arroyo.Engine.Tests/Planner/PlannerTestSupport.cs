@@ -36,5 +36,16 @@ internal static class PlannerTestSupport
     /// <summary>The directory holding <c>shared/conformance</c> (the repo's parent), or null.</summary>
     public static string? SharedConformance() => Arroyo.Tests.Shared.ConformanceCorpus.Root;
 
+    /// <summary>bench/nexmark, found by walking up from the test binaries.</summary>
+    public static string NexmarkDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "bench", "nexmark");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException("bench/nexmark not found above " + AppContext.BaseDirectory);
+    }
+
     public static string Collapse(string text) => Regex.Replace(text, @"\s+", " ").Trim();
 }
