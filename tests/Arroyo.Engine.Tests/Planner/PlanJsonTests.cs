@@ -6,7 +6,9 @@ using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Dataflow;
 using Arroyo.Engine.Tests.Operators;
+using Arroyo.Core.Columns;
 using Arroyo.Execution;
+using Arroyo.Expressions;
 using Arroyo.Planner;
 using Arroyo.State.Checkpoints;
 using Arroyo.Storage;
@@ -114,6 +116,40 @@ public sealed class PlanJsonTests
         Assert.Equal(expected, Run(readBack));
     }
 
+    /// <summary>
+    /// A user function is added to the same registries the planner binds with and the run
+    /// resolves in; the plan holds only its name and signature, so a run whose registries lack
+    /// it stops with a message naming it.
+    /// </summary>
+    [Fact]
+    public void AUserFunctionPlugsIntoTheRegistriesThePlanAndTheRunShare()
+    {
+        var functions = FunctionLibrary.CreateBuiltins()
+            .AddScalar("triple", [DataType.Int64], DataType.Int64, (_, returns) => new TripleKernel(returns));
+        var plan = PipelinePlanner.Plan("""
+            CREATE TABLE i WITH (connector = 'impulse', event_rate = '1000000', message_count = '5');
+            CREATE TABLE out WITH (connector = 'blackhole');
+            INSERT INTO out SELECT triple(counter) AS t FROM i;
+            """, new PlanOptions { Connectors = BuiltIns.Connectors(), Functions = functions });
+        var json = plan.ToJson();
+        Assert.Contains("\"name\":\"triple\",\"arguments\":[\"Int64\"],\"returns\":\"Int64\"", json, StringComparison.Ordinal);
+        var readBack = plan.Json.DeserializeGraph(json);
+        Assert.Equal(["0", "12", "3", "6", "9"], Run(readBack, functions));
+        var error = Assert.ThrowsAny<Exception>(() => Run(readBack, FunctionLibrary.CreateBuiltins()));
+        Assert.Contains("function 'triple' is not registered in this engine (the plan calls triple(BIGINT) -> BIGINT)", error.ToString(), StringComparison.Ordinal);
+    }
+
+    private sealed class TripleKernel(DataType returns) : ScalarKernel
+    {
+        public override Column Invoke(Column[] args, int rowCount)
+        {
+            var input = (PrimitiveColumn<long>)args[0];
+            var values = new long[rowCount];
+            for (var i = 0; i < rowCount; i++) values[i] = input.Values[i] * 3;
+            return new PrimitiveColumn<long>(returns, values, rowCount, input.Validity);
+        }
+    }
+
     [Fact]
     public void ASpecReadsBackEqualAndItsComputedMembersAreNotWritten()
     {
@@ -166,13 +202,13 @@ public sealed class PlanJsonTests
     }
 
     /// <summary>Runs <paramref name="graph"/> with its sinks collected: the rows left after applying retractions, sorted.</summary>
-    private static List<string> Run(DataflowGraph graph)
+    private static List<string> Run(DataflowGraph graph, FunctionLibrary? functions = null)
     {
         var connectors = BuiltIns.Connectors();
         var registry = BuiltIns.Operators(connectors);
         var collected = new List<string>();
         registry.Register<SinkSpec>((spec, _) => new CollectingSink(spec.Input, collected));
-        var settings = new RunSettings { CheckpointInterval = Timeout.InfiniteTimeSpan };
+        var settings = new RunSettings { CheckpointInterval = Timeout.InfiniteTimeSpan, Functions = functions ?? FunctionLibrary.CreateBuiltins() };
         var (checkpoints, lease) = StateDirectory.OpenAsync(new InMemoryObjectStore(), new StateDirectory.OpenOptions("q", "json", 1, false, settings.Logger))
             .GetAwaiter().GetResult();
         try
