@@ -1,6 +1,7 @@
 using Arroyo.Cli.Composition;
 using Arroyo.Cli.Configuration;
 using Arroyo.Cli.Logging;
+using Arroyo.Cli.Progress;
 using Arroyo.Core.Errors;
 using Arroyo.Host;
 using Arroyo.Web;
@@ -34,12 +35,13 @@ public sealed class RunCommand
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
         var config = ArroyoConfig.Load(Directory.GetCurrentDirectory(), _options.ConfigFile, environment);
+        LogSettings.Apply(_log, config.Values);
         QueryText = ReadQuery(config);
         // Read before anything runs, so a bad api.* setting fails the start, not a running pipeline.
         var web = WebSettings.From(new ConfigValues(config.Values));
 
         using var logging = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(_log.IsDebugEnabled ? LogLevel.Debug : LogLevel.Information)
+            .SetMinimumLevel(_log.MinimumLevel)
             .AddProvider(new StderrLoggerProvider(_log)));
         var connectors = BuiltIns.Connectors();
         var host = new PipelineHost(new PipelineComponents
@@ -73,12 +75,14 @@ public sealed class RunCommand
         using (stop.Register(pipeline.RequestStop))
         {
             var server = web.Enabled ? StartServer(pipeline, web) : null;
+            var progress = ProgressLine.ShouldShow(_options.Quiet, _log.Format) ? new ProgressLine(pipeline, _log) : null;
             try
             {
                 pipeline.Completion.GetAwaiter().GetResult();
             }
             finally
             {
+                progress?.Dispose();
                 server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
         }

@@ -83,7 +83,7 @@ function layout(graph) {
     if (!columns.has(r)) columns.set(r, []);
     columns.get(r).push(n);
   }
-  const W = 200, H = 86, GX = 70, GY = 28, positions = new Map();
+  const W = 184, H = 86, GX = 46, GY = 24, positions = new Map();
   let rows = 1;
   for (const [r, nodes] of columns) {
     rows = Math.max(rows, nodes.length);
@@ -97,8 +97,8 @@ function drawGraph() {
   const svg = document.getElementById("graph");
   svg.replaceChildren();
   state.layout = layout(graph);
+  // Wide graphs shrink to the panel (CSS max-width) rather than scroll.
   svg.setAttribute("width", state.layout.width);
-  svg.setAttribute("height", state.layout.height);
   svg.setAttribute("viewBox", `0 0 ${state.layout.width} ${state.layout.height}`);
   for (const e of graph.edges) {
     const a = state.layout.positions.get(e.src_id), b = state.layout.positions.get(e.dest_id);
@@ -114,7 +114,7 @@ function drawGraph() {
     const g = el("svg:g", { class: "node", "data-node-id": n.node_id, transform: `translate(${p.x},${p.y})` });
     g.append(el("svg:rect", { width: p.w, height: p.h, fill: pressureColour(0) }));
     g.append(el("svg:text", { x: 10, y: 18, class: "title" }, `${n.node_id} · ${n.operator}` + (n.parallelism > 1 ? ` ×${n.parallelism}` : "")));
-    const description = n.description.length > 30 ? n.description.slice(0, 29) + "…" : n.description;
+    const description = n.description.length > 27 ? n.description.slice(0, 26) + "…" : n.description;
     g.append(el("svg:text", { x: 10, y: 36 }, description));
     g.append(el("svg:text", { x: 10, y: 56, "data-role": "rates" }, "in – /s · out – /s"));
     g.append(el("svg:text", { x: 10, y: 74, "data-role": "totals" }, "rows out 0"));
@@ -259,7 +259,9 @@ async function refresh() {
     state.jobId = (await api(`/pipelines/${pipelineId}/jobs`)).data[0].id;
     document.getElementById("query").textContent = state.pipeline.query;
     drawGraph();
-    if (state.selected === null) state.selected = state.pipeline.graph.nodes[0]?.node_id ?? null;
+    // The first node after the sources has rates in and out and a watermark to chart.
+    const nodes = state.pipeline.graph.nodes;
+    if (state.selected === null) state.selected = (nodes.find(n => n.operator !== "Source") ?? nodes[0])?.node_id ?? null;
   }
   updateHeader();
   state.metrics = (await api(jobPath() + "/operator_metrics")).data;
