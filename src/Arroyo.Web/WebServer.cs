@@ -40,6 +40,32 @@ public sealed class WebServer : IAsyncDisposable
     /// <summary>The dashboard page of the pipeline.</summary>
     public Uri DashboardUrl(RunningPipeline pipeline) => new(Address, $"pipelines/{pipeline.Id}");
 
+    /// <summary>
+    /// Fails with a clear error if a fixed port is taken, so that a run whose server could not
+    /// listen never starts its pipeline (checked again, for real, when the server binds).
+    /// </summary>
+    public static void CheckPortIsFree(WebSettings settings)
+    {
+        if (!settings.Enabled || settings.Port == 0) return;
+        var probe = new System.Net.Sockets.TcpListener(settings.BindAddress, settings.Port);
+        try
+        {
+            probe.Start();
+        }
+        catch (System.Net.Sockets.SocketException error)
+        {
+            throw CannotListen(settings, error.Message);
+        }
+        finally
+        {
+            probe.Stop();
+        }
+    }
+
+    private static UserException CannotListen(WebSettings settings, string why) =>
+        new($"the HTTP server cannot listen on {settings.BindAddress}:{settings.Port}: {why}",
+            hint: "set api.run-http-port (ARROYO__API__RUN_HTTP_PORT) to a free port, 0 for any, or api.enabled = false");
+
     public static async Task<WebServer> StartAsync(RunningPipeline pipeline, WebSettings settings, TimeProvider? time = null, CancellationToken cancel = default)
     {
         time ??= TimeProvider.System;
@@ -92,12 +118,11 @@ public sealed class WebServer : IAsyncDisposable
         {
             await app.StartAsync(cancel);
         }
-        catch (IOException error)
+        catch (Exception error) when (error is IOException or InvalidOperationException)
         {
             runtimeMetrics.Dispose();
             await app.DisposeAsync();
-            throw new UserException($"the HTTP server cannot listen on {settings.BindAddress}:{settings.Port}: {error.Message}",
-                hint: "set api.run-http-port (ARROYO__API__RUN_HTTP_PORT) to a free port, 0 for any, or api.enabled = false");
+            throw CannotListen(settings, (error.InnerException ?? error).Message);
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(bound).Port;

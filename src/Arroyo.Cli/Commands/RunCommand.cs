@@ -39,6 +39,7 @@ public sealed class RunCommand
         QueryText = ReadQuery(config);
         // Read before anything runs, so a bad api.* setting fails the start, not a running pipeline.
         var web = WebSettings.From(new ConfigValues(config.Values));
+        WebServer.CheckPortIsFree(web);
 
         using var logging = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(_log.MinimumLevel)

@@ -180,6 +180,23 @@ public sealed class WebApiTests
         Assert.DoesNotContain("running pipeline", bad.Stderr);
     }
 
+    [Fact]
+    public void A_port_in_use_is_reported_before_the_pipeline_starts()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("q.sql"), ServedPipeline.CountingQuery);
+        var outcome = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")],
+            environment: new Dictionary<string, string> { ["ARROYO__API__RUN_HTTP_PORT"] = port.ToString() });
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Contains($"the HTTP server cannot listen on 127.0.0.1:{port}", outcome.Stderr);
+        Assert.DoesNotContain("running pipeline", outcome.Stderr);
+        Assert.DoesNotContain("   at ", outcome.Stderr);
+        Assert.False(Directory.Exists(dir.File("state")) && Directory.EnumerateFiles(dir.File("state"), "manifest.json", SearchOption.AllDirectories).Any());
+    }
+
     private static async Task<PrometheusText> ScrapeAsync(ServedPipeline served)
     {
         using var response = await served.Http.GetAsync("metrics");
