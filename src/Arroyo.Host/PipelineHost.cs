@@ -75,7 +75,7 @@ public sealed class PipelineHost
         return pipeline;
     }
 
-    private static RunSettings ReadSettings(ConfigValues config, ILogger logger) => new()
+    private RunSettings ReadSettings(ConfigValues config, ILogger logger) => new()
     {
         CheckpointInterval = config.GetPositiveDuration("default-checkpoint-interval", TimeSpan.FromSeconds(10)),
         UpdateAggregateFlushInterval = config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.FromSeconds(1)),
