@@ -40,7 +40,6 @@ public sealed class PipelineHost
             Config = request.Config,
         });
         _logger.LogDebug("dataflow:\n{Plan}", plan.Explain());
-        var settings = ReadSettings(config);
 
         var stateDir = request.StateDir;
         if (stateDir is null)
@@ -49,6 +48,7 @@ public sealed class PipelineHost
             _logger.LogInformation("no --state-dir given: checkpoints go to {StateDir}", stateDir);
         }
         var url = StorageUrl.Parse(stateDir, request.WorkingDirectory);
+        var settings = ReadSettings(config, PipelineIdOf(url.ToString()));
         var store = ObjectStoreFactory.Create(url, request.Environment, new ObjectStoreOptions { Retry = RetryPolicyFrom(config) });
         CheckpointStore checkpoints;
         StateLease lease;
@@ -70,8 +70,13 @@ public sealed class PipelineHost
         return pipeline;
     }
 
-    private RunSettings ReadSettings(ConfigValues config) => new()
+    /// <summary>A short stable name for the state dir: its pipeline's name outside (see <see cref="RunSettings.PipelineId"/>).</summary>
+    private static string PipelineIdOf(string stateDirUrl) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stateDirUrl)))[..16];
+
+    private RunSettings ReadSettings(ConfigValues config, string pipelineId) => new()
     {
+        PipelineId = pipelineId,
         CheckpointInterval = config.GetPositiveDuration("default-checkpoint-interval", TimeSpan.FromSeconds(10)),
         UpdateAggregateFlushInterval = config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.FromSeconds(1)),
         Logger = _logger,
