@@ -245,6 +245,7 @@ internal sealed class TransactionalWriter : IDisposable
             producer.SendOffsetsToTransaction([new TopicPartitionOffset(MarkerPartition, epoch)],
                 MarkerConsumer(subtask).ConsumerGroupMetadata, KafkaClients.ConnectTimeout);
             CommitTransaction(producer);
+            _context.Log($"checkpoint {epoch}: committed {messages.Count} messages to {_config.Topic} (transactional id {TransactionalId(subtask)})");
         }
         catch (KafkaException e)
         {
