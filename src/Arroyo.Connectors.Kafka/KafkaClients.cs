@@ -1,6 +1,7 @@
 using Arroyo.Core.Errors;
 using Arroyo.Execution;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 
 namespace Arroyo.Connectors.Kafka;
 
@@ -19,6 +20,7 @@ internal sealed class KafkaClients
     private readonly string _table;
     private readonly OperatorContext _context;
     private volatile string? _lastError;
+    private DateTime _nextWarning = DateTime.UtcNow + TimeSpan.FromSeconds(5);
 
     public KafkaClients(KafkaTableConfig config, string table, OperatorContext context)
     {
@@ -49,7 +51,8 @@ internal sealed class KafkaClients
             .Build();
 
     /// <summary>The partition ids of the topic, asked through <paramref name="handle"/>'s connection; throws a clear error when they cannot be had.</summary>
-    public IReadOnlyList<int> Partitions(Handle handle, TimeSpan timeout)
+    /// <remarks>librdkafka reports errors (refused connections, failed authentication) only while the client is served: <paramref name="serve"/> does that (a poll).</remarks>
+    public IReadOnlyList<int> Partitions(Handle handle, TimeSpan timeout, Action serve)
     {
         using var admin = new DependentAdminClientBuilder(handle).Build();
         var deadline = DateTime.UtcNow + timeout;
@@ -73,13 +76,14 @@ internal sealed class KafkaClients
                 {
                     throw new ExternalException($"not authorized to access topic '{_config.Topic}' on the Kafka cluster at {_config.BootstrapServers} (table '{_table}')");
                 }
-                reason = topic is null ? "no metadata for the topic" : topic.Error.Reason;
+                reason = _lastError ?? (topic is null ? "no metadata for the topic" : topic.Error.Reason);
             }
             catch (KafkaException e)
             {
                 reason = _lastError ?? e.Error.Reason;
             }
-            if (_lastError is { } last && IsAuthentication(last)) reason = last;
+            serve();
+            reason = _lastError ?? reason;
             if (DateTime.UtcNow + delay >= deadline || IsAuthentication(reason))
             {
                 throw new ExternalException($"cannot reach the Kafka cluster at {_config.BootstrapServers} for topic '{_config.Topic}' (table '{_table}'): {reason}");
@@ -98,11 +102,16 @@ internal sealed class KafkaClients
     private void OnError(Error error)
     {
         _lastError = error.Reason;
-        if (error.IsFatal) _context.Warn($"kafka client for table '{_table}': fatal error: {error.Reason}");
+        // librdkafka retries on its own (a broker away for a while): say so now and then, not on every attempt.
+        var now = DateTime.UtcNow;
+        if (error.IsFatal || now >= _nextWarning)
+        {
+            _nextWarning = now + TimeSpan.FromSeconds(30);
+            _context.Warn($"kafka client for table '{_table}' ({_config.BootstrapServers}): {error.Reason}");
+        }
     }
 
-    private void OnLog(LogMessage message)
-    {
-        if (message.Level <= SyslogLevel.Warning) _context.Log($"librdkafka {message.Level}: {message.Message}");
-    }
+    // librdkafka's own log repeats what the error callback reports; it is kept for debugging.
+    private void OnLog(LogMessage message) =>
+        _context.Settings.Logger.LogDebug("librdkafka {Level}: {Message}", message.Level, message.Message);
 }

@@ -99,7 +99,7 @@ internal sealed class KafkaSink : IOperator
             return;
         }
         _producer = _clients.Producer(new ProducerConfig { Acks = Acks.All, EnableIdempotence = true, LingerMs = 5 });
-        _clients.Partitions(_producer.Handle, KafkaClients.ConnectTimeout);
+        _clients.Partitions(_producer.Handle, KafkaClients.ConnectTimeout, () => _producer.Poll(TimeSpan.Zero));
         _onDelivery = report =>
         {
             if (report.Error.IsError) _deliveryError ??= report.Error;

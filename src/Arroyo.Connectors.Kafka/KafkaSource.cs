@@ -88,10 +88,13 @@ internal sealed class KafkaSource : ISource
             IsolationLevel = _config.ReadCommitted ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
             AutoOffsetReset = AutoOffsetReset.Earliest,
         });
-        var partitions = _clients.Partitions(_consumer.Handle, KafkaClients.ConnectTimeout);
+        var partitions = _clients.Partitions(_consumer.Handle, KafkaClients.ConnectTimeout, ServeConsumer);
         Assign(partitions.Where(Owns), restored);
         _nextDiscovery = DateTime.UtcNow + DiscoveryInterval;
     }
+
+    /// <summary>Nothing is assigned yet, so this only serves librdkafka's error callbacks.</summary>
+    private void ServeConsumer() => _consumer!.Consume(TimeSpan.Zero);
 
     private bool Owns(int partition) => partition % _context.Parallelism == _context.SubtaskIndex;
 
@@ -276,7 +279,7 @@ internal sealed class KafkaSource : ISource
         IReadOnlyList<int> partitions;
         try
         {
-            partitions = _clients.Partitions(_consumer!.Handle, TimeSpan.FromSeconds(2));
+            partitions = _clients.Partitions(_consumer!.Handle, TimeSpan.FromSeconds(2), () => { });
         }
         catch (ExternalException e)
         {

@@ -89,7 +89,7 @@ internal sealed class TransactionalWriter : IDisposable
             }
         }
         var producer = Producer(_context.SubtaskIndex);
-        _clients.Partitions(producer.Handle, KafkaClients.ConnectTimeout);
+        _clients.Partitions(producer.Handle, KafkaClients.ConnectTimeout, () => producer.Poll(TimeSpan.Zero));
     }
 
     /// <summary>The transactional producer of <paramref name="subtask"/>'s id, initialised (which fences an older holder of the id).</summary>
