@@ -35,6 +35,7 @@ internal sealed class KafkaSource : ISource
     private readonly ConnectorTable _table;
     private readonly KafkaTableConfig _config;
     private readonly Schema _output;
+    private readonly FormatSettings _format;
     private readonly RecordDecoder _decoder;
     private readonly int _batchSize;
     private readonly KafkaClients _clients;
@@ -66,7 +67,8 @@ internal sealed class KafkaSource : ISource
             .Select(i => (i, metadataNames[_output[i].Name]))
             .ToArray();
         var formatSchema = new Schema(_output.Fields.Where(f => !metadataNames.ContainsKey(f.Name)).ToList());
-        _decoder = RecordDecoder.Create(spec.Table.Format ?? new FormatSettings(FormatKind.Json), formatSchema);
+        _format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
+        _decoder = RecordDecoder.Create(_format, formatSchema);
     }
 
     public void Open(OperatorContext context)
@@ -190,11 +192,8 @@ internal sealed class KafkaSource : ISource
             var value = result.Message.Value;
             if (value is null) continue;
             var before = _decoder.RowCount;
-            if (!_decoder.TryDecode(value, out var error))
-            {
-                HandleBadData(result, error!);
-                continue;
-            }
+            if (_format.NewlineFraming) DecodeLines(result, value);
+            else Decode(result, value);
             var rows = _decoder.RowCount - before;
             var millis = result.Message.Timestamp.UnixTimestampMs;
             var meta = new RowMetadata(result.Partition.Value, result.Offset.Value, millis, result.Message.Key);
@@ -207,6 +206,29 @@ internal sealed class KafkaSource : ISource
         var batch = _decoder.Flush(0);
         if (batch is not null) output.Emit(Complete(batch));
         return read == 0 ? SourceStatus.Idle : SourceStatus.Continue;
+    }
+
+    private void Decode(ConsumeResult<byte[], byte[]> result, ReadOnlySpan<byte> record)
+    {
+        if (!_decoder.TryDecode(record, out var error)) HandleBadData(result, error!);
+    }
+
+    /// <summary><c>framing = 'newline'</c>: every non-empty line of the message is a record.</summary>
+    private void DecodeLines(ConsumeResult<byte[], byte[]> result, ReadOnlySpan<byte> value)
+    {
+        while (!value.IsEmpty)
+        {
+            var newline = value.IndexOf((byte)'\n');
+            var line = newline < 0 ? value : value[..newline];
+            value = newline < 0 ? [] : value[(newline + 1)..];
+            if (line.IsEmpty) continue;
+            if (_format.MaxLineLength is { } max && line.Length > max)
+            {
+                HandleBadData(result, $"line of {line.Length} bytes is longer than framing.newline.max_length ({max})");
+                continue;
+            }
+            Decode(result, line);
+        }
     }
 
     /// <summary>The decoded rows with their message timestamps and metadata columns, in the output's column order.</summary>

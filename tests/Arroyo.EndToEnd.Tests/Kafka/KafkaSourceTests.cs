@@ -111,4 +111,33 @@ public sealed class KafkaSourceTests(KafkaMockBrokerFixture broker) : IClassFixt
         RunUntil(query, dir.File("s2"), dir.File("drop.json"), 2, dir);
         Assert.Equal(["{\"id\":1}", "{\"id\":3}"], File.ReadAllLines(dir.File("drop.json")));
     }
+
+    [Fact]
+    public void Newline_framing_splits_messages_and_raw_bytes_pass_through_unchanged()
+    {
+        using var dir = new TempDirectory();
+        var id = Guid.NewGuid().ToString("N")[..8];
+        broker.Produce("framed-" + id, ["a\nb", "c\n\nd"], partition: 0);
+        var framed = Source("framed-" + id, "value TEXT", ", format = 'raw_string', framing = 'newline'") + FileSink(dir.File("framed.json")) +
+                     "INSERT INTO out SELECT value FROM input;";
+        RunUntil(framed, dir.File("s1"), dir.File("framed.json"), 4, dir);
+        Assert.Equal(["{\"value\":\"a\"}", "{\"value\":\"b\"}", "{\"value\":\"c\"}", "{\"value\":\"d\"}"], File.ReadAllLines(dir.File("framed.json")));
+
+        broker.Produce("bytes-" + id, ["x\u00e9y", "{not json}"], partition: 0);
+        var copy = Source("bytes-" + id, "value BYTEA", ", format = 'raw_bytes'") + $"""
+            CREATE TABLE out WITH (connector = 'kafka', bootstrap_servers = '{broker.BootstrapServers}', topic = 'copy-{id}', type = 'sink', format = 'raw_bytes');
+            INSERT INTO out SELECT value FROM input;
+            """;
+        File.WriteAllText(dir.File("copy.sql"), copy);
+        using var running = ArroyoProcess.Start(["run", "-s", dir.File("s2"), dir.File("copy.sql")], environment: s_env);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (broker.ReadAll("copy-" + id).Count < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, running.Stderr);
+            Thread.Sleep(100);
+        }
+        running.Signal(2);
+        Assert.Equal(0, running.WaitForExit(TimeSpan.FromSeconds(60)).ExitCode);
+        Assert.Equal(["x\u00e9y", "{not json}"], broker.ReadAll("copy-" + id).Select(r => r.Value));
+    }
 }

@@ -100,4 +100,21 @@ public sealed class KafkaBindingTests
             Assert.ThrowsAny<UserException>(() => Bind("c", s_columns, ("connector", "confluent"), ("bootstrap_servers", "b:1"), ("key", "K"),
                 ("topic", "t"), ("type", "source"))).Message);
     }
+
+    [Fact]
+    public void Json_options_work_or_are_refused_as_not_supported()
+    {
+        Bind("k", s_columns, Source(("json.decimal_encoding", "number"), ("json.compression", "uncompressed"), ("framing", "newline"),
+            ("framing.newline.max_length", "1000")));
+        Assert.Contains("not supported: json.decimal_encoding = 'string'",
+            Assert.ThrowsAny<UserException>(() => Bind("k", s_columns, Source(("json.decimal_encoding", "string")))).Message);
+        Assert.Contains("not supported: json.compression = 'gzip'",
+            Assert.ThrowsAny<UserException>(() => Bind("k", s_columns, Source(("json.compression", "gzip")))).Message);
+        Assert.Contains("not supported: json.confluent_schema_registry",
+            Assert.ThrowsAny<UserException>(() => Bind("k", s_columns, Source(("json.confluent_schema_registry", "true")))).Message);
+        // The reference's name is framing.newline.max_length; the other was never an option.
+        Assert.Contains("Did you mean 'framing.newline.max_length'?",
+            Assert.ThrowsAny<UserException>(() => Bind("k", s_columns, Source(("framing", "newline"), ("framing.newline.max_lenght", "10")))).Message);
+        Assert.ThrowsAny<UserException>(() => Bind("k", s_columns, Source(("json.confluent_schema_version", "1"))));
+    }
 }
