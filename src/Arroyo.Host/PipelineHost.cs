@@ -45,7 +45,6 @@ public sealed class PipelineHost
             Functions = _components.Functions,
         });
         logger.LogDebug("dataflow:\n{Plan}", plan.Explain());
-        var settings = ReadSettings(config, logger);
 
         var stateDir = request.StateDir;
         if (stateDir is null)
@@ -54,6 +53,7 @@ public sealed class PipelineHost
             logger.LogInformation("no --state-dir given: checkpoints go to {StateDir}", stateDir);
         }
         var url = StorageUrl.Parse(stateDir, request.WorkingDirectory);
+        var settings = ReadSettings(config, logger, PipelineIdOf(url.ToString()));
         var store = ObjectStoreFactory.Create(url, request.Environment, new ObjectStoreOptions { Retry = RetryPolicyFrom(config) });
         CheckpointStore checkpoints;
         StateLease lease;
@@ -75,8 +75,13 @@ public sealed class PipelineHost
         return pipeline;
     }
 
-    private RunSettings ReadSettings(ConfigValues config, ILogger logger) => new()
+    /// <summary>A short stable name for the state dir: its pipeline's name outside (see <see cref="RunSettings.PipelineId"/>).</summary>
+    private static string PipelineIdOf(string stateDirUrl) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stateDirUrl)))[..16];
+
+    private RunSettings ReadSettings(ConfigValues config, ILogger logger, string pipelineId) => new()
     {
+        PipelineId = pipelineId,
         CheckpointInterval = config.GetPositiveDuration("default-checkpoint-interval", TimeSpan.FromSeconds(10)),
         UpdateAggregateFlushInterval = config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.FromSeconds(1)),
         Logger = logger,
