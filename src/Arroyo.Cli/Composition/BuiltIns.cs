@@ -4,6 +4,7 @@ using Arroyo.Connectors.Builtin.Impulse;
 using Arroyo.Connectors.Builtin.Nexmark;
 using Arroyo.Connectors.Builtin.SingleFile;
 using Arroyo.Connectors.Builtin.Stdout;
+using Arroyo.Connectors.Filesystem;
 using Arroyo.Connectors;
 using Arroyo.Execution;
 using Arroyo.Operators;
@@ -25,7 +26,8 @@ public static class BuiltIns
             .Add(new NexmarkConnector())
             .Add(new SingleFileConnector())
             .Add(new StdoutConnector())
-            .Add(new BlackholeConnector());
+            .Add(new BlackholeConnector())
+            .Add(new FilesystemConnector());
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);

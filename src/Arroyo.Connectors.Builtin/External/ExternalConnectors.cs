@@ -41,7 +41,6 @@ public static class ExternalConnectors
     [
         new ExternalConnector("kafka", SourceAndSink, ["topic"], s_kafka, s_kafkaPrefixes, s_kafkaMetadata),
         new ExternalConnector("confluent", SourceAndSink, ["topic"], s_kafka, s_kafkaPrefixes, s_kafkaMetadata),
-        new ExternalConnector("filesystem", SourceAndSink, ["path"], s_files, s_filePrefixes, validate: CheckPartitionFields),
         new ExternalConnector("delta", SourceAndSink, ["path"], s_files, s_filePrefixes, validate: CheckPartitionFields),
         new ExternalConnector("iceberg", ConnectorRoles.Sink, [], ["table_name", "namespace", "location_path", .. s_files],
             ["catalog.", .. s_filePrefixes]),

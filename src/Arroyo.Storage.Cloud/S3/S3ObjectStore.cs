@@ -478,7 +478,7 @@ public sealed class S3ObjectStore : IMultipartStore
         {
             case AmazonS3Exception s3 when s3.StatusCode != 0:
                 var status = (int)s3.StatusCode;
-                var transient = status >= 500 || status is 408 or 429 || (status == 409 && s3.ErrorCode == "ConditionalRequestConflict")
+                var transient = (status >= 500 && status != 501) || status is 408 or 429 || (status == 409 && s3.ErrorCode == "ConditionalRequestConflict")
                     || s3.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "ServiceUnavailable" or "Throttling" or "RequestTimeTooSkewed";
                 var hint = s3.ErrorCode switch
                 {
