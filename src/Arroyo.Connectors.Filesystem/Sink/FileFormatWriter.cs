@@ -13,6 +13,9 @@ internal abstract class FileFormatWriter : IDisposable
 {
     public abstract void Write(Batch batch);
 
+    /// <summary>Bytes of rows held back from the stream (an unwritten row group), counted towards the rolling file size.</summary>
+    public virtual long BufferedBytes => 0;
+
     /// <summary>Writes what is buffered and the format's trailer (Parquet's footer); the stream then holds the whole file.</summary>
     public abstract void Finish();
 
@@ -74,6 +77,8 @@ internal sealed class ParquetFileWriter : FileFormatWriter
         ParquetCompression.Lz4Raw => Compression.Lz4,
         _ => Compression.Zstd,
     };
+
+    public override long BufferedBytes => _buffered;
 
     public override void Write(Batch batch)
     {

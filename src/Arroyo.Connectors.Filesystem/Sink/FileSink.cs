@@ -100,7 +100,7 @@ internal class FileSink : IOperator
             file.Writer.Write(rows);
             file.Rows += rows.RowCount;
             file.LastWriteAt = now;
-            if ((_settings.RollFileSize is { } size && file.Stream.Length >= size) ||
+            if ((_settings.RollFileSize is { } size && file.Stream.Length + file.Writer.BufferedBytes >= size) ||
                 (_settings.MaxParts is { } max && file.Stream.PartsUploaded >= max - 1))
             {
                 Finish(partition);

@@ -22,7 +22,7 @@ public static class FormatOptions
         var timestampText = options.Choice("json.timestamp_format", s_timestampFormats);
         options.Accept("json.confluent_schema_version", "json.decimal_encoding", "json.compression");
         options.Accept("avro.confluent_schema_registry", "avro.raw_datums", "avro.into_unstructured_json", "avro.schema_id");
-        options.Accept("parquet.compression", "parquet.row_group_bytes");
+        options.Accept("parquet.compression", "parquet.row_group_size", "parquet.row_group_size_bytes");
         options.Accept("protobuf.into_unstructured_json", "protobuf.message_name", "protobuf.confluent_schema_registry",
             "protobuf.length_delimited");
         options.Choice("framing", ["newline"]);
