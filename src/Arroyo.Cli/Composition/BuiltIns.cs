@@ -5,6 +5,7 @@ using Arroyo.Connectors.Builtin.Nexmark;
 using Arroyo.Connectors.Builtin.SingleFile;
 using Arroyo.Connectors.Builtin.Stdout;
 using Arroyo.Connectors.Filesystem;
+using Arroyo.Connectors.Filesystem.Delta;
 using Arroyo.Connectors;
 using Arroyo.Execution;
 using Arroyo.Operators;
@@ -27,7 +28,8 @@ public static class BuiltIns
             .Add(new SingleFileConnector())
             .Add(new StdoutConnector())
             .Add(new BlackholeConnector())
-            .Add(new FilesystemConnector());
+            .Add(new FilesystemConnector())
+            .Add(new DeltaConnector());
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);

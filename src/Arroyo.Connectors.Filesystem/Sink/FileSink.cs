@@ -145,13 +145,27 @@ internal class FileSink : IOperator
             return;
         }
         var own = data.For(Context.SubtaskIndex) is { } bytes ? FileCommit.Decode(bytes).Files : [];
-        Complete(own);
         var done = own.Select(f => f.UploadId).ToHashSet(StringComparer.Ordinal);
         _pending.RemoveAll(f => done.Contains(f.UploadId));
-        Publish(epoch, data.BySubtask.Values.SelectMany(b => FileCommit.Decode(b).Files).ToList(), replay: false);
+        if (!CommitsOnSubtaskZero)
+        {
+            Complete(own);
+            return;
+        }
+        if (Context.SubtaskIndex != 0) return;
+        var all = data.BySubtask.OrderBy(p => p.Key).SelectMany(p => FileCommit.Decode(p.Value).Files).ToList();
+        Complete(all);
+        Publish(epoch, all, replay: false);
     }
 
-    /// <summary>After the files of <paramref name="epoch"/> are visible (every subtask's are complete once all commits ran): table formats record them here.</summary>
+    /// <summary>
+    /// False: each subtask completes its own uploads (in parallel). True (table formats): subtask
+    /// 0 completes every subtask's and then <see cref="Publish"/>es them together, so the table
+    /// never names a file that is not there yet.
+    /// </summary>
+    protected virtual bool CommitsOnSubtaskZero => false;
+
+    /// <summary>On subtask 0, once every file of <paramref name="epoch"/> is complete: table formats record them here. Idempotent, as commits are.</summary>
     protected virtual void Publish(long epoch, IReadOnlyList<FinishedFile> files, bool replay)
     {
     }
@@ -189,7 +203,7 @@ internal class FileSink : IOperator
         _open.Remove(partition);
         file.Writer.Finish();
         file.Writer.Dispose();
-        _pending.Add(file.Stream.Finish(file.Rows));
+        _pending.Add(file.Stream.Finish(file.Rows, partition));
     }
 
     private void Complete(IReadOnlyList<FinishedFile> files)

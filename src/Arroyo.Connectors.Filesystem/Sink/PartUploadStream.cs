@@ -73,10 +73,10 @@ internal sealed class PartUploadStream : Stream
     }
 
     /// <summary>Sends what is left as the last part and returns the finished upload (not yet visible).</summary>
-    public FinishedFile Finish(long rows)
+    public FinishedFile Finish(long rows, string partition)
     {
         if (_filled > 0 || _parts.Count == 0) UploadBuffer();
-        return new FinishedFile(_key, _uploadId!, _parts.ToList(), _written, rows);
+        return new FinishedFile(_key, _uploadId!, _parts.ToList(), _written, rows) { Partition = partition };
     }
 
     private void UploadBuffer()
@@ -99,4 +99,8 @@ internal sealed class PartUploadStream : Stream
 }
 
 /// <summary>A file whose bytes are all uploaded, waiting for its upload to be completed at a commit.</summary>
-public sealed record FinishedFile(string Key, string UploadId, IReadOnlyList<UploadedPart> Parts, long Bytes, long Rows);
+public sealed record FinishedFile(string Key, string UploadId, IReadOnlyList<UploadedPart> Parts, long Bytes, long Rows)
+{
+    /// <summary>The partition directory the file is in ("" when unpartitioned), e.g. <c>2024/03/01/kind=a</c>.</summary>
+    public string Partition { get; init; } = "";
+}

@@ -34,17 +34,7 @@ public sealed class FilesystemSinkKillTests(S3rverFixture server) : IClassFixtur
             ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "200ms",
         };
         File.WriteAllText(dir.File("q.sql"), Query(path));
-        var random = new Random(17);
-        var killed = 0;
-        for (var attempt = 0; attempt < 8; attempt++)
-        {
-            using var running = ArroyoProcess.Start(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: environment);
-            Assert.True(running.WaitForLog("running pipeline", TimeSpan.FromSeconds(60)), running.Stderr);
-            Thread.Sleep(random.Next(300, 900));
-            if (running.WaitForLog("pipeline finished", TimeSpan.Zero) || !running.TrySignal(9)) break;
-            running.WaitForExit(TimeSpan.FromSeconds(30));
-            killed++;
-        }
+        var killed = KillLoop.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment, attempts: 8, seed: 17, minMs: 300, maxMs: 900);
         Assert.True(killed >= 4, $"only {killed} kills landed before the input ended");
         var final = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: environment);
         Assert.True(final.ExitCode == 0, final.ToString());
