@@ -11,7 +11,7 @@ namespace Arroyo.Storage;
 /// Unlike object stores, a key cannot be both an object and a "directory" of other keys
 /// ("a" and "a/b"); the state-dir layout never needs that.
 /// </remarks>
-public sealed class LocalObjectStore : IObjectStore
+public sealed partial class LocalObjectStore : IMultipartStore
 {
     // Temporary files end with this; keys ending with it are refused so listings can skip them.
     private const string TempSuffix = ".arroyo-tmp";
@@ -112,6 +112,10 @@ public sealed class LocalObjectStore : IObjectStore
                     }
 
                     var key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+                    if (key.StartsWith(UploadsDirectory + "/", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
                     if (key.StartsWith(prefix, StringComparison.Ordinal))
                     {
                         result.Add(new ObjectInfo(key, file.Length));
@@ -250,6 +254,11 @@ public sealed class LocalObjectStore : IObjectStore
         if (key.EndsWith(TempSuffix, StringComparison.Ordinal))
         {
             throw new ArgumentException($"keys ending with '{TempSuffix}' are reserved for temporary files", nameof(key));
+        }
+
+        if (key.StartsWith(UploadsDirectory + "/", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"keys under '{UploadsDirectory}/' are reserved for multipart uploads", nameof(key));
         }
 
         return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));

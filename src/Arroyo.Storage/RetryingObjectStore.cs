@@ -15,7 +15,7 @@ namespace Arroyo.Storage;
 /// attempt created the object but whose response was lost returns <c>false</c> on the retry.
 /// Callers that write unique content (a manifest for one epoch) can compare the stored bytes.
 /// </remarks>
-public sealed class RetryingObjectStore : IObjectStore
+public sealed class RetryingObjectStore : IMultipartStore
 {
     private readonly IObjectStore _inner;
     private readonly RetryPolicy _policy;
@@ -87,6 +87,27 @@ public sealed class RetryingObjectStore : IObjectStore
         => RunAsync("delete-prefix", prefix, async ct => { await _inner.DeletePrefixAsync(prefix, ct).ConfigureAwait(false); return true; }, cancellationToken);
 
     public ValueTask DisposeAsync() => _inner.DisposeAsync();
+
+    /// <summary>Whether the wrapped store has multipart uploads (<see cref="IMultipartStore"/>).</summary>
+    public bool SupportsMultipart => _inner is IMultipartStore;
+
+    public Task<string> StartUploadAsync(string key, CancellationToken cancellationToken = default)
+        => RunAsync("start upload", key, ct => Multipart.StartUploadAsync(key, ct), cancellationToken);
+
+    public Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        => RunAsync($"upload part {partNumber}", key, ct => Multipart.UploadPartAsync(key, uploadId, partNumber, data, ct), cancellationToken);
+
+    public Task CompleteUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken = default)
+        => RunAsync("complete upload", key, async ct => { await Multipart.CompleteUploadAsync(key, uploadId, parts, ct).ConfigureAwait(false); return true; }, cancellationToken);
+
+    public Task AbortUploadAsync(string key, string uploadId, CancellationToken cancellationToken = default)
+        => RunAsync("abort upload", key, async ct => { await Multipart.AbortUploadAsync(key, uploadId, ct).ConfigureAwait(false); return true; }, cancellationToken);
+
+    public Task<IReadOnlyList<OpenUpload>> ListUploadsAsync(string prefix, CancellationToken cancellationToken = default)
+        => RunAsync("list uploads", prefix, ct => Multipart.ListUploadsAsync(prefix, ct), cancellationToken);
+
+    private IMultipartStore Multipart => _inner as IMultipartStore
+        ?? throw new ObjectStoreException($"{Description} does not support multipart uploads", isTransient: false);
 
     private async Task<T> RunAsync<T>(string operation, string key, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken, int? maxAttempts = null)
     {

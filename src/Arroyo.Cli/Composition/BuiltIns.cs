@@ -4,6 +4,8 @@ using Arroyo.Connectors.Builtin.Impulse;
 using Arroyo.Connectors.Builtin.Nexmark;
 using Arroyo.Connectors.Builtin.SingleFile;
 using Arroyo.Connectors.Builtin.Stdout;
+using Arroyo.Connectors.Filesystem;
+using Arroyo.Connectors.Filesystem.Delta;
 using Arroyo.Connectors;
 using Arroyo.Connectors.Kafka;
 using Arroyo.Execution;
@@ -29,7 +31,9 @@ public static class BuiltIns
             .Add(new StdoutConnector())
             .Add(new BlackholeConnector())
             .Add(KafkaConnector.Kafka)
-            .Add(KafkaConnector.Confluent);
+            .Add(KafkaConnector.Confluent)
+            .Add(new FilesystemConnector())
+            .Add(new DeltaConnector());
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);

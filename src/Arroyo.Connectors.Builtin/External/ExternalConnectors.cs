@@ -20,8 +20,6 @@ public static class ExternalConnectors
 
     public static IEnumerable<IConnector> All =>
     [
-        new ExternalConnector("filesystem", SourceAndSink, ["path"], s_files, s_filePrefixes, validate: CheckPartitionFields),
-        new ExternalConnector("delta", SourceAndSink, ["path"], s_files, s_filePrefixes, validate: CheckPartitionFields),
         new ExternalConnector("iceberg", ConnectorRoles.Sink, [], ["table_name", "namespace", "location_path", .. s_files],
             ["catalog.", .. s_filePrefixes]),
         new ExternalConnector("redis", ConnectorRoles.Sink | ConnectorRoles.Lookup, ["address"],
@@ -48,23 +46,6 @@ public static class ExternalConnectors
         new ExternalConnector("fluvio", SourceAndSink, ["topic"], ["endpoint", "source.offset"]),
         new ExternalConnector("preview", ConnectorRoles.Sink, [], []),
     ];
-
-    // The reference checks partition fields against the table's columns when the table is created.
-    private static void CheckPartitionFields(OptionReader options, TableDefinition definition, TableRole? role)
-    {
-        var text = definition.Options.GetValueOrDefault("partitioning.fields") ?? definition.Options.GetValueOrDefault("partition_fields");
-        if (text is null || definition.Columns.Count == 0) return;
-        var names = text.Trim().TrimStart('[').TrimEnd(']').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(n => n.Trim('\'', '"', '`'));
-        foreach (var name in names)
-        {
-            if (definition.Columns.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))) continue;
-            var valid = definition.Columns.Select(c => c.Name).Append(Schema.TimestampFieldName);
-            throw new UserException(
-                $"Arrow error: Schema error: Unable to get field named \"{name}\". Valid fields: [{string.Join(", ", valid.Select(v => $"\"{v}\""))}]",
-                definition.SpanOf("partitioning.fields"));
-        }
-    }
 
     private static void CheckRedisLookup(OptionReader options, TableDefinition definition, TableRole? role)
     {

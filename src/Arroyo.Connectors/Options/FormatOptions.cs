@@ -25,7 +25,7 @@ public static class FormatOptions
         var decimalEncoding = options.Choice("json.decimal_encoding", s_decimalEncodings);
         var compression = options.Choice("json.compression", s_compressions);
         options.Accept("avro.confluent_schema_registry", "avro.raw_datums", "avro.into_unstructured_json", "avro.schema_id");
-        options.Accept("parquet.compression", "parquet.row_group_bytes");
+        options.Accept("parquet.compression", "parquet.row_group_size", "parquet.row_group_size_bytes");
         options.Accept("protobuf.into_unstructured_json", "protobuf.message_name", "protobuf.confluent_schema_registry",
             "protobuf.length_delimited");
         var framing = options.Choice("framing", ["newline"]);

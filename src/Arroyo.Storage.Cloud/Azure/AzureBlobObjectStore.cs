@@ -13,7 +13,7 @@ namespace Arroyo.Storage.Cloud.Azure;
 /// their blob endpoint, and Azurite). Large objects are block blobs whose blocks are staged
 /// and then committed in one call, so they appear whole or not at all.
 /// </summary>
-public sealed class AzureBlobObjectStore : IObjectStore
+public sealed class AzureBlobObjectStore : IMultipartStore
 {
     private const int DeleteParallelism = 8;
 
@@ -156,6 +156,42 @@ public sealed class AzureBlobObjectStore : IObjectStore
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    // Multipart uploads are staged blocks committed by one block list. The upload id is a
+    // nonce prefixed to the block ids (ids of one blob must share a length), so two uploads of
+    // a key never commit each other's blocks.
+    public Task<string> StartUploadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Blob(key);
+        return Task.FromResult(Guid.NewGuid().ToString("N")[..16]);
+    }
+
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        var blockBlob = _container.GetBlockBlobClient(Blob(key).Name);
+        var id = BlockId(uploadId, partNumber);
+        await CallAsync($"upload part {partNumber} of", key,
+            () => blockBlob.StageBlockAsync(id, AsStream(data), cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+        return new UploadedPart(partNumber, id, data.Length);
+    }
+
+    public async Task CompleteUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken = default)
+    {
+        var blockBlob = _container.GetBlockBlobClient(Blob(key).Name);
+        // "Latest" finds a block among the committed ones too, so committing again after a
+        // restart writes the same blob.
+        var ids = parts.OrderBy(p => p.Number).Select(p => BlockId(uploadId, p.Number)).ToList();
+        await CallAsync("complete the upload of", key, () => blockBlob.CommitBlockListAsync(ids, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    // Uncommitted blocks are invisible and dropped by the service after a week; there is no abort call.
+    public Task AbortUploadAsync(string key, string uploadId, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<OpenUpload>> ListUploadsAsync(string prefix, CancellationToken cancellationToken = default)
+        => Task.FromResult<IReadOnlyList<OpenUpload>>([]);
+
+    private static string BlockId(string uploadId, int partNumber)
+        => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{uploadId}-{partNumber:D6}"));
 
     private async Task StagedUploadAsync(string key, BlobClient blob, Stream content, byte[]? firstBlock, CancellationToken cancellationToken)
     {

@@ -16,7 +16,7 @@ namespace Arroyo.Storage.Cloud.S3;
 /// atomically. Some S3-compatible servers ignore that header, so PutIfAbsent first checks
 /// with HEAD: against those servers it is a check-then-put, exact for a single writer.
 /// </remarks>
-public sealed class S3ObjectStore : IObjectStore
+public sealed class S3ObjectStore : IMultipartStore
 {
     private const int MaxDeleteBatch = 1000;
 
@@ -347,6 +347,104 @@ public sealed class S3ObjectStore : IObjectStore
         }
     }
 
+    public async Task<string> StartUploadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var name = FullName(key);
+        var init = await CallAsync("start an upload of", key,
+            () => _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _bucket, Key = name }, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+        return init.UploadId;
+    }
+
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        var name = FullName(key);
+        var response = await CallAsync($"upload part {partNumber} of", key, () => _client.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = _bucket,
+            Key = name,
+            UploadId = uploadId,
+            PartNumber = partNumber,
+            InputStream = AsStream(data),
+            PartSize = data.Length,
+            UseChunkEncoding = false,
+        }, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return new UploadedPart(partNumber, response.ETag, data.Length);
+    }
+
+    public async Task CompleteUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken = default)
+    {
+        var name = FullName(key);
+        try
+        {
+            await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = _bucket,
+                Key = name,
+                UploadId = uploadId,
+                PartETags = parts.OrderBy(p => p.Number).Select(p => new PartETag(p.Number, p.ETag)).ToList(),
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode is not ("NoSuchBucket" or "AccessDenied"))
+        {
+            // Completed before (a replayed commit): S3 answers NoSuchUpload, some compatible
+            // servers an internal error, since the parts are gone. Callers give every upload a
+            // key of its own, so an object at the key is this upload's.
+            if (await ExistsAsync(key, cancellationToken).ConfigureAwait(false)) return;
+            throw Map(e, "complete the upload of", key);
+        }
+        catch (Exception e) when (e is not ObjectStoreException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested) && e is not ArgumentException)
+        {
+            throw Map(e, "complete the upload of", key);
+        }
+    }
+
+    public async Task AbortUploadAsync(string key, string uploadId, CancellationToken cancellationToken = default)
+    {
+        var name = FullName(key);
+        try
+        {
+            await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = name, UploadId = uploadId }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload" || (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode is not "NoSuchBucket"))
+        {
+        }
+        catch (Exception e) when (e is not ObjectStoreException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested) && e is not ArgumentException)
+        {
+            throw Map(e, "abort the upload of", key);
+        }
+    }
+
+    public async Task<IReadOnlyList<OpenUpload>> ListUploadsAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        ObjectKeys.ValidatePrefix(prefix);
+        var full = _prefix.Length == 0 ? prefix : _prefix + "/" + prefix;
+        var result = new List<OpenUpload>();
+        string? keyMarker = null;
+        string? idMarker = null;
+        while (true)
+        {
+            var page = await CallAsync("list the uploads under", prefix, () => _client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest
+            {
+                BucketName = _bucket,
+                Prefix = full,
+                KeyMarker = keyMarker,
+                UploadIdMarker = idMarker,
+            }, cancellationToken), cancellationToken).ConfigureAwait(false);
+            foreach (var upload in page.MultipartUploads ?? [])
+            {
+                var key = _prefix.Length == 0 ? upload.Key : upload.Key[(_prefix.Length + 1)..];
+                result.Add(new OpenUpload(key, upload.UploadId));
+            }
+
+            if (page.IsTruncated != true) break;
+            keyMarker = page.NextKeyMarker;
+            idMarker = page.NextUploadIdMarker;
+        }
+
+        return result;
+    }
+
     private string FullName(string key)
     {
         ObjectKeys.ValidateKey(key);
@@ -380,7 +478,7 @@ public sealed class S3ObjectStore : IObjectStore
         {
             case AmazonS3Exception s3 when s3.StatusCode != 0:
                 var status = (int)s3.StatusCode;
-                var transient = status >= 500 || status is 408 or 429 || (status == 409 && s3.ErrorCode == "ConditionalRequestConflict")
+                var transient = (status >= 500 && status != 501) || status is 408 or 429 || (status == 409 && s3.ErrorCode == "ConditionalRequestConflict")
                     || s3.ErrorCode is "SlowDown" or "RequestTimeout" or "InternalError" or "ServiceUnavailable" or "Throttling" or "RequestTimeTooSkewed";
                 var hint = s3.ErrorCode switch
                 {

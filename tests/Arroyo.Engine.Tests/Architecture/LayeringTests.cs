@@ -18,6 +18,7 @@ public sealed class LayeringTests
     [InlineData("Arroyo.Connectors")]
     [InlineData("Arroyo.Connectors.Builtin")]
     [InlineData("Arroyo.Connectors.Kafka")]
+    [InlineData("Arroyo.Connectors.Filesystem")]
     [InlineData("Arroyo.Formats")]
     [InlineData("Arroyo.State")]
     [InlineData("Arroyo.Planner")]
@@ -51,6 +52,18 @@ public sealed class LayeringTests
         Assert.DoesNotContain("Arroyo.Host", closure);
     }
 
+    /// <summary>File connectors put data on the object stores state dirs use (Arroyo.Storage), never on state itself.</summary>
+    [Fact]
+    public void The_filesystem_connector_sees_the_contract_and_object_stores_not_state_or_planner()
+    {
+        var closure = Closure("Arroyo.Connectors.Filesystem");
+        Assert.Contains("Arroyo.Execution.Abstractions", closure);
+        Assert.Contains("Arroyo.Storage.Cloud", closure);
+        Assert.DoesNotContain("Arroyo.State", closure);
+        Assert.DoesNotContain("Arroyo.Planner", closure);
+        Assert.DoesNotContain("Arroyo.Host", closure);
+    }
+
     [Fact]
     public void Only_the_cli_composes_connector_projects()
     {
@@ -74,7 +87,7 @@ public sealed class LayeringTests
 
     [Fact]
     public void Every_source_project_is_seen() =>
-        Assert.Superset(new HashSet<string> { "Arroyo.Cli", "Arroyo.Host", "Arroyo.Runtime", "Arroyo.Execution.Abstractions", "Arroyo.Connectors.Builtin", "Arroyo.Web", "Arroyo.Connectors.Kafka" },
+        Assert.Superset(new HashSet<string> { "Arroyo.Cli", "Arroyo.Host", "Arroyo.Runtime", "Arroyo.Execution.Abstractions", "Arroyo.Connectors.Builtin", "Arroyo.Web", "Arroyo.Connectors.Kafka", "Arroyo.Connectors.Filesystem" },
             s_references.Value.Keys.ToHashSet());
 
     private static HashSet<string> Closure(string project)

@@ -1,0 +1,247 @@
+using System.Collections.Concurrent;
+using Arroyo.Connectors.Filesystem.Options;
+using Arroyo.Core;
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
+using Arroyo.Execution;
+using Arroyo.Formats;
+using Arroyo.Storage;
+using Arroyo.Storage.Cloud;
+
+namespace Arroyo.Connectors.Filesystem.Sink;
+
+/// <summary>
+/// Writes rows to files under a store location, exactly once, by two-phase commit. Each
+/// subtask keeps one open file per partition; a file's bytes go up as the parts of a
+/// multipart upload while it is written (<see cref="PartUploadStream"/>), so nothing is
+/// visible yet. A file is finished when the rolling policy says so and, in any case, at every
+/// checkpoint barrier: <see cref="PreCommit"/> lists every finished file whose upload is not
+/// completed (upload id, parts), and once the checkpoint is durable <see cref="OnCommit"/>
+/// completes them, making them visible whole.
+/// </summary>
+/// <remarks>
+/// <para>Restore: the replayed commit of the restored checkpoint completes its uploads again
+/// (completing is idempotent), on subtask 0 for the files of every subtask of the run that took
+/// it. Uploads begun after that checkpoint hold rows the sources replay; subtask 0 then aborts
+/// every open upload under the location not begun by this process, so nothing of the failed
+/// run ever becomes visible, and each row lands in exactly one visible file.</para>
+/// <para>A checkpoint that fails is never committed: its files stay pending and the next
+/// pre-commit lists them again.</para>
+/// </remarks>
+internal class FileSink : IOperator
+{
+    // Upload ids begun by this process: the orphan sweep after a restore must not abort the
+    // uploads other subtasks of this run have begun meanwhile. (One process runs all subtasks.)
+    private static readonly ConcurrentDictionary<string, byte> s_begunHere = new(StringComparer.Ordinal);
+
+    private readonly ConnectorTable _table;
+    private readonly Schema _input;
+    private readonly FileSinkSettings _settings;
+    private readonly FormatSettings _format;
+    private readonly IReadOnlyList<int>? _updateKeys;
+    private readonly Partitioner _partitioner;
+    private readonly Dictionary<string, OpenFile> _open = new(StringComparer.Ordinal);
+    private readonly List<FinishedFile> _pending = [];
+    private FileNamer? _namer;
+    private OperatorContext? _context;
+    private RetryingObjectStore? _store;
+    private long _epoch;
+
+    public FileSink(ConnectorTable table, Schema input, FileSinkSettings settings, IReadOnlyList<int>? updateKeys)
+    {
+        _table = table;
+        _input = input;
+        _settings = settings;
+        _format = table.Format ?? new FormatSettings(FormatKind.Json);
+        _updateKeys = updateKeys;
+        _partitioner = new Partitioner(settings, input);
+        if (_format.Kind == FormatKind.Parquet)
+        {
+            // Fail at the start, not at the first row, on a type Parquet cannot hold.
+            Columnar.ArrowExport.SchemaOf(input, Columnar.ArrowExport.DataColumns(input), table.Name);
+            if (input.IsUpdating)
+            {
+                throw new UserException($"the sink table '{table.Name}' cannot write an updating query as parquet",
+                    hint: "use format = 'debezium_json', or make the query append-only");
+            }
+        }
+    }
+
+    protected OperatorContext Context => _context ?? throw new InvalidOperationException("the sink is not open; this is a bug");
+
+    protected IMultipartStore Store => _store ?? throw new InvalidOperationException("the sink is not open; this is a bug");
+
+    protected string TableName => _table.Name;
+
+    public virtual void Open(OperatorContext context)
+    {
+        _context = context;
+        _namer = new FileNamer(_settings, _format.Kind == FormatKind.Parquet ? ".parquet" : ".json", context.SubtaskIndex);
+        _epoch = (context.State.Epoch ?? 0) + 1;
+        _store = CreateStore(_settings.Location, context);
+        if (!_store.SupportsMultipart)
+        {
+            throw new UserException($"table '{_table.Name}' cannot write to {_settings.Location}: this engine has no multipart uploads for that store yet");
+        }
+    }
+
+    internal static RetryingObjectStore CreateStore(StorageLocation location, OperatorContext context)
+    {
+        var store = ObjectStoreFactory.Create(location.Url, location.Environment(), new ObjectStoreOptions { Log = context.Warn });
+        return store as RetryingObjectStore ?? new RetryingObjectStore(store, RetryPolicy.Default, context.Warn);
+    }
+
+    public void OnBatch(Batch batch, int input, IOutput output)
+    {
+        var now = Environment.TickCount64;
+        foreach (var (partition, rows) in _partitioner.Split(batch))
+        {
+            if (!_open.TryGetValue(partition, out var file)) _open[partition] = file = OpenNew(partition, now);
+            file.Writer.Write(rows);
+            file.Rows += rows.RowCount;
+            file.LastWriteAt = now;
+            if ((_settings.RollFileSize is { } size && file.Stream.Length + file.Writer.BufferedBytes >= size) ||
+                (_settings.MaxParts is { } max && file.Stream.PartsUploaded >= max - 1))
+            {
+                Finish(partition);
+            }
+        }
+    }
+
+    public void OnWatermark(Watermark watermark, IOutput output)
+    {
+    }
+
+    public void OnTick(long nowNanos, IOutput output)
+    {
+        if (_open.Count == 0 || (_settings.RollInterval is null && _settings.RollInactivity is null)) return;
+        var now = Environment.TickCount64;
+        foreach (var (partition, file) in _open.ToList())
+        {
+            if ((_settings.RollInterval is { } interval && now - file.OpenedAt >= interval.TotalMilliseconds) ||
+                (_settings.RollInactivity is { } idle && now - file.LastWriteAt >= idle.TotalMilliseconds))
+            {
+                Finish(partition);
+            }
+        }
+    }
+
+    public byte[]? PreCommit(CheckpointBarrier barrier)
+    {
+        foreach (var partition in _open.Keys.ToList()) Finish(partition);
+        _epoch = barrier.Epoch + 1;
+        return _pending.Count == 0 ? null : new FileCommit(_pending.ToList()).Encode();
+    }
+
+    public void OnCommit(long epoch, CommitData data)
+    {
+        if (data.IsReplay)
+        {
+            if (Context.SubtaskIndex != 0) return;
+            var files = data.BySubtask.Values.SelectMany(b => FileCommit.Decode(b).Files).ToList();
+            Complete(files);
+            Publish(epoch, files, replay: true);
+            AbortOrphans(files);
+            return;
+        }
+        var own = data.For(Context.SubtaskIndex) is { } bytes ? FileCommit.Decode(bytes).Files : [];
+        var done = own.Select(f => f.UploadId).ToHashSet(StringComparer.Ordinal);
+        _pending.RemoveAll(f => done.Contains(f.UploadId));
+        if (!CommitsOnSubtaskZero)
+        {
+            Complete(own);
+            return;
+        }
+        if (Context.SubtaskIndex != 0) return;
+        var all = data.BySubtask.OrderBy(p => p.Key).SelectMany(p => FileCommit.Decode(p.Value).Files).ToList();
+        Complete(all);
+        Publish(epoch, all, replay: false);
+    }
+
+    /// <summary>
+    /// False: each subtask completes its own uploads (in parallel). True (table formats): subtask
+    /// 0 completes every subtask's and then <see cref="Publish"/>es them together, so the table
+    /// never names a file that is not there yet.
+    /// </summary>
+    protected virtual bool CommitsOnSubtaskZero => false;
+
+    /// <summary>On subtask 0, once every file of <paramref name="epoch"/> is complete: table formats record them here. Idempotent, as commits are.</summary>
+    protected virtual void Publish(long epoch, IReadOnlyList<FinishedFile> files, bool replay)
+    {
+    }
+
+    public void OnEnd(IOutput output)
+    {
+        // The final checkpoint that follows the end of input finishes and commits the open files.
+    }
+
+    public void Close()
+    {
+        foreach (var file in _open.Values)
+        {
+            file.Stream.Abandon();
+            file.Writer.Dispose();
+        }
+        _open.Clear();
+        _store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _store = null;
+    }
+
+    private OpenFile OpenNew(string partition, long now)
+    {
+        var key = _namer!.Next(partition, _epoch);
+        var stream = new PartUploadStream(Store, key, (int)_settings.PartSize, id => s_begunHere.TryAdd(id, 0));
+        FileFormatWriter writer = _format.Kind == FormatKind.Parquet
+            ? new ParquetFileWriter(stream, _input, _settings, _table.Name)
+            : new LineFileWriter(stream, RecordEncoder.Create(_format, _input, _updateKeys));
+        return new OpenFile(stream, writer, now);
+    }
+
+    private void Finish(string partition)
+    {
+        var file = _open[partition];
+        _open.Remove(partition);
+        file.Writer.Finish();
+        file.Writer.Dispose();
+        _pending.Add(file.Stream.Finish(file.Rows, partition));
+    }
+
+    private void Complete(IReadOnlyList<FinishedFile> files)
+    {
+        if (files.Count == 0) return;
+        var store = Store;
+        Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (file, ct) => await store.CompleteUploadAsync(file.Key, file.UploadId, file.Parts, ct).ConfigureAwait(false))
+            .GetAwaiter().GetResult();
+    }
+
+    /// <summary>Aborts the uploads under the location that neither the restored checkpoint lists nor this process began.</summary>
+    private void AbortOrphans(IReadOnlyList<FinishedFile> committed)
+    {
+        var keep = committed.Select(f => f.UploadId).ToHashSet(StringComparer.Ordinal);
+        IReadOnlyList<OpenUpload> uploads;
+        try
+        {
+            uploads = Store.ListUploadsAsync("").GetAwaiter().GetResult();
+        }
+        catch (ObjectStoreException e)
+        {
+            // Unfinished uploads are invisible to readers; failing to list them only leaves storage to reclaim.
+            Context.Warn($"cannot list unfinished uploads of the failed run to abort them: {e.Message}");
+            return;
+        }
+        var orphans = uploads.Where(u => !keep.Contains(u.UploadId) && !s_begunHere.ContainsKey(u.UploadId)).ToList();
+        foreach (var upload in orphans)
+        {
+            try
+            {
+                Store.AbortUploadAsync(upload.Key, upload.UploadId).GetAwaiter().GetResult();
+            }
+            catch (ObjectStoreException e)
+            {
+                Context.Warn($"cannot abort the unfinished upload of '{upload.Key}': {e.Message}");
+            }
+        }
+        if (orphans.Count > 0) Context.Log($"aborted {orphans.Count} unfinished upload(s) of the failed run");
+    }
+}
