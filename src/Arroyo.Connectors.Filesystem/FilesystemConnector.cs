@@ -1,3 +1,4 @@
+using Arroyo.Dataflow.Serialization;
 using Arroyo.Connectors.Filesystem.Options;
 using Arroyo.Connectors.Filesystem.Sink;
 using Arroyo.Connectors.Filesystem.Source;
@@ -19,6 +20,11 @@ public sealed record FilesystemSourceConfig(FileSourceSettings Settings) : Conne
 /// </summary>
 public sealed class FilesystemConnector : ConnectorBase, IConnectorRuntime
 {
+    public override void AddJsonTypes(PlanJson.Builder json) =>
+        json.AddResolver(FilesystemJsonContext.Default)
+            .AddDerived<ConnectorConfig, FilesystemSinkConfig>(Name + "_sink")
+            .AddDerived<ConnectorConfig, FilesystemSourceConfig>(Name + "_source");
+
     public override string Name => "filesystem";
 
     public override ConnectorRoles Roles => ConnectorRoles.Source | ConnectorRoles.Sink;

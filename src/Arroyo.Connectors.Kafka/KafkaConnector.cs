@@ -1,3 +1,4 @@
+using Arroyo.Dataflow.Serialization;
 using Arroyo.Connectors.Options;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
@@ -37,6 +38,9 @@ public sealed class KafkaConnector : ConnectorBase, IConnectorRuntime
     public static KafkaConnector Kafka { get; } = new(confluent: false);
 
     public static KafkaConnector Confluent { get; } = new(confluent: true);
+
+    public override void AddJsonTypes(PlanJson.Builder json) =>
+        json.AddResolver(KafkaJsonContext.Default).AddDerived<ConnectorConfig, KafkaTableConfig>("kafka");
 
     public override string Name => _confluent ? "confluent" : "kafka";
 

@@ -1,3 +1,4 @@
+using Arroyo.Dataflow.Serialization;
 using Arroyo.Connectors.Filesystem.Options;
 using Arroyo.Connectors.Options;
 using Arroyo.Core.Errors;
@@ -11,6 +12,9 @@ public sealed record DeltaSinkConfig(FileSinkSettings Settings) : ConnectorConfi
 /// <summary>A Delta Lake table as a sink (the reference has no Delta source): the filesystem sink's options, Parquet files, one log version per checkpoint.</summary>
 public sealed class DeltaConnector : ConnectorBase, IConnectorRuntime
 {
+    public override void AddJsonTypes(PlanJson.Builder json) =>
+        json.AddResolver(FilesystemJsonContext.Default).AddDerived<ConnectorConfig, DeltaSinkConfig>(Name);
+
     public override string Name => "delta";
 
     public override ConnectorRoles Roles => ConnectorRoles.Sink;

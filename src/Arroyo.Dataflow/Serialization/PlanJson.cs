@@ -79,6 +79,8 @@ public sealed class PlanJson
         public Builder AddDerived<TBase, TDerived>(string kind) where TDerived : TBase
         {
             if (!_derived.TryGetValue(typeof(TBase), out var list)) _derived[typeof(TBase)] = list = [];
+            // Two connectors sharing one config type (kafka and confluent) register the same pair.
+            if (list.Any(d => Equals(d.TypeDiscriminator, kind) && d.DerivedType == typeof(TDerived))) return this;
             if (list.Any(d => Equals(d.TypeDiscriminator, kind) || d.DerivedType == typeof(TDerived)))
             {
                 throw new InvalidOperationException($"{typeof(TBase).Name} kind '{kind}' ({typeof(TDerived).Name}) is registered twice");
