@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end and storage tests start: s3rver and azurite (npm, into
-# .tools/). Idempotent and quick when everything is already there.
+# .tools/), and Chromium with its driver (apt) for the dashboard's browser test.
+# Idempotent and quick when everything is already there.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
@@ -12,4 +13,14 @@ if command -v npm >/dev/null 2>&1; then
   fi
 else
   echo "npm not found: S3 and Azure tests will be skipped" >&2
+fi
+# The dashboard's browser test drives Debian's headless Chromium through its chromedriver.
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "installing chromium and chromium-driver (apt) ..." >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2 \
+      || echo "could not install chromium: the dashboard's browser test will be skipped" >&2
+  else
+    echo "chromium or chromedriver missing (apt-get install chromium chromium-driver): the dashboard's browser test will be skipped" >&2
+  fi
 fi

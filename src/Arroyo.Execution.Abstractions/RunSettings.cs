@@ -9,6 +9,12 @@ public sealed class RunSettings
 {
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Names this pipeline in the outside world, the same in every run over one state dir and
+    /// different for another state dir (e.g. Kafka consumer groups and transactional ids).
+    /// </summary>
+    public string PipelineId { get; init; } = "pipeline";
+
     /// <summary>How often updating aggregates emit their changes (config <c>pipeline.update-aggregate-flush-interval</c>).</summary>
     public TimeSpan UpdateAggregateFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -30,9 +30,10 @@ public enum FormatKind
 }
 
 /// <summary>
-/// A table's format and its options, as plain data. Only <see cref="FormatKind.Json"/>,
-/// <see cref="FormatKind.DebeziumJson"/> and <see cref="FormatKind.RawString"/> run today; the
-/// others are accepted when planning.
+/// A table's format and its options, as plain data. <see cref="FormatKind.Json"/>,
+/// <see cref="FormatKind.DebeziumJson"/> and <see cref="FormatKind.RawString"/> run today, and
+/// <see cref="FormatKind.RawBytes"/> for reading (writers of raw bytes write the column themselves);
+/// the others are accepted when planning.
 /// </summary>
 public sealed record FormatSettings(FormatKind Kind)
 {
@@ -46,6 +47,12 @@ public sealed record FormatSettings(FormatKind Kind)
     public bool ConfluentSchemaRegistry { get; init; }
 
     public TimestampFormat TimestampFormat { get; init; }
+
+    /// <summary><c>framing = 'newline'</c>: a message holds several records, one per line (for message-based connectors such as kafka).</summary>
+    public bool NewlineFraming { get; init; }
+
+    /// <summary><c>framing.newline.max_length</c>: longer lines are bad data.</summary>
+    public long? MaxLineLength { get; init; }
 
     public bool IsDebezium => Kind == FormatKind.DebeziumJson;
 

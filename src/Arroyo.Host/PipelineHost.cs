@@ -1,4 +1,5 @@
 using Arroyo.Execution;
+using Arroyo.Host.Monitoring;
 using Arroyo.Planner;
 using Arroyo.Runtime;
 using Arroyo.State.Checkpoints;
@@ -32,6 +33,9 @@ public sealed class PipelineHost
     /// </summary>
     public async Task<RunningPipeline> StartAsync(PipelineRequest request, CancellationToken cancel = default)
     {
+        // The run's warnings and errors are kept for its API from the start (state dir warnings too).
+        var recentLog = new RecentLog(_components.Time);
+        var logger = new CapturingLogger(_logger, recentLog);
         var config = new ConfigValues(request.Config);
         var plan = PipelinePlanner.Plan(request.Query, new PlanOptions
         {
@@ -40,23 +44,23 @@ public sealed class PipelineHost
             Config = request.Config,
             Functions = _components.Functions,
         });
-        _logger.LogDebug("dataflow:\n{Plan}", plan.Explain());
-        var settings = ReadSettings(config);
+        logger.LogDebug("dataflow:\n{Plan}", plan.Explain());
 
         var stateDir = request.StateDir;
         if (stateDir is null)
         {
             stateDir = Path.Combine(Path.GetTempPath(), $"arroyo-run-{Guid.NewGuid():N}"[..24]);
-            _logger.LogInformation("no --state-dir given: checkpoints go to {StateDir}", stateDir);
+            logger.LogInformation("no --state-dir given: checkpoints go to {StateDir}", stateDir);
         }
         var url = StorageUrl.Parse(stateDir, request.WorkingDirectory);
+        var settings = ReadSettings(config, logger, PipelineIdOf(url.ToString()));
         var store = ObjectStoreFactory.Create(url, request.Environment, new ObjectStoreOptions { Retry = RetryPolicyFrom(config) });
         CheckpointStore checkpoints;
         StateLease lease;
         try
         {
             (checkpoints, lease) = await StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(
-                request.Query, request.Name, request.Parallelism, request.Force, _logger), cancel);
+                request.Query, request.Name, request.Parallelism, request.Force, logger), cancel);
         }
         catch
         {
@@ -65,17 +69,22 @@ public sealed class PipelineHost
         }
 
         var engine = new Engine(plan.Graph, _components.Operators(_components.Connectors), checkpoints, settings);
-        var pipeline = new RunningPipeline(request, plan, engine, checkpoints.RestoredEpoch, store, lease, _components.Time, _logger);
-        _logger.LogInformation("running pipeline '{Name}' at parallelism {Parallelism}", request.Name, request.Parallelism);
+        var pipeline = new RunningPipeline(request, plan, engine, settings, checkpoints.RestoredEpoch, store, lease, _components.Time, logger, recentLog);
+        logger.LogInformation("running pipeline '{Name}' at parallelism {Parallelism}", request.Name, request.Parallelism);
         pipeline.Start();
         return pipeline;
     }
 
-    private RunSettings ReadSettings(ConfigValues config) => new()
+    /// <summary>A short stable name for the state dir: its pipeline's name outside (see <see cref="RunSettings.PipelineId"/>).</summary>
+    private static string PipelineIdOf(string stateDirUrl) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stateDirUrl)))[..16];
+
+    private RunSettings ReadSettings(ConfigValues config, ILogger logger, string pipelineId) => new()
     {
+        PipelineId = pipelineId,
         CheckpointInterval = config.GetPositiveDuration("default-checkpoint-interval", TimeSpan.FromSeconds(10)),
         UpdateAggregateFlushInterval = config.GetDuration("pipeline.update-aggregate-flush-interval", TimeSpan.FromSeconds(1)),
-        Logger = _logger,
+        Logger = logger,
         Config = config.Values,
         Functions = _components.Functions,
         BatchSize = config.GetInt("pipeline.source-batch-size", 4096),

@@ -1,5 +1,6 @@
 using Arroyo.Dataflow;
 using Arroyo.Execution;
+using Arroyo.Host.Monitoring;
 using Arroyo.Planner;
 using Arroyo.Runtime;
 using Arroyo.State.Checkpoints;
@@ -15,6 +16,7 @@ namespace Arroyo.Host;
 public sealed class RunningPipeline
 {
     private const int RecentEventCount = 100;
+    private const int CheckpointHistoryCount = 100;
 
     private readonly Engine _engine;
     private readonly IObjectStore _store;
@@ -27,11 +29,12 @@ public sealed class RunningPipeline
     private readonly List<Action<PipelineEvent>> _subscribers = [];
     private readonly Queue<PipelineEvent> _recent = new();
     private readonly List<CheckpointWaiter> _checkpointWaiters = [];
+    private readonly List<CheckpointRecord> _checkpoints = [];
     private PipelineStatus _status = PipelineStatus.Starting;
     private EngineRun? _run;
 
-    internal RunningPipeline(PipelineRequest request, PlannedPipeline plan, Engine engine, long? restoredEpoch,
-        IObjectStore store, StateLease lease, TimeProvider time, ILogger logger)
+    internal RunningPipeline(PipelineRequest request, PlannedPipeline plan, Engine engine, RunSettings settings, long? restoredEpoch,
+        IObjectStore store, StateLease lease, TimeProvider time, ILogger logger, RecentLog recentLog)
     {
         Request = request;
         Plan = plan;
@@ -41,8 +44,11 @@ public sealed class RunningPipeline
         _lease = lease;
         _time = time;
         _logger = logger;
-        Id = Guid.NewGuid().ToString("N")[..12];
+        Log = recentLog;
+        CheckpointInterval = settings.CheckpointInterval;
+        Id = "pl_" + Guid.NewGuid().ToString("N")[..10];
         StartedAt = time.GetUtcNow();
+        Monitor = new PipelineMonitor(plan.Graph, () => _engine.Metrics, time);
     }
 
     /// <summary>A short id for this run (the REST API's pipeline id).</summary>
@@ -61,6 +67,39 @@ public sealed class RunningPipeline
     public DataflowGraph Graph => Plan.Graph;
 
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>When the run ended (finished or failed); null while it runs.</summary>
+    public DateTimeOffset? FinishedAt { get; private set; }
+
+    /// <summary>Time between periodic checkpoints (<c>default-checkpoint-interval</c>).</summary>
+    public TimeSpan CheckpointInterval { get; }
+
+    /// <summary>Rates, backpressure and watermark lag of every operator, sampled each second.</summary>
+    public PipelineMonitor Monitor { get; }
+
+    /// <summary>The run's warnings and errors (engine, connectors, failed subtasks), most recent last.</summary>
+    public RecentLog Log { get; }
+
+    /// <summary>This run's checkpoints, oldest first (the last hundred), including one in progress.</summary>
+    public IReadOnlyList<CheckpointRecord> Checkpoints
+    {
+        get
+        {
+            lock (_lock) return _checkpoints.ToArray();
+        }
+    }
+
+    /// <summary>The newest checkpoint of this run that completed; null before the first.</summary>
+    public CheckpointRecord? LastCompletedCheckpoint
+    {
+        get
+        {
+            lock (_lock) return _checkpoints.LastOrDefault(c => c.Outcome == CheckpointOutcome.Completed);
+        }
+    }
+
+    /// <summary>The error that failed the run; null unless <see cref="Status"/> is failed.</summary>
+    public Exception? Failure { get; private set; }
 
     /// <summary>The checkpoint this run resumed from; null on a fresh start.</summary>
     public long? RestoredEpoch { get; }
@@ -150,6 +189,7 @@ public sealed class RunningPipeline
     {
         SetStatus(PipelineStatus.Running, only: PipelineStatus.Starting);
         Raise(new PipelineStarted(_time.GetUtcNow(), RestoredEpoch));
+        Monitor.Start();
         RunResult? result = null;
         Exception? failure = null;
         try
@@ -180,6 +220,9 @@ public sealed class RunningPipeline
         }
 
         FailCheckpointWaiters(failure ?? new InvalidOperationException("the pipeline ended before the checkpoint was taken"));
+        Monitor.Dispose();
+        Monitor.SampleNow();
+        FinishedAt = _time.GetUtcNow();
         if (failure is null)
         {
             _logger.LogInformation("pipeline finished; last checkpoint {Epoch}", result!.LastCheckpointEpoch);
@@ -189,6 +232,8 @@ public sealed class RunningPipeline
         }
         else
         {
+            Failure = failure;
+            Log.Add(LogLevel.Error, failure.Message);
             SetStatus(PipelineStatus.Failed);
             Raise(new PipelineFailed(_time.GetUtcNow(), failure));
             _completion.SetException(failure);
@@ -205,13 +250,20 @@ public sealed class RunningPipeline
                 lock (_lock)
                 {
                     foreach (var waiter in _checkpointWaiters) waiter.Epoch ??= started.Epoch;
+                    _checkpoints.Add(new CheckpointRecord(started.Epoch, started.ThenStop, now));
+                    if (_checkpoints.Count > CheckpointHistoryCount) _checkpoints.RemoveAt(0);
                 }
                 break;
             case EngineEvent.CheckpointCompleted completed:
+                RecordCompleted(completed, now);
                 foreach (var waiter in TakeWaiters(w => w.Epoch <= completed.Epoch)) waiter.Done.TrySetResult(completed.Epoch);
                 Raise(new CheckpointCompleted(now, completed.Epoch, completed.Duration, completed.Bytes));
                 break;
             case EngineEvent.CheckpointFailed failed:
+                UpdateCheckpoint(failed.Epoch, c => c with
+                {
+                    Outcome = CheckpointOutcome.Failed, FinishedAt = now, Duration = now - c.StartedAt, Error = failed.Error.Message,
+                });
                 foreach (var waiter in TakeWaiters(w => w.Epoch == failed.Epoch)) waiter.Done.TrySetException(failed.Error);
                 Raise(new CheckpointFailed(now, failed.Epoch, failed.Error));
                 break;
@@ -219,8 +271,35 @@ public sealed class RunningPipeline
                 Raise(new SourceFinished(now, finished.Operator, finished.Subtask));
                 break;
             case EngineEvent.SubtaskFailed failed:
+                Log.Add(LogLevel.Error, failed.Error.Message, failed.Operator, failed.Subtask);
                 Raise(new SubtaskFailed(now, failed.Operator, failed.Subtask, failed.Error));
                 break;
+        }
+    }
+
+    /// <summary>Records the checkpoint's bytes per node and subtask, and sets each subtask's state-size metric to its share.</summary>
+    private void RecordCompleted(EngineEvent.CheckpointCompleted completed, DateTimeOffset now)
+    {
+        var bytes = new Dictionary<(int NodeId, int Subtask), long>();
+        foreach (var file in completed.Files)
+        {
+            if (StatePaths.SubtaskOf(file.Key) is { } owner) bytes[owner] = bytes.GetValueOrDefault(owner) + file.Size;
+        }
+        foreach (var metrics in _engine.Metrics) metrics.Checkpointed(bytes.GetValueOrDefault((metrics.NodeId, metrics.SubtaskIndex)));
+        IReadOnlyDictionary<int, IReadOnlyDictionary<int, long>> byNode = bytes.GroupBy(b => b.Key.NodeId).ToDictionary(
+            g => g.Key, g => (IReadOnlyDictionary<int, long>)g.ToDictionary(b => b.Key.Subtask, b => b.Value));
+        UpdateCheckpoint(completed.Epoch, c => c with
+        {
+            Outcome = CheckpointOutcome.Completed, FinishedAt = now, Duration = completed.Duration, Bytes = completed.Bytes, SubtaskBytes = byNode,
+        });
+    }
+
+    private void UpdateCheckpoint(long epoch, Func<CheckpointRecord, CheckpointRecord> update)
+    {
+        lock (_lock)
+        {
+            var index = _checkpoints.FindLastIndex(c => c.Epoch == epoch);
+            if (index >= 0) _checkpoints[index] = update(_checkpoints[index]);
         }
     }
 

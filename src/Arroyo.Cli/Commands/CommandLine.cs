@@ -41,6 +41,7 @@ public static class CommandLine
                                            file does not match the query
           -h, --help                       Print help
           -c, --config <CONFIG>            Path to an additional config file
+          -q, --quiet                      Do not show the live progress line on stderr
         """;
 
     public abstract record Parsed;
@@ -146,6 +147,7 @@ public static class CommandLine
         new('f', "--force", false),
         new('h', "--help", false),
         new('c', "--config", true),
+        new('q', "--quiet", false),
     ];
 
     private static RunOptions Apply(RunOptions options, RunOption option, string? value) => option.Short switch
@@ -154,6 +156,7 @@ public static class CommandLine
         's' => options with { StateDir = value },
         'p' => options with { Parallelism = ParseParallelism(value!) },
         'f' => options with { Force = true },
+        'q' => options with { Quiet = true },
         _ => options with { ConfigFile = value },
     };
 

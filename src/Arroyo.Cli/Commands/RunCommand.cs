@@ -1,8 +1,10 @@
 using Arroyo.Cli.Composition;
 using Arroyo.Cli.Configuration;
 using Arroyo.Cli.Logging;
+using Arroyo.Cli.Progress;
 using Arroyo.Core.Errors;
 using Arroyo.Host;
+using Arroyo.Web;
 using Microsoft.Extensions.Logging;
 
 namespace Arroyo.Cli.Commands;
@@ -33,10 +35,14 @@ public sealed class RunCommand
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
         var config = ArroyoConfig.Load(Directory.GetCurrentDirectory(), _options.ConfigFile, environment);
+        LogSettings.Apply(_log, config.Values);
         QueryText = ReadQuery(config);
+        // Read before anything runs, so a bad api.* setting fails the start, not a running pipeline.
+        var web = WebSettings.From(new ConfigValues(config.Values));
+        WebServer.CheckPortIsFree(web);
 
         using var logging = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(_log.IsDebugEnabled ? LogLevel.Debug : LogLevel.Information)
+            .SetMinimumLevel(_log.MinimumLevel)
             .AddProvider(new StderrLoggerProvider(_log)));
         var connectors = BuiltIns.Connectors();
         var host = new PipelineHost(new PipelineComponents
@@ -70,9 +76,38 @@ public sealed class RunCommand
         }
         using (stop.Register(pipeline.RequestStop))
         {
-            pipeline.Completion.GetAwaiter().GetResult();
+            var server = web.Enabled ? StartServer(pipeline, web) : null;
+            var progress = ProgressLine.ShouldShow(_options.Quiet, _log.Format) ? new ProgressLine(pipeline, _log) : null;
+            try
+            {
+                pipeline.Completion.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                progress?.Dispose();
+                server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Starts the HTTP server of the running pipeline. If it cannot listen, the pipeline (which
+    /// has done next to nothing) is stopped after a final checkpoint and the error reported.
+    /// </summary>
+    private WebServer StartServer(RunningPipeline pipeline, WebSettings settings)
+    {
+        try
+        {
+            var server = WebServer.StartAsync(pipeline, settings).GetAwaiter().GetResult();
+            _log.Info($"Pipeline running... dashboard at {server.DashboardUrl(pipeline)}");
+            return server;
+        }
+        catch (UserException)
+        {
+            pipeline.StopAsync().GetAwaiter().GetResult();
+            throw;
+        }
     }
 
     private string ReadQuery(ArroyoConfig config)

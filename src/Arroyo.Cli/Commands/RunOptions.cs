@@ -14,5 +14,8 @@ public sealed record RunOptions
 
     public bool Force { get; init; }
 
+    /// <summary>No live progress line on stderr, even on a terminal.</summary>
+    public bool Quiet { get; init; }
+
     public string? ConfigFile { get; init; }
 }

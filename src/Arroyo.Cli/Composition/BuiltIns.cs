@@ -5,6 +5,7 @@ using Arroyo.Connectors.Builtin.Nexmark;
 using Arroyo.Connectors.Builtin.SingleFile;
 using Arroyo.Connectors.Builtin.Stdout;
 using Arroyo.Connectors;
+using Arroyo.Connectors.Kafka;
 using Arroyo.Execution;
 using Arroyo.Expressions;
 using Arroyo.Operators;
@@ -26,7 +27,9 @@ public static class BuiltIns
             .Add(new NexmarkConnector())
             .Add(new SingleFileConnector())
             .Add(new StdoutConnector())
-            .Add(new BlackholeConnector());
+            .Add(new BlackholeConnector())
+            .Add(KafkaConnector.Kafka)
+            .Add(KafkaConnector.Confluent);
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);

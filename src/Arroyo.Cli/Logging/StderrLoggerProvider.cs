@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace Arroyo.Cli.Logging;
 
 /// <summary>
-/// Puts <see cref="ILogger"/> output in the CLI's stderr format (<c>time LEVEL message</c>,
-/// see <see cref="Log"/>). Debug lines appear only with <c>ARROYO__DEBUG=1</c>.
+/// Puts <see cref="ILogger"/> output on stderr through <see cref="Log"/> (its format and level:
+/// <c>logging.format</c>, <c>logging.level</c>).
 /// </summary>
 public sealed class StderrLoggerProvider(Log log) : ILoggerProvider
 {
@@ -18,33 +18,14 @@ public sealed class StderrLoggerProvider(Log log) : ILoggerProvider
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel switch
-        {
-            LogLevel.None => false,
-            LogLevel.Trace or LogLevel.Debug => log.IsDebugEnabled,
-            _ => true,
-        };
+        public bool IsEnabled(LogLevel logLevel) => log.IsEnabled(logLevel);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
             var message = formatter(state, exception);
             if (exception is not null) message += ": " + exception.Message;
-            switch (logLevel)
-            {
-                case LogLevel.Trace or LogLevel.Debug:
-                    log.Debug(message);
-                    break;
-                case LogLevel.Information:
-                    log.Info(message);
-                    break;
-                case LogLevel.Warning:
-                    log.Warn(message);
-                    break;
-                default:
-                    log.Error(message);
-                    break;
-            }
+            log.Write(logLevel, message);
         }
     }
 }

@@ -9,25 +9,6 @@ public static class ExternalConnectors
 {
     private const ConnectorRoles SourceAndSink = ConnectorRoles.Source | ConnectorRoles.Sink;
 
-    private static readonly string[] s_kafka =
-    [
-        "bootstrap_servers", "bootstrap.servers", "topic", "source.offset", "source.read_mode", "source.group_id",
-        "source.group_id_prefix", "group_id", "group.id", "group.id.prefix", "sink.commit_mode", "sink.key_field",
-        "sink.timestamp_field", "key.field", "timestamp.field", "value.subject", "client_configs", "connection_profile",
-        "rate_limit.messages_per_second", "isolation.level", "scan.startup.mode",
-    ];
-
-    private static readonly string[] s_kafkaPrefixes = ["auth.", "schema_registry.", "kafka."];
-
-    private static readonly Dictionary<string, DataType> s_kafkaMetadata = new()
-    {
-        ["offset_id"] = DataType.Int64,
-        ["partition"] = DataType.Int32,
-        ["topic"] = DataType.Utf8,
-        ["timestamp"] = DataType.Timestamp,
-        ["key"] = DataType.Utf8,
-    };
-
     private static readonly string[] s_files =
     [
         "path", "file_size", "compression", "target_file_size", "target_part_size", "max_parts", "inactivity_rollover_seconds",
@@ -39,8 +20,6 @@ public static class ExternalConnectors
 
     public static IEnumerable<IConnector> All =>
     [
-        new ExternalConnector("kafka", SourceAndSink, ["topic"], s_kafka, s_kafkaPrefixes, s_kafkaMetadata),
-        new ExternalConnector("confluent", SourceAndSink, ["topic"], s_kafka, s_kafkaPrefixes, s_kafkaMetadata),
         new ExternalConnector("filesystem", SourceAndSink, ["path"], s_files, s_filePrefixes, validate: CheckPartitionFields),
         new ExternalConnector("delta", SourceAndSink, ["path"], s_files, s_filePrefixes, validate: CheckPartitionFields),
         new ExternalConnector("iceberg", ConnectorRoles.Sink, [], ["table_name", "namespace", "location_path", .. s_files],

@@ -10,6 +10,8 @@ public static class FormatOptions
 
     private static readonly string[] s_timestampFormats = ["rfc3339", "unix_millis"];
     private static readonly string[] s_badData = ["fail", "drop"];
+    private static readonly string[] s_decimalEncodings = ["number", "string", "bytes"];
+    private static readonly string[] s_compressions = ["uncompressed", "gzip"];
 
     /// <summary>The <c>format</c> and its options, or null when the table names no format.</summary>
     public static FormatSettings? Read(OptionReader options)
@@ -20,14 +22,26 @@ public static class FormatOptions
         var debeziumFlag = options.Bool("json.debezium") ?? false;
         var unstructured = options.Bool("json.unstructured") ?? false;
         var timestampText = options.Choice("json.timestamp_format", s_timestampFormats);
-        options.Accept("json.confluent_schema_version", "json.decimal_encoding", "json.compression");
+        var decimalEncoding = options.Choice("json.decimal_encoding", s_decimalEncodings);
+        var compression = options.Choice("json.compression", s_compressions);
         options.Accept("avro.confluent_schema_registry", "avro.raw_datums", "avro.into_unstructured_json", "avro.schema_id");
         options.Accept("parquet.compression", "parquet.row_group_bytes");
         options.Accept("protobuf.into_unstructured_json", "protobuf.message_name", "protobuf.confluent_schema_registry",
             "protobuf.length_delimited");
-        options.Choice("framing", ["newline"]);
-        options.Accept("framing.newline.max_line_length");
+        var framing = options.Choice("framing", ["newline"]);
+        var maxLength = options.Long("framing.newline.max_length", "a positive integer");
+        if (maxLength is <= 0) throw options.Invalid("framing.newline.max_length", maxLength.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "a positive integer");
         if (name is null) return null;
+        // Accepted by name as the reference has them, but not implemented by this engine's JSON writer and reader.
+        if (decimalEncoding is "string" or "bytes")
+        {
+            throw new UserException($"not supported: json.decimal_encoding = '{decimalEncoding}' (decimals are written as JSON numbers)",
+                options.Definition.SpanOf("json.decimal_encoding"));
+        }
+        if (compression == "gzip")
+        {
+            throw new UserException("not supported: json.compression = 'gzip'", options.Definition.SpanOf("json.compression"));
+        }
         if (includeSchema && confluent)
         {
             throw new UserException(
@@ -57,6 +71,8 @@ public static class FormatOptions
             IncludeSchema = includeSchema,
             ConfluentSchemaRegistry = confluent,
             TimestampFormat = timestamps,
+            NewlineFraming = framing == "newline",
+            MaxLineLength = maxLength,
         };
     }
 

@@ -29,6 +29,22 @@ public static class StatePaths
         part == 0 ? $"{EpochDirectory(epoch)}node-{nodeId}/subtask-{subtask}.state"
             : $"{EpochDirectory(epoch)}node-{nodeId}/subtask-{subtask}.{part.ToString(CultureInfo.InvariantCulture)}.state";
 
+    /// <summary>The node and subtask a state file (<see cref="SubtaskState"/>) belongs to; null for any other key.</summary>
+    public static (int NodeId, int Subtask)? SubtaskOf(string key)
+    {
+        var node = key.IndexOf("/node-", StringComparison.Ordinal);
+        var subtask = key.IndexOf("/subtask-", StringComparison.Ordinal);
+        if (node < 0 || subtask < node) return null;
+        var nodeText = key.AsSpan(node + "/node-".Length, subtask - node - "/node-".Length);
+        var rest = key.AsSpan(subtask + "/subtask-".Length);
+        var end = rest.IndexOf('.');
+        if (end < 0) return null;
+        return int.TryParse(nodeText, NumberStyles.None, CultureInfo.InvariantCulture, out var nodeId) &&
+            int.TryParse(rest[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            ? (nodeId, index)
+            : null;
+    }
+
     public static string NodeDirectory(long epoch, int nodeId) => $"{EpochDirectory(epoch)}node-{nodeId}/";
 
     /// <summary>The epoch of a key under <c>checkpoints/</c>, or null for anything else.</summary>

@@ -21,6 +21,8 @@ public sealed class HelpTests
             "  -f, --force                      Force the pipeline to start even if the state\n" +
             "                                   file does not match the query\n" +
             "  -h, --help                       Print help\n", help);
+        // Ours, after the reference's options: the config file and the progress line switch.
+        Assert.Contains("  -q, --quiet                      Do not show the live progress line on stderr\n", help);
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public sealed class LayeringTests
     [InlineData("Arroyo.Operators")]
     [InlineData("Arroyo.Connectors")]
     [InlineData("Arroyo.Connectors.Builtin")]
+    [InlineData("Arroyo.Connectors.Kafka")]
     [InlineData("Arroyo.Formats")]
     [InlineData("Arroyo.State")]
     [InlineData("Arroyo.Planner")]
@@ -39,6 +40,7 @@ public sealed class LayeringTests
     [InlineData("Arroyo.Operators")]
     [InlineData("Arroyo.Connectors")]
     [InlineData("Arroyo.Connectors.Builtin")]
+    [InlineData("Arroyo.Connectors.Kafka")]
     public void Operators_and_connectors_see_the_contract_not_state_storage_or_planner(string project)
     {
         var closure = Closure(project);
@@ -60,8 +62,19 @@ public sealed class LayeringTests
     }
 
     [Fact]
+    public void The_web_server_is_a_client_of_the_host_and_only_the_cli_uses_it()
+    {
+        Assert.Equal(["Arroyo.Host"], s_references.Value["Arroyo.Web"]);
+        foreach (var (project, references) in s_references.Value)
+        {
+            if (project is "Arroyo.Cli") continue;
+            Assert.DoesNotContain("Arroyo.Web", references);
+        }
+    }
+
+    [Fact]
     public void Every_source_project_is_seen() =>
-        Assert.Superset(new HashSet<string> { "Arroyo.Cli", "Arroyo.Host", "Arroyo.Runtime", "Arroyo.Execution.Abstractions", "Arroyo.Connectors.Builtin" },
+        Assert.Superset(new HashSet<string> { "Arroyo.Cli", "Arroyo.Host", "Arroyo.Runtime", "Arroyo.Execution.Abstractions", "Arroyo.Connectors.Builtin", "Arroyo.Web", "Arroyo.Connectors.Kafka" },
             s_references.Value.Keys.ToHashSet());
 
     private static HashSet<string> Closure(string project)

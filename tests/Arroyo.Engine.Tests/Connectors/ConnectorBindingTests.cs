@@ -103,12 +103,11 @@ public sealed class ConnectorBindingTests
     [Fact]
     public void Planning_only_connectors_bind_with_their_options()
     {
-        var kafka = Bind("k", s_cars, ("connector", "kafka"), ("bootstrap_servers", "localhost:9092"), ("topic", "t"), ("format", "json"),
-            ("type", "source"), ("source.offset", "earliest"));
-        Assert.Equal(TableRole.Source, kafka.Role);
+        var mqtt = Bind("m", s_cars, ("connector", "mqtt"), ("url", "tcp://localhost:1883"), ("topic", "t"), ("format", "json"), ("type", "source"));
+        Assert.Equal(TableRole.Source, mqtt.Role);
         var sse = Bind("s", [new Field("value", DataType.Utf8)], ("connector", "sse"), ("endpoint", "http://x"), ("format", "raw_string"), ("events", "update"));
         Assert.Equal(TableRole.Source, sse.Role);
-        var unsupported = Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().RuntimeOf("kafka").CreateSource(new SourceSpec(kafka, kafka.SourceSchema()), Context()));
+        var unsupported = Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().RuntimeOf("mqtt").CreateSource(new SourceSpec(mqtt, mqtt.SourceSchema()), Context()));
         Assert.Contains("not supported yet", unsupported.Message);
     }
 

@@ -1,6 +1,7 @@
 using Arroyo.Cli.Composition;
 using Arroyo.Engine.Tests.Connectors.Contract;
 using Arroyo.Host;
+using Arroyo.Host.Monitoring;
 using Arroyo.State.Checkpoints;
 using Xunit;
 
@@ -61,5 +62,42 @@ public sealed class RunningPipelineTests : IDisposable
         // The final checkpoint follows the ends of the sources.
         Assert.Contains(events, e => e is CheckpointCompleted);
         Assert.True(events.ToList().FindLastIndex(e => e is SourceFinished) < events.ToList().FindIndex(e => e is CheckpointCompleted));
+    }
+
+    [Fact]
+    public async Task Completed_checkpoints_record_their_bytes_per_subtask_and_set_the_state_size_metric()
+    {
+        var run = new HostedRun(BuiltIns.Connectors());
+        var pipeline = await run.StartAsync("""
+            CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '1000');
+            CREATE TABLE out WITH (connector = 'blackhole');
+            INSERT INTO out SELECT counter % 5 AS k, count(*) AS c FROM impulse GROUP BY tumble(interval '1 hour'), counter % 5;
+            """, _stateDir, parallelism: 2);
+
+        var epoch = await pipeline.CheckpointAsync().WaitAsync(TimeSpan.FromMinutes(1));
+
+        var record = pipeline.Checkpoints.Single(c => c.Epoch == epoch);
+        Assert.Equal(CheckpointOutcome.Completed, record.Outcome);
+        Assert.False(record.Stopping);
+        Assert.Equal(record.Bytes, record.SubtaskBytes.Values.Sum(s => s.Values.Sum()));
+        var aggregate = pipeline.Graph.Nodes.Single(n => n.Operator.Describe().StartsWith("tumbling aggregate", StringComparison.Ordinal)).Id;
+        Assert.Equal(2, record.SubtaskBytes[aggregate].Count);
+        foreach (var metrics in pipeline.Metrics.Where(m => m.NodeId == aggregate))
+        {
+            Assert.Equal(record.SubtaskBytes[aggregate][metrics.SubtaskIndex], metrics.StateBytes);
+        }
+        Assert.Same(record, pipeline.LastCompletedCheckpoint);
+
+        // Rates come from two samples; the source sent rows between them.
+        pipeline.Monitor.SampleNow();
+        await Task.Delay(50);
+        pipeline.Monitor.SampleNow();
+        var source = pipeline.Graph.Nodes.Single(n => n.Operator.IsSource).Id;
+        var rates = pipeline.Monitor.Latest!.Operators.Single(o => o.NodeId == source);
+        Assert.Equal(2, rates.Subtasks.Count);
+        Assert.True(rates.MessagesSent > 0);
+
+        var result = await pipeline.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(pipeline.Checkpoints.Single(c => c.Epoch == result.LastCheckpointEpoch).Stopping);
     }
 }

@@ -94,7 +94,8 @@ internal static class CheckpointProtocol
         var bytes = acks.Sum(a => a.Files.Sum(f => f.Size));
         commands.Add(new Log($"checkpoint {inFlight.Epoch} complete in {duration.TotalMilliseconds:F0} ms, {bytes} bytes"));
         commands.Add(new SendCommit(inFlight.Epoch, acks.SelectMany(a => a.Commits).OrderBy(c => c.NodeId).ThenBy(c => c.Subtask).ToList(), IsReplay: false));
-        commands.Add(new Report(new EngineEvent.CheckpointCompleted(inFlight.Epoch, duration, bytes, inFlight.ThenStop)));
+        commands.Add(new Report(new EngineEvent.CheckpointCompleted(inFlight.Epoch, duration, bytes, inFlight.ThenStop,
+            acks.SelectMany(a => a.Files).ToList())));
         var next = state with
         {
             InFlight = null,

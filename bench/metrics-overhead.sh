@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# What watching a pipeline costs: Nexmark q0 and q5 through ./arroyo run, events per CPU-second
+#   off:    api.enabled = false (no HTTP server; the subtasks' per-batch counters and the
+#           host's once-a-second sampling remain, as they are part of the engine)
+#   on:     the HTTP server, scraped like a Prometheus server and an open dashboard would:
+#           /metrics and the dashboard's API calls once a second for the whole run
+#   before: (with --before REF) the CLI built from git REF, e.g. the commit before the server
+# Runs are interleaved (off, on, before, off, on, …) so the drift of a shared machine hits
+# every mode alike; the median of each is reported.
+#   bench/metrics-overhead.sh [--repeat N] [--events N] [--before REF]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+repeat=5
+events=30000000
+before=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --repeat) repeat="$2"; shift ;;
+    --events) events="$2"; shift ;;
+    --before) before="$2"; shift ;;
+    *) echo "usage: bench/metrics-overhead.sh [--repeat N] [--events N] [--before REF]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+work="$root/.build/bench-metrics"
+mkdir -p "$work"
+./arroyo --help >/dev/null
+modes=(off on)
+if [ -n "$before" ]; then
+  # The other build's sources from git, published as ./arroyo publishes (Release, ReadyToRun).
+  rm -rf "$work/before" && mkdir -p "$work/before/src"
+  git archive "$before" | tar -x -C "$work/before/src"
+  dotnet publish "$work/before/src/src/Arroyo.Cli/Arroyo.Cli.csproj" -c Release --use-current-runtime --self-contained false \
+    -p:PublishReadyToRun=true -o "$work/before/cli" --nologo -v quiet -clp:ErrorsOnly >/dev/null
+  modes+=(before)
+fi
+
+# scrape LOG: once the log names the server, GETs what Prometheus and the dashboard would, each second.
+scrape() {
+  local log="$1" base="" id=""
+  for _ in $(seq 1 600); do
+    line="$(grep -o 'dashboard at http://[^ ]*' "$log" 2>/dev/null | head -1 || true)"
+    [ -n "$line" ] && break
+    sleep 0.05
+  done
+  [ -z "$line" ] && return 0
+  base="${line#dashboard at }"; base="${base%/pipelines/*}"; id="${line##*/}"
+  local job="job_${id#pl_}"
+  while curl -sf -o /dev/null "$base/metrics"; do
+    for path in "pipelines/$id" "pipelines/$id/jobs/$job/operator_metrics" "pipelines/$id/jobs/$job/checkpoints" \
+                "pipelines/$id/jobs/$job/errors" "pipelines/$id/jobs/$job/operator_metric_groups"; do
+      curl -sf -o /dev/null "$base/api/v1/$path" || true
+    done
+    sleep 1
+  done
+}
+
+results="$work/results.txt"
+: > "$results"
+for q in q0 q5; do
+  sql="$work/$q.sql"
+  sed "s/message_count = '[0-9]*'/message_count = '$events'/" "bench/nexmark/$q.sql" > "$sql"
+  for ((i = 0; i < repeat; i++)); do
+    for mode in "${modes[@]}"; do
+      log="$work/$q-$mode.log"; state="$work/state-$q-$mode"; rm -rf "$state"
+      case "$mode" in
+        off) cli=(./arroyo); env=(ARROYO__API__ENABLED=false) ;;
+        on) cli=(./arroyo); env=(ARROYO__API__ENABLED=true) ;;
+        before) cli=(dotnet "$work/before/cli/arroyo.dll"); env=() ;;
+      esac
+      [ "$mode" = on ] && { scrape "$log" & scraper=$!; }
+      env "${env[@]}" /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "${cli[@]}" run -s "$state" "$sql" >"$log" 2>&1 ||
+        { echo "FAILED: $q $mode (see $log)" >&2; tail -5 "$log" >&2; exit 1; }
+      [ "$mode" = on ] && wait "$scraper" || true
+      read -r wall user sys rss < "$work/time.txt"
+      echo "$q $mode $wall $user $sys $rss" >> "$results"
+      echo "$q $mode run $((i + 1)): wall $wall s, CPU $(python3 -c "print(round($user + $sys, 2))") s" >&2
+    done
+  done
+done
+
+python3 - "$results" "$events" <<'PY'
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+events = int(sys.argv[2])
+print(f"| query | mode | runs | median CPU s | events per CPU-s (median) | min-max events per CPU-s | median wall s |")
+print("|---|---|---|---|---|---|---|")
+for q in sorted({r[0] for r in rows}):
+    base = None
+    for mode in ["off", "on", "before"]:
+        runs = [r for r in rows if r[0] == q and r[1] == mode]
+        if not runs: continue
+        cpu = [float(r[3]) + float(r[4]) for r in runs]
+        eps = [events / c for c in cpu]
+        med = statistics.median(eps)
+        note = "" if base is None else f" ({(med / base - 1) * 100:+.1f} % vs off)"
+        if mode == "off": base = med
+        print(f"| {q} | {mode} | {len(runs)} | {statistics.median(cpu):.2f} | {med / 1e6:.2f} M{note} | {min(eps) / 1e6:.2f}-{max(eps) / 1e6:.2f} M | {statistics.median(float(r[2]) for r in runs):.2f} |")
+PY

@@ -1,0 +1,237 @@
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
+using Arroyo.Execution;
+using Arroyo.Formats;
+using Confluent.Kafka;
+
+namespace Arroyo.Connectors.Kafka;
+
+/// <summary>
+/// Writes one message per row (or per debezium change) to the topic: the key from
+/// <c>sink.key_field</c> (TEXT), the timestamp from <c>sink.timestamp_field</c> (default the
+/// row's event time). <b>at_least_once</b>: messages are produced as they come, and every
+/// barrier waits until the broker acknowledged all of them. <b>exactly_once</b>: see
+/// <see cref="TransactionalWriter"/>.
+/// </summary>
+internal sealed class KafkaSink : IOperator
+{
+    private readonly SinkSpec _spec;
+    private readonly KafkaTableConfig _config;
+    private readonly KafkaClients _clients;
+    private readonly RecordEncoder? _encoder;
+    private readonly int _rawColumn = -1;
+    private readonly int _keyColumn = -1;
+    private readonly int _timestampColumn;
+    private readonly ByteBuffer _buffer = new();
+    private OperatorContext _context;
+    private IProducer<byte[], byte[]>? _producer;
+    private TransactionalWriter? _transactional;
+    private volatile Error? _deliveryError;
+    private Action<DeliveryReport<byte[], byte[]>>? _onDelivery;
+
+    public KafkaSink(SinkSpec spec, OperatorContext context)
+    {
+        _spec = spec;
+        _config = (KafkaTableConfig)spec.Table.Config;
+        _context = context;
+        _clients = new KafkaClients(_config, spec.Table.Name, context);
+        var input = spec.Input;
+        var format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
+        if (format.Kind is FormatKind.RawString or FormatKind.RawBytes)
+        {
+            // One message per row, written as is (a value may hold newlines).
+            var kind = format.Kind == FormatKind.RawString ? TypeKind.Utf8 : TypeKind.Binary;
+            _rawColumn = input.IndexOf("value");
+            var data = Enumerable.Range(0, input.Count).Where(i => input[i].Name is not Schema.TimestampFieldName and not Schema.RetractFieldName).ToList();
+            if (_rawColumn < 0 && data.Count == 1) _rawColumn = data[0];
+            if (_rawColumn < 0 || input[_rawColumn].Type.Kind != kind)
+            {
+                throw new UserException($"{format.Name} format requires a {(kind == TypeKind.Utf8 ? "TEXT" : "BYTEA")} column named value (or a single such column) (table '{spec.Table.Name}')");
+            }
+        }
+        else
+        {
+            _encoder = RecordEncoder.Create(format, input, spec.UpdateKeys);
+        }
+        if (_config.KeyField is { } keyField)
+        {
+            _keyColumn = Column(keyField, "sink.key_field");
+            if (input[_keyColumn].Type.Kind != TypeKind.Utf8)
+            {
+                throw new UserException($"sink.key_field '{keyField}' of table '{spec.Table.Name}' has type {input[_keyColumn].Type}, but the key must be TEXT");
+            }
+        }
+        _timestampColumn = input.TimestampIndex;
+        if (_config.TimestampField is { } timestampField)
+        {
+            _timestampColumn = Column(timestampField, "sink.timestamp_field");
+            if (input[_timestampColumn].Type.Kind != TypeKind.Timestamp)
+            {
+                throw new UserException($"sink.timestamp_field '{timestampField}' of table '{spec.Table.Name}' has type {input[_timestampColumn].Type}, but it must be a TIMESTAMP");
+            }
+        }
+    }
+
+    private int Column(string name, string option)
+    {
+        var index = _spec.Input.IndexOf(name);
+        if (index < 0)
+        {
+            index = Enumerable.Range(0, _spec.Input.Count).FirstOrDefault(i => string.Equals(_spec.Input[i].Name, name, StringComparison.OrdinalIgnoreCase), -1);
+        }
+        if (index < 0)
+        {
+            throw new UserException($"{option} '{name}' is not a column of the rows written to table '{_spec.Table.Name}'" +
+                                    Suggestions.DidYouMean(name, _spec.Input.Fields.Select(f => f.Name)));
+        }
+        return index;
+    }
+
+    public void Open(OperatorContext context)
+    {
+        _context = context;
+        if (_config.ExactlyOnce)
+        {
+            _transactional = new TransactionalWriter(_clients, context);
+            _transactional.Open();
+            return;
+        }
+        _producer = _clients.Producer(new ProducerConfig { Acks = Acks.All, EnableIdempotence = true, LingerMs = 5 });
+        _clients.Partitions(_producer.Handle, KafkaClients.ConnectTimeout, () => _producer.Poll(TimeSpan.Zero));
+        _onDelivery = report =>
+        {
+            if (report.Error.IsError) _deliveryError ??= report.Error;
+        };
+    }
+
+    public void OnBatch(Batch batch, int input, IOutput output)
+    {
+        if (_encoder is null)
+        {
+            var values = (StringColumn)batch.Columns[_rawColumn];
+            for (var row = 0; row < batch.RowCount; row++)
+            {
+                if (!values.IsNull(row)) Publish(batch, row, values.GetBytes(row).ToArray());
+            }
+            return;
+        }
+        _buffer.Clear();
+        _encoder.Encode(batch, _buffer);
+        var records = SplitLines(_buffer.Written);
+        if (records.Count == batch.RowCount)
+        {
+            for (var row = 0; row < records.Count; row++) Publish(batch, row, records[row]);
+            return;
+        }
+        // Some rows gave no record or two became one (a debezium update): encode row by row to keep keys and timestamps aligned.
+        for (var row = 0; row < batch.RowCount; row++)
+        {
+            _buffer.Clear();
+            _encoder.Encode(batch.Slice(row, 1), _buffer);
+            foreach (var record in SplitLines(_buffer.Written)) Publish(batch, row, record);
+        }
+    }
+
+    private static List<byte[]> SplitLines(ReadOnlySpan<byte> written)
+    {
+        var records = new List<byte[]>();
+        while (!written.IsEmpty)
+        {
+            var newline = written.IndexOf((byte)'\n');
+            var length = newline < 0 ? written.Length : newline;
+            records.Add(written[..length].ToArray());
+            written = written[Math.Min(written.Length, length + 1)..];
+        }
+        return records;
+    }
+
+    private void Publish(Batch batch, int row, byte[] value)
+    {
+        byte[]? key = null;
+        if (_keyColumn >= 0)
+        {
+            var keys = (StringColumn)batch.Columns[_keyColumn];
+            if (!keys.IsNull(row)) key = keys.GetBytes(row).ToArray();
+        }
+        var times = (PrimitiveColumn<long>)batch.Columns[_timestampColumn];
+        var millis = times.IsNull(row) ? 0 : times[row] / 1_000_000;
+        var message = new Message<byte[], byte[]> { Key = key!, Value = value, Timestamp = new Timestamp(millis, TimestampType.CreateTime) };
+        if (_transactional is not null)
+        {
+            _transactional.Add(message);
+            return;
+        }
+        ThrowIfDeliveryFailed();
+        while (true)
+        {
+            try
+            {
+                _producer!.Produce(_config.Topic, message, _onDelivery);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                // The local queue is full: let librdkafka send some.
+                _producer!.Poll(TimeSpan.FromMilliseconds(50));
+            }
+            catch (ProduceException<byte[], byte[]> e)
+            {
+                throw new ExternalException($"writing to {_config.Topic} at {_config.BootstrapServers} (table '{_spec.Table.Name}'): {e.Error.Reason}");
+            }
+        }
+    }
+
+    private void ThrowIfDeliveryFailed()
+    {
+        if (_deliveryError is { } error)
+        {
+            throw new ExternalException($"writing to {_config.Topic} at {_config.BootstrapServers} (table '{_spec.Table.Name}') failed: {error.Reason}");
+        }
+    }
+
+    /// <summary>At least once: everything before the barrier is acknowledged before the checkpoint counts.</summary>
+    private void FlushAll()
+    {
+        if (_producer is null) return;
+        var waited = TimeSpan.Zero;
+        while (_producer.Flush(TimeSpan.FromSeconds(1)) > 0)
+        {
+            ThrowIfDeliveryFailed();
+            waited += TimeSpan.FromSeconds(1);
+            if (waited.TotalSeconds % 10 == 0)
+            {
+                _context.Warn($"waiting for {_config.BootstrapServers} to acknowledge writes to {_config.Topic}: {_clients.LastError ?? "no answer"}");
+            }
+        }
+        ThrowIfDeliveryFailed();
+    }
+
+    public void OnWatermark(Watermark watermark, IOutput output)
+    {
+    }
+
+    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
+    {
+        if (_transactional is not null) _transactional.Checkpoint(barrier.Epoch, state);
+        else FlushAll();
+    }
+
+    public byte[]? PreCommit(CheckpointBarrier barrier) => _transactional?.PreCommit(barrier.Epoch);
+
+    public void OnCommit(long epoch, CommitData data) => _transactional?.Commit(epoch, data);
+
+    public void OnEnd(IOutput output)
+    {
+        // A bounded input's final checkpoint commits what is pending; here only acknowledgements are awaited.
+        FlushAll();
+    }
+
+    public void Close()
+    {
+        _producer?.Dispose();
+        _producer = null;
+        _transactional?.Dispose();
+    }
+}

@@ -1,0 +1,358 @@
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
+using Arroyo.Execution;
+using Arroyo.Formats;
+using Confluent.Kafka;
+
+namespace Arroyo.Connectors.Kafka;
+
+/// <summary>
+/// Reads a topic. Partition p belongs to subtask p mod parallelism, so the assignment is the
+/// same in every run at a given parallelism. The next offset of every assigned partition is
+/// checkpointed (state table <c>k</c>, one row per partition, read whole on restore), so a
+/// restore at any parallelism resumes each partition exactly after the last checkpoint; a
+/// partition missing from restored state is new and is read from its beginning. Without
+/// state the start is <c>source.offset</c> (latest, earliest, or the group's committed
+/// offset), resolved to a number at start so the first checkpoint records it. New partitions
+/// are looked for every <see cref="DiscoveryInterval"/>. Each row's <c>_timestamp</c> is the
+/// message's timestamp. Once a checkpoint is durable its offsets are committed to the consumer
+/// group (progress for outside tools, and the start for <c>source.offset = 'group'</c>).
+/// </summary>
+internal sealed class KafkaSource : ISource
+{
+    internal const string StateTable = "k";
+    private static readonly TimeSpan DiscoveryInterval = TimeSpan.FromSeconds(10);
+
+    private static readonly Schema s_stateSchema = new(
+    [
+        new Field(StateColumns.KeyHashColumn, DataType.UInt64, false),
+        new Field("partition", DataType.Int32, false),
+        new Field("offset", DataType.Int64, false),
+    ]);
+
+    private readonly ConnectorTable _table;
+    private readonly KafkaTableConfig _config;
+    private readonly Schema _output;
+    private readonly FormatSettings _format;
+    private readonly RecordDecoder _decoder;
+    private readonly int _batchSize;
+    private readonly KafkaClients _clients;
+    private readonly (int Index, string Key)[] _metadata;
+    private readonly Dictionary<int, long> _next = [];
+    private readonly Dictionary<long, Dictionary<int, long>> _checkpointed = [];
+    private readonly List<long> _timestamps = [];
+    private readonly List<RowMetadata> _rowMetadata = [];
+    private OperatorContext _context;
+    private IConsumer<byte[], byte[]>? _consumer;
+    private bool _restored;
+    private DateTime _nextDiscovery;
+    private bool _idleSent;
+    private long _dropped;
+
+    private readonly record struct RowMetadata(int Partition, long Offset, long TimestampMillis, byte[]? Key);
+
+    public KafkaSource(SourceSpec spec, OperatorContext context)
+    {
+        _table = spec.Table;
+        _config = (KafkaTableConfig)spec.Table.Config;
+        _output = spec.Output;
+        _context = context;
+        _clients = new KafkaClients(_config, _table.Name, context);
+        _batchSize = Math.Max(1, context.Settings.BatchSize);
+        var metadataNames = spec.Table.MetadataColumns.ToDictionary(m => m.Field.Name, m => m.Key, StringComparer.Ordinal);
+        _metadata = Enumerable.Range(0, _output.Count)
+            .Where(i => metadataNames.ContainsKey(_output[i].Name))
+            .Select(i => (i, metadataNames[_output[i].Name]))
+            .ToArray();
+        var formatSchema = new Schema(_output.Fields.Where(f => !metadataNames.ContainsKey(f.Name)).ToList());
+        _format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
+        _decoder = RecordDecoder.Create(_format, formatSchema);
+    }
+
+    public void Open(OperatorContext context)
+    {
+        _context = context;
+        var restored = new Dictionary<int, long>();
+        foreach (var batch in context.State.ReadTable(StateTable, allRows: true))
+        {
+            var ids = (PrimitiveColumn<int>)batch.Columns[1];
+            var offsets = (PrimitiveColumn<long>)batch.Columns[2];
+            for (var r = 0; r < batch.RowCount; r++) restored[ids[r]] = offsets[r];
+        }
+        _restored = context.State.Epoch is not null && restored.Count > 0;
+        _consumer = _clients.Consumer(new ConsumerConfig
+        {
+            GroupId = GroupId(context),
+            EnableAutoCommit = false,
+            EnablePartitionEof = false,
+            IsolationLevel = _config.ReadCommitted ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        });
+        var partitions = _clients.Partitions(_consumer.Handle, KafkaClients.ConnectTimeout, ServeConsumer);
+        Assign(partitions.Where(Owns), restored);
+        _nextDiscovery = DateTime.UtcNow + DiscoveryInterval;
+    }
+
+    /// <summary>Nothing is assigned yet, so this only serves librdkafka's error callbacks.</summary>
+    private void ServeConsumer() => _consumer!.Consume(TimeSpan.Zero);
+
+    private bool Owns(int partition) => partition % _context.Parallelism == _context.SubtaskIndex;
+
+    private string GroupId(OperatorContext context)
+    {
+        if (_config.GroupId is { } id)
+        {
+            if (_config.GroupIdPrefix is not null) context.Warn("both source.group_id and source.group_id_prefix are set; using source.group_id");
+            return id;
+        }
+        var pipeline = context.Settings.PipelineId;
+        return _config.GroupIdPrefix is { } prefix
+            ? $"{prefix}-arroyo-{pipeline}-{context.NodeId}"
+            : $"arroyo-{pipeline}-{context.NodeId}-consumer";
+    }
+
+    /// <summary>Starts reading <paramref name="partitions"/>: at the restored offset, else from the start mode, resolved to a number.</summary>
+    private void Assign(IEnumerable<int> partitions, IReadOnlyDictionary<int, long> restored, bool discovered = false)
+    {
+        var assignment = new List<TopicPartitionOffset>();
+        foreach (var partition in partitions)
+        {
+            if (_next.ContainsKey(partition)) continue;
+            var tp = new TopicPartition(_config.Topic, partition);
+            long offset;
+            if (restored.TryGetValue(partition, out var saved)) offset = saved;
+            else if (_restored || discovered || _config.StartOffset == KafkaStartOffset.Earliest) offset = Watermarks(tp).Low;
+            else if (_config.StartOffset == KafkaStartOffset.Latest) offset = Watermarks(tp).High;
+            else offset = GroupOffset(tp);
+            _next[partition] = offset;
+            assignment.Add(new TopicPartitionOffset(tp, new Offset(offset)));
+        }
+        if (assignment.Count == 0) return;
+        _consumer!.IncrementalAssign(assignment);
+        _context.Log($"reading {_config.Topic} partitions {string.Join(", ", assignment.Select(a => $"{a.Partition.Value}@{a.Offset.Value}"))}");
+    }
+
+    private WatermarkOffsets Watermarks(TopicPartition tp)
+    {
+        try
+        {
+            return _consumer!.QueryWatermarkOffsets(tp, KafkaClients.ConnectTimeout);
+        }
+        catch (KafkaException e)
+        {
+            throw new ExternalException($"cannot read the offsets of {tp.Topic} partition {tp.Partition.Value} from {_config.BootstrapServers} (table '{_table.Name}'): {e.Error.Reason}");
+        }
+    }
+
+    private long GroupOffset(TopicPartition tp)
+    {
+        try
+        {
+            var committed = _consumer!.Committed([tp], KafkaClients.ConnectTimeout)[0].Offset;
+            // A group that never committed this partition starts at the beginning (auto.offset.reset = earliest).
+            return committed.IsSpecial ? Watermarks(tp).Low : committed.Value;
+        }
+        catch (KafkaException e)
+        {
+            throw new ExternalException($"cannot read the committed offsets of group for {tp.Topic} from {_config.BootstrapServers} (table '{_table.Name}'): {e.Error.Reason}");
+        }
+    }
+
+    public SourceStatus Poll(IOutput output)
+    {
+        if (_next.Count == 0 && !_idleSent)
+        {
+            // More subtasks than partitions: this one must not hold back the watermark.
+            _context.Log($"no partition of {_config.Topic} is assigned to this subtask; it stays idle");
+            output.EmitWatermark(Watermark.Idle);
+            _idleSent = true;
+        }
+        if (DateTime.UtcNow >= _nextDiscovery) Discover();
+        var consumer = _consumer!;
+        var read = 0;
+        while (read < _batchSize)
+        {
+            ConsumeResult<byte[], byte[]>? result;
+            try
+            {
+                result = consumer.Consume(TimeSpan.Zero);
+            }
+            catch (ConsumeException e)
+            {
+                if (e.Error.IsFatal) throw new ExternalException($"reading {_config.Topic} from {_config.BootstrapServers} (table '{_table.Name}'): {e.Error.Reason}");
+                _context.Warn($"reading {_config.Topic}: {e.Error.Reason}");
+                break;
+            }
+            if (result is null) break;
+            if (result.IsPartitionEOF) continue;
+            read++;
+            _next[result.Partition.Value] = result.Offset.Value + 1;
+            var value = result.Message.Value;
+            if (value is null) continue;
+            var before = _decoder.RowCount;
+            if (_format.NewlineFraming) DecodeLines(result, value);
+            else Decode(result, value);
+            var rows = _decoder.RowCount - before;
+            var millis = result.Message.Timestamp.UnixTimestampMs;
+            var meta = new RowMetadata(result.Partition.Value, result.Offset.Value, millis, result.Message.Key);
+            for (var i = 0; i < rows; i++)
+            {
+                _timestamps.Add(Math.Max(0, millis) * 1_000_000);
+                _rowMetadata.Add(meta);
+            }
+        }
+        var batch = _decoder.Flush(0);
+        if (batch is not null) output.Emit(Complete(batch));
+        return read == 0 ? SourceStatus.Idle : SourceStatus.Continue;
+    }
+
+    private void Decode(ConsumeResult<byte[], byte[]> result, ReadOnlySpan<byte> record)
+    {
+        if (!_decoder.TryDecode(record, out var error)) HandleBadData(result, error!);
+    }
+
+    /// <summary><c>framing = 'newline'</c>: every non-empty line of the message is a record.</summary>
+    private void DecodeLines(ConsumeResult<byte[], byte[]> result, ReadOnlySpan<byte> value)
+    {
+        while (!value.IsEmpty)
+        {
+            var newline = value.IndexOf((byte)'\n');
+            var line = newline < 0 ? value : value[..newline];
+            value = newline < 0 ? [] : value[(newline + 1)..];
+            if (line.IsEmpty) continue;
+            if (_format.MaxLineLength is { } max && line.Length > max)
+            {
+                HandleBadData(result, $"line of {line.Length} bytes is longer than framing.newline.max_length ({max})");
+                continue;
+            }
+            Decode(result, line);
+        }
+    }
+
+    /// <summary>The decoded rows with their message timestamps and metadata columns, in the output's column order.</summary>
+    private Batch Complete(Batch decoded)
+    {
+        var rows = decoded.RowCount;
+        var columns = new Column[_output.Count];
+        var d = 0;
+        var metadata = _metadata.ToDictionary(m => m.Index, m => m.Key);
+        for (var c = 0; c < columns.Length; c++)
+        {
+            if (metadata.TryGetValue(c, out var key))
+            {
+                columns[c] = MetadataColumn(key, rows);
+                continue;
+            }
+            var column = decoded.Columns[d++];
+            columns[c] = _output[c].Name == Schema.TimestampFieldName
+                ? new PrimitiveColumn<long>(DataType.Timestamp, _timestamps.ToArray())
+                : column;
+        }
+        _timestamps.Clear();
+        _rowMetadata.Clear();
+        return new Batch(_output, columns, rows);
+    }
+
+    private Column MetadataColumn(string key, int rows)
+    {
+        switch (key)
+        {
+            case "offset_id":
+                return new PrimitiveColumn<long>(DataType.Int64, _rowMetadata.Select(m => m.Offset).ToArray());
+            case "partition":
+                return new PrimitiveColumn<int>(DataType.Int32, _rowMetadata.Select(m => m.Partition).ToArray());
+            case "timestamp":
+                return new PrimitiveColumn<long>(DataType.Int64, _rowMetadata.Select(m => m.TimestampMillis).ToArray());
+            case "topic":
+            {
+                var builder = new StringColumnBuilder(DataType.Utf8, rows);
+                for (var i = 0; i < rows; i++) builder.Append(_config.Topic);
+                return builder.Build();
+            }
+            default:
+            {
+                var builder = new StringColumnBuilder(DataType.Binary, rows);
+                foreach (var m in _rowMetadata)
+                {
+                    if (m.Key is null) builder.AppendNull();
+                    else builder.Append(m.Key);
+                }
+                return builder.Build();
+            }
+        }
+    }
+
+    private void HandleBadData(ConsumeResult<byte[], byte[]> result, string error)
+    {
+        if (_table.BadData == BadDataPolicy.Drop)
+        {
+            if (_dropped++ == 0) _context.Warn($"dropping records of {_config.Topic} that do not parse (bad_data = 'drop'), first: {error}");
+            _context.Metrics.DeserializationError();
+            return;
+        }
+        throw new BadDataException($"bad data in {_config.Topic} partition {result.Partition.Value} offset {result.Offset.Value} (table '{_table.Name}'): {error}");
+    }
+
+    private void Discover()
+    {
+        _nextDiscovery = DateTime.UtcNow + DiscoveryInterval;
+        IReadOnlyList<int> partitions;
+        try
+        {
+            partitions = _clients.Partitions(_consumer!.Handle, TimeSpan.FromSeconds(2), () => { });
+        }
+        catch (ExternalException e)
+        {
+            // The broker may be away for a while; librdkafka reconnects and reading goes on.
+            _context.Warn($"looking for new partitions: {e.Message}");
+            return;
+        }
+        var added = partitions.Where(p => Owns(p) && !_next.ContainsKey(p)).ToList();
+        if (added.Count == 0) return;
+        _context.Log($"new partitions of {_config.Topic}: {string.Join(", ", added)}");
+        Assign(added, new Dictionary<int, long>(), discovered: true);
+    }
+
+    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state)
+    {
+        if (_next.Count == 0) return;
+        var partitions = _next.Keys.Order().ToArray();
+        var offsets = partitions.Select(p => _next[p]).ToArray();
+        var keys = partitions.Select(p => Arroyo.Core.Partitioning.KeyHasher.HashString($"{_config.Topic}/{p}")).ToArray();
+        state.WriteTable(StateTable, new Batch(s_stateSchema,
+        [
+            new PrimitiveColumn<ulong>(DataType.UInt64, keys),
+            new PrimitiveColumn<int>(DataType.Int32, partitions),
+            new PrimitiveColumn<long>(DataType.Int64, offsets),
+        ], partitions.Length));
+        _checkpointed[barrier.Epoch] = partitions.Zip(offsets).ToDictionary(p => p.First, p => p.Second);
+    }
+
+    // Returning data makes the runtime call OnCommit once the checkpoint is durable.
+    public byte[]? PreCommit(CheckpointBarrier barrier) => [1];
+
+    public void OnCommit(long epoch, CommitData data)
+    {
+        if (data.IsReplay || !_checkpointed.Remove(epoch, out var offsets)) return;
+        foreach (var old in _checkpointed.Keys.Where(e => e < epoch).ToList()) _checkpointed.Remove(old);
+        try
+        {
+            _consumer!.Commit(offsets.Select(o => new TopicPartitionOffset(_config.Topic, o.Key, o.Value)));
+        }
+        catch (KafkaException e)
+        {
+            // Progress only: positions live in the checkpoint.
+            _context.Warn($"could not commit offsets of {_config.Topic} to the consumer group: {e.Error.Reason}");
+        }
+    }
+
+    public void Close()
+    {
+        if (_dropped > 0) _context.Warn($"dropped {_dropped} records of {_config.Topic} that did not parse");
+        _consumer?.Close();
+        _consumer?.Dispose();
+        _consumer = null;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Net;
+using System.Text.Json;
+using Arroyo.Core.Errors;
+using Arroyo.Host;
+using Arroyo.Web.Api;
+using Arroyo.Web.Dashboard;
+using Arroyo.Web.Health;
+using Arroyo.Web.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Arroyo.Web;
+
+/// <summary>
+/// The HTTP server of one running pipeline (Kestrel): the REST API, <c>/api/openapi.json</c>,
+/// <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c>, and the dashboard at <c>/</c>. Bound to
+/// 127.0.0.1 unless <c>api.bind-address</c> says otherwise. ASP.NET Core's own logs are off:
+/// requests (and their Authorization headers) are never logged.
+/// </summary>
+public sealed class WebServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly RuntimeMetrics _runtimeMetrics;
+
+    private WebServer(WebApplication app, RuntimeMetrics runtimeMetrics, Uri address)
+    {
+        _app = app;
+        _runtimeMetrics = runtimeMetrics;
+        Address = address;
+    }
+
+    /// <summary>Where the server listens, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri Address { get; }
+
+    /// <summary>The dashboard page of the pipeline.</summary>
+    public Uri DashboardUrl(RunningPipeline pipeline) => new(Address, $"pipelines/{pipeline.Id}");
+
+    /// <summary>
+    /// Fails with a clear error if a fixed port is taken, so that a run whose server could not
+    /// listen never starts its pipeline (checked again, for real, when the server binds).
+    /// </summary>
+    public static void CheckPortIsFree(WebSettings settings)
+    {
+        if (!settings.Enabled || settings.Port == 0) return;
+        var probe = new System.Net.Sockets.TcpListener(settings.BindAddress, settings.Port);
+        try
+        {
+            probe.Start();
+        }
+        catch (System.Net.Sockets.SocketException error)
+        {
+            throw CannotListen(settings, error.Message);
+        }
+        finally
+        {
+            probe.Stop();
+        }
+    }
+
+    private static UserException CannotListen(WebSettings settings, string why) =>
+        new($"the HTTP server cannot listen on {settings.BindAddress}:{settings.Port}: {why}",
+            hint: "set api.run-http-port (ARROYO__API__RUN_HTTP_PORT) to a free port, 0 for any, or api.enabled = false");
+
+    public static async Task<WebServer> StartAsync(RunningPipeline pipeline, WebSettings settings, TimeProvider? time = null, CancellationToken cancel = default)
+    {
+        time ??= TimeProvider.System;
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "arroyo" });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.BindAddress, settings.Port));
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver());
+        });
+        builder.Services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Arroyo pipeline cluster API";
+            document.Info.Description = "The REST API of one running pipeline (arroyo run).";
+            return Task.CompletedTask;
+        }));
+
+        var app = builder.Build();
+        if (settings.ApiKey is { } key)
+        {
+            var check = new ApiKeyCheck(key);
+            app.Use(async (context, next) =>
+            {
+                if (ApiKeyCheck.IsProtected(context.Request.Path) && !check.IsAuthorized(context.Request))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await context.Response.WriteAsJsonAsync(new ApiError("missing or wrong API key: send 'Authorization: Bearer <api.auth-mode.api-key>'"));
+                    return;
+                }
+                await next(context);
+            });
+        }
+
+        ApiEndpoints.Map(app, pipeline);
+        app.MapOpenApi("/api/openapi.json");
+        HealthEndpoints.Map(app, pipeline, settings, time);
+        var runtimeMetrics = new RuntimeMetrics();
+        app.MapGet("/metrics", () =>
+        {
+            var writer = new PrometheusWriter();
+            WorkerMetrics.Write(writer, pipeline);
+            runtimeMetrics.Write(writer);
+            return Results.Text(writer.ToString(), PrometheusWriter.ContentType);
+        }).ExcludeFromDescription();
+        DashboardEndpoints.Map(app, pipeline);
+
+        try
+        {
+            await app.StartAsync(cancel);
+        }
+        catch (Exception error) when (error is IOException or InvalidOperationException)
+        {
+            runtimeMetrics.Dispose();
+            await app.DisposeAsync();
+            throw CannotListen(settings, (error.InnerException ?? error).Message);
+        }
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(bound).Port;
+        var host = settings.BindAddress.Equals(IPAddress.Any) || settings.BindAddress.Equals(IPAddress.IPv6Any)
+            ? "localhost"
+            : settings.BindAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{settings.BindAddress}]" : settings.BindAddress.ToString();
+        return new WebServer(app, runtimeMetrics, new Uri($"http://{host}:{port}/"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+        _runtimeMetrics.Dispose();
+    }
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Arroyo.EndToEnd.Tests.Support;
+using Arroyo.TestServers;
+
+namespace Arroyo.EndToEnd.Tests.Kafka;
+
+/// <summary>A broker that cannot be reached or used gives one clear error naming it and the topic, within 30 s, without a stack trace.</summary>
+public sealed class KafkaErrorTests(KafkaMockBrokerFixture broker) : IClassFixture<KafkaMockBrokerFixture>
+{
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static RunOutcome RunTimed(string query, TempDirectory dir, out TimeSpan elapsed)
+    {
+        File.WriteAllText(dir.File("q.sql"), query);
+        var watch = Stopwatch.StartNew();
+        var outcome = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], timeout: TimeSpan.FromSeconds(90));
+        elapsed = watch.Elapsed;
+        return outcome;
+    }
+
+    [Theory]
+    [InlineData("source")]
+    [InlineData("sink")]
+    public void An_unreachable_broker_is_named_with_the_topic(string role)
+    {
+        using var dir = new TempDirectory();
+        var address = $"127.0.0.1:{ClosedPort()}";
+        var table = $"CREATE TABLE k (value TEXT) WITH (connector = 'kafka', bootstrap_servers = '{address}', topic = 'nowhere', type = '{role}', format = 'raw_string');";
+        var query = role == "source"
+            ? table + "SELECT value FROM k;"
+            : table + "CREATE TABLE i WITH (connector = 'impulse', event_rate = '10', message_count = '5'); INSERT INTO k SELECT CAST(counter AS TEXT) AS value FROM i;";
+        var outcome = RunTimed(query, dir, out var elapsed);
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Contains($"cannot reach the Kafka cluster at {address} for topic 'nowhere'", outcome.Stderr);
+        Assert.DoesNotContain("   at ", outcome.Stderr);
+        Assert.True(elapsed < TimeSpan.FromSeconds(35), $"took {elapsed}");
+    }
+
+    [Fact]
+    public void Sasl_against_a_broker_without_it_fails_clearly_without_the_password()
+    {
+        using var dir = new TempDirectory();
+        var query = $"""
+            CREATE TABLE k (value TEXT) WITH (connector = 'kafka', bootstrap_servers = '{broker.BootstrapServers}', topic = 'creds', type = 'source',
+              format = 'raw_string', auth.type = 'sasl', auth.mechanism = 'SCRAM-SHA-256', auth.protocol = 'SASL_PLAINTEXT',
+              auth.username = 'user', auth.password = 'hunter2-secret');
+            SELECT value FROM k;
+            """;
+        var outcome = RunTimed(query, dir, out var elapsed);
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Contains($"Kafka cluster at {broker.BootstrapServers} for topic 'creds'", outcome.Stderr);
+        Assert.DoesNotContain("hunter2-secret", outcome.Stderr + outcome.Stdout);
+        Assert.DoesNotContain("   at ", outcome.Stderr);
+        Assert.True(elapsed < TimeSpan.FromSeconds(35), $"took {elapsed}");
+    }
+}
