@@ -79,9 +79,12 @@ public sealed class PlanJson
         public Builder AddDerived<TBase, TDerived>(string kind) where TDerived : TBase
         {
             if (!_derived.TryGetValue(typeof(TBase), out var list)) _derived[typeof(TBase)] = list = [];
+            // One type may serve several connectors (kafka and confluent): registering the same
+            // pair again is fine; the same kind for another type, or another kind, is a bug.
+            if (list.Any(d => Equals(d.TypeDiscriminator, kind) && d.DerivedType == typeof(TDerived))) return this;
             if (list.Any(d => Equals(d.TypeDiscriminator, kind) || d.DerivedType == typeof(TDerived)))
             {
-                throw new InvalidOperationException($"{typeof(TBase).Name} kind '{kind}' ({typeof(TDerived).Name}) is registered twice");
+                throw new InvalidOperationException($"{typeof(TBase).Name} kind '{kind}' ({typeof(TDerived).Name}) clashes with one registered before");
             }
             list.Add(new JsonDerivedType(typeof(TDerived), kind));
             return this;
