@@ -14,6 +14,10 @@ namespace Arroyo.Connectors.Kafka;
 /// </summary>
 public sealed class KafkaConnector : ConnectorBase, IConnectorRuntime
 {
+    /// <summary>Both kafka and confluent tables carry a <see cref="KafkaTableConfig"/>, written with the kind <c>kafka</c>.</summary>
+    public override void AddJsonTypes(PlanJson.Builder json) =>
+        json.AddResolver(KafkaJsonContext.Default).AddDerived<ConnectorConfig, KafkaTableConfig>("kafka");
+
     private static readonly string[] s_auth = ["none", "sasl", "aws_msk_iam"];
     private static readonly string[] s_offsets = ["latest", "earliest", "group"];
     private static readonly string[] s_readModes = ["read_uncommitted", "read_committed"];
@@ -38,9 +42,6 @@ public sealed class KafkaConnector : ConnectorBase, IConnectorRuntime
     public static KafkaConnector Kafka { get; } = new(confluent: false);
 
     public static KafkaConnector Confluent { get; } = new(confluent: true);
-
-    public override void AddJsonTypes(PlanJson.Builder json) =>
-        json.AddResolver(KafkaJsonContext.Default).AddDerived<ConnectorConfig, KafkaTableConfig>("kafka");
 
     public override string Name => _confluent ? "confluent" : "kafka";
 

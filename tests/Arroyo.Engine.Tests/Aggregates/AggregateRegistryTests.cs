@@ -6,7 +6,7 @@ using Arroyo.Expressions.Aggregates;
 
 namespace Arroyo.Engine.Tests.Aggregates;
 
-public sealed class AggregateFunctionsTests
+public sealed class AggregateRegistryTests
 {
     [Theory]
     [InlineData("sum", TypeKind.UInt64, TypeKind.UInt64)]
@@ -20,6 +20,30 @@ public sealed class AggregateFunctionsTests
     {
         var argType = ColumnBuilder.Create(TypeOf(arg)).Type;
         Assert.Equal(expected, TestFunctions.Builtins.Aggregates.ResolveReturnType(name, [argType]).Kind);
+    }
+
+    [Fact]
+    public void AUserAggregateIsBoundAndBuiltThroughTheSameRegistry()
+    {
+        AccumulatorRequest? seen = null;
+        var registry = AggregateRegistry.CreateBuiltins()
+            .AddUser("My_Sum", [DataType.Int64], DataType.Int64, request =>
+            {
+                seen = request;
+                return AggregateFactory.Create("sum", request.Function.Arguments, false, [], request.Function.Returns, request.Retracting);
+            })
+            .AddUser("declared_only", [DataType.Float64], DataType.Float64);
+        Assert.True(registry.IsAggregate("my_sum"));
+        Assert.Equal([DataType.Int64], registry.UserArguments("MY_SUM"));
+        var call = registry.Bind("MY_SUM", [DataType.Int64]);
+        Assert.Equal(new Arroyo.Expressions.FunctionRef("my_sum", [DataType.Int64], DataType.Int64), call);
+        Assert.NotNull(registry.CreateAccumulator(new AccumulatorRequest(call, false, [], true, false)));
+        Assert.Equal(call, seen!.Function);
+        var missing = Assert.Throws<UserException>(() =>
+            registry.CreateAccumulator(new AccumulatorRequest(registry.Bind("declared_only", [DataType.Float64]), false, [], false, false)));
+        Assert.Contains("'declared_only' has no implementation", missing.Message);
+        var unknown = Assert.Throws<UserException>(() => AggregateRegistry.CreateBuiltins().CreateAccumulator(new AccumulatorRequest(call, false, [], false, false)));
+        Assert.Contains("aggregate 'my_sum' is not registered in this engine", unknown.Message);
     }
 
     [Fact]
