@@ -129,7 +129,7 @@ public sealed class ConnectorBindingTests
             with { GeneratedColumns = ["x"] };
         Assert.Contains("can't use virtual fields with debezium format", Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().Bind(virtualFields)).Message);
 
-        var partition = Table("events_sink", s_cars, ("connector", "delta"), ("path", "s3://b/p"), ("format", "parquet"), ("type", "sink"),
+        var partition = Table("events_sink", s_cars, ("connector", "delta"), ("path", "s3://bucket/p"), ("format", "parquet"), ("type", "sink"),
             ("partitioning.fields", "[driver_id, not_a_real_field]"));
         Assert.Contains("Unable to get field named \"not_a_real_field\". Valid fields: [\"timestamp\", \"driver_id\", \"_timestamp\"]",
             Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().Bind(partition)).Message);
