@@ -106,7 +106,7 @@ internal static class ArrowExport
     }
 
     private static ArrowBuffer Values<T>(PrimitiveColumn<T> column) where T : unmanaged
-        => new(MemoryMarshal.AsBytes(column.Span).ToArray());
+        => new(new ArrayMemory<T>(column.Values, column.Length).Memory);
 
     private static ArrowBuffer Validity(Column column)
     {
@@ -141,8 +141,9 @@ internal static class ArrowExport
     {
         var start = column.Offsets[0];
         var end = column.Offsets[column.Length];
-        var data = new ArrowBuffer(column.Data.AsSpan(start, end - start).ToArray());
-        var offsets = Offsets(column.Offsets, column.Length);
+        // The common case (a column built for this batch) is wrapped as it is; a slice is rebased.
+        var data = start == 0 ? new ArrowBuffer(column.Data.AsMemory(0, end)) : new ArrowBuffer(column.Data.AsSpan(start, end - start).ToArray());
+        var offsets = start == 0 ? new ArrowBuffer(new ArrayMemory<int>(column.Offsets, column.Length + 1).Memory) : Offsets(column.Offsets, column.Length);
         return column.Type.Kind == TypeKind.Binary
             ? new BinaryArray(BinaryType.Default, column.Length, offsets, data, validity, nulls, 0)
             : new StringArray(column.Length, offsets, data, validity, nulls, 0);

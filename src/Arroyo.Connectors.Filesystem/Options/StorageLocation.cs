@@ -22,8 +22,12 @@ public sealed record StorageLocation(string Path, StorageUrl Url, IReadOnlyDicti
         }
         catch (UserException e)
         {
-            throw new UserException($"invalid path '{path}' for table '{options.Definition.Name}': {e.Message}",
-                options.Definition.SpanOf("path"), hint: e.Hint);
+            // The parser speaks of state dirs; here the same URL is a table's path.
+            var reason = e.Message.StartsWith($"invalid state dir '{path}': ", StringComparison.Ordinal)
+                ? e.Message[$"invalid state dir '{path}': ".Length..]
+                : e.Message;
+            throw new UserException($"invalid path '{path}' for table '{options.Definition.Name}': {reason}",
+                options.Definition.SpanOf("path"), hint: e.Hint?.Replace("accepted state dir forms", "accepted path forms", StringComparison.Ordinal));
         }
         var storage = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in options.Definition.Options.Keys.Where(k => k.StartsWith("storage.", StringComparison.Ordinal)).ToList())

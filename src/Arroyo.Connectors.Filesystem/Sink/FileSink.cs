@@ -87,8 +87,25 @@ internal class FileSink : IOperator
 
     internal static RetryingObjectStore CreateStore(StorageLocation location, OperatorContext context)
     {
-        var store = ObjectStoreFactory.Create(location.Url, location.Environment(), new ObjectStoreOptions { Log = context.Warn });
-        return store as RetryingObjectStore ?? new RetryingObjectStore(store, RetryPolicy.Default, context.Warn);
+        var retry = RetryPolicyFrom(context.Settings.Config);
+        var store = ObjectStoreFactory.Create(location.Url, location.Environment(), new ObjectStoreOptions { Log = context.Warn, Retry = retry });
+        return store as RetryingObjectStore ?? new RetryingObjectStore(store, retry, context.Warn);
+    }
+
+    /// <summary>The same retries as the state dir's (<c>debug.storage-retry-attempts</c>, <c>debug.storage-retry-delay</c>, which tests shorten).</summary>
+    private static RetryPolicy RetryPolicyFrom(IReadOnlyDictionary<string, string> config)
+    {
+        var policy = RetryPolicy.Default;
+        if (config.TryGetValue("debug.storage-retry-attempts", out var attempts) &&
+            int.TryParse(attempts, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count))
+        {
+            policy = policy with { MaxAttempts = Math.Max(1, count) };
+        }
+        if (config.TryGetValue("debug.storage-retry-delay", out var text) && Core.Time.Durations.TryParse(text, out var delay))
+        {
+            policy = policy with { InitialDelay = delay, MaxDelay = delay * 10 };
+        }
+        return policy;
     }
 
     public void OnBatch(Batch batch, int input, IOutput output)

@@ -83,7 +83,7 @@ internal sealed class FileSource : ISource
         }
         catch (ObjectStoreException e)
         {
-            throw new ExternalException($"cannot list the files of table '{_table.Name}' under {url}: {e.Message}", e);
+            throw new ExternalException($"cannot list the files of table '{_table.Name}' under {url}: {e.Message}");
         }
         var owned = 0;
         foreach (var info in objects)
@@ -178,7 +178,7 @@ internal sealed class FileSource : ISource
         }
         catch (ObjectStoreException e)
         {
-            throw new ExternalException($"cannot read '{Where(key)}' for table '{_table.Name}': {e.Message}", e);
+            throw new ExternalException($"cannot read '{Where(key)}' for table '{_table.Name}': {e.Message}");
         }
     }
 
