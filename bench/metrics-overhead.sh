@@ -7,18 +7,20 @@
 #   before: (with --before REF) the CLI built from git REF, e.g. the commit before the server
 # Runs are interleaved (off, on, before, off, on, …) so the drift of a shared machine hits
 # every mode alike; the median of each is reported.
-#   bench/metrics-overhead.sh [--repeat N] [--events N] [--before REF]
+#   bench/metrics-overhead.sh [--repeat N] [--events N] [--before REF] [--queries "q0 q5"]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 repeat=5
 events=30000000
 before=""
+queries="q0 q5"
 while [ $# -gt 0 ]; do
   case "$1" in
     --repeat) repeat="$2"; shift ;;
     --events) events="$2"; shift ;;
     --before) before="$2"; shift ;;
+    --queries) queries="$2"; shift ;;
     *) echo "usage: bench/metrics-overhead.sh [--repeat N] [--events N] [--before REF]" >&2; exit 2 ;;
   esac
   shift
@@ -30,36 +32,52 @@ mkdir -p "$work"
 modes=(off on)
 if [ -n "$before" ]; then
   # The other build's sources from git, published as ./arroyo publishes (Release, ReadyToRun).
-  rm -rf "$work/before" && mkdir -p "$work/before/src"
-  git archive "$before" | tar -x -C "$work/before/src"
-  dotnet publish "$work/before/src/src/Arroyo.Cli/Arroyo.Cli.csproj" -c Release --use-current-runtime --self-contained false \
-    -p:PublishReadyToRun=true -o "$work/before/cli" --nologo -v quiet -clp:ErrorsOnly >/dev/null
+  commit="$(git rev-parse "$before")"
+  if [ "$(cat "$work/before/commit" 2>/dev/null)" != "$commit" ]; then
+    rm -rf "$work/before" && mkdir -p "$work/before/src"
+    git archive "$commit" | tar -x -C "$work/before/src"
+    dotnet publish "$work/before/src/src/Arroyo.Cli/Arroyo.Cli.csproj" -c Release --use-current-runtime --self-contained false \
+      -p:PublishReadyToRun=true -o "$work/before/cli" --nologo -v quiet -clp:ErrorsOnly >/dev/null
+    echo "$commit" > "$work/before/commit"
+  fi
   modes+=(before)
 fi
 
-# scrape LOG: once the log names the server, GETs what Prometheus and the dashboard would, each second.
+# scrape LOG: once the log names the server, GETs what Prometheus and an open dashboard would,
+# each second, from one process with one kept-alive connection (so the scraper's own start-ups
+# do not compete with the pipeline for the machine's two cores).
 scrape() {
-  local log="$1" base="" id=""
-  for _ in $(seq 1 600); do
-    line="$(grep -o 'dashboard at http://[^ ]*' "$log" 2>/dev/null | head -1 || true)"
-    [ -n "$line" ] && break
-    sleep 0.05
-  done
-  [ -z "$line" ] && return 0
-  base="${line#dashboard at }"; base="${base%/pipelines/*}"; id="${line##*/}"
-  local job="job_${id#pl_}"
-  while curl -sf -o /dev/null "$base/metrics"; do
-    for path in "pipelines/$id" "pipelines/$id/jobs/$job/operator_metrics" "pipelines/$id/jobs/$job/checkpoints" \
-                "pipelines/$id/jobs/$job/errors" "pipelines/$id/jobs/$job/operator_metric_groups"; do
-      curl -sf -o /dev/null "$base/api/v1/$path" || true
-    done
-    sleep 1
-  done
+  python3 - "$1" <<'PY'
+import http.client, re, sys, time
+log, deadline = sys.argv[1], time.time() + 60
+match = None
+while match is None and time.time() < deadline:
+    try:
+        match = re.search(r"dashboard at http://([^/\s]+)/pipelines/(pl_[0-9a-f]+)", open(log).read())
+    except OSError:
+        pass
+    time.sleep(0.05)
+if match is None:
+    sys.exit(0)
+host, pid = match.group(1), match.group(2)
+job = "job_" + pid[3:]
+paths = ["/metrics", f"/api/v1/pipelines/{pid}"] + [f"/api/v1/pipelines/{pid}/jobs/{job}/{p}" for p in
+         ["operator_metrics", "checkpoints", "errors", "operator_metric_groups"]]
+connection = http.client.HTTPConnection(host, timeout=10)
+while True:
+    try:
+        for path in paths:
+            connection.request("GET", path)
+            connection.getresponse().read()
+    except (OSError, http.client.HTTPException):
+        break  # the run ended and its server with it
+    time.sleep(1)
+PY
 }
 
 results="$work/results.txt"
 : > "$results"
-for q in q0 q5; do
+for q in $queries; do
   sql="$work/$q.sql"
   sed "s/message_count = '[0-9]*'/message_count = '$events'/" "bench/nexmark/$q.sql" > "$sql"
   for ((i = 0; i < repeat; i++)); do
@@ -73,7 +91,7 @@ for q in q0 q5; do
       [ "$mode" = on ] && { scrape "$log" & scraper=$!; }
       env "${env[@]}" /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "${cli[@]}" run -s "$state" "$sql" >"$log" 2>&1 ||
         { echo "FAILED: $q $mode (see $log)" >&2; tail -5 "$log" >&2; exit 1; }
-      [ "$mode" = on ] && wait "$scraper" || true
+      if [ "$mode" = on ]; then wait "$scraper" || true; fi
       read -r wall user sys rss < "$work/time.txt"
       echo "$q $mode $wall $user $sys $rss" >> "$results"
       echo "$q $mode run $((i + 1)): wall $wall s, CPU $(python3 -c "print(round($user + $sys, 2))") s" >&2
