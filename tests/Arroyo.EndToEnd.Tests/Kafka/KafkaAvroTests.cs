@@ -119,4 +119,20 @@ public sealed class KafkaAvroTests(KafkaMockBrokerFixture broker, SchemaRegistry
             price = price.ValueKind == JsonValueKind.Null ? (double?)null : price.GetDouble(),
         });
     }
+
+    [Fact]
+    public void A_missing_subject_is_named_with_the_registry()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("q.sql"), $"""
+            CREATE TABLE t (id BIGINT) WITH (
+              connector = 'kafka', bootstrap_servers = '{broker.BootstrapServers}', topic = 'nosubject', type = 'source',
+              format = 'avro', avro.raw_datums = 'true', schema_registry.endpoint = '{registry.Endpoint}');
+            SELECT id FROM t;
+            """);
+        var outcome = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], timeout: TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Contains($"the schema registry at {registry.Endpoint} has no subject 'nosubject-value': not found", outcome.Stderr);
+        Assert.DoesNotContain("   at ", outcome.Stderr);
+    }
 }
