@@ -55,16 +55,22 @@ public sealed class KafkaConnector : ConnectorBase, IConnectorRuntime
         var bootstrap = options.RequiredString("bootstrap_servers").Trim();
         if (_confluent) ReadConfluentConnection(options, clientConfigs);
         else ReadConnection(options, definition, clientConfigs);
-        ReadSchemaRegistry(options);
+        var registry = ReadSchemaRegistry(options, definition);
         var topic = options.RequiredString("topic");
         if (role is not (TableRole.Source or TableRole.Sink))
         {
             throw new UserException($"type must be one of 'source' or 'sink' (table '{definition.Name}', connector {Name})",
                 definition.SpanOf("type"), hint: "add type = 'source' or type = 'sink' to the WITH clause");
         }
-        CheckFormat(definition, format);
+        CheckFormat(definition, format, role.Value, registry.Endpoint);
 
-        var config = new KafkaTableConfig(Name, bootstrap, topic) { ValueSubject = options.String("value.subject") };
+        var config = new KafkaTableConfig(Name, bootstrap, topic)
+        {
+            ValueSubject = options.String("value.subject"),
+            SchemaRegistryEndpoint = registry.Endpoint,
+            SchemaRegistryApiKey = registry.Key,
+            SchemaRegistryApiSecret = registry.Secret,
+        };
         if (role == TableRole.Source)
         {
             config = config with
@@ -140,12 +146,22 @@ public sealed class KafkaConnector : ConnectorBase, IConnectorRuntime
         clientConfigs["sasl.password"] = Environment(options.RequiredString("secret"), options.Definition);
     }
 
-    private static void ReadSchemaRegistry(OptionReader options)
+    private (string? Endpoint, string? Key, string? Secret) ReadSchemaRegistry(OptionReader options, TableDefinition definition)
     {
-        // Read so that they are known names; only the avro/protobuf formats (not supported yet) use them.
-        options.String("schema_registry.endpoint");
-        options.String("schema_registry.api_key");
-        options.String("schema_registry.api_secret");
+        var endpoint = options.String("schema_registry.endpoint");
+        var key = options.String("schema_registry.api_key");
+        var secret = options.String("schema_registry.api_secret");
+        if (endpoint is not null && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
+        {
+            throw options.Invalid("schema_registry.endpoint", endpoint, "a URL such as http://localhost:8081");
+        }
+        // Confluent Cloud's registry always needs its key and secret.
+        if (_confluent && endpoint is not null)
+        {
+            key ??= options.RequiredString("schema_registry.api_key");
+            secret ??= options.RequiredString("schema_registry.api_secret");
+        }
+        return (endpoint, key is null ? null : Environment(key, definition), secret is null ? null : Environment(secret, definition));
     }
 
     private static void RefuseOtherRole(OptionReader options, TableDefinition definition, TableRole role)
@@ -164,19 +180,33 @@ public sealed class KafkaConnector : ConnectorBase, IConnectorRuntime
         }
     }
 
-    private static void CheckFormat(TableDefinition definition, FormatSettings? format)
+    private static void CheckFormat(TableDefinition definition, FormatSettings? format, TableRole role, string? registry)
     {
         if (format is null) return;
-        if (format.Kind is FormatKind.Json or FormatKind.DebeziumJson or FormatKind.RawString or FormatKind.RawBytes)
+        switch (format.Kind)
         {
-            if (format.ConfluentSchemaRegistry)
-            {
-                throw new UserException("not supported: json.confluent_schema_registry on kafka tables", definition.SpanOf("json.confluent_schema_registry"));
-            }
-            return;
+            case FormatKind.Json or FormatKind.DebeziumJson or FormatKind.RawString or FormatKind.RawBytes:
+                if (format.ConfluentSchemaRegistry)
+                {
+                    throw new UserException("not supported: json.confluent_schema_registry on kafka tables", definition.SpanOf("json.confluent_schema_registry"));
+                }
+                return;
+            case FormatKind.Avro when role == TableRole.Sink:
+                throw new UserException("not supported: writing the avro format (kafka sinks write json, debezium_json, raw_string or raw_bytes)", definition.SpanOf("format"));
+            case FormatKind.Avro:
+                if (format.AvroConfluentSchemaRegistry && registry is null)
+                {
+                    throw new UserException("avro.confluent_schema_registry needs schema_registry.endpoint", definition.SpanOf("avro.confluent_schema_registry"));
+                }
+                if (!format.AvroConfluentSchemaRegistry && format.AvroRawDatums && registry is null && definition.Columns.Count == 0)
+                {
+                    throw new UserException("avro.raw_datums needs the columns in the table or schema_registry.endpoint to read the schema from", definition.Span);
+                }
+                return;
+            default:
+                throw new UserException($"not supported: the {format.Name} format on kafka tables (supported: json, debezium_json, raw_string, raw_bytes, avro for reading)",
+                    definition.SpanOf("format"));
         }
-        throw new UserException($"not supported: the {format.Name} format on kafka tables (supported: json, debezium_json, raw_string, raw_bytes)",
-            definition.SpanOf("format"));
     }
 
     /// <summary><c>client_configs</c>: comma-separated <c>key=value</c> pairs, as the reference parses them.</summary>

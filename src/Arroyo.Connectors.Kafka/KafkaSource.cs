@@ -4,6 +4,7 @@ using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Execution;
 using Arroyo.Formats;
+using Arroyo.Formats.Avro;
 using Confluent.Kafka;
 
 namespace Arroyo.Connectors.Kafka;
@@ -36,6 +37,9 @@ internal sealed class KafkaSource : ISource
     private readonly KafkaTableConfig _config;
     private readonly Schema _output;
     private readonly FormatSettings _format;
+    private readonly Schema _formatSchema;
+    private AvroToJson? _avro;
+    private SchemaRegistryClient? _registry;
     private readonly RecordDecoder _decoder;
     private readonly int _batchSize;
     private readonly KafkaClients _clients;
@@ -68,12 +72,15 @@ internal sealed class KafkaSource : ISource
             .ToArray();
         var formatSchema = new Schema(_output.Fields.Where(f => !metadataNames.ContainsKey(f.Name)).ToList());
         _format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
-        _decoder = RecordDecoder.Create(_format, formatSchema);
+        _formatSchema = formatSchema;
+        // Avro records are read as JSON objects by field name (see AvroToJson).
+        _decoder = RecordDecoder.Create(_format.Kind == FormatKind.Avro ? new FormatSettings(FormatKind.Json) : _format, formatSchema);
     }
 
     public void Open(OperatorContext context)
     {
         _context = context;
+        if (_format.Kind == FormatKind.Avro) OpenAvro();
         var restored = new Dictionary<int, long>();
         foreach (var batch in context.State.ReadTable(StateTable, allRows: true))
         {
@@ -210,7 +217,34 @@ internal sealed class KafkaSource : ISource
 
     private void Decode(ConsumeResult<byte[], byte[]> result, ReadOnlySpan<byte> record)
     {
-        if (!_decoder.TryDecode(record, out var error)) HandleBadData(result, error!);
+        string? error;
+        if (_avro is not null)
+        {
+            record = _avro.Convert(record, out error);
+            if (error is not null)
+            {
+                HandleBadData(result, error);
+                return;
+            }
+        }
+        if (!_decoder.TryDecode(record, out error)) HandleBadData(result, error!);
+    }
+
+    /// <summary>The avro reader: the registry client when there is one, and for raw datums the writer schema (the subject's latest, or from the columns).</summary>
+    private void OpenAvro()
+    {
+        if (_config.SchemaRegistryEndpoint is { } endpoint)
+        {
+            _registry = new SchemaRegistryClient(endpoint, _config.SchemaRegistryApiKey, _config.SchemaRegistryApiSecret);
+        }
+        string? rawSchema = null;
+        if (!_format.AvroConfluentSchemaRegistry && _format.AvroRawDatums)
+        {
+            rawSchema = _registry is not null
+                ? _registry.Latest(_config.Subject).Schema
+                : AvroSchemas.FromFields(_formatSchema.Fields.Where(f => f.Name is not Schema.TimestampFieldName and not Schema.RetractFieldName).ToList());
+        }
+        _avro = new AvroToJson(_format, _registry, rawSchema);
     }
 
     /// <summary><c>framing = 'newline'</c>: every non-empty line of the message is a record.</summary>
@@ -351,6 +385,7 @@ internal sealed class KafkaSource : ISource
     public void Close()
     {
         if (_dropped > 0) _context.Warn($"dropped {_dropped} records of {_config.Topic} that did not parse");
+        _registry?.Dispose();
         _consumer?.Close();
         _consumer?.Dispose();
         _consumer = null;

@@ -39,10 +39,16 @@ public sealed record KafkaTableConfig(string Connector, string BootstrapServers,
 
     public string Subject => ValueSubject ?? Topic + "-value";
 
+    public string? SchemaRegistryEndpoint { get; init; }
+
+    public string? SchemaRegistryApiKey { get; init; }
+
+    public string? SchemaRegistryApiSecret { get; init; }
+
     protected override bool PrintMembers(StringBuilder builder)
     {
         builder.Append($"Connector = {Connector}, BootstrapServers = {BootstrapServers}, Topic = {Topic}, StartOffset = {StartOffset}, " +
-                       $"ReadCommitted = {ReadCommitted}, ExactlyOnce = {ExactlyOnce}, client configs = [{string.Join(", ", ClientConfigs.Keys)}]");
+                       $"ReadCommitted = {ReadCommitted}, ExactlyOnce = {ExactlyOnce}, SchemaRegistry = {SchemaRegistryEndpoint}, client configs = [{string.Join(", ", ClientConfigs.Keys)}]");
         return true;
     }
 }

@@ -48,6 +48,12 @@ public sealed record FormatSettings(FormatKind Kind)
 
     public TimestampFormat TimestampFormat { get; init; }
 
+    /// <summary><c>avro.confluent_schema_registry</c>: records carry the registry header (magic byte, schema id) and the writer schema comes from the registry.</summary>
+    public bool AvroConfluentSchemaRegistry { get; init; }
+
+    /// <summary><c>avro.raw_datums</c>: records are bare Avro datums (no container file, no header).</summary>
+    public bool AvroRawDatums { get; init; }
+
     /// <summary><c>framing = 'newline'</c>: a message holds several records, one per line (for message-based connectors such as kafka).</summary>
     public bool NewlineFraming { get; init; }
 

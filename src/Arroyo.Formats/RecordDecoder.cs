@@ -4,7 +4,6 @@ using Arroyo.Core.Types;
 using Arroyo.Core;
 using Arroyo.Formats.Debezium;
 using Arroyo.Formats.Json;
-using Arroyo.Formats.RawBytes;
 using Arroyo.Formats.RawString;
 
 namespace Arroyo.Formats;
@@ -87,7 +86,7 @@ public abstract class RecordDecoder
         FormatKind.Json => new JsonDecoder(output, format, usage),
         FormatKind.DebeziumJson => new DebeziumDecoder(output, format),
         FormatKind.RawString => new RawStringDecoder(output),
-        FormatKind.RawBytes => new RawBytesDecoder(output),
+        FormatKind.RawBytes => new RawStringDecoder(output, rawBytes: true),
         _ => throw new UserException($"the {format.Name} format is not supported yet for reading by this engine"),
     };
 }

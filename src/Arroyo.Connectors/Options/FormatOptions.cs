@@ -24,7 +24,9 @@ public static class FormatOptions
         var timestampText = options.Choice("json.timestamp_format", s_timestampFormats);
         var decimalEncoding = options.Choice("json.decimal_encoding", s_decimalEncodings);
         var compression = options.Choice("json.compression", s_compressions);
-        options.Accept("avro.confluent_schema_registry", "avro.raw_datums", "avro.into_unstructured_json", "avro.schema_id");
+        var avroRegistry = options.Bool("avro.confluent_schema_registry") ?? false;
+        var avroRawDatums = options.Bool("avro.raw_datums") ?? false;
+        var avroUnstructured = options.Bool("avro.into_unstructured_json") ?? false;
         options.Accept("parquet.compression", "parquet.row_group_size", "parquet.row_group_size_bytes");
         options.Accept("protobuf.into_unstructured_json", "protobuf.message_name", "protobuf.confluent_schema_registry",
             "protobuf.length_delimited");
@@ -37,6 +39,10 @@ public static class FormatOptions
         {
             throw new UserException($"not supported: json.decimal_encoding = '{decimalEncoding}' (decimals are written as JSON numbers)",
                 options.Definition.SpanOf("json.decimal_encoding"));
+        }
+        if (avroUnstructured)
+        {
+            throw new UserException("not supported: avro.into_unstructured_json", options.Definition.SpanOf("avro.into_unstructured_json"));
         }
         if (compression == "gzip")
         {
@@ -71,6 +77,8 @@ public static class FormatOptions
             IncludeSchema = includeSchema,
             ConfluentSchemaRegistry = confluent,
             TimestampFormat = timestamps,
+            AvroConfluentSchemaRegistry = avroRegistry,
+            AvroRawDatums = avroRawDatums,
             NewlineFraming = framing == "newline",
             MaxLineLength = maxLength,
         };

@@ -44,6 +44,30 @@ public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixtur
             records.Select(r => JsonDocument.Parse(r.Value).RootElement.GetProperty("counter").GetInt64()).Order());
     }
 
+    [Fact]
+    public void An_updating_input_is_written_as_debezium_changes()
+    {
+        using var dir = new TempDirectory();
+        var output = "dbz-" + Guid.NewGuid().ToString("N")[..8];
+        var query = "CREATE TABLE i WITH (connector = 'impulse', event_rate = '1000', message_count = '10');" +
+                    Kafka("out", output, "", "type = 'sink', sink.commit_mode = 'exactly_once'").Replace("format = 'json'", "format = 'debezium_json'") +
+                    "INSERT INTO out SELECT counter % 2 AS k, count(*) AS n FROM i GROUP BY k;";
+        File.WriteAllText(dir.File("q.sql"), query);
+        var outcome = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], timeout: TimeSpan.FromSeconds(90));
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        // Replaying the changes in order leaves each key's final count.
+        var final = new Dictionary<long, long>();
+        foreach (var record in broker.ReadAll(output).OrderBy(r => r.Offset))
+        {
+            var change = JsonDocument.Parse(record.Value).RootElement;
+            var op = change.GetProperty("op").GetString();
+            Assert.Contains(op, new[] { "c", "u", "d" });
+            if (op == "d") final.Remove(change.GetProperty("before").GetProperty("k").GetInt64());
+            else final[change.GetProperty("after").GetProperty("k").GetInt64()] = change.GetProperty("after").GetProperty("n").GetInt64();
+        }
+        Assert.Equal(new Dictionary<long, long> { [0] = 5, [1] = 5 }, final);
+    }
+
     private void WriteInput(string topic)
     {
         // One partition: the watermark follows one ordered stream, so which rows are late cannot depend on

@@ -49,9 +49,9 @@ public sealed class KafkaBindingTests
             Assert.ThrowsAny<UserException>(() => Bind("k", s_columns, ("connector", "kafka"), ("topic", "t"), ("type", "source"))).Message);
         Assert.Contains("not supported: auth.type = 'aws_msk_iam'",
             Assert.ThrowsAny<UserException>(() => Bind("k", s_columns, Source(("auth.type", "aws_msk_iam"), ("auth.region", "us-east-1")))).Message);
-        Assert.Contains("not supported: the avro format",
+        Assert.Contains("not supported: the parquet format",
             Assert.ThrowsAny<UserException>(() => Bind("k", s_columns, ("connector", "kafka"), ("bootstrap_servers", "b:1"), ("topic", "t"),
-                ("type", "source"), ("format", "avro"))).Message);
+                ("type", "source"), ("format", "parquet"))).Message);
         Assert.Contains("invalid client_config",
             Assert.ThrowsAny<UserException>(() => Bind("k", s_columns, Source(("client_configs", "linger.ms")))).Message);
     }
