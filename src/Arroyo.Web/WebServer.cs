@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Arroyo.Web;
@@ -71,6 +72,9 @@ public sealed class WebServer : IAsyncDisposable
         time ??= TimeProvider.System;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "arroyo" });
         builder.Logging.ClearProviders();
+        // The CLI owns Ctrl-C and SIGTERM (final checkpoint, then exit). The generic host's console
+        // lifetime would also catch them and cancel a server still starting, failing the stop.
+        builder.Services.AddSingleton<IHostLifetime, CliOwnedLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.BindAddress, settings.Port));
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
@@ -138,4 +142,12 @@ public sealed class WebServer : IAsyncDisposable
         await _app.DisposeAsync();
         _runtimeMetrics.Dispose();
     }
+}
+
+/// <summary>A host lifetime that listens to no signal: stopping is the CLI's, through <see cref="WebServer.DisposeAsync"/>.</summary>
+internal sealed class CliOwnedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
