@@ -31,19 +31,22 @@ public sealed class PipelineHost
     /// <see cref="RunningPipeline.Completion"/>. <paramref name="cancel"/> abandons the start
     /// (e.g. Ctrl-C while a slow store is being opened).
     /// </summary>
+    /// <summary>Plans the request's query without running it (EXPLAIN, <c>--explain</c>): no state dir is touched.</summary>
+    public PlannedPipeline Plan(PipelineRequest request) => PipelinePlanner.Plan(request.Query, new PlanOptions
+    {
+        Connectors = _components.Connectors,
+        Parallelism = request.Parallelism,
+        Config = request.Config,
+        Functions = _components.Functions,
+    });
+
     public async Task<RunningPipeline> StartAsync(PipelineRequest request, CancellationToken cancel = default)
     {
         // The run's warnings and errors are kept for its API from the start (state dir warnings too).
         var recentLog = new RecentLog(_components.Time);
         var logger = new CapturingLogger(_logger, recentLog);
         var config = new ConfigValues(request.Config);
-        var plan = PipelinePlanner.Plan(request.Query, new PlanOptions
-        {
-            Connectors = _components.Connectors,
-            Parallelism = request.Parallelism,
-            Config = request.Config,
-            Functions = _components.Functions,
-        });
+        var plan = Plan(request);
         logger.LogDebug("dataflow:\n{Plan}", plan.Explain());
 
         var stateDir = request.StateDir;

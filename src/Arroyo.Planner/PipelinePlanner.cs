@@ -32,8 +32,15 @@ public static class PipelinePlanner
         var statements = SqlParser.ParseScript(sql);
         var sinks = new List<(PlanNode Node, SinkSpec Spec)>();
         var inserts = new List<(ConnectorTable Table, SourceSpan Span)>();
-        foreach (var statement in statements)
+        var explain = false;
+        foreach (var written in statements)
         {
+            var statement = written;
+            if (written is ExplainStatement explained)
+            {
+                explain = true;
+                statement = explained.Statement;
+            }
             switch (statement)
             {
                 case InsertStatement insert:
@@ -62,7 +69,10 @@ public static class PipelinePlanner
         var planned = sinks.Select(s => (Id: builder.Add(s.Node), s.Spec)).ToList();
         return new PlannedPipeline(builder.Build(), json,
             planned.Select(p => new PlannedSink(p.Id, p.Spec.Table.Name, p.Spec.Table.Connector,
-                p.Spec.Table.Options.GetValueOrDefault("format"), p.Spec.Input.IsUpdating, p.Spec.Table.IsSelectOutput)).ToArray());
+                p.Spec.Table.Options.GetValueOrDefault("format"), p.Spec.Input.IsUpdating, p.Spec.Table.IsSelectOutput)).ToArray())
+        {
+            IsExplain = explain,
+        };
     }
 
     /// <summary>

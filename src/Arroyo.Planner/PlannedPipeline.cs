@@ -27,6 +27,9 @@ public sealed class PlannedPipeline
 
     public IReadOnlyList<PlannedSink> Sinks { get; }
 
+    /// <summary>True when the script asked to be explained (<c>EXPLAIN SELECT …</c>) rather than run.</summary>
+    public bool IsExplain { get; init; }
+
     /// <summary>True when a bare SELECT prints its rows.</summary>
     public bool HasSelectOutput => Sinks.Any(s => s.IsSelectOutput);
 

@@ -262,4 +262,23 @@ public sealed class StatementParserTests
         Assert.Equal("INSERT INTO t SELECT 2", sql[statements[1].Span.Start..statements[1].Span.End]);
         Assert.Equal((2, 3), (statements[1].Span.Line, statements[1].Span.Column));
     }
+
+    [Fact]
+    public void ExplainWrapsASelectOrAnInsert()
+    {
+        var select = Single<ExplainStatement>("EXPLAIN SELECT a FROM t");
+        Assert.IsType<QueryStatement>(select.Statement);
+        Assert.Equal(0, select.Span.Start);
+
+        var insert = Single<ExplainStatement>("explain INSERT INTO out SELECT a FROM t");
+        Assert.IsType<InsertStatement>(insert.Statement);
+    }
+
+    [Fact]
+    public void ExplainOfAnythingButAQueryIsRefusedAtTheStatement()
+    {
+        var error = Assert.Throws<SqlParseException>(() => SqlParser.ParseScript("EXPLAIN CREATE TABLE t (a INT)"));
+        Assert.Contains("a SELECT or INSERT statement to explain", error.Message);
+        Assert.Equal(8, error.Span.Start);
+    }
 }

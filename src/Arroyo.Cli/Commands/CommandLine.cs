@@ -42,6 +42,7 @@ public static class CommandLine
           -h, --help                       Print help
           -c, --config <CONFIG>            Path to an additional config file
           -q, --quiet                      Do not show the live progress line on stderr
+              --explain                    Print the dataflow graph and exit without running
         """;
 
     public abstract record Parsed;
@@ -148,10 +149,14 @@ public static class CommandLine
         new('h', "--help", false),
         new('c', "--config", true),
         new('q', "--quiet", false),
+        new(NoShortName, "--explain", false),
     ];
+
+    private const char NoShortName = '\0';
 
     private static RunOptions Apply(RunOptions options, RunOption option, string? value) => option.Short switch
     {
+        NoShortName when option.Long == "--explain" => options with { Explain = true },
         'n' => options with { Name = value },
         's' => options with { StateDir = value },
         'p' => options with { Parallelism = ParseParallelism(value!) },

@@ -62,6 +62,14 @@ public sealed class RunCommand
             Config = config.Values,
             Environment = environment,
         };
+        // EXPLAIN (in the script or as --explain) plans and prints; no state dir, no server.
+        var plan = host.Plan(request);
+        if (_options.Explain || plan.IsExplain)
+        {
+            Console.Out.Write(plan.Explain());
+            Console.Out.Flush();
+            return 0;
+        }
         RunningPipeline pipeline;
         try
         {

@@ -17,5 +17,8 @@ public sealed record RunOptions
     /// <summary>No live progress line on stderr, even on a terminal.</summary>
     public bool Quiet { get; init; }
 
+    /// <summary><c>--explain</c>: print the dataflow graph and exit without running (as an <c>EXPLAIN</c> statement does).</summary>
+    public bool Explain { get; init; }
+
     public string? ConfigFile { get; init; }
 }

@@ -9,6 +9,9 @@ public abstract record Statement(SourceSpan Span) : SqlNode(Span);
 public sealed record QueryStatement(Query Query, SourceSpan Span) : Statement(Span);
 
 /// <summary><c>INSERT INTO name [(cols)] query</c>.</summary>
+/// <summary><c>EXPLAIN</c> before a SELECT or an INSERT: plan the script and print its dataflow graph instead of running it.</summary>
+public sealed record ExplainStatement(Statement Statement, SourceSpan Span) : Statement(Span);
+
 public sealed record InsertStatement(ObjectName Table, IReadOnlyList<Identifier> Columns, Query Source, SourceSpan Span) : Statement(Span);
 
 /// <summary><c>CREATE [OR REPLACE] VIEW name [(cols)] AS query</c>.</summary>

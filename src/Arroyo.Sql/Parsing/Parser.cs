@@ -69,6 +69,7 @@ internal sealed partial class Parser
     private Statement ParseStatement()
     {
         var start = Current.Span;
+        if (IsWord("explain")) return ParseExplain();
         if (IsWord("create")) return ParseCreate();
         if (IsWord("insert")) return ParseInsert();
         if (IsWord("set")) return ParseSet();
@@ -78,6 +79,14 @@ internal sealed partial class Parser
             return new QueryStatement(query, SpanFrom(start));
         }
         throw Unexpected("a statement (SELECT, INSERT, CREATE TABLE, CREATE VIEW or SET)");
+    }
+
+    private ExplainStatement ParseExplain()
+    {
+        var start = Advance().Span; // EXPLAIN
+        if (!IsWord("insert") && !IsQueryStart()) throw Unexpected("a SELECT or INSERT statement to explain");
+        var explained = ParseStatement();
+        return new ExplainStatement(explained, SpanFrom(start));
     }
 
     private Statement ParseCreate()

@@ -127,4 +127,22 @@ public sealed class CliFlagTests
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
+
+    [Fact]
+    public void Explain_prints_the_graph_and_runs_nothing()
+    {
+        using var dir = new TempDirectory();
+        var statement = ArroyoProcess.Run(["run", "-s", dir.File("state")], stdin: Bounded.Replace("SELECT counter", "EXPLAIN SELECT counter"));
+        Assert.True(statement.ExitCode == 0, statement.ToString());
+        Assert.Contains("source impulse", statement.Stdout);
+        Assert.Contains("sink stdout", statement.Stdout);
+        Assert.DoesNotContain("{\"counter\"", statement.Stdout);
+        Assert.False(Directory.Exists(dir.File("state")), "EXPLAIN touched the state dir");
+
+        var flag = ArroyoProcess.Run(["run", "--explain", "-s", dir.File("state")], stdin: Bounded);
+        Assert.True(flag.ExitCode == 0, flag.ToString());
+        Assert.Equal(statement.Stdout, flag.Stdout);
+        Assert.False(Directory.Exists(dir.File("state")), "--explain touched the state dir");
+        Assert.True(Assert.IsType<CommandLine.Run>(CommandLine.Parse(["run", "--explain", "q.sql"])).Options.Explain);
+    }
 }
