@@ -4,8 +4,8 @@ using Arroyo.Planner;
 namespace Arroyo.Engine.Tests.Planner;
 
 /// <summary>
-/// EXPLAIN of representative pipelines and of every bench/nexmark query against files in
-/// Planner/Goldens (a query that does not plan yet records its error). Set
+/// EXPLAIN of representative pipelines, of every bench/nexmark query and of every smoke-corpus
+/// query against files in Planner/Goldens (a query that does not plan records its error). Set
 /// ARROYO_REGENERATE_GOLDENS=1 to rewrite the files, then review the diff.
 /// </summary>
 public sealed class PlannerGoldenTests
@@ -66,6 +66,37 @@ public sealed class PlannerGoldenTests
     [MemberData(nameof(NexmarkQueries))]
     public void NexmarkExplainMatchesGolden(string name, string sql) => ExplainMatchesGolden(name, sql);
 
+    public static TheoryData<string> SmokeQueries()
+    {
+        var data = new TheoryData<string>();
+        var root = PlannerTestSupport.SharedConformance();
+        if (root is null)
+        {
+            data.Add("");
+            return data;
+        }
+        foreach (var file in Directory.GetFiles(Path.Combine(root, "arroyo-smoke", "queries"), "*.sql").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileNameWithoutExtension(file));
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// EXPLAIN of every query of the reference's smoke corpus (in ../shared; skipped when absent),
+    /// with its input and output paths replaced by fixed ones so the goldens hold on any machine.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SmokeQueries))]
+    public void SmokeExplainMatchesGolden(string name)
+    {
+        var root = PlannerTestSupport.SharedConformance();
+        Assert.SkipWhen(root is null || name.Length == 0, "../shared/conformance is not present");
+        var sql = File.ReadAllText(Path.Combine(root!, "arroyo-smoke", "queries", name + ".sql"))
+            .Replace("$input_dir", "/corpus/inputs").Replace("$output_path", "/corpus/output.json");
+        ExplainMatchesGolden("smoke/" + name, sql);
+    }
+
     [Theory]
     [MemberData(nameof(Queries))]
     public void ExplainMatchesGolden(string name, string sql)
@@ -75,7 +106,7 @@ public sealed class PlannerGoldenTests
         {
             explained = "-- plan\n" + PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors(), Parallelism = 2 }).Explain();
         }
-        catch (Arroyo.Core.Errors.UserException e) when (name.StartsWith("nexmark_", StringComparison.Ordinal))
+        catch (Arroyo.Core.Errors.UserException e) when (name.StartsWith("nexmark_", StringComparison.Ordinal) || name.StartsWith("smoke/", StringComparison.Ordinal))
         {
             explained = "-- does not plan yet\n" + e.Message + "\n";
         }
