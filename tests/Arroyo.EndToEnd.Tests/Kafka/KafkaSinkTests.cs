@@ -98,6 +98,16 @@ public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixtur
         ["ARROYO__DEBUG__SOURCE_POLL_DELAY"] = "10ms",
     };
 
+    // The kill test must kill between two transactions (see there), so transactions are seconds
+    // apart: far more than the time to notice a commit and kill, however loaded the machine.
+    // The slower source keeps several commits coming across the restarts.
+    private static readonly Dictionary<string, string> s_killEnv = new()
+    {
+        ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "3s",
+        ["ARROYO__PIPELINE__SOURCE_BATCH_SIZE"] = "50",
+        ["ARROYO__DEBUG__SOURCE_POLL_DELAY"] = "100ms",
+    };
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(2, 3)]
@@ -118,15 +128,20 @@ public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixtur
         var replayed = 0;
         for (var attempt = 0; attempt < 4; attempt++)
         {
-            using var running = ArroyoProcess.Start(["run", "-p", parallelism.ToString(CultureInfo.InvariantCulture), "-s", dir.File("state"), dir.File("q.sql")], environment: s_env);
+            using var running = ArroyoProcess.Start(["run", "-p", parallelism.ToString(CultureInfo.InvariantCulture), "-s", dir.File("state"), dir.File("q.sql")], environment: s_killEnv);
             Assert.True(running.WaitForLog("running pipeline", TimeSpan.FromSeconds(60)), running.Stderr);
-            Thread.Sleep(random.Next(100, 1500));
+            Thread.Sleep(random.Next(100, 3000));
             // Kill between transactions: librdkafka's mock broker shows aborted transactions to
             // read_committed readers, so a kill inside one would show rows a real broker hides.
             var commits = Count(running.Stderr, "messages to " + output);
             // Generous: on a loaded machine the next commit can take seconds; when none comes the output is all committed.
             if (!WaitFor(() => Count(running.Stderr, "messages to " + output) > commits, TimeSpan.FromSeconds(30))) break;
-            Thread.Sleep(random.Next(0, 150));
+            // Each subtask commits its own transaction: kill once no other commit follows for a moment.
+            for (var seen = -1; seen != Count(running.Stderr, "messages to " + output);)
+            {
+                seen = Count(running.Stderr, "messages to " + output);
+                Thread.Sleep(400 + random.Next(0, 150));
+            }
             if (!running.TrySignal(9)) break;
             running.WaitForExit(TimeSpan.FromSeconds(30));
             replayed += Count(running.Stderr, "was committed before the restart");
@@ -134,7 +149,7 @@ public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixtur
         }
         Assert.True(kills >= 2, $"only {kills} kills landed");
 
-        using (var final = ArroyoProcess.Start(["run", "-p", restoredParallelism.ToString(CultureInfo.InvariantCulture), "-s", dir.File("state"), dir.File("q.sql")], environment: s_env))
+        using (var final = ArroyoProcess.Start(["run", "-p", restoredParallelism.ToString(CultureInfo.InvariantCulture), "-s", dir.File("state"), dir.File("q.sql")], environment: s_killEnv))
         {
             var done = WaitFor(() => broker.ReadAll(output).Count >= Windows, TimeSpan.FromSeconds(90));
             final.Signal(2);
