@@ -32,6 +32,12 @@ for project in "${projects[@]}"; do
   echo "=== $name" >&2
   dotnet test --project "$project" --no-build -c Debug --no-progress \
     --report-xunit-trx --report-xunit-trx-filename "$name.trx" --results-directory "$results" || status=1
+  # A run that ended without its report (killed, crashed; a SIGTERM'd dotnet can even exit 0)
+  # did not pass, whatever its exit code said.
+  if [ ! -s "$results/$name.trx" ]; then
+    echo "no test results from $name: counted as a failure" >&2
+    status=1
+  fi
 done
 
 # Count from the TRX files: the <Counters> element of each run.
