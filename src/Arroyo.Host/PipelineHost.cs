@@ -25,12 +25,6 @@ public sealed class PipelineHost
         _logger = components.Logging.CreateLogger("arroyo");
     }
 
-    /// <summary>
-    /// Plans <paramref name="request"/> and starts it. Planning and state-dir errors are thrown
-    /// from here (before anything runs); failures while running end
-    /// <see cref="RunningPipeline.Completion"/>. <paramref name="cancel"/> abandons the start
-    /// (e.g. Ctrl-C while a slow store is being opened).
-    /// </summary>
     /// <summary>Plans the request's query without running it (EXPLAIN, <c>--explain</c>): no state dir is touched.</summary>
     public PlannedPipeline Plan(PipelineRequest request) => PipelinePlanner.Plan(request.Query, new PlanOptions
     {
@@ -40,14 +34,23 @@ public sealed class PipelineHost
         Functions = _components.Functions,
     });
 
-    public async Task<RunningPipeline> StartAsync(PipelineRequest request, CancellationToken cancel = default)
+    /// <summary>
+    /// Plans <paramref name="request"/> and starts it. Planning and state-dir errors are thrown
+    /// from here (before anything runs); failures while running end
+    /// <see cref="RunningPipeline.Completion"/>. <paramref name="cancel"/> abandons the start
+    /// (e.g. Ctrl-C while a slow store is being opened).
+    /// </summary>
+    public async Task<RunningPipeline> StartAsync(PipelineRequest request, CancellationToken cancel = default) =>
+        await StartAsync(request, Plan(request), cancel);
+
+    /// <summary>As <see cref="StartAsync(PipelineRequest, CancellationToken)"/>, with the request's query already planned by <see cref="Plan"/>.</summary>
+    public async Task<RunningPipeline> StartAsync(PipelineRequest request, PlannedPipeline plan, CancellationToken cancel = default)
     {
         // The run's warnings and errors are kept for its API from the start (state dir warnings too).
         var recentLog = new RecentLog(_components.Time);
         var logger = new CapturingLogger(_logger, recentLog);
         var config = new ConfigValues(request.Config);
-        var plan = Plan(request);
-        logger.LogDebug("dataflow:\n{Plan}", plan.Explain());
+        if (logger.IsEnabled(LogLevel.Debug)) logger.LogDebug("dataflow:\n{Plan}", plan.Explain());
 
         var stateDir = request.StateDir;
         if (stateDir is null)

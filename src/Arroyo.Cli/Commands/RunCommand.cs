@@ -73,7 +73,7 @@ public sealed class RunCommand
         RunningPipeline pipeline;
         try
         {
-            pipeline = host.StartAsync(request, stop).GetAwaiter().GetResult();
+            pipeline = host.StartAsync(request, plan, stop).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

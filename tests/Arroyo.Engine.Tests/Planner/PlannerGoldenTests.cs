@@ -66,28 +66,12 @@ public sealed class PlannerGoldenTests
     [MemberData(nameof(NexmarkQueries))]
     public void NexmarkExplainMatchesGolden(string name, string sql) => ExplainMatchesGolden(name, sql);
 
-    public static TheoryData<string> SmokeQueries()
-    {
-        var data = new TheoryData<string>();
-        var root = PlannerTestSupport.SharedConformance();
-        if (root is null)
-        {
-            data.Add("");
-            return data;
-        }
-        foreach (var file in Directory.GetFiles(Path.Combine(root, "arroyo-smoke", "queries"), "*.sql").Order(StringComparer.Ordinal))
-        {
-            data.Add(Path.GetFileNameWithoutExtension(file));
-        }
-        return data;
-    }
-
     /// <summary>
     /// EXPLAIN of every query of the reference's smoke corpus (in ../shared; skipped when absent),
     /// with its input and output paths replaced by fixed ones so the goldens hold on any machine.
     /// </summary>
     [Theory]
-    [MemberData(nameof(SmokeQueries))]
+    [MemberData(nameof(PlanJsonTests.SmokeQueries), MemberType = typeof(PlanJsonTests))]
     public void SmokeExplainMatchesGolden(string name)
     {
         var root = PlannerTestSupport.SharedConformance();
