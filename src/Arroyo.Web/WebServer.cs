@@ -41,33 +41,19 @@ public sealed class WebServer : IAsyncDisposable
     /// <summary>The dashboard page of the pipeline.</summary>
     public Uri DashboardUrl(RunningPipeline pipeline) => new(Address, $"pipelines/{pipeline.Id}");
 
-    /// <summary>
-    /// Fails with a clear error if a fixed port is taken, so that a run whose server could not
-    /// listen never starts its pipeline (checked again, for real, when the server binds).
-    /// </summary>
-    public static void CheckPortIsFree(WebSettings settings)
-    {
-        if (!settings.Enabled || settings.Port == 0) return;
-        var probe = new System.Net.Sockets.TcpListener(settings.BindAddress, settings.Port);
-        try
-        {
-            probe.Start();
-        }
-        catch (System.Net.Sockets.SocketException error)
-        {
-            throw CannotListen(settings, error.Message);
-        }
-        finally
-        {
-            probe.Stop();
-        }
-    }
-
     private static UserException CannotListen(WebSettings settings, string why) =>
         new($"the HTTP server cannot listen on {settings.BindAddress}:{settings.Port}: {why}",
             hint: "set api.run-http-port (ARROYO__API__RUN_HTTP_PORT) to a free port, 0 for any, or api.enabled = false");
 
-    public static async Task<WebServer> StartAsync(RunningPipeline pipeline, WebSettings settings, TimeProvider? time = null, CancellationToken cancel = default)
+    /// <summary>Starts the server for a pipeline that is already running.</summary>
+    public static Task<WebServer> StartAsync(RunningPipeline pipeline, WebSettings settings, TimeProvider? time = null, CancellationToken cancel = default) =>
+        StartAsync(new PipelineSlot(pipeline), settings, time, cancel);
+
+    /// <summary>
+    /// Starts the server before its pipeline: the API answers 503 and <c>/readyz</c> "starting"
+    /// until <see cref="PipelineSlot.Fill"/>.
+    /// </summary>
+    public static async Task<WebServer> StartAsync(PipelineSlot slot, WebSettings settings, TimeProvider? time = null, CancellationToken cancel = default)
     {
         time ??= TimeProvider.System;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "arroyo" });
@@ -104,19 +90,30 @@ public sealed class WebServer : IAsyncDisposable
                 await next(context);
             });
         }
+        app.Use(async (context, next) =>
+        {
+            if (!slot.IsFilled && NeedsPipeline(context.Request.Path))
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "1";
+                await context.Response.WriteAsJsonAsync(new ApiError("the pipeline is starting: try again in a moment"));
+                return;
+            }
+            await next(context);
+        });
 
-        ApiEndpoints.Map(app, pipeline);
+        ApiEndpoints.Map(app, slot);
         app.MapOpenApi("/api/openapi.json");
-        HealthEndpoints.Map(app, pipeline, settings, time);
+        HealthEndpoints.Map(app, slot, settings, time);
         var runtimeMetrics = new RuntimeMetrics();
         app.MapGet("/metrics", () =>
         {
             var writer = new PrometheusWriter();
-            WorkerMetrics.Write(writer, pipeline);
+            if (slot.IsFilled) WorkerMetrics.Write(writer, slot.Pipeline);
             runtimeMetrics.Write(writer);
             return Results.Text(writer.ToString(), PrometheusWriter.ContentType);
         }).ExcludeFromDescription();
-        DashboardEndpoints.Map(app, pipeline);
+        DashboardEndpoints.Map(app, slot);
 
         try
         {
@@ -135,6 +132,11 @@ public sealed class WebServer : IAsyncDisposable
             : settings.BindAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{settings.BindAddress}]" : settings.BindAddress.ToString();
         return new WebServer(app, runtimeMetrics, new Uri($"http://{host}:{port}/"));
     }
+
+    // What cannot answer before the pipeline runs: the API (but its ping) and the redirect to
+    // the pipeline's page. The probes, /metrics (runtime metrics only) and the page's assets can.
+    private static bool NeedsPipeline(PathString path) =>
+        path == "/" || (path.StartsWithSegments("/api/v1") && !path.StartsWithSegments("/api/v1/ping"));
 
     public async ValueTask DisposeAsync()
     {

@@ -39,7 +39,6 @@ public sealed class RunCommand
         QueryText = ReadQuery(config);
         // Read before anything runs, so a bad api.* setting fails the start, not a running pipeline.
         var web = WebSettings.From(new ConfigValues(config.Values));
-        WebServer.CheckPortIsFree(web);
 
         using var logging = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(_log.MinimumLevel)
@@ -70,52 +69,41 @@ public sealed class RunCommand
             Console.Out.Flush();
             return 0;
         }
-        RunningPipeline pipeline;
+        // The server starts before the pipeline: its start-up is paid before the first batch
+        // instead of beside it, and a port that is taken fails the run before anything ran.
+        var slot = new PipelineSlot();
+        var server = web.Enabled ? WebServer.StartAsync(slot, web).GetAwaiter().GetResult() : null;
+        if (server is not null) _log.Info($"HTTP server listening at {server.Address}");
         try
         {
-            pipeline = host.StartAsync(request, plan, stop).GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // Ctrl-C/SIGTERM while a slow or unreachable store was being opened: nothing ran,
-            // so there is nothing to checkpoint, and the state dir is as it was.
-            _log.Info("stopped while opening the state dir: the pipeline did not start and its state is unchanged");
-            return 0;
-        }
-        using (stop.Register(pipeline.RequestStop))
-        {
-            var server = web.Enabled ? StartServer(pipeline, web) : null;
-            var progress = ProgressLine.ShouldShow(_options.Quiet, _log.Format) ? new ProgressLine(pipeline, _log) : null;
+            RunningPipeline pipeline;
             try
             {
+                pipeline = host.StartAsync(request, plan, stop).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Ctrl-C/SIGTERM while a slow or unreachable store was being opened: nothing ran,
+                // so there is nothing to checkpoint, and the state dir is as it was.
+                _log.Info("stopped while opening the state dir: the pipeline did not start and its state is unchanged");
+                return 0;
+            }
+            using (stop.Register(pipeline.RequestStop))
+            {
+                if (server is not null)
+                {
+                    slot.Fill(pipeline);
+                    _log.Info($"Pipeline running... dashboard at {server.DashboardUrl(pipeline)}");
+                }
+                using var progress = ProgressLine.ShouldShow(_options.Quiet, _log.Format) ? new ProgressLine(pipeline, _log) : null;
                 pipeline.Completion.GetAwaiter().GetResult();
             }
-            finally
-            {
-                progress?.Dispose();
-                server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
+        }
+        finally
+        {
+            server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         return 0;
-    }
-
-    /// <summary>
-    /// Starts the HTTP server of the running pipeline. If it cannot listen, the pipeline (which
-    /// has done next to nothing) is stopped after a final checkpoint and the error reported.
-    /// </summary>
-    private WebServer StartServer(RunningPipeline pipeline, WebSettings settings)
-    {
-        try
-        {
-            var server = WebServer.StartAsync(pipeline, settings).GetAwaiter().GetResult();
-            _log.Info($"Pipeline running... dashboard at {server.DashboardUrl(pipeline)}");
-            return server;
-        }
-        catch (UserException)
-        {
-            pipeline.StopAsync().GetAwaiter().GetResult();
-            throw;
-        }
     }
 
     private string ReadQuery(ArroyoConfig config)

@@ -20,9 +20,9 @@ internal static class DashboardEndpoints
         [".svg"] = "image/svg+xml",
     };
 
-    public static void Map(IEndpointRouteBuilder app, RunningPipeline pipeline)
+    public static void Map(IEndpointRouteBuilder app, PipelineSlot slot)
     {
-        app.MapGet("/", () => Results.Redirect($"/pipelines/{pipeline.Id}")).ExcludeFromDescription();
+        app.MapGet("/", () => Results.Redirect($"/pipelines/{slot.Pipeline.Id}")).ExcludeFromDescription();
         app.MapGet("/pipelines/{id}", (string id) => Asset("index.html")).ExcludeFromDescription();
         app.MapGet("/assets/{name}", (string name) => Asset(name)).ExcludeFromDescription();
     }

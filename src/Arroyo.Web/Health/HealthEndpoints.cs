@@ -15,11 +15,11 @@ namespace Arroyo.Web.Health;
 /// </summary>
 internal static class HealthEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app, RunningPipeline pipeline, WebSettings settings, TimeProvider time)
+    public static void Map(IEndpointRouteBuilder app, PipelineSlot slot, WebSettings settings, TimeProvider time)
     {
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok"))).WithName("healthz");
         app.MapGet("/readyz", Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> () =>
-            Readiness(pipeline, settings, time) is { } reason
+            (slot.IsFilled ? Readiness(slot.Pipeline, settings, time) : "the pipeline is starting") is { } reason
                 ? TypedResults.Json(new HealthStatus("unavailable", reason), statusCode: StatusCodes.Status503ServiceUnavailable)
                 : TypedResults.Ok(new HealthStatus("ok")))
             .WithName("readyz");

@@ -14,10 +14,9 @@ public sealed class StopWhileServerStartsTests
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("q.sql"), ServedPipeline.CountingQuery);
         using var running = ArroyoProcess.Start(["run", "-s", dir.File("state"), dir.File("q.sql")]);
-        // "running pipeline" is logged by the host just before the CLI builds and starts the server.
-        // Most often the signal lands before the server registers anything; the failure this guards
-        // against (the host's console lifetime cancelling a bind in progress, seen in a Kafka restart
-        // test) needs it to land during the bind itself, which this cannot force.
+        // The server starts before the pipeline; "running pipeline" is logged by the host once the
+        // pipeline runs. The failure this guards against (the host's console lifetime cancelling a
+        // bind in progress, seen in a Kafka restart test) needed the signal during the bind.
         Assert.True(running.WaitForLog("running pipeline", TimeSpan.FromSeconds(60)), running.Stderr);
         running.Signal(2);
         var outcome = running.WaitForExit(TimeSpan.FromSeconds(60));

@@ -1,0 +1,30 @@
+using Arroyo.Host;
+
+namespace Arroyo.Web;
+
+/// <summary>
+/// The pipeline the server shows, filled once it has started. The server starts first, so its
+/// start-up (Kestrel, routing, JIT) is paid before the first batch rather than competing with
+/// the subtasks, and probes can tell "starting" from "down". Until then every endpoint but the
+/// probes answers 503.
+/// </summary>
+public sealed class PipelineSlot
+{
+    private volatile RunningPipeline? _pipeline;
+
+    public PipelineSlot(RunningPipeline? pipeline = null) => _pipeline = pipeline;
+
+    /// <summary>True once the pipeline has started.</summary>
+    public bool IsFilled => _pipeline is not null;
+
+    /// <summary>The running pipeline; only read by endpoints that the starting-up guard lets through.</summary>
+    public RunningPipeline Pipeline => _pipeline ?? throw new InvalidOperationException("the pipeline has not started yet");
+
+    public void Fill(RunningPipeline pipeline)
+    {
+        if (Interlocked.CompareExchange(ref _pipeline, pipeline, null) is not null)
+        {
+            throw new InvalidOperationException("the server already shows a pipeline");
+        }
+    }
+}
