@@ -43,7 +43,12 @@ public sealed class WebsocketFeed
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         Interlocked.Increment(ref _connections);
-        lock (_lock) _current.TrySetResult((socket, context));
+        lock (_lock)
+        {
+            // The previous client's handler may not have noticed yet that it is gone.
+            if (_current.Task.IsCompleted) _current = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _current.TrySetResult((socket, context));
+        }
         var buffer = new byte[4096];
         try
         {
