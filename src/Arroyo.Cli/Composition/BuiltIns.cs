@@ -8,6 +8,10 @@ using Arroyo.Connectors.Filesystem;
 using Arroyo.Connectors.Filesystem.Delta;
 using Arroyo.Connectors;
 using Arroyo.Connectors.Kafka;
+using Arroyo.Connectors.Http.PollingHttp;
+using Arroyo.Connectors.Http.Sse;
+using Arroyo.Connectors.Http.Webhook;
+using Arroyo.Connectors.Http.Websocket;
 using Arroyo.Execution;
 using Arroyo.Expressions;
 using Arroyo.Operators;
@@ -33,7 +37,11 @@ public static class BuiltIns
             .Add(KafkaConnector.Kafka)
             .Add(KafkaConnector.Confluent)
             .Add(new FilesystemConnector())
-            .Add(new DeltaConnector());
+            .Add(new DeltaConnector())
+            .Add(new SseConnector())
+            .Add(new WebsocketConnector())
+            .Add(new PollingHttpConnector())
+            .Add(new WebhookConnector());
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);
