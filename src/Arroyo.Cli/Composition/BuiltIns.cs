@@ -1,5 +1,6 @@
 using Arroyo.Connectors.Builtin.Blackhole;
 using Arroyo.Connectors.Builtin.External;
+using Arroyo.Connectors.Builtin.Fluvio;
 using Arroyo.Connectors.Builtin.Impulse;
 using Arroyo.Connectors.Builtin.Nexmark;
 using Arroyo.Connectors.Builtin.SingleFile;
@@ -8,6 +9,9 @@ using Arroyo.Connectors.Filesystem;
 using Arroyo.Connectors.Filesystem.Delta;
 using Arroyo.Connectors;
 using Arroyo.Connectors.Kafka;
+using Arroyo.Connectors.Kinesis;
+using Arroyo.Connectors.Nats;
+using Arroyo.Connectors.RabbitMq;
 using Arroyo.Execution;
 using Arroyo.Expressions;
 using Arroyo.Operators;
@@ -33,7 +37,11 @@ public static class BuiltIns
             .Add(KafkaConnector.Kafka)
             .Add(KafkaConnector.Confluent)
             .Add(new FilesystemConnector())
-            .Add(new DeltaConnector());
+            .Add(new DeltaConnector())
+            .Add(new NatsConnector())
+            .Add(new RabbitMqConnector())
+            .Add(new KinesisConnector())
+            .Add(new FluvioConnector());
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);
