@@ -75,7 +75,8 @@ internal sealed class NatsSource : ISource
         else
         {
             _connection = NatsClient.Connect(_config, _table.Name, context);
-            _receiving = Task.Run(() => ReadSubjectAsync(_config.Subject!, _stop.Token));
+            var subscription = Subscribe(_config.Subject!);
+            _receiving = Task.Run(() => ReadSubjectAsync(subscription, _stop.Token));
         }
     }
 
@@ -190,19 +191,31 @@ internal sealed class NatsSource : ISource
         }
     }
 
-    private async Task ReadSubjectAsync(string subject, CancellationToken stop)
+    /// <summary>Subscribes before returning (the server has the subscription once the ping came back), so nothing published after Open is missed.</summary>
+    private INatsSub<byte[]> Subscribe(string subject)
     {
         var queueGroup = _context.Parallelism > 1 ? $"arroyo-{_context.Settings.PipelineId}-{_context.NodeId}" : null;
+        var subscription = _connection!.SubscribeCoreAsync<byte[]>(subject, queueGroup).AsTask().GetAwaiter().GetResult();
+        _connection.PingAsync().AsTask().GetAwaiter().GetResult();
         _context.Log($"subscribed to NATS subject {subject}" + (queueGroup is null ? "" : $" in queue group {queueGroup}"));
+        return subscription;
+    }
+
+    private async Task ReadSubjectAsync(INatsSub<byte[]> subscription, CancellationToken stop)
+    {
         try
         {
-            await foreach (var msg in _connection!.SubscribeAsync<byte[]>(subject, queueGroup, cancellationToken: stop))
+            await foreach (var msg in subscription.Msgs.ReadAllAsync(stop))
             {
                 await _received.Writer.WriteAsync(new Received(msg.Data ?? [], 0, Nanos(DateTimeOffset.UtcNow)), stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            await subscription.DisposeAsync();
         }
     }
 

@@ -12,8 +12,8 @@ namespace Arroyo.Connectors.Messages;
 /// </summary>
 public static class ConnectRetry
 {
-    /// <summary>Within the 30 s the issue allows an unreachable server, with room for process start.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
+    /// <summary>Well within the 30 s the issue allows for an unreachable server, leaving room for a slow process start.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(12);
 
     /// <param name="describe">The error for the last failure, e.g. "cannot reach NATS at host:port (table 't'): reason".</param>
     /// <param name="permanent">True for failures not worth retrying.</param>
