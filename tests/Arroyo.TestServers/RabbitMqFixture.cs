@@ -8,7 +8,9 @@ namespace Arroyo.TestServers;
 
 /// <summary>
 /// A private rabbitmq-server node (Debian) with the stream plugin: its own config, data and
-/// log dirs, node name, Erlang distribution and epmd ports, listening on 127.0.0.1 only.
+/// log dirs, node name, Erlang distribution and epmd ports; AMQP and stream listeners on
+/// 127.0.0.1 (the node's epmd binds its private port on every interface: limiting it to
+/// loopback made the node hang at start).
 /// Erlang starts slowly (about 20 s), so tests share one per class. The default user
 /// guest/guest may connect from loopback. Helpers create streams and publish to them.
 /// </summary>
@@ -29,7 +31,7 @@ public sealed class RabbitMqFixture : DebianTestServer
 
     protected override string[] Binaries => ["/usr/lib/rabbitmq/bin/rabbitmq-server"];
 
-    protected override TimeSpan StartTimeout => TimeSpan.FromSeconds(120);
+    protected override TimeSpan StartTimeout => TimeSpan.FromSeconds(180);
 
     protected override void ChoosePorts()
     {
@@ -57,9 +59,7 @@ public sealed class RabbitMqFixture : DebianTestServer
         start.Environment["RABBITMQ_LOG_BASE"] = Path.Combine(DataDir, "log");
         start.Environment["RABBITMQ_LOGS"] = "-";
         start.Environment["RABBITMQ_NODENAME"] = $"arroyo-test-{StreamPort}@localhost";
-        start.Environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
         start.Environment["RABBITMQ_DIST_PORT"] = _distPort.ToString();
-        start.Environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
         start.Environment["ERL_EPMD_PORT"] = _epmdPort.ToString();
         // The Erlang cookie goes into HOME: keep it in the private dir.
         start.Environment["HOME"] = DataDir;
