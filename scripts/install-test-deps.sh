@@ -24,3 +24,25 @@ if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null
     echo "chromium or chromedriver missing (apt-get install chromium chromium-driver): the dashboard's browser test will be skipped" >&2
   fi
 fi
+# The nats, rabbitmq and kinesis connector tests: nats-server and rabbitmq-server from Debian
+# (the tests start private processes on loopback; the packages' services are stopped and
+# disabled), kinesalite from npm into .tools/.
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ] || [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "installing nats-server and rabbitmq-server (apt) ..." >&2
+    if apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server rabbitmq-server >&2; then
+      for service in nats-server rabbitmq-server epmd; do
+        (service "$service" stop || true; update-rc.d "$service" disable || true; systemctl disable --now "$service" || true) >/dev/null 2>&1
+      done
+    else
+      echo "could not install nats-server or rabbitmq-server: their connector tests will be skipped" >&2
+    fi
+  else
+    echo "nats-server or rabbitmq-server missing (apt-get install nats-server rabbitmq-server): their connector tests will be skipped" >&2
+  fi
+fi
+if command -v npm >/dev/null 2>&1 && [ ! -f "$tools/node_modules/kinesalite/index.js" ]; then
+  echo "installing kinesalite into .tools/ ..." >&2
+  mkdir -p "$tools"
+  npm install --prefix "$tools" --no-audit --no-fund --loglevel=error kinesalite >&2 || echo "could not install kinesalite: the kinesis tests will be skipped" >&2
+fi

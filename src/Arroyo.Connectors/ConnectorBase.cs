@@ -82,6 +82,13 @@ public abstract class ConnectorBase : IConnector
     /// <summary>Reads the connector's own options and decides its fields.</summary>
     protected abstract BoundParts BindOptions(OptionReader options, TableDefinition definition, TableRole? role, FormatSettings? format);
 
+    /// <summary>For connectors whose tables must say <c>type = 'source'</c> or <c>'sink'</c> (the reference reads it as required).</summary>
+    protected TableRole RequireSourceOrSink(TableRole? role, TableDefinition definition) =>
+        role is TableRole.Source or TableRole.Sink
+            ? role.Value
+            : throw new UserException($"type must be one of 'source' or 'sink' (table '{definition.Name}', connector {Name})",
+                definition.SpanOf("type"), hint: "add type = 'source' or type = 'sink' to the WITH clause");
+
     /// <summary>Rejects declared columns that differ from a connector's own schema (impulse, nexmark).</summary>
     protected static void CheckFixedSchema(TableDefinition definition, IReadOnlyList<Field> expected, string connector)
     {

@@ -36,6 +36,12 @@ public abstract class NodeTestServer : IAsyncLifetime
 
     protected abstract IEnumerable<string> Arguments(int port, string dataDir);
 
+    /// <summary>The npm packages installed into .tools/ when <see cref="ScriptPath"/> is missing.</summary>
+    protected virtual string[] Packages => ["s3rver", "azurite"];
+
+    /// <summary>What node is started with: the script and its arguments, unless a server needs a launcher (e.g. to bind to loopback).</summary>
+    protected virtual IEnumerable<string> NodeArguments(string script, int port, string dataDir) => [script, .. Arguments(port, dataDir)];
+
     /// <summary>Creates buckets/containers once the server answers.</summary>
     protected virtual Task OnStartedAsync() => Task.CompletedTask;
 
@@ -66,7 +72,7 @@ public abstract class NodeTestServer : IAsyncLifetime
             if (!File.Exists(script))
             {
                 Directory.CreateDirectory(tools);
-                var (code, output) = await RunAsync(npm, ["install", "--no-audit", "--no-fund", "--prefix", tools, "s3rver", "azurite"], TimeSpan.FromMinutes(5));
+                var (code, output) = await RunAsync(npm, ["install", "--no-audit", "--no-fund", "--prefix", tools, .. Packages], TimeSpan.FromMinutes(5));
                 if (code != 0 || !File.Exists(script))
                 {
                     throw new InvalidOperationException($"npm install of {Name} failed (exit {code}):\n{output}");
@@ -123,8 +129,7 @@ public abstract class NodeTestServer : IAsyncLifetime
     private async Task StartProcessAsync()
     {
         var start = new ProcessStartInfo(_node!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(_script!);
-        foreach (var arg in Arguments(Port, _dataDir!))
+        foreach (var arg in NodeArguments(_script!, Port, _dataDir!))
         {
             start.ArgumentList.Add(arg);
         }

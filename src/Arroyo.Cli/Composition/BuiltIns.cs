@@ -1,5 +1,6 @@
 using Arroyo.Connectors.Builtin.Blackhole;
 using Arroyo.Connectors.Builtin.External;
+using Arroyo.Connectors.Builtin.Fluvio;
 using Arroyo.Connectors.Builtin.Impulse;
 using Arroyo.Connectors.Builtin.Nexmark;
 using Arroyo.Connectors.Builtin.SingleFile;
@@ -12,6 +13,9 @@ using Arroyo.Connectors.Http.PollingHttp;
 using Arroyo.Connectors.Http.Sse;
 using Arroyo.Connectors.Http.Webhook;
 using Arroyo.Connectors.Http.Websocket;
+using Arroyo.Connectors.Kinesis;
+using Arroyo.Connectors.Nats;
+using Arroyo.Connectors.RabbitMq;
 using Arroyo.Execution;
 using Arroyo.Expressions;
 using Arroyo.Operators;
@@ -41,7 +45,11 @@ public static class BuiltIns
             .Add(new SseConnector())
             .Add(new WebsocketConnector())
             .Add(new PollingHttpConnector())
-            .Add(new WebhookConnector());
+            .Add(new WebhookConnector())
+            .Add(new NatsConnector())
+            .Add(new RabbitMqConnector())
+            .Add(new KinesisConnector())
+            .Add(new FluvioConnector());
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);

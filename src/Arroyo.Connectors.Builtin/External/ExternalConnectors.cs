@@ -29,15 +29,6 @@ public static class ExternalConnectors
         new ExternalConnector("mqtt", SourceAndSink, ["url"],
             ["topic", "qos", "client_prefix", "username", "password", "retain", "max_packet_size", "sink.retain", "sink.qos"],
             ["tls."], new Dictionary<string, DataType> { ["topic"] = DataType.Utf8 }),
-        new ExternalConnector("nats", SourceAndSink, [],
-            ["servers", "subject", "stream", "connector_type", "auth.type", "auth.username", "auth.password", "auth.token"],
-            ["consumer.", "auth.", "source.", "sink."]),
-        new ExternalConnector("rabbitmq", SourceAndSink, [],
-            ["host", "port", "username", "password", "virtual_host", "stream", "source.offset", "tls_config", "load_balancer_mode"],
-            ["tls."]),
-        new ExternalConnector("kinesis", SourceAndSink, ["stream_name"],
-            ["aws_region", "source.offset", "sink.batch_max_buffer_size", "sink.batch_flush_interval_millis", "sink.records_per_batch"]),
-        new ExternalConnector("fluvio", SourceAndSink, ["topic"], ["endpoint", "source.offset"]),
         new ExternalConnector("preview", ConnectorRoles.Sink, [], []),
     ];
 

@@ -20,6 +20,9 @@ public sealed class LayeringTests
     [InlineData("Arroyo.Connectors.Kafka")]
     [InlineData("Arroyo.Connectors.Http")]
     [InlineData("Arroyo.Connectors.Filesystem")]
+    [InlineData("Arroyo.Connectors.Nats")]
+    [InlineData("Arroyo.Connectors.RabbitMq")]
+    [InlineData("Arroyo.Connectors.Kinesis")]
     [InlineData("Arroyo.Formats")]
     [InlineData("Arroyo.State")]
     [InlineData("Arroyo.Planner")]
@@ -44,6 +47,9 @@ public sealed class LayeringTests
     [InlineData("Arroyo.Connectors.Builtin")]
     [InlineData("Arroyo.Connectors.Kafka")]
     [InlineData("Arroyo.Connectors.Http")]
+    [InlineData("Arroyo.Connectors.Nats")]
+    [InlineData("Arroyo.Connectors.RabbitMq")]
+    [InlineData("Arroyo.Connectors.Kinesis")]
     public void Operators_and_connectors_see_the_contract_not_state_storage_or_planner(string project)
     {
         var closure = Closure(project);
@@ -89,7 +95,21 @@ public sealed class LayeringTests
 
     [Fact]
     public void Every_source_project_is_seen() =>
-        Assert.Superset(new HashSet<string> { "Arroyo.Cli", "Arroyo.Host", "Arroyo.Runtime", "Arroyo.Execution.Abstractions", "Arroyo.Connectors.Builtin", "Arroyo.Web", "Arroyo.Connectors.Kafka", "Arroyo.Connectors.Filesystem", "Arroyo.Connectors.Http" },
+        Assert.Superset(new HashSet<string>
+        {
+            "Arroyo.Cli",
+            "Arroyo.Host",
+            "Arroyo.Runtime",
+            "Arroyo.Execution.Abstractions",
+            "Arroyo.Connectors.Builtin",
+            "Arroyo.Web",
+            "Arroyo.Connectors.Kafka",
+            "Arroyo.Connectors.Filesystem",
+            "Arroyo.Connectors.Http",
+            "Arroyo.Connectors.Nats",
+            "Arroyo.Connectors.RabbitMq",
+            "Arroyo.Connectors.Kinesis",
+        },
             s_references.Value.Keys.ToHashSet());
 
     private static HashSet<string> Closure(string project)

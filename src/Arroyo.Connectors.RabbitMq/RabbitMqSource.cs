@@ -1,0 +1,194 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading.Channels;
+using Arroyo.Connectors.Messages;
+using Arroyo.Core.Errors;
+using Arroyo.Execution;
+using RabbitMQ.Stream.Client;
+using RabbitMQ.Stream.Client.Reliable;
+
+namespace Arroyo.Connectors.RabbitMq;
+
+/// <summary>
+/// Reads a RabbitMQ stream, exactly once. A stream is one ordered log, so subtask 0 reads it
+/// and the others stay idle. The offset of the last message emitted is checkpointed (state
+/// table <c>s</c>: stream → offset, read whole on restore, so any parallelism resumes) and a
+/// restored run starts at the offset after it; without state <c>source.offset</c> decides
+/// (first, last, next). The client's consumer reconnects by itself when the broker goes away
+/// and resumes after the last message it delivered; a redelivered offset at or below the last
+/// emitted is skipped. Messages arrive on the client's threads into a bounded channel (the
+/// client's credit flow waits while it is full) that <see cref="Poll"/> drains.
+/// </summary>
+internal sealed class RabbitMqSource : ISource
+{
+    internal const string StateTable = "s";
+
+    private readonly ConnectorTable _table;
+    private readonly RabbitMqTableConfig _config;
+    private readonly MessageReader _reader;
+    private readonly Channel<Received> _received = Channel.CreateBounded<Received>(new BoundedChannelOptions(8192) { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly int _batchSize;
+    private OperatorContext _context;
+    private StreamSystem? _system;
+    private Consumer? _consumer;
+    private ulong? _lastEmitted;
+    private bool _idleSent;
+
+    private readonly record struct Received(byte[] Payload, ulong Offset, long TimestampNanos);
+
+    public RabbitMqSource(SourceSpec spec, OperatorContext context)
+    {
+        _table = spec.Table;
+        _config = (RabbitMqTableConfig)spec.Table.Config;
+        _context = context;
+        _reader = new MessageReader(spec, context);
+        _batchSize = Math.Max(1, context.Settings.BatchSize);
+    }
+
+    public void Open(OperatorContext context)
+    {
+        _context = context;
+        if (SourcePositions.Read(context.State, StateTable).TryGetValue(_config.Stream, out var saved))
+        {
+            _lastEmitted = ulong.Parse(saved, CultureInfo.InvariantCulture);
+        }
+        if (context.SubtaskIndex != 0) return;
+        _system = ConnectRetry.Run(Connect, IsPermanent,
+            e => $"cannot connect to RabbitMQ at {_config.Address} (table '{_table.Name}'): {ConnectRetry.Reason(e)}", context);
+        if (!_system.StreamExists(_config.Stream).GetAwaiter().GetResult())
+        {
+            throw new ExternalException($"stream '{_config.Stream}' does not exist on RabbitMQ at {_config.Address} (virtual host '{_config.VirtualHost}', table '{_table.Name}')");
+        }
+        IOffsetType offset = _lastEmitted is { } last
+            ? new OffsetTypeOffset(last + 1)
+            : _config.StartOffset switch
+            {
+                RabbitMqStartOffset.First => new OffsetTypeFirst(),
+                RabbitMqStartOffset.Next => new OffsetTypeNext(),
+                _ => new OffsetTypeLast(),
+            };
+        var stop = _stop.Token;
+        _consumer = Consumer.Create(new ConsumerConfig(_system, _config.Stream)
+        {
+            OffsetSpec = offset,
+            ClientProvidedName = $"arroyo-{context.Settings.PipelineId}-{context.Name}",
+            MessageHandler = async (_, _, messageContext, message) =>
+            {
+                var payload = message.Data is { } data ? data.Contents.ToArray() : [];
+                var nanos = (long)messageContext.Timestamp.TotalMilliseconds * 1_000_000;
+                await _received.Writer.WriteAsync(new Received(payload, messageContext.Offset, nanos), stop);
+            },
+        }).GetAwaiter().GetResult();
+        context.Log(_lastEmitted is { } resumed
+            ? $"reading RabbitMQ stream {_config.Stream} from offset {resumed + 1}"
+            : $"reading RabbitMQ stream {_config.Stream} from source.offset = '{_config.StartOffset.ToString().ToLowerInvariant()}'");
+    }
+
+    private StreamSystem Connect()
+    {
+        var endpoint = IPAddress.TryParse(_config.Host, out var ip)
+            ? (EndPoint)new IPEndPoint(ip, _config.Port)
+            : new DnsEndPoint(_config.Host, _config.Port);
+        var config = new StreamSystemConfig
+        {
+            UserName = VarStr.Substitute(_config.Username, _table.Name),
+            Password = VarStr.Substitute(_config.Password, _table.Name),
+            VirtualHost = _config.VirtualHost,
+            Endpoints = [endpoint],
+            ClientProvidedName = "arroyo",
+        };
+        // Behind a load balancer the brokers' advertised addresses are not reachable: every connection goes to the given one.
+        if (_config.LoadBalancerMode) config.AddressResolver = new AddressResolver(endpoint);
+        if (_config.TlsEnabled) config.Ssl = Tls();
+        return StreamSystem.Create(config).GetAwaiter().GetResult();
+    }
+
+    /// <summary>tls_config.*: trust every certificate, or a root CA file, and a client certificate with its key (PEM files).</summary>
+    private SslOption Tls()
+    {
+        var ssl = new SslOption { Enabled = true, ServerName = _config.Host };
+        if (_config.TlsTrustCertificates)
+        {
+            ssl.AcceptablePolicyErrors = SslPolicyErrors.RemoteCertificateChainErrors | SslPolicyErrors.RemoteCertificateNameMismatch |
+                                         SslPolicyErrors.RemoteCertificateNotAvailable;
+        }
+        else if (_config.TlsRootCertificatesPath is { } rootPath)
+        {
+            var roots = new X509Certificate2Collection();
+            roots.ImportFromPemFile(rootPath);
+            ssl.CertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (errors == SslPolicyErrors.None) return true;
+                if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(new X509Certificate2(certificate));
+            };
+        }
+        if (_config.TlsClientCertificatesPath is { } certPath)
+        {
+            ssl.Certs = [X509Certificate2.CreateFromPemFile(certPath, _config.TlsClientKeysPath)];
+        }
+        return ssl;
+    }
+
+    private static bool IsPermanent(Exception e) =>
+        e is AuthenticationFailureException or VirtualHostAccessFailureException or FileNotFoundException or System.Security.Cryptography.CryptographicException ||
+        ConnectRetry.Reason(e).Contains("authentication", StringComparison.OrdinalIgnoreCase);
+
+
+    public SourceStatus Poll(IOutput output)
+    {
+        if (_consumer is null)
+        {
+            if (!_idleSent)
+            {
+                _context.Log($"stream {_config.Stream} is read by subtask 0; this subtask stays idle");
+                output.EmitWatermark(Watermark.Idle);
+                _idleSent = true;
+            }
+            return SourceStatus.Idle;
+        }
+        var read = 0;
+        while (read < _batchSize && _received.Reader.TryRead(out var message))
+        {
+            read++;
+            if (message.Offset <= _lastEmitted) continue;
+            _lastEmitted = message.Offset;
+            _reader.Add(message.Payload, message.TimestampNanos, () => $"stream {_config.Stream} offset {message.Offset}");
+        }
+        var batch = _reader.Flush();
+        if (batch is not null) output.Emit(batch);
+        return read == 0 ? SourceStatus.Idle : SourceStatus.Continue;
+    }
+
+    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state)
+    {
+        if (_lastEmitted is { } offset)
+        {
+            SourcePositions.Write(state, StateTable, new Dictionary<string, string> { [_config.Stream] = offset.ToString(CultureInfo.InvariantCulture) });
+        }
+    }
+
+    public void Close()
+    {
+        _reader.Close();
+        _stop.Cancel();
+        try
+        {
+            _consumer?.Close().Wait(TimeSpan.FromSeconds(5));
+            _system?.Close().Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // Closing a connection the broker already dropped.
+        }
+        _stop.Dispose();
+    }
+}
