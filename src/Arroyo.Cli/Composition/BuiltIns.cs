@@ -8,6 +8,7 @@ using Arroyo.Connectors.Filesystem;
 using Arroyo.Connectors.Filesystem.Delta;
 using Arroyo.Connectors;
 using Arroyo.Connectors.Kafka;
+using Arroyo.Connectors.Redis;
 using Arroyo.Execution;
 using Arroyo.Expressions;
 using Arroyo.Operators;
@@ -33,7 +34,8 @@ public static class BuiltIns
             .Add(KafkaConnector.Kafka)
             .Add(KafkaConnector.Confluent)
             .Add(new FilesystemConnector())
-            .Add(new DeltaConnector());
+            .Add(new DeltaConnector())
+            .Add(new RedisConnector());
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);

@@ -22,13 +22,6 @@ public static class ExternalConnectors
     [
         new ExternalConnector("iceberg", ConnectorRoles.Sink, [], ["table_name", "namespace", "location_path", .. s_files],
             ["catalog.", .. s_filePrefixes]),
-        new ExternalConnector("redis", ConnectorRoles.Sink | ConnectorRoles.Lookup, ["address"],
-            ["cluster.addresses", "connection_type", "username", "password", "target", "target.key_prefix", "target.key_column",
-             "target.field_column", "target.list_prefix", "target.hash_key", "target.operation", "target.max_length"],
-            ["target."], new Dictionary<string, DataType> { ["key"] = DataType.Utf8 }, CheckRedisLookup),
-        new ExternalConnector("mqtt", SourceAndSink, ["url"],
-            ["topic", "qos", "client_prefix", "username", "password", "retain", "max_packet_size", "sink.retain", "sink.qos"],
-            ["tls."], new Dictionary<string, DataType> { ["topic"] = DataType.Utf8 }),
         new ExternalConnector("nats", SourceAndSink, [],
             ["servers", "subject", "stream", "connector_type", "auth.type", "auth.username", "auth.password", "auth.token"],
             ["consumer.", "auth.", "source.", "sink."]),
@@ -46,17 +39,4 @@ public static class ExternalConnectors
         new ExternalConnector("fluvio", SourceAndSink, ["topic"], ["endpoint", "source.offset"]),
         new ExternalConnector("preview", ConnectorRoles.Sink, [], []),
     ];
-
-    private static void CheckRedisLookup(OptionReader options, TableDefinition definition, TableRole? role)
-    {
-        if (role != TableRole.Lookup) return;
-        var hasKey = definition.MetadataColumns.Any(m =>
-            m.Key == "key" && definition.PrimaryKey.Any(p => string.Equals(p, m.Field.Name, StringComparison.OrdinalIgnoreCase)));
-        if (!hasKey)
-        {
-            throw new UserException(
-                "Redis lookup tables must have a PRIMARY KEY field defined as `field_name TEXT METADATA FROM 'key'`",
-                definition.Span);
-        }
-    }
 }
