@@ -8,6 +8,7 @@ using Arroyo.Connectors.Filesystem;
 using Arroyo.Connectors.Filesystem.Delta;
 using Arroyo.Connectors;
 using Arroyo.Connectors.Kafka;
+using Arroyo.Connectors.Mqtt;
 using Arroyo.Connectors.Redis;
 using Arroyo.Execution;
 using Arroyo.Expressions;
@@ -35,7 +36,8 @@ public static class BuiltIns
             .Add(KafkaConnector.Confluent)
             .Add(new FilesystemConnector())
             .Add(new DeltaConnector())
-            .Add(new RedisConnector());
+            .Add(new RedisConnector())
+            .Add(new MqttConnector());
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);

@@ -104,10 +104,10 @@ public sealed class RedisTests(RedisServerFixture redis) : IClassFixture<RedisSe
         using var duck = new DuckDBConnection("DataSource=:memory:");
         duck.Open();
         using var command = duck.CreateCommand();
-        command.CommandText = $"""
+        command.CommandText = $$"""
             SELECT o.order_id, o.customer_id, o.amount, c.customer_name, c.plan, c.seats
-            FROM read_json('{dir.File("orders.json")}', columns = {{order_id: 'BIGINT', customer_id: 'VARCHAR', amount: 'INTEGER'}}) o
-            LEFT JOIN read_json('{dir.File("customers.json")}', columns = {{customer_id: 'VARCHAR', customer_name: 'VARCHAR', plan: 'VARCHAR', seats: 'INTEGER'}}) c
+            FROM read_json('{{dir.File("orders.json")}}', columns = {order_id: 'BIGINT', customer_id: 'VARCHAR', amount: 'INTEGER'}) o
+            LEFT JOIN read_json('{{dir.File("customers.json")}}', columns = {customer_id: 'VARCHAR', customer_name: 'VARCHAR', plan: 'VARCHAR', seats: 'INTEGER'}) c
             ON o.customer_id = c.customer_id
             """;
         var expected = new List<string>();

@@ -19,6 +19,8 @@ public sealed class LayeringTests
     [InlineData("Arroyo.Connectors.Builtin")]
     [InlineData("Arroyo.Connectors.Kafka")]
     [InlineData("Arroyo.Connectors.Filesystem")]
+    [InlineData("Arroyo.Connectors.Redis")]
+    [InlineData("Arroyo.Connectors.Mqtt")]
     [InlineData("Arroyo.Formats")]
     [InlineData("Arroyo.State")]
     [InlineData("Arroyo.Planner")]
@@ -42,6 +44,8 @@ public sealed class LayeringTests
     [InlineData("Arroyo.Connectors")]
     [InlineData("Arroyo.Connectors.Builtin")]
     [InlineData("Arroyo.Connectors.Kafka")]
+    [InlineData("Arroyo.Connectors.Redis")]
+    [InlineData("Arroyo.Connectors.Mqtt")]
     public void Operators_and_connectors_see_the_contract_not_state_storage_or_planner(string project)
     {
         var closure = Closure(project);
