@@ -46,3 +46,19 @@ if command -v npm >/dev/null 2>&1 && [ ! -f "$tools/node_modules/kinesalite/inde
   mkdir -p "$tools"
   npm install --prefix "$tools" --no-audit --no-fund --loglevel=error kinesalite >&2 || echo "could not install kinesalite: the kinesis tests will be skipped" >&2
 fi
+# The redis and mqtt connector tests start their own redis-server and mosquitto on 127.0.0.1
+# (Debian packages); the services the packages start are stopped and disabled right away.
+for pair in redis-server:redis-server mosquitto:mosquitto; do
+  binary="${pair%%:*}"; package="${pair##*:}"
+  if ! command -v "$binary" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$binary" ]; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+      echo "installing $package (apt) ..." >&2
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"; } >&2 \
+        || echo "could not install $package: its connector tests will be skipped" >&2
+      service "$package" stop >/dev/null 2>&1 || true
+      update-rc.d "$package" disable >/dev/null 2>&1 || true
+    else
+      echo "$binary missing (apt-get install $package): its connector tests will be skipped" >&2
+    fi
+  fi
+done

@@ -225,13 +225,7 @@ public sealed class KafkaConnector : ConnectorBase, IConnectorRuntime
     }
 
     /// <summary>As the reference's VarStr: <c>{{ NAME }}</c> is replaced by the environment variable NAME.</summary>
-    private static string Environment(string value, TableDefinition definition)
-    {
-        var result = System.Text.RegularExpressions.Regex.Replace(value, @"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", m =>
-            System.Environment.GetEnvironmentVariable(m.Groups[1].Value)
-            ?? throw new UserException($"environment variable {m.Groups[1].Value} is not set (used by table '{definition.Name}')", definition.Span));
-        return result;
-    }
+    private static string Environment(string value, TableDefinition definition) => VarStr.Substitute(value, definition);
 
     public ISource CreateSource(SourceSpec spec, OperatorContext context) => new KafkaSource(spec, context);
 

@@ -47,7 +47,8 @@ public abstract class ConnectorBase : IConnector
         var idleMicros = options.Long("idle_micros");
         options.Accept("idle_time");
         var cacheBytes = options.Long("lookup.cache.max_bytes");
-        options.Accept("lookup.cache.ttl");
+        if (cacheBytes < 0) throw options.Invalid("lookup.cache.max_bytes", cacheBytes.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "a number of bytes >= 0");
+        var cacheTtl = ReadInterval(options, "lookup.cache.ttl");
         options.EnsureAllUsed();
 
         // event_time_field / watermark_field may name generated columns, which only the planner knows: it checks them.
@@ -66,6 +67,7 @@ public abstract class ConnectorBase : IConnector
             WatermarkField = watermarkField,
             IdleTime = idleMicros is > 0 ? TimeSpan.FromMicroseconds(idleMicros.Value) : null,
             LookupCacheMaxBytes = cacheBytes is >= 0 ? (ulong)cacheBytes.Value : null,
+            LookupCacheTtl = cacheTtl,
             IsBounded = parts.IsBounded,
             PrimaryKey = definition.PrimaryKey,
             LocalPath = parts.LocalPath,
@@ -74,6 +76,21 @@ public abstract class ConnectorBase : IConnector
             Options = definition.Options,
             Description = parts.Description,
         };
+    }
+
+    /// <summary>
+    /// A duration option: an SQL interval (<c>interval '5' second</c>, <c>interval '1 minute'</c>)
+    /// or a duration such as <c>5s</c> or <c>10 minutes</c>.
+    /// </summary>
+    protected static TimeSpan? ReadInterval(OptionReader options, string name)
+    {
+        var text = options.String(name);
+        if (text is null) return null;
+        var match = System.Text.RegularExpressions.Regex.Match(text.Trim(), @"^(?:interval\s+)?'?([^']*)'?\s*([A-Za-z]*)$",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        var duration = match.Success ? (match.Groups[1].Value + " " + match.Groups[2].Value).Trim() : text;
+        if (Arroyo.Core.Time.Durations.TryParse(duration, out var value) && value > TimeSpan.Zero) return value;
+        throw options.Invalid(name, text, "a positive interval such as interval '5' second or '10s'");
     }
 
     /// <summary>Metadata keys this connector fills (<c>METADATA FROM 'key'</c>) and their required types.</summary>

@@ -67,6 +67,7 @@ public sealed class ConnectorCatalog
         json.AddResolver(Serialization.ConnectorsJsonContext.Default)
             .AddDerived<OperatorSpec, SourceSpec>("source")
             .AddDerived<OperatorSpec, SinkSpec>("sink")
+            .AddDerived<Dataflow.Specs.LookupTableRef, ConnectorLookupTable>("connector")
             .AddDerived<ConnectorConfig, UninterpretedConfig>("uninterpreted");
         foreach (var (planning, _) in _connectors.Values.OrderBy(c => c.Planning.Name, StringComparer.Ordinal)) planning.AddJsonTypes(json);
         return json;
@@ -138,11 +139,13 @@ public sealed class ConnectorCatalog
             ? entry.Runtime ?? new PlanningOnly()
             : throw new InvalidOperationException($"connector '{connector}' is not in this run's catalog (this is a bug)");
 
-    /// <summary>Lets the runtime create the sources and sinks of <see cref="SourceSpec"/> / <see cref="SinkSpec"/> nodes.</summary>
+    /// <summary>Lets the runtime create the sources and sinks of <see cref="SourceSpec"/> / <see cref="SinkSpec"/> nodes, and the lookup sources of lookup joins.</summary>
     public void RegisterFactories(OperatorRegistry registry)
     {
         registry.RegisterSource<SourceSpec>((spec, context) => RuntimeOf(spec.Table.Connector).CreateSource(spec, context));
         registry.Register<SinkSpec>((spec, context) => RuntimeOf(spec.Table.Connector).CreateSink(spec, context));
+        registry.RegisterLookupSource<ConnectorLookupTable>((table, spec, context) =>
+            RuntimeOf(table.Table.Connector).CreateLookup(table.Table, spec, context));
     }
 
     // The interface's default methods say "not supported yet" for both roles.

@@ -61,4 +61,12 @@ public interface IConnectorRuntime
     /// <summary>A sink subtask writing batches of <c>spec.Input</c> to <c>spec.Table</c>.</summary>
     IOperator CreateSink(SinkSpec spec, OperatorContext context) =>
         throw ConnectorErrors.NotSupportedYet(spec.Table.Connector, "sink");
+
+    /// <summary>
+    /// The rows of <paramref name="table"/> for a lookup join (<paramref name="spec"/>: its key
+    /// columns in <see cref="Arroyo.Dataflow.Specs.LookupJoinSpec.LookupKeyColumns"/>, the columns to return in
+    /// <see cref="Arroyo.Dataflow.Specs.LookupJoinSpec.Lookup"/>).
+    /// </summary>
+    ILookupSource CreateLookup(ConnectorTable table, Arroyo.Dataflow.Specs.LookupJoinSpec spec, OperatorContext context) =>
+        throw ConnectorErrors.NotSupportedYet(table.Connector, "lookup table");
 }

@@ -16,6 +16,8 @@ using Arroyo.Connectors.Http.Websocket;
 using Arroyo.Connectors.Kinesis;
 using Arroyo.Connectors.Nats;
 using Arroyo.Connectors.RabbitMq;
+using Arroyo.Connectors.Mqtt;
+using Arroyo.Connectors.Redis;
 using Arroyo.Execution;
 using Arroyo.Expressions;
 using Arroyo.Operators;
@@ -49,7 +51,9 @@ public static class BuiltIns
             .Add(new NatsConnector())
             .Add(new RabbitMqConnector())
             .Add(new KinesisConnector())
-            .Add(new FluvioConnector());
+            .Add(new FluvioConnector())
+            .Add(new RedisConnector())
+            .Add(new MqttConnector());
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);

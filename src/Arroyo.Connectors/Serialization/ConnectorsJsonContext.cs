@@ -9,4 +9,5 @@ namespace Arroyo.Connectors.Serialization;
 [JsonSerializable(typeof(ConnectorTable))]
 [JsonSerializable(typeof(ConnectorConfig))]
 [JsonSerializable(typeof(UninterpretedConfig))]
+[JsonSerializable(typeof(ConnectorLookupTable))]
 internal sealed partial class ConnectorsJsonContext : JsonSerializerContext;

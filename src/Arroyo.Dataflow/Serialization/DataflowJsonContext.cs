@@ -18,5 +18,7 @@ namespace Arroyo.Dataflow.Serialization;
 [JsonSerializable(typeof(UnnestSpec))]
 [JsonSerializable(typeof(WindowedJoinSpec))]
 [JsonSerializable(typeof(UpdatingJoinSpec))]
+[JsonSerializable(typeof(LookupJoinSpec))]
+[JsonSerializable(typeof(LookupTableRef))]
 [JsonSerializable(typeof(ColumnUsage))]
 internal sealed partial class DataflowJsonContext : JsonSerializerContext;

@@ -151,7 +151,7 @@ internal static class Multiset
 }
 
 /// <summary>Byte-wise equality for byte-array keys, with span lookups (no copy to probe).</summary>
-internal sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+public sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
 {
     public static readonly ByteKeyComparer Instance = new();
 

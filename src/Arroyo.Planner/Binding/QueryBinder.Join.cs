@@ -21,7 +21,7 @@ internal sealed partial class QueryBinder
     {
         var left = BindFrom(join.Left, null);
         var right = BindFrom(join.Right, null);
-        if (left.Node.Spec is LookupSpec || right.Node.Spec is LookupSpec) return BindLookupJoin(join, left, right);
+        if (left.Node.Spec is LookupSpec || right.Node.Spec is LookupSpec) return BindLookupJoin(join, left, right, where);
         if (join.Kind == Ast.JoinKind.Cross)
         {
             throw new UserException("Error during planning: CROSS JOIN is not currently supported", join.Span);
@@ -257,37 +257,109 @@ internal sealed partial class QueryBinder
     private static IReadOnlyList<ScopeColumn> LookupColumns(DeclaredTable table) =>
         table.Columns.Select((c, i) => new ScopeColumn(table.Name, c.Name, i, c.Type)).ToArray();
 
-    /// <summary>Checks the reference's rules for joins with a lookup table; planning them needs a lookup operator we do not have yet.</summary>
-    private Relation BindLookupJoin(Ast.JoinTableRef join, Relation left, Relation right)
+    /// <summary>
+    /// A join whose right side is a lookup table (the reference's LookupJoin): checked by the
+    /// reference's rules, then planned as a <see cref="LookupJoinSpec"/> after the left side,
+    /// shuffled by its key expressions so each key's cache lives in one subtask.
+    /// </summary>
+    private Relation BindLookupJoin(Ast.JoinTableRef join, Relation left, Relation right, Ast.Expr? where)
     {
         if (left.Node.Spec is LookupSpec)
         {
             throw new UserException("Error during planning: lookup tables must be on the right side of a join", join.Span);
         }
-        var lookup = ((LookupSpec)right.Node.Spec).Table;
-        var alias = right.Columns.FirstOrDefault()?.Qualifier ?? lookup.Name;
+        var lookupSpec = (LookupSpec)right.Node.Spec;
+        var lookup = lookupSpec.Table;
         var leftWidth = left.Node.Schema.Count;
         var combined = new Relation(left.Node, left.Columns.Concat(right.Columns.Select(c => c with { Index = c.Index + leftWidth })).ToArray());
+        var kind = EliminateOuterJoin(join.Kind, where, combined, leftWidth);
+        if (join.Natural || join.Using.Count > 0)
+        {
+            throw new UserException("This feature is not implemented: can't handle join constraint other than ON", join.Span);
+        }
         var binder = new ExprBinder(combined, _context);
+        var pairs = new List<(BoundExpr Left, int LookupColumn)>();
         foreach (var conjunct in Conjuncts(join.On))
         {
-            if (conjunct is not Ast.BinaryExpr { Operator: Ast.BinaryOperator.Eq } eq) continue;
-            foreach (var side in new[] { eq.Left, eq.Right })
+            if (conjunct is not Ast.BinaryExpr { Operator: Ast.BinaryOperator.Eq } eq)
             {
-                var bound = binder.Bind(side);
-                if (bound is ColumnRef c && c.Index >= leftWidth)
-                {
-                    var column = lookup.Columns[c.Index - leftWidth];
-                    if (!column.PrimaryKey)
-                    {
-                        throw new UserException(
-                            $"Error during planning: the right-side of a look-up join condition must be a PRIMARY KEY column, but '{column.Name}' is not",
-                            side.Span);
-                    }
-                }
+                throw new UserException(
+                    "Error during planning: filter join conditions are not supported for lookup joins; must have an equality condition", conjunct.Span);
             }
+            var a = binder.Bind(eq.Left);
+            var b = binder.Bind(eq.Right);
+            var (leftExpr, rightExpr, rightAst) = Side(a, leftWidth) == 0 ? (a, b, eq.Right) : (b, a, eq.Left);
+            if (Side(leftExpr, leftWidth) != 0 || Side(rightExpr, leftWidth) != 1)
+            {
+                throw new UserException(
+                    "Error during planning: filter join conditions are not supported for lookup joins; must have an equality condition", conjunct.Span);
+            }
+            if (rightExpr is not ColumnRef c)
+            {
+                throw new UserException(
+                    $"Error during planning: invalid right-side condition for lookup join: `{rightAst}`; only column references are supported", rightAst.Span);
+            }
+            var column = lookup.Columns[c.Index - leftWidth];
+            if (!column.PrimaryKey)
+            {
+                throw new UserException(
+                    $"Error during planning: the right-side of a look-up join condition must be a PRIMARY KEY column, but '{column.Name}' is not",
+                    rightAst.Span);
+            }
+            pairs.Add((leftExpr, c.Index - leftWidth));
         }
-        throw new UserException($"This feature is not implemented: lookup joins (table '{alias}') are not supported by this engine yet", join.Span);
+        if (pairs.Count == 0)
+        {
+            throw new UserException("Error during planning: lookup joins must have an equality condition on the lookup table's PRIMARY KEY", join.Span);
+        }
+        var joinKind = kind switch
+        {
+            Ast.JoinKind.Inner => JoinKind.Inner,
+            Ast.JoinKind.Left => JoinKind.Left,
+            _ => throw new UserException(
+                $"Error during planning: {kind.ToString().ToUpperInvariant()} join is not supported for lookup tables; must be a left or inner join", join.Span),
+        };
+        if (left.Node.IsUpdating) throw new UserException("Error during planning: can't handle updating left side of a lookup join", join.Span);
+        if (lookup.Columns.Any(c => c.IsVirtual))
+        {
+            throw new UserException($"not supported: generated columns in lookup table '{lookup.Name}'", join.Span);
+        }
+
+        // Keys are compared in the lookup column's type.
+        var keys = new List<BoundExpr>();
+        foreach (var (expr, column) in pairs)
+        {
+            var type = lookup.Columns[column].Type;
+            if (expr.Type != type && Coercion.CommonType(expr.Type, type) is null)
+            {
+                throw new UserException($"Error during planning: can't join {expr.Type} with {type}", join.On?.Span ?? join.Span);
+            }
+            keys.Add(Coercion.CastTo(expr, type));
+        }
+        var leftUser = left.Node.UserFieldCount;
+        var (input, keyColumns) = KeyProjection(left.Node, keys, "left");
+        var lookupFields = lookup.Columns.Select(c => c.ToField()).ToArray();
+        var fields = new List<Field>();
+        fields.AddRange(left.Node.Schema.Fields.Take(leftUser));
+        fields.AddRange(lookupFields.Select(f => f with { Nullable = true }));
+        fields.Add(new Field(Schema.TimestampFieldName, DataType.Timestamp, false));
+        var schema = new Schema(fields);
+        var spec = new LookupJoinSpec(joinKind, input.Schema, keyColumns, leftUser, new Schema(lookupFields), pairs.Select(p => p.LookupColumn).ToArray(),
+            new Arroyo.Connectors.ConnectorLookupTable(lookup.Bound), schema)
+        {
+            CacheMaxBytes = lookup.Bound.LookupCacheMaxBytes,
+            CacheTtl = lookup.Bound.LookupCacheTtl,
+        };
+        var node = new PlanNode(spec, [new PlanEdge(input, EdgeKind.Shuffle, keyColumns, 0)], schema)
+        {
+            Window = left.Node.Window,
+            WindowFields = left.Node.WindowFields,
+        };
+        var columns = new List<ScopeColumn>();
+        columns.AddRange(left.Columns.Where(c => c.Index < leftUser));
+        columns.AddRange(right.Columns.Select(c => c with { Index = c.Index + leftUser }));
+        for (var i = leftUser + lookupFields.Length; i < schema.Count; i++) columns.Add(new ScopeColumn(null, schema[i].Name, i, schema[i].Type, true));
+        return new Relation(node, columns);
     }
 }
 

@@ -23,6 +23,8 @@ public sealed class LayeringTests
     [InlineData("Arroyo.Connectors.Nats")]
     [InlineData("Arroyo.Connectors.RabbitMq")]
     [InlineData("Arroyo.Connectors.Kinesis")]
+    [InlineData("Arroyo.Connectors.Redis")]
+    [InlineData("Arroyo.Connectors.Mqtt")]
     [InlineData("Arroyo.Formats")]
     [InlineData("Arroyo.State")]
     [InlineData("Arroyo.Planner")]
@@ -50,6 +52,8 @@ public sealed class LayeringTests
     [InlineData("Arroyo.Connectors.Nats")]
     [InlineData("Arroyo.Connectors.RabbitMq")]
     [InlineData("Arroyo.Connectors.Kinesis")]
+    [InlineData("Arroyo.Connectors.Redis")]
+    [InlineData("Arroyo.Connectors.Mqtt")]
     public void Operators_and_connectors_see_the_contract_not_state_storage_or_planner(string project)
     {
         var closure = Closure(project);
@@ -109,6 +113,8 @@ public sealed class LayeringTests
             "Arroyo.Connectors.Nats",
             "Arroyo.Connectors.RabbitMq",
             "Arroyo.Connectors.Kinesis",
+            "Arroyo.Connectors.Redis",
+            "Arroyo.Connectors.Mqtt",
         },
             s_references.Value.Keys.ToHashSet());
 

@@ -66,8 +66,5 @@ public sealed class PlannerCorpusTests
     /// <summary>Cases that need something outside the planner; each says what.</summary>
     private static readonly Dictionary<string, string?> KnownGaps = new()
     {
-        // The planner checks the lookup-join rules (error_lookup_join_non_primary_key passes),
-        // but the dataflow has no lookup-join operator spec to plan into yet.
-        ["lookup_join"] = "lookup joins need a lookup-join operator spec (Arroyo.Dataflow) and a redis lookup connector",
     };
 }

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using Arroyo.Core;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Errors;
+using Arroyo.Core.Types;
+using Arroyo.Execution;
+using Arroyo.Formats;
+using MQTTnet;
+
+namespace Arroyo.Connectors.Mqtt;
+
+/// <summary>
+/// Publishes one message per record (a row, or a debezium change) to the table's topic with its
+/// <c>qos</c> and <c>sink.retain</c>. Publishes are sent without waiting one by one; every
+/// barrier (and the end of input) waits until all of them completed (QoS 1: PUBACK, QoS 2:
+/// PUBCOMP; QoS 0: written to the socket). A publish that failed because the broker went away is
+/// sent again once reconnected, for up to <see cref="RetryDeadline"/>: at least once, so a
+/// message may reach subscribers twice.
+/// </summary>
+internal sealed class MqttSink : IOperator
+{
+    private static readonly TimeSpan RetryDeadline = TimeSpan.FromMinutes(2);
+    private const int MaxInFlight = 1024;
+
+    private readonly SinkSpec _spec;
+    private readonly MqttTableConfig _config;
+    private readonly RecordEncoder? _encoder;
+    private readonly int _rawColumn = -1;
+    private readonly ByteBuffer _buffer = new();
+    private readonly List<(byte[] Payload, Task<MqttClientPublishResult> Sent)> _inFlight = [];
+    private OperatorContext _context;
+    private MqttConnection? _connection;
+
+    public MqttSink(SinkSpec spec, OperatorContext context)
+    {
+        _spec = spec;
+        _context = context;
+        _config = (MqttTableConfig)spec.Table.Config;
+        var input = spec.Input;
+        var format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
+        if (format.Kind is FormatKind.RawString or FormatKind.RawBytes)
+        {
+            var kind = format.Kind == FormatKind.RawString ? TypeKind.Utf8 : TypeKind.Binary;
+            _rawColumn = input.IndexOf("value");
+            var data = Enumerable.Range(0, input.Count).Where(i => input[i].Name is not Schema.TimestampFieldName and not Schema.RetractFieldName).ToList();
+            if (_rawColumn < 0 && data.Count == 1) _rawColumn = data[0];
+            if (_rawColumn < 0 || input[_rawColumn].Type.Kind != kind)
+            {
+                throw new UserException($"{format.Name} format requires a {(kind == TypeKind.Utf8 ? "TEXT" : "BYTEA")} column named value (or a single such column) (table '{spec.Table.Name}')");
+            }
+        }
+        else
+        {
+            _encoder = RecordEncoder.Create(format, input, spec.UpdateKeys);
+        }
+    }
+
+    public void Open(OperatorContext context)
+    {
+        _context = context;
+        _connection = new MqttConnection(_config, _spec.Table.Name, context, persistentSession: false);
+        _connection.Connect();
+    }
+
+    public void OnBatch(Batch batch, int input, IOutput output)
+    {
+        if (_encoder is null)
+        {
+            var values = (StringColumn)batch.Columns[_rawColumn];
+            for (var row = 0; row < batch.RowCount; row++)
+            {
+                if (!values.IsNull(row)) Publish(values.GetBytes(row).ToArray());
+            }
+            return;
+        }
+        _buffer.Clear();
+        _encoder.Encode(batch, _buffer);
+        var written = _buffer.Written;
+        while (!written.IsEmpty)
+        {
+            var newline = written.IndexOf((byte)'\n');
+            var length = newline < 0 ? written.Length : newline;
+            Publish(written[..length].ToArray());
+            written = written[Math.Min(written.Length, length + 1)..];
+        }
+    }
+
+    private void Publish(byte[] payload)
+    {
+        if (_inFlight.Count >= MaxInFlight) WaitForAll();
+        _inFlight.Add((payload, Send(payload)));
+    }
+
+    private Task<MqttClientPublishResult> Send(byte[] payload)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(_config.Topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttConnection.Level(_config.Qos))
+            .WithRetainFlag(_config.Retain)
+            .Build();
+        try
+        {
+            return _connection!.Client.PublishAsync(message, CancellationToken.None);
+        }
+        catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException)
+        {
+            return Task.FromException<MqttClientPublishResult>(e);
+        }
+    }
+
+    /// <summary>Waits until every publish in flight completed; those that failed are sent again after reconnecting.</summary>
+    private void WaitForAll()
+    {
+        var started = Stopwatch.StartNew();
+        while (_inFlight.Count > 0)
+        {
+            var failed = new List<byte[]>();
+            foreach (var (payload, sent) in _inFlight)
+            {
+                try
+                {
+                    var result = sent.GetAwaiter().GetResult();
+                    if (!result.IsSuccess)
+                    {
+                        throw new ExternalException($"the MQTT broker at {_connection!.Where} refused a message for '{_config.Topic}' (table '{_spec.Table.Name}'): {result.ReasonCode} {result.ReasonString}");
+                    }
+                }
+                catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException or OperationCanceledException)
+                {
+                    failed.Add(payload);
+                }
+            }
+            _inFlight.Clear();
+            if (failed.Count == 0) return;
+            if (started.Elapsed > RetryDeadline)
+            {
+                throw new ExternalException($"cannot publish to the MQTT broker at {_connection!.Where} (table '{_spec.Table.Name}'): it has been unreachable for {started.Elapsed.TotalSeconds:F0} s");
+            }
+            while (!_connection!.EnsureConnected(out _))
+            {
+                if (started.Elapsed > RetryDeadline)
+                {
+                    throw new ExternalException($"cannot publish to the MQTT broker at {_connection.Where} (table '{_spec.Table.Name}'): it has been unreachable for {started.Elapsed.TotalSeconds:F0} s");
+                }
+                Thread.Sleep(100);
+            }
+            _context.Warn($"sending {failed.Count} messages for '{_config.Topic}' again after the broker at {_connection.Where} came back");
+            foreach (var payload in failed) _inFlight.Add((payload, Send(payload)));
+        }
+    }
+
+    public void OnWatermark(Watermark watermark, IOutput output)
+    {
+    }
+
+    public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output) => WaitForAll();
+
+    public void OnEnd(IOutput output) => WaitForAll();
+
+    public void Close()
+    {
+        _connection?.Dispose();
+        _connection = null;
+    }
+}
