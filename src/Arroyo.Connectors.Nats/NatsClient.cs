@@ -1,3 +1,4 @@
+using Arroyo.Connectors.Options;
 using Arroyo.Connectors.Messages;
 using Arroyo.Execution;
 using NATS.Client.Core;

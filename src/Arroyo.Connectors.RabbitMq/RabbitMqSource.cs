@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Arroyo.Connectors.Messages;
+using Arroyo.Connectors.Options;
 using Arroyo.Core.Errors;
 using Arroyo.Execution;
 using RabbitMQ.Stream.Client;

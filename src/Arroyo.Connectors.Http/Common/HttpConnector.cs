@@ -43,7 +43,7 @@ public abstract class HttpConnector : ConnectorBase, IConnectorRuntime
         if (text is null) return null;
         try
         {
-            HeaderList.Parse(VarStr.Substitute(text, "headers", definition.Name), definition.Name);
+            HeaderList.Parse(VarStr.Substitute(text, definition.Name, "headers"), definition.Name);
         }
         catch (UserException e)
         {
@@ -54,8 +54,8 @@ public abstract class HttpConnector : ConnectorBase, IConnectorRuntime
 
     /// <summary>Headers and endpoint as a subtask uses them: placeholders substituted now, from this process's environment.</summary>
     internal static (Uri Endpoint, HeaderList Headers) Resolve(ConnectorTable table, string endpoint, string? headers) =>
-        (Endpoint.Parse(VarStr.Substitute(endpoint, "endpoint", table.Name), table.Name),
-         headers is null ? HeaderList.Empty : HeaderList.Parse(VarStr.Substitute(headers, "headers", table.Name), table.Name));
+        (Endpoint.Parse(VarStr.Substitute(endpoint, table.Name, "endpoint"), table.Name),
+         headers is null ? HeaderList.Empty : HeaderList.Parse(VarStr.Substitute(headers, table.Name, "headers"), table.Name));
 
     public virtual ISource CreateSource(SourceSpec spec, OperatorContext context) =>
         throw new UserException($"the {Name} connector cannot be used as a source");

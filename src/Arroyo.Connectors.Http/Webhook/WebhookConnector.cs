@@ -28,7 +28,7 @@ public sealed class WebhookConnector : HttpConnector
         string substituted;
         try
         {
-            substituted = VarStr.Substitute(endpoint, "endpoint", definition.Name);
+            substituted = VarStr.Substitute(endpoint, definition.Name, "endpoint");
         }
         catch (UserException e)
         {
