@@ -87,7 +87,9 @@ internal sealed class MqttSink : IOperator
 
     private void Publish(byte[] payload)
     {
-        if (_inFlight.Count >= MaxInFlight) WaitForAll();
+        // QoS 1/2: never more unacknowledged publishes than the broker accepts (mosquitto: 20), or it refuses with QuotaExceeded.
+        var limit = _config.Qos == MqttQos.AtMostOnce ? MaxInFlight : Math.Min(MaxInFlight, _connection!.ServerReceiveMaximum);
+        if (_inFlight.Count >= limit) WaitForAll();
         _inFlight.Add((payload, Send(payload)));
     }
 
@@ -146,7 +148,7 @@ internal sealed class MqttSink : IOperator
                 Thread.Sleep(100);
             }
             _context.Warn($"sending {failed.Count} messages for '{_config.Topic}' again after the broker at {_connection.Where} came back");
-            foreach (var payload in failed) _inFlight.Add((payload, Send(payload)));
+            foreach (var payload in failed) Publish(payload);
         }
     }
 
