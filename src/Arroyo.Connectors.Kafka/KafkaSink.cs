@@ -4,6 +4,7 @@ using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Execution;
 using Arroyo.Formats;
+using Arroyo.Formats.RawString;
 using Confluent.Kafka;
 
 namespace Arroyo.Connectors.Kafka;
@@ -42,14 +43,7 @@ internal sealed class KafkaSink : IOperator
         if (format.Kind is FormatKind.RawString or FormatKind.RawBytes)
         {
             // One message per row, written as is (a value may hold newlines).
-            var kind = format.Kind == FormatKind.RawString ? TypeKind.Utf8 : TypeKind.Binary;
-            _rawColumn = input.IndexOf("value");
-            var data = Enumerable.Range(0, input.Count).Where(i => input[i].Name is not Schema.TimestampFieldName and not Schema.RetractFieldName).ToList();
-            if (_rawColumn < 0 && data.Count == 1) _rawColumn = data[0];
-            if (_rawColumn < 0 || input[_rawColumn].Type.Kind != kind)
-            {
-                throw new UserException($"{format.Name} format requires a {(kind == TypeKind.Utf8 ? "TEXT" : "BYTEA")} column named value (or a single such column) (table '{spec.Table.Name}')");
-            }
+            _rawColumn = RawValueColumn.Find(input, format, spec.Table.Name);
         }
         else
         {

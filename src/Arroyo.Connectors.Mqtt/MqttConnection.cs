@@ -54,6 +54,9 @@ internal sealed class MqttConnection : IDisposable
 
     public IMqttClient Client { get; }
 
+    /// <summary>How many QoS 1/2 messages the broker accepts unacknowledged from this client (its CONNACK receive maximum).</summary>
+    public int ServerReceiveMaximum { get; private set; } = ushort.MaxValue;
+
     public string Where => $"{_config.Host}:{_config.Port}";
 
     private void Tls(MqttClientTlsOptionsBuilder tls)
@@ -122,6 +125,7 @@ internal sealed class MqttConnection : IDisposable
             if (result.ResultCode == MqttClientConnectResultCode.Success)
             {
                 _delay = TimeSpan.FromMilliseconds(200);
+                ServerReceiveMaximum = result.ReceiveMaximum is { } max and > 0 ? max : ushort.MaxValue;
                 return null;
             }
             CheckRefusal(result.ResultCode);
@@ -139,6 +143,11 @@ internal sealed class MqttConnection : IDisposable
         catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or IOException or System.Net.Sockets.SocketException)
         {
             return (e.InnerException ?? e).Message.Split('\n')[0];
+        }
+        catch (InvalidOperationException e)
+        {
+            // The client is still tearing down the lost connection: try again later.
+            return e.Message;
         }
     }
 

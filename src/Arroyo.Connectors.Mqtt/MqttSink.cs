@@ -5,6 +5,7 @@ using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Execution;
 using Arroyo.Formats;
+using Arroyo.Formats.RawString;
 using MQTTnet;
 
 namespace Arroyo.Connectors.Mqtt;
@@ -40,14 +41,7 @@ internal sealed class MqttSink : IOperator
         var format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
         if (format.Kind is FormatKind.RawString or FormatKind.RawBytes)
         {
-            var kind = format.Kind == FormatKind.RawString ? TypeKind.Utf8 : TypeKind.Binary;
-            _rawColumn = input.IndexOf("value");
-            var data = Enumerable.Range(0, input.Count).Where(i => input[i].Name is not Schema.TimestampFieldName and not Schema.RetractFieldName).ToList();
-            if (_rawColumn < 0 && data.Count == 1) _rawColumn = data[0];
-            if (_rawColumn < 0 || input[_rawColumn].Type.Kind != kind)
-            {
-                throw new UserException($"{format.Name} format requires a {(kind == TypeKind.Utf8 ? "TEXT" : "BYTEA")} column named value (or a single such column) (table '{spec.Table.Name}')");
-            }
+            _rawColumn = RawValueColumn.Find(input, format, spec.Table.Name);
         }
         else
         {
@@ -87,7 +81,9 @@ internal sealed class MqttSink : IOperator
 
     private void Publish(byte[] payload)
     {
-        if (_inFlight.Count >= MaxInFlight) WaitForAll();
+        // QoS 1/2: never more unacknowledged publishes than the broker accepts (mosquitto: 20), or it refuses with QuotaExceeded.
+        var limit = _config.Qos == MqttQos.AtMostOnce ? MaxInFlight : Math.Min(MaxInFlight, _connection!.ServerReceiveMaximum);
+        if (_inFlight.Count >= limit) WaitForAll();
         _inFlight.Add((payload, Send(payload)));
     }
 
@@ -146,7 +142,7 @@ internal sealed class MqttSink : IOperator
                 Thread.Sleep(100);
             }
             _context.Warn($"sending {failed.Count} messages for '{_config.Topic}' again after the broker at {_connection.Where} came back");
-            foreach (var payload in failed) _inFlight.Add((payload, Send(payload)));
+            foreach (var payload in failed) Publish(payload);
         }
     }
 

@@ -189,11 +189,15 @@ internal sealed class MqttSource : ISource
         {
             foreach (var args in _checkpointed[done])
             {
+                // Lost connection: those acknowledgements are void; the broker sends the messages again on the next one.
+                if (!_connection.Client.IsConnected) break;
                 try
                 {
                     args.AcknowledgeAsync(CancellationToken.None).GetAwaiter().GetResult();
                 }
-                catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException or OperationCanceledException)
+                // MQTTnet throws NullReferenceException when the connection is torn down during the send.
+                catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException or OperationCanceledException
+                                              or NullReferenceException)
                 {
                     // The connection dropped: the broker sends the message again on the next one.
                     _context.Warn($"could not acknowledge a message of '{_config.Topic}' ({e.Message}); the broker will send it again");

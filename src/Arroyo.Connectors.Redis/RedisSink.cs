@@ -6,6 +6,7 @@ using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Execution;
 using Arroyo.Formats;
+using Arroyo.Formats.RawString;
 using StackExchange.Redis;
 
 namespace Arroyo.Connectors.Redis;
@@ -49,13 +50,7 @@ internal sealed class RedisSink : IOperator
         var format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
         if (format.Kind == FormatKind.RawString)
         {
-            _rawColumn = input.IndexOf("value");
-            var data = Enumerable.Range(0, input.Count).Where(i => input[i].Name is not Schema.TimestampFieldName and not Schema.RetractFieldName).ToList();
-            if (_rawColumn < 0 && data.Count == 1) _rawColumn = data[0];
-            if (_rawColumn < 0 || input[_rawColumn].Type.Kind != TypeKind.Utf8)
-            {
-                throw new UserException($"raw_string format requires a TEXT column named value (or a single TEXT column) (table '{spec.Table.Name}')");
-            }
+            _rawColumn = RawValueColumn.Find(input, format, spec.Table.Name);
         }
         else
         {

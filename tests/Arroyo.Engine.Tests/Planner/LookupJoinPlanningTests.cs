@@ -22,7 +22,7 @@ public sealed class LookupJoinPlanningTests
     public void A_left_join_plans_one_lookup_node_with_the_cache_settings_and_a_where_makes_it_inner()
     {
         var left = Plan("SELECT counter, B.value, B.len FROM impulse A LEFT JOIN lookup B ON CAST(A.counter AS TEXT) = B.k;");
-        var spec = Assert.Single(left.Graph.Nodes.Select(n => n.Spec).OfType<LookupJoinSpec>());
+        var spec = Assert.Single(left.Graph.Nodes.Select(n => n.Operator).OfType<LookupJoinSpec>());
         Assert.Equal(JoinKind.Left, spec.Kind);
         Assert.Equal(1000UL, spec.CacheMaxBytes);
         Assert.Equal(TimeSpan.FromSeconds(5), spec.CacheTtl);
@@ -30,7 +30,7 @@ public sealed class LookupJoinPlanningTests
         Assert.Contains("lookup left join lookup: RedisLookup", left.Explain());
 
         var inner = Plan("SELECT counter FROM impulse A LEFT JOIN lookup B ON CAST(A.counter AS TEXT) = B.k WHERE B.len > 3;");
-        Assert.Equal(JoinKind.Inner, inner.Graph.Nodes.Select(n => n.Spec).OfType<LookupJoinSpec>().Single().Kind);
+        Assert.Equal(JoinKind.Inner, inner.Graph.Nodes.Select(n => n.Operator).OfType<LookupJoinSpec>().Single().Kind);
     }
 
     [Theory]
