@@ -9,7 +9,8 @@ namespace Arroyo.Connectors.Http.Webhook;
 
 /// <summary>
 /// The <c>webhook</c> sink: options as the reference's <c>webhook/table.json</c>: endpoint and
-/// headers, both of which may name environment variables (<c>{{ VAR }}</c>).
+/// headers, both of which may name environment variables (<c>{{ VAR }}</c>); and <c>method</c>,
+/// which its docs' example sets, accepted only as POST.
 /// </summary>
 public sealed class WebhookConnector : HttpConnector
 {
@@ -40,6 +41,11 @@ public sealed class WebhookConnector : HttpConnector
             throw options.Invalid("endpoint", endpoint, "an absolute http or https URL such as https://example.com/api/v1/webhooks");
         }
         var headers = ReadHeaders(options, definition);
+        // Not in the reference's table schema, but its docs' example sets method = 'POST': that is what the sink does anyway.
+        if (options.String("method") is { } method && !method.Trim().Equals("POST", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UserException($"not supported: method = '{method}' on webhook tables; the webhook sink always sends POST requests", definition.SpanOf("method"));
+        }
         CheckFormat(definition, format, sink: true);
         return new BoundParts(definition.Columns, new WebhookTableConfig(endpoint, headers), $"WebhookSink<{endpoint}>");
     }

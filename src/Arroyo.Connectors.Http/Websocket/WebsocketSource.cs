@@ -30,7 +30,10 @@ internal sealed class WebsocketSource(SourceSpec spec, OperatorContext context, 
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
+        // Pings every 20 s, and a peer that does not answer one within 20 s is taken as gone (a dead
+        // connection would otherwise wait forever for the next message), so the source reconnects.
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+        socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
         headers.ApplyTo(socket.Options);
         using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancel))
         {

@@ -19,6 +19,9 @@ public sealed class SseFeed
 
     public int FailFirst { get; set; }
 
+    /// <summary>The first connections get no answer at all (not even headers) until the client gives up.</summary>
+    public int StallFirst { get; set; }
+
     public string? RequiredAuthorization { get; set; }
 
     /// <summary>0: never; otherwise each connection ends after sending this many events.</summary>
@@ -45,15 +48,33 @@ public sealed class SseFeed
     private async Task ServeAsync(HttpContext context)
     {
         var lastId = context.Request.Headers["Last-Event-ID"].FirstOrDefault();
+        var stall = false;
         lock (_lock)
         {
             _lastEventIds.Add(lastId);
-            if (FailFirst > 0)
+            if (StallFirst > 0)
+            {
+                StallFirst--;
+                stall = true;
+            }
+            else if (FailFirst > 0)
             {
                 FailFirst--;
                 context.Response.StatusCode = 500;
                 return;
             }
+        }
+        if (stall)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client hung up, as it should.
+            }
+            return;
         }
         if (RequiredAuthorization is not null && context.Request.Headers.Authorization != RequiredAuthorization)
         {

@@ -83,6 +83,8 @@ public sealed class HttpBindingTests
         var missing = Fails("webhook", ("endpoint", "http://h/{{ARROYO_TEST_NOT_SET_ANYWHERE}}"), ("format", "json"));
         Assert.Contains("environment variable ARROYO_TEST_NOT_SET_ANYWHERE is not set", missing.Message);
         Assert.Contains("cannot be used as a source", Fails("webhook", ("endpoint", "http://h/"), ("format", "json"), ("type", "source")).Message);
+        Bind("h", s_value, ("connector", "webhook"), ("endpoint", "http://h/"), ("format", "json"), ("method", "POST"));
+        Assert.Contains("not supported: method = 'PUT' on webhook tables", Fails("webhook", ("endpoint", "http://h/"), ("format", "json"), ("method", "PUT")).Message);
         Assert.Contains("not supported: the raw_bytes format on webhook tables", Fails("webhook", ("endpoint", "http://h/"), ("format", "raw_bytes")).Message);
     }
 

@@ -49,6 +49,17 @@ public sealed class SseSourceTests
     }
 
     [Fact]
+    public async Task A_server_that_never_answers_is_given_up_on_after_10_seconds_and_asked_again()
+    {
+        var feed = new SseFeed { StallFirst = 1 };
+        await using var server = await LoopbackHttpServer.StartAsync(app => feed.Map(app, "/events"));
+        feed.Add("message", "e1");
+        using var run = new SourceRun("sse", s_value, null, Options(server));
+        Assert.Equal(["e1"], run.Take(1, TimeSpan.FromSeconds(25)));
+        Assert.Equal([null, null], feed.LastEventIds);
+    }
+
+    [Fact]
     public async Task A_server_that_goes_away_mid_run_is_waited_for()
     {
         var feed = new SseFeed();
