@@ -38,6 +38,9 @@ internal static class ArrayEditFunctions
         r.AddCustom("array_pop_back", "array_pop_back(ARRAY)", Bind("array_pop_back", "L", SameList), Fn.Rows(a => List(a[0]).SkipLast(1).ToArray()));
         r.AddCustom("trim_array", "trim_array(ARRAY, BIGINT)", Bind("trim_array", "LI", SameList),
             Fn.Rows(a => List(a[0]).SkipLast((int)Math.Clamp((long)a[1]!, 0, int.MaxValue)).ToArray()));
+        r.AddCustom("array_fill", "array_fill(ELEMENT, ARRAY)", (_, span) =>
+            throw new Arroyo.Core.Errors.UserException("array_fill was removed from DataFusion (the reference's SQL engine) before version 48; use array_repeat(element, count)", span),
+            (_, _) => throw new Arroyo.Core.Errors.UserException("array_fill is not supported; use array_repeat"));
         r.AddCustom("array_positions", "array_positions(ARRAY, ELEMENT)", Bind("array_positions", "LE", _ => DataType.List(DataType.UInt64)),
             Fn.Rows(a => a[0] is null ? null : Positions(List(a[0]), a[1]), nullsIn: true));
     }

@@ -86,7 +86,7 @@ internal static class ArrayFunctions
         ("array_concat", ["list_concat", "list_cat"]),
         ("array_has", ["list_has"]),
         ("array_has_all", ["list_has_all"]),
-        ("array_has_any", ["list_has_any"]),
+        ("array_has_any", ["list_has_any", "arrays_overlap"]),
         ("array_dims", ["list_dims"]),
         ("array_ndims", ["list_ndims"]),
         ("array_distinct", ["list_distinct"]),

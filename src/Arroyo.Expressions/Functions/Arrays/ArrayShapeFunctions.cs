@@ -23,7 +23,10 @@ internal static class ArrayShapeFunctions
             for (var t = bound[0].Type; t.Kind == TypeKind.List; t = t.Element!) depth++;
             return Fn.Rows(_ => depth)(bound, ret);
         });
-        r.AddCustom("cardinality", "cardinality(ARRAY)", Bind("cardinality", "L", _ => DataType.UInt64), Fn.Rows(a => Leaves(List(a[0]))));
+        r.AddCustom("cardinality", "cardinality(ARRAY | MAP)", (args, span) =>
+            args is [{ Type.IsMap: true } map] ? ([map], DataType.UInt64) : Bind("cardinality", "L", _ => DataType.UInt64)(args, span),
+            // A map's cardinality is its number of entries.
+            (bound, ret) => Fn.Rows(a => bound[0].Type.IsMap ? (ulong)List(a[0]).Length : Leaves(List(a[0])))(bound, ret));
         r.AddCustom("empty", "empty(ARRAY)", Bind("empty", "L", _ => DataType.Boolean), Fn.Rows(a => List(a[0]).Length == 0));
         r.AddCustom("flatten", "flatten(ARRAY)", (args, span) =>
         {
