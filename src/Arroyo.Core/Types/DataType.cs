@@ -77,6 +77,13 @@ public sealed class DataType : IEquatable<DataType>
     /// <summary>For <see cref="TypeKind.Decimal"/>.</summary>
     public int Scale { get; private init; }
 
+    /// <summary>
+    /// For <see cref="TypeKind.List"/>: a MAP, stored as Arrow stores maps: a list of
+    /// <c>STRUCT&lt;key, value&gt;</c> entries (<see cref="Element"/>), so every list kernel,
+    /// builder and state codec handles it; only naming, equality and output formats tell it apart.
+    /// </summary>
+    public bool IsMap { get; private init; }
+
     /// <summary>For <see cref="TypeKind.List"/>: the element type.</summary>
     public DataType? Element { get; private init; }
 
@@ -87,6 +94,15 @@ public sealed class DataType : IEquatable<DataType>
         new(TypeKind.Decimal) { Precision = precision, Scale = scale };
 
     public static DataType List(DataType element) => new(TypeKind.List) { Element = element };
+
+    /// <summary>A MAP from <paramref name="key"/> to <paramref name="value"/> (entries: non-NULL key, nullable value).</summary>
+    public static DataType Map(DataType key, DataType value) => MapOf(Struct([new Field("key", key, false), new Field("value", value)]));
+
+    /// <summary>A MAP whose entries are <paramref name="entries"/> (a two-field struct: key, value).</summary>
+    public static DataType MapOf(DataType entries) =>
+        entries.Kind == TypeKind.Struct && entries.Fields.Count == 2
+            ? new(TypeKind.List) { Element = entries, IsMap = true }
+            : throw new ArgumentException("map entries must be a struct of key and value", nameof(entries));
 
     public static DataType Struct(IReadOnlyList<Field> fields) => new(TypeKind.Struct) { Fields = fields.ToArray() };
 
@@ -114,7 +130,7 @@ public sealed class DataType : IEquatable<DataType>
     public bool Equals(DataType? other)
     {
         if (ReferenceEquals(this, other)) return true;
-        if (other is null || other.Kind != Kind || other.IsJson != IsJson) return false;
+        if (other is null || other.Kind != Kind || other.IsJson != IsJson || other.IsMap != IsMap) return false;
         return Kind switch
         {
             TypeKind.Decimal => Precision == other.Precision && Scale == other.Scale,
@@ -129,7 +145,7 @@ public sealed class DataType : IEquatable<DataType>
     public override int GetHashCode() => Kind switch
     {
         TypeKind.Decimal => HashCode.Combine(Kind, Precision, Scale),
-        TypeKind.List => HashCode.Combine(Kind, Element),
+        TypeKind.List => HashCode.Combine(Kind, Element, IsMap),
         TypeKind.Struct => HashCode.Combine(Kind, Fields.Count),
         _ => HashCode.Combine(Kind, IsJson),
     };
@@ -159,7 +175,7 @@ public sealed class DataType : IEquatable<DataType>
         TypeKind.Date => "DATE",
         TypeKind.Time => "TIME",
         TypeKind.Interval => "INTERVAL",
-        TypeKind.List => $"{Element}[]",
+        TypeKind.List => IsMap ? $"MAP<{Element!.Fields[0].Type}, {Element.Fields[1].Type}>" : $"{Element}[]",
         TypeKind.Struct => $"STRUCT<{string.Join(", ", Fields.Select(f => $"{f.Name} {f.Type}"))}>",
         _ => Kind.ToString(),
     };

@@ -6,12 +6,13 @@ namespace Arroyo.Core.Types;
 /// <summary>
 /// <see cref="DataType"/> in JSON: a scalar type is its kind's name (<c>"Int64"</c>, <c>"Json"</c>
 /// for JSON text); a decimal, list or struct is an object (<c>{"kind":"Decimal","precision":10,"scale":2}</c>,
-/// <c>{"kind":"List","element":…}</c>, <c>{"kind":"Struct","fields":[{"name":…,"type":…,"nullable":…}]}</c>).
+/// <c>{"kind":"List","element":…}</c>, <c>{"kind":"Map","element":…entries struct…}</c>, <c>{"kind":"Struct","fields":[{"name":…,"type":…,"nullable":…}]}</c>).
 /// Reading gives back the shared instances of the scalar types.
 /// </summary>
 public sealed class DataTypeJsonConverter : JsonConverter<DataType>
 {
     private const string JsonName = "Json";
+    private const string MapName = "Map";
 
     public override DataType Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -39,6 +40,7 @@ public sealed class DataTypeJsonConverter : JsonConverter<DataType>
         {
             nameof(TypeKind.Decimal) => DataType.Decimal(precision, scale),
             nameof(TypeKind.List) => DataType.List(element ?? throw new JsonException("list type without element")),
+            MapName => DataType.MapOf(element ?? throw new JsonException("map type without entries")),
             nameof(TypeKind.Struct) => DataType.Struct(fields ?? []),
             _ => throw new JsonException($"unknown data type kind '{kind}'"),
         };
@@ -57,7 +59,7 @@ public sealed class DataTypeJsonConverter : JsonConverter<DataType>
                 break;
             case TypeKind.List:
                 writer.WriteStartObject();
-                writer.WriteString("kind", nameof(TypeKind.List));
+                writer.WriteString("kind", value.IsMap ? MapName : nameof(TypeKind.List));
                 writer.WritePropertyName("element");
                 Write(writer, value.Element!, options);
                 writer.WriteEndObject();

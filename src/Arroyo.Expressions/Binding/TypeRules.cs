@@ -112,9 +112,9 @@ public static class TypeRules
         if (b.IsString && (a.IsNumeric || a.Kind == TypeKind.Boolean)) return DataType.Utf8;
         if (a.IsString && b.Kind == TypeKind.Interval) return b;
         if (b.IsString && a.Kind == TypeKind.Interval) return a;
-        if (a.Kind == TypeKind.List && b.Kind == TypeKind.List && ComparisonCommon(a.Element!, b.Element!) is { } e)
+        if (a.Kind == TypeKind.List && b.Kind == TypeKind.List && a.IsMap == b.IsMap && ComparisonCommon(a.Element!, b.Element!) is { } e)
         {
-            return DataType.List(e);
+            return a.IsMap ? DataType.MapOf(e) : DataType.List(e);
         }
         return null;
     }
@@ -148,7 +148,7 @@ public static class TypeRules
             TypeKind.Time => to.IsInteger,
             TypeKind.Interval => false,
             TypeKind.Binary => false,
-            TypeKind.List => to.Kind == TypeKind.List && CanCast(from.Element!, to.Element!),
+            TypeKind.List => to.Kind == TypeKind.List && from.IsMap == to.IsMap && CanCast(from.Element!, to.Element!),
             TypeKind.Struct => to.Kind == TypeKind.Struct && to.Fields.Count == from.Fields.Count &&
                                from.Fields.Zip(to.Fields).All(p => CanCast(p.First.Type, p.Second.Type)),
             _ => false,

@@ -97,6 +97,11 @@ internal static class TextFormat
         if (value is null) return "NULL";
         switch (type.Kind)
         {
+            case TypeKind.List when type.IsMap:
+                // DataFusion shows a map as {key: value, ...}.
+                var entry = type.Element!;
+                return "{" + string.Join(", ", ((object?[])value).Cast<object?[]>().Select(e =>
+                    $"{FormatNested(e[0], entry.Fields[0].Type)}: {FormatNested(e[1], entry.Fields[1].Type)}")) + "}";
             case TypeKind.List:
                 return "[" + string.Join(", ", ((object?[])value).Select(v => FormatNested(v, type.Element!))) + "]";
             case TypeKind.Struct:

@@ -15,5 +15,7 @@ internal static class BuiltinFunctions
         ArrayFunctions.Register(r);
         StructFunctions.Register(r);
         JsonFunctions.Register(r);
+        CoreFunctions.Register(r);
+        MapFunctions.Register(r);
     }
 }

@@ -30,6 +30,9 @@ internal static class HashFunctions
         "sha256" => SHA256.HashData(data),
         "sha384" => SHA384.HashData(data),
         "sha512" => SHA512.HashData(data),
-        _ => throw new DataException($"Unsupported digest algorithm: {algorithm}. Supported: md5, sha224, sha256, sha384, sha512"),
+        "blake2b" => Blake2.Hash2b(data),
+        "blake2s" => Blake2.Hash2s(data),
+        "blake3" => Blake3.Hash(data),
+        _ => throw new DataException($"Unsupported digest algorithm: {algorithm}. Supported: md5, sha224, sha256, sha384, sha512, blake2b, blake2s, blake3"),
     };
 }

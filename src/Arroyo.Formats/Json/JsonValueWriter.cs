@@ -205,6 +205,11 @@ internal sealed class JsonValueWriter
 
     private void WriteList(ByteBuffer output, ListColumn column, int row)
     {
+        if (column.Type.IsMap)
+        {
+            WriteMap(output, column, row);
+            return;
+        }
         output.Write((byte)'[');
         for (var j = column.Offsets[row]; j < column.Offsets[row + 1]; j++)
         {
@@ -212,5 +217,24 @@ internal sealed class JsonValueWriter
             Write(output, column.Values, j);
         }
         output.Write((byte)']');
+    }
+
+    /// <summary>A MAP is a JSON object (as Arrow's JSON writer writes one); keys that are not text are quoted.</summary>
+    private void WriteMap(ByteBuffer output, ListColumn column, int row)
+    {
+        var entries = (StructColumn)column.Values;
+        var (keys, values) = (entries.Children[0], entries.Children[1]);
+        output.Write((byte)'{');
+        for (var j = column.Offsets[row]; j < column.Offsets[row + 1]; j++)
+        {
+            if (j > column.Offsets[row]) output.Write((byte)',');
+            var quote = keys is not StringColumn;
+            if (quote) output.Write((byte)'"');
+            Write(output, keys, j);
+            if (quote) output.Write((byte)'"');
+            output.Write((byte)':');
+            Write(output, values, j);
+        }
+        output.Write((byte)'}');
     }
 }

@@ -92,12 +92,19 @@ internal static class TableBuilder
         return table;
     }
 
-    private static TableColumn Column(ColumnDefinition c) => new(
-        c.Name.Value,
-        TypeMapper.Map(c.Type),
-        c.Nullability != Nullability.NotNull,
-        c.GeneratedAs,
-        c.MetadataKey?.Value,
-        c.PrimaryKey,
-        c.Span);
+    private static TableColumn Column(ColumnDefinition c)
+    {
+        var (generated, metadataKey) = (c.GeneratedAs, c.MetadataKey?.Value);
+        // The reference's spelling of a metadata column, `GENERATED ALWAYS AS (metadata('key'))`,
+        // is the same column as `METADATA FROM 'key'`.
+        if (generated is FunctionCall { Name.Value: var name, Arguments: var args } call && string.Equals(name, "metadata", StringComparison.OrdinalIgnoreCase))
+        {
+            if (args is not [StringLiteral key])
+            {
+                throw new UserException("for metadata columns, the metadata call must have a single literal string argument, e.g. metadata('offset')", call.Span);
+            }
+            (generated, metadataKey) = (null, key.Value);
+        }
+        return new TableColumn(c.Name.Value, TypeMapper.Map(c.Type), c.Nullability != Nullability.NotNull, generated, metadataKey, c.PrimaryKey, c.Span);
+    }
 }

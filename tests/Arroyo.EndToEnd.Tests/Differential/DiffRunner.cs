@@ -161,7 +161,7 @@ public sealed class DiffGroup
                 var cells = new SortedDictionary<string, Cell>(StringComparer.Ordinal);
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
-                    DiffRows.FlattenDuck(reader.GetName(i), reader.IsDBNull(i) ? null : reader.GetValue(i), reader.GetDataTypeName(i), cells,
+                    DiffRows.FlattenDuck(reader.GetName(i), DuckValue(reader, i), reader.GetDataTypeName(i), cells,
                         // debezium_json writes timestamps as epoch milliseconds (the reference's default for it)
                         unixMillis: c.Updating);
                 }
@@ -170,6 +170,23 @@ public sealed class DiffGroup
             return rows;
         }
     }
+
+    /// <summary>
+    /// The value of column <paramref name="i"/>; a list is read with nullable elements, since
+    /// DuckDB.NET's GetValue refuses a list of numbers that holds a NULL.
+    /// </summary>
+    private static object? DuckValue(DuckDBDataReader reader, int i)
+    {
+        if (reader.IsDBNull(i)) return null;
+        var type = reader.GetFieldType(i);
+        if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(List<>)) return reader.GetValue(i);
+        return typeof(DuckDBDataReader).GetMethod(nameof(DuckDBDataReader.GetFieldValue))!.MakeGenericMethod(NullableElements(type)).Invoke(reader, [i]);
+    }
+
+    private static Type NullableElements(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? typeof(List<>).MakeGenericType(NullableElements(type.GetGenericArguments()[0]))
+        : type.IsValueType && Nullable.GetUnderlyingType(type) is null ? typeof(Nullable<>).MakeGenericType(type)
+        : type;
 
     private void Execute(string sql)
     {

@@ -38,6 +38,9 @@ internal static class JsonFunctions
             JsonValueKind.Object => (long)e.EnumerateObject().Count(),
             _ => null,
         });
+        KeyPath(r, "json_object_keys", DataType.List(DataType.Utf8), e => e.ValueKind == JsonValueKind.Object
+            ? e.EnumerateObject().Select(p => (object?)p.Name).ToArray()
+            : null);
         r.AddCustom("json_contains", "json_contains(JSON, key, ...)", KeyBinder("json_contains", DataType.Boolean), Fn.Rows(a =>
         {
             using var doc = a[0] is string s ? JsonValues.TryParse(Encoding.UTF8.GetBytes(s)) : null;

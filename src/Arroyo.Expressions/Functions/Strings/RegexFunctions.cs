@@ -6,7 +6,7 @@ using static Arroyo.Expressions.Binding.Param;
 
 namespace Arroyo.Expressions.Functions;
 
-/// <summary>regexp_like / regexp_match / regexp_replace. Constant patterns compile once per call site.</summary>
+/// <summary>regexp_like / regexp_match / regexp_replace / regexp_count / regexp_instr. Constant patterns compile once per call site.</summary>
 internal static class RegexFunctions
 {
     public static void Register(FunctionRegistry r)
@@ -17,6 +17,36 @@ internal static class RegexFunctions
             a.Length > 3 && ((string)a[3]!).Contains('g')
                 ? regex.Replace((string)a[0]!, Replacement((string)a[2]!))
                 : regex.Replace((string)a[0]!, Replacement((string)a[2]!), 1))), minArgs: 3);
+        r.Add("regexp_count", [Text, Text, BigInt, Text], DataType.Int64, Fn.Rows(b => Prepared(3, (regex, a) =>
+            (long)regex.Matches((string)a[0]!, StartIndex((string)a[0]!, a.Length > 2 ? (long)a[2]! : 1, "regexp_count")).Count)), minArgs: 2);
+        r.Add("regexp_instr", [Text, Text, BigInt, BigInt, Text, BigInt], DataType.Int64, Fn.Rows(b => Prepared(4, Instr)), minArgs: 2);
+    }
+
+    /// <summary>
+    /// regexp_instr(str, regexp[, start[, n[, flags[, subexpr]]]]): the 1-based character position
+    /// of the n-th match at or after <c>start</c> (of capture group <c>subexpr</c> when given), or 0.
+    /// </summary>
+    private static object? Instr(Regex regex, object?[] a)
+    {
+        var s = (string)a[0]!;
+        var n = a.Length > 3 ? (long)a[3]! : 1;
+        if (n < 1) throw new DataException($"regexp_instr: n must be 1 or more, got {n}");
+        var group = a.Length > 5 ? (long)a[5]! : 0;
+        if (group < 0) throw new DataException($"regexp_instr: subexpr must not be negative, got {group}");
+        var match = regex.Match(s, StartIndex(s, a.Length > 2 ? (long)a[2]! : 1, "regexp_instr"));
+        for (var i = 1; i < n && match.Success; i++) match = match.NextMatch();
+        if (!match.Success || group >= match.Groups.Count || !match.Groups[(int)group].Success) return 0L;
+        var index = match.Groups[(int)group].Index;
+        return (long)s.AsSpan(0, index).ToString().EnumerateRunes().Count() + 1;
+    }
+
+    /// <summary>The UTF-16 index of 1-based character position <paramref name="start"/> (past the end: the end).</summary>
+    private static int StartIndex(string s, long start, string function)
+    {
+        if (start < 1) throw new DataException($"{function}: start must be 1 or more (positions count from 1), got {start}");
+        var index = 0;
+        for (var c = 1L; c < start && index < s.Length; c++) index += char.IsSurrogatePair(s, index) ? 2 : 1;
+        return index;
     }
 
     /// <summary>Caches the compiled regex per (pattern, flags), so a constant pattern compiles once per call site.</summary>

@@ -58,6 +58,47 @@ internal static class StringFunctions
         r.Add("encode", [Text, Text], DataType.Utf8, Fn.Rows(a => Encode(Encoding.UTF8.GetBytes((string)a[0]!), (string)a[1]!)));
         r.Add("encode", [Of(DataType.Binary), Text], DataType.Utf8, Fn.Rows(a => Encode((byte[])a[0]!, (string)a[1]!)));
         r.Add("decode", [Text, Text], DataType.Binary, Fn.Rows(a => Decode((string)a[0]!, (string)a[1]!)));
+        r.Add("contains", [Text, Text], DataType.Boolean, Fn.Rows(a => ((string)a[0]!).Contains((string)a[1]!, StringComparison.Ordinal)));
+        r.Add("find_in_set", [Text, Text], DataType.Int32, Fn.Rows(a => FindInSet((string)a[0]!, (string)a[1]!)));
+        r.Add("substr_index", [Text, Text, BigInt], DataType.Utf8, Fn.Rows(a => SubstrIndex((string)a[0]!, (string)a[1]!, (long)a[2]!)));
+        r.Alias("substring_index", "substr_index");
+    }
+
+    /// <summary>The 1-based index of <paramref name="s"/> among the comma-separated <paramref name="list"/>, 0 when absent.</summary>
+    private static int FindInSet(string s, string list)
+    {
+        if (list.Length == 0) return 0;
+        var parts = list.Split(',');
+        return Array.IndexOf(parts, s) + 1;
+    }
+
+    /// <summary>
+    /// MySQL's substring_index as DataFusion has it: what lies before the <paramref name="count"/>-th
+    /// delimiter from the left (count &gt; 0) or after the |count|-th from the right (count &lt; 0);
+    /// the whole string when there are fewer delimiters, empty for count 0 or an empty delimiter.
+    /// </summary>
+    private static string SubstrIndex(string s, string delimiter, long count)
+    {
+        if (count == 0 || delimiter.Length == 0 || s.Length == 0) return "";
+        if (count > 0)
+        {
+            var index = -delimiter.Length;
+            for (var i = 0L; i < count; i++)
+            {
+                index = s.IndexOf(delimiter, index + delimiter.Length, StringComparison.Ordinal);
+                if (index < 0) return s;
+            }
+            return s[..index];
+        }
+        var end = s.Length;
+        for (var i = 0L; i < -count; i++)
+        {
+            var index = end == 0 ? -1 : s.LastIndexOf(delimiter, end - 1, StringComparison.Ordinal);
+            if (index < 0) return s;
+            end = index;
+            if (i == -count - 1) return s[(index + delimiter.Length)..];
+        }
+        return s;
     }
 
     /// <summary>lower/upper: ASCII text (the common case) is converted byte by byte without a string per row.</summary>

@@ -34,13 +34,48 @@ internal static class DateTimeFunctions
         r.Add("to_timestamp", [Float64], DataType.Timestamp, Fn.Rows(a => (long)Math.Round((double)a[0]! * Timestamps.NanosPerSecond)));
         foreach (var (name, unit) in new[] { ("to_timestamp_seconds", Timestamps.NanosPerSecond), ("to_timestamp_millis", Timestamps.NanosPerMilli), ("to_timestamp_micros", Timestamps.NanosPerMicro), ("to_timestamp_nanos", 1L) })
         {
-            r.Add(name, [Text], DataType.Timestamp, ParseTimestamp);
+            // DataFusion returns a timestamp of that unit, so text parses to it truncated (floored).
+            r.Add(name, [Text], DataType.Timestamp, unit == 1 ? ParseTimestamp : (bound, ret) =>
+            {
+                var parse = ParseTimestamp(bound, ret);
+                return Fn.Kernel((args, n) => parse.Invoke(args, n) is PrimitiveColumn<long> ts ? Truncate(ts, unit) : NullColumns.Of(ret, n));
+            });
             r.Add(name, [BigInt], DataType.Timestamp, Scale(unit));
         }
         r.Add("from_unixtime", [BigInt], DataType.Timestamp, Scale(Timestamps.NanosPerSecond));
         r.Add("to_date", [Text], DataType.Date, Fn.Rows(a => TextParse.TryParseDate(System.Text.Encoding.UTF8.GetBytes((string)a[0]!), out var d) ? d : throw new DataException($"Cannot parse '{a[0]}' as a date")));
         r.Add("make_date", [BigInt, BigInt, BigInt], DataType.Date, Fn.Rows(a => MakeDate((long)a[0]!, (long)a[1]!, (long)a[2]!)));
         r.Add("to_unixtime", [Timestamp], DataType.Int64, Fn.Rows(a => Timestamps.FloorDiv((long)a[0]!, Timestamps.NanosPerSecond)));
+        r.Alias("today", "current_date");
+        r.Add("current_time", [], DataType.Time, (_, ret) => Fn.Kernel((_, n) =>
+        {
+            var now = Timestamps.Now();
+            return Column.Constant(ret, now - Timestamps.FloorDiv(now, IntervalValue.NanosPerDay) * IntervalValue.NanosPerDay, n);
+        }), isVolatile: true);
+        // Timestamps here carry no zone, and to_local_time of a zone-less timestamp is that timestamp.
+        r.Add("to_local_time", [Timestamp], DataType.Timestamp, (_, _) => Fn.Kernel((args, _) => args[0]));
+        r.AddCustom("to_char", "to_char(TIMESTAMP | DATE | TIME, TEXT)", (args, span) =>
+        {
+            if (args.Count != 2 || args[0].Type.Kind is not (TypeKind.Timestamp or TypeKind.Date or TypeKind.Time or TypeKind.Null) || Text.Accept(args[1].Type) is null)
+            {
+                throw new Arroyo.Core.Errors.UserException(
+                    $"no signature of function 'to_char' accepts ({string.Join(", ", args.Select(a => a.Type))}); accepted: to_char(TIMESTAMP | DATE | TIME, TEXT)", span);
+            }
+            var value = args[0].Type.Kind == TypeKind.Null ? Coercion.CastTo(args[0], DataType.Timestamp) : args[0];
+            return ([value, Coercion.CastTo(args[1], DataType.Utf8)], DataType.Utf8);
+        }, (bound, ret) =>
+        {
+            var date = bound[0].Type.Kind == TypeKind.Date;
+            return Fn.Rows(a => ChronoFormat.Format(date ? (int)a[0]! * IntervalValue.NanosPerDay : (long)a[0]!, (string)a[1]!))(bound, ret);
+        });
+        r.Alias("date_format", "to_char");
+    }
+
+    private static PrimitiveColumn<long> Truncate(PrimitiveColumn<long> ts, long unit)
+    {
+        var result = new long[ts.Length];
+        for (var i = 0; i < result.Length; i++) result[i] = Timestamps.FloorDiv(ts.Values[i], unit) * unit;
+        return new PrimitiveColumn<long>(ts.Type, result, ts.Length, ts.Validity);
     }
 
     /// <summary>DataFusion (since v42) returns INT for calendar fields; epoch is DOUBLE, so the type depends on the unit.</summary>
