@@ -32,10 +32,16 @@ public sealed class NatsServerFixture : DebianTestServer
 
     protected override void Configure(ProcessStartInfo start)
     {
-        foreach (var arg in new[] { "-a", "127.0.0.1", "-p", Port.ToString(), "-js", "-sd", DataDir, "--user", User, "--pass", Password })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        // A config file for what the command line cannot say: the time a client has to
+        // authenticate (2 s by default, too short on a loaded test machine).
+        var config = Path.Combine(DataDir, "nats.conf");
+        File.WriteAllText(config, $$"""
+            listen: "127.0.0.1:{{Port}}"
+            jetstream { store_dir: "{{Path.Combine(DataDir, "js")}}" }
+            authorization { user: "{{User}}", password: "{{Password}}", timeout: 30 }
+            """);
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(config);
     }
 
     public NatsConnection Connect() => new(new NatsOpts

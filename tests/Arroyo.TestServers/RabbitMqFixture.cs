@@ -11,7 +11,7 @@ namespace Arroyo.TestServers;
 /// log dirs, node name, Erlang distribution and epmd ports; AMQP and stream listeners on
 /// 127.0.0.1 (the node's epmd binds its private port on every interface: limiting it to
 /// loopback made the node hang at start).
-/// Erlang starts slowly (about 20 s), so tests share one per class. The default user
+/// Erlang starts slowly (20 s on an idle machine, minutes on a loaded one), so tests share one per class. The default user
 /// guest/guest may connect from loopback. Helpers create streams and publish to them.
 /// </summary>
 public sealed class RabbitMqFixture : DebianTestServer
@@ -31,7 +31,7 @@ public sealed class RabbitMqFixture : DebianTestServer
 
     protected override string[] Binaries => ["/usr/lib/rabbitmq/bin/rabbitmq-server"];
 
-    protected override TimeSpan StartTimeout => TimeSpan.FromSeconds(180);
+    protected override TimeSpan StartTimeout => TimeSpan.FromSeconds(300);
 
     protected override void ChoosePorts()
     {

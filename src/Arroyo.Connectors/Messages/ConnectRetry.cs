@@ -13,7 +13,7 @@ namespace Arroyo.Connectors.Messages;
 public static class ConnectRetry
 {
     /// <summary>Well within the 30 s the issue allows for an unreachable server, leaving room for a slow process start.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(12);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
     /// <param name="describe">The error for the last failure, e.g. "cannot reach NATS at host:port (table 't'): reason".</param>
     /// <param name="permanent">True for failures not worth retrying.</param>

@@ -34,7 +34,11 @@ public sealed class KinesisTests(KinesaliteFixture kinesis) : IClassFixture<Kine
         kinesis.PutAsync(stream, Numbers(0, 100)).GetAwaiter().GetResult();
         File.WriteAllText(dir.File("q.sql"), Source(stream) + FileSink(dir.File("out.json")) + "INSERT INTO out SELECT value FROM input;");
 
-        using (var first = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 100, 2, Env())) Kill(first);
+        using (var first = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 100, 2, Env()))
+        {
+            WaitForMoreCheckpoints(first);
+            Kill(first);
+        }
         kinesis.PutAsync(stream, Numbers(100, 100)).GetAwaiter().GetResult();
         using (var second = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 200, 3, Env())) Stop(second);
 

@@ -32,7 +32,11 @@ public sealed class NatsTests(NatsServerFixture nats) : IClassFixture<NatsServer
             INSERT INTO out SELECT value FROM input;
             """);
 
-        using (var first = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 100, 2, s_env)) Kill(first);
+        using (var first = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 100, 2, s_env))
+        {
+            WaitForMoreCheckpoints(first);
+            Kill(first);
+        }
         nats.PublishToStreamAsync($"in.{id}", Numbers(100, 100)).GetAwaiter().GetResult();
         using (var second = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 200, 3, s_env))
         {

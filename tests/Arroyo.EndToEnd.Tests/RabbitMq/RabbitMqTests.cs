@@ -30,7 +30,11 @@ public sealed class RabbitMqTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
         rabbit.PublishAsync(stream, Numbers(0, 100)).GetAwaiter().GetResult();
         File.WriteAllText(dir.File("q.sql"), Source(stream, ", source.offset = 'first'") + FileSink(dir.File("out.json")) + "INSERT INTO out SELECT value FROM input;");
 
-        using (var first = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 100, 2, s_env)) Kill(first);
+        using (var first = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 100, 2, s_env))
+        {
+            WaitForMoreCheckpoints(first);
+            Kill(first);
+        }
         rabbit.PublishAsync(stream, Numbers(100, 100)).GetAwaiter().GetResult();
         using (var second = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 200, 3, s_env))
         {

@@ -40,6 +40,24 @@ public static class MessagePipeline
         }
     }
 
+    /// <summary>
+    /// Waits until <paramref name="count"/> more checkpoints complete than had when called, so
+    /// that a kill after it restores positions past what the output shows (not a fresh start).
+    /// </summary>
+    public static void WaitForMoreCheckpoints(ArroyoProcess running, int count = 2)
+    {
+        var before = Checkpoints(running.Stderr);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (Checkpoints(running.Stderr) < before + count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no new checkpoint within 60 s\n{running.Stderr}");
+            Thread.Sleep(50);
+        }
+    }
+
+    private static int Checkpoints(string stderr) =>
+        stderr.Split('\n').Count(l => l.Contains(" INFO checkpoint ", StringComparison.Ordinal) && l.Contains(" complete", StringComparison.Ordinal));
+
     /// <summary>SIGINT (a final checkpoint), then the exit, which must be 0.</summary>
     public static void Stop(ArroyoProcess running)
     {
