@@ -21,11 +21,13 @@ internal static class UdfCompiler
     private const int MaxErrorsShown = 10;
     private const string Attributes = "Arroyo.Udfs.";
 
-    // What every UDF file may use without a using directive (as a project's implicit usings).
+    // What every UDF file may use without a using directive (a console project's implicit usings).
     private const string GlobalUsings = """
         global using global::System;
         global using global::System.Collections.Generic;
+        global using global::System.IO;
         global using global::System.Linq;
+        global using global::System.Net.Http;
         global using global::System.Text;
         global using global::System.Threading;
         global using global::System.Threading.Tasks;

@@ -29,7 +29,7 @@ public sealed class UdfCliTests
         var cold = ArroyoProcess.Run(["run", "--udf", dir.File("negation.cs"), "-s", dir.File("state1"), query], environment: cache);
         Assert.True(cold.ExitCode == 0, cold.ToString());
         Assert.Contains("1 user function (double_negative) compiled in", cold.Stderr);
-        Assert.Equal(["{\"n\":0}", "{\"n\":-2}", "{\"n\":-4}", "{\"n\":-6}", "{\"n\":-8}"], File.ReadAllLines(dir.File("out.json")).Order());
+        Assert.Equal(new[] { "{\"n\":0}", "{\"n\":-2}", "{\"n\":-4}", "{\"n\":-6}", "{\"n\":-8}" }.Order(), File.ReadAllLines(dir.File("out.json")).Order());
         Assert.Single(Directory.GetFiles(dir.File("cache"), "*.dll"));
 
         File.Delete(dir.File("out.json"));
@@ -53,6 +53,38 @@ public sealed class UdfCliTests
         var again = ArroyoProcess.Run(["run", "--udf", dir.File("negation.cs"), "-s", dir.File("s2"), query], environment: cache);
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains("compiled in", again.Stderr);
+    }
+
+    /// <summary>
+    /// A UDAF's group values are operator state: stopped at a checkpoint mid-input at parallelism
+    /// 2 and restored at 3, the window's result is that of all the input.
+    /// </summary>
+    [Fact]
+    public void Udaf_state_survives_a_stop_and_a_restore_at_another_parallelism()
+    {
+        using var dir = new TempDirectory();
+        var query = dir.File("query.sql");
+        File.WriteAllText(query, $"""
+            CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '2000', message_count = '2000');
+            CREATE TABLE out (median DOUBLE, product BIGINT UNSIGNED)
+                WITH (connector = 'single_file', path = '{dir.File("out.json")}', format = 'json', type = 'sink');
+            INSERT INTO out SELECT median, product FROM (
+                SELECT tumble(interval '1 day') AS w, my_median(counter) AS median, max_product(counter, counter) AS product
+                FROM impulse GROUP BY 1);
+            """);
+        var udfs = SharedData.TestUdfs("smoke");
+        var first = ArroyoProcess.Run(["run", "-p", "2", "-s", dir.File("state"), "--udf", udfs, query], environment: new Dictionary<string, string>
+        {
+            ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "50ms",
+            ["ARROYO__DEBUG__STOP_AFTER_CHECKPOINTS"] = "3",
+        });
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.False(File.Exists(dir.File("out.json")) && File.ReadAllText(dir.File("out.json")).Length > 0, "the first run stopped before the input ended");
+
+        var second = ArroyoProcess.Run(["run", "-p", "3", "-s", dir.File("state"), "--udf", udfs, query]);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("restoring from checkpoint", second.Stderr);
+        Assert.Equal(["{\"median\":999.5,\"product\":3996001}"], File.ReadAllLines(dir.File("out.json")));
     }
 
     [Fact]
@@ -88,7 +120,7 @@ public sealed class UdfCliTests
         var query = Query(dir, "CREATE FUNCTION f(x BIGINT) RETURNS BIGINT LANGUAGE csharp AS $$ x + nope $$;\nINSERT INTO out SELECT f(1) FROM impulse");
         var outcome = ArroyoProcess.Run(["run", query]);
         Assert.Equal(1, outcome.ExitCode);
-        Assert.Contains("error at line 3, column 69:", outcome.Stderr);
+        Assert.Contains("error at line 3, column 70:", outcome.Stderr);
         Assert.Contains("The name 'nope' does not exist in the current context", outcome.Stderr);
         Assert.Contains("^^^^", outcome.Stderr);
     }
@@ -106,7 +138,8 @@ public sealed class UdfCliTests
             """);
         var outcome = ArroyoProcess.Run(["run", "--udf", dir.File("picky.cs"), Query(dir, "INSERT INTO out SELECT picky(counter) FROM impulse")]);
         Assert.Equal(1, outcome.ExitCode);
-        Assert.Contains("user function 'picky' threw ArgumentException: three is not allowed at picky.cs line 4 on row (x = 3)", outcome.Stderr);
+        Assert.Contains($"error: user function 'picky' threw ArgumentException: three is not allowed at {dir.File("picky.cs")} line 4 on row (x = 3)",
+            outcome.Stderr);
         Assert.DoesNotContain("   at ", outcome.Stderr);
     }
 
@@ -121,8 +154,8 @@ public sealed class UdfCliTests
         File.WriteAllText(dir.File("negation.cs"), Negation.Replace("-2 *", "-3 *"));
         var refused = ArroyoProcess.Run(["run", "--udf", dir.File("negation.cs"), "-s", dir.File("state"), query]);
         Assert.Equal(1, refused.ExitCode);
-        Assert.Contains("-- UDF file negation.cs", refused.Stderr);
-        Assert.Contains("-3 *", refused.Stderr);
+        Assert.Contains("belongs to a different pipeline", refused.Stderr);
+        Assert.Contains("+ [ScalarUdf] public static long double_negative(ulong x) => -3 * (long)x;", refused.Stderr);
 
         var forced = ArroyoProcess.Run(["run", "--udf", dir.File("negation.cs"), "-s", dir.File("state"), "--force", query]);
         Assert.True(forced.ExitCode == 0, forced.ToString());
@@ -145,7 +178,7 @@ public sealed class UdfCliTests
     private static string Query(TempDirectory dir, string body)
     {
         var path = dir.File("query.sql");
-        File.WriteAllText(path, Source.Replace("$output", dir.File("out.json")) + body);
+        File.WriteAllText(path, Source.Replace("$output", dir.File("out.json")) + "\n" + body);
         return path;
     }
 }

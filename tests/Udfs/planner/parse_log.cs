@@ -4,17 +4,17 @@ using System.Text.RegularExpressions;
 
 namespace PlannerUdfs;
 
-public static partial class AccessLogs
+public static class AccessLogs
 {
-    // Common Log Format: host ident user [day/Mon/year:hh:mm:ss zone] "request" status bytes
-    [GeneratedRegex("""^(\S+) \S+ (\S+) \[([^\]]+)\] "([^"]*)" (\d{3}) (\S+)""")]
-    private static partial Regex CommonLog();
+    // Common Log Format: host ident user [day/Mon/year:hh:mm:ss zone] "request" status bytes.
+    // (Source generators do not run in a UDF compilation, so no [GeneratedRegex].)
+    private static readonly Regex s_commonLog = new("""^(\S+) \S+ (\S+) \[([^\]]+)\] "([^"]*)" (\d{3}) (\S+)""", RegexOptions.Compiled);
 
     /// <summary>A Common Log Format line as JSON (ip, user, timestamp, request, status_code), or NULL.</summary>
     [ScalarUdf]
     public static string? parse_log(string input)
     {
-        var match = CommonLog().Match(input);
+        var match = s_commonLog.Match(input);
         if (!match.Success) return null;
         if (!DateTimeOffset.TryParseExact(match.Groups[3].Value, "dd/MMM/yyyy:HH:mm:ss zzz", CultureInfo.InvariantCulture,
                 DateTimeStyles.None, out var timestamp))

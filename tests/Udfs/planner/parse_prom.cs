@@ -3,22 +3,20 @@ using System.Text.RegularExpressions;
 
 namespace PlannerUdfs;
 
-public static partial class Prometheus
+public static class Prometheus
 {
-    [GeneratedRegex("""(?<metric_name>\w+)\{(?<labels>[^}]+)\}\s+(?<metric_value>[\d.]+)""")]
-    private static partial Regex Metric();
+    private static readonly Regex s_metric = new("""(?<metric_name>\w+)\{(?<labels>[^}]+)\}\s+(?<metric_value>[\d.]+)""", RegexOptions.Compiled);
 
-    [GeneratedRegex("""(?<label>[^,]+)="(?<value>[^"]+)\"""")]
-    private static partial Regex Label();
+    private static readonly Regex s_label = new(@"(?<label>[^,]+)=""(?<value>[^""]+)""", RegexOptions.Compiled);
 
     /// <summary>A Prometheus exposition line as JSON: {"name", "labels": {…}, "value"}, or NULL.</summary>
     [ScalarUdf]
     public static string? parse_prom(string s)
     {
-        var metric = Metric().Match(s);
+        var metric = s_metric.Match(s);
         if (!metric.Success) return null;
         var labels = new Dictionary<string, string>();
-        foreach (Match label in Label().Matches(metric.Groups["labels"].Value))
+        foreach (Match label in s_label.Matches(metric.Groups["labels"].Value))
         {
             labels[label.Groups["label"].Value] = label.Groups["value"].Value;
         }
