@@ -32,9 +32,10 @@ public sealed class FunctionLibrary
     public WindowFunctionRegistry Windows { get; }
 
     /// <summary>Adds a user scalar function (see <see cref="FunctionRegistry.AddUser"/>).</summary>
-    public FunctionLibrary AddScalar(string name, IReadOnlyList<DataType> arguments, DataType returns, ScalarKernelFactory? implementation = null)
+    public FunctionLibrary AddScalar(string name, IReadOnlyList<DataType> arguments, DataType returns, ScalarKernelFactory? implementation = null,
+        bool isVolatile = false)
     {
-        Scalar.AddUser(name, arguments, returns, implementation);
+        Scalar.AddUser(name, arguments, returns, implementation, isVolatile);
         return this;
     }
 

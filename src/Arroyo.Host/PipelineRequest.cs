@@ -22,6 +22,17 @@ public sealed record PipelineRequest
     /// <summary>Environment variables the object stores read credentials from; null: the process's.</summary>
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
 
+    /// <summary>
+    /// The user-function source files the run compiled (name, text), in load order. Like the
+    /// query they are the pipeline's identity: a changed UDF is a changed pipeline.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> FunctionSources { get; init; } = [];
+
+    /// <summary>What the state dir records and compares (<c>pipeline.json</c>): the query, then each UDF file.</summary>
+    public string Identity => FunctionSources.Count == 0
+        ? Query
+        : Query + string.Concat(FunctionSources.Select(f => $"\n\n-- UDF file {f.Key}\n{f.Value}"));
+
     /// <summary>Relative state-dir paths resolve against this.</summary>
     public string WorkingDirectory { get; init; } = Directory.GetCurrentDirectory();
 }

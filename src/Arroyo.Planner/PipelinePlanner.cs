@@ -149,6 +149,9 @@ public static class PipelinePlanner
             case SetStatement set:
                 Set(set, target);
                 break;
+            case CreateFunctionStatement:
+                // Compiled and registered before planning (Arroyo.Udfs); calls bind through the registries.
+                break;
             default:
                 throw new UserException($"This feature is not implemented: statement {statement.GetType().Name}", statement.Span);
         }

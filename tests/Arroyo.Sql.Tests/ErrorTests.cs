@@ -24,6 +24,10 @@ public sealed class ErrorTests
         ErrorAt("SELECT count(x ⟦FROM⟧ t", "expected ',' or ')' but found 'FROM'");
 
     [Fact]
+    public void UnterminatedDollarQuote() =>
+        ErrorAt("CREATE FUNCTION f() RETURNS INT LANGUAGE csharp AS ⟦$$⟧ 1", "unterminated $$ string (missing closing $$)");
+
+    [Fact]
     public void MissingExpression() =>
         ErrorAt("SELECT a, ⟦FROM⟧ t", "expected an expression but found 'FROM'");
 
@@ -44,7 +48,7 @@ public sealed class ErrorTests
 
     [Fact]
     public void BadStatement() =>
-        ErrorAt("⟦DROP⟧ TABLE t", "expected a statement (SELECT, INSERT, CREATE TABLE, CREATE VIEW or SET) but found 'DROP'");
+        ErrorAt("⟦DROP⟧ TABLE t", "expected a statement (SELECT, INSERT, CREATE TABLE, CREATE VIEW, CREATE FUNCTION or SET) but found 'DROP'");
 
     [Fact]
     public void BadColumnDefinition() =>

@@ -67,6 +67,30 @@ public sealed class StatementParserTests
     }
 
     [Fact]
+    public void CreateFunctionWithDollarQuotedBody()
+    {
+        const string sql = "CREATE FUNCTION double_negative(x BIGINT UNSIGNED, label TEXT) RETURNS BIGINT LANGUAGE csharp AS $$\n  return -2 * (long)x; // 'quotes' \\ stay\n$$;\nSELECT 1";
+        var statements = SqlParser.ParseScript(sql);
+        var function = Assert.IsType<CreateFunctionStatement>(statements[0]);
+        Assert.Equal("double_negative", function.Name.Value);
+        Assert.Equal(["x", "label"], function.Parameters.Select(p => p.Name.Value));
+        Assert.True(function.Parameters[0].Type.Unsigned);
+        Assert.Equal("bigint", function.Returns.Name);
+        Assert.Equal("csharp", function.Language.Value);
+        Assert.Equal("\n  return -2 * (long)x; // 'quotes' \\ stay\n", function.Body);
+        Assert.Equal(sql.IndexOf("$$", StringComparison.Ordinal), function.BodySpan.Start);
+        Assert.IsType<QueryStatement>(statements[1]);
+    }
+
+    [Fact]
+    public void CreateFunctionWithoutParametersAndQuotedBody()
+    {
+        var function = Assert.IsType<CreateFunctionStatement>(SqlParser.ParseStatement("create function one() returns int language csharp as '1'"));
+        Assert.Empty(function.Parameters);
+        Assert.Equal("1", function.Body);
+    }
+
+    [Fact]
     public void CreateTableWithoutColumnsOrOptions()
     {
         var statements = SqlParser.ParseScript(

@@ -43,6 +43,8 @@ public static class CommandLine
           -c, --config <CONFIG>            Path to an additional config file
           -q, --quiet                      Do not show the live progress line on stderr
               --explain                    Print the dataflow graph and exit without running
+              --udf <PATH>                 C# user-defined functions: a .cs file or a folder
+                                           of them (repeatable)
         """;
 
     public abstract record Parsed;
@@ -150,6 +152,7 @@ public static class CommandLine
         new('c', "--config", true),
         new('q', "--quiet", false),
         new(NoShortName, "--explain", false),
+        new(NoShortName, "--udf", true),
     ];
 
     private const char NoShortName = '\0';
@@ -157,6 +160,7 @@ public static class CommandLine
     private static RunOptions Apply(RunOptions options, RunOption option, string? value) => option.Short switch
     {
         NoShortName when option.Long == "--explain" => options with { Explain = true },
+        NoShortName when option.Long == "--udf" => options with { Udfs = [.. options.Udfs, value!] },
         'n' => options with { Name = value },
         's' => options with { StateDir = value },
         'p' => options with { Parallelism = ParseParallelism(value!) },

@@ -39,6 +39,7 @@ public sealed class RunCommand
         QueryText = ReadQuery(config);
         // Read before anything runs, so a bad api.* setting fails the start, not a running pipeline.
         var web = WebSettings.From(new ConfigValues(config.Values));
+        var udfs = UserFunctions.Load(_options, config, QueryText, _log);
 
         using var logging = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(_log.MinimumLevel)
@@ -48,7 +49,7 @@ public sealed class RunCommand
         {
             Connectors = connectors,
             Operators = BuiltIns.Operators,
-            Functions = BuiltIns.Functions(),
+            Functions = udfs.Compiled?.AddTo(BuiltIns.Functions(), _log.Warn) ?? BuiltIns.Functions(),
             Logging = logging,
         });
         var request = new PipelineRequest
@@ -60,6 +61,7 @@ public sealed class RunCommand
             Force = _options.Force,
             Config = config.Values,
             Environment = environment,
+            FunctionSources = udfs.Identity,
         };
         // EXPLAIN (in the script or as --explain) plans and prints; no state dir, no server.
         var plan = host.Plan(request);

@@ -21,4 +21,7 @@ public sealed record RunOptions
     public bool Explain { get; init; }
 
     public string? ConfigFile { get; init; }
+
+    /// <summary><c>--udf PATH</c>, in the order given: C# UDF files or folders of them.</summary>
+    public IReadOnlyList<string> Udfs { get; init; } = [];
 }

@@ -113,9 +113,11 @@ public sealed class FunctionRegistry
     /// <summary>
     /// Adds (or replaces) a user-defined scalar function taking exactly <paramref name="arguments"/>
     /// (arguments are cast to them). Without <paramref name="implementation"/> it plans but fails
-    /// when a subtask builds its kernel.
+    /// when a subtask builds its kernel. A volatile function (one with effects, such as an async
+    /// lookup) is never constant-folded while planning.
     /// </summary>
-    public FunctionRegistry AddUser(string name, IReadOnlyList<DataType> arguments, DataType returns, ScalarKernelFactory? implementation = null)
+    public FunctionRegistry AddUser(string name, IReadOnlyList<DataType> arguments, DataType returns, ScalarKernelFactory? implementation = null,
+        bool isVolatile = false)
     {
         var parameters = arguments.ToArray();
         var signature = $"{name}({string.Join(", ", parameters.Select(a => a.ToString()))})";
@@ -126,7 +128,8 @@ public sealed class FunctionRegistry
                 throw new UserException($"function '{name}' takes {parameters.Length} arguments but {args.Count} were given", span);
             }
             return (args.Select((a, i) => Coercion.CastTo(a, parameters[i])).ToArray(), returns);
-        }, implementation ?? ((_, _) => throw new UserException($"user-defined function '{name}' has no implementation registered in this engine")));
+        }, implementation ?? ((_, _) => throw new UserException($"user-defined function '{name}' has no implementation registered in this engine")),
+            isVolatile);
         return this;
     }
 
@@ -156,13 +159,14 @@ public sealed class FunctionRegistry
     internal void Add(string name, Param[] parameters, DataType returns, ScalarKernelFactory factory, int minArgs = -1, bool isVolatile = false) =>
         Add(name, new Overload(parameters, _ => returns, factory, minArgs: minArgs), isVolatile);
 
-    internal void AddCustom(string name, string signature, CustomBinder binder, ScalarKernelFactory factory)
+    internal void AddCustom(string name, string signature, CustomBinder binder, ScalarKernelFactory factory, bool isVolatile = false)
     {
         _entries[name] = new Entry(name)
         {
             Binder = binder,
-            CustomFunction = new ScalarFunction(name, factory),
+            CustomFunction = new ScalarFunction(name, factory, isVolatile),
             CustomSignature = signature,
+            Volatile = isVolatile,
         };
     }
 

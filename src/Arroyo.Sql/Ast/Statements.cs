@@ -93,3 +93,21 @@ public enum SqlOptionKind
 /// identifier value, interval literal source text; for arrays and expressions the source text.</param>
 /// <param name="Value">The value as an expression, for callers that need more than text.</param>
 public sealed record SqlOption(string Key, SourceSpan KeySpan, SqlOptionKind Kind, string Text, Expr Value, SourceSpan Span) : SqlNode(Span);
+
+/// <summary>One parameter of <see cref="CreateFunctionStatement"/>: <c>name TYPE</c>.</summary>
+public sealed record FunctionParameter(Identifier Name, TypeName Type, SourceSpan Span) : SqlNode(Span);
+
+/// <summary>
+/// <c>CREATE FUNCTION name(param TYPE, …) RETURNS TYPE LANGUAGE lang AS $$ body $$</c>: a user
+/// function written in the query. The planner leaves it to whoever compiles functions of
+/// <see cref="Language"/> (the C# UDF compiler); <see cref="Body"/> is the text between the
+/// quotes, starting at <see cref="BodySpan"/>'s offset + 2 (after <c>$$</c>) or + 1 (after <c>'</c>).
+/// </summary>
+public sealed record CreateFunctionStatement(
+    Identifier Name,
+    IReadOnlyList<FunctionParameter> Parameters,
+    TypeName Returns,
+    Identifier Language,
+    string Body,
+    SourceSpan BodySpan,
+    SourceSpan Span) : Statement(Span);

@@ -108,6 +108,7 @@ internal sealed class Lexer
             _pos++;
             return ReadString(start, escapes: true);
         }
+        if (c == '$' && Peek(1) == '$') return ReadDollarQuoted(start);
         if (IsWordStart(c)) return ReadWord(start);
         if (char.IsAsciiDigit(c) || (c == '.' && char.IsAsciiDigit(Peek(1)))) return ReadNumber(start);
 
@@ -127,6 +128,16 @@ internal sealed class Lexer
         }
         _pos += length;
         return Make(kind, start);
+    }
+
+    // $$…$$: a string taken verbatim, no escapes (PostgreSQL's dollar quoting), so a function
+    // body in another language can hold quotes and backslashes as written.
+    private Token ReadDollarQuoted(int start)
+    {
+        var close = _text.IndexOf("$$", start + 2, StringComparison.Ordinal);
+        if (close < 0) throw new SqlParseException("unterminated $$ string (missing closing $$)", _source.Span(start, start + 2));
+        _pos = close + 2;
+        return new Token(TokenKind.String, _text[(start + 2)..close], _source.Span(start, _pos));
     }
 
     private (TokenKind Kind, int Length) ReadOperator(char c)

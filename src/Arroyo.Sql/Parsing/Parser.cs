@@ -78,7 +78,7 @@ internal sealed partial class Parser
             var query = ParseQuery();
             return new QueryStatement(query, SpanFrom(start));
         }
-        throw Unexpected("a statement (SELECT, INSERT, CREATE TABLE, CREATE VIEW or SET)");
+        throw Unexpected("a statement (SELECT, INSERT, CREATE TABLE, CREATE VIEW, CREATE FUNCTION or SET)");
     }
 
     private ExplainStatement ParseExplain()
@@ -99,9 +99,36 @@ internal sealed partial class Parser
             orReplace = true;
         }
         var temporary = TryWord("temporary") || TryWord("temp");
+        if (IsWord("function") && !temporary) return ParseCreateFunction(start);
         if (IsWord("table")) return ParseCreateTable(start, temporary);
         if (IsWord("view") && !temporary) return ParseCreateView(start, orReplace);
-        throw Unexpected(temporary ? "TABLE" : "TABLE or VIEW");
+        throw Unexpected(temporary ? "TABLE" : "TABLE, VIEW or FUNCTION");
+    }
+
+    private CreateFunctionStatement ParseCreateFunction(SourceSpan start)
+    {
+        ExpectWord("function");
+        var name = ParseIdentifier("a function name");
+        Expect(TokenKind.LeftParen, "'('");
+        var parameters = new List<FunctionParameter>();
+        if (!IsKind(TokenKind.RightParen))
+        {
+            do
+            {
+                var parameter = ParseIdentifier("a parameter name");
+                var type = ParseType();
+                parameters.Add(new FunctionParameter(parameter, type, SpanFrom(parameter.Span)));
+            }
+            while (TryConsume(TokenKind.Comma));
+        }
+        Expect(TokenKind.RightParen, "',' or ')'");
+        ExpectWord("returns");
+        var returns = ParseType();
+        ExpectWord("language");
+        var language = ParseIdentifier("a language name (csharp)");
+        ExpectWord("as");
+        var body = Expect(TokenKind.String, "the function body as $$ … $$");
+        return new CreateFunctionStatement(name, parameters, returns, language, body.Value, body.Span, SpanFrom(start));
     }
 
     private CreateViewStatement ParseCreateView(SourceSpan start, bool orReplace)

@@ -5,8 +5,11 @@ namespace Arroyo.EndToEnd.Tests.Conformance;
 /// <summary>One arroyo-smoke case: its SQL with placeholders, its header, its golden file.</summary>
 public sealed class SmokeCase
 {
-    // These call user-defined functions, which the engine does not offer yet.
+    // These call user-defined functions: the corpus README's, written in C# in tests/Udfs/smoke.
     public static readonly IReadOnlySet<string> UdfCases = new HashSet<string> { "double_negative_udf", "async_udf", "udaf" };
+
+    /// <summary>What the case adds to <c>arroyo run</c>: its UDF folder for the UDF cases.</summary>
+    public IReadOnlyList<string> ExtraArguments => UdfCases.Contains(Name) ? ["--udf", Support.SharedData.TestUdfs("smoke")] : [];
 
     private SmokeCase(string name, string sql, string root)
     {

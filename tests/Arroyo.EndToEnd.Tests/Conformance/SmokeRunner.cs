@@ -17,7 +17,6 @@ public static class SmokeRunner
     public static SmokeCase LoadOrSkip(string name)
     {
         var conformance = SharedData.RequireConformance();
-        if (SmokeCase.UdfCases.Contains(name)) Assert.Skip($"{name} needs user-defined functions, which are not supported yet");
         return SmokeCase.Load(conformance, name);
     }
 
@@ -28,7 +27,7 @@ public static class SmokeRunner
         var output = dir.File("output.json");
         var queryFile = dir.File("query.sql");
         File.WriteAllText(queryFile, smoke.Render(output));
-        var outcome = ArroyoProcess.Run(["run", "-p", parallelism.ToString(), "-s", dir.File("state"), queryFile], environment: Fast());
+        var outcome = ArroyoProcess.Run(["run", "-p", parallelism.ToString(), "-s", dir.File("state"), .. smoke.ExtraArguments, queryFile], environment: Fast());
         if (smoke.ExpectedFailure is { } expected)
         {
             Assert.True(outcome.ExitCode != 0, $"expected failure containing '{expected}'\n{outcome}");
@@ -53,10 +52,10 @@ public static class SmokeRunner
         env["ARROYO__PIPELINE__SOURCE_BATCH_SIZE"] = "64";
         env["ARROYO__DEBUG__SOURCE_POLL_DELAY"] = "2ms";
         env["ARROYO__DEBUG__STOP_AFTER_CHECKPOINTS"] = "2";
-        var first = ArroyoProcess.Run(["run", "-p", "2", "-s", state, queryFile], environment: env);
+        var first = ArroyoProcess.Run(["run", "-p", "2", "-s", state, .. smoke.ExtraArguments, queryFile], environment: env);
         Assert.True(first.ExitCode == 0, "first run (parallelism 2, stopped at a checkpoint):\n" + first);
 
-        var second = ArroyoProcess.Run(["run", "-p", "3", "-s", state, queryFile], environment: Fast());
+        var second = ArroyoProcess.Run(["run", "-p", "3", "-s", state, .. smoke.ExtraArguments, queryFile], environment: Fast());
         Assert.True(second.ExitCode == 0, "second run (restored at parallelism 3):\n" + second);
         Assert.Contains("restoring from checkpoint", second.Stderr);
         // Where the stop lands depends on timing, and an updating output interrupted between two

@@ -18,6 +18,9 @@ public sealed class ArroyoProcess : IDisposable
 
     public static string CliPath => Path.Combine(AppContext.BaseDirectory, "arroyo.dll");
 
+    /// <summary>Where the tests' runs cache compiled UDF assemblies (keyed by content, so runs share it safely).</summary>
+    public static string UdfCacheDirectory { get; } = Path.Combine(Path.GetTempPath(), "arroyo-tests-udf-cache");
+
     public int Id => _process.Id;
 
     public string Stdout
@@ -47,6 +50,8 @@ public sealed class ArroyoProcess : IDisposable
         {
             info.Environment.Remove(key);
         }
+        // Compiled UDFs are cached under the temp dir, not the user's ~/.cache (a test may override it).
+        info.Environment["ARROYO__RUN__UDF_CACHE_DIR"] = UdfCacheDirectory;
         if (environment is not null)
         {
             foreach (var (key, value) in environment) info.Environment[key] = value;

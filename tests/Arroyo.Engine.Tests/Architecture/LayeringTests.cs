@@ -97,6 +97,25 @@ public sealed class LayeringTests
         }
     }
 
+    /// <summary>
+    /// User code compiles against the attributes alone (a tiny assembly of no dependencies); the
+    /// UDF compiler sits beside the planner, below the runtime, and only the CLI composes it.
+    /// </summary>
+    [Fact]
+    public void Udf_attributes_stand_alone_and_only_the_cli_composes_the_udf_compiler()
+    {
+        Assert.Empty(s_references.Value["Arroyo.Udfs.Attributes"]);
+        var closure = Closure("Arroyo.Udfs");
+        Assert.Contains("Arroyo.Expressions", closure);
+        Assert.DoesNotContain("Arroyo.Runtime", closure);
+        Assert.DoesNotContain("Arroyo.Host", closure);
+        foreach (var (project, references) in s_references.Value)
+        {
+            if (project is "Arroyo.Cli") continue;
+            Assert.DoesNotContain("Arroyo.Udfs", references);
+        }
+    }
+
     [Fact]
     public void Every_source_project_is_seen() =>
         Assert.Superset(new HashSet<string>

@@ -109,11 +109,11 @@ public sealed class PlanJsonTests
         var sql = File.ReadAllText(Path.Combine(root!, "arroyo-smoke", "queries", name + ".sql"))
             .Replace("$input_dir", Path.Combine(root!, "arroyo-smoke", "inputs")).Replace("$output_path", Path.Combine(Path.GetTempPath(), "plan-json-unused.json"));
         Assert.SkipWhen(sql.StartsWith("--fail", StringComparison.Ordinal), "a planning-failure case");
-        var plan = PipelinePlanner.Plan(sql, PlannerTestSupport.ReferenceTestOptions(1));
-        Assert.SkipWhen(name is "double_negative_udf" or "async_udf" or "udaf", "its user functions are signatures only here");
+        var options = PlannerTestSupport.ReferenceTestOptions(1);
+        var plan = PipelinePlanner.Plan(sql, options);
         var readBack = plan.Json.DeserializeGraph(plan.ToJson());
-        var expected = Run(plan.Graph);
-        Assert.Equal(expected, Run(readBack));
+        var expected = Run(plan.Graph, options.Functions);
+        Assert.Equal(expected, Run(readBack, PlannerTestSupport.WithTestUdfs()));
     }
 
     /// <summary>
