@@ -55,7 +55,7 @@ switch (mode)
         var count = long.Parse(args[3], CultureInfo.InvariantCulture);
         using var consumer = Consumer(bootstrap, "bench-baseline");
         var partitions = Partitions(bootstrap, topic);
-        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, new Offset(0))));
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         long bytes = 0;
         while (records < count)
         {
@@ -85,6 +85,7 @@ static IConsumer<byte[], byte[]> Consumer(string bootstrap, string group) =>
     new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
     {
         BootstrapServers = bootstrap, GroupId = group, EnableAutoCommit = false, EnablePartitionEof = false,
+        IsolationLevel = IsolationLevel.ReadUncommitted,
     }).SetLogHandler((_, _) => { }).Build();
 
 static int Partitions(string bootstrap, string topic)
