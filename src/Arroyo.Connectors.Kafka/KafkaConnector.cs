@@ -191,20 +191,22 @@ public sealed class KafkaConnector : ConnectorBase, IConnectorRuntime
                     throw new UserException("not supported: json.confluent_schema_registry on kafka tables", definition.SpanOf("json.confluent_schema_registry"));
                 }
                 return;
-            case FormatKind.Avro when role == TableRole.Sink:
-                throw new UserException("not supported: writing the avro format (kafka sinks write json, debezium_json, raw_string or raw_bytes)", definition.SpanOf("format"));
             case FormatKind.Avro:
                 if (format.AvroConfluentSchemaRegistry && registry is null)
                 {
                     throw new UserException("avro.confluent_schema_registry needs schema_registry.endpoint", definition.SpanOf("avro.confluent_schema_registry"));
                 }
-                if (!format.AvroConfluentSchemaRegistry && format.AvroRawDatums && registry is null && definition.Columns.Count == 0)
+                if (role == TableRole.Source && !format.AvroConfluentSchemaRegistry && format.AvroRawDatums && registry is null && definition.Columns.Count == 0)
                 {
                     throw new UserException("avro.raw_datums needs the columns in the table or schema_registry.endpoint to read the schema from", definition.Span);
                 }
                 return;
+            case FormatKind.Protobuf:
+                // The reference's own planner refuses it the same way: protobuf schemas only reach it through its API's connection tables.
+                throw new UserException("not supported: format = 'protobuf' in CREATE TABLE (as in the reference, a protobuf schema cannot be given in SQL)",
+                    definition.SpanOf("format"), hint: "write the messages as json or avro, or convert them before they reach the topic");
             default:
-                throw new UserException($"not supported: the {format.Name} format on kafka tables (supported: json, debezium_json, raw_string, raw_bytes, avro for reading)",
+                throw new UserException($"not supported: the {format.Name} format on kafka tables (supported: json, debezium_json, raw_string, raw_bytes, avro)",
                     definition.SpanOf("format"));
         }
     }

@@ -5,6 +5,7 @@ using Arroyo.Core.Types;
 using Arroyo.Execution;
 using Arroyo.Formats;
 using Arroyo.Formats.RawString;
+using Arroyo.Formats.Avro;
 using Confluent.Kafka;
 
 namespace Arroyo.Connectors.Kafka;
@@ -22,6 +23,8 @@ internal sealed class KafkaSink : IOperator
     private readonly KafkaTableConfig _config;
     private readonly KafkaClients _clients;
     private readonly RecordEncoder? _encoder;
+    private readonly FormatSettings _format;
+    private AvroRecordWriter? _avro;
     private readonly int _rawColumn = -1;
     private readonly int _keyColumn = -1;
     private readonly int _timestampColumn;
@@ -40,7 +43,17 @@ internal sealed class KafkaSink : IOperator
         _clients = new KafkaClients(_config, spec.Table.Name, context);
         var input = spec.Input;
         var format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
-        if (format.Kind is FormatKind.RawString or FormatKind.RawBytes)
+        _format = format;
+        if (format.Kind == FormatKind.Avro)
+        {
+            if (input.RetractIndex >= 0)
+            {
+                throw new UserException($"the avro format cannot write an updating input (table '{spec.Table.Name}'); use format = 'debezium_json'");
+            }
+            // Derived now so an unsupported column type fails before anything runs; the registry id comes in Open.
+            AvroRecordWriter.Fields(input);
+        }
+        else if (format.Kind is FormatKind.RawString or FormatKind.RawBytes)
         {
             // One message per row, written as is (a value may hold newlines).
             _rawColumn = RawValueColumn.Find(input, format, spec.Table.Name);
@@ -86,6 +99,7 @@ internal sealed class KafkaSink : IOperator
     public void Open(OperatorContext context)
     {
         _context = context;
+        if (_format.Kind == FormatKind.Avro) OpenAvro();
         if (_config.ExactlyOnce)
         {
             _transactional = new TransactionalWriter(_clients, context);
@@ -100,8 +114,26 @@ internal sealed class KafkaSink : IOperator
         };
     }
 
+    /// <summary>As the reference: with the registry, the schema derived from the written columns is registered under the value subject and its id framed into every record.</summary>
+    private void OpenAvro()
+    {
+        int? id = null;
+        if (_format.AvroConfluentSchemaRegistry)
+        {
+            using var registry = new SchemaRegistryClient(_config.SchemaRegistryEndpoint!, _config.SchemaRegistryApiKey, _config.SchemaRegistryApiSecret);
+            id = registry.Register(_config.Subject, AvroRecordWriter.Fields(_spec.Input));
+            _context.Log($"registered the avro schema of {_config.Topic} under subject '{_config.Subject}' at {registry.Endpoint}: id {id}");
+        }
+        _avro = new AvroRecordWriter(_spec.Input, _format, id);
+    }
+
     public void OnBatch(Batch batch, int input, IOutput output)
     {
+        if (_avro is not null)
+        {
+            for (var row = 0; row < batch.RowCount; row++) Publish(batch, row, _avro.Write(batch, row));
+            return;
+        }
         if (_encoder is null)
         {
             var values = (StringColumn)batch.Columns[_rawColumn];

@@ -18,7 +18,8 @@ namespace Arroyo.Connectors.Kafka;
 /// state the start is <c>source.offset</c> (latest, earliest, or the group's committed
 /// offset), resolved to a number at start so the first checkpoint records it. New partitions
 /// are looked for every <see cref="DiscoveryInterval"/>. Each row's <c>_timestamp</c> is the
-/// message's timestamp. Once a checkpoint is durable its offsets are committed to the consumer
+/// message's timestamp; every emitted batch holds one partition's rows and names it (see
+/// <see cref="SourceSplits"/>), so watermarks are kept per partition. Once a checkpoint is durable its offsets are committed to the consumer
 /// group (progress for outside tools, and the start for <c>source.offset = 'group'</c>).
 /// </summary>
 internal sealed class KafkaSource : ISource
@@ -53,6 +54,7 @@ internal sealed class KafkaSource : ISource
     private bool _restored;
     private DateTime _nextDiscovery;
     private bool _idleSent;
+    private int _batchPartition = -1;
     private long _dropped;
 
     private readonly record struct RowMetadata(int Partition, long Offset, long TimestampMillis, byte[]? Key);
@@ -128,13 +130,16 @@ internal sealed class KafkaSource : ISource
         {
             if (_next.ContainsKey(partition)) continue;
             var tp = new TopicPartition(_config.Topic, partition);
+            var bounds = Watermarks(tp);
             long offset;
             if (restored.TryGetValue(partition, out var saved)) offset = saved;
-            else if (_restored || discovered || _config.StartOffset == KafkaStartOffset.Earliest) offset = Watermarks(tp).Low;
-            else if (_config.StartOffset == KafkaStartOffset.Latest) offset = Watermarks(tp).High;
-            else offset = GroupOffset(tp);
+            else if (_restored || discovered || _config.StartOffset == KafkaStartOffset.Earliest) offset = bounds.Low;
+            else if (_config.StartOffset == KafkaStartOffset.Latest) offset = bounds.High;
+            else offset = GroupOffset(tp, bounds);
             _next[partition] = offset;
             assignment.Add(new TopicPartitionOffset(tp, new Offset(offset)));
+            // A partition with unread messages holds the watermark back until they come (or it goes idle).
+            if (offset < bounds.High) _context.Splits.Expect(partition);
         }
         if (assignment.Count == 0) return;
         _consumer!.IncrementalAssign(assignment);
@@ -153,13 +158,13 @@ internal sealed class KafkaSource : ISource
         }
     }
 
-    private long GroupOffset(TopicPartition tp)
+    private long GroupOffset(TopicPartition tp, WatermarkOffsets bounds)
     {
         try
         {
             var committed = _consumer!.Committed([tp], KafkaClients.ConnectTimeout)[0].Offset;
             // A group that never committed this partition starts at the beginning (auto.offset.reset = earliest).
-            return committed.IsSpecial ? Watermarks(tp).Low : committed.Value;
+            return committed.IsSpecial ? bounds.Low : committed.Value;
         }
         catch (KafkaException e)
         {
@@ -195,7 +200,11 @@ internal sealed class KafkaSource : ISource
             if (result is null) break;
             if (result.IsPartitionEOF) continue;
             read++;
-            _next[result.Partition.Value] = result.Offset.Value + 1;
+            var partition = result.Partition.Value;
+            // A batch holds one partition's rows, so the watermark can be kept per partition.
+            if (partition != _batchPartition) EmitBatch(output);
+            _batchPartition = partition;
+            _next[partition] = result.Offset.Value + 1;
             var value = result.Message.Value;
             if (value is null) continue;
             var before = _decoder.RowCount;
@@ -210,9 +219,14 @@ internal sealed class KafkaSource : ISource
                 _rowMetadata.Add(meta);
             }
         }
-        var batch = _decoder.Flush(0);
-        if (batch is not null) output.Emit(Complete(batch));
+        EmitBatch(output);
         return read == 0 ? SourceStatus.Idle : SourceStatus.Continue;
+    }
+
+    private void EmitBatch(IOutput output)
+    {
+        var batch = _decoder.Flush(0);
+        if (batch is not null) _context.Splits.Emit(output, _batchPartition, Complete(batch));
     }
 
     private void Decode(ConsumeResult<byte[], byte[]> result, ReadOnlySpan<byte> record)

@@ -17,6 +17,9 @@ public sealed class OperatorContext
 
     public RunSettings Settings { get; init; } = new();
 
+    /// <summary>Shared by a source and the operators chained after it in one subtask (see <see cref="SourceSplits"/>).</summary>
+    public SourceSplits Splits { get; init; } = new();
+
     private SubtaskMetrics? _metrics;
 
     /// <summary>This subtask's counters; the runtime counts batches in and out, an operator may add its own (e.g. records it could not decode).</summary>

@@ -40,6 +40,53 @@ public sealed class SchemaRegistryClient : IDisposable
         return (id, schema);
     }
 
+    /// <summary>
+    /// Registers <paramref name="schema"/> (Avro JSON) under <paramref name="subject"/>
+    /// (<c>POST /subjects/{subject}/versions</c>) and returns its id; a schema the subject
+    /// already has keeps its id, as the registry answers.
+    /// </summary>
+    public int Register(string subject, string schema)
+    {
+        var what = $"subject '{subject}'";
+        using var body = new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["schema"] = schema }), Encoding.UTF8);
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.schemaregistry.v1+json");
+        HttpResponseMessage response;
+        string text;
+        try
+        {
+            response = _http.PostAsync($"{_endpoint}/subjects/{Uri.EscapeDataString(subject)}/versions", body).GetAwaiter().GetResult();
+            text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            throw new ExternalException($"cannot reach the schema registry at {_endpoint} to register a schema for {what}: {e.Message}");
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new ExternalException($"the schema registry at {_endpoint} refused the schema for {what}: {Reason(response, text)}");
+        }
+        using var json = JsonDocument.Parse(text);
+        var id = json.RootElement.GetProperty("id").GetInt32();
+        _byId.TryAdd(id, schema);
+        return id;
+    }
+
+    /// <summary>The registry's reason for a failed call: its error message when it gave one (e.g. an incompatible schema).</summary>
+    private static string Reason(HttpResponseMessage response, string body)
+    {
+        var status = (int)response.StatusCode;
+        if (status is 401 or 403) return "not authorized (check schema_registry.api_key and schema_registry.api_secret)";
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.TryGetProperty("message", out var message)) return $"HTTP {status}: {message.GetString()}";
+        }
+        catch (JsonException)
+        {
+        }
+        return $"HTTP {status}";
+    }
+
     private (string schema, int id) Get(string path, string what)
     {
         HttpResponseMessage response;

@@ -136,12 +136,13 @@ public sealed class Engine
 
                 var isSource = head.Operator.IsSource;
                 var members = new List<(IOperator, OperatorContext)>();
+                var splits = new SourceSplits();
                 foreach (var node in isSource ? chain.Skip(1) : chain)
                 {
-                    var context = CreateContext(node, subtask);
+                    var context = CreateContext(node, subtask, splits);
                     members.Add((_registry.CreateOperator(node.Operator, context), context));
                 }
-                OperatorContext? sourceContext = isSource ? CreateContext(head, subtask) : null;
+                OperatorContext? sourceContext = isSource ? CreateContext(head, subtask, splits) : null;
                 var operatorChain = new OperatorChain(members, new EdgeOutput(outgoing), sourceContext?.Metrics);
                 var source = sourceContext is null ? null : _registry.CreateSource(head.Operator, sourceContext);
                 if (!isSource)
@@ -161,7 +162,7 @@ public sealed class Engine
         return subtasks;
     }
 
-    private OperatorContext CreateContext(DataflowNode node, int subtask)
+    private OperatorContext CreateContext(DataflowNode node, int subtask, SourceSplits splits)
     {
         var name = Describe(node);
         var metrics = new SubtaskMetrics(node.Id, name, subtask, node.Parallelism);
@@ -175,6 +176,7 @@ public sealed class Engine
             State = _storage.CreateReader(node.Id, subtask, node.Parallelism),
             Settings = _settings,
             Metrics = metrics,
+            Splits = splits,
         };
     }
 

@@ -14,6 +14,13 @@ namespace Arroyo.Operators.WatermarkGenerator;
 /// out-of-order data declares its lateness as <c>ts - INTERVAL …</c>); without one it trails
 /// processing time. After <see cref="WatermarkSpec.IdleTimeout"/> without data it reports
 /// idle. Upstream watermarks are ignored, except +∞ (end of input), which passes through.
+/// When the source in front says which split each batch came from (<see cref="SourceSplits"/>,
+/// e.g. Kafka partitions), the maximum is kept per split and the watermark is the minimum over
+/// the splits that are not idle (a split the source announced as having data to come counts
+/// from then on, before its first row): a partition that lags does not see its rows become late
+/// because another raced ahead, and a split without data for the idle timeout stops holding
+/// the others back. The watermark never goes backwards (a split seen for the first time may
+/// start behind it; its earlier rows are then late, as rows of a new source would be).
 /// </summary>
 public sealed class WatermarkOperator : IOperator
 {
@@ -21,6 +28,10 @@ public sealed class WatermarkOperator : IOperator
 
     private readonly WatermarkSpec _spec;
     private readonly CompiledExpr? _expression;
+    /// <summary>The split batches from a source that does not split are counted under.</summary>
+    private const int WholeSource = -1;
+
+    private readonly Dictionary<int, SplitProgress> _splits = [];
     private long _maxWatermark = long.MinValue;
     private long _lastDataAt;
     private bool _idle;
@@ -52,7 +63,13 @@ public sealed class WatermarkOperator : IOperator
     public void OnBatch(Batch batch, int input, IOutput output)
     {
         output.Emit(batch);
-        _lastDataAt = Timestamps.Now();
+        var now = Timestamps.Now();
+        _lastDataAt = now;
+        TakeExpectedSplits(now);
+        var split = _context?.Splits.Current ?? WholeSource;
+        if (!_splits.TryGetValue(split, out var progress)) _splits[split] = progress = new SplitProgress();
+        progress.LastDataAt = now;
+        progress.Idle = false;
         if (_expression is null)
         {
             _idle = false;
@@ -60,14 +77,46 @@ public sealed class WatermarkOperator : IOperator
         }
         var column = _expression.Evaluate(batch);
         var values = (PrimitiveColumn<long>)column;
-        var max = _maxWatermark;
+        var max = progress.Max;
         for (var i = 0; i < batch.RowCount; i++)
         {
             if (!values.IsNull(i) && values.Values[i] > max) max = values.Values[i];
         }
-        if (max > _maxWatermark || _idle)
+        progress.Max = max;
+        Advance(output);
+    }
+
+    /// <summary>Splits the source announced before their data: each holds the watermark back from now on.</summary>
+    private void TakeExpectedSplits(long now)
+    {
+        if (_context is null) return;
+        foreach (var split in _context.Splits.TakeExpected())
         {
-            _maxWatermark = max;
+            if (!_splits.ContainsKey(split)) _splits[split] = new SplitProgress { LastDataAt = now };
+        }
+    }
+
+    /// <summary>
+    /// Emits the minimum over the active splits when it passed the last watermark (or the
+    /// subtask was idle until now). When every split has gone idle none holds the others back:
+    /// the watermark moves to the highest any split reached, as it would for a source read as one.
+    /// </summary>
+    private void Advance(IOutput output)
+    {
+        if (_splits.Count == 0) return;
+        long low = long.MaxValue, high = long.MinValue;
+        var anyActive = false;
+        foreach (var progress in _splits.Values)
+        {
+            high = Math.Max(high, progress.Max);
+            if (progress.Idle) continue;
+            anyActive = true;
+            low = Math.Min(low, progress.Max);
+        }
+        var target = anyActive ? low : high;
+        if (target > _maxWatermark || _idle)
+        {
+            _maxWatermark = Math.Max(_maxWatermark, target);
             _idle = false;
             output.EmitWatermark(Watermark.At(_maxWatermark));
         }
@@ -85,11 +134,18 @@ public sealed class WatermarkOperator : IOperator
     public void OnTick(long nowNanos, IOutput output)
     {
         if (_ended) return;
-        if (_spec.IdleTimeout is { } idle && !_idle && nowNanos - _lastDataAt >= Nanoseconds.From(idle))
+        TakeExpectedSplits(nowNanos);
+        if (_spec.IdleTimeout is { } idle && !_idle)
         {
-            _idle = true;
-            output.EmitWatermark(Watermark.Idle);
-            return;
+            // Splits that went quiet stop holding back those still sending (or, all quiet, the highest).
+            if (_expression is not null && MarkIdleSplits(nowNanos - Nanoseconds.From(idle))) Advance(output);
+            if (nowNanos - _lastDataAt >= Nanoseconds.From(idle))
+            {
+                _idle = true;
+                foreach (var progress in _splits.Values) progress.Idle = true;
+                output.EmitWatermark(Watermark.Idle);
+                return;
+            }
         }
         if (_expression is null)
         {
@@ -100,6 +156,26 @@ public sealed class WatermarkOperator : IOperator
                 output.EmitWatermark(Watermark.At(processing));
             }
         }
+    }
+
+    /// <summary>Marks idle every split whose last data came before <paramref name="quietSince"/>; true when one was.</summary>
+    private bool MarkIdleSplits(long quietSince)
+    {
+        var changed = false;
+        foreach (var progress in _splits.Values)
+        {
+            if (progress.Idle || progress.LastDataAt > quietSince) continue;
+            progress.Idle = true;
+            changed = true;
+        }
+        return changed;
+    }
+
+    private sealed class SplitProgress
+    {
+        public long Max = long.MinValue;
+        public long LastDataAt;
+        public bool Idle;
     }
 
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)

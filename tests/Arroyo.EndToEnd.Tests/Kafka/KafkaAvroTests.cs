@@ -120,6 +120,81 @@ public sealed class KafkaAvroTests(KafkaMockBrokerFixture broker, SchemaRegistry
         });
     }
 
+    private string AvroTable(string name, string topic, string columns, string options) => $"""
+        CREATE TABLE {name} {columns} WITH (
+          connector = 'kafka', bootstrap_servers = '{broker.BootstrapServers}', topic = '{topic}', format = 'avro', {options});
+        """;
+
+    [Fact]
+    public void The_sink_registers_its_schema_and_frames_records_that_the_source_reads_back()
+    {
+        using var dir = new TempDirectory();
+        var topic = "avro-out-" + Guid.NewGuid().ToString("N")[..8];
+        var registryOptions = $"avro.confluent_schema_registry = 'true', schema_registry.endpoint = '{registry.Endpoint}'";
+        File.WriteAllText(dir.File("write.sql"), "CREATE TABLE i WITH (connector = 'impulse', event_rate = '1000', message_count = '20');" +
+            AvroTable("out", topic, "", $"type = 'sink', {registryOptions}") +
+            "INSERT INTO out SELECT CAST(counter AS BIGINT) AS id, concat('n', CAST(counter AS TEXT)) AS name, " +
+            "to_timestamp_millis(CAST(counter AS BIGINT) + 1700000000000) AS t, counter % 2 = 0 AS even FROM i;");
+        var written = ArroyoProcess.Run(["run", "-s", dir.File("s1"), dir.File("write.sql")], timeout: TimeSpan.FromSeconds(90));
+        Assert.True(written.ExitCode == 0, written.ToString());
+
+        // The schema derived from the written columns is the subject's latest, and every record names its id.
+        using var http = new HttpClient();
+        var latest = JsonDocument.Parse(http.GetStringAsync($"{registry.Endpoint}/subjects/{topic}-value/versions/latest").GetAwaiter().GetResult()).RootElement;
+        var schema = JsonDocument.Parse(latest.GetProperty("schema").GetString()!).RootElement;
+        Assert.Equal("ArroyoAvro", schema.GetProperty("name").GetString());
+        Assert.Equal(["id", "name", "t", "even"], schema.GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("name").GetString()));
+        var id = latest.GetProperty("id").GetInt32();
+        using (var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = broker.BootstrapServers, GroupId = "check-" + topic }).SetLogHandler((_, _) => { }).Build())
+        {
+            // The unkeyed sink may put every record in one partition: read all of them.
+            consumer.Assign(Enumerable.Range(0, KafkaMockBrokerFixture.PartitionsPerTopic).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+            var first = consumer.Consume(TimeSpan.FromSeconds(30));
+            Assert.NotNull(first);
+            Assert.Equal(0, first.Message.Value[0]);
+            Assert.Equal(id, BinaryPrimitives.ReadInt32BigEndian(first.Message.Value.AsSpan(1, 4)));
+        }
+
+        var read = AvroTable("input", topic, "(id BIGINT, name TEXT, t TIMESTAMP, even BOOLEAN)", $"type = 'source', source.offset = 'earliest', {registryOptions}") +
+                   $"CREATE TABLE out WITH (connector = 'single_file', path = '{dir.File("out.json")}', format = 'json', type = 'sink');" +
+                   "INSERT INTO out SELECT id, name, t, even FROM input;";
+        var rows = RunUntil(read, dir, 20).Select(l => JsonDocument.Parse(l).RootElement)
+            .Select(r => (Id: r.GetProperty("id").GetInt64(), Name: r.GetProperty("name").GetString(),
+                          T: DateTime.Parse(r.GetProperty("t").GetString()!, System.Globalization.CultureInfo.InvariantCulture,
+                              System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal),
+                          Even: r.GetProperty("even").GetBoolean()))
+            .OrderBy(r => r.Id).ToList();
+        var expected = Enumerable.Range(0, 20)
+            .Select(i => (Id: (long)i, Name: (string?)$"n{i}", T: DateTime.UnixEpoch.AddMilliseconds(1700000000000 + i), Even: i % 2 == 0)).ToList();
+        Assert.Equal(expected, rows);
+    }
+
+    [Fact]
+    public void Raw_datums_written_by_the_sink_read_back_with_the_table_schema()
+    {
+        using var dir = new TempDirectory();
+        var topic = "avro-raw-" + Guid.NewGuid().ToString("N")[..8];
+        // Nullable columns on both sides: the schema derived from the sink's columns is the one the source derives from its declared ones.
+        File.WriteAllText(dir.File("write.sql"), "CREATE TABLE i WITH (connector = 'impulse', event_rate = '1000', message_count = '10');" +
+            AvroTable("out", topic, "", "type = 'sink', avro.raw_datums = 'true'") +
+            "INSERT INTO out SELECT CASE WHEN counter % 4 = 3 THEN NULL ELSE CAST(counter AS BIGINT) END AS id, " +
+            "CASE WHEN counter % 3 = 2 THEN NULL ELSE concat('n', CAST(counter AS TEXT)) END AS name FROM i;");
+        var written = ArroyoProcess.Run(["run", "-s", dir.File("s1"), dir.File("write.sql")], timeout: TimeSpan.FromSeconds(90));
+        Assert.True(written.ExitCode == 0, written.ToString());
+
+        var read = AvroTable("input", topic, "(id BIGINT, name TEXT)", "type = 'source', source.offset = 'earliest', avro.raw_datums = 'true'") +
+                   $"CREATE TABLE out WITH (connector = 'single_file', path = '{dir.File("out.json")}', format = 'json', type = 'sink');" +
+                   "INSERT INTO out SELECT id, name FROM input;";
+        var lines = RunUntil(read, dir, 10).Select(l => JsonDocument.Parse(l).RootElement)
+            .Select(r => (Id: r.GetProperty("id").ValueKind == JsonValueKind.Null ? (long?)null : r.GetProperty("id").GetInt64(),
+                          Name: r.GetProperty("name").ValueKind == JsonValueKind.Null ? null : r.GetProperty("name").GetString()))
+            .OrderBy(r => r.Name ?? "").ThenBy(r => r.Id ?? -1).ToList();
+        var expected = Enumerable.Range(0, 10)
+            .Select(i => (Id: i % 4 == 3 ? (long?)null : i, Name: i % 3 == 2 ? null : $"n{i}"))
+            .OrderBy(r => r.Name ?? "").ThenBy(r => r.Id ?? -1).ToList();
+        Assert.Equal(expected, lines);
+    }
+
     [Fact]
     public void A_missing_subject_is_named_with_the_registry()
     {

@@ -151,6 +151,8 @@ public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixtur
 
         using (var final = ArroyoProcess.Start(["run", "-p", restoredParallelism.ToString(CultureInfo.InvariantCulture), "-s", dir.File("state"), dir.File("q.sql")], environment: s_killEnv))
         {
+            // The output may be complete already: stop only a pipeline that started (a SIGINT before its handler is exit 130).
+            Assert.True(final.WaitForLog("running pipeline", TimeSpan.FromSeconds(60)), final.Stderr);
             var done = WaitFor(() => broker.ReadAll(output).Count >= Windows, TimeSpan.FromSeconds(90));
             final.Signal(2);
             var outcome = final.WaitForExit(TimeSpan.FromSeconds(60));

@@ -142,4 +142,47 @@ public sealed class KafkaSourceTests(KafkaMockBrokerFixture broker) : IClassFixt
         Assert.Equal(new[] { "x\u00e9y", "{not json}" }.Order(StringComparer.Ordinal),
             broker.ReadAll("copy-" + id).Select(r => r.Value).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void A_partition_added_while_running_is_read()
+    {
+        using var dir = new TempDirectory();
+        var topic = "grow-" + Guid.NewGuid().ToString("N")[..8];
+        broker.Produce(topic, Enumerable.Range(0, 8).Select(i => $"{i}"));
+        var query = Source(topic, "value TEXT", ", format = 'raw_string'") + FileSink(dir.File("out.json")) + "INSERT INTO out SELECT value FROM input;";
+        File.WriteAllText(dir.File("q.sql"), query);
+        using var running = ArroyoProcess.Start(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: s_env);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (LineCount(dir.File("out.json")) < 8)
+        {
+            Assert.True(DateTime.UtcNow < deadline, running.Stderr);
+            Thread.Sleep(50);
+        }
+        using (var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = broker.BootstrapServers }).SetLogHandler((_, _) => { }).Build())
+        {
+            try
+            {
+                admin.CreatePartitionsAsync([new Confluent.Kafka.Admin.PartitionsSpecification { Topic = topic, IncreaseTo = KafkaMockBrokerFixture.PartitionsPerTopic + 1 }],
+                        new Confluent.Kafka.Admin.CreatePartitionsOptions { RequestTimeout = TimeSpan.FromSeconds(10), OperationTimeout = TimeSpan.FromSeconds(10) })
+                    .GetAwaiter().GetResult();
+            }
+            catch (Confluent.Kafka.KafkaException e)
+            {
+                running.Signal(2);
+                running.WaitForExit(TimeSpan.FromSeconds(60));
+                Assert.Skip($"the test broker (librdkafka's mock cluster) cannot add partitions to a topic: {e.Error.Reason}");
+            }
+        }
+        broker.Produce(topic, ["new"], partition: KafkaMockBrokerFixture.PartitionsPerTopic);
+        // Discovery runs every 10 s.
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (LineCount(dir.File("out.json")) < 9)
+        {
+            Assert.True(DateTime.UtcNow < deadline, running.Stderr);
+            Thread.Sleep(100);
+        }
+        running.Signal(2);
+        Assert.Equal(0, running.WaitForExit(TimeSpan.FromSeconds(60)).ExitCode);
+        Assert.Contains("{\"value\":\"new\"}", File.ReadAllLines(dir.File("out.json")));
+    }
 }

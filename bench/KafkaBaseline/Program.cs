@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+
+// The bare-client side of bench/kafka.sh. Every mode prints "records=N cpu_s=S wall_s=W"
+// (this process's CPU time) so the script can set it beside the pipeline's.
+//   produce BOOTSTRAP TOPIC COUNT   writes COUNT JSON bids round-robin over the partitions
+//   consume BOOTSTRAP TOPIC COUNT   reads the topic from the beginning until COUNT records
+//   committed BOOTSTRAP TOPIC GROUP prints the sum of GROUP's committed offsets over the topic
+// The consumer is assigned every partition at offset 0 (no group subscription): with a
+// subscription, librdkafka's mock cluster first runs a group rebalance, which the bench
+// cannot tell apart from a hang when the join does not complete.
+if (args.Length != 4)
+{
+    Console.Error.WriteLine("usage: KafkaBaseline produce|consume|committed BOOTSTRAP TOPIC COUNT|GROUP");
+    return 2;
+}
+var (mode, bootstrap, topic) = (args[0], args[1], args[2]);
+var watch = Stopwatch.StartNew();
+var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+long records = 0;
+switch (mode)
+{
+    case "produce":
+    {
+        var count = long.Parse(args[3], CultureInfo.InvariantCulture);
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrap, Acks = Acks.All, EnableIdempotence = true, LingerMs = 5,
+        }).SetLogHandler((_, _) => { }).Build();
+        var partitions = Partitions(bootstrap, topic);
+        for (long i = 0; i < count; i++)
+        {
+            var value = Encoding.UTF8.GetBytes(Bid(i));
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(new TopicPartition(topic, (int)(i % partitions)), new Message<byte[], byte[]> { Key = null!, Value = value });
+                    break;
+                }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(10));
+                }
+            }
+        }
+        if (producer.Flush(TimeSpan.FromMinutes(2)) > 0) throw new InvalidOperationException("not every message was acknowledged");
+        records = count;
+        break;
+    }
+    case "consume":
+    {
+        var count = long.Parse(args[3], CultureInfo.InvariantCulture);
+        using var consumer = Consumer(bootstrap, "bench-baseline");
+        var partitions = Partitions(bootstrap, topic);
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        long bytes = 0;
+        while (records < count)
+        {
+            var result = consumer.Consume(TimeSpan.FromSeconds(30)) ?? throw new TimeoutException($"no message for 30 s after {records} of {count}");
+            bytes += result.Message.Value.Length;
+            records++;
+        }
+        break;
+    }
+    case "committed":
+    {
+        using var consumer = Consumer(bootstrap, args[3]);
+        var partitions = Partitions(bootstrap, topic);
+        var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
+        Console.WriteLine(committed.Sum(c => c.Offset.IsSpecial ? 0 : c.Offset.Value));
+        return 0;
+    }
+    default:
+        Console.Error.WriteLine($"unknown mode '{mode}'");
+        return 2;
+}
+var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"records={records} cpu_s={used.TotalSeconds:F2} wall_s={watch.Elapsed.TotalSeconds:F2}"));
+return 0;
+
+static IConsumer<byte[], byte[]> Consumer(string bootstrap, string group) =>
+    new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+    {
+        BootstrapServers = bootstrap, GroupId = group, EnableAutoCommit = false, EnablePartitionEof = false,
+        IsolationLevel = IsolationLevel.ReadUncommitted,
+    }).SetLogHandler((_, _) => { }).Build();
+
+static int Partitions(string bootstrap, string topic)
+{
+    using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).SetLogHandler((_, _) => { }).Build();
+    var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(30));
+    return metadata.Topics.Single(t => t.Topic == topic).Partitions.Count;
+}
+
+// A Nexmark-like bid of about 100 bytes.
+static string Bid(long i) => string.Create(CultureInfo.InvariantCulture,
+    $$"""{"auction":{{1000 + i % 997}},"bidder":{{2000 + i % 10007}},"price":{{i % 100000}},"channel":"channel-{{i % 13}}","url":"https://example.com/{{i % 101}}","extra":"x"}""");
