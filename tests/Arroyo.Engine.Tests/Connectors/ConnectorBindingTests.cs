@@ -107,7 +107,8 @@ public sealed class ConnectorBindingTests
         Assert.Equal(TableRole.Source, mqtt.Role);
         var sse = Bind("s", [new Field("value", DataType.Utf8)], ("connector", "sse"), ("endpoint", "http://x"), ("format", "raw_string"), ("events", "update"));
         Assert.Equal(TableRole.Source, sse.Role);
-        var unsupported = Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().RuntimeOf("mqtt").CreateSource(new SourceSpec(mqtt, mqtt.SourceSchema()), Context()));
+        var fluvio = Bind("f", s_cars, ("connector", "fluvio"), ("topic", "t"), ("format", "json"), ("type", "source"));
+        var unsupported = Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().RuntimeOf("fluvio").CreateSource(new SourceSpec(fluvio, fluvio.SourceSchema()), Context()));
         Assert.Contains("not supported yet", unsupported.Message);
     }
 
