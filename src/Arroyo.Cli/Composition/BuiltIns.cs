@@ -6,6 +6,7 @@ using Arroyo.Connectors.Builtin.SingleFile;
 using Arroyo.Connectors.Builtin.Stdout;
 using Arroyo.Connectors.Filesystem;
 using Arroyo.Connectors.Filesystem.Delta;
+using Arroyo.Connectors.Filesystem.Iceberg;
 using Arroyo.Connectors;
 using Arroyo.Connectors.Kafka;
 using Arroyo.Execution;
@@ -33,7 +34,8 @@ public static class BuiltIns
             .Add(KafkaConnector.Kafka)
             .Add(KafkaConnector.Confluent)
             .Add(new FilesystemConnector())
-            .Add(new DeltaConnector());
+            .Add(new DeltaConnector())
+            .Add(new IcebergConnector());
         // Known when planning (options validated by name) but not run yet.
         foreach (var external in ExternalConnectors.All) catalog.Add(external);
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);
