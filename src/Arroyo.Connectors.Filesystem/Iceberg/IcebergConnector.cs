@@ -52,6 +52,12 @@ public sealed class IcebergConnector : ConnectorBase, IConnectorRuntime
             throw new UserException($"unsupported value for format.type; must be parquet for iceberg sinks (table '{definition.Name}')",
                 definition.SpanOf("format"), hint: "set format = 'parquet'");
         }
+        if (definition.PartitionedBy.Count > 0)
+        {
+            throw new UserException(
+                $"PARTITIONED BY transforms are not supported by this engine's iceberg sink yet (table '{definition.Name}')",
+                definition.PartitionedBy[0], hint: "drop PARTITIONED BY to write an unpartitioned table");
+        }
         var catalogType = options.RequiredString("catalog.type");
         if (!catalogType.Equals("rest", StringComparison.OrdinalIgnoreCase))
         {
