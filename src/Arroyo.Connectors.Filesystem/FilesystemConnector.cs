@@ -40,7 +40,10 @@ public sealed class FilesystemConnector : ConnectorBase, IConnectorRuntime
         if (role == TableRole.Sink)
         {
             var settings = FileSinkSettings.Read(options, definition, format);
-            return new BoundParts(definition.Columns, new FilesystemSinkConfig(settings), $"FileSystemSink<{format?.Name}, {settings.Location}>");
+            return new BoundParts(definition.Columns, new FilesystemSinkConfig(settings), $"FileSystemSink<{format?.Name}, {settings.Location}>")
+            {
+                ShuffleBy = settings.ShuffleByPartition ? settings.PartitionFields : [],
+            };
         }
         var source = FileSourceSettings.Read(options, definition, format);
         return new BoundParts(definition.Columns, new FilesystemSourceConfig(source), $"FileSystem<{format?.Name}, {source.Location}>")

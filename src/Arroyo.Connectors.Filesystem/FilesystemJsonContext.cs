@@ -8,4 +8,5 @@ namespace Arroyo.Connectors.Filesystem;
 [JsonSerializable(typeof(FilesystemSinkConfig))]
 [JsonSerializable(typeof(FilesystemSourceConfig))]
 [JsonSerializable(typeof(DeltaSinkConfig))]
+[JsonSerializable(typeof(Iceberg.IcebergSinkConfig))]
 internal sealed partial class FilesystemJsonContext : JsonSerializerContext;

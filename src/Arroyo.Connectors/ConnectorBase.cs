@@ -71,6 +71,7 @@ public abstract class ConnectorBase : IConnector
             IsBounded = parts.IsBounded,
             PrimaryKey = definition.PrimaryKey,
             LocalPath = parts.LocalPath,
+            ShuffleBy = parts.ShuffleBy,
             MetadataColumns = definition.MetadataColumns,
             Config = parts.Config,
             Options = definition.Options,
@@ -202,4 +203,7 @@ public sealed record BoundParts(IReadOnlyList<Field> Fields, ConnectorConfig Con
 
     /// <summary>See <see cref="ConnectorTable.LocalPath"/>.</summary>
     public string? LocalPath { get; init; }
+
+    /// <summary>See <see cref="ConnectorTable.ShuffleBy"/>.</summary>
+    public IReadOnlyList<string> ShuffleBy { get; init; } = [];
 }

@@ -65,6 +65,13 @@ public sealed record ConnectorTable
     /// </summary>
     public string? LocalPath { get; init; }
 
+    /// <summary>
+    /// Sinks: columns whose rows must all reach one subtask (the file sinks'
+    /// <c>shuffle_by_partition.enabled</c>: one writer per partition, so fewer files); the
+    /// planner hashes the sink's input on them instead of forwarding it. Empty: forward.
+    /// </summary>
+    public IReadOnlyList<string> ShuffleBy { get; init; } = [];
+
     public IReadOnlyList<MetadataColumn> MetadataColumns { get; init; } = [];
 
     /// <summary>The connector's validated settings.</summary>

@@ -208,7 +208,7 @@ public static class PipelinePlanner
                 var node = ToTableSchema(relation.Node, fields, table.Name, insert.Source.Span);
                 CheckUpdatingSink(node, table, insert.Span);
                 var spec = ConnectorRules.CreateSink(table, node.Schema) with { UpdateKeys = UpdateKeys.Of(node) };
-                return (new PlanNode(spec, [new PlanEdge(node, Arroyo.Dataflow.EdgeKind.Forward)], node.Schema), spec);
+                return (new PlanNode(spec, [SinkEdge(node, table.Bound.ShuffleBy)], node.Schema), spec);
             }
             case MemoryTable memory:
             {
@@ -223,6 +223,18 @@ public static class PipelinePlanner
             default:
                 throw new UserException($"Error during planning: can't insert into view '{entry.Name}'", insert.Table.Span);
         }
+    }
+
+    /// <summary>Forward, or hashed on the columns the sink asks to see together (the file sinks' shuffle_by_partition).</summary>
+    private static PlanEdge SinkEdge(PlanNode input, IReadOnlyList<string> shuffleBy)
+    {
+        if (shuffleBy.Count == 0) return new PlanEdge(input, Arroyo.Dataflow.EdgeKind.Forward);
+        var keys = shuffleBy.Select(name =>
+        {
+            var index = Enumerable.Range(0, input.Schema.Count).FirstOrDefault(i => string.Equals(input.Schema[i].Name, name, StringComparison.OrdinalIgnoreCase), -1);
+            return index >= 0 ? index : throw new UserException($"Error during planning: the sink partitions by '{name}', which the query does not produce");
+        }).ToArray();
+        return new PlanEdge(input, Arroyo.Dataflow.EdgeKind.Shuffle, keys);
     }
 
     private static (PlanNode, SinkSpec) Select(QueryStatement query, PlannerContext context)

@@ -1,12 +1,13 @@
 using Arroyo.Connectors.Builtin.Blackhole;
-using Arroyo.Connectors.Builtin.External;
 using Arroyo.Connectors.Builtin.Fluvio;
 using Arroyo.Connectors.Builtin.Impulse;
 using Arroyo.Connectors.Builtin.Nexmark;
+using Arroyo.Connectors.Builtin.Preview;
 using Arroyo.Connectors.Builtin.SingleFile;
 using Arroyo.Connectors.Builtin.Stdout;
 using Arroyo.Connectors.Filesystem;
 using Arroyo.Connectors.Filesystem.Delta;
+using Arroyo.Connectors.Filesystem.Iceberg;
 using Arroyo.Connectors;
 using Arroyo.Connectors.Kafka;
 using Arroyo.Connectors.Http.PollingHttp;
@@ -53,9 +54,9 @@ public static class BuiltIns
             .Add(new KinesisConnector())
             .Add(new FluvioConnector())
             .Add(new RedisConnector())
-            .Add(new MqttConnector());
-        // Known when planning (options validated by name) but not run yet.
-        foreach (var external in ExternalConnectors.All) catalog.Add(external);
+            .Add(new MqttConnector())
+            .Add(new IcebergConnector())
+            .Add(new PreviewConnector());
         return catalog.WithSelectOutput(StdoutConnector.ConnectorName);
     }
 

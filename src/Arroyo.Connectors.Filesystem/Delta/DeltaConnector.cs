@@ -34,7 +34,10 @@ public sealed class DeltaConnector : ConnectorBase, IConnectorRuntime
                 hint: "set format = 'parquet'");
         }
         var settings = FileSinkSettings.Read(options, definition, format);
-        return new BoundParts(definition.Columns, new DeltaSinkConfig(settings), $"DeltaSink<{settings.Location}>");
+        return new BoundParts(definition.Columns, new DeltaSinkConfig(settings), $"DeltaSink<{settings.Location}>")
+        {
+            ShuffleBy = settings.ShuffleByPartition ? settings.PartitionFields : [],
+        };
     }
 
     public IOperator CreateSink(SinkSpec spec, OperatorContext context) =>

@@ -32,13 +32,20 @@ public sealed record FileSinkSettings
     /// <summary>The reference's ceiling for <c>multipart.minimum_multipart_size</c>.</summary>
     public const long MaximumSinglePartSize = 2 * 1024 * 1024;
 
-    public required StorageLocation Location { get; init; }
+    /// <summary>Where files go; null for tables whose location a catalog decides when the pipeline starts (iceberg).</summary>
+    public StorageLocation? Location { get; init; }
 
     public long? RollFileSize { get; init; }
 
     public TimeSpan? RollInterval { get; init; }
 
     public TimeSpan? RollInactivity { get; init; }
+
+    /// <summary>
+    /// A file of a time partition is finished once the watermark has left the partition's
+    /// <see cref="TimePattern"/> bucket (as the reference: only with a time pattern).
+    /// </summary>
+    public bool WatermarkExpiration { get; init; }
 
     public string? FilenamePrefix { get; init; }
 
@@ -49,6 +56,9 @@ public sealed record FileSinkSettings
     public IReadOnlyList<string> PartitionFields { get; init; } = [];
 
     public string? TimePattern { get; init; }
+
+    /// <summary>Rows are hashed to sink subtasks by their partition fields, so each partition's files come from one subtask.</summary>
+    public bool ShuffleByPartition { get; init; }
 
     public long PartSize { get; init; } = MinimumPartSize;
 
@@ -68,19 +78,14 @@ public sealed record FileSinkSettings
     /// target_part_size, max_parts, partition_fields, time_partition_pattern,
     /// parquet.row_group_size_bytes.
     /// </summary>
-    public static FileSinkSettings Read(OptionReader options, TableDefinition definition, FormatSettings? format)
+    /// <param name="location">The table's location, when not its <c>path</c> option (null: a catalog decides it at start).</param>
+    public static FileSinkSettings Read(OptionReader options, TableDefinition definition, FormatSettings? format, bool hasPath = true)
     {
-        var location = StorageLocation.Read(options);
+        var location = hasPath ? StorageLocation.Read(options) : null;
         var fileSize = OptionValues.DataSize(options, "rolling_policy.file_size") ?? options.Long("target_file_size");
         var interval = OptionValues.Duration(options, "rolling_policy.interval") ?? OptionValues.Seconds(options, "rollover_seconds");
         var inactivity = OptionValues.Duration(options, "rolling_policy.inactivity_interval") ?? OptionValues.Seconds(options, "inactivity_rollover_seconds");
-        if (options.Bool("rolling_policy.watermark_expiration") == true)
-        {
-            throw new UserException(
-                $"'rolling_policy.watermark_expiration' is not supported by this engine (table '{definition.Name}')",
-                definition.SpanOf("rolling_policy.watermark_expiration"),
-                hint: "files are closed at every checkpoint and by rolling_policy.interval / inactivity_interval instead");
-        }
+        var watermarkExpiration = options.Bool("rolling_policy.watermark_expiration") ?? false;
         var strategyText = options.Choice("filename.strategy", s_strategies);
         var partSize = OptionValues.DataSize(options, "multipart.target_part_size") ?? options.Long("target_part_size");
         if (partSize is < MinimumPartSize)
@@ -99,13 +104,7 @@ public sealed record FileSinkSettings
         var fields = OptionValues.Names(options, "partitioning.fields") ?? OptionValues.Names(options, "partition_fields") ?? [];
         var timePattern = options.String("partitioning.time_pattern") ?? options.String("time_partition_pattern");
         if (timePattern is not null) Strftime.Validate(timePattern, definition);
-        if (options.Bool("shuffle_by_partition.enabled") == true)
-        {
-            throw new UserException(
-                $"'shuffle_by_partition.enabled' is not supported by this engine (table '{definition.Name}')",
-                definition.SpanOf("shuffle_by_partition.enabled"),
-                hint: "each sink subtask writes its own files per partition");
-        }
+        var shuffle = options.Bool("shuffle_by_partition.enabled") ?? false;
         options.Choice("sink.version", ["v1", "v2"]);
         CheckPartitionFields(fields, definition);
 
@@ -125,6 +124,7 @@ public sealed record FileSinkSettings
             RollFileSize = fileSize,
             RollInterval = interval,
             RollInactivity = inactivity,
+            WatermarkExpiration = watermarkExpiration,
             FilenamePrefix = options.String("filename.prefix"),
             FilenameSuffix = options.String("filename.suffix"),
             FilenameStrategy = strategyText switch
@@ -135,6 +135,7 @@ public sealed record FileSinkSettings
                 _ => FilenameStrategy.UuidV7,
             },
             PartitionFields = fields,
+            ShuffleByPartition = shuffle,
             TimePattern = timePattern,
             PartSize = partSize ?? MinimumPartSize,
             MaxParts = maxParts,

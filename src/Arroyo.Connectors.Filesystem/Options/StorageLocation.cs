@@ -29,13 +29,19 @@ public sealed record StorageLocation(string Path, StorageUrl Url, IReadOnlyDicti
             throw new UserException($"invalid path '{path}' for table '{options.Definition.Name}': {reason}",
                 options.Definition.SpanOf("path"), hint: e.Hint?.Replace("accepted state dir forms", "accepted path forms", StringComparison.Ordinal));
         }
+        return new StorageLocation(path, url, ReadStorageOptions(options));
+    }
+
+    /// <summary>The <c>storage.*</c> options, without their prefix.</summary>
+    public static IReadOnlyDictionary<string, string> ReadStorageOptions(OptionReader options)
+    {
         var storage = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in options.Definition.Options.Keys.Where(k => k.StartsWith("storage.", StringComparison.Ordinal)).ToList())
         {
             storage[key["storage.".Length..]] = options.String(key)!;
         }
         options.AcceptPrefix("storage.");
-        return new StorageLocation(path, url, storage);
+        return storage;
     }
 
     /// <summary>The process environment with the storage options on top, for <see cref="Arroyo.Storage.Cloud.ObjectStoreFactory"/>.</summary>

@@ -57,13 +57,19 @@ internal sealed class ParquetFileWriter : FileFormatWriter
     private long _buffered;
     private bool _finished;
 
-    public ParquetFileWriter(Stream output, Schema input, FileSinkSettings settings, string table)
+    /// <param name="adjustSchema">Changes the Arrow schema before it is written (iceberg adds field ids); the arrays stay as they are.</param>
+    /// <param name="microsecondTimestamps">Stores timestamps as microseconds (what Iceberg v2 tables hold) instead of nanoseconds.</param>
+    public ParquetFileWriter(Stream output, Schema input, FileSinkSettings settings, string table,
+        Func<ArrowSchema, ArrowSchema>? adjustSchema = null, bool microsecondTimestamps = false)
     {
         _columns = ArrowExport.DataColumns(input);
         _schema = ArrowExport.SchemaOf(input, _columns, table);
+        if (adjustSchema is not null) _schema = adjustSchema(_schema);
         _rowGroupBytes = settings.RowGroupBytes;
         using var properties = new WriterPropertiesBuilder().Compression(CompressionOf(settings.Compression)).Build();
-        using var arrowProperties = new ParquetSharp.Arrow.ArrowWriterPropertiesBuilder().StoreSchema().Build();
+        using var arrowBuilder = new ParquetSharp.Arrow.ArrowWriterPropertiesBuilder().StoreSchema();
+        if (microsecondTimestamps) arrowBuilder.CoerceTimestamps(Apache.Arrow.Types.TimeUnit.Microsecond).AllowTruncatedTimestamps();
+        using var arrowProperties = arrowBuilder.Build();
         _writer = new ParquetSharp.Arrow.FileWriter(output, _schema, properties, arrowProperties, leaveOpen: true);
     }
 

@@ -78,12 +78,17 @@ internal class FileSink : IOperator
         _context = context;
         _namer = new FileNamer(_settings, _format.Kind == FormatKind.Parquet ? ".parquet" : ".json", context.SubtaskIndex);
         _epoch = (context.State.Epoch ?? 0) + 1;
-        _store = CreateStore(_settings.Location, context);
+        var location = ResolveLocation();
+        _store = CreateStore(location, context);
         if (!_store.SupportsMultipart)
         {
-            throw new UserException($"table '{_table.Name}' cannot write to {_settings.Location}: this engine has no multipart uploads for that store yet");
+            throw new UserException($"table '{_table.Name}' cannot write to {location}: this engine has no multipart uploads for that store yet");
         }
     }
+
+    /// <summary>Where the files go: the table's <c>path</c>, or (table formats with a catalog) what the catalog says when the sink opens.</summary>
+    protected virtual StorageLocation ResolveLocation() =>
+        _settings.Location ?? throw new InvalidOperationException($"table '{_table.Name}' has no location; this is a bug");
 
     internal static RetryingObjectStore CreateStore(StorageLocation location, OperatorContext context)
     {
@@ -93,7 +98,7 @@ internal class FileSink : IOperator
     }
 
     /// <summary>The same retries as the state dir's (<c>debug.storage-retry-attempts</c>, <c>debug.storage-retry-delay</c>, which tests shorten).</summary>
-    private static RetryPolicy RetryPolicyFrom(IReadOnlyDictionary<string, string> config)
+    internal static RetryPolicy RetryPolicyFrom(IReadOnlyDictionary<string, string> config)
     {
         var policy = RetryPolicy.Default;
         if (config.TryGetValue("debug.storage-retry-attempts", out var attempts) &&
@@ -115,6 +120,7 @@ internal class FileSink : IOperator
         {
             if (!_open.TryGetValue(partition, out var file)) _open[partition] = file = OpenNew(partition, now);
             file.Writer.Write(rows);
+            if (file.FirstTimestamp is null && rows.RowCount > 0) file.FirstTimestamp = rows.Timestamps[0];
             file.Rows += rows.RowCount;
             file.LastWriteAt = now;
             if ((_settings.RollFileSize is { } size && file.Stream.Length + file.Writer.BufferedBytes >= size) ||
@@ -127,6 +133,17 @@ internal class FileSink : IOperator
 
     public void OnWatermark(Watermark watermark, IOutput output)
     {
+        if (!_settings.WatermarkExpiration || _settings.TimePattern is not { } pattern || watermark.IsIdle || _open.Count == 0) return;
+        var bucket = Strftime.Format(pattern, Core.Time.Timestamps.ToDateTime(watermark.Time));
+        foreach (var (partition, file) in _open.ToList())
+        {
+            // As the reference: a watermark past the file's first row in another bucket means no more rows of that bucket come.
+            if (file.FirstTimestamp is { } first && watermark.Time > first &&
+                Strftime.Format(pattern, Core.Time.Timestamps.ToDateTime(first)) != bucket)
+            {
+                Finish(partition);
+            }
+        }
     }
 
     public void OnTick(long nowNanos, IOutput output)
@@ -192,7 +209,7 @@ internal class FileSink : IOperator
         // The final checkpoint that follows the end of input finishes and commits the open files.
     }
 
-    public void Close()
+    public virtual void Close()
     {
         foreach (var file in _open.Values)
         {
@@ -208,11 +225,14 @@ internal class FileSink : IOperator
     {
         var key = _namer!.Next(partition, _epoch);
         var stream = new PartUploadStream(Store, key, (int)_settings.PartSize, id => s_begunHere.TryAdd(id, 0));
-        FileFormatWriter writer = _format.Kind == FormatKind.Parquet
-            ? new ParquetFileWriter(stream, _input, _settings, _table.Name)
-            : new LineFileWriter(stream, RecordEncoder.Create(_format, _input, _updateKeys));
-        return new OpenFile(stream, writer, now);
+        return new OpenFile(stream, CreateWriter(stream, _input, _settings), now);
     }
+
+    /// <summary>The encoder of one file's bytes (table formats adjust the Parquet schema).</summary>
+    protected virtual FileFormatWriter CreateWriter(Stream stream, Schema input, FileSinkSettings settings) =>
+        _format.Kind == FormatKind.Parquet
+            ? new ParquetFileWriter(stream, input, settings, _table.Name)
+            : new LineFileWriter(stream, RecordEncoder.Create(_format, input, _updateKeys));
 
     private void Finish(string partition)
     {

@@ -52,6 +52,7 @@ internal static class TableBuilder
             MetadataColumns = columns.Where(c => c.MetadataKey is not null).Select(c => new MetadataColumn(c.ToField(), c.MetadataKey!)).ToArray(),
             GeneratedColumns = columns.Where(c => c.IsVirtual).Select(c => c.Name).ToArray(),
             UsedAs = statement.Temporary && !options.ContainsKey("type") ? TableRole.Lookup : null,
+            PartitionedBy = statement.PartitionedBy.Select(e => e.Span).ToArray(),
         };
         var bound = connectors.Bind(definition);
         var inferred = !statement.HasColumnList || columns.Count == 0;

@@ -62,7 +62,7 @@ public sealed class FilesystemOptionTests
         Assert.Equal(100, settings.MaxParts);
         Assert.Equal(ParquetCompression.Lz4Raw, settings.Compression);
         Assert.Equal(16_000_000, settings.RowGroupBytes);
-        Assert.Equal("eu-west-1", settings.Location.StorageOptions["aws_region"]);
+        Assert.Equal("eu-west-1", settings.Location!.StorageOptions["aws_region"]);
     }
 
     [Fact]
@@ -97,13 +97,22 @@ public sealed class FilesystemOptionTests
     [InlineData("'parquet.compression' = 'zstandard'", "'parquet.compression'")]
     [InlineData("'partitioning.time_pattern' = '%Y/%Q'", "'%Q' is not a strftime specifier")]
     [InlineData("'partitioning.fields' = [nope]", "Unable to get field named \"nope\"")]
-    [InlineData("'rolling_policy.watermark_expiration' = 'true'", "not supported")]
-    [InlineData("'shuffle_by_partition.enabled' = 'true'", "not supported")]
     [InlineData("'rolling_policy.interval' = 'soon'", "a positive duration")]
     public void Bad_values_are_refused_clearly(string option, string message)
     {
         var error = Assert.ThrowsAny<UserException>(() => Bind(option));
         Assert.Contains(message, error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Watermark_expiration_and_partition_shuffle_are_read()
+    {
+        Assert.False(Bind("").WatermarkExpiration);
+        Assert.True(Bind("'rolling_policy.watermark_expiration' = 'true', 'partitioning.time_pattern' = '%Y/%m/%d/%H'").WatermarkExpiration);
+        (string, string)[] shuffled = [("connector", "filesystem"), ("type", "sink"), ("format", "parquet"), ("path", "/tmp/fs-options"),
+            ("partitioning.fields", "[kind]"), ("shuffle_by_partition.enabled", "true")];
+        Assert.Equal(["kind"], ConnectorTestKit.Bind("out", s_columns, shuffled).ShuffleBy);
+        Assert.Empty(ConnectorTestKit.Bind("out", s_columns, shuffled[..^1]).ShuffleBy);
     }
 
     [Fact]

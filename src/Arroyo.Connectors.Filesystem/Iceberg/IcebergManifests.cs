@@ -1,0 +1,199 @@
+using System.Globalization;
+using Avro;
+using Avro.File;
+using Avro.Generic;
+
+namespace Arroyo.Connectors.Filesystem.Iceberg;
+
+/// <summary>A data file as a manifest lists it.</summary>
+internal sealed record IcebergDataFile(string Path, long Records, long Bytes);
+
+/// <summary>A manifest as a manifest list names it (the fields of the spec's <c>manifest_file</c> this writer fills).</summary>
+internal sealed record IcebergManifestFile(
+    string Path,
+    long Length,
+    int PartitionSpecId,
+    long SequenceNumber,
+    long MinSequenceNumber,
+    long AddedSnapshotId,
+    int AddedFiles,
+    int ExistingFiles,
+    int DeletedFiles,
+    long AddedRows,
+    long ExistingRows,
+    long DeletedRows,
+    int Content = 0);
+
+/// <summary>
+/// Iceberg's Avro metadata files, format version 2: a manifest (one <c>manifest_entry</c> per
+/// data file the snapshot adds) and a manifest list (one <c>manifest_file</c> per manifest of
+/// the snapshot). Field ids are the spec's, carried as <c>field-id</c> attributes; optional
+/// fields this writer has no value for (column statistics) are left out, which the spec allows.
+/// </summary>
+internal static class IcebergManifests
+{
+    // The table is unpartitioned (PARTITIONED BY is not supported yet): the partition tuple is an empty record.
+    private static readonly RecordSchema s_entry = (RecordSchema)Schema.Parse("""
+        {"type": "record", "name": "manifest_entry", "fields": [
+          {"name": "status", "type": "int", "field-id": 0},
+          {"name": "snapshot_id", "type": ["null", "long"], "default": null, "field-id": 1},
+          {"name": "sequence_number", "type": ["null", "long"], "default": null, "field-id": 3},
+          {"name": "file_sequence_number", "type": ["null", "long"], "default": null, "field-id": 4},
+          {"name": "data_file", "field-id": 2, "type": {"type": "record", "name": "r2", "fields": [
+            {"name": "content", "type": "int", "field-id": 134},
+            {"name": "file_path", "type": "string", "field-id": 100},
+            {"name": "file_format", "type": "string", "field-id": 101},
+            {"name": "partition", "type": {"type": "record", "name": "r102", "fields": []}, "field-id": 102},
+            {"name": "record_count", "type": "long", "field-id": 103},
+            {"name": "file_size_in_bytes", "type": "long", "field-id": 104}
+          ]}}
+        ]}
+        """);
+
+    private static readonly RecordSchema s_manifestFile = (RecordSchema)Schema.Parse("""
+        {"type": "record", "name": "manifest_file", "fields": [
+          {"name": "manifest_path", "type": "string", "field-id": 500},
+          {"name": "manifest_length", "type": "long", "field-id": 501},
+          {"name": "partition_spec_id", "type": "int", "field-id": 502},
+          {"name": "content", "type": "int", "field-id": 517},
+          {"name": "sequence_number", "type": "long", "field-id": 515},
+          {"name": "min_sequence_number", "type": "long", "field-id": 516},
+          {"name": "added_snapshot_id", "type": "long", "field-id": 503},
+          {"name": "added_files_count", "type": "int", "field-id": 504},
+          {"name": "existing_files_count", "type": "int", "field-id": 505},
+          {"name": "deleted_files_count", "type": "int", "field-id": 506},
+          {"name": "added_rows_count", "type": "long", "field-id": 512},
+          {"name": "existing_rows_count", "type": "long", "field-id": 513},
+          {"name": "deleted_rows_count", "type": "long", "field-id": 514}
+        ]}
+        """);
+
+    /// <summary>A manifest adding <paramref name="files"/> in snapshot <paramref name="snapshotId"/> (their sequence number is inherited from the manifest list).</summary>
+    public static byte[] WriteManifest(IReadOnlyList<IcebergDataFile> files, long snapshotId, string schemaJson, int schemaId, int specId)
+    {
+        var dataFileSchema = (RecordSchema)s_entry["data_file"].Schema;
+        var partitionSchema = (RecordSchema)dataFileSchema["partition"].Schema;
+        return Write(s_entry, new Dictionary<string, string>
+        {
+            ["schema"] = schemaJson,
+            ["schema-id"] = schemaId.ToString(CultureInfo.InvariantCulture),
+            ["partition-spec"] = "[]",
+            ["partition-spec-id"] = specId.ToString(CultureInfo.InvariantCulture),
+            ["format-version"] = "2",
+            ["content"] = "data",
+        }, files.Select(file =>
+        {
+            var dataFile = new GenericRecord(dataFileSchema);
+            dataFile.Add("content", 0);
+            dataFile.Add("file_path", file.Path);
+            dataFile.Add("file_format", "PARQUET");
+            dataFile.Add("partition", new GenericRecord(partitionSchema));
+            dataFile.Add("record_count", file.Records);
+            dataFile.Add("file_size_in_bytes", file.Bytes);
+            var entry = new GenericRecord(s_entry);
+            entry.Add("status", 1); // ADDED
+            entry.Add("snapshot_id", snapshotId);
+            entry.Add("sequence_number", null);
+            entry.Add("file_sequence_number", null);
+            entry.Add("data_file", dataFile);
+            return entry;
+        }));
+    }
+
+    public static byte[] WriteManifestList(IReadOnlyList<IcebergManifestFile> manifests, long snapshotId, long? parentId, long sequenceNumber)
+    {
+        var meta = new Dictionary<string, string>
+        {
+            ["snapshot-id"] = snapshotId.ToString(CultureInfo.InvariantCulture),
+            ["parent-snapshot-id"] = parentId?.ToString(CultureInfo.InvariantCulture) ?? "null",
+            ["sequence-number"] = sequenceNumber.ToString(CultureInfo.InvariantCulture),
+            ["format-version"] = "2",
+        };
+        return Write(s_manifestFile, meta, manifests.Select(m =>
+        {
+            var record = new GenericRecord(s_manifestFile);
+            record.Add("manifest_path", m.Path);
+            record.Add("manifest_length", m.Length);
+            record.Add("partition_spec_id", m.PartitionSpecId);
+            record.Add("content", m.Content);
+            record.Add("sequence_number", m.SequenceNumber);
+            record.Add("min_sequence_number", m.MinSequenceNumber);
+            record.Add("added_snapshot_id", m.AddedSnapshotId);
+            record.Add("added_files_count", m.AddedFiles);
+            record.Add("existing_files_count", m.ExistingFiles);
+            record.Add("deleted_files_count", m.DeletedFiles);
+            record.Add("added_rows_count", m.AddedRows);
+            record.Add("existing_rows_count", m.ExistingRows);
+            record.Add("deleted_rows_count", m.DeletedRows);
+            return record;
+        }));
+    }
+
+    private static byte[] Write(RecordSchema schema, Dictionary<string, string> meta, IEnumerable<GenericRecord> records)
+    {
+        var output = new MemoryStream();
+        using (var writer = DataFileWriter<GenericRecord>.OpenWriter(new GenericDatumWriter<GenericRecord>(schema), output, Codec.CreateCodec(Codec.Type.Deflate)))
+        {
+            foreach (var (key, value) in meta) writer.SetMeta(key, value);
+            foreach (var record in records) writer.Append(record);
+        }
+        return output.ToArray();
+    }
+
+    /// <summary>The manifests a manifest list names (any writer's: fields are read by name, v1 lists get the v2 defaults).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not an Avro manifest list.</exception>
+    public static List<IcebergManifestFile> ReadManifestList(byte[] bytes, string path)
+    {
+        var result = new List<IcebergManifestFile>();
+        foreach (var r in Read(bytes, path))
+        {
+            result.Add(new IcebergManifestFile(
+                (string)Get(r, "manifest_path", path)!,
+                (long)Get(r, "manifest_length", path)!,
+                (int)Get(r, "partition_spec_id", path)!,
+                Optional<long>(r, "sequence_number") ?? 0,
+                Optional<long>(r, "min_sequence_number") ?? 0,
+                Optional<long>(r, "added_snapshot_id") ?? 0,
+                Optional<int>(r, "added_files_count") ?? Optional<int>(r, "added_data_files_count") ?? 0,
+                Optional<int>(r, "existing_files_count") ?? Optional<int>(r, "existing_data_files_count") ?? 0,
+                Optional<int>(r, "deleted_files_count") ?? Optional<int>(r, "deleted_data_files_count") ?? 0,
+                Optional<long>(r, "added_rows_count") ?? 0,
+                Optional<long>(r, "existing_rows_count") ?? 0,
+                Optional<long>(r, "deleted_rows_count") ?? 0,
+                Optional<int>(r, "content") ?? 0));
+        }
+        return result;
+    }
+
+    /// <summary>The live data files of a manifest (entries ADDED or EXISTING; DELETED ones are not part of the snapshot).</summary>
+    public static List<IcebergDataFile> ReadManifest(byte[] bytes, string path)
+    {
+        var result = new List<IcebergDataFile>();
+        foreach (var entry in Read(bytes, path))
+        {
+            if ((int)Get(entry, "status", path)! == 2) continue;
+            var file = (GenericRecord)Get(entry, "data_file", path)!;
+            result.Add(new IcebergDataFile((string)Get(file, "file_path", path)!, (long)Get(file, "record_count", path)!, (long)Get(file, "file_size_in_bytes", path)!));
+        }
+        return result;
+    }
+
+    private static List<GenericRecord> Read(byte[] bytes, string path)
+    {
+        try
+        {
+            using var reader = DataFileReader<GenericRecord>.OpenReader(new MemoryStream(bytes));
+            return reader.NextEntries.ToList();
+        }
+        catch (AvroException e)
+        {
+            throw new InvalidDataException($"Iceberg metadata file {path} is not valid Avro: {e.Message}");
+        }
+    }
+
+    private static object? Get(GenericRecord record, string field, string path) =>
+        record.TryGetValue(field, out var value) ? value : throw new InvalidDataException($"Iceberg metadata file {path} has no field '{field}'");
+
+    private static T? Optional<T>(GenericRecord record, string field) where T : struct =>
+        record.TryGetValue(field, out var value) && value is T t ? t : null;
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Arroyo.Connectors.Filesystem.Iceberg;
+using Arroyo.EndToEnd.Tests.Filesystem;
+using Arroyo.EndToEnd.Tests.Support;
+using Arroyo.TestServers;
+
+namespace Arroyo.EndToEnd.Tests.Iceberg;
+
+/// <summary>
+/// The iceberg sink against <see cref="IcebergRestCatalogServer"/> (a REST catalog that checks
+/// commit requirements), reading the table back the way an Iceberg reader does: the current
+/// snapshot's manifest list, its manifests, then DuckDB over the data files they list.
+/// </summary>
+public sealed class IcebergSinkTests
+{
+    private const int Rows = 12_000;
+
+    private static string Query(string catalogUrl, int rows, string extra = "") => $"""
+        CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '3000', message_count = '{rows}');
+        CREATE TABLE events (counter BIGINT, subtask BIGINT, at TIMESTAMP, label TEXT) WITH (
+          connector = 'iceberg', type = 'sink', format = 'parquet',
+          'catalog.type' = 'rest', 'catalog.rest.url' = '{catalogUrl}', 'catalog.warehouse' = 'wh',
+          namespace = 'analytics.raw', table_name = 'events'{extra});
+        INSERT INTO events SELECT counter, subtask_index, row_time(), CASE WHEN counter % 3 = 0 THEN NULL ELSE 'n' || CAST(counter AS TEXT) END FROM impulse;
+        """;
+
+    /// <summary>The data files of the table's current snapshot, through its manifest list and manifests.</summary>
+    private static List<IcebergDataFile> CurrentFiles(JsonObject metadata)
+    {
+        var current = (long)metadata["current-snapshot-id"]!;
+        var snapshot = ((JsonArray)metadata["snapshots"]!).OfType<JsonObject>().Single(s => (long)s["snapshot-id"]! == current);
+        var listPath = (string)snapshot["manifest-list"]!;
+        var manifests = IcebergManifests.ReadManifestList(File.ReadAllBytes(new Uri(listPath).LocalPath), listPath);
+        return manifests.SelectMany(m => IcebergManifests.ReadManifest(File.ReadAllBytes(new Uri(m.Path).LocalPath), m.Path)).ToList();
+    }
+
+    [Fact]
+    public void Killed_repeatedly_the_snapshots_add_each_row_exactly_once()
+    {
+        using var dir = new TempDirectory();
+        using var catalog = new IcebergRestCatalogServer("file://" + dir.File("warehouse"));
+        File.WriteAllText(dir.File("q.sql"), Query(catalog.Url, Rows));
+        var environment = new Dictionary<string, string> { ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "300ms" };
+        var killed = KillLoop.Run(["run", "-p", "2", "-s", dir.File("state"), dir.File("q.sql")], environment, attempts: 6, seed: 7, minMs: 500, maxMs: 1200);
+        Assert.True(killed >= 2, $"only {killed} kills landed before the input ended");
+        var final = ArroyoProcess.Run(["run", "-p", "2", "-s", dir.File("state"), dir.File("q.sql")], environment: environment);
+        Assert.True(final.ExitCode == 0, final.ToString());
+
+        var metadata = catalog.Metadata("analytics\u001fraw", "events") ?? throw new InvalidOperationException("the table was not created");
+        var location = (string)metadata["location"]!;
+        Assert.Equal("file://" + dir.File("warehouse") + "/analytics/raw/events", location);
+        var snapshots = ((JsonArray)metadata["snapshots"]!).OfType<JsonObject>().ToList();
+        Assert.Equal(catalog.Commits, snapshots.Count);
+        // One snapshot per committed checkpoint: no commit id twice, sequence numbers 1, 2, …
+        var commitIds = snapshots.Select(s => (string)s["summary"]!["arroyo.commit-id"]!).ToList();
+        Assert.Equal(commitIds.Count, commitIds.Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, snapshots.Count).Select(i => (long)i), snapshots.Select(s => (long)s["sequence-number"]!));
+
+        var files = CurrentFiles(metadata);
+        var onDisk = Directory.GetFiles(new Uri(location + "/data").LocalPath, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(onDisk, files.Select(f => new Uri(f.Path).LocalPath).Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(2 * Rows, files.Sum(f => f.Records));
+        Assert.All(files, f => Assert.Equal(new FileInfo(new Uri(f.Path).LocalPath).Length, f.Bytes));
+
+        var list = string.Join(", ", files.Select(f => $"'{new Uri(f.Path).LocalPath}'"));
+        var counts = ParquetFiles.Query(
+                $"SELECT count(*), count(DISTINCT (counter, subtask)), count(label), count(*) FILTER (WHERE label <> 'n' || CAST(counter AS VARCHAR)) FROM read_parquet([{list}])")
+            .Single().Select(v => Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal([2 * Rows, 2 * Rows, 2 * (Rows - (Rows + 2) / 3), 0], counts);
+    }
+
+    [Fact]
+    public void Data_files_carry_the_catalogs_field_ids_and_microsecond_timestamps()
+    {
+        using var dir = new TempDirectory();
+        using var catalog = new IcebergRestCatalogServer("file://" + dir.File("warehouse"));
+        File.WriteAllText(dir.File("q.sql"), Query(catalog.Url, 100, ", location_path = 'file://" + dir.File("elsewhere") + "'"));
+        var run = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        var metadata = catalog.Metadata("analytics\u001fraw", "events")!;
+        Assert.Equal("file://" + dir.File("elsewhere"), (string)metadata["location"]!);
+        var schema = ((JsonArray)metadata["schemas"]!).OfType<JsonObject>().Single();
+        var ids = ((JsonArray)schema["fields"]!).OfType<JsonObject>().ToDictionary(f => (string)f["name"]!, f => (int)f["id"]!);
+        Assert.Equal(["counter", "subtask", "at", "label"], ids.Keys);
+        Assert.Equal("timestamp", (string)((JsonArray)schema["fields"]!).OfType<JsonObject>().Single(f => (string)f["name"]! == "at")["type"]!);
+        var file = new Uri(CurrentFiles(metadata).First().Path).LocalPath;
+        var columns = ParquetFiles.Query($"SELECT name, field_id, logical_type FROM parquet_schema('{file}') WHERE name <> 'duckdb_schema'");
+        foreach (var column in columns.Where(c => ids.ContainsKey((string)c[0]!)))
+        {
+            Assert.Equal(ids[(string)column[0]!], Convert.ToInt32(column[1], CultureInfo.InvariantCulture));
+        }
+        Assert.Contains("MICROS", columns.Single(c => (string)c[0]! == "at")[2]?.ToString() ?? "", StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(100L, Convert.ToInt64(ParquetFiles.Query($"SELECT count(*) FROM read_parquet('{file}') WHERE \"at\" IS NOT NULL").Single()[0], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void An_unreachable_catalog_fails_with_its_url()
+    {
+        using var dir = new TempDirectory();
+        const string url = "http://127.0.0.1:9/catalog";
+        File.WriteAllText(dir.File("q.sql"), Query(url, 10));
+        var run = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")],
+            environment: new Dictionary<string, string> { ["ARROYO__DEBUG__STORAGE_RETRY_ATTEMPTS"] = "2", ["ARROYO__DEBUG__STORAGE_RETRY_DELAY"] = "10ms" });
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("Iceberg REST catalog at http://127.0.0.1:9/catalog/v1/config", run.Stderr);
+        Assert.DoesNotContain("   at ", run.Stderr);
+    }
+}
