@@ -94,6 +94,10 @@ public static class DiffSuite
         new("tumble_bits_int_types_lists",
             "SELECT tumble(interval '1 minute') AS w, bit_and(v) AS ba, bit_or(v) AS bo, bit_xor(v) AS bx, sum(i) AS si, avg(i) AS ai, sum(f) AS sf, max(f) AS mf, min(u) AS mu, max(u) AS xu, array_length(array_agg(v)) AS na, length(string_agg(k, ',')) AS sl FROM events GROUP BY 1",
             $"SELECT {Tumble(60)} AS w, bit_and(v) AS ba, bit_or(v) AS bo, bit_xor(v) AS bx, sum(i) AS si, avg(i) AS ai, sum(f) AS sf, max(f) AS mf, min(u) AS mu, max(u) AS xu, len(list(v)) AS na, length(string_agg(k, ',')) AS sl FROM events GROUP BY ALL"),
+        new("tumble_ordered_aggregates",
+            "SELECT tumble(interval '1 minute') AS w, b, array_agg(v ORDER BY x DESC, ts) AS vs, string_agg(k, '|' ORDER BY ts DESC, v) AS ks, first_value(s ORDER BY ts) AS fs, last_value(v ORDER BY ts) AS lv, array_agg(DISTINCT v ORDER BY v) AS dv FROM events GROUP BY 1, 2",
+            // DataFusion sorts NULLs first in DESC order and last in ASC (as PostgreSQL): made explicit.
+            $"SELECT {Tumble(60)} AS w, b, list(v ORDER BY x DESC NULLS FIRST, ts) AS vs, string_agg(k, '|' ORDER BY ts DESC NULLS FIRST, v) AS ks, first(s ORDER BY ts) AS fs, last(v ORDER BY ts) AS lv, list(DISTINCT v ORDER BY v) AS dv FROM events GROUP BY ALL"),
     ]);
 
     public static readonly DiffGroup Updating = new("updating", 2,
@@ -140,6 +144,9 @@ public static class DiffSuite
         new("upd_regression_stats",
             "SELECT k, corr(x, v) AS c, covar_pop(x, v) AS cp, covar_samp(x, v) AS cs, regr_slope(v, x) AS rs, regr_intercept(v, x) AS ri, regr_count(v, x) AS rc, var_pop(x) AS vp, sum(i) AS si FROM events GROUP BY k",
             "SELECT k, corr(x, v) AS c, covar_pop(x, v) AS cp, covar_samp(x, v) AS cs, regr_slope(v, x) AS rs, regr_intercept(v, x) AS ri, regr_count(v, x) AS rc, var_pop(x) AS vp, sum(i) AS si FROM events GROUP BY k", Updating: true),
+        new("upd_ordered_array_agg",
+            "SELECT k, array_agg(v ORDER BY ts DESC, v) AS vs, string_agg(s, ',' ORDER BY v, ts) AS ss FROM events WHERE v > 60 GROUP BY k",
+            "SELECT k, list(v ORDER BY ts DESC NULLS FIRST, v) AS vs, string_agg(s, ',' ORDER BY v, ts) AS ss FROM events WHERE v > 60 GROUP BY k", Updating: true),
     ]);
 
     private const string LeftAgg = "(SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM events GROUP BY 1, 2)";
