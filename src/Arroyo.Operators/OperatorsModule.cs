@@ -15,6 +15,7 @@ public static class OperatorsModule
         registry.Register<UnnestSpec>((spec, _) => new Unnest.UnnestOperator(spec));
         registry.Register<WindowedJoinSpec>((spec, _) => new WindowedJoin.WindowedJoinOperator(spec));
         registry.Register<UpdatingJoinSpec>((spec, _) => new UpdatingJoin.UpdatingJoinOperator(spec));
+        registry.Register<UpdatingTopNSpec>((spec, context) => new UpdatingTopN.UpdatingTopNOperator(spec, context.Functions));
         registry.Register<SessionAggregateSpec>((spec, context) => new SessionAggregate.SessionAggregateOperator(spec, context.Functions));
     }
 }

@@ -66,6 +66,7 @@ public sealed class PlanJson
             AddDerived<OperatorSpec, Specs.UnnestSpec>("unnest");
             AddDerived<OperatorSpec, Specs.WindowedJoinSpec>("windowed_join");
             AddDerived<OperatorSpec, Specs.UpdatingJoinSpec>("updating_join");
+            AddDerived<OperatorSpec, Specs.UpdatingTopNSpec>("updating_top_n");
         }
 
         /// <summary>A source-generated context (or other resolver) that knows the types added below.</summary>

@@ -147,6 +147,19 @@ public static class DiffSuite
         new("upd_ordered_array_agg",
             "SELECT k, array_agg(v ORDER BY ts DESC, v) AS vs, string_agg(s, ',' ORDER BY v, ts) AS ss FROM events WHERE v > 60 GROUP BY k",
             "SELECT k, list(v ORDER BY ts DESC NULLS FIRST, v) AS vs, string_agg(s, ',' ORDER BY v, ts) AS ss FROM events WHERE v > 60 GROUP BY k", Updating: true),
+        // Streaming top-N over input that is not windowed (beyond the reference): the folded
+        // inserts and retractions must equal the batch answer.
+        new("upd_top2_per_key_append_only",
+            "SELECT k, v, ts, rn FROM (SELECT k, v, ts, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC, ts) AS rn FROM events) WHERE rn <= 2",
+            // DataFusion sorts NULLs first in DESC order; DuckDB last: made explicit.
+            "SELECT k, v, ts, rn FROM (SELECT k, v, ts, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC NULLS FIRST, ts) AS rn FROM events) WHERE rn <= 2", Updating: true),
+        new("upd_rank_over_updating_aggregate",
+            "SELECT b, k, c, rk FROM (SELECT b, k, c, RANK() OVER (PARTITION BY b ORDER BY c DESC) AS rk FROM (SELECT b, k, count(*) AS c FROM events GROUP BY b, k)) WHERE rk <= 2",
+            "SELECT b, k, c, rk FROM (SELECT b, k, c, RANK() OVER (PARTITION BY b ORDER BY c DESC) AS rk FROM (SELECT b, k, count(*) AS c FROM events GROUP BY b, k)) WHERE rk <= 2", Updating: true),
+        new("upd_top1_over_join",
+            "SELECT ek, v, tag FROM (SELECT e.k AS ek, e.v AS v, o.tag AS tag, ROW_NUMBER() OVER (PARTITION BY o.tag ORDER BY e.v DESC, e.k) AS rn FROM events e JOIN other o ON e.k = o.k) WHERE rn = 1",
+            // ORDER BY v DESC puts NULLs first in DataFusion; DuckDB last: made explicit (k ASC: NULLs last in both).
+            "SELECT ek, v, tag FROM (SELECT e.k AS ek, e.v AS v, o.tag AS tag, ROW_NUMBER() OVER (PARTITION BY o.tag ORDER BY e.v DESC NULLS FIRST, e.k) AS rn FROM events e JOIN other o ON e.k = o.k) WHERE rn = 1", Updating: true),
     ]);
 
     private const string LeftAgg = "(SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM events GROUP BY 1, 2)";
