@@ -70,18 +70,39 @@ public sealed class RunCommand
             Console.Out.Flush();
             return 0;
         }
-        RunningPipeline pipeline;
-        try
+        var restarts = new RestartPolicy(new ConfigValues(config.Values));
+        while (true)
         {
-            pipeline = host.StartAsync(request, plan, stop).GetAwaiter().GetResult();
+            RunningPipeline pipeline;
+            try
+            {
+                pipeline = host.StartAsync(request, plan, stop).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Ctrl-C/SIGTERM while a slow or unreachable store was being opened: nothing ran,
+                // so there is nothing to checkpoint, and the state dir is as it was.
+                _log.Info("stopped while opening the state dir: the pipeline did not start and its state is unchanged");
+                return 0;
+            }
+            try
+            {
+                RunToCompletion(pipeline, web, stop);
+                return 0;
+            }
+            catch (Exception error) when (!stop.IsCancellationRequested && restarts.ShouldRestart(error, pipeline) is { } wait)
+            {
+                _log.Warn($"pipeline failed: {ErrorReport.Describe(error)}; restarting from its last checkpoint in {wait.TotalSeconds:0.#} s " +
+                          $"(restart {restarts.Count} of {restarts.Allowed} allowed by pipeline.allowed-restarts)");
+                if (stop.WaitHandle.WaitOne(wait)) return 0;
+                // Same state dir (a temporary one included); never --force again, which would discard what was restored.
+                request = pipeline.Request with { Force = false };
+            }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // Ctrl-C/SIGTERM while a slow or unreachable store was being opened: nothing ran,
-            // so there is nothing to checkpoint, and the state dir is as it was.
-            _log.Info("stopped while opening the state dir: the pipeline did not start and its state is unchanged");
-            return 0;
-        }
+    }
+
+    private void RunToCompletion(RunningPipeline pipeline, WebSettings web, CancellationToken stop)
+    {
         using (stop.Register(pipeline.RequestStop))
         {
             var server = web.Enabled ? StartServer(pipeline, web) : null;
@@ -96,7 +117,6 @@ public sealed class RunCommand
                 server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
         }
-        return 0;
     }
 
     /// <summary>
