@@ -1,6 +1,6 @@
 -- Nexmark q18, last bid per bidder and auction: standard (ROW_NUMBER, not windowed).
 CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '100000000', message_count = '10000000');
-CREATE TABLE out WITH (connector = 'blackhole');
+CREATE TABLE out WITH (connector = 'blackhole', format = 'debezium_json');
 CREATE VIEW bid AS SELECT bid.auction AS auction, bid.bidder AS bidder, bid.price AS price, bid.channel AS channel,
     bid.url AS url, bid.datetime AS datetime, bid.extra AS extra
   FROM nexmark WHERE bid IS NOT NULL;

@@ -41,7 +41,10 @@ public static class ErrorReport
             ? Sql.SqlErrorFormatter.Format(query, error).TrimEnd('\n')
             : $"error: {error.Message}" + (error.Hint is null ? "" : $"\nhint: {error.Hint}");
 
-    private static Exception Unwrap(Exception error)
+    /// <summary>The error's message on one line (for a log line; the full report is <see cref="Print"/>).</summary>
+    public static string Describe(Exception error) => Unwrap(error).Message.ReplaceLineEndings(" ");
+
+    internal static Exception Unwrap(Exception error)
     {
         while (error is AggregateException { InnerExceptions.Count: 1 } aggregate) error = aggregate.InnerExceptions[0];
         while (error is System.Reflection.TargetInvocationException { InnerException: { } inner }) error = inner;

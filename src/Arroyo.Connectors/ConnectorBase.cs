@@ -65,7 +65,9 @@ public abstract class ConnectorBase : IConnector
             IsUpdating = role == TableRole.Source && format?.IsDebezium == true && parts.UsesFormat,
             EventTimeField = eventTimeField,
             WatermarkField = watermarkField,
-            IdleTime = idleMicros is > 0 ? TimeSpan.FromMicroseconds(idleMicros.Value) : null,
+            // As the reference: five minutes when not given; zero or less turns idleness off.
+            IdleTime = idleMicros is null ? Arroyo.Dataflow.Specs.WatermarkSpec.DefaultIdleTimeout
+                : idleMicros > 0 ? TimeSpan.FromMicroseconds(idleMicros.Value) : null,
             LookupCacheMaxBytes = cacheBytes is >= 0 ? (ulong)cacheBytes.Value : null,
             LookupCacheTtl = cacheTtl,
             IsBounded = parts.IsBounded,

@@ -75,7 +75,8 @@ public sealed class PipelineHost
         }
 
         var engine = new Engine(plan.Graph, _components.Operators(_components.Connectors), checkpoints, settings);
-        var pipeline = new RunningPipeline(request, plan, engine, settings, checkpoints.RestoredEpoch, store, lease, _components.Time, logger, recentLog);
+        // The request names the state dir actually used, so a restart resumes from the same one.
+        var pipeline = new RunningPipeline(request with { StateDir = stateDir }, plan, engine, settings, checkpoints.RestoredEpoch, store, lease, _components.Time, logger, recentLog);
         logger.LogInformation("running pipeline '{Name}' at parallelism {Parallelism}", request.Name, request.Parallelism);
         pipeline.Start();
         return pipeline;
@@ -93,7 +94,7 @@ public sealed class PipelineHost
         Logger = logger,
         Config = config.Values,
         Functions = _components.Functions,
-        BatchSize = config.GetInt("pipeline.source-batch-size", 4096),
+        BatchSize = config.GetInt("pipeline.source-batch-size", 512),
         SourcePollDelay = config.GetDuration("debug.source-poll-delay", TimeSpan.Zero),
         StopAfterCheckpoints = config.GetOptionalInt("debug.stop-after-checkpoints"),
     };

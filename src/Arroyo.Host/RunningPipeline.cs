@@ -33,6 +33,12 @@ public sealed class RunningPipeline
     private PipelineStatus _status = PipelineStatus.Starting;
     private EngineRun? _run;
 
+    // Testing (debug.fail-after-checkpoints): after this many checkpoints of this run, stop and fail,
+    // as a crash after a checkpoint would, so restarts (pipeline.allowed-restarts) can be tested.
+    private readonly int? _failAfterCheckpoints;
+    private int _completedThisRun;
+    private volatile bool _failureInjected;
+
     internal RunningPipeline(PipelineRequest request, PlannedPipeline plan, Engine engine, RunSettings settings, long? restoredEpoch,
         IObjectStore store, StateLease lease, TimeProvider time, ILogger logger, RecentLog recentLog)
     {
@@ -46,6 +52,7 @@ public sealed class RunningPipeline
         _logger = logger;
         Log = recentLog;
         CheckpointInterval = settings.CheckpointInterval;
+        _failAfterCheckpoints = new ConfigValues(settings.Config).GetOptionalInt("debug.fail-after-checkpoints");
         Id = "pl_" + Guid.NewGuid().ToString("N")[..10];
         StartedAt = time.GetUtcNow();
         Monitor = new PipelineMonitor(plan.Graph, () => _engine.Metrics, time);
@@ -204,6 +211,10 @@ public sealed class RunningPipeline
             if (pending) run.RequestCheckpoint();
             using var registration = _stop.Token.Register(run.RequestStop);
             result = run.Completion.GetAwaiter().GetResult();
+            if (_failureInjected)
+            {
+                throw new Arroyo.Core.Errors.ExternalException($"debug.fail-after-checkpoints = {_failAfterCheckpoints}: the run fails after its checkpoint (testing)");
+            }
         }
         catch (Exception error)
         {
@@ -256,6 +267,7 @@ public sealed class RunningPipeline
                 break;
             case EngineEvent.CheckpointCompleted completed:
                 RecordCompleted(completed, now);
+                InjectFailureAfter(completed.Epoch);
                 foreach (var waiter in TakeWaiters(w => w.Epoch <= completed.Epoch)) waiter.Done.TrySetResult(completed.Epoch);
                 Raise(new CheckpointCompleted(now, completed.Epoch, completed.Duration, completed.Bytes));
                 break;
@@ -275,6 +287,20 @@ public sealed class RunningPipeline
                 Raise(new SubtaskFailed(now, failed.Operator, failed.Subtask, failed.Error));
                 break;
         }
+    }
+
+    private void InjectFailureAfter(long epoch)
+    {
+        if (_failAfterCheckpoints is not { } n || ++_completedThisRun != n) return;
+        EngineRun? run;
+        lock (_lock)
+        {
+            // A stopping (final) checkpoint ends the run anyway: nothing left to crash.
+            if (_checkpoints.Any(c => c.Epoch == epoch && c.Stopping)) return;
+            run = _run;
+        }
+        _failureInjected = true;
+        run?.RequestStop();
     }
 
     /// <summary>Records the checkpoint's bytes per node and subtask, and sets each subtask's state-size metric to its share.</summary>

@@ -16,6 +16,7 @@ public static class OperatorsModule
         registry.Register<WindowedJoinSpec>((spec, _) => new WindowedJoin.WindowedJoinOperator(spec));
         registry.Register<UpdatingJoinSpec>((spec, _) => new UpdatingJoin.UpdatingJoinOperator(spec));
         registry.Register<LookupJoinSpec>((spec, context) => new LookupJoin.LookupJoinOperator(spec, registry.CreateLookupSource(spec, context)));
+        registry.Register<UpdatingTopNSpec>((spec, context) => new UpdatingTopN.UpdatingTopNOperator(spec, context.Functions));
         registry.Register<SessionAggregateSpec>((spec, context) => new SessionAggregate.SessionAggregateOperator(spec, context.Functions));
     }
 }

@@ -63,6 +63,7 @@ public static class PipelinePlanner
             throw new UserException("The provided SQL does not contain a query", hint: "add an INSERT INTO … SELECT or a SELECT statement");
         }
         SinkFileRules.Check(inserts, context);
+        TopNLimit.RequireLimits(sinks.Select(s => s.Node), context);
         sinks = MergeSinksOfOneTable(sinks);
         var json = options.Connectors.CreatePlanJson();
         var builder = new GraphBuilder(options.Parallelism, new SpecEquality(json));

@@ -29,6 +29,12 @@ internal sealed class PlannerContext
     /// <summary><c>SET updating_ttl</c>; the reference's default is one day.</summary>
     public TimeSpan UpdatingTtl { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// Updating top-N nodes as bound, before a WHERE on their ranking column gave them a limit,
+    /// with the span of the window call: one still reachable from a sink had no such filter.
+    /// </summary>
+    public Dictionary<Logical.PlanNode, SourceSpan> UnlimitedTopN { get; } = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>The SQL text under <paramref name="span"/> (for naming unaliased select items).</summary>
     public string Text(SourceSpan span)
     {

@@ -6,7 +6,7 @@ namespace Arroyo.Web;
 /// The pipeline the server shows, filled once it has started. The server starts first, so its
 /// start-up (Kestrel, routing, JIT) is paid before the first batch rather than competing with
 /// the subtasks, and probes can tell "starting" from "down". Until then every endpoint but the
-/// probes answers 503.
+/// probes answers 503. After a restart it shows the new run.
 /// </summary>
 public sealed class PipelineSlot
 {
@@ -20,11 +20,6 @@ public sealed class PipelineSlot
     /// <summary>The running pipeline; only read by endpoints that the starting-up guard lets through.</summary>
     public RunningPipeline Pipeline => _pipeline ?? throw new InvalidOperationException("the pipeline has not started yet");
 
-    public void Fill(RunningPipeline pipeline)
-    {
-        if (Interlocked.CompareExchange(ref _pipeline, pipeline, null) is not null)
-        {
-            throw new InvalidOperationException("the server already shows a pipeline");
-        }
-    }
+    /// <summary>Shows <paramref name="pipeline"/>: the first run, or the next one after a restart.</summary>
+    public void Show(RunningPipeline pipeline) => _pipeline = pipeline;
 }

@@ -51,7 +51,7 @@ public sealed class WebServer : IAsyncDisposable
 
     /// <summary>
     /// Starts the server before its pipeline: the API answers 503 and <c>/readyz</c> "starting"
-    /// until <see cref="PipelineSlot.Fill"/>.
+    /// until <see cref="PipelineSlot.Show"/>.
     /// </summary>
     public static async Task<WebServer> StartAsync(PipelineSlot slot, WebSettings settings, TimeProvider? time = null, CancellationToken cancel = default)
     {

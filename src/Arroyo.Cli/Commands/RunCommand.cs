@@ -72,40 +72,61 @@ public sealed class RunCommand
             return 0;
         }
         // The server starts before the pipeline: its start-up is paid before the first batch
-        // instead of beside it, and a port that is taken fails the run before anything ran.
+        // instead of beside it, and a port that is taken fails the run before anything ran. It
+        // stays up across restarts, showing whichever run is current.
         var slot = new PipelineSlot();
         var server = web.Enabled ? WebServer.StartAsync(slot, web).GetAwaiter().GetResult() : null;
         if (server is not null) _log.Info($"HTTP server listening at {server.Address}");
         try
         {
-            RunningPipeline pipeline;
-            try
+            var restarts = new RestartPolicy(new ConfigValues(config.Values));
+            while (true)
             {
-                pipeline = host.StartAsync(request, plan, stop).GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // Ctrl-C/SIGTERM while a slow or unreachable store was being opened: nothing ran,
-                // so there is nothing to checkpoint, and the state dir is as it was.
-                _log.Info("stopped while opening the state dir: the pipeline did not start and its state is unchanged");
-                return 0;
-            }
-            using (stop.Register(pipeline.RequestStop))
-            {
-                if (server is not null)
+                RunningPipeline pipeline;
+                try
                 {
-                    slot.Fill(pipeline);
-                    _log.Info($"Pipeline running... dashboard at {server.DashboardUrl(pipeline)}");
+                    pipeline = host.StartAsync(request, plan, stop).GetAwaiter().GetResult();
                 }
-                using var progress = ProgressLine.ShouldShow(_options.Quiet, _log.Format) ? new ProgressLine(pipeline, _log) : null;
-                pipeline.Completion.GetAwaiter().GetResult();
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    // Ctrl-C/SIGTERM while a slow or unreachable store was being opened: nothing ran,
+                    // so there is nothing to checkpoint, and the state dir is as it was.
+                    _log.Info("stopped while opening the state dir: the pipeline did not start and its state is unchanged");
+                    return 0;
+                }
+                try
+                {
+                    RunToCompletion(pipeline, slot, server, stop);
+                    return 0;
+                }
+                catch (Exception error) when (!stop.IsCancellationRequested && restarts.ShouldRestart(error, pipeline) is { } wait)
+                {
+                    _log.Warn($"pipeline failed: {ErrorReport.Describe(error)}; restarting from its last checkpoint in {wait.TotalSeconds:0.#} s " +
+                              $"(restart {restarts.Count} of {restarts.Allowed} allowed by pipeline.allowed-restarts)");
+                    if (stop.WaitHandle.WaitOne(wait)) return 0;
+                    // Same state dir (a temporary one included); never --force again, which would discard what was restored.
+                    request = pipeline.Request with { Force = false };
+                }
             }
         }
         finally
         {
             server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
-        return 0;
+    }
+
+    private void RunToCompletion(RunningPipeline pipeline, PipelineSlot slot, WebServer? server, CancellationToken stop)
+    {
+        using (stop.Register(pipeline.RequestStop))
+        {
+            if (server is not null)
+            {
+                slot.Show(pipeline);
+                _log.Info($"Pipeline running... dashboard at {server.DashboardUrl(pipeline)}");
+            }
+            using var progress = ProgressLine.ShouldShow(_options.Quiet, _log.Format) ? new ProgressLine(pipeline, _log) : null;
+            pipeline.Completion.GetAwaiter().GetResult();
+        }
     }
 
     private string ReadQuery(ArroyoConfig config)

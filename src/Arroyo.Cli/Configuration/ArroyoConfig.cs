@@ -10,6 +10,8 @@ namespace Arroyo.Cli.Configuration;
 public sealed class ArroyoConfig
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    // Where each key was last set (a file path or an environment variable), for the unknown-key error.
+    private readonly Dictionary<string, string> _origins = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, string> Values => _values;
 
@@ -18,6 +20,8 @@ public sealed class ArroyoConfig
         var config = new ArroyoConfig();
         config.Set("default-checkpoint-interval", "10s");
         config.Set("pipeline.update-aggregate-flush-interval", "1s");
+        config.Set("pipeline.source-batch-size", "512");
+        config.Set("pipeline.allowed-restarts", "20");
 
         foreach (var name in new[] { "arroyo.toml", "arroyo.yaml", "arroyo.yml" })
         {
@@ -32,7 +36,12 @@ public sealed class ArroyoConfig
         {
             if (!name.StartsWith("ARROYO__", StringComparison.Ordinal)) continue;
             var key = string.Join('.', name["ARROYO__".Length..].Split("__").Select(NormaliseSegment));
-            config.Set(key, value);
+            config.Set(key, value, name);
+        }
+        // As the reference (its config structs deny unknown fields): a misspelt key is an error, not a silent default.
+        foreach (var (key, origin) in config._origins)
+        {
+            if (!KnownConfigKeys.IsKnown(key)) throw KnownConfigKeys.Unknown(key, origin);
         }
         return config;
     }
@@ -41,9 +50,15 @@ public sealed class ArroyoConfig
 
     public void Set(string key, string value) => _values[Normalise(key)] = value;
 
+    private void Set(string key, string value, string origin)
+    {
+        Set(key, value);
+        _origins[Normalise(key)] = origin;
+    }
+
     private void LoadFile(string path)
     {
-        foreach (var (key, value) in ConfigFileReader.Read(path)) Set(key, value);
+        foreach (var (key, value) in ConfigFileReader.Read(path)) Set(key, value, path);
     }
 
     private static string Normalise(string key) => string.Join('.', key.Split('.').Select(NormaliseSegment));

@@ -15,6 +15,7 @@ namespace Arroyo.Dataflow.Serialization;
 [JsonSerializable(typeof(SessionAggregateSpec))]
 [JsonSerializable(typeof(UpdatingAggregateSpec))]
 [JsonSerializable(typeof(WindowFunctionSpec))]
+[JsonSerializable(typeof(UpdatingTopNSpec))]
 [JsonSerializable(typeof(UnnestSpec))]
 [JsonSerializable(typeof(WindowedJoinSpec))]
 [JsonSerializable(typeof(UpdatingJoinSpec))]

@@ -67,6 +67,7 @@ public sealed class PlanJson
             AddDerived<OperatorSpec, Specs.WindowedJoinSpec>("windowed_join");
             AddDerived<OperatorSpec, Specs.UpdatingJoinSpec>("updating_join");
             AddDerived<OperatorSpec, Specs.LookupJoinSpec>("lookup_join");
+            AddDerived<OperatorSpec, Specs.UpdatingTopNSpec>("updating_top_n");
         }
 
         /// <summary>A source-generated context (or other resolver) that knows the types added below.</summary>

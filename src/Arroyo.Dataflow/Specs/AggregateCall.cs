@@ -19,6 +19,9 @@ namespace Arroyo.Dataflow.Specs;
 ///   <c>string_agg(x, delimiter)</c>: Args = [x], Parameters = [delimiter as string].</item>
 /// <item><see cref="Distinct"/>: <c>count(DISTINCT x)</c> etc.</item>
 /// <item><see cref="FilterColumn"/>: a BOOLEAN input column; rows where it is not true are skipped (<c>FILTER (WHERE …)</c>).</item>
+/// <item><see cref="OrderBy"/>: <c>array_agg(x ORDER BY y DESC)</c>: input columns the values are
+///   sorted by before the result is built; set only for functions whose result depends on order
+///   (array_agg, string_agg, first_value, last_value).</item>
 /// </list>
 /// </summary>
 public sealed record AggregateCall(
@@ -34,14 +37,21 @@ public sealed record AggregateCall(
     [System.Text.Json.Serialization.JsonConverter(typeof(Serialization.ConstantsJsonConverter))]
     public IReadOnlyList<object?> Parameters { get; init; } = [];
 
+    /// <summary>The ORDER BY inside the call (empty: none).</summary>
+    public IReadOnlyList<SortColumn> OrderBy { get; init; } = [];
+
+    private string DescribeOrder(Func<int, string> column) =>
+        OrderBy.Count == 0 ? "" : " ORDER BY " + string.Join(", ", OrderBy.Select(o =>
+            column(o.Column) + (o.Descending ? " DESC" : "") + (o.NullsFirst is { } nf ? nf ? " NULLS FIRST" : " NULLS LAST" : "")));
+
     /// <summary>For EXPLAIN: the call with its argument columns named from <paramref name="input"/>.</summary>
     public string Describe(Schema input) =>
         $"{Function.Name}({(Distinct ? "DISTINCT " : "")}{(Args.Count == 0 ? "*" : WindowedAggregateLayout.Columns(input, Args))}" +
-        (Parameters.Count > 0 ? ", " + string.Join(", ", Parameters) : "") + ")" +
+        (Parameters.Count > 0 ? ", " + string.Join(", ", Parameters) : "") + DescribeOrder(c => WindowedAggregateLayout.Column(input, c)) + ")" +
         (FilterColumn is { } filter ? $" FILTER (WHERE {WindowedAggregateLayout.Column(input, filter)})" : "") + $" AS {OutputName}";
 
     public override string ToString() =>
         $"{Function.Name}({(Distinct ? "DISTINCT " : "")}{(Args.Count == 0 ? "*" : string.Join(", ", Args.Select(a => "#" + a)))}" +
-        (Parameters.Count > 0 ? ", " + string.Join(", ", Parameters) : "") + ")" +
+        (Parameters.Count > 0 ? ", " + string.Join(", ", Parameters) : "") + DescribeOrder(c => "#" + c) + ")" +
         (FilterColumn is { } f ? $" FILTER (#{f})" : "") + $" AS {OutputName}";
 }

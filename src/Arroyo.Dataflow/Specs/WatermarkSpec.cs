@@ -14,9 +14,14 @@ public sealed record WatermarkSpec(BoundExpr? Expression, TimeSpan? IdleTimeout,
 {
     public static readonly TimeSpan DefaultLag = TimeSpan.FromSeconds(1);
 
+    /// <summary>The reference's idle timeout of a source without <c>idle_micros</c> (its DEFAULT_IDLE_TIME: five minutes).</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(5);
+
     public override Schema OutputSchema => Output;
 
     public override string Describe() =>
         $"watermark {(Expression is null ? "processing time - 1s" : Expression.ToString())}" +
-        (IdleTimeout is { } idle ? $" idle after {idle.TotalMilliseconds} ms" : "");
+        // The default is left out, as other defaults are: EXPLAIN shows what a table chose.
+        (IdleTimeout is { } idle && idle != DefaultIdleTimeout ? $" idle after {idle.TotalMilliseconds} ms" : "") +
+        (IdleTimeout is null ? " never idle" : "");
 }

@@ -13,7 +13,17 @@ public delegate GroupAccumulator AccumulatorFactory(AccumulatorRequest request);
 /// whether the input retracts, and whether it serves a GROUP BY without a window (see
 /// <see cref="AggregateFactory.Create"/>).
 /// </summary>
-public sealed record AccumulatorRequest(FunctionRef Function, bool Distinct, IReadOnlyList<object?> Parameters, bool Retracting, bool UpdatingAggregate);
+public sealed record AccumulatorRequest(FunctionRef Function, bool Distinct, IReadOnlyList<object?> Parameters, bool Retracting, bool UpdatingAggregate)
+{
+    /// <summary>
+    /// <c>f(x ORDER BY y, …)</c>: the sort keys, whose columns follow the argument columns in
+    /// <see cref="GroupAccumulator.Update"/>'s <c>args</c>. Empty when the call has no ORDER BY.
+    /// </summary>
+    public IReadOnlyList<AggregateOrdering> Ordering { get; init; } = [];
+}
+
+/// <summary>One ORDER BY key inside an aggregate call: its column's type and direction (nulls placed as <paramref name="NullsFirst"/> says).</summary>
+public sealed record AggregateOrdering(DataType Type, bool Descending, bool NullsFirst);
 
 /// <summary>
 /// The aggregate functions one engine knows: which names are aggregates, their canonical
@@ -116,6 +126,12 @@ public sealed class AggregateRegistry
             ? canonical
             : throw new UserException($"Invalid function '{name}'.{Suggestions.DidYouMean(name, Names)}", span);
 
+    /// <summary>
+    /// Whether an ORDER BY inside the call changes the result (as in DataFusion: array_agg,
+    /// string_agg, first_value, last_value); for the others it is ignored.
+    /// </summary>
+    public static bool IsOrderSensitive(string canonical) => canonical is "array_agg" or "string_agg" or "first_value" or "last_value";
+
     /// <summary>Number of constant parameters after the column arguments (percentile, delimiter).</summary>
     public int ParameterCount(string name) => CanonicalName(name) switch
     {
@@ -142,6 +158,10 @@ public sealed class AggregateRegistry
         if (!_names.TryGetValue(function.Name, out var canonical) || canonical != function.Name)
         {
             throw new UserException($"aggregate '{function.Name}' is not registered in this engine (the plan calls {function.Signature})");
+        }
+        if (request.Ordering.Count > 0 && IsOrderSensitive(function.Name))
+        {
+            return new ValueBagAccumulator(function.Name, function.Arguments, request.Distinct, request.Parameters, function.Returns, request.Ordering);
         }
         return AggregateFactory.Create(function.Name, function.Arguments, request.Distinct, request.Parameters, function.Returns,
             request.Retracting, request.UpdatingAggregate);

@@ -10,7 +10,9 @@ namespace Arroyo.Expressions.Aggregates;
 /// incrementally (min/max/bit_and/bit_or and the t-digest functions over an updating input;
 /// those build one <see cref="TDigest"/> from the remaining values at evaluation, as if they had
 /// arrived in one batch). Retraction removes one equal
-/// value. Two-argument functions store (a, b) tuples.
+/// value. Two-argument functions store (a, b) tuples. With an ORDER BY inside the call
+/// (<c>array_agg(x ORDER BY y)</c>) each value is stored with its sort keys and the values are
+/// stably sorted by them at evaluation, so ties keep arrival order.
 /// </summary>
 public sealed class ValueBagAccumulator : GroupAccumulator
 {
@@ -19,15 +21,21 @@ public sealed class ValueBagAccumulator : GroupAccumulator
     private readonly bool _distinct;
     private readonly IReadOnlyList<object?> _parameters;
     private readonly DataType _resultType;
+    private readonly IReadOnlyList<AggregateOrdering> _ordering;
     private List<object?>?[] _bags = [];
 
-    public ValueBagAccumulator(string function, IReadOnlyList<DataType> argTypes, bool distinct, IReadOnlyList<object?> parameters, DataType resultType)
+    /// <summary>A value and the ORDER BY keys it sorts by.</summary>
+    private sealed record Keyed(object? Value, object?[] Keys);
+
+    public ValueBagAccumulator(string function, IReadOnlyList<DataType> argTypes, bool distinct, IReadOnlyList<object?> parameters, DataType resultType,
+        IReadOnlyList<AggregateOrdering>? ordering = null)
     {
         _function = function;
         _argTypes = argTypes;
         _distinct = distinct;
         _parameters = parameters;
         _resultType = resultType;
+        _ordering = ordering ?? [];
     }
 
     public override void Update(Column[] args, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract)
@@ -36,12 +44,18 @@ public sealed class ValueBagAccumulator : GroupAccumulator
         {
             var g = groups[i];
             if (g < 0) continue;
-            object? value = args.Length switch
+            object? value = _argTypes.Count switch
             {
                 0 => true,
                 1 => args[0].GetValue(i),
                 _ => (args[0].GetValue(i), args[1].GetValue(i)),
             };
+            if (_ordering.Count > 0)
+            {
+                var keys = new object?[_ordering.Count];
+                for (var k = 0; k < keys.Length; k++) keys[k] = args[_argTypes.Count + k].GetValue(i);
+                value = new Keyed(value, keys);
+            }
             var bag = _bags[g] ??= [];
             if (!retract.IsEmpty && retract[i])
             {
@@ -60,12 +74,14 @@ public sealed class ValueBagAccumulator : GroupAccumulator
         null => b is null,
         byte[] x => b is byte[] y && x.AsSpan().SequenceEqual(y),
         object?[] x => b is object?[] y && x.Length == y.Length && x.Zip(y).All(p => ValueEquals(p.First, p.Second)),
+        Keyed x => b is Keyed y && ValueEquals(x.Value, y.Value) && ValueEquals(x.Keys, y.Keys),
         _ => a.Equals(b),
     };
 
     public override void Evaluate(int group, ColumnBuilder output)
     {
         IEnumerable<object?> values = _bags[group] ?? [];
+        if (_ordering.Count > 0) values = Sorted(values);
         if (_distinct) values = DistinctValues(values);
         switch (_function)
         {
@@ -126,6 +142,29 @@ public sealed class ValueBagAccumulator : GroupAccumulator
         var groups = new int[values.Count];
         inner.Update(args, groups, default);
         inner.Evaluate(0, output);
+    }
+
+    // Stable (OrderBy keeps ties in arrival order), then the keys are dropped.
+    private IEnumerable<object?> Sorted(IEnumerable<object?> values) =>
+        values.Cast<Keyed>().OrderBy(k => k.Keys, Comparer<object?[]>.Create(CompareKeys)).Select(k => k.Value).ToList();
+
+    private int CompareKeys(object?[] a, object?[] b)
+    {
+        for (var i = 0; i < _ordering.Count; i++)
+        {
+            var o = _ordering[i];
+            int c;
+            if (a[i] is null || b[i] is null)
+            {
+                if (a[i] is null && b[i] is null) continue;
+                // Null placement does not flip with DESC.
+                c = a[i] is null == o.NullsFirst ? -1 : 1;
+                return c;
+            }
+            c = Kernels.ValueComparer.Instance.Compare(a[i], b[i]);
+            if (c != 0) return o.Descending ? -c : c;
+        }
+        return 0;
     }
 
     private static IEnumerable<object?> DistinctValues(IEnumerable<object?> values)
@@ -204,8 +243,14 @@ public sealed class ValueBagAccumulator : GroupAccumulator
         var bag = _bags[group];
         writer.Write(bag?.Count ?? 0);
         if (bag is null) return;
-        foreach (var v in bag)
+        foreach (var item in bag)
         {
+            var v = item;
+            if (item is Keyed keyed)
+            {
+                for (var k = 0; k < _ordering.Count; k++) ValueCodec.Write(writer, _ordering[k].Type, keyed.Keys[k]);
+                v = keyed.Value;
+            }
             switch (_argTypes.Count)
             {
                 case 0: break;
@@ -225,12 +270,19 @@ public sealed class ValueBagAccumulator : GroupAccumulator
         var bag = new List<object?>(count);
         for (var i = 0; i < count; i++)
         {
-            bag.Add(_argTypes.Count switch
+            object?[]? keys = null;
+            if (_ordering.Count > 0)
+            {
+                keys = new object?[_ordering.Count];
+                for (var k = 0; k < keys.Length; k++) keys[k] = ValueCodec.Read(reader, _ordering[k].Type);
+            }
+            object? value = _argTypes.Count switch
             {
                 0 => true,
                 1 => ValueCodec.Read(reader, _argTypes[0]),
                 _ => (ValueCodec.Read(reader, _argTypes[0]), ValueCodec.Read(reader, _argTypes[1])),
-            });
+            };
+            bag.Add(keys is null ? value : new Keyed(value, keys));
         }
         _bags[group] = count == 0 ? null : bag;
     }

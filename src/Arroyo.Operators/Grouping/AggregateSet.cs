@@ -22,7 +22,10 @@ internal sealed class AggregateSet
         _accumulators = _calls.Select(c =>
         {
             Debug.Assert(c.Args.Select(a => input[a].Type).SequenceEqual(c.Function.Arguments), "aggregate arguments have the types the call was bound for");
-            return registry.CreateAccumulator(new AccumulatorRequest(c.Function, c.Distinct, c.Parameters, retracting, updatingAggregate));
+            return registry.CreateAccumulator(new AccumulatorRequest(c.Function, c.Distinct, c.Parameters, retracting, updatingAggregate)
+            {
+                Ordering = c.OrderBy.Select(o => new AggregateOrdering(input[o.Column].Type, o.Descending, o.EffectiveNullsFirst)).ToArray(),
+            });
         }).ToArray();
     }
 
@@ -47,8 +50,10 @@ internal sealed class AggregateSet
             for (var i = 0; i < _calls.Length; i++)
             {
                 var call = _calls[i];
-                var args = new Column[call.Args.Count];
-                for (var a = 0; a < args.Length; a++) args[a] = batch.Columns[call.Args[a]];
+                // Sort keys of an ORDER BY inside the call follow the arguments.
+                var args = new Column[call.Args.Count + call.OrderBy.Count];
+                for (var a = 0; a < call.Args.Count; a++) args[a] = batch.Columns[call.Args[a]];
+                for (var o = 0; o < call.OrderBy.Count; o++) args[call.Args.Count + o] = batch.Columns[call.OrderBy[o].Column];
                 var rowGroups = groups;
                 if (call.FilterColumn is { } f)
                 {

@@ -315,7 +315,34 @@ internal sealed partial class QueryBinder
         var bound = args.Select(binder.Bind).ToArray();
         var function = registry.Bind(canonical, bound.Select(b => b.Type).ToArray(), call.Span);
         var columns = bound.Select((b, i) => column(b, $"_arg_{index}_{i}")).ToArray();
-        return new AggregateCall(function, columns, call.Distinct, filter, outputName) { Parameters = parameters };
+        return new AggregateCall(function, columns, call.Distinct, filter, outputName)
+        {
+            Parameters = parameters,
+            OrderBy = BindCallOrdering(call, canonical, bound, binder, column, index),
+        };
+    }
+
+    /// <summary>
+    /// <c>f(x ORDER BY y)</c>: the sort columns, for functions whose result depends on order (ignored
+    /// for the others, as DataFusion does). With DISTINCT, DataFusion requires the ORDER BY
+    /// expressions to be arguments; so does this.
+    /// </summary>
+    private static IReadOnlyList<SortColumn> BindCallOrdering(Ast.FunctionCall call, string canonical, BoundExpr[] arguments, ExprBinder binder,
+        Func<BoundExpr, string, int> column, int index)
+    {
+        if (call.OrderBy.Count == 0 || !AggregateRegistry.IsOrderSensitive(canonical)) return [];
+        var ordering = new List<SortColumn>();
+        foreach (var item in call.OrderBy)
+        {
+            var key = binder.Bind(item.Expression);
+            if (call.Distinct && !arguments.Any(a => Nodes.Key(a) == Nodes.Key(key)))
+            {
+                throw new UserException(
+                    "Error during planning: In an aggregate with DISTINCT, ORDER BY expressions must appear in argument list", item.Span);
+            }
+            ordering.Add(new SortColumn(column(key, $"_order_{index}_{ordering.Count}"), item.Ascending == false, item.NullsFirst));
+        }
+        return ordering;
     }
 
     private static double ConstantDouble(Ast.Expr expr, ExprBinder binder)

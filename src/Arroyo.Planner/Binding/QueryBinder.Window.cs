@@ -2,6 +2,7 @@ using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Dataflow;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Expressions;
 using Arroyo.Expressions.Bound;
 using Arroyo.Planner.Logical;
 using Ast = Arroyo.Sql.Ast;
@@ -17,10 +18,6 @@ internal sealed partial class QueryBinder
     private OutputBinder BindWindowFunctions(OutputBinder output, List<Ast.FunctionCall> calls)
     {
         var input = output.Node;
-        if (input.Window is null)
-        {
-            throw new UserException("Error during planning: Window functions require already windowed input", calls[0].Span);
-        }
         var over = calls[0].Over!;
         if (over.WindowName is not null)
         {
@@ -56,6 +53,7 @@ internal sealed partial class QueryBinder
             .Select(o => new SortColumn(ColumnOf(ResolveOrdinal(o.Expression, output)), o.Ascending == false, o.NullsFirst))
             .ToArray();
         var functions = calls.Select(c => _context.Functions.Windows.Bind(c.Name.Last.Value, c.Span)).ToArray();
+        if (input.Window is null) return BindUpdatingTopN(output, calls, functions, user, extras, partition, order);
 
         var projected = Nodes.Project(input, user.Concat(extras).ToArray());
         var width = user.Count + extras.Count;
@@ -74,6 +72,33 @@ internal sealed partial class QueryBinder
         var slotColumns = placeholders.Select((p, i) => (p.Slot, width + i)).ToDictionary(p => p.Slot, p => p.Item2);
         var oldTimestamp = input.Schema.TimestampIndex;
         output.AddLayer(node, e => Remap(e, schema, oldTimestamp, "wf", slotColumns));
+        return output;
+    }
+
+    /// <summary>
+    /// Ranking functions over input that is not windowed (beyond the reference, which refuses them
+    /// with "Window functions require already windowed input"): the updating top-N operator. A
+    /// <c>WHERE rn &lt;= N</c> above it is pushed into it later (<see cref="TopNLimit"/>).
+    /// </summary>
+    private OutputBinder BindUpdatingTopN(OutputBinder output, List<Ast.FunctionCall> calls, FunctionRef[] functions,
+        List<(BoundExpr Expr, string Name)> user, List<(BoundExpr Expr, string Name)> extras, List<int> partition, SortColumn[] order)
+    {
+        var input = output.Node;
+        var projected = Nodes.Project(input, user.Concat(extras).ToArray());
+        var width = user.Count + extras.Count;
+        var fields = projected.Schema.Fields.Take(width).ToList();
+        var placeholders = calls.Select((c, i) => output.Register(c, "wf", functions[i].Returns)).ToArray();
+        for (var i = 0; i < calls.Count; i++) fields.Add(new Field($"__window_fn_{i}", functions[i].Returns, false));
+        fields.Add(new Field(Schema.RetractFieldName, DataType.Boolean, false));
+        fields.Add(new Field(Schema.TimestampFieldName, DataType.Timestamp, false));
+        var schema = new Schema(fields);
+        var node = new PlanNode(
+            new UpdatingTopNSpec(projected.Schema, partition, order, functions, 0, null, schema),
+            [new PlanEdge(projected, EdgeKind.Shuffle, partition)], schema);
+        _context.UnlimitedTopN[node] = calls[0].Span;
+        var slotColumns = placeholders.Select((p, i) => (p.Slot, width + i)).ToDictionary(p => p.Slot, p => p.Item2);
+        var oldTimestamp = input.Schema.TimestampIndex;
+        output.AddLayer(node, e => Remap(e, schema, oldTimestamp, "wf", slotColumns, input.Schema.RetractIndex));
         return output;
     }
 

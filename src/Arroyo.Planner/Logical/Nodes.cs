@@ -51,12 +51,15 @@ internal static class Nodes
         return list;
     }
 
-    public static PlanNode Filter(PlanNode input, BoundExpr predicate) =>
-        new(new FilterSpec(predicate, input.Schema), [new PlanEdge(input, EdgeKind.Forward)], input.Schema)
+    public static PlanNode Filter(PlanNode input, BoundExpr predicate)
+    {
+        input = TopNLimit.Push(input, predicate);
+        return new(new FilterSpec(predicate, input.Schema), [new PlanEdge(input, EdgeKind.Forward)], input.Schema)
         {
             Window = input.Window,
             WindowFields = input.WindowFields,
         };
+    }
 
     public static ColumnRef Ref(Schema schema, int index) =>
         new(index, schema[index].Name, schema[index].Type, schema[index].Nullable);

@@ -68,6 +68,43 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void An_unknown_key_is_refused_with_where_it_came_from_and_a_suggestion()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("arroyo.toml"), """
+            [pipeline]
+            source-batch-sise = 100
+            """);
+        var error = Assert.Throws<UserException>(() => ArroyoConfig.Load(dir.Path, null, new Dictionary<string, string>()));
+        Assert.Contains("unknown configuration key 'pipeline.source-batch-sise'", error.Message);
+        Assert.Contains(dir.File("arroyo.toml"), error.Message);
+        Assert.Contains("Did you mean 'pipeline.source-batch-size'?", error.Message);
+
+        using var empty = new TempDirectory();
+        var fromEnv = Assert.Throws<UserException>(() => ArroyoConfig.Load(empty.Path, null,
+            new Dictionary<string, string> { ["ARROYO__DEFAULT_CHECKPOINT_INTERVALS"] = "5s" }));
+        Assert.Contains("'default-checkpoint-intervals' (from ARROYO__DEFAULT_CHECKPOINT_INTERVALS)", fromEnv.Message);
+        Assert.Contains("Did you mean 'default-checkpoint-interval'?", fromEnv.Message);
+    }
+
+    [Fact]
+    public void Keys_of_the_reference_are_accepted_and_defaults_are_the_reference_s()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("arroyo.toml"), """
+            [controller]
+            rpc-port = 9000
+            [pipeline]
+            source-batch-linger = "10ms"
+            [kubernetes-scheduler.worker.node-selector]
+            zone = "a"
+            """);
+        var config = ArroyoConfig.Load(dir.Path, null, new Dictionary<string, string> { ["ARROYO__PIPELINE__HEALTHY_DURATION"] = "1m" });
+        Assert.Equal("512", config.Get("pipeline.source-batch-size"));
+        Assert.Equal("20", config.Get("pipeline.allowed-restarts"));
+    }
+
+    [Fact]
     public void Command_line_parses_every_option()
     {
         var parsed = Assert.IsType<CommandLine.Run>(CommandLine.Parse(["run", "-n", "p1", "--state-dir=s3://b/k", "-p", "3", "-f", "q.sql"]));

@@ -94,6 +94,11 @@ public static class DiffSuite
         new("tumble_bits_int_types_lists",
             "SELECT tumble(interval '1 minute') AS w, bit_and(v) AS ba, bit_or(v) AS bo, bit_xor(v) AS bx, sum(i) AS si, avg(i) AS ai, sum(f) AS sf, max(f) AS mf, min(u) AS mu, max(u) AS xu, array_length(array_agg(v)) AS na, length(string_agg(k, ',')) AS sl FROM events GROUP BY 1",
             $"SELECT {Tumble(60)} AS w, bit_and(v) AS ba, bit_or(v) AS bo, bit_xor(v) AS bx, sum(i) AS si, avg(i) AS ai, sum(f) AS sf, max(f) AS mf, min(u) AS mu, max(u) AS xu, len(list(v)) AS na, length(string_agg(k, ',')) AS sl FROM events GROUP BY ALL"),
+        new("tumble_ordered_aggregates",
+            "SELECT tumble(interval '1 minute') AS w, b, array_agg(coalesce(v, -999) ORDER BY x DESC, ts) AS vs, string_agg(k, '|' ORDER BY ts DESC, v) AS ks, first_value(s ORDER BY ts) AS fs, last_value(v ORDER BY ts) AS lv, array_agg(DISTINCT coalesce(v, -999) ORDER BY coalesce(v, -999)) AS dv FROM events GROUP BY 1, 2",
+            // DataFusion sorts NULLs first in DESC order and last in ASC (as PostgreSQL): made explicit.
+            // Lists hold no NULL (coalesce): DuckDB.NET cannot read a list containing one.
+            $"SELECT {Tumble(60)} AS w, b, list(coalesce(v, -999) ORDER BY x DESC NULLS FIRST, ts) AS vs, string_agg(k, '|' ORDER BY ts DESC NULLS FIRST, v) AS ks, first(s ORDER BY ts) AS fs, last(v ORDER BY ts) AS lv, list(DISTINCT coalesce(v, -999) ORDER BY coalesce(v, -999)) AS dv FROM events GROUP BY ALL"),
     ]);
 
     public static readonly DiffGroup Updating = new("updating", 2,
@@ -140,6 +145,22 @@ public static class DiffSuite
         new("upd_regression_stats",
             "SELECT k, corr(x, v) AS c, covar_pop(x, v) AS cp, covar_samp(x, v) AS cs, regr_slope(v, x) AS rs, regr_intercept(v, x) AS ri, regr_count(v, x) AS rc, var_pop(x) AS vp, sum(i) AS si FROM events GROUP BY k",
             "SELECT k, corr(x, v) AS c, covar_pop(x, v) AS cp, covar_samp(x, v) AS cs, regr_slope(v, x) AS rs, regr_intercept(v, x) AS ri, regr_count(v, x) AS rc, var_pop(x) AS vp, sum(i) AS si FROM events GROUP BY k", Updating: true),
+        new("upd_ordered_array_agg",
+            "SELECT k, array_agg(v ORDER BY ts DESC, v) AS vs, string_agg(s, ',' ORDER BY v, ts) AS ss FROM events WHERE v > 60 GROUP BY k",
+            "SELECT k, list(v ORDER BY ts DESC NULLS FIRST, v) AS vs, string_agg(s, ',' ORDER BY v, ts) AS ss FROM events WHERE v > 60 GROUP BY k", Updating: true),
+        // Streaming top-N over input that is not windowed (beyond the reference): the folded
+        // inserts and retractions must equal the batch answer.
+        new("upd_top2_per_key_append_only",
+            "SELECT k, v, ts, rn FROM (SELECT k, v, ts, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC, ts) AS rn FROM events) WHERE rn <= 2",
+            // DataFusion sorts NULLs first in DESC order; DuckDB last: made explicit.
+            "SELECT k, v, ts, rn FROM (SELECT k, v, ts, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC NULLS FIRST, ts) AS rn FROM events) WHERE rn <= 2", Updating: true),
+        new("upd_rank_over_updating_aggregate",
+            "SELECT b, k, c, rk FROM (SELECT b, k, c, RANK() OVER (PARTITION BY b ORDER BY c DESC) AS rk FROM (SELECT b, k, count(*) AS c FROM events GROUP BY b, k)) WHERE rk <= 2",
+            "SELECT b, k, c, rk FROM (SELECT b, k, c, RANK() OVER (PARTITION BY b ORDER BY c DESC) AS rk FROM (SELECT b, k, count(*) AS c FROM events GROUP BY b, k)) WHERE rk <= 2", Updating: true),
+        new("upd_top1_over_join",
+            "SELECT ek, v, tag FROM (SELECT e.k AS ek, e.v AS v, o.tag AS tag, ROW_NUMBER() OVER (PARTITION BY o.tag ORDER BY e.v DESC, e.k) AS rn FROM events e JOIN other o ON e.k = o.k) WHERE rn = 1",
+            // ORDER BY v DESC puts NULLs first in DataFusion; DuckDB last: made explicit (k ASC: NULLs last in both).
+            "SELECT ek, v, tag FROM (SELECT e.k AS ek, e.v AS v, o.tag AS tag, ROW_NUMBER() OVER (PARTITION BY o.tag ORDER BY e.v DESC NULLS FIRST, e.k) AS rn FROM events e JOIN other o ON e.k = o.k) WHERE rn = 1", Updating: true),
     ]);
 
     private const string LeftAgg = "(SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM events GROUP BY 1, 2)";

@@ -101,15 +101,17 @@ public sealed class ConnectorBindingTests
     }
 
     [Fact]
-    public void Planning_only_connectors_bind_with_their_options()
+    public void Message_connectors_bind_with_their_options_and_those_that_cannot_run_are_refused_when_planning()
     {
         var mqtt = Bind("m", s_cars, ("connector", "mqtt"), ("url", "tcp://localhost:1883"), ("topic", "t"), ("format", "json"), ("type", "source"));
         Assert.Equal(TableRole.Source, mqtt.Role);
         var sse = Bind("s", [new Field("value", DataType.Utf8)], ("connector", "sse"), ("endpoint", "http://x"), ("format", "raw_string"), ("events", "update"));
         Assert.Equal(TableRole.Source, sse.Role);
-        var fluvio = Bind("f", s_cars, ("connector", "fluvio"), ("topic", "t"), ("format", "json"), ("type", "source"));
-        var unsupported = Assert.ThrowsAny<UserException>(() => BuiltIns.Connectors().RuntimeOf("fluvio").CreateSource(new SourceSpec(fluvio, fluvio.SourceSchema()), Context()));
-        Assert.Contains("not supported yet", unsupported.Message);
+        var fluvio = Assert.ThrowsAny<UserException>(() =>
+            Bind("f", s_cars, ("connector", "fluvio"), ("topic", "t"), ("format", "json"), ("type", "source")));
+        Assert.Contains("the fluvio connector is not supported in this build", fluvio.Message);
+        var preview = Assert.ThrowsAny<UserException>(() => Bind("p", s_cars, ("connector", "preview")));
+        Assert.Contains("Preview connector cannot be created in SQL", preview.Message);
     }
 
     [Fact]
