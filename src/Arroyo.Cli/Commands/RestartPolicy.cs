@@ -41,7 +41,7 @@ internal sealed class RestartPolicy
     /// <summary>How long to wait before restarting after <paramref name="error"/> ended <paramref name="pipeline"/>, or null to give up.</summary>
     public TimeSpan? ShouldRestart(Exception error, RunningPipeline pipeline)
     {
-        if (ErrorReport.Unwrap(error) is UserException) return null;
+        if (ErrorReport.Unwrap(error) is UserException or ExternalException { Restartable: false }) return null;
         if (pipeline.LastCompletedCheckpoint is null) return null;
         if (pipeline.FinishedAt is { } finished && finished - pipeline.StartedAt >= _healthyDuration) Count = 0;
         if (Allowed != -1 && Count >= Allowed) return null;

@@ -76,7 +76,9 @@ public sealed class RunCommand
         // stays up across restarts, showing whichever run is current.
         var slot = new PipelineSlot();
         var server = web.Enabled ? WebServer.StartAsync(slot, web).GetAwaiter().GetResult() : null;
-        if (server is not null) _log.Info($"HTTP server listening at {server.Address}");
+        // Debug: the address is in the "dashboard at" line once the pipeline runs, and an error
+        // opening the state dir stays the first thing a user reads.
+        if (server is not null) _log.Debug($"HTTP server listening at {server.Address}");
         try
         {
             var restarts = new RestartPolicy(new ConfigValues(config.Values));

@@ -165,7 +165,7 @@ internal abstract class StreamingSource : ISource
                 if (!_reachability.Reached && e is HttpStatusFailure { IsPermanent: true })
                 {
                     _failure = new ExternalException($"the {Kind} endpoint {Endpoint.HostPort(EndpointUri)} refused the connection of table '{Table.Name}': {e.Message}" +
-                                                     (e is HttpStatusFailure { Status: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden } ? " (check the credentials in headers)" : ""));
+                                                     (e is HttpStatusFailure { Status: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden } ? " (check the credentials in headers)" : "")) { Restartable = false };
                     return;
                 }
                 reason = Failures.Describe(e);
@@ -173,7 +173,7 @@ internal abstract class StreamingSource : ISource
             if (_reachability.FailedAndGivesUp())
             {
                 _failure = new ExternalException($"cannot connect to the {Kind} endpoint {Endpoint.HostPort(EndpointUri)} (table '{Table.Name}'): {reason}; " +
-                                                 $"gave up after {_backoff.Failures + 1} attempts in {Reachability.Patience.TotalSeconds:0} s");
+                                                 $"gave up after {_backoff.Failures + 1} attempts in {Reachability.Patience.TotalSeconds:0} s") { Restartable = false };
                 return;
             }
             var delay = _backoff.Next();

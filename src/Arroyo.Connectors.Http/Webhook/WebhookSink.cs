@@ -125,7 +125,7 @@ internal sealed class WebhookSink : IOperator
                 if (!IsRetryable(response.StatusCode))
                 {
                     _failure = new ExternalException($"the webhook endpoint {HostPort} refused a record of table '{_spec.Table.Name}': {failure.Message}" +
-                                                     (failure.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? " (check the credentials in headers)" : ""));
+                                                     (failure.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? " (check the credentials in headers)" : "")) { Restartable = false };
                     return;
                 }
                 reason = failure.Message;
@@ -141,7 +141,7 @@ internal sealed class WebhookSink : IOperator
             if (_reachability.FailedAndGivesUp())
             {
                 _failure = new ExternalException($"cannot reach the webhook endpoint {HostPort} (table '{_spec.Table.Name}'): {reason}; " +
-                                                 $"gave up after {Reachability.Patience.TotalSeconds:0} s");
+                                                 $"gave up after {Reachability.Patience.TotalSeconds:0} s") { Restartable = false };
                 return;
             }
             var delay = backoff.Next();

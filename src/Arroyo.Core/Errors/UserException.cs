@@ -26,4 +26,11 @@ public class UserException : Exception
 public class ExternalException : Exception
 {
     public ExternalException(string message, Exception? inner = null) : base(message, inner) { }
+
+    /// <summary>
+    /// False when restarting the pipeline from its last checkpoint cannot help: the system was
+    /// never reached in this run after the connector's own retries, or it refused the same
+    /// record for good. Such a failure ends the run at once (pipeline.allowed-restarts aside).
+    /// </summary>
+    public bool Restartable { get; init; } = true;
 }

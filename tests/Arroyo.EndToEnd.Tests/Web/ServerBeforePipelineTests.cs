@@ -28,6 +28,8 @@ public sealed partial class ServerBeforePipelineTests
                 ["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE",
                 ["AWS_SECRET_ACCESS_KEY"] = "not-a-secret",
                 ["AWS_REGION"] = "us-east-1",
+                // The server's address is logged at debug level until the pipeline runs.
+                ["ARROYO__LOGGING__LEVEL"] = "debug",
             });
         Assert.True(accepted.Wait(TimeSpan.FromSeconds(60)), "the CLI never reached the store: " + running.Stderr);
         using var connection = accepted.Result;
