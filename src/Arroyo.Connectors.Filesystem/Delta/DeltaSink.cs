@@ -31,8 +31,10 @@ internal sealed class DeltaSink : FileSink
     public override void Open(OperatorContext context)
     {
         base.Open(context);
-        // One writer identity per sink table; epochs of one pipeline only grow, across restarts too.
-        _log = new DeltaLog(Store, "arroyo-" + TableName);
+        // One writer identity per pipeline (its state dir) and sink table: epochs of one pipeline
+        // only grow, across restarts too, but another pipeline writing to the same table starts
+        // again at 1, and sharing an id would make its commits look already done (rows lost).
+        _log = new DeltaLog(Store, $"arroyo-{Context.Settings.PipelineId}-{TableName}");
     }
 
     protected override void Publish(long epoch, IReadOnlyList<FinishedFile> files, bool replay)
