@@ -58,7 +58,7 @@ internal sealed class KinesisSink : IOperator
     {
         _writer.Write(batch, message =>
         {
-            _buffer.Add(message.ToArray());
+            _buffer.Add(message);
             _bufferedBytes += message.Length + 36;
             if (_buffer.Count >= _config.MaxRecordsPerBatch || _bufferedBytes >= _config.MaxBytesPerBatch) Send();
         });

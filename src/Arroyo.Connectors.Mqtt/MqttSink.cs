@@ -5,7 +5,7 @@ using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Execution;
 using Arroyo.Formats;
-using Arroyo.Formats.RawString;
+using Arroyo.Connectors.Messages;
 using MQTTnet;
 
 namespace Arroyo.Connectors.Mqtt;
@@ -25,9 +25,7 @@ internal sealed class MqttSink : IOperator
 
     private readonly SinkSpec _spec;
     private readonly MqttTableConfig _config;
-    private readonly RecordEncoder? _encoder;
-    private readonly int _rawColumn = -1;
-    private readonly ByteBuffer _buffer = new();
+    private readonly MessageWriter _writer;
     private readonly List<(byte[] Payload, Task<MqttClientPublishResult> Sent)> _inFlight = [];
     private OperatorContext _context;
     private MqttConnection? _connection;
@@ -37,16 +35,7 @@ internal sealed class MqttSink : IOperator
         _spec = spec;
         _context = context;
         _config = (MqttTableConfig)spec.Table.Config;
-        var input = spec.Input;
-        var format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
-        if (format.Kind is FormatKind.RawString or FormatKind.RawBytes)
-        {
-            _rawColumn = RawValueColumn.Find(input, format, spec.Table.Name);
-        }
-        else
-        {
-            _encoder = RecordEncoder.Create(format, input, spec.UpdateKeys);
-        }
+        _writer = new MessageWriter(spec);
     }
 
     public void Open(OperatorContext context)
@@ -56,28 +45,7 @@ internal sealed class MqttSink : IOperator
         _connection.Connect();
     }
 
-    public void OnBatch(Batch batch, int input, IOutput output)
-    {
-        if (_encoder is null)
-        {
-            var values = (StringColumn)batch.Columns[_rawColumn];
-            for (var row = 0; row < batch.RowCount; row++)
-            {
-                if (!values.IsNull(row)) Publish(values.GetBytes(row).ToArray());
-            }
-            return;
-        }
-        _buffer.Clear();
-        _encoder.Encode(batch, _buffer);
-        var written = _buffer.Written;
-        while (!written.IsEmpty)
-        {
-            var newline = written.IndexOf((byte)'\n');
-            var length = newline < 0 ? written.Length : newline;
-            Publish(written[..length].ToArray());
-            written = written[Math.Min(written.Length, length + 1)..];
-        }
-    }
+    public void OnBatch(Batch batch, int input, IOutput output) => _writer.Write(batch, Publish);
 
     private void Publish(byte[] payload)
     {

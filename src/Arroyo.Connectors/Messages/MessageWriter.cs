@@ -3,6 +3,7 @@ using Arroyo.Core.Columns;
 using Arroyo.Core.Errors;
 using Arroyo.Core.Types;
 using Arroyo.Formats;
+using Arroyo.Formats.RawString;
 
 namespace Arroyo.Connectors.Messages;
 
@@ -24,14 +25,7 @@ public sealed class MessageWriter
         var format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
         if (format.Kind is FormatKind.RawString or FormatKind.RawBytes)
         {
-            var kind = format.Kind == FormatKind.RawString ? TypeKind.Utf8 : TypeKind.Binary;
-            _rawColumn = input.IndexOf("value");
-            var data = Enumerable.Range(0, input.Count).Where(i => input[i].Name is not Schema.TimestampFieldName and not Schema.RetractFieldName).ToList();
-            if (_rawColumn < 0 && data.Count == 1) _rawColumn = data[0];
-            if (_rawColumn < 0 || input[_rawColumn].Type.Kind != kind)
-            {
-                throw new UserException($"{format.Name} format requires a {(kind == TypeKind.Utf8 ? "TEXT" : "BYTEA")} column named value (or a single such column) (table '{spec.Table.Name}')");
-            }
+            _rawColumn = RawValueColumn.Find(input, format, spec.Table.Name);
         }
         else
         {
@@ -39,8 +33,11 @@ public sealed class MessageWriter
         }
     }
 
-    /// <summary>Calls <paramref name="send"/> with each message of <paramref name="batch"/>, in row order.</summary>
-    public void Write(Batch batch, Action<ReadOnlyMemory<byte>> send)
+    /// <summary>
+    /// Calls <paramref name="send"/> with each message of <paramref name="batch"/>, in row order.
+    /// Each array is the message's own: the callee may keep it without copying.
+    /// </summary>
+    public void Write(Batch batch, Action<byte[]> send)
     {
         if (_encoder is null)
         {
