@@ -7,7 +7,10 @@
 #   before: (with --before REF) the CLI built from git REF, e.g. the commit before the server
 # Runs are interleaved (off, on, before, off, on, …) so the drift of a shared machine hits
 # every mode alike; the median of each is reported.
-#   bench/metrics-overhead.sh [--repeat N] [--events N] [--before REF] [--queries "q0 q5"]
+# Whole-process figures include fixed costs (the server's start, the first scrape's JIT: about
+# 0.2-0.5 CPU-s); --marginal also runs each mode at twice the events and reports the cost of
+# the extra events alone (the steady-state rate, where only per-batch counting can differ).
+#   bench/metrics-overhead.sh [--repeat N] [--events N] [--before REF] [--queries "q0 q5"] [--marginal]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -15,12 +18,14 @@ repeat=5
 events=30000000
 before=""
 queries="q0 q5"
+marginal=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --repeat) repeat="$2"; shift ;;
     --events) events="$2"; shift ;;
     --before) before="$2"; shift ;;
     --queries) queries="$2"; shift ;;
+    --marginal) marginal=1 ;;
     *) echo "usage: bench/metrics-overhead.sh [--repeat N] [--events N] [--before REF]" >&2; exit 2 ;;
   esac
   shift
@@ -77,10 +82,15 @@ PY
 
 results="$work/results.txt"
 : > "$results"
+sizes=("$events")
+[ $marginal -eq 1 ] && sizes+=($((events * 2)))
 for q in $queries; do
-  sql="$work/$q.sql"
-  sed "s/message_count = '[0-9]*'/message_count = '$events'/" "bench/nexmark/$q.sql" > "$sql"
+  for n in "${sizes[@]}"; do
+    sed "s/message_count = '[0-9]*'/message_count = '$n'/" "bench/nexmark/$q.sql" > "$work/$q-$n.sql"
+  done
   for ((i = 0; i < repeat; i++)); do
+    for n in "${sizes[@]}"; do
+    sql="$work/$q-$n.sql"
     for mode in "${modes[@]}"; do
       log="$work/$q-$mode.log"; state="$work/state-$q-$mode"; rm -rf "$state"
       case "$mode" in
@@ -93,16 +103,18 @@ for q in $queries; do
         { echo "FAILED: $q $mode (see $log)" >&2; tail -5 "$log" >&2; exit 1; }
       if [ "$mode" = on ]; then wait "$scraper" || true; fi
       read -r wall user sys rss < "$work/time.txt"
-      echo "$q $mode $wall $user $sys $rss" >> "$results"
-      echo "$q $mode run $((i + 1)): wall $wall s, CPU $(python3 -c "print(round($user + $sys, 2))") s" >&2
+      echo "$q $mode $wall $user $sys $rss $n" >> "$results"
+      echo "$q $mode $n events run $((i + 1)): wall $wall s, CPU $(python3 -c "print(round($user + $sys, 2))") s" >&2
+    done
     done
   done
 done
 
 python3 - "$results" "$events" <<'PY'
 import sys, statistics
-rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+all_rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 events = int(sys.argv[2])
+rows = [r for r in all_rows if int(r[6]) == events]
 print(f"| query | mode | runs | median CPU s | events per CPU-s (median) | min-max events per CPU-s | median wall s |")
 print("|---|---|---|---|---|---|---|")
 for q in sorted({r[0] for r in rows}):
@@ -116,4 +128,22 @@ for q in sorted({r[0] for r in rows}):
         note = "" if base is None else f" ({(med / base - 1) * 100:+.1f} % vs off)"
         if mode == "off": base = med
         print(f"| {q} | {mode} | {len(runs)} | {statistics.median(cpu):.2f} | {med / 1e6:.2f} M{note} | {min(eps) / 1e6:.2f}-{max(eps) / 1e6:.2f} M | {statistics.median(float(r[2]) for r in runs):.2f} |")
+double = [r for r in all_rows if int(r[6]) == 2 * events]
+if double:
+    print()
+    print(f"Marginal: the CPU of {events / 1e6:g} M more events ({2 * events / 1e6:g} M minus {events / 1e6:g} M, medians), fixed costs cancelled.")
+    print()
+    print("| query | mode | extra CPU s | events per CPU-s |")
+    print("|---|---|---|---|")
+    for q in sorted({r[0] for r in double}):
+        base = None
+        for mode in ["off", "on", "before"]:
+            small = [float(r[3]) + float(r[4]) for r in rows if r[0] == q and r[1] == mode]
+            large = [float(r[3]) + float(r[4]) for r in double if r[0] == q and r[1] == mode]
+            if not small or not large: continue
+            extra = statistics.median(large) - statistics.median(small)
+            rate = events / extra
+            note = "" if base is None else f" ({(rate / base - 1) * 100:+.1f} % vs off)"
+            if mode == "off": base = rate
+            print(f"| {q} | {mode} | {extra:.2f} | {rate / 1e6:.2f} M{note} |")
 PY

@@ -32,8 +32,8 @@ public sealed record TableDefinition(
     /// <summary>Names of <c>GENERATED ALWAYS AS (…) STORED</c> columns (some formats refuse them).</summary>
     public IReadOnlyList<string> GeneratedColumns { get; init; } = [];
 
-    /// <summary>Where each <c>PARTITIONED BY</c> expression is written (connectors that take none refuse them; iceberg reads transforms).</summary>
-    public IReadOnlyList<SourceSpan> PartitionedBy { get; init; } = [];
+    /// <summary>The <c>PARTITIONED BY</c> expressions (iceberg reads them as transforms).</summary>
+    public IReadOnlyList<PartitionExpression> PartitionedBy { get; init; } = [];
 
     /// <summary>The role the query uses the table in, when the planner already knows it and <c>type</c> is absent.</summary>
     public TableRole? UsedAs { get; init; }

@@ -173,8 +173,22 @@ public sealed class IcebergRestCatalogServer : IDisposable
         var fresh = FreshIds(schema, ref lastId);
         fresh["schema-id"] = 0;
         var location = (string?)request["location"] ?? $"{_warehouse}/{ns.Replace('\u001f', '/')}/{name}";
-        var spec = request["partition-spec"] as JsonObject;
-        if (spec?["fields"] is JsonArray { Count: > 0 }) return Error(400, "BadRequestException", "this test catalog creates unpartitioned tables only");
+        // As Java's catalog: the spec's source ids follow their columns (by name) to the fresh ids, field ids from 1000.
+        var requestNames = ((JsonArray)schema["fields"]!).OfType<JsonObject>().ToDictionary(f => (int)f["id"]!, f => (string)f["name"]!);
+        var freshIds = ((JsonArray)fresh["fields"]!).OfType<JsonObject>().ToDictionary(f => (string)f["name"]!, f => (int)f["id"]!);
+        var specFields = new JsonArray();
+        var lastPartitionId = 999;
+        foreach (var field in (request["partition-spec"]?["fields"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            if (!requestNames.TryGetValue((int?)field["source-id"] ?? -1, out var column)) return Error(400, "BadRequestException", $"partition source {field["source-id"]} is not in the schema");
+            specFields.Add(new JsonObject
+            {
+                ["source-id"] = freshIds[column],
+                ["field-id"] = ++lastPartitionId,
+                ["name"] = field["name"]!.DeepClone(),
+                ["transform"] = field["transform"]!.DeepClone(),
+            });
+        }
         var metadata = new JsonObject
         {
             ["format-version"] = 2,
@@ -186,8 +200,8 @@ public sealed class IcebergRestCatalogServer : IDisposable
             ["current-schema-id"] = 0,
             ["schemas"] = new JsonArray(fresh),
             ["default-spec-id"] = 0,
-            ["partition-specs"] = new JsonArray(new JsonObject { ["spec-id"] = 0, ["fields"] = new JsonArray() }),
-            ["last-partition-id"] = 999,
+            ["partition-specs"] = new JsonArray(new JsonObject { ["spec-id"] = 0, ["fields"] = specFields }),
+            ["last-partition-id"] = lastPartitionId,
             ["default-sort-order-id"] = 0,
             ["sort-orders"] = new JsonArray(new JsonObject { ["order-id"] = 0, ["fields"] = new JsonArray() }),
             ["properties"] = request["properties"]?.DeepClone() ?? new JsonObject(),

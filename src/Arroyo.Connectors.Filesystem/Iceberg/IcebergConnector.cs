@@ -19,7 +19,11 @@ public sealed record IcebergSinkConfig(
     string TableName,
     string? LocationPath,
     IReadOnlyDictionary<string, string> StorageOptions,
-    FileSinkSettings Settings) : ConnectorConfig;
+    FileSinkSettings Settings) : ConnectorConfig
+{
+    /// <summary>The partition spec PARTITIONED BY declares (empty: unpartitioned).</summary>
+    public IReadOnlyList<IcebergPartitionField> Partitioning { get; init; } = [];
+}
 
 /// <summary>
 /// An Apache Iceberg table in a REST catalog, as a sink (the reference has no Iceberg source):
@@ -52,12 +56,7 @@ public sealed class IcebergConnector : ConnectorBase, IConnectorRuntime
             throw new UserException($"unsupported value for format.type; must be parquet for iceberg sinks (table '{definition.Name}')",
                 definition.SpanOf("format"), hint: "set format = 'parquet'");
         }
-        if (definition.PartitionedBy.Count > 0)
-        {
-            throw new UserException(
-                $"PARTITIONED BY transforms are not supported by this engine's iceberg sink yet (table '{definition.Name}')",
-                definition.PartitionedBy[0], hint: "drop PARTITIONED BY to write an unpartitioned table");
-        }
+        var partitioning = IcebergPartitioning.Read(definition);
         var catalogType = options.RequiredString("catalog.type");
         if (!catalogType.Equals("rest", StringComparison.OrdinalIgnoreCase))
         {
@@ -81,8 +80,14 @@ public sealed class IcebergConnector : ConnectorBase, IConnectorRuntime
             throw new UserException($"iceberg tables are partitioned by PARTITIONED BY transforms, not partitioning.* options (table '{definition.Name}')",
                 definition.SpanOf(definition.Options.ContainsKey("partitioning.fields") ? "partitioning.fields" : "partitioning.time_pattern"));
         }
-        var config = new IcebergSinkConfig(catalog, ns, tableName, locationPath, storage, settings);
-        return new BoundParts(definition.Columns, config, $"IcebergSink<{string.Join('.', ns)}.{tableName}>");
+        var config = new IcebergSinkConfig(catalog, ns, tableName, locationPath, storage, settings) { Partitioning = partitioning };
+        return new BoundParts(definition.Columns, config, $"IcebergSink<{string.Join('.', ns)}.{tableName}>")
+        {
+            // Rows of one partition share the values of its columns, so hashing on them keeps a partition on one writer.
+            ShuffleBy = settings.ShuffleByPartition
+                ? partitioning.Where(f => f.Transform != IcebergTransform.Void).Select(f => f.Column).Distinct(StringComparer.OrdinalIgnoreCase).ToArray()
+                : [],
+        };
     }
 
     public IOperator CreateSink(SinkSpec spec, OperatorContext context) =>

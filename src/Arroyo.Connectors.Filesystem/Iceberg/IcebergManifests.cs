@@ -5,8 +5,14 @@ using Avro.Generic;
 
 namespace Arroyo.Connectors.Filesystem.Iceberg;
 
-/// <summary>A data file as a manifest lists it.</summary>
-internal sealed record IcebergDataFile(string Path, long Records, long Bytes);
+/// <summary>A data file as a manifest lists it, with its partition's values (one per spec field; empty when unpartitioned).</summary>
+internal sealed record IcebergDataFile(string Path, long Records, long Bytes)
+{
+    public IReadOnlyList<object?> Partition { get; init; } = [];
+}
+
+/// <summary>One field of the partition tuple as a manifest writes it: its id and name in the table's spec, and its Iceberg type.</summary>
+internal sealed record IcebergPartitionColumn(int FieldId, string Name, string Type);
 
 /// <summary>A manifest as a manifest list names it (the fields of the spec's <c>manifest_file</c> this writer fills).</summary>
 internal sealed record IcebergManifestFile(
@@ -32,8 +38,8 @@ internal sealed record IcebergManifestFile(
 /// </summary>
 internal static class IcebergManifests
 {
-    // The table is unpartitioned (PARTITIONED BY is not supported yet): the partition tuple is an empty record.
-    private static readonly RecordSchema s_entry = (RecordSchema)Schema.Parse("""
+    // The partition tuple's record is the table's; its fields replace PARTITION_FIELDS.
+    private const string EntrySchema = """
         {"type": "record", "name": "manifest_entry", "fields": [
           {"name": "status", "type": "int", "field-id": 0},
           {"name": "snapshot_id", "type": ["null", "long"], "default": null, "field-id": 1},
@@ -43,12 +49,12 @@ internal static class IcebergManifests
             {"name": "content", "type": "int", "field-id": 134},
             {"name": "file_path", "type": "string", "field-id": 100},
             {"name": "file_format", "type": "string", "field-id": 101},
-            {"name": "partition", "type": {"type": "record", "name": "r102", "fields": []}, "field-id": 102},
+            {"name": "partition", "type": {"type": "record", "name": "r102", "fields": [PARTITION_FIELDS]}, "field-id": 102},
             {"name": "record_count", "type": "long", "field-id": 103},
             {"name": "file_size_in_bytes", "type": "long", "field-id": 104}
           ]}}
         ]}
-        """);
+        """;
 
     private static readonly RecordSchema s_manifestFile = (RecordSchema)Schema.Parse("""
         {"type": "record", "name": "manifest_file", "fields": [
@@ -68,29 +74,43 @@ internal static class IcebergManifests
         ]}
         """);
 
-    /// <summary>A manifest adding <paramref name="files"/> in snapshot <paramref name="snapshotId"/> (their sequence number is inherited from the manifest list).</summary>
-    public static byte[] WriteManifest(IReadOnlyList<IcebergDataFile> files, long snapshotId, string schemaJson, int schemaId, int specId)
+    /// <summary>
+    /// A manifest adding <paramref name="files"/> in snapshot <paramref name="snapshotId"/> (their
+    /// sequence number is inherited from the manifest list), under partition spec
+    /// <paramref name="specId"/> (<paramref name="specJson"/>, its fields as the table has them).
+    /// </summary>
+    public static byte[] WriteManifest(IReadOnlyList<IcebergDataFile> files, long snapshotId, string schemaJson, int schemaId,
+        int specId, string specJson, IReadOnlyList<IcebergPartitionColumn> partition)
     {
-        var dataFileSchema = (RecordSchema)s_entry["data_file"].Schema;
+        var fields = string.Join(", ", partition.Select(p =>
+            $$"""{"name": {{System.Text.Json.JsonSerializer.Serialize(p.Name)}}, "type": ["null", {{AvroType(p.Type)}}], "default": null, "field-id": {{p.FieldId}}}"""));
+        var entrySchema = (RecordSchema)Schema.Parse(EntrySchema.Replace("PARTITION_FIELDS", fields, StringComparison.Ordinal));
+        var dataFileSchema = (RecordSchema)entrySchema["data_file"].Schema;
         var partitionSchema = (RecordSchema)dataFileSchema["partition"].Schema;
-        return Write(s_entry, new Dictionary<string, string>
+        return Write(entrySchema, new Dictionary<string, string>
         {
             ["schema"] = schemaJson,
             ["schema-id"] = schemaId.ToString(CultureInfo.InvariantCulture),
-            ["partition-spec"] = "[]",
+            ["partition-spec"] = specJson,
             ["partition-spec-id"] = specId.ToString(CultureInfo.InvariantCulture),
             ["format-version"] = "2",
             ["content"] = "data",
         }, files.Select(file =>
         {
+            if (file.Partition.Count != partition.Count)
+            {
+                throw new InvalidOperationException($"data file {file.Path} has {file.Partition.Count} partition values for a spec of {partition.Count} fields; this is a bug");
+            }
+            var tuple = new GenericRecord(partitionSchema);
+            for (var i = 0; i < partition.Count; i++) tuple.Add(partition[i].Name, file.Partition[i]);
             var dataFile = new GenericRecord(dataFileSchema);
             dataFile.Add("content", 0);
             dataFile.Add("file_path", file.Path);
             dataFile.Add("file_format", "PARQUET");
-            dataFile.Add("partition", new GenericRecord(partitionSchema));
+            dataFile.Add("partition", tuple);
             dataFile.Add("record_count", file.Records);
             dataFile.Add("file_size_in_bytes", file.Bytes);
-            var entry = new GenericRecord(s_entry);
+            var entry = new GenericRecord(entrySchema);
             entry.Add("status", 1); // ADDED
             entry.Add("snapshot_id", snapshotId);
             entry.Add("sequence_number", null);
@@ -99,6 +119,16 @@ internal static class IcebergManifests
             return entry;
         }));
     }
+
+    /// <summary>The Avro type of a partition value of Iceberg type <paramref name="type"/> (the spec's mapping).</summary>
+    private static string AvroType(string type) => type switch
+    {
+        "boolean" or "int" or "long" or "float" or "double" or "string" => $"\"{type}\"",
+        "binary" => "\"bytes\"",
+        "date" => """{"type": "int", "logicalType": "date"}""",
+        "timestamp" => """{"type": "long", "logicalType": "timestamp-micros", "adjust-to-utc": false}""",
+        _ => throw new InvalidOperationException($"partition values of Iceberg type {type} are not written by this engine; planning should have refused it"),
+    };
 
     public static byte[] WriteManifestList(IReadOnlyList<IcebergManifestFile> manifests, long snapshotId, long? parentId, long sequenceNumber)
     {
@@ -173,7 +203,13 @@ internal static class IcebergManifests
         {
             if ((int)Get(entry, "status", path)! == 2) continue;
             var file = (GenericRecord)Get(entry, "data_file", path)!;
-            result.Add(new IcebergDataFile((string)Get(file, "file_path", path)!, (long)Get(file, "record_count", path)!, (long)Get(file, "file_size_in_bytes", path)!));
+            var partition = file.TryGetValue("partition", out var tuple) && tuple is GenericRecord record
+                ? record.Schema.Fields.Select(f => record[f.Name]).ToArray()
+                : [];
+            result.Add(new IcebergDataFile((string)Get(file, "file_path", path)!, (long)Get(file, "record_count", path)!, (long)Get(file, "file_size_in_bytes", path)!)
+            {
+                Partition = partition,
+            });
         }
         return result;
     }

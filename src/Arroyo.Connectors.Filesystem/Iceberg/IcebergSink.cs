@@ -33,9 +33,11 @@ internal sealed class IcebergSink : FileSink
     private RetryingObjectStore? _tableStore;
     private string _root = "";
     private JsonObject? _tableSchema;
+    private IReadOnlyList<IcebergPartitionColumn> _partitionColumns = [];
 
     public IcebergSink(ConnectorTable table, Schema input, IcebergSinkConfig config)
-        : base(table, input, config.Settings, updateKeys: null)
+        : base(table, input, config.Settings, updateKeys: null,
+            config.Partitioning.Count > 0 ? new IcebergPartitioner(config.Partitioning, input) : null)
     {
         _config = config;
         _input = input;
@@ -51,18 +53,14 @@ internal sealed class IcebergSink : FileSink
         var catalogSettings = _config.Catalog with { Token = _config.Catalog.Token is { } t ? SubstituteEnvironment(t) : null };
         _catalog = new RestCatalog(catalogSettings, RetryPolicyFrom(context.Settings.Config), context.Warn);
         _catalog.EnsureNamespace(_config.Namespace);
+        var schema = IcebergSchema.Of(_input, TableName);
         var loaded = _catalog.LoadTable(_config.Namespace, _config.TableName)
-            ?? _catalog.CreateTable(_config.Namespace, _config.TableName, IcebergSchema.Of(_input, TableName),
-                new JsonObject { ["spec-id"] = 0, ["fields"] = new JsonArray() }, _config.LocationPath);
+            ?? _catalog.CreateTable(_config.Namespace, _config.TableName, schema,
+                IcebergPartitioning.SpecJson(_config.Partitioning, schema), _config.LocationPath);
         var metadata = Metadata(loaded);
         _root = ((string?)metadata["location"] ?? throw Invalid("has no location")).TrimEnd('/');
         _tableSchema = CurrentSchema(metadata);
-        if (metadata["partition-specs"] is JsonArray specs &&
-            specs.OfType<JsonObject>().FirstOrDefault(s => (int?)s["spec-id"] == ((int?)metadata["default-spec-id"] ?? 0)) is { } spec &&
-            spec["fields"] is JsonArray { Count: > 0 })
-        {
-            throw new UserException($"the Iceberg table {Table} is partitioned; this engine writes only unpartitioned Iceberg tables yet");
-        }
+        _partitionColumns = PartitionColumns(DefaultSpec(metadata));
         _tableStore = CreateStore(Location(_root), context);
         base.Open(context);
         context.Log($"writing to Iceberg table {Table} at {_root}");
@@ -122,10 +120,13 @@ internal sealed class IcebergSink : FileSink
         var schemaId = (int?)schema["schema-id"] ?? 0;
         var specId = (int?)metadata["default-spec-id"] ?? 0;
         var dataRoot = _root + "/data/";
-        var dataFiles = files.Select(f => new IcebergDataFile(dataRoot + f.Key, f.Rows, f.Bytes)).ToList();
+        var spec = DefaultSpec(metadata);
+        var columns = PartitionColumns(spec);
+        var dataFiles = files.Select(f => new IcebergDataFile(dataRoot + f.Key, f.Rows, f.Bytes) { Partition = PartitionValues(f, columns) }).ToList();
 
         var manifestKey = $"metadata/{Guid.NewGuid()}-m0.avro";
-        var manifest = IcebergManifests.WriteManifest(dataFiles, snapshotId, schema.ToJsonString(), schemaId, specId);
+        var manifest = IcebergManifests.WriteManifest(dataFiles, snapshotId, schema.ToJsonString(), schemaId, specId,
+            (spec["fields"] as JsonArray ?? []).ToJsonString(), columns);
         var manifests = new List<IcebergManifestFile>
         {
             new(_root + "/" + manifestKey, manifest.Length, specId, sequence, sequence, snapshotId, dataFiles.Count, 0, 0, dataFiles.Sum(f => f.Records), 0, 0),
@@ -186,6 +187,53 @@ internal sealed class IcebergSink : FileSink
             }
         }
         return false;
+    }
+
+    private JsonObject DefaultSpec(JsonObject metadata)
+    {
+        var id = (int?)metadata["default-spec-id"] ?? 0;
+        return (metadata["partition-specs"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(s => (int?)s["spec-id"] == id)
+            ?? (id == 0 && metadata["partition-specs"] is null ? new JsonObject { ["spec-id"] = 0, ["fields"] = new JsonArray() } : throw Invalid($"has no partition spec {id}"));
+    }
+
+    /// <summary>The partition tuple's fields as the table's spec has them, once the spec is checked to be the one PARTITIONED BY declares.</summary>
+    private IReadOnlyList<IcebergPartitionColumn> PartitionColumns(JsonObject spec)
+    {
+        var fields = IcebergPartitioning.Match(_config.Partitioning, spec, _tableSchema!, Table);
+        return fields.Select((f, i) => new IcebergPartitionColumn(f.FieldId, f.Name,
+            IcebergPartitioning.ResultType(_config.Partitioning[i], _input[_input.IndexOf(_config.Partitioning[i].Column)].Type))).ToList();
+    }
+
+    /// <summary>A finished file's partition values (JSON in the checkpoint) as the manifest's Avro writer takes them.</summary>
+    private IReadOnlyList<object?> PartitionValues(FinishedFile file, IReadOnlyList<IcebergPartitionColumn> columns)
+    {
+        if (columns.Count == 0) return [];
+        if (file.PartitionValues is not { } text || JsonNode.Parse(text) is not JsonArray values || values.Count != columns.Count)
+        {
+            throw new UserException($"the checkpoint lists file {file.Key} of the Iceberg table {Table} without its partition values; it was written by an engine version that did not partition",
+                hint: "restore with that version, or start a new state dir");
+        }
+        return columns.Select((c, i) => AvroValue(values[i], c.Type)).ToList();
+    }
+
+    private static object? AvroValue(JsonNode? value, string type)
+    {
+        if (value is null) return null;
+        var epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        return type switch
+        {
+            "int" => (int)value,
+            "long" => (long)value,
+            "string" => (string)value!,
+            "boolean" => (bool)value,
+            "float" => (float)value,
+            "double" => (double)value,
+            "binary" => Convert.FromBase64String((string)value!),
+            // Avro's logical types take dates and times as DateTime.
+            "date" => epoch.AddDays((int)value),
+            "timestamp" => epoch.AddTicks((long)value * 10),
+            _ => throw new InvalidOperationException($"partition type {type}; this is a bug"),
+        };
     }
 
     private byte[] ReadTableFile(string path)

@@ -47,14 +47,14 @@ internal class FileSink : IOperator
     private RetryingObjectStore? _store;
     private long _epoch;
 
-    public FileSink(ConnectorTable table, Schema input, FileSinkSettings settings, IReadOnlyList<int>? updateKeys)
+    public FileSink(ConnectorTable table, Schema input, FileSinkSettings settings, IReadOnlyList<int>? updateKeys, Partitioner? partitioner = null)
     {
         _table = table;
         _input = input;
         _settings = settings;
         _format = table.Format ?? new FormatSettings(FormatKind.Json);
         _updateKeys = updateKeys;
-        _partitioner = new Partitioner(settings, input);
+        _partitioner = partitioner ?? new Partitioner(settings, input);
         if (_format.Kind == FormatKind.Parquet)
         {
             // Fail at the start, not at the first row, on a type Parquet cannot hold.
@@ -240,7 +240,7 @@ internal class FileSink : IOperator
         _open.Remove(partition);
         file.Writer.Finish();
         file.Writer.Dispose();
-        _pending.Add(file.Stream.Finish(file.Rows, partition));
+        _pending.Add(file.Stream.Finish(file.Rows, partition) with { PartitionValues = _partitioner.ValuesOf(partition) });
     }
 
     private void Complete(IReadOnlyList<FinishedFile> files)

@@ -103,4 +103,7 @@ public sealed record FinishedFile(string Key, string UploadId, IReadOnlyList<Upl
 {
     /// <summary>The partition directory the file is in ("" when unpartitioned), e.g. <c>2024/03/01/kind=a</c>.</summary>
     public string Partition { get; init; } = "";
+
+    /// <summary>The partition's values as a table format records them (iceberg: a JSON array, one per spec field); null when it records none.</summary>
+    public string? PartitionValues { get; init; }
 }

@@ -9,9 +9,10 @@ namespace Arroyo.Connectors.Filesystem.Sink;
 /// <summary>
 /// The directory each row goes to, as the reference builds it: the row's <c>_timestamp</c>
 /// through <c>partitioning.time_pattern</c>, then <c>field=value</c> for each
-/// <c>partitioning.fields</c> column (a NULL as an empty value), joined by '/'.
+/// <c>partitioning.fields</c> column (a NULL as an empty value), joined by '/'. Table formats
+/// with partitions of their own (iceberg transforms) derive their rule from it.
 /// </summary>
-internal sealed class Partitioner
+internal class Partitioner
 {
     private readonly string? _pattern;
     private readonly int[] _fields;
@@ -24,9 +25,19 @@ internal sealed class Partitioner
         _names = _fields.Select(i => input[i].Name).ToArray();
     }
 
-    public bool IsPartitioned => _pattern is not null || _fields.Length > 0;
+    /// <summary>For a derived rule: no time pattern, no fields.</summary>
+    protected Partitioner()
+    {
+        _fields = [];
+        _names = [];
+    }
 
-    private static int IndexOf(Schema input, string name)
+    public virtual bool IsPartitioned => _pattern is not null || _fields.Length > 0;
+
+    /// <summary>What a table format records for the files of <paramref name="partition"/> (null: nothing beyond the directory).</summary>
+    public virtual string? ValuesOf(string partition) => null;
+
+    protected static int IndexOf(Schema input, string name)
     {
         for (var i = 0; i < input.Count; i++)
         {
@@ -64,7 +75,8 @@ internal sealed class Partitioner
         foreach (var key in order) yield return (key, batch.Take(groups[key].ToArray()));
     }
 
-    private string KeyOf(Batch batch, long timestamp, int row)
+    /// <summary>The partition directory of one row.</summary>
+    protected virtual string KeyOf(Batch batch, long timestamp, int row)
     {
         var parts = new List<string>(_fields.Length + 1);
         if (_pattern is not null) parts.Add(Strftime.Format(_pattern, Timestamps.ToDateTime(timestamp)));

@@ -52,7 +52,7 @@ internal static class TableBuilder
             MetadataColumns = columns.Where(c => c.MetadataKey is not null).Select(c => new MetadataColumn(c.ToField(), c.MetadataKey!)).ToArray(),
             GeneratedColumns = columns.Where(c => c.IsVirtual).Select(c => c.Name).ToArray(),
             UsedAs = statement.Temporary && !options.ContainsKey("type") ? TableRole.Lookup : null,
-            PartitionedBy = statement.PartitionedBy.Select(e => e.Span).ToArray(),
+            PartitionedBy = statement.PartitionedBy.Select(PartitionOf).ToArray(),
         };
         var bound = connectors.Bind(definition);
         var inferred = !statement.HasColumnList || columns.Count == 0;
@@ -91,6 +91,23 @@ internal static class TableBuilder
         };
         ConnectorRules.Validate(table);
         return table;
+    }
+
+    /// <summary>A PARTITIONED BY expression as connectors read it: a plain call on columns and integers, or only its place.</summary>
+    private static PartitionExpression PartitionOf(Expr expression)
+    {
+        if (expression is not FunctionCall { Name.Parts.Count: 1, Distinct: false, Over: null, Filter: null } call)
+        {
+            return new PartitionExpression(expression.Span, null, []);
+        }
+        var arguments = call.Arguments.Select(argument => argument switch
+        {
+            IdentifierExpr column => new PartitionArgument(column.Span, column.Name.Value, null),
+            NumberLiteral { IsInteger: true } number when long.TryParse(number.Text, System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var value) => new PartitionArgument(number.Span, null, value),
+            _ => new PartitionArgument(argument.Span, null, null),
+        }).ToArray();
+        return new PartitionExpression(call.Span, call.Name.Last.Value, arguments);
     }
 
     private static TableColumn Column(ColumnDefinition c)

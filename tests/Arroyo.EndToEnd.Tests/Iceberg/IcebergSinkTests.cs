@@ -96,6 +96,48 @@ public sealed class IcebergSinkTests
     }
 
     [Fact]
+    public void A_partitioned_table_files_every_row_under_its_transforms_values()
+    {
+        using var dir = new TempDirectory();
+        using var catalog = new IcebergRestCatalogServer("file://" + dir.File("warehouse"));
+        var sql = Query(catalog.Url, 3000, ", 'shuffle_by_partition.enabled' = true")
+            .Replace("= true);", "= true) PARTITIONED BY (bucket(counter, 3), truncate(label, 2), hour(at), identity(subtask));", StringComparison.Ordinal);
+        Assert.Contains("PARTITIONED BY", sql);
+        File.WriteAllText(dir.File("q.sql"), sql);
+        var environment = new Dictionary<string, string> { ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "200ms" };
+        var run = ArroyoProcess.Run(["run", "-p", "2", "-s", dir.File("state"), dir.File("q.sql")], environment: environment);
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        var metadata = catalog.Metadata("analytics\u001fraw", "events")!;
+        var spec = ((JsonArray)metadata["partition-specs"]!).OfType<JsonObject>().Single();
+        Assert.Equal(["counter_bucket_3", "label_truncate_2", "at_hour", "subtask_identity"], ((JsonArray)spec["fields"]!).Select(f => (string)f!["name"]!));
+        var files = CurrentFiles(metadata);
+        Assert.Equal(2 * 3000, files.Sum(f => f.Records));
+        var fields = new[]
+        {
+            new IcebergPartitionField("counter", IcebergTransform.Bucket, 3), new IcebergPartitionField("label", IcebergTransform.Truncate, 2),
+            new IcebergPartitionField("at", IcebergTransform.Hour), new IcebergPartitionField("subtask", IcebergTransform.Identity),
+        };
+        var types = new[] { Core.Types.DataType.Int64, Core.Types.DataType.Utf8, Core.Types.DataType.Timestamp, Core.Types.DataType.Int64 };
+        Assert.Contains(files, f => f.Partition[1] is null); // labels are NULL for every third counter
+        foreach (var file in files)
+        {
+            // Every row of the file has the file's partition values; DuckDB gives timestamps in microseconds.
+            var rows = ParquetFiles.Query($"SELECT counter, label, epoch_us(\"at\"), subtask FROM read_parquet('{new Uri(file.Path).LocalPath}')");
+            Assert.Equal(file.Records, rows.Count);
+            Assert.All(rows, row =>
+            {
+                for (var i = 0; i < fields.Length; i++)
+                {
+                    var value = row[i] is null ? null : i == 2 ? Convert.ToInt64(row[i], CultureInfo.InvariantCulture) * 1000 : i == 1 ? row[i] : (object)Convert.ToInt64(row[i], CultureInfo.InvariantCulture);
+                    Assert.Equal(IcebergPartitioner.Apply(fields[i], types[i], value), file.Partition[i]);
+                }
+            });
+            Assert.Contains($"/data/counter_bucket_3={file.Partition[0]}/", file.Path);
+        }
+    }
+
+    [Fact]
     public void An_unreachable_catalog_fails_with_its_url()
     {
         using var dir = new TempDirectory();

@@ -66,6 +66,5 @@ public sealed class PlannerCorpusTests
     /// <summary>Cases that need something outside the planner; each says what.</summary>
     private static readonly Dictionary<string, string?> KnownGaps = new()
     {
-        ["iceberg_partitioning"] = "the iceberg sink refuses PARTITIONED BY transforms (not implemented yet, docs/connectors/iceberg.md)",
     };
 }

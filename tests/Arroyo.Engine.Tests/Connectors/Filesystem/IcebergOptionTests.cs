@@ -65,12 +65,4 @@ public sealed class IcebergOptionTests
             Assert.Contains(key, error.Message);
         }
     }
-
-    [Fact]
-    public void Partitioned_by_is_refused_until_transforms_are_implemented()
-    {
-        var definition = ConnectorTestKit.Table("out", s_columns, s_required) with { PartitionedBy = [default] };
-        var error = Assert.ThrowsAny<UserException>(() => new IcebergConnector().Bind(definition));
-        Assert.Contains("PARTITIONED BY transforms are not supported", error.Message);
-    }
 }
