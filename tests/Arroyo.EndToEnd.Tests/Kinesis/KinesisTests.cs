@@ -105,10 +105,9 @@ public sealed class KinesisTests(KinesaliteFixture kinesis) : IClassFixture<Kine
         var query = role == "source"
             ? table + "SELECT value FROM k;"
             : table + "CREATE TABLE i WITH (connector = 'impulse', event_rate = '10', message_count = '5'); INSERT INTO k SELECT CAST(counter AS TEXT) AS value FROM i;";
-        var (outcome, elapsed) = RunFailing(query, dir, env);
+        var outcome = RunFailing(query, dir, env);
         Assert.Contains(endpoint, outcome.Stderr);
         Assert.Contains("stream 'x'", outcome.Stderr);
-        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"took {elapsed}");
     }
 
     [Fact]
@@ -116,9 +115,8 @@ public sealed class KinesisTests(KinesaliteFixture kinesis) : IClassFixture<Kine
     {
         kinesis.RequireRunning();
         using var dir = new TempDirectory();
-        var (outcome, elapsed) = RunFailing(Source("no-such-stream") + "SELECT value FROM input;", dir, Env());
+        var outcome = RunFailing(Source("no-such-stream") + "SELECT value FROM input;", dir, Env());
         Assert.Contains("Kinesis stream 'no-such-stream' does not exist", outcome.Stderr);
-        Assert.True(elapsed < TimeSpan.FromSeconds(20), $"took {elapsed}");
     }
 
     [Fact]
@@ -131,10 +129,9 @@ public sealed class KinesisTests(KinesaliteFixture kinesis) : IClassFixture<Kine
         env.Remove("AWS_SECRET_ACCESS_KEY");
         env["AWS_SHARED_CREDENTIALS_FILE"] = dir.File("none");
         env["AWS_CONFIG_FILE"] = dir.File("none");
-        var (outcome, elapsed) = RunFailing(Source("x") + "SELECT value FROM input;", dir, env);
+        var outcome = RunFailing(Source("x") + "SELECT value FROM input;", dir, env);
         Assert.Contains("stream 'x'", outcome.Stderr);
         Assert.Contains("credentials", outcome.Stderr, StringComparison.OrdinalIgnoreCase);
-        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"took {elapsed}");
     }
 
     [Theory]
@@ -151,7 +148,7 @@ public sealed class KinesisTests(KinesaliteFixture kinesis) : IClassFixture<Kine
     public void Bad_options_are_refused_when_planning(string connector, string options, string message)
     {
         using var dir = new TempDirectory();
-        var (outcome, _) = RunFailing($"CREATE TABLE k (value TEXT) WITH (connector = '{connector}', format = 'raw_string', {options});\nSELECT value FROM k;", dir);
+        var outcome = RunFailing($"CREATE TABLE k (value TEXT) WITH (connector = '{connector}', format = 'raw_string', {options});\nSELECT value FROM k;", dir);
         Assert.Contains(message, outcome.Stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Arroyo.EndToEnd.Tests.Support;
 using Arroyo.TestServers;
@@ -173,9 +172,7 @@ public sealed class MqttTests(MosquittoFixture broker) : IClassFixture<Mosquitto
             CREATE TABLE input (value TEXT) WITH (connector = 'mqtt', {Connection(port: port)}, topic = 'x', type = 'source', format = 'raw_string');
             SELECT value FROM input;
             """);
-        var started = Stopwatch.StartNew();
         var outcome = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: s_env, timeout: TimeSpan.FromSeconds(60));
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}");
         Assert.NotEqual(0, outcome.ExitCode);
         Assert.Contains($"cannot connect to the MQTT broker at 127.0.0.1:{port}", outcome.Stderr);
         Assert.DoesNotContain("   at ", outcome.Stderr);
@@ -192,10 +189,8 @@ public sealed class MqttTests(MosquittoFixture broker) : IClassFixture<Mosquitto
             CREATE TABLE out (value TEXT) WITH (connector = 'mqtt', {Connection("not-the-password")}, topic = 'x', type = 'sink', format = 'raw_string');
             INSERT INTO out SELECT CAST(counter AS TEXT) AS value FROM impulse;
             """);
-        var started = Stopwatch.StartNew();
         var outcome = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: s_env, timeout: TimeSpan.FromSeconds(60));
         Assert.NotEqual(0, outcome.ExitCode);
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}");
         Assert.Contains($"the MQTT broker at 127.0.0.1:{broker.Port} refused the credentials of table 'out'", outcome.Stderr);
         Assert.DoesNotContain("not-the-password", outcome.Stderr);
         Assert.DoesNotContain("   at ", outcome.Stderr);

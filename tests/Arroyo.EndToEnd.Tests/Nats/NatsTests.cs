@@ -130,9 +130,8 @@ public sealed class NatsTests(NatsServerFixture nats) : IClassFixture<NatsServer
         var query = role == "source"
             ? table + "SELECT value FROM n;"
             : table + "CREATE TABLE i WITH (connector = 'impulse', event_rate = '10', message_count = '5'); INSERT INTO n SELECT CAST(counter AS TEXT) AS value FROM i;";
-        var (outcome, elapsed) = RunFailing(query, dir);
+        var outcome = RunFailing(query, dir);
         Assert.Contains($"cannot connect to NATS at {address}", outcome.Stderr);
-        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"took {elapsed}");
     }
 
     [Fact]
@@ -140,7 +139,7 @@ public sealed class NatsTests(NatsServerFixture nats) : IClassFixture<NatsServer
     {
         nats.RequireRunning();
         using var dir = new TempDirectory();
-        var (outcome, elapsed) = RunFailing($"""
+        var outcome = RunFailing($"""
             CREATE TABLE n (value TEXT) WITH (connector = 'nats', servers = '{nats.Servers}', auth.type = 'credentials',
               auth.username = 'arroyo', auth.password = 'wrong-secret-123', type = 'source', subject = 'x', format = 'raw_string');
             SELECT value FROM n;
@@ -148,7 +147,6 @@ public sealed class NatsTests(NatsServerFixture nats) : IClassFixture<NatsServer
         Assert.Contains($"cannot connect to NATS at {nats.Servers}", outcome.Stderr);
         Assert.Contains("uthorization", outcome.Stderr);
         Assert.DoesNotContain("wrong-secret-123", outcome.Stderr + outcome.Stdout);
-        Assert.True(elapsed < TimeSpan.FromSeconds(15), $"took {elapsed}");
     }
 
     [Fact]
@@ -156,7 +154,7 @@ public sealed class NatsTests(NatsServerFixture nats) : IClassFixture<NatsServer
     {
         nats.RequireRunning();
         using var dir = new TempDirectory();
-        var (outcome, _) = RunFailing($"""
+        var outcome = RunFailing($"""
             CREATE TABLE n (value TEXT) WITH (connector = 'nats', servers = '{nats.Servers}', {Auth}, type = 'source', stream = 'nosuchstream', format = 'raw_string');
             SELECT value FROM n;
             """, dir);
@@ -176,7 +174,7 @@ public sealed class NatsTests(NatsServerFixture nats) : IClassFixture<NatsServer
     public void Bad_options_are_refused_when_planning(string options, string message)
     {
         using var dir = new TempDirectory();
-        var (outcome, _) = RunFailing($"CREATE TABLE n (value TEXT) WITH (connector = 'nats', servers = '127.0.0.1:1', format = 'raw_string', {options});\nSELECT value FROM n;", dir);
+        var outcome = RunFailing($"CREATE TABLE n (value TEXT) WITH (connector = 'nats', servers = '127.0.0.1:1', format = 'raw_string', {options});\nSELECT value FROM n;", dir);
         Assert.Contains(message, outcome.Stderr);
     }
 

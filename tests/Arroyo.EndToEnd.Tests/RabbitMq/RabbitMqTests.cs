@@ -66,12 +66,11 @@ public sealed class RabbitMqTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
     {
         using var dir = new TempDirectory();
         var port = ClosedPort();
-        var (outcome, elapsed) = RunFailing($"""
+        var outcome = RunFailing($"""
             CREATE TABLE input (value TEXT) WITH (connector = 'rabbitmq', host = '127.0.0.1', port = '{port}', stream = 's', type = 'source', format = 'raw_string');
             SELECT value FROM input;
             """, dir);
         Assert.Contains($"cannot connect to RabbitMQ at 127.0.0.1:{port}", outcome.Stderr);
-        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"took {elapsed}");
     }
 
     [Fact]
@@ -79,10 +78,9 @@ public sealed class RabbitMqTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
     {
         rabbit.RequireRunning();
         using var dir = new TempDirectory();
-        var (outcome, elapsed) = RunFailing(Source("any", ", username = 'guest', password = 'wrong-secret-123'") + "SELECT value FROM input;", dir);
+        var outcome = RunFailing(Source("any", ", username = 'guest', password = 'wrong-secret-123'") + "SELECT value FROM input;", dir);
         Assert.Contains($"cannot connect to RabbitMQ at 127.0.0.1:{rabbit.StreamPort}", outcome.Stderr);
         Assert.DoesNotContain("wrong-secret-123", outcome.Stderr + outcome.Stdout);
-        Assert.True(elapsed < TimeSpan.FromSeconds(20), $"took {elapsed}");
     }
 
     [Fact]
@@ -90,7 +88,7 @@ public sealed class RabbitMqTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
     {
         rabbit.RequireRunning();
         using var dir = new TempDirectory();
-        var (outcome, _) = RunFailing(Source("no-such-stream") + "SELECT value FROM input;", dir);
+        var outcome = RunFailing(Source("no-such-stream") + "SELECT value FROM input;", dir);
         Assert.Contains("stream 'no-such-stream' does not exist on RabbitMQ", outcome.Stderr);
     }
 
@@ -106,7 +104,7 @@ public sealed class RabbitMqTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
     public void Bad_options_are_refused_when_planning(string options, string message)
     {
         using var dir = new TempDirectory();
-        var (outcome, _) = RunFailing($"CREATE TABLE input (value TEXT) WITH (connector = 'rabbitmq', format = 'raw_string', {options});\nSELECT value FROM input;", dir);
+        var outcome = RunFailing($"CREATE TABLE input (value TEXT) WITH (connector = 'rabbitmq', format = 'raw_string', {options});\nSELECT value FROM input;", dir);
         Assert.Contains(message, outcome.Stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Arroyo.EndToEnd.Tests.Support;
 using Arroyo.TestServers;
@@ -152,14 +151,12 @@ public sealed class RedisTests(RedisServerFixture redis) : IClassFixture<RedisSe
     {
         using var dir = new TempDirectory();
         var port = NativeTestServer.FreePort();
-        var started = Stopwatch.StartNew();
         var outcome = Run(dir, $"""
             CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '10', message_count = '5');
             CREATE TABLE out (k TEXT NOT NULL) WITH (connector = 'redis', {Connection(port: port)}, type = 'sink', format = 'json',
               target = 'string', target.key_prefix = 'p', target.key_column = 'k');
             INSERT INTO out SELECT CAST(counter AS TEXT) AS k FROM impulse;
             """, timeout: TimeSpan.FromSeconds(60));
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}");
         Assert.NotEqual(0, outcome.ExitCode);
         Assert.Contains($"cannot connect to Redis at 127.0.0.1:{port}", outcome.Stderr);
         Assert.DoesNotContain("   at ", outcome.Stderr);
@@ -173,7 +170,6 @@ public sealed class RedisTests(RedisServerFixture redis) : IClassFixture<RedisSe
     {
         redis.RequireRunning();
         using var dir = new TempDirectory();
-        var started = Stopwatch.StartNew();
         var outcome = Run(dir, $"""
             CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '10', message_count = '5');
             CREATE TEMPORARY TABLE names (k TEXT METADATA FROM 'key' PRIMARY KEY, value TEXT)
@@ -181,7 +177,6 @@ public sealed class RedisTests(RedisServerFixture redis) : IClassFixture<RedisSe
             SELECT counter, n.value FROM impulse LEFT JOIN names n ON CAST(counter AS TEXT) = n.k;
             """, timeout: TimeSpan.FromSeconds(60));
         Assert.NotEqual(0, outcome.ExitCode);
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}");
         Assert.Contains($"Redis at 127.0.0.1:{redis.Port} refused the credentials of table 'names'", outcome.Stderr);
         Assert.DoesNotContain("   at ", outcome.Stderr);
         if (password is not null) Assert.DoesNotContain(password, outcome.Stderr);
