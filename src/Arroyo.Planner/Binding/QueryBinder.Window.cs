@@ -57,6 +57,7 @@ internal sealed partial class QueryBinder
         {
             // Beyond the reference: ranking functions over input that is not windowed are a streaming top-N.
             var notRanking = calls.FirstOrDefault(c => !windows.IsPositional(c.Name.Last.Value));
+            if (notRanking is null && calls.FirstOrDefault(c => c.IgnoreNulls == true) is { } ignoring) throw IgnoreNullsNotSupported(ignoring);
             if (notRanking is not null)
             {
                 throw new UserException(

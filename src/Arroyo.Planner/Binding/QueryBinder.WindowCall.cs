@@ -26,11 +26,16 @@ internal sealed partial class QueryBinder
         }
         var frame = BindFrame(call.Over!.Frame, output);
         var windows = _context.Functions.Windows;
+        var ignoreNulls = call.IgnoreNulls == true;
+        if (ignoreNulls && name.ToLowerInvariant() is not ("lag" or "lead" or "first_value" or "last_value" or "nth_value"))
+        {
+            throw IgnoreNullsNotSupported(call);
+        }
         if (windows.IsWindowFunction(name))
         {
             var args = call.Arguments.Select(output.Bind).ToArray();
             var function = windows.Bind(name, args.Select(a => a.Type).ToArray(), call.Span);
-            var windowCall = new WindowCall(function, IsAggregate: false, [], frame);
+            var windowCall = new WindowCall(function, IsAggregate: false, [], frame) { IgnoreNulls = ignoreNulls };
             switch (function.Name)
             {
                 case "ntile":
@@ -90,6 +95,11 @@ internal sealed partial class QueryBinder
         var aggregate = aggregates.Bind(canonical, bound.Select(b => b.Type).ToArray(), call.Span);
         return new WindowCall(aggregate, IsAggregate: true, bound.Select(column).ToArray(), frame);
     }
+
+    /// <summary>IGNORE NULLS where this engine does not honour it (ranking functions, aggregates, calls without OVER).</summary>
+    internal static UserException IgnoreNullsNotSupported(Ast.FunctionCall call) => new(
+        $"This feature is not implemented: IGNORE NULLS for {call.Name.Last.Value.ToLowerInvariant()} (supported for lag, lead, first_value, last_value and nth_value with OVER)",
+        call.Span);
 
     /// <summary>
     /// The frame of an OVER clause: DataFusion's default without one; ROWS frames with any bounds;
