@@ -222,4 +222,33 @@ public sealed class WindowFunctionOperatorTests
         op.OnEnd(result);
         Assert.Equal([1UL, 1, 1, 2, 2, 3, 3, 3, 4, 4], result.Rows().Select(r => (ulong)r[1]!));
     }
+    [Fact]
+    public void Other_aggregates_and_nth_value_from_the_end_work_over_frames()
+    {
+        var input = Schema.WithTimestamp([new Field("v", DataType.Int64)]);
+        var whole = Rows(UnboundedPreceding, UnboundedFollowing);
+        var aggregates = TestFunctions.Builtins.Aggregates;
+        var nth = TestFunctions.Builtins.Windows.Bind("nth_value", [DataType.Int64, DataType.Int64]);
+        WindowCall[] calls =
+        [
+            new(aggregates.Bind("array_agg", [DataType.Int64]), true, [0], WindowFrame.Default),
+            new(aggregates.Bind("median", [DataType.Int64]), true, [0], whole),
+            new(aggregates.Bind("stddev_samp", [DataType.Int64]), true, [0], whole),
+            new(nth, false, [0], whole) { Parameter = -2 },
+            new(nth, false, [0], whole) { Parameter = 0 },
+        ];
+        var fields = new List<Field> { input[0] };
+        fields.AddRange(calls.Select((c, i) => new Field($"f{i}", c.ResultType)));
+        fields.Add(new Field(Schema.TimestampFieldName, DataType.Timestamp, false));
+        var op = new WindowFunctionOperator(new WindowFunctionSpec(input, [], [new SortColumn(0)], calls, new Schema(fields)), TestFunctions.Builtins);
+        op.Open(Context());
+        var result = new CollectingOutput();
+        op.OnBatch(Of(input, [3L, 0L], [1L, 0L], [4L, 0L], [2L, 0L]), 0, result);
+        op.OnEnd(result);
+        // median of an integer column is an integer in DataFusion (the middle two averaged, truncated).
+        Assert.Equal(
+            ["1|[1]|2|1.2909944487358056|3|null|0", "2|[1,2]|2|1.2909944487358056|3|null|0",
+             "3|[1,2,3]|2|1.2909944487358056|3|null|0", "4|[1,2,3,4]|2|1.2909944487358056|3|null|0"],
+            result.RowStrings());
+    }
 }

@@ -60,6 +60,29 @@ public sealed class WindowFunctionPlanningTests
         Assert.Equal("RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING", ignoring.Calls[0].Frame.ToString());
     }
 
+    [Fact]
+    public void The_reference_docs_example_plans_as_a_window_function_over_hop_windows()
+    {
+        // sql/window-functions in the reference's docs, over a bids table of our own.
+        const string sql = """
+            CREATE TABLE bids (auction BIGINT, ts TIMESTAMP) WITH (connector = 'single_file', path = '/tmp/bids.json', format = 'json',
+              type = 'source', event_time_field = 'ts');
+            SELECT * FROM (
+                SELECT ROW_NUMBER()  OVER (
+                    PARTITION BY window
+                    ORDER BY count DESC) as row_number, auction, count
+                FROM (
+                  SELECT auction,
+                         hop(INTERVAL '1' second, INTERVAL '10' minute ) as window,
+                         count(*) as count
+                    FROM bids
+                    GROUP BY 1, 2)) where row_number = 1
+            """;
+        var plan = PipelinePlanner.Plan(sql, new PlanOptions { Connectors = BuiltIns.Connectors() });
+        var spec = Assert.Single(plan.Graph.Nodes.Select(n => n.Operator).OfType<WindowFunctionSpec>());
+        Assert.Equal("row_number", Assert.Single(spec.Calls).Function.Name);
+    }
+
     [Theory]
     [InlineData("SELECT «lag(counter) OVER (ORDER BY counter)» FROM impulse", "Window functions require already windowed input")]
     [InlineData("SELECT «sum(counter) OVER (PARTITION BY counter % 2)» FROM impulse", "Window functions require already windowed input")]
