@@ -1,4 +1,3 @@
-using Arroyo.Expressions.Windows;
 using Arroyo.Expressions;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
@@ -12,7 +11,8 @@ namespace Arroyo.Operators.WindowFunction;
 
 /// <summary>
 /// Runs a <see cref="WindowFunctionSpec"/>: buffers rows by exact <c>_timestamp</c>; once the
-/// watermark passes a timestamp, sorts its rows by (partition, order) and numbers them.
+/// watermark passes a timestamp, sorts its rows by (partition, order) and evaluates each call over
+/// each partition (<see cref="WindowCallEvaluator"/>).
 /// State table <c>window_function_rows</c>: _key_hash (of the partition columns), then the buffered input rows.
 /// </summary>
 public sealed class WindowFunctionOperator : EventTimeOperator
@@ -21,13 +21,13 @@ public sealed class WindowFunctionOperator : EventTimeOperator
 
     private readonly WindowFunctionSpec _spec;
     private readonly int[] _partition;
-    private readonly Arroyo.Expressions.Windows.WindowFunction[] _functions;
+    private readonly WindowCallEvaluator[] _evaluators;
     private readonly SortedDictionary<long, List<Batch>> _pending = new();
 
     public WindowFunctionOperator(WindowFunctionSpec spec, FunctionLibrary functions)
     {
         _spec = spec;
-        _functions = spec.Functions.Select(functions.Windows.Resolve).ToArray();
+        _evaluators = spec.Calls.Select(c => WindowCallEvaluator.Create(c, functions)).ToArray();
         _partition = spec.PartitionColumns.ToArray();
     }
 
@@ -78,34 +78,19 @@ public sealed class WindowFunctionOperator : EventTimeOperator
             c = CompareOrder(batch, a, b);
             return c != 0 ? c : a.CompareTo(b);
         });
-        var results = _functions.Select(_ => new ulong[n]).ToArray();
-        ulong rowNumber = 0, rank = 0, denseRank = 0;
+        var newPartition = new bool[n];
+        var newPeerGroup = new bool[n];
         for (var i = 0; i < n; i++)
         {
-            var newPartition = i == 0 || ComparePartition(batch, order[i - 1], order[i], hashes) != 0;
-            if (newPartition)
-            {
-                rowNumber = 0;
-                rank = 0;
-                denseRank = 0;
-            }
-            rowNumber++;
-            if (newPartition || CompareOrder(batch, order[i - 1], order[i]) != 0)
-            {
-                rank = rowNumber;
-                denseRank++;
-            }
-            for (var f = 0; f < results.Length; f++)
-            {
-                results[f][i] = _functions[f].Evaluate(new RowPosition(rowNumber, rank, denseRank));
-            }
+            newPartition[i] = i == 0 || ComparePartition(batch, order[i - 1], order[i], hashes) != 0;
+            newPeerGroup[i] = newPartition[i] || CompareOrder(batch, order[i - 1], order[i]) != 0;
         }
-        var sorted = batch.Take(order);
+        var sorted = new SortedRows(batch.Take(order), newPartition, newPeerGroup);
         var userColumns = _spec.Input.Count - 1;
         var columns = new Column[_spec.Output.Count];
-        for (var c = 0; c < userColumns; c++) columns[c] = sorted.Columns[c];
-        for (var f = 0; f < results.Length; f++) columns[userColumns + f] = new PrimitiveColumn<ulong>(DataType.UInt64, results[f]);
-        columns[^1] = sorted.Columns[_spec.Input.TimestampIndex];
+        for (var c = 0; c < userColumns; c++) columns[c] = sorted.Batch.Columns[c];
+        for (var f = 0; f < _evaluators.Length; f++) columns[userColumns + f] = _evaluators[f].Evaluate(sorted);
+        columns[^1] = sorted.Batch.Columns[_spec.Input.TimestampIndex];
         return new Batch(_spec.Output, columns, n);
     }
 

@@ -359,6 +359,7 @@ internal sealed class ExprBinder
                      ?? throw new UserException("row_time() needs an input with event time", call.Span);
             return new ColumnRef(ts.Index, ts.Name, ts.Type, false, call.Span);
         }
+        if (call.IgnoreNulls == true) throw QueryBinder.IgnoreNullsNotSupported(call);
         if (call.Filter is not null || call.Distinct)
         {
             throw new UserException($"DISTINCT / FILTER are only allowed in aggregate functions, and {name} is not one", call.Span);

@@ -262,6 +262,7 @@ internal sealed partial class QueryBinder
         var name = call.Name.Last.Value;
         var outputName = $"__agg{index}_{name}";
         if (call.Over is not null) throw new UserException("window functions are not aggregates", call.Span);
+        if (call.IgnoreNulls == true) throw IgnoreNullsNotSupported(call);
         foreach (var nested in call.Arguments.SelectMany(AstWalker.Calls))
         {
             if (nested.Over is null && IsAggregateName(nested.Name.Last.Value))

@@ -12,8 +12,8 @@ namespace Arroyo.Planner.Binding;
 internal sealed partial class QueryBinder
 {
     /// <summary>
-    /// <c>ROW_NUMBER() / RANK() / DENSE_RANK() OVER (…)</c> over windowed input: a projection adds
-    /// computed partition/order columns, the window function operator appends one column per call.
+    /// <c>f(…) OVER (…)</c> over windowed input: a projection adds computed partition/order/argument
+    /// columns, the window function operator appends one column per call.
     /// </summary>
     private OutputBinder BindWindowFunctions(OutputBinder output, List<Ast.FunctionCall> calls)
     {
@@ -52,18 +52,36 @@ internal sealed partial class QueryBinder
         var order = over.OrderBy
             .Select(o => new SortColumn(ColumnOf(ResolveOrdinal(o.Expression, output)), o.Ascending == false, o.NullsFirst))
             .ToArray();
-        var functions = calls.Select(c => _context.Functions.Windows.Bind(c.Name.Last.Value, c.Span)).ToArray();
-        if (input.Window is null) return BindUpdatingTopN(output, calls, functions, user, extras, partition, order);
+        var windows = _context.Functions.Windows;
+        if (input.Window is null)
+        {
+            // Beyond the reference: ranking functions over input that is not windowed are a streaming top-N.
+            var notRanking = calls.FirstOrDefault(c => !windows.IsPositional(c.Name.Last.Value));
+            if (notRanking is null && calls.FirstOrDefault(c => c.IgnoreNulls == true) is { } ignoring) throw IgnoreNullsNotSupported(ignoring);
+            if (notRanking is not null)
+            {
+                throw new UserException(
+                    "Error during planning: Window functions require already windowed input (over input that is not windowed only row_number, rank and dense_rank are supported, as a top-N)",
+                    notRanking.Span);
+            }
+            var functions = calls.Select(c => windows.Bind(c.Name.Last.Value, c.Arguments.Select(a => output.Bind(a).Type).ToArray(), c.Span)).ToArray();
+            return BindUpdatingTopN(output, calls, functions, user, extras, partition, order);
+        }
+        if (input.Window.Kind == WindowKind.Session)
+        {
+            throw new UserException("Error during planning: Window functions do not support session windows", calls[0].Span);
+        }
+        var windowCalls = calls.Select(c => BindWindowCall(c, output, ColumnOf)).ToArray();
 
         var projected = Nodes.Project(input, user.Concat(extras).ToArray());
         var width = user.Count + extras.Count;
         var fields = projected.Schema.Fields.Take(width).ToList();
-        var placeholders = calls.Select((c, i) => output.Register(c, "wf", functions[i].Returns)).ToArray();
-        for (var i = 0; i < calls.Count; i++) fields.Add(new Field($"__window_fn_{i}", functions[i].Returns, false));
+        var placeholders = calls.Select((c, i) => output.Register(c, "wf", windowCalls[i].ResultType)).ToArray();
+        for (var i = 0; i < calls.Count; i++) fields.Add(new Field($"__window_fn_{i}", windowCalls[i].ResultType, windowCalls[i].ResultType.Kind is not TypeKind.UInt64 and not TypeKind.Float64));
         fields.Add(new Field(Schema.TimestampFieldName, DataType.Timestamp, false));
         var schema = new Schema(fields);
         var node = new PlanNode(
-            new WindowFunctionSpec(projected.Schema, partition, order, functions, schema),
+            new WindowFunctionSpec(projected.Schema, partition, order, windowCalls, schema),
             [new PlanEdge(projected, EdgeKind.Shuffle, partition)], schema)
         {
             Window = input.Window,

@@ -207,7 +207,11 @@ public sealed record FunctionCall(
     IReadOnlyList<OrderByItem> WithinGroup,
     Expr? Filter,
     WindowSpec? Over,
-    SourceSpan Span) : Expr(Span);
+    SourceSpan Span) : Expr(Span)
+{
+    /// <summary><c>IGNORE NULLS</c> (true) or <c>RESPECT NULLS</c> (false) after the call; null when neither was written.</summary>
+    public bool? IgnoreNulls { get; init; }
+}
 
 /// <summary>
 /// <c>OVER (PARTITION BY ... ORDER BY ... [frame])</c>, or <c>OVER name</c> (then only

@@ -56,12 +56,15 @@ internal sealed partial class Parser
             Expect(TokenKind.RightParen, "')'");
         }
 
-        // IGNORE/RESPECT NULLS after the call (first_value(x) IGNORE NULLS) is not supported by
-        // Arroyo's planner, so it is left to fail as unexpected text.
+        // IGNORE/RESPECT NULLS after the call, as DataFusion's parser accepts it (lag(x) IGNORE NULLS OVER (…)).
+        bool? ignoreNulls = null;
+        if (TryWords("ignore", "nulls")) ignoreNulls = true;
+        else if (TryWords("respect", "nulls")) ignoreNulls = false;
+
         WindowSpec? over = null;
         if (TryWord("over")) over = ParseWindowSpec();
 
-        return new FunctionCall(name, arguments, distinct, orderBy, withinGroup, filter, over, SpanFrom(name.Span));
+        return new FunctionCall(name, arguments, distinct, orderBy, withinGroup, filter, over, SpanFrom(name.Span)) { IgnoreNulls = ignoreNulls };
     }
 
     private WindowSpec ParseWindowSpec()

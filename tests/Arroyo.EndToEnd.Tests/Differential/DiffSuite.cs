@@ -8,12 +8,12 @@ namespace Arroyo.EndToEnd.Tests.Differential;
 public static class DiffSuite
 {
     /// <summary>DuckDB: the window struct of tumble(secs) (or of a window starting at <paramref name="start"/>).</summary>
-    private static string W(int secs, string start) => $"{{'start': {start}, 'end': {start} + to_seconds({secs})}}";
+    internal static string W(int secs, string start) => $"{{'start': {start}, 'end': {start} + to_seconds({secs})}}";
 
-    private static string Tumble(int secs, string t = "ts") => W(secs, $"tb({t}, {secs})");
+    internal static string Tumble(int secs, string t = "ts") => W(secs, $"tb({t}, {secs})");
 
     /// <summary>DuckDB: events with one row per hop window (slide, width) each event belongs to, start in column hs.</summary>
-    private static string Hops(string table, int slide, int width, string t = "ts") =>
+    internal static string Hops(string table, int slide, int width, string t = "ts") =>
         $"(SELECT e.*, tb(e.{t}, {slide}) - to_seconds(hop_i * {slide}) AS hs FROM {table} e, range(0, {width / slide}) r(hop_i))";
 
     /// <summary>

@@ -109,12 +109,14 @@ public sealed class StatefulOperatorTests
         Assert.Equal(2, result.Rows().Count);
     }
 
+    private static WindowCall Ranking(string name) => new(TestFunctions.Builtins.Windows.Bind(name), IsAggregate: false, [], WindowFrame.Default);
+
     [Fact]
     public void WindowFunctionNumbersRowsPerPartition()
     {
         var output = Schema.WithTimestamp([new Field("k", DataType.Utf8), new Field("v", DataType.Int64), new Field("rn", DataType.UInt64, false), new Field("rk", DataType.UInt64, false)]);
         var op = new WindowFunctionOperator(new WindowFunctionSpec(Input, [0], [new SortColumn(1, Descending: true)],
-            [TestFunctions.Builtins.Windows.Bind("row_number"), TestFunctions.Builtins.Windows.Bind("rank")], output), TestFunctions.Builtins);
+            [Ranking("row_number"), Ranking("rank")], output), TestFunctions.Builtins);
         op.Open(Context());
         var result = new CollectingOutput();
         op.OnBatch(Of(Input, ["a", 5L, 9L], ["a", 7L, 9L], ["b", 1L, 9L], ["a", 7L, 9L]), 0, result);
