@@ -109,6 +109,7 @@ internal sealed class Lexer
             return ReadString(start, escapes: true);
         }
         if (c == '$' && Peek(1) == '$') return ReadDollarQuoted(start);
+        if ((c == 'X' || c == 'x') && Peek(1) == '\'') return ReadHexString(start);
         if (IsWordStart(c)) return ReadWord(start);
         if (char.IsAsciiDigit(c) || (c == '.' && char.IsAsciiDigit(Peek(1)))) return ReadNumber(start);
 
@@ -162,6 +163,7 @@ internal sealed class Lexer
             '<' => next switch
             {
                 '=' => (TokenKind.LtEq, 2),
+                '@' => (TokenKind.ArrowAt, 2),
                 '>' => (TokenKind.NotEq, 2),
                 '<' => (TokenKind.ShiftLeft, 2),
                 _ => (TokenKind.Lt, 1),
@@ -189,8 +191,25 @@ internal sealed class Lexer
             '#' => (TokenKind.Hash, 1),
             '^' => (TokenKind.Caret, 1),
             '?' => (TokenKind.Question, 1),
+            '@' when next == '>' => (TokenKind.AtArrow, 2),
             _ => (TokenKind.EndOfInput, 0),
         };
+    }
+
+    // X'0A1b': a byte string written in hexadecimal; the token keeps the digits, the parser decodes them.
+    private Token ReadHexString(int start)
+    {
+        _pos++; // X
+        var quoted = ReadString(_pos, escapes: false);
+        foreach (var digit in quoted.Value)
+        {
+            if (!char.IsAsciiHexDigit(digit))
+            {
+                throw new SqlParseException(
+                    $"invalid hexadecimal byte string X'{quoted.Value}': '{digit}' is not a hex digit", _source.Span(start, _pos));
+            }
+        }
+        return new Token(TokenKind.HexString, quoted.Value, _source.Span(start, _pos));
     }
 
     private static bool IsWordStart(char c) => char.IsLetter(c) || c == '_';

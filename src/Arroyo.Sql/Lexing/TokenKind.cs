@@ -10,6 +10,8 @@ internal enum TokenKind
     /// <summary>'string' or E'string'; <see cref="Token.Value"/> is the unescaped contents.</summary>
     String,
     Number,
+    /// <summary>X'…' byte string; <see cref="Token.Value"/> is the hex digits between the quotes.</summary>
+    HexString,
     LeftParen,
     RightParen,
     LeftBracket,
@@ -46,5 +48,9 @@ internal enum TokenKind
     LongArrow,
     FatArrow,
     Question,
+    /// <summary><c>@&gt;</c>: array contains.</summary>
+    AtArrow,
+    /// <summary><c>&lt;@</c>: array is contained by.</summary>
+    ArrowAt,
     Exclamation,
 }
