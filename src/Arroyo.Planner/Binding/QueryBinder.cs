@@ -382,9 +382,16 @@ internal sealed partial class QueryBinder
         // One projection node reading every input: the union is the interleaving of its inputs' batches.
         var schema = edges[0].From.Schema;
         var identity = Enumerable.Range(0, schema.Count).Select(i => (BoundExpr)Nodes.Ref(schema, i)).ToArray();
+        var window = inputs.All(i => Equals(i.Node.Window, first.Node.Window)) ? first.Node.Window : null;
+        // A window column every input has at the same position stays one after the union, so an
+        // aggregate over it (UNION's distinct, or a GROUP BY w) can key by it.
+        var windowFields = window is null
+            ? new HashSet<int>()
+            : edges.Select(e => (IEnumerable<int>)e.From.WindowFields).Aggregate((a, b) => a.Intersect(b)).ToHashSet();
         var union = new PlanNode(new Arroyo.Dataflow.Specs.ProjectionSpec(identity, schema), edges, schema)
         {
-            Window = inputs.All(i => Equals(i.Node.Window, first.Node.Window)) ? first.Node.Window : null,
+            Window = window,
+            WindowFields = windowFields,
         };
         return Relation.Of(union, null);
     }
