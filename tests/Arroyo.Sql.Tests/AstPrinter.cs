@@ -106,6 +106,11 @@ internal static class AstPrinter
         BinaryOperator.RegexNotMatch => "!~",
         BinaryOperator.AtArrow => "@>",
         BinaryOperator.ArrowAt => "<@",
+        BinaryOperator.Spaceship => "<=>",
+        BinaryOperator.LikeMatch => "~~",
+        BinaryOperator.ILikeMatch => "~~*",
+        BinaryOperator.NotLikeMatch => "!~~",
+        BinaryOperator.NotILikeMatch => "!~~*",
         _ => "!~*",
     };
 }

@@ -35,6 +35,17 @@ public sealed class SyntaxAdditionsTests
     public void ContainmentOperators(string sql, string expected) => Assert.Equal(expected, P(sql));
 
     [Theory]
+    [InlineData("a <=> b AND c", "((a <=> b) AND c)")]
+    [InlineData("a ~~ 'x%'", "(a ~~ 'x%')")]
+    [InlineData("a ~~* 'x%'", "(a ~~* 'x%')")]
+    [InlineData("a !~~ 'x%' OR b !~~* 'y'", "((a !~~ 'x%') OR (b !~~* 'y'))")]
+    [InlineData("a || b ~~ c", "((a || b) ~~ c)")]
+    [InlineData("a ~ b", "(a ~ b)")]
+    [InlineData("a !~* b", "(a !~* b)")]
+    [InlineData("N'abc' = n'd'", "('abc' = 'd')")]
+    public void PostgresOperatorSpellings(string sql, string expected) => Assert.Equal(expected, P(sql));
+
+    [Theory]
     [InlineData("X'0aFF'", new byte[] { 0x0a, 0xff })]
     [InlineData("x'00'", new byte[] { 0 })]
     [InlineData("X'F'", new byte[] { 0x0f })]

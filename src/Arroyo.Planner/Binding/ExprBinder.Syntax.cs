@@ -38,6 +38,28 @@ internal sealed partial class ExprBinder
     }
 
     /// <summary>
+    /// <c>ESCAPE</c> after LIKE / ILIKE: backslash is already the escape of every pattern, and the only
+    /// one DataFusion's physical planner accepts; SIMILAR TO takes none.
+    /// </summary>
+    private static void CheckLikeEscape(Ast.LikeExpr l)
+    {
+        var escape = l.Escape!;
+        if (l.Kind == Ast.LikeKind.SimilarTo)
+        {
+            throw new UserException("This feature is not implemented: SIMILAR TO ... ESCAPE", escape.Span);
+        }
+        if (escape is not Ast.StringLiteral { Value: var text } || text.Length != 1)
+        {
+            throw new UserException("Error during planning: Invalid escape character in LIKE expression: it must be one character", escape.Span);
+        }
+        if (text != "\\")
+        {
+            throw new UserException("LIKE does not support escape_char other than the backslash (\\)", escape.Span,
+                "write the pattern with backslash escapes: \\% for a literal %, \\_ for a literal _");
+        }
+    }
+
+    /// <summary>
     /// DataFusion decorrelates IN / EXISTS into semi and anti joins and scalar subqueries into left
     /// joins. The reference's streaming join planner runs only inner joins over input that is not
     /// windowed, and over windowed input needs both sides' event times in the output, which semi

@@ -307,6 +307,11 @@ internal sealed partial class ExprBinder
             Ast.BinaryOperator.RegexIMatch => BinaryOp.RegexIMatch,
             Ast.BinaryOperator.RegexNotMatch => BinaryOp.RegexNotMatch,
             Ast.BinaryOperator.RegexNotIMatch => BinaryOp.RegexNotIMatch,
+            Ast.BinaryOperator.Spaceship => BinaryOp.IsNotDistinctFrom,
+            Ast.BinaryOperator.LikeMatch => BinaryOp.Like,
+            Ast.BinaryOperator.ILikeMatch => BinaryOp.ILike,
+            Ast.BinaryOperator.NotLikeMatch => BinaryOp.NotLike,
+            Ast.BinaryOperator.NotILikeMatch => BinaryOp.NotILike,
             _ => throw new UserException($"This feature is not implemented: operator {b.Operator}", b.OperatorSpan),
         };
         return Coercion.BindBinary(op, left, right, b.Span, _context.Functions.Scalar);
@@ -316,10 +321,7 @@ internal sealed partial class ExprBinder
     {
         var operand = Bind(l.Operand);
         var pattern = Bind(l.Pattern);
-        if (l.Escape is not null)
-        {
-            throw new UserException("This feature is not implemented: LIKE ... ESCAPE", l.Escape.Span);
-        }
+        if (l.Escape is not null) CheckLikeEscape(l);
         var op = (l.Kind, l.Negated) switch
         {
             (Ast.LikeKind.Like, false) => BinaryOp.Like,

@@ -306,7 +306,7 @@ internal sealed partial class QueryBinder
             throw new UserException(
                 $"This feature is not implemented: {name} is planned as {join} on all columns, which streaming queries do not support",
                 set.OperatorSpan.IsKnown ? set.OperatorSpan : set.Span,
-                "for INTERSECT, an inner JOIN ... ON every column gives the rows both inputs have");
+                "for INTERSECT, SELECT DISTINCT over an inner JOIN ... ON every column gives the rows both inputs have");
         }
         var inputs = new List<Relation>();
         Flatten(set, inputs);

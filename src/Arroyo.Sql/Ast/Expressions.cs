@@ -109,6 +109,16 @@ public enum BinaryOperator
     AtArrow,
     /// <summary><c>&lt;@</c>: every element of the left array is in the right one.</summary>
     ArrowAt,
+    /// <summary><c>&lt;=&gt;</c>: null-safe equality, IS NOT DISTINCT FROM.</summary>
+    Spaceship,
+    /// <summary><c>~~</c>: LIKE.</summary>
+    LikeMatch,
+    /// <summary><c>~~*</c>: ILIKE.</summary>
+    ILikeMatch,
+    /// <summary><c>!~~</c>: NOT LIKE.</summary>
+    NotLikeMatch,
+    /// <summary><c>!~~*</c>: NOT ILIKE.</summary>
+    NotILikeMatch,
 }
 
 public sealed record UnaryExpr(UnaryOperator Operator, Expr Operand, SourceSpan Span) : Expr(Span);

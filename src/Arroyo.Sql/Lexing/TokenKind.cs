@@ -44,6 +44,13 @@ internal enum TokenKind
     TildeStar,
     NotTilde,
     NotTildeStar,
+    /// <summary><c>~~</c>, <c>~~*</c>, <c>!~~</c>, <c>!~~*</c>: PostgreSQL's spellings of LIKE, ILIKE and their negations.</summary>
+    DoubleTilde,
+    DoubleTildeStar,
+    NotDoubleTilde,
+    NotDoubleTildeStar,
+    /// <summary><c>&lt;=&gt;</c>: IS NOT DISTINCT FROM.</summary>
+    Spaceship,
     Arrow,
     LongArrow,
     FatArrow,

@@ -72,6 +72,11 @@ internal sealed partial class Parser
         TokenKind.NotTildeStar => BinaryOperator.RegexNotIMatch,
         TokenKind.AtArrow => BinaryOperator.AtArrow,
         TokenKind.ArrowAt => BinaryOperator.ArrowAt,
+        TokenKind.Spaceship => BinaryOperator.Spaceship,
+        TokenKind.DoubleTilde => BinaryOperator.LikeMatch,
+        TokenKind.DoubleTildeStar => BinaryOperator.ILikeMatch,
+        TokenKind.NotDoubleTilde => BinaryOperator.NotLikeMatch,
+        TokenKind.NotDoubleTildeStar => BinaryOperator.NotILikeMatch,
         _ => null,
     };
 
@@ -80,7 +85,9 @@ internal sealed partial class Parser
         BinaryOperator.Or => OrPrecedence,
         BinaryOperator.And => AndPrecedence,
         BinaryOperator.Eq or BinaryOperator.NotEq or BinaryOperator.Lt or BinaryOperator.LtEq
-            or BinaryOperator.Gt or BinaryOperator.GtEq => ComparisonPrecedence,
+            or BinaryOperator.Gt or BinaryOperator.GtEq or BinaryOperator.Spaceship => ComparisonPrecedence,
+        BinaryOperator.LikeMatch or BinaryOperator.ILikeMatch or BinaryOperator.NotLikeMatch
+            or BinaryOperator.NotILikeMatch => LikePrecedence,
         BinaryOperator.Plus or BinaryOperator.Minus => AdditivePrecedence,
         BinaryOperator.Multiply or BinaryOperator.Divide or BinaryOperator.Modulo => MultiplicativePrecedence,
         _ => OtherOperatorPrecedence,

@@ -29,6 +29,9 @@ public static class DiffSyntax
             "SELECT ts, s SIMILAR TO 'l+o' AS sim, s NOT SIMILAR TO '^h' AS nsim, k SIMILAR TO 'a.p' AS kp FROM events",
             // DataFusion runs SIMILAR TO as the ~ regex match: unanchored, % and _ not wildcards.
             "SELECT ts, regexp_matches(s, 'l+o') AS sim, NOT regexp_matches(s, '^h') AS nsim, regexp_matches(k, 'a.p') AS kp FROM events"),
+        new("syn_operator_spellings",
+            "SELECT ts, v <=> 3 AS ns, v <=> NULL AS nn, s ~~ 'h%' AS lk, s ~~* 'H%' AS ilk, s !~~ '%o%' AS nlk, s !~~* '%O%' AS nilk, s LIKE '%\\_%' ESCAPE '\\' AS under, N'x' || k AS nk FROM events",
+            "SELECT ts, v IS NOT DISTINCT FROM 3 AS ns, v IS NOT DISTINCT FROM NULL AS nn, s ~~ 'h%' AS lk, s ~~* 'H%' AS ilk, s !~~ '%o%' AS nlk, s !~~* '%O%' AS nilk, s LIKE '%\\_%' ESCAPE '\\' AS under, 'x' || k AS nk FROM events"),
         new("syn_union_distinct",
             "SELECT k FROM events UNION SELECT k FROM other",
             "SELECT k FROM events UNION SELECT k FROM other", Updating: true),

@@ -94,6 +94,8 @@ public sealed class SqlSyntaxPlanningTests
     [InlineData("SELECT «make_array(counter)[1:]» FROM impulse", "Slice subscript requires an upper bound")]
     [InlineData("SELECT counter «@>» 1 FROM impulse", "operator @> needs two arrays, got BIGINT UNSIGNED @> BIGINT")]
     [InlineData("SELECT counter FROM impulse «UNION» SELECT counter, counter FROM impulse", "UNION inputs must have the same number of columns")]
+    [InlineData("SELECT counter FROM impulse WHERE CAST(counter AS TEXT) LIKE '1!%' ESCAPE «'!'»", "LIKE does not support escape_char other than the backslash")]
+    [InlineData("SELECT counter FROM impulse WHERE CAST(counter AS TEXT) LIKE '1%' ESCAPE «'ab'»", "Invalid escape character in LIKE expression")]
     public void RefusedConstructsPointAtTheirText(string marked, string message)
     {
         var start = marked.IndexOf('«');
