@@ -43,12 +43,17 @@ internal static class AstPrinter
         SubstringExpr s => $"SUBSTRING({Print(s.Operand)}" + (s.From is null ? "" : $" FROM {Print(s.From)}") + (s.For is null ? "" : $" FOR {Print(s.For)}") + ")",
         TrimExpr t => $"TRIM({t.Where.ToString().ToUpperInvariant()} " + (t.Characters is null ? "" : $"{Print(t.Characters)} ") + $"FROM {Print(t.Operand)})",
         SubscriptExpr s => $"{Print(s.Target)}[{Print(s.Index)}]",
+        SliceExpr s => $"{Print(s.Target)}[{Opt(s.Lower)}:{Opt(s.Upper)}" + (s.Stride is null ? "]" : $":{Print(s.Stride)}]"),
+        HexStringLiteral h => $"X'{Convert.ToHexString(h.Value)}'",
+        GroupingSetExpr g => $"{g.Kind.ToString().ToUpperInvariant()}(" + string.Join(", ", g.Sets.Select(set => "(" + string.Join(", ", set.Select(Print)) + ")")) + ")",
         FieldAccessExpr f => $"{Print(f.Target)}.{f.Field.Value}",
         SubqueryExpr => "(subquery)",
         ExistsExpr e => e.Negated ? "NOT EXISTS(subquery)" : "EXISTS(subquery)",
         FunctionCall f => PrintCall(f),
         _ => throw new NotSupportedException(expr.GetType().Name),
     };
+
+    private static string Opt(Expr? expr) => expr is null ? "" : Print(expr);
 
     private static string PrintCall(FunctionCall f)
     {
@@ -99,6 +104,13 @@ internal static class AstPrinter
         BinaryOperator.RegexMatch => "~",
         BinaryOperator.RegexIMatch => "~*",
         BinaryOperator.RegexNotMatch => "!~",
+        BinaryOperator.AtArrow => "@>",
+        BinaryOperator.ArrowAt => "<@",
+        BinaryOperator.Spaceship => "<=>",
+        BinaryOperator.LikeMatch => "~~",
+        BinaryOperator.ILikeMatch => "~~*",
+        BinaryOperator.NotLikeMatch => "!~~",
+        BinaryOperator.NotILikeMatch => "!~~*",
         _ => "!~*",
     };
 }

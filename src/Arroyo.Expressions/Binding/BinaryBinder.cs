@@ -38,11 +38,15 @@ internal static class BinaryBinder
             }
             case BinaryOp.Concat:
             {
-                if (left.Type.Kind == TypeKind.List && right.Type.Kind == TypeKind.List)
+                if (left.Type.Kind == TypeKind.List || right.Type.Kind == TypeKind.List)
                 {
-                    // Arrays concatenate through the registry's array_concat, so the plan names it.
+                    // As DataFusion's nested-function planner, by array depth: equal depths concatenate,
+                    // otherwise the shallower side is an element appended or prepended. Through the
+                    // registry, so the plan names the function.
                     if (functions is null) throw new UserException("|| on arrays needs the function registry (array_concat)", span);
-                    return functions.BindCall("array_concat", [left, right], span);
+                    var (l, r) = (ListDepth(left.Type), ListDepth(right.Type));
+                    var name = l == r ? "array_concat" : l > r ? "array_append" : "array_prepend";
+                    return functions.BindCall(name, [left, right], span);
                 }
                 return new BinaryExpr(op, Coercion.CastTo(left, DataType.Utf8), Coercion.CastTo(right, DataType.Utf8), DataType.Utf8, nullable, span);
             }
@@ -72,6 +76,13 @@ internal static class BinaryBinder
             default:
                 return BindArithmetic(op, left, right, span, nullable);
         }
+    }
+
+    private static int ListDepth(DataType type)
+    {
+        var depth = 0;
+        for (var t = type; t.Kind == TypeKind.List; t = t.Element!) depth++;
+        return depth;
     }
 
     private static BoundExpr BindArithmetic(BinaryOp op, BoundExpr left, BoundExpr right, SourceSpan span, bool nullable)

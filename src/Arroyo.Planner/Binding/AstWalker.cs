@@ -47,6 +47,8 @@ internal static class AstWalker
             case Ast.SubstringExpr s: return new[] { s.Operand, s.From, s.For }.OfType<Ast.Expr>();
             case Ast.TrimExpr t: return new[] { t.Characters, t.Operand }.OfType<Ast.Expr>();
             case Ast.SubscriptExpr s: return [s.Target, s.Index];
+            case Ast.SliceExpr s: return new[] { s.Target, s.Lower, s.Upper, s.Stride }.OfType<Ast.Expr>();
+            case Ast.GroupingSetExpr g: return g.Sets.SelectMany(set => set);
             case Ast.FieldAccessExpr f: return [f.Target];
             case Ast.FunctionCall f:
             {

@@ -15,7 +15,7 @@ namespace Arroyo.Planner.Binding;
 /// Aggregates, window functions, unnest and window calls are handed to <see cref="Intercept"/>
 /// (which returns a <see cref="Placeholder"/>); without an intercept they are errors here.
 /// </summary>
-internal sealed class ExprBinder
+internal sealed partial class ExprBinder
 {
     private readonly Relation _scope;
     private readonly PlannerContext _context;
@@ -46,6 +46,8 @@ internal sealed class ExprBinder
                 return Number(n);
             case Ast.StringLiteral s:
                 return new Literal(s.Value, DataType.Utf8, s.Span);
+            case Ast.HexStringLiteral h:
+                return new Literal(h.Value, DataType.Binary, h.Span);
             case Ast.BooleanLiteral b:
                 return Literal.Of(b.Value, b.Span);
             case Ast.NullLiteral n:
@@ -112,6 +114,8 @@ internal sealed class ExprBinder
             }
             case Ast.SubscriptExpr s:
                 return _context.Functions.Scalar.BindCall("array_element", [Bind(s.Target), Bind(s.Index)], s.Span);
+            case Ast.SliceExpr s:
+                return Slice(s);
             case Ast.FieldAccessExpr f:
                 return Field(Bind(f.Target), f.Field);
             case Ast.FunctionCall call:
@@ -119,7 +123,9 @@ internal sealed class ExprBinder
             case Ast.WildcardExpr w:
                 throw new UserException("'*' is only allowed in SELECT lists and count(*)", w.Span);
             case Ast.SubqueryExpr or Ast.ExistsExpr or Ast.InSubqueryExpr:
-                throw new UserException("This feature is not implemented: subqueries in expressions are not supported", expr.Span);
+                throw SubqueryNotSupported(expr);
+            case Ast.GroupingSetExpr g:
+                throw GroupingSetsNotSupported(g);
             default:
                 throw new UserException($"This feature is not implemented: unsupported expression {expr.GetType().Name}", expr.Span);
         }
@@ -273,6 +279,7 @@ internal sealed class ExprBinder
         {
             return _context.Functions.Scalar.BindCall("json_contains", [left, right], b.Span);
         }
+        if (b.Operator is Ast.BinaryOperator.AtArrow or Ast.BinaryOperator.ArrowAt) return ArrayContainment(b, left, right);
         var op = b.Operator switch
         {
             Ast.BinaryOperator.Or => BinaryOp.Or,
@@ -300,6 +307,11 @@ internal sealed class ExprBinder
             Ast.BinaryOperator.RegexIMatch => BinaryOp.RegexIMatch,
             Ast.BinaryOperator.RegexNotMatch => BinaryOp.RegexNotMatch,
             Ast.BinaryOperator.RegexNotIMatch => BinaryOp.RegexNotIMatch,
+            Ast.BinaryOperator.Spaceship => BinaryOp.IsNotDistinctFrom,
+            Ast.BinaryOperator.LikeMatch => BinaryOp.Like,
+            Ast.BinaryOperator.ILikeMatch => BinaryOp.ILike,
+            Ast.BinaryOperator.NotLikeMatch => BinaryOp.NotLike,
+            Ast.BinaryOperator.NotILikeMatch => BinaryOp.NotILike,
             _ => throw new UserException($"This feature is not implemented: operator {b.Operator}", b.OperatorSpan),
         };
         return Coercion.BindBinary(op, left, right, b.Span, _context.Functions.Scalar);
@@ -309,10 +321,7 @@ internal sealed class ExprBinder
     {
         var operand = Bind(l.Operand);
         var pattern = Bind(l.Pattern);
-        if (l.Escape is not null)
-        {
-            throw new UserException("This feature is not implemented: LIKE ... ESCAPE", l.Escape.Span);
-        }
+        if (l.Escape is not null) CheckLikeEscape(l);
         var op = (l.Kind, l.Negated) switch
         {
             (Ast.LikeKind.Like, false) => BinaryOp.Like,
@@ -322,10 +331,8 @@ internal sealed class ExprBinder
             (_, false) => BinaryOp.RegexMatch,
             _ => BinaryOp.RegexNotMatch,
         };
-        if (l.Kind == Ast.LikeKind.SimilarTo && pattern is Literal { Value: string p })
-        {
-            pattern = new Literal("^(?:" + p.Replace("%", ".*").Replace("_", ".") + ")$", DataType.Utf8, pattern.Span);
-        }
+        // SIMILAR TO is DataFusion's regular-expression match: the pattern is a regex, unanchored, and
+        // % and _ are not wildcards (its physical planner turns SIMILAR TO into the ~ operator).
         return Coercion.BindBinary(op, operand, pattern, l.Span);
     }
 

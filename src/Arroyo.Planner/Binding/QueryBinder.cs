@@ -297,28 +297,75 @@ internal sealed partial class QueryBinder
 
     private Relation BindSetOperation(Ast.SetOperation set)
     {
-        if (set.Operator != Ast.SetOperator.Union || !set.All)
+        if (set.Operator != Ast.SetOperator.Union)
         {
-            throw new UserException($"This feature is not implemented: {set.Operator.ToString().ToUpperInvariant()}{(set.All ? " ALL" : "")} (only UNION ALL is supported)", set.Span);
+            // DataFusion plans INTERSECT as a semi join and EXCEPT as an anti join on every column
+            // (null-safe), then a distinct; the reference's join planner refuses both kinds of join.
+            var name = set.Operator.ToString().ToUpperInvariant() + (set.All ? " ALL" : "");
+            var join = set.Operator == Ast.SetOperator.Intersect ? "a semi join" : "an anti join";
+            throw new UserException(
+                $"This feature is not implemented: {name} is planned as {join} on all columns, which streaming queries do not support",
+                set.OperatorSpan.IsKnown ? set.OperatorSpan : set.Span,
+                "for INTERSECT, SELECT DISTINCT over an inner JOIN ... ON every column gives the rows both inputs have");
         }
         var inputs = new List<Relation>();
         Flatten(set, inputs);
+        var union = BindUnionAll(set, inputs);
+        return set.All ? union : Distinct(union, set.OperatorSpan.IsKnown ? set.OperatorSpan : set.Span);
+
+        // A distinct union absorbs the unions below it (DataFusion's EliminateNestedUnion): the
+        // rows of (a UNION b) UNION ALL c, made distinct, are those of a, b and c made distinct.
+        void Flatten(Ast.QueryBody body, List<Relation> list)
+        {
+            if (body is Ast.SetOperation { Operator: Ast.SetOperator.Union } s && (s.All || !set.All))
+            {
+                Flatten(s.Left, list);
+                Flatten(s.Right, list);
+            }
+            else list.Add(BindBody(body));
+        }
+    }
+
+    /// <summary>
+    /// UNION (distinct): as DataFusion's ReplaceDistinctWithAggregate, the union grouped by all its
+    /// columns, which is the updating aggregate SELECT DISTINCT makes (or a per-window one over windowed input).
+    /// </summary>
+    private Relation Distinct(Relation union, SourceSpan span)
+    {
+        const string name = "union";
+        var scope = new Dictionary<string, Relation>(StringComparer.OrdinalIgnoreCase) { [name] = union };
+        _ctes.Add(scope);
+        try
+        {
+            var from = new Ast.NamedTableRef(new Ast.ObjectName([new Ast.Identifier(name, name, true, span)], span), null, span);
+            return BindSelect(new Ast.Select(true, [new Ast.WildcardSelectItem(null, span)], [from], null, [], null, span));
+        }
+        finally
+        {
+            _ctes.RemoveAt(_ctes.Count - 1);
+        }
+    }
+
+    private static Relation BindUnionAll(Ast.SetOperation set, List<Relation> inputs)
+    {
+        var what = set.All ? "UNION ALL" : "UNION";
+        var span = set.OperatorSpan.IsKnown ? set.OperatorSpan : set.Span;
         var first = inputs[0];
         var count = first.Node.UserFieldCount;
         if (inputs.Any(i => i.Node.UserFieldCount != count))
         {
-            throw new UserException("Error during planning: UNION ALL inputs must have the same number of columns", set.Span);
+            throw new UserException($"Error during planning: {what} inputs must have the same number of columns", span);
         }
         if (inputs.Select(i => i.Node.IsUpdating).Distinct().Count() > 1)
         {
-            throw new UserException("Error during planning: can't UNION updating and non-updating inputs", set.Span);
+            throw new UserException("Error during planning: can't UNION updating and non-updating inputs", span);
         }
         var types = new DataType[count];
         for (var c = 0; c < count; c++)
         {
             var column = c;
             types[c] = Coercion.CommonType(inputs.Select(i => i.Node.Schema[column].Type))
-                       ?? throw new UserException($"Error during planning: UNION ALL column {c + 1} has incompatible types", set.Span);
+                       ?? throw new UserException($"Error during planning: {what} column {c + 1} has incompatible types", span);
         }
         var names = Nodes.UserColumns(first.Node).Select(u => u.Name).ToArray();
         var edges = new List<Logical.PlanEdge>();
@@ -335,20 +382,17 @@ internal sealed partial class QueryBinder
         // One projection node reading every input: the union is the interleaving of its inputs' batches.
         var schema = edges[0].From.Schema;
         var identity = Enumerable.Range(0, schema.Count).Select(i => (BoundExpr)Nodes.Ref(schema, i)).ToArray();
+        var window = inputs.All(i => Equals(i.Node.Window, first.Node.Window)) ? first.Node.Window : null;
+        // A window column every input has at the same position stays one after the union, so an
+        // aggregate over it (UNION's distinct, or a GROUP BY w) can key by it.
+        var windowFields = window is null
+            ? new HashSet<int>()
+            : edges.Select(e => (IEnumerable<int>)e.From.WindowFields).Aggregate((a, b) => a.Intersect(b)).ToHashSet();
         var union = new PlanNode(new Arroyo.Dataflow.Specs.ProjectionSpec(identity, schema), edges, schema)
         {
-            Window = inputs.All(i => Equals(i.Node.Window, first.Node.Window)) ? first.Node.Window : null,
+            Window = window,
+            WindowFields = windowFields,
         };
         return Relation.Of(union, null);
-
-        void Flatten(Ast.QueryBody body, List<Relation> list)
-        {
-            if (body is Ast.SetOperation { Operator: Ast.SetOperator.Union, All: true } s)
-            {
-                Flatten(s.Left, list);
-                Flatten(s.Right, list);
-            }
-            else list.Add(BindBody(body));
-        }
     }
 }

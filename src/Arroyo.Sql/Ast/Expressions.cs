@@ -33,6 +33,9 @@ public sealed record NumberLiteral(string Text, bool IsInteger, SourceSpan Span)
 /// <summary>A string literal; <see cref="Value"/> has quotes removed and escapes resolved.</summary>
 public sealed record StringLiteral(string Value, SourceSpan Span) : Expr(Span);
 
+/// <summary><c>X'0aff'</c>: a binary value; <see cref="Value"/> holds the decoded bytes.</summary>
+public sealed record HexStringLiteral(byte[] Value, SourceSpan Span) : Expr(Span);
+
 public sealed record BooleanLiteral(bool Value, SourceSpan Span) : Expr(Span);
 
 public sealed record NullLiteral(SourceSpan Span) : Expr(Span);
@@ -102,6 +105,20 @@ public enum BinaryOperator
     RegexNotMatch,
     /// <summary><c>!~*</c></summary>
     RegexNotIMatch,
+    /// <summary><c>@&gt;</c>: the left array holds every element of the right one.</summary>
+    AtArrow,
+    /// <summary><c>&lt;@</c>: every element of the left array is in the right one.</summary>
+    ArrowAt,
+    /// <summary><c>&lt;=&gt;</c>: null-safe equality, IS NOT DISTINCT FROM.</summary>
+    Spaceship,
+    /// <summary><c>~~</c>: LIKE.</summary>
+    LikeMatch,
+    /// <summary><c>~~*</c>: ILIKE.</summary>
+    ILikeMatch,
+    /// <summary><c>!~~</c>: NOT LIKE.</summary>
+    NotLikeMatch,
+    /// <summary><c>!~~*</c>: NOT ILIKE.</summary>
+    NotILikeMatch,
 }
 
 public sealed record UnaryExpr(UnaryOperator Operator, Expr Operand, SourceSpan Span) : Expr(Span);
@@ -178,6 +195,12 @@ public sealed record TrimExpr(TrimWhere Where, Expr? Characters, Expr Operand, S
 /// <summary><c>target[index]</c>; SQL arrays are 1-based, which the binder handles.</summary>
 public sealed record SubscriptExpr(Expr Target, Expr Index, SourceSpan Span) : Expr(Span);
 
+/// <summary>
+/// <c>target[lower:upper]</c> or <c>target[lower:upper:stride]</c>: an array slice, 1-based and
+/// inclusive like array_slice. Bounds left out are null (the binder decides whether that is allowed).
+/// </summary>
+public sealed record SliceExpr(Expr Target, Expr? Lower, Expr? Upper, Expr? Stride, SourceSpan Span) : Expr(Span);
+
 /// <summary><c>(expr).field</c> on something that is not a plain dotted name, e.g. <c>f(x).a</c>.</summary>
 public sealed record FieldAccessExpr(Expr Target, Identifier Field, SourceSpan Span) : Expr(Span);
 
@@ -186,6 +209,19 @@ public sealed record SubqueryExpr(Query Query, SourceSpan Span) : Expr(Span);
 
 /// <summary><c>[NOT] EXISTS (SELECT ...)</c>.</summary>
 public sealed record ExistsExpr(Query Query, bool Negated, SourceSpan Span) : Expr(Span);
+
+public enum GroupingSetKind
+{
+    GroupingSets,
+    Rollup,
+    Cube,
+}
+
+/// <summary>
+/// <c>GROUPING SETS ((a, b), (a), ())</c>, <c>ROLLUP (a, b)</c> or <c>CUBE (a, b)</c> in GROUP BY.
+/// For ROLLUP and CUBE each element of <see cref="Sets"/> is one (possibly composite) item.
+/// </summary>
+public sealed record GroupingSetExpr(GroupingSetKind Kind, IReadOnlyList<IReadOnlyList<Expr>> Sets, SourceSpan Span) : Expr(Span);
 
 // ---------------------------------------------------------------- functions
 

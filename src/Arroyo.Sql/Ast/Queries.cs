@@ -40,7 +40,11 @@ public enum SetOperator
 }
 
 /// <summary><c>left UNION [ALL | DISTINCT] right</c> (also INTERSECT, EXCEPT).</summary>
-public sealed record SetOperation(SetOperator Operator, bool All, QueryBody Left, QueryBody Right, SourceSpan Span) : QueryBody(Span);
+public sealed record SetOperation(SetOperator Operator, bool All, QueryBody Left, QueryBody Right, SourceSpan Span) : QueryBody(Span)
+{
+    /// <summary>The operator keyword(s), e.g. <c>UNION ALL</c>: where errors about the operation point.</summary>
+    public SourceSpan OperatorSpan { get; init; }
+}
 
 /// <summary>A parenthesized query used as a body, e.g. <c>(SELECT ... LIMIT 1) UNION ...</c>.</summary>
 public sealed record NestedQueryBody(Query Query, SourceSpan Span) : QueryBody(Span);

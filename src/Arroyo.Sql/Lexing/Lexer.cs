@@ -109,6 +109,13 @@ internal sealed class Lexer
             return ReadString(start, escapes: true);
         }
         if (c == '$' && Peek(1) == '$') return ReadDollarQuoted(start);
+        if ((c == 'X' || c == 'x') && Peek(1) == '\'') return ReadHexString(start);
+        if ((c == 'N' || c == 'n') && Peek(1) == '\'')
+        {
+            // N'…': a national character string, for DataFusion just a string.
+            _pos++;
+            return ReadString(start, escapes: false);
+        }
         if (IsWordStart(c)) return ReadWord(start);
         if (char.IsAsciiDigit(c) || (c == '.' && char.IsAsciiDigit(Peek(1)))) return ReadNumber(start);
 
@@ -161,7 +168,8 @@ internal sealed class Lexer
             },
             '<' => next switch
             {
-                '=' => (TokenKind.LtEq, 2),
+                '=' => Peek(2) == '>' ? (TokenKind.Spaceship, 3) : (TokenKind.LtEq, 2),
+                '@' => (TokenKind.ArrowAt, 2),
                 '>' => (TokenKind.NotEq, 2),
                 '<' => (TokenKind.ShiftLeft, 2),
                 _ => (TokenKind.Lt, 1),
@@ -175,12 +183,23 @@ internal sealed class Lexer
             '!' => next switch
             {
                 '=' => (TokenKind.NotEq, 2),
-                '~' => Peek(2) == '*' ? (TokenKind.NotTildeStar, 3) : (TokenKind.NotTilde, 2),
+                '~' => (Peek(2), Peek(3)) switch
+                {
+                    ('~', '*') => (TokenKind.NotDoubleTildeStar, 4),
+                    ('~', _) => (TokenKind.NotDoubleTilde, 3),
+                    ('*', _) => (TokenKind.NotTildeStar, 3),
+                    _ => (TokenKind.NotTilde, 2),
+                },
                 _ => (TokenKind.Exclamation, 1),
             },
             '-' => next == '>' ? (Peek(2) == '>' ? (TokenKind.LongArrow, 3) : (TokenKind.Arrow, 2)) : (TokenKind.Minus, 1),
             '|' => next == '|' ? (TokenKind.Concat, 2) : (TokenKind.Pipe, 1),
-            '~' => next == '*' ? (TokenKind.TildeStar, 2) : (TokenKind.Tilde, 1),
+            '~' => next switch
+            {
+                '*' => (TokenKind.TildeStar, 2),
+                '~' => Peek(2) == '*' ? (TokenKind.DoubleTildeStar, 3) : (TokenKind.DoubleTilde, 2),
+                _ => (TokenKind.Tilde, 1),
+            },
             '+' => (TokenKind.Plus, 1),
             '*' => (TokenKind.Star, 1),
             '/' => (TokenKind.Slash, 1),
@@ -189,8 +208,25 @@ internal sealed class Lexer
             '#' => (TokenKind.Hash, 1),
             '^' => (TokenKind.Caret, 1),
             '?' => (TokenKind.Question, 1),
+            '@' when next == '>' => (TokenKind.AtArrow, 2),
             _ => (TokenKind.EndOfInput, 0),
         };
+    }
+
+    // X'0A1b': a byte string written in hexadecimal; the token keeps the digits, the parser decodes them.
+    private Token ReadHexString(int start)
+    {
+        _pos++; // X
+        var quoted = ReadString(_pos, escapes: false);
+        foreach (var digit in quoted.Value)
+        {
+            if (!char.IsAsciiHexDigit(digit))
+            {
+                throw new SqlParseException(
+                    $"invalid hexadecimal byte string X'{quoted.Value}': '{digit}' is not a hex digit", _source.Span(start, _pos));
+            }
+        }
+        return new Token(TokenKind.HexString, quoted.Value, _source.Span(start, _pos));
     }
 
     private static bool IsWordStart(char c) => char.IsLetter(c) || c == '_';

@@ -10,6 +10,8 @@ internal enum TokenKind
     /// <summary>'string' or E'string'; <see cref="Token.Value"/> is the unescaped contents.</summary>
     String,
     Number,
+    /// <summary>X'…' byte string; <see cref="Token.Value"/> is the hex digits between the quotes.</summary>
+    HexString,
     LeftParen,
     RightParen,
     LeftBracket,
@@ -42,9 +44,20 @@ internal enum TokenKind
     TildeStar,
     NotTilde,
     NotTildeStar,
+    /// <summary><c>~~</c>, <c>~~*</c>, <c>!~~</c>, <c>!~~*</c>: PostgreSQL's spellings of LIKE, ILIKE and their negations.</summary>
+    DoubleTilde,
+    DoubleTildeStar,
+    NotDoubleTilde,
+    NotDoubleTildeStar,
+    /// <summary><c>&lt;=&gt;</c>: IS NOT DISTINCT FROM.</summary>
+    Spaceship,
     Arrow,
     LongArrow,
     FatArrow,
     Question,
+    /// <summary><c>@&gt;</c>: array contains.</summary>
+    AtArrow,
+    /// <summary><c>&lt;@</c>: array is contained by.</summary>
+    ArrowAt,
     Exclamation,
 }

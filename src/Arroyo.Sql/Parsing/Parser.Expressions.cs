@@ -70,6 +70,13 @@ internal sealed partial class Parser
         TokenKind.TildeStar => BinaryOperator.RegexIMatch,
         TokenKind.NotTilde => BinaryOperator.RegexNotMatch,
         TokenKind.NotTildeStar => BinaryOperator.RegexNotIMatch,
+        TokenKind.AtArrow => BinaryOperator.AtArrow,
+        TokenKind.ArrowAt => BinaryOperator.ArrowAt,
+        TokenKind.Spaceship => BinaryOperator.Spaceship,
+        TokenKind.DoubleTilde => BinaryOperator.LikeMatch,
+        TokenKind.DoubleTildeStar => BinaryOperator.ILikeMatch,
+        TokenKind.NotDoubleTilde => BinaryOperator.NotLikeMatch,
+        TokenKind.NotDoubleTildeStar => BinaryOperator.NotILikeMatch,
         _ => null,
     };
 
@@ -78,7 +85,9 @@ internal sealed partial class Parser
         BinaryOperator.Or => OrPrecedence,
         BinaryOperator.And => AndPrecedence,
         BinaryOperator.Eq or BinaryOperator.NotEq or BinaryOperator.Lt or BinaryOperator.LtEq
-            or BinaryOperator.Gt or BinaryOperator.GtEq => ComparisonPrecedence,
+            or BinaryOperator.Gt or BinaryOperator.GtEq or BinaryOperator.Spaceship => ComparisonPrecedence,
+        BinaryOperator.LikeMatch or BinaryOperator.ILikeMatch or BinaryOperator.NotLikeMatch
+            or BinaryOperator.NotILikeMatch => LikePrecedence,
         BinaryOperator.Plus or BinaryOperator.Minus => AdditivePrecedence,
         BinaryOperator.Multiply or BinaryOperator.Divide or BinaryOperator.Modulo => MultiplicativePrecedence,
         _ => OtherOperatorPrecedence,
@@ -127,10 +136,7 @@ internal sealed partial class Parser
                 var type = ParseType();
                 return new CastExpr(left, type, CastKind.DoubleColon, SpanFrom(left.Span));
             case TokenKind.LeftBracket:
-                Advance();
-                var index = ParseExpr();
-                Expect(TokenKind.RightBracket, "']'");
-                return new SubscriptExpr(left, index, SpanFrom(left.Span));
+                return ParseSubscript(left);
             case TokenKind.Dot:
                 Advance();
                 var field = ParseIdentifier("a field name");
@@ -143,6 +149,19 @@ internal sealed partial class Parser
         Advance();
         var right = ParseExpr(precedence);
         return new BinaryExpr(op, left, right, token.Span, left.Span.Union(right.Span));
+    }
+
+    /// <summary><c>[i]</c>, or a slice <c>[lower:upper]</c> / <c>[lower:upper:stride]</c> whose bounds may be left out.</summary>
+    private Expr ParseSubscript(Expr target)
+    {
+        Advance(); // [
+        var lower = IsKind(TokenKind.Colon) ? null : ParseExpr();
+        if (lower is not null && TryConsume(TokenKind.RightBracket)) return new SubscriptExpr(target, lower, SpanFrom(target.Span));
+        Expect(TokenKind.Colon, "':' or ']'");
+        var upper = IsKind(TokenKind.Colon) || IsKind(TokenKind.RightBracket) ? null : ParseExpr();
+        var stride = TryConsume(TokenKind.Colon) ? ParseExpr() : null;
+        Expect(TokenKind.RightBracket, stride is null ? "':' or ']'" : "']'");
+        return new SliceExpr(target, lower, upper, stride, SpanFrom(target.Span));
     }
 
     private Expr ParseKeywordInfix(Expr left, int precedence)
@@ -225,6 +244,9 @@ internal sealed partial class Parser
             case TokenKind.String:
                 Advance();
                 return new StringLiteral(token.Value, token.Span);
+            case TokenKind.HexString:
+                Advance();
+                return new HexStringLiteral(DecodeHex(token.Value), token.Span);
             case TokenKind.QuotedIdentifier:
                 return ParseNameExpression();
             case TokenKind.LeftParen:
@@ -514,6 +536,16 @@ internal sealed partial class Parser
             return new TrimExpr(where.Value, null, first, SpanFrom(start));
         }
         return ContinueFunctionCall(MakeName(nameToken), first);
+    }
+
+    /// <summary>Hex digits to bytes; an odd count makes the first digit a byte on its own (X'F' is 0x0F), as DataFusion.</summary>
+    private static byte[] DecodeHex(string digits)
+    {
+        var odd = digits.Length % 2;
+        var bytes = new byte[(digits.Length + 1) / 2];
+        if (odd == 1) bytes[0] = Convert.ToByte(digits[..1], 16);
+        for (var i = odd; i < digits.Length; i += 2) bytes[(i + 1) / 2] = Convert.ToByte(digits.Substring(i, 2), 16);
+        return bytes;
     }
 
     private static ObjectName MakeName(Token token) => new([MakeIdentifier(token)], token.Span);

@@ -82,12 +82,64 @@ internal sealed partial class Parser
                 _ => (SetOperator.Union, 0),
             };
             if (precedence == 0 || precedence <= minPrecedence) return left;
-            Advance();
-            var all = TryWord("all");
-            if (!all) TryWord("distinct");
+            var operatorSpan = Advance().Span;
+            var all = IsWord("all");
+            if (all || IsWord("distinct")) operatorSpan = operatorSpan.Union(Advance().Span);
             var right = ParseSetExpression(precedence);
-            left = new SetOperation(op, all, left, right, left.Span.Union(right.Span));
+            left = new SetOperation(op, all, left, right, left.Span.Union(right.Span)) { OperatorSpan = operatorSpan };
         }
+    }
+
+    private List<Expr> ParseGroupByList()
+    {
+        var list = new List<Expr> { ParseGroupByItem() };
+        while (TryConsume(TokenKind.Comma)) list.Add(ParseGroupByItem());
+        return list;
+    }
+
+    /// <summary>A GROUP BY item: an expression, or GROUPING SETS / ROLLUP / CUBE (kept for the binder to judge).</summary>
+    private Expr ParseGroupByItem()
+    {
+        var start = Current.Span;
+        if (IsWord("grouping") && Peek().IsWord("sets"))
+        {
+            Advance();
+            Advance();
+            Expect(TokenKind.LeftParen, "'('");
+            var sets = new List<IReadOnlyList<Expr>>();
+            do sets.Add(ParseGroupingElement());
+            while (TryConsume(TokenKind.Comma));
+            Expect(TokenKind.RightParen, "',' or ')'");
+            return new GroupingSetExpr(GroupingSetKind.GroupingSets, sets, SpanFrom(start));
+        }
+        if ((IsWord("rollup") || IsWord("cube")) && Peek().Kind == TokenKind.LeftParen)
+        {
+            var kind = IsWord("rollup") ? GroupingSetKind.Rollup : GroupingSetKind.Cube;
+            Advance();
+            Advance();
+            var sets = new List<IReadOnlyList<Expr>>();
+            do sets.Add(ParseGroupingElement());
+            while (TryConsume(TokenKind.Comma));
+            Expect(TokenKind.RightParen, "',' or ')'");
+            return new GroupingSetExpr(kind, sets, SpanFrom(start));
+        }
+        return ParseExpr();
+    }
+
+    /// <summary><c>(a, b)</c>, <c>()</c> or a single expression inside GROUPING SETS / ROLLUP / CUBE.</summary>
+    private List<Expr> ParseGroupingElement()
+    {
+        if (IsKind(TokenKind.LeftParen) && Peek().Kind == TokenKind.RightParen)
+        {
+            Advance();
+            Advance();
+            return [];
+        }
+        return ParseExpr() switch
+        {
+            RowExpr row => [.. row.Elements],
+            var single => [single],
+        };
     }
 
     private QueryBody ParseQueryPrimary()
@@ -138,7 +190,7 @@ internal sealed partial class Parser
         var where = TryWord("where") ? ParseExpr() : null;
 
         IReadOnlyList<Expr> groupBy = [];
-        if (TryWords("group", "by")) groupBy = ParseExprList();
+        if (TryWords("group", "by")) groupBy = ParseGroupByList();
 
         var having = TryWord("having") ? ParseExpr() : null;
 
