@@ -141,4 +141,16 @@ public sealed class ExpressionParserTests
         Assert.NotNull(call.Over);
         Assert.Equal("(PARTITION BY w)", sql[call.Over.Span.Start..call.Over.Span.End]);
     }
+
+    [Theory]
+    [InlineData("lag(x) IGNORE NULLS OVER (ORDER BY t)", true)]
+    [InlineData("first_value(x) RESPECT NULLS OVER (ORDER BY t)", false)]
+    [InlineData("lag(x) OVER (ORDER BY t)", null)]
+    public void NullTreatmentAfterACallIsKept(string sql, bool? ignoreNulls)
+    {
+        var call = Assert.IsType<FunctionCall>(SqlParser.ParseExpression(sql));
+        Assert.Equal(ignoreNulls, call.IgnoreNulls);
+        Assert.NotNull(call.Over);
+        Assert.Equal(sql.Length, call.Span.End);
+    }
 }

@@ -77,7 +77,13 @@ internal sealed partial class QueryBinder
         var width = user.Count + extras.Count;
         var fields = projected.Schema.Fields.Take(width).ToList();
         var placeholders = calls.Select((c, i) => output.Register(c, "wf", windowCalls[i].ResultType)).ToArray();
-        for (var i = 0; i < calls.Count; i++) fields.Add(new Field($"__window_fn_{i}", windowCalls[i].ResultType, windowCalls[i].ResultType.Kind is not TypeKind.UInt64 and not TypeKind.Float64));
+        // Ranking, distribution, ntile and count are never NULL; value functions and other aggregates can be.
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var call = windowCalls[i];
+            var nullable = call.IsAggregate ? call.Function.Name != "count" : call.Args.Count > 0;
+            fields.Add(new Field($"__window_fn_{i}", call.ResultType, nullable));
+        }
         fields.Add(new Field(Schema.TimestampFieldName, DataType.Timestamp, false));
         var schema = new Schema(fields);
         var node = new PlanNode(

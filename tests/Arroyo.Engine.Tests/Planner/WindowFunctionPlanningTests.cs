@@ -19,7 +19,11 @@ public sealed class WindowFunctionPlanningTests
     private static WindowFunctionSpec PlanWindow(string query)
     {
         var plan = PipelinePlanner.Plan(Impulse + query, new PlanOptions { Connectors = BuiltIns.Connectors() });
-        return Assert.Single(plan.Graph.Nodes.Select(n => n.Operator).OfType<WindowFunctionSpec>());
+        var spec = Assert.Single(plan.Graph.Nodes.Select(n => n.Operator).OfType<WindowFunctionSpec>());
+        // The plan is data: the calls (frames, parameters, IGNORE NULLS) read back as written.
+        var json = plan.Json.Serialize((Arroyo.Dataflow.OperatorSpec)spec);
+        Assert.Equal(json, plan.Json.Serialize(plan.Json.DeserializeSpec(json)));
+        return spec;
     }
 
     [Theory]
@@ -57,6 +61,8 @@ public sealed class WindowFunctionPlanningTests
         var ignoring = PlanWindow(Over("last_value(k) IGNORE NULLS OVER (PARTITION BY w ORDER BY c RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)")
             );
         Assert.True(ignoring.Calls[0].IgnoreNulls);
+        Assert.True(ignoring.Output[^2].Nullable);
+        Assert.True(rows.Output[^2].Nullable);
         Assert.Equal("RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING", ignoring.Calls[0].Frame.ToString());
     }
 
