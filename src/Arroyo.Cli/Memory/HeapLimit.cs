@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime;
 
 namespace Arroyo.Cli.Memory;
 
@@ -63,6 +64,17 @@ public sealed record HeapLimit(ulong? Bytes, string Origin)
     {
         var info = GC.GetGCMemoryInfo();
         return $"{Megabytes((ulong)info.TotalAvailableMemoryBytes)} MB";
+    }
+
+    /// <summary>The process's GC work so far: collections per generation, pause time, bytes allocated, peak heap.</summary>
+    public static string DescribeGcWork()
+    {
+        var info = GC.GetGCMemoryInfo(GCKind.Any);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{GC.CollectionCount(0)} gen0 / {GC.CollectionCount(1)} gen1 / {GC.CollectionCount(2)} gen2 collections, " +
+            $"{GC.GetTotalPauseDuration().TotalSeconds:0.00} s paused ({info.PauseTimePercentage:0.#} % of the run), " +
+            $"{GC.GetTotalAllocatedBytes() / 1e9:0.00} GB allocated, heap {Megabytes((ulong)info.HeapSizeBytes)} MB at the last collection, " +
+            $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
     }
 
     internal static string Megabytes(ulong bytes) => (bytes / (1024.0 * 1024.0)).ToString("0", CultureInfo.InvariantCulture);
