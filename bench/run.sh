@@ -117,12 +117,13 @@ scaling_rows=""
 json_section=""
 ck_rows=""
 if [ -z "$only" ]; then
-  for q in q0 q5; do
+  for q in q0 q5 q7; do
+    n="${events[$q]:-$big}"
     for p in 1 2; do
       echo "scaling $q -p $p..." >&2
       all_cpu=""
-      if run_cli "$work/$q-p$p.log" "$work/state-$q-p$p" -p "$p" "$(with_count bench/nexmark/$q.sql "$big")"; then
-        scaling_rows+="$(row "$q -p $p" "$big")"$'\n'
+      if run_cli "$work/$q-p$p.log" "$work/state-$q-p$p" -p "$p" "$(with_count bench/nexmark/$q.sql "$n")"; then
+        scaling_rows+="$(row "$q -p $p" "$n")"$'\n'
       fi
     done
   done
@@ -240,7 +241,7 @@ fi
   fi
   if [ -z "$only" ]; then
     echo
-    echo "## Scaling (\`-p 1\` vs \`-p 2\`)"
+    echo "## Scaling (\`-p 1\` vs \`-p 2\`, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
     echo
     echo "$header"
     printf "%s" "$scaling_rows"

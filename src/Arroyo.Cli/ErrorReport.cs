@@ -21,7 +21,7 @@ public static class ErrorReport
             case OutOfMemoryException:
                 // Not a bug: the pipeline's state (e.g. every row of a long window, or a join
                 // without a TTL) outgrew the memory the process may use.
-                output.WriteLine("error: out of memory: the pipeline's state outgrew the memory available to this process");
+                output.WriteLine($"error: out of memory: the pipeline's state outgrew the memory available to this process (heap limit {Memory.HeapLimit.DescribeCurrent()})");
                 output.WriteLine("hint: give the process more memory (or raise DOTNET_GCHeapHardLimit), use shorter windows, " +
                     "or lower `SET updating_ttl = INTERVAL '…'` for updating joins and aggregates; the last completed checkpoint is intact");
                 return 1;

@@ -16,6 +16,7 @@ namespace Arroyo.Connectors.Redis;
 /// <c>target.key_column</c>: SET (with EX for <c>target.ttl_secs</c>), RPUSH/LPUSH then LTRIM to
 /// <c>target.max_length</c>, or HSET with the field from <c>target.field_column</c>. As the
 /// reference, commands are buffered and sent pipelined when 10 MB are pending, every 100 ms,
+/// when the subtask's input drains (so a row at a low rate does not wait the 100 ms),
 /// and at every checkpoint, which waits until Redis acknowledged all of them: at least once.
 /// A failed flush (the server away) is retried with backoff, resending the whole buffer, so a
 /// list may get a value twice; SET and HSET are idempotent.
@@ -172,6 +173,13 @@ internal sealed class RedisSink : IOperator
     public void OnTick(long nowNanos, IOutput output)
     {
         if (_pending.Count > 0 && Stopwatch.GetTimestamp() - _lastFlush >= s_flushIntervalTicks) Flush();
+    }
+
+    // Nothing else is waiting for this subtask: send now rather than after the 100 ms interval.
+    // Under a steady load the input rarely drains, so commands still go out in large pipelines.
+    public void OnInputDrained(IOutput output)
+    {
+        if (_pending.Count > 0) Flush();
     }
 
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output) => Flush();

@@ -6,7 +6,7 @@ namespace Arroyo.Execution;
 /// One subtask's instance of a dataflow operator. The runtime calls it from a single thread:
 /// <see cref="Open"/> once; after a restore, <see cref="OnCommit"/> of the restored epoch (a
 /// replay) before anything else; then any interleaving of <see cref="OnBatch"/>,
-/// <see cref="OnWatermark"/>, <see cref="OnTick"/>, <see cref="OnCheckpoint"/> directly followed
+/// <see cref="OnWatermark"/>, <see cref="OnTick"/>, <see cref="OnInputDrained"/>, <see cref="OnCheckpoint"/> directly followed
 /// by <see cref="PreCommit"/> (at an aligned barrier) and <see cref="OnCommit"/> (after a
 /// checkpoint's manifest is durable); then <see cref="OnEnd"/> once if every input reached its
 /// end (not when stopping at a checkpoint); then <see cref="Close"/>.
@@ -56,6 +56,14 @@ public interface IOperator
 
     /// <summary>Called about every <see cref="OperatorContext.TickInterval"/> of processing time, for flushes and timeouts.</summary>
     void OnTick(long nowNanos, IOutput output) { }
+
+    /// <summary>
+    /// The subtask has handled every input waiting for it (its queue is empty, or its source
+    /// has nothing due), after at least one batch since the last call. A sink that buffers
+    /// writes out here, so a row does not wait for a tick when nothing follows it; under a
+    /// steady load the queue is rarely empty and buffers fill as before (see <see cref="FlushPolicy"/>).
+    /// </summary>
+    void OnInputDrained(IOutput output) { }
 
     /// <summary>All inputs ended (after a final watermark at +∞).</summary>
     void OnEnd(IOutput output) { }

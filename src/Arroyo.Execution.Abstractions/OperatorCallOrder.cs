@@ -9,6 +9,7 @@ public enum OperatorHook
     Batch,
     Watermark,
     Tick,
+    InputDrained,
     Checkpoint,
     Commit,
     End,
@@ -36,7 +37,7 @@ public sealed class OperatorCallOrder
         var allowed = hook switch
         {
             OperatorHook.Open => phase == Phase.Created,
-            OperatorHook.Batch or OperatorHook.Watermark or OperatorHook.End => phase == Phase.Open,
+            OperatorHook.Batch or OperatorHook.Watermark or OperatorHook.InputDrained or OperatorHook.End => phase == Phase.Open,
             OperatorHook.Tick or OperatorHook.Checkpoint or OperatorHook.Commit => phase is Phase.Open or Phase.Ended,
             OperatorHook.Close => phase != Phase.Closed,
             _ => false,

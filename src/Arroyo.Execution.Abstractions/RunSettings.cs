@@ -18,6 +18,11 @@ public sealed class RunSettings
     /// <summary>How often updating aggregates emit their changes (config <c>pipeline.update-aggregate-flush-interval</c>).</summary>
     public TimeSpan UpdateAggregateFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often operators get <see cref="IOperator.OnTick"/> (timeouts, periodic flushes). Sinks
+    /// do not wait for it to write rows (see <see cref="FlushPolicy"/>). Config
+    /// <c>debug.tick-interval</c>, for tests that prove just that.
+    /// </summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Rows per batch that sources aim for (config <c>pipeline.source-batch-size</c>).</summary>

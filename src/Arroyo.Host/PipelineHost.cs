@@ -96,6 +96,7 @@ public sealed class PipelineHost
         Functions = _components.Functions,
         BatchSize = config.GetInt("pipeline.source-batch-size", 512),
         SourcePollDelay = config.GetDuration("debug.source-poll-delay", TimeSpan.Zero),
+        TickInterval = config.GetPositiveDuration("debug.tick-interval", TimeSpan.FromMilliseconds(50)),
         StopAfterCheckpoints = config.GetOptionalInt("debug.stop-after-checkpoints"),
     };
 

@@ -1,6 +1,7 @@
 using Arroyo.Cli.Composition;
 using Arroyo.Cli.Configuration;
 using Arroyo.Cli.Logging;
+using Arroyo.Cli.Memory;
 using Arroyo.Cli.Progress;
 using Arroyo.Core.Errors;
 using Arroyo.Host;
@@ -36,6 +37,9 @@ public sealed class RunCommand
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
         var config = ArroyoConfig.Load(Directory.GetCurrentDirectory(), _options.ConfigFile, environment);
         LogSettings.Apply(_log, config.Values);
+        var heap = HeapLimit.ApplyToThisProcess();
+        if (heap.Bytes is null) _log.Debug($"memory: {heap.Origin}");
+        else _log.Info($"memory: {heap.Origin}");
         QueryText = ReadQuery(config);
         // Read before anything runs, so a bad api.* setting fails the start, not a running pipeline.
         var web = WebSettings.From(new ConfigValues(config.Values));
@@ -114,6 +118,8 @@ public sealed class RunCommand
         finally
         {
             server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            // What the GC did over the run: the first thing to read when a run is slower at -p 2.
+            _log.Debug($"memory: {HeapLimit.DescribeGcWork()}");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Arroyo.Core.Types;
 using Arroyo.Core;
 using Arroyo.Core.Errors;
@@ -8,8 +9,11 @@ namespace Arroyo.Connectors.Builtin.Stdout;
 
 /// <summary>
 /// Writes rows as lines to standard output. All subtasks share one buffered stream; each
-/// batch's lines are appended whole under a lock, and the stream is flushed on ticks,
-/// checkpoints, end and close so output appears promptly without a write per row.
+/// batch's lines are appended whole under a lock. The stream is written out when the subtask's
+/// input is drained (a row at a low rate appears at once, not at the next tick), when the
+/// oldest buffered line has waited <see cref="FlushPolicy.DefaultMaxDelay"/> (a busy input
+/// still shows output), and at checkpoints, end and close; under load that is a write per
+/// 64 KB or so, never a write per row.
 /// A failed write (the reader closed the pipe, as <c>| head -2</c> does; a full disk) fails
 /// the run with a clear error, as the reference's stdout sink does, rather than dropping every
 /// later row (see <see cref="StandardOutputStream"/>).
@@ -21,20 +25,42 @@ internal sealed class StdoutSink : IOperator
 
     private static readonly object s_lock = new();
     private static Stream? s_stream;
+    private static Stream? s_target;
     private static Exception? s_failure;
 
     private readonly RecordEncoder _encoder;
     private readonly ByteBuffer _buffer = new();
+    private readonly FlushPolicy _flush;
+    private readonly Func<long> _clock;
 
     public StdoutSink(ConnectorTable table, Schema input, IReadOnlyList<int>? updateKeys)
+        : this(table, input, updateKeys, Stopwatch.GetTimestamp, Stopwatch.Frequency)
     {
+    }
+
+    /// <param name="clock">Now, in units of <paramref name="ticksPerSecond"/> (tests pass a fake clock).</param>
+    internal StdoutSink(ConnectorTable table, Schema input, IReadOnlyList<int>? updateKeys, Func<long> clock, long ticksPerSecond)
+    {
+        _clock = clock;
+        _flush = new FlushPolicy(FlushPolicy.DefaultMaxDelay, ticksPerSecond);
         _encoder = RecordEncoder.Create(table.Format ?? new FormatSettings(FormatKind.Json), input, updateKeys);
         // Sinks are created before a run starts: a failure of an earlier run in this process is forgotten.
         lock (s_lock) s_failure = null;
     }
 
-    /// <summary>Where output goes; tests replace it. Null = the process's standard output.</summary>
-    internal static Stream? Target { get; set; }
+    /// <summary>The device under the shared buffer; tests replace it. Null = the process's standard output.</summary>
+    internal static Stream? Target
+    {
+        get => s_target;
+        set
+        {
+            lock (s_lock)
+            {
+                s_target = value;
+                s_stream = null;
+            }
+        }
+    }
 
     public void OnBatch(Batch batch, int input, IOutput output)
     {
@@ -44,6 +70,12 @@ internal sealed class StdoutSink : IOperator
             Guarded(stream => stream.Write(_buffer.Written));
         }
         _buffer.Clear();
+        if (_flush.Buffered(_clock())) Flush();
+    }
+
+    public void OnInputDrained(IOutput output)
+    {
+        if (_flush.OnInputDrained()) Flush();
     }
 
     public void OnWatermark(Watermark watermark, IOutput output)
@@ -52,7 +84,10 @@ internal sealed class StdoutSink : IOperator
 
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output) => Flush();
 
-    public void OnTick(long nowNanos, IOutput output) => Flush();
+    public void OnTick(long nowNanos, IOutput output)
+    {
+        if (_flush.OnTick(_clock())) Flush();
+    }
 
     public void OnEnd(IOutput output) => Flush();
 
@@ -65,12 +100,15 @@ internal sealed class StdoutSink : IOperator
         }
     }
 
-    private static void Flush()
+    private void Flush()
     {
+        // The stream is shared: this writes the other subtasks' lines too, which is harmless
+        // (their own policy then finds little or nothing left to write).
         lock (s_lock)
         {
             Guarded(stream => stream.Flush());
         }
+        _flush.Flushed();
     }
 
     /// <summary>Runs a write under <c>s_lock</c>; turns an I/O failure into the run's error.</summary>
@@ -95,12 +133,8 @@ internal sealed class StdoutSink : IOperator
         }
     }
 
-    private static Stream Stream()
-    {
-        var target = Target;
-        if (target is not null) return target;
-        return s_stream ??= new BufferedStream(OpenStandardOutput(), 1 << 16);
-    }
+    private static Stream Stream() =>
+        s_stream ??= new BufferedStream(Target ?? OpenStandardOutput(), 1 << 16);
 
     private static Stream OpenStandardOutput() =>
         OperatingSystem.IsWindows() ? Console.OpenStandardOutput() : new StandardOutputStream();

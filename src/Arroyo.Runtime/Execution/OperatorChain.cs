@@ -91,6 +91,12 @@ internal sealed class OperatorChain
         for (var i = 0; i < _operators.Length; i++) _operators[i].OnTick(now, _outputs[i]);
     }
 
+    public void OnInputDrained()
+    {
+        _order.Check(OperatorHook.InputDrained);
+        for (var i = 0; i < _operators.Length; i++) _operators[i].OnInputDrained(_outputs[i]);
+    }
+
     public void OnEnd()
     {
         _order.Check(OperatorHook.End);

@@ -48,6 +48,8 @@ internal sealed class SubtaskRunner
     private Watermark? _combinedWatermark;
     private int _barriersSeen;
     private int _endsSeen;
+    private bool _ended;
+    private bool _handledSinceDrained;
 
     public SubtaskRunner(
         int id,
@@ -157,6 +159,7 @@ internal sealed class SubtaskRunner
     private bool RunSource()
     {
         var finished = false;
+        var polledSinceDrained = false;
         var lastTick = Stopwatch.GetTimestamp();
         var output = Chain.Input;
         while (!_abort)
@@ -179,6 +182,17 @@ internal sealed class SubtaskRunner
             if (!finished)
             {
                 var status = Source!.Poll(output);
+                if (status == SourceStatus.Continue)
+                {
+                    polledSinceDrained = true;
+                }
+                else if (polledSinceDrained)
+                {
+                    // Nothing more is due now (or ever): what the chain buffers goes out, and
+                    // before the end-of-data handling so the last rows are not held for it.
+                    polledSinceDrained = false;
+                    Chain.OnInputDrained();
+                }
                 if (status == SourceStatus.Finished)
                 {
                     finished = true;
@@ -221,6 +235,13 @@ internal sealed class SubtaskRunner
             if (Input!.TryTake(_settings.TickInterval, out var message))
             {
                 if (Handle(message)) return true;
+                _handledSinceDrained |= message.Kind == MessageKind.Data;
+                // Under load the queue is rarely empty, so this costs one lock per batch at most.
+                if (_handledSinceDrained && Input.Count == 0)
+                {
+                    _handledSinceDrained = false;
+                    if (!_ended) Chain.OnInputDrained();
+                }
             }
 
             if (Stopwatch.GetElapsedTime(lastTick) >= _settings.TickInterval)
@@ -256,6 +277,7 @@ internal sealed class SubtaskRunner
                 AdvanceWatermark();
                 if (++_endsSeen == _senderEnded.Length)
                 {
+                    _ended = true;
                     Chain.OnEnd();
                     Chain.Tail.EmitEnd();
                 }
