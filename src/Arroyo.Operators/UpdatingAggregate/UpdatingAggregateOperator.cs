@@ -395,13 +395,27 @@ public sealed class UpdatingAggregateOperator : IOperator
 
     public void OnEnd(IOutput output) => Flush(output);
 
+    /// <summary>Changed groups flushed per output batch (see <see cref="Flush"/>).</summary>
+    private const int FlushSlice = 8192;
+
     private void Flush(IOutput output)
     {
         if (_changedCount == 0) return;
         var changed = _changed.AsSpan(0, _changedCount);
         changed.Sort();
+        // A slice at a time: when most of a big table changed, one batch of every change would
+        // be transient memory (and downstream work) the size of the table.
+        for (var start = 0; start < changed.Length; start += FlushSlice)
+        {
+            FlushGroups(changed.Slice(start, Math.Min(FlushSlice, changed.Length - start)), output);
+        }
+        _changedCount = 0;
+    }
+
+    private void FlushGroups(ReadOnlySpan<int> changed, IOutput output)
+    {
         var count = _aggregates.Count;
-        var changedCount = _changedCount;
+        var changedCount = changed.Length;
 
         // The current values of every changed group that still has rows, one column per aggregate.
         var evaluated = _spec.Aggregates.Select(a => ColumnBuilder.Create(a.ResultType, changedCount)).ToArray();
@@ -461,7 +475,6 @@ public sealed class UpdatingAggregateOperator : IOperator
                 Remove(g);
             }
         }
-        _changedCount = 0;
         if (rows > 0) output.Emit(new Batch(output_, builders.Select(b => b.Build()).ToArray(), rows));
     }
 

@@ -326,11 +326,15 @@ public sealed class CheckpointStore : ICheckpointStorage
                 }
                 var hashes = (PrimitiveColumn<ulong>)batch.Columns[0];
                 var selection = new Bitmap(batch.RowCount);
+                var count = 0;
                 for (var i = 0; i < batch.RowCount; i++)
                 {
-                    if (KeyRange.Owns(subtask, parallelism, hashes.Values[i])) selection.Set(i);
+                    if (!KeyRange.Owns(subtask, parallelism, hashes.Values[i])) continue;
+                    selection.Set(i);
+                    count++;
                 }
-                var owned = batch.Filter(selection);
+                // A subtask that owns every row (the same parallelism) takes the batch as it is.
+                var owned = count == batch.RowCount ? batch : batch.Filter(selection);
                 if (owned.RowCount > 0) yield return owned;
             }
         }
