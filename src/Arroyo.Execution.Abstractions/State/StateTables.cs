@@ -1,4 +1,5 @@
 using Arroyo.Core;
+using Arroyo.Core.Types;
 
 namespace Arroyo.Execution;
 
@@ -13,6 +14,20 @@ namespace Arroyo.Execution;
 public interface IStateWriter
 {
     void WriteTable(string table, Batch rows);
+
+    /// <summary>
+    /// Whether <see cref="KeepPrevious"/> may be called for <paramref name="table"/>: this
+    /// subtask wrote it at the previous checkpoint, and that checkpoint completed.
+    /// </summary>
+    bool CanKeepPrevious(string table) => false;
+
+    /// <summary>
+    /// Makes this checkpoint's <paramref name="table"/> the previous checkpoint's (its files
+    /// are listed again, not copied) followed by what <see cref="WriteTable"/> adds now: an
+    /// incremental checkpoint. A restore reads the files in the order written, so later rows
+    /// override earlier ones as the operator applies them. Only when <see cref="CanKeepPrevious"/>.
+    /// </summary>
+    void KeepPrevious(string table) => throw new NotSupportedException("this state writer keeps no previous checkpoint");
 }
 
 /// <summary>The restored state of one operator subtask (empty on a fresh start).</summary>
@@ -27,6 +42,9 @@ public interface IStateReader
     /// of key (for small tables every subtask needs, e.g. a sink's pending commits).
     /// </summary>
     IEnumerable<Batch> ReadTable(string table, bool allRows = false);
+
+    /// <summary>The names of the tables of this operator in the restored checkpoint.</summary>
+    IReadOnlyCollection<string> TableNames => [];
 }
 
 public static class StateColumns
@@ -43,3 +61,50 @@ public sealed class EmptyStateReader : IStateReader
 
     public IEnumerable<Batch> ReadTable(string table, bool allRows = false) => [];
 }
+
+/// <summary>
+/// A state table an operator declares: its name, the version of its layout and its schema
+/// (first column <see cref="StateColumns.KeyHashColumn"/>). It is stored as
+/// <c>name.vN</c>, so a build that changed the layout never misreads an older checkpoint:
+/// <see cref="Read"/> refuses a table of another version or schema with a message saying which.
+/// </summary>
+public sealed record StateTable(string Name, int Version, Schema Schema)
+{
+    public string StoredName => $"{Name}.v{Version}";
+
+    /// <summary>The restored rows of this subtask's key range, checked against the declared version and schema.</summary>
+    public IEnumerable<Batch> Read(IStateReader reader)
+    {
+        foreach (var stored in reader.TableNames)
+        {
+            if (stored != StoredName && (stored == Name || stored.StartsWith(Name + ".v", StringComparison.Ordinal)))
+            {
+                var version = stored == Name ? "an unversioned layout" : $"layout version {stored[(Name.Length + 2)..]}";
+                throw new StateFormatException($"checkpoint {reader.Epoch} holds state table '{Name}' in {version}; this build reads version {Version} only. " +
+                    "Restore it with the build that wrote it, or start from a new state dir (or --force) to discard the state");
+            }
+        }
+        foreach (var batch in reader.ReadTable(StoredName))
+        {
+            CheckSchema(batch.Schema, reader.Epoch);
+            yield return batch;
+        }
+    }
+
+    private void CheckSchema(Schema stored, long? epoch)
+    {
+        for (var i = 0; i < Math.Max(stored.Count, Schema.Count); i++)
+        {
+            var expected = i < Schema.Count ? Schema[i] : null;
+            var found = i < stored.Count ? stored[i] : null;
+            if (expected is not null && found is not null && expected.Name == found.Name && expected.Type.Equals(found.Type)) continue;
+            throw new StateFormatException($"checkpoint {epoch} holds state table '{StoredName}' with a different schema: column {i} is " +
+                $"{Describe(found)}, this build expects {Describe(expected)}. The query or the build changed how it keeps state; start from a new state dir (or --force) to discard it");
+        }
+    }
+
+    private static string Describe(Field? field) => field is null ? "missing" : $"'{field.Name}' {field.Type}";
+}
+
+/// <summary>A checkpoint's state does not have the layout this build declares for it.</summary>
+public sealed class StateFormatException(string message) : Arroyo.Core.Errors.UserException(message);

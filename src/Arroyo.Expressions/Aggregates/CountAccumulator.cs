@@ -36,4 +36,10 @@ public sealed class CountAccumulator : GroupAccumulator
     public override void Write(int group, BinaryWriter writer) => writer.Write(_counts[group]);
 
     public override void Read(int group, BinaryReader reader) => _counts[group] = reader.ReadInt64();
+
+    public override Arroyo.Core.Types.DataType[]? StateColumnTypes => [Arroyo.Core.Types.DataType.Int64];
+
+    public override void SaveState(int group, ColumnBuilder[] columns, int offset) => ((PrimitiveColumnBuilder<long>)columns[offset]).Append(_counts[group]);
+
+    public override void LoadState(int group, Column[] columns, int offset, int row) => _counts[group] = ((PrimitiveColumn<long>)columns[offset]).Values[row];
 }

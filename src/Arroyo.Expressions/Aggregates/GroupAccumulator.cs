@@ -33,5 +33,25 @@ public abstract class GroupAccumulator
     /// <summary>Replaces <paramref name="group"/>'s state by one written with <see cref="Write"/>.</summary>
     public abstract void Read(int group, BinaryReader reader);
 
-    protected static int Grow(int current, int needed) => Math.Max(needed, Math.Max(16, current * 2));
+    /// <summary>
+    /// The fixed-width columns a checkpoint holds this accumulator's state in, one value per
+    /// group (<see cref="SaveState"/>, <see cref="LoadState"/>); null when it is written per
+    /// group as one blob (<see cref="Write"/>, <see cref="Read"/>).
+    /// </summary>
+    public virtual Arroyo.Core.Types.DataType[]? StateColumnTypes => null;
+
+    /// <summary>Appends <paramref name="group"/>'s state to columns[offset…] (of <see cref="StateColumnTypes"/>).</summary>
+    public virtual void SaveState(int group, ColumnBuilder[] columns, int offset) =>
+        throw new NotSupportedException($"{GetType().Name} has no columnar state");
+
+    /// <summary>Replaces <paramref name="group"/>'s state by row <paramref name="row"/> of columns[offset…] written by <see cref="SaveState"/>.</summary>
+    public virtual void LoadState(int group, Column[] columns, int offset, int row) =>
+        throw new NotSupportedException($"{GetType().Name} has no columnar state");
+
+    /// <summary>
+    /// The next size of a per-group array: doubling while small; by a quarter beyond a million
+    /// groups, where doubling would leave up to half of a big table's memory unused.
+    /// </summary>
+    protected static int Grow(int current, int needed) =>
+        Math.Max(needed, Math.Max(16, current < (1 << 20) ? current * 2 : current + current / 4));
 }

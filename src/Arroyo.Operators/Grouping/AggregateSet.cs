@@ -36,7 +36,8 @@ internal sealed class AggregateSet
     public void EnsureCapacity(int groups)
     {
         if (groups <= _capacity) return;
-        _capacity = Math.Max(groups, _capacity * 2);
+        // As GroupAccumulator.Grow: by a quarter beyond a million groups.
+        _capacity = Math.Max(groups, _capacity < (1 << 20) ? _capacity * 2 : _capacity + _capacity / 4);
         foreach (var a in _accumulators) a.EnsureCapacity(_capacity);
     }
 
@@ -94,6 +95,9 @@ internal sealed class AggregateSet
     {
         foreach (var g in groups) Debug.Assert(g < _capacity, $"aggregate group {g} used before EnsureCapacity (capacity {_capacity})");
     }
+
+    /// <summary>Aggregate <paramref name="index"/>'s accumulator (for its columnar checkpoint state).</summary>
+    public GroupAccumulator Accumulator(int index) => _accumulators[index];
 
     public byte[] Serialize(int group, int index)
     {

@@ -89,13 +89,40 @@ internal sealed class KeyCodec
         if (_length + extra > _buffer.Length) Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + extra));
     }
 
+    /// <summary>
+    /// The largest encoded size of the values (without the prefix) when every key column is
+    /// fixed-width, else 0. A null is encoded shorter (its flag only).
+    /// </summary>
+    public static int FixedWidth(IEnumerable<DataType> types)
+    {
+        var width = 0;
+        foreach (var type in types)
+        {
+            var size = type.Kind switch
+            {
+                TypeKind.Null => 0,
+                TypeKind.Boolean or TypeKind.Int8 or TypeKind.UInt8 => 1,
+                TypeKind.Int16 or TypeKind.UInt16 => 2,
+                TypeKind.Int32 or TypeKind.UInt32 or TypeKind.Float32 or TypeKind.Date => 4,
+                TypeKind.Int64 or TypeKind.UInt64 or TypeKind.Float64 or TypeKind.Timestamp or TypeKind.Time => 8,
+                TypeKind.Decimal => 16,
+                _ => -1,
+            };
+            if (size < 0) return 0;
+            width += 1 + size;
+        }
+        return width;
+    }
+
     /// <summary>The prefix written by <see cref="Encode"/>.</summary>
     public static long Prefix(ReadOnlySpan<byte> key) => BinaryPrimitives.ReadInt64LittleEndian(key);
 
     /// <summary>Appends the key's values (after the prefix) to one builder per key column.</summary>
-    public static void Decode(ReadOnlySpan<byte> key, ColumnBuilder[] builders, int offset = 0)
+    public static void Decode(ReadOnlySpan<byte> key, ColumnBuilder[] builders, int offset = 0) => DecodeValues(key, 8, builders, offset);
+
+    /// <summary>As <see cref="Decode"/>, for a key whose values start at <paramref name="position"/> (0: stored without the prefix).</summary>
+    public static void DecodeValues(ReadOnlySpan<byte> key, int position, ColumnBuilder[] builders, int offset = 0)
     {
-        var position = 8;
         for (var i = 0; i < builders.Length - offset; i++) DecodeValue(key, ref position, builders[offset + i]);
     }
 

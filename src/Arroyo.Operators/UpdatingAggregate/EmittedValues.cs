@@ -61,15 +61,14 @@ internal abstract class EmittedValues
 
     private sealed class Fixed<T>(DataType type) : EmittedValues(type) where T : unmanaged, IEquatable<T>
     {
-        private T[] _values = [];
-        private bool[] _null = [];
+        // In chunks: a big table grows without copies or unused halves.
+        private readonly Arroyo.Execution.ChunkedArray<T> _values = new();
+        private readonly Arroyo.Execution.ChunkedArray<bool> _null = new();
 
         public override void EnsureCapacity(int groups)
         {
-            if (groups <= _values.Length) return;
-            var size = Math.Max(groups, _values.Length * 2);
-            Array.Resize(ref _values, size);
-            Array.Resize(ref _null, size);
+            _values.EnsureCapacity(groups);
+            _null.EnsureCapacity(groups);
         }
 
         public override bool EqualTo(int group, Column current, int row)

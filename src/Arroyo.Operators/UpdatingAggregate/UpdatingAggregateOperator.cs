@@ -16,27 +16,49 @@ namespace Arroyo.Operators.UpdatingAggregate;
 /// as retraction + new row at each flush (tick interval, checkpoint, end of input).
 /// A flush evaluates every changed group into one column per aggregate and compares it with the
 /// last emitted values, kept unboxed per aggregate (<see cref="EmittedValues"/>).
-/// State table <c>updating_aggregates</c>: _key_hash, k0…, rows, last_time, emitted (BOOLEAN), emitted_time,
-/// a0… (accumulator blobs), p0… (previously emitted values: of the result type for fixed-width
-/// results, else <see cref="Arroyo.Expressions.Aggregates.ValueCodec"/> blobs).
+/// State is a keyed table held in columns: a <see cref="KeyIndex"/> of the encoded keys to dense
+/// ids, and per id a value in chunked arrays (last time, emitted time, flags; row counts only
+/// when the input retracts) and in the accumulators' own arrays — no object or blob per key.
+/// Checkpoints are incremental (<see cref="StateTable"/> <c>updating_aggregates.v2</c>): only keys
+/// changed since the last checkpoint and tombstones of removed ones, written from the live
+/// columns a chunk at a time; a full table when the deltas since the last full one exceed half
+/// the table, after <see cref="MaxDeltas"/> deltas, or when the previous checkpoint cannot be
+/// built on (first of a run, or it did not complete).
 /// </summary>
 public sealed class UpdatingAggregateOperator : IOperator
 {
     public const string TableName = "updating_aggregates";
+
+    /// <summary>2: columnar, incremental (1, unversioned: one blob per aggregate per key).</summary>
+    public const int TableVersion = 2;
+
+    /// <summary>Deltas at most in a row before a full table, which bounds what a restore replays.</summary>
+    public const int MaxDeltas = 16;
+
+    private const byte EmittedFlag = 1;
+    private const byte ChangedFlag = 2;   // since the last flush
+    private const byte DirtyFlag = 4;     // since the last checkpoint
 
     private readonly UpdatingAggregateSpec _spec;
     private readonly int[] _keys;
     private readonly AggregateSet _aggregates;
     private readonly EmittedValues[] _emittedValues;
     private readonly KeyCodec _codec;
-    private readonly GroupTable _groups = new();
-    private long[] _rowCounts = [];
-    private long[] _lastTime = [];
-    private bool[] _emitted = [];
-    private long[] _emittedTime = [];
-    private bool[] _isChanged = [];
+    private readonly KeyIndex _index;
+    private readonly bool _countRows;
+    private readonly ChunkedArray<long> _rowCounts = new();
+    private readonly ChunkedArray<long> _lastTime = new();
+    private readonly ChunkedArray<long> _emittedTime = new();
+    private readonly ChunkedArray<byte> _flags = new();
+    private readonly StateTable _table;
+    private readonly DataType[][] _accumulatorState; // per aggregate: its columnar state, or empty for a blob
     private int[] _changed = new int[64];
     private int _changedCount;
+    private int _dirtyCount;
+    private readonly List<byte[]> _removedSinceCheckpoint = [];
+    private long _deltaRows;
+    private bool _fullNext;
+    private int _deltas;
     private long _watermark = long.MinValue;
     private long _lastFlush = long.MinValue;
     private long _flushIntervalNanos;
@@ -48,6 +70,33 @@ public sealed class UpdatingAggregateOperator : IOperator
         _aggregates = new AggregateSet(spec.Aggregates, spec.Input, functions.Aggregates, spec.Input.IsUpdating, updatingAggregate: true);
         _emittedValues = spec.Aggregates.Select(a => EmittedValues.Create(a.ResultType)).ToArray();
         _codec = new KeyCodec(_keys);
+        _index = new KeyIndex(KeyCodec.FixedWidth(_keys.Select(k => spec.Input[k].Type)));
+        // Append-only input never empties a group, so there is nothing to count.
+        _countRows = spec.Input.IsUpdating;
+        _accumulatorState = Enumerable.Range(0, _aggregates.Count).Select(a => _aggregates.Accumulator(a).StateColumnTypes ?? []).ToArray();
+        _table = new StateTable(TableName, TableVersion, StateSchema());
+    }
+
+    /// <summary>Keys held (for tests and memory reports).</summary>
+    internal int KeyCount => _index.Count;
+
+    private Schema StateSchema()
+    {
+        var fields = new List<Field> { StateBatches.KeyHashField };
+        fields.AddRange(StateBatches.KeyFields(_spec.Input, _keys));
+        fields.Add(new Field("deleted", DataType.Boolean, false));
+        // The rest is null in a tombstone row.
+        if (_countRows) fields.Add(new Field("rows", DataType.Int64, true));
+        fields.Add(new Field("last_time", DataType.Timestamp, true));
+        fields.Add(new Field("emitted", DataType.Boolean, true));
+        fields.Add(new Field("emitted_time", DataType.Timestamp, true));
+        for (var a = 0; a < _aggregates.Count; a++)
+        {
+            if (_accumulatorState[a].Length == 0) fields.Add(new Field($"a{a}", DataType.Binary, true));
+            else fields.AddRange(_accumulatorState[a].Select((t, j) => new Field($"a{a}_{j}", t, true)));
+        }
+        fields.AddRange(_emittedValues.Select((e, i) => new Field($"p{i}", e.StateType, true)));
+        return new Schema(fields);
     }
 
     public void Open(OperatorContext context)
@@ -56,92 +105,137 @@ public sealed class UpdatingAggregateOperator : IOperator
         var restoreCodec = new KeyCodec(Enumerable.Range(1, _keys.Length).ToArray());
         var n = _keys.Length;
         var count = _aggregates.Count;
-        foreach (var batch in context.State.ReadTable(TableName))
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long restoredRows = 0;
+        // Files come oldest first: a full table, then the deltas after it, in order.
+        foreach (var batch in _table.Read(context.State))
         {
-            var hashes = (PrimitiveColumn<ulong>)batch.Columns[0];
-            var rowCounts = ((PrimitiveColumn<long>)batch.Columns[1 + n]).Values;
-            var lastTimes = ((PrimitiveColumn<long>)batch.Columns[2 + n]).Values;
-            var emitted = ((PrimitiveColumn<bool>)batch.Columns[3 + n]).Values;
-            var emittedTimes = ((PrimitiveColumn<long>)batch.Columns[4 + n]).Values;
-            var blobs = new StringColumn[count];
-            var streams = new MemoryStream[count];
-            var readers = new BinaryReader[count];
+            restoredRows += batch.RowCount;
+            var column = 1 + n;
+            var deleted = ((PrimitiveColumn<bool>)batch.Columns[column++]).Values;
+            var rowCounts = _countRows ? ((PrimitiveColumn<long>)batch.Columns[column++]).Values : null;
+            var lastTimes = ((PrimitiveColumn<long>)batch.Columns[column++]).Values;
+            var emitted = ((PrimitiveColumn<bool>)batch.Columns[column++]).Values;
+            var emittedTimes = ((PrimitiveColumn<long>)batch.Columns[column++]).Values;
+            var stateColumns = new int[count];
             for (var a = 0; a < count; a++)
             {
-                blobs[a] = (StringColumn)batch.Columns[5 + n + a];
-                streams[a] = new MemoryStream(blobs[a].Data, writable: false);
-                readers[a] = new BinaryReader(streams[a]);
+                stateColumns[a] = column;
+                column += Math.Max(1, _accumulatorState[a].Length);
             }
+            var previous = column;
             for (var r = 0; r < batch.RowCount; r++)
             {
-                var g = Add(hashes.Values[r], restoreCodec.Encode(batch.Columns, r));
-                _rowCounts[g] = rowCounts[r];
+                var key = restoreCodec.Encode(batch.Columns, r)[8..];
+                if (deleted[r])
+                {
+                    var gone = _index.Find(key);
+                    if (gone >= 0) Forget(gone);
+                    continue;
+                }
+                var g = Add(key);
+                if (rowCounts is not null) _rowCounts[g] = rowCounts[r];
                 _lastTime[g] = lastTimes[r];
                 _emittedTime[g] = emittedTimes[r];
                 for (var a = 0; a < count; a++)
                 {
-                    streams[a].Position = blobs[a].Offsets[r];
-                    _aggregates.Read(g, a, readers[a]);
+                    if (_accumulatorState[a].Length > 0)
+                    {
+                        _aggregates.Accumulator(a).LoadState(g, batch.Columns, stateColumns[a], r);
+                        continue;
+                    }
+                    var blob = (StringColumn)batch.Columns[stateColumns[a]];
+                    using var reader = new BinaryReader(new MemoryStream(blob.Data, blob.Offsets[r], blob.Offsets[r + 1] - blob.Offsets[r], writable: false));
+                    _aggregates.Read(g, a, reader);
                 }
-                if (emitted[r])
+                // A delta's row replaces what an earlier file restored for the key.
+                _flags[g] = emitted[r] ? EmittedFlag : (byte)0;
+                for (var a = 0; a < count; a++)
                 {
-                    _emitted[g] = true;
-                    for (var a = 0; a < count; a++) _emittedValues[a].ReadState(g, batch.Columns[5 + n + count + a], r);
+                    if (emitted[r]) _emittedValues[a].ReadState(g, batch.Columns[previous + a], r);
+                    else _emittedValues[a].Clear(g);
                 }
             }
         }
+        // What was restored is the previous run's; this run's first checkpoint is a full one.
+        _removedSinceCheckpoint.Clear();
+        if (restoredRows > 0)
+        {
+            context.Log($"restored {_index.Count} keys from {restoredRows} rows in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
+        }
     }
 
-    private int Add(ulong hash, ReadOnlySpan<byte> key)
+    private int Add(ReadOnlySpan<byte> key)
     {
-        var g = _groups.FindOrAdd(hash, key, out var added);
+        var g = _index.FindOrAdd(key, out var added);
         if (added)
         {
-            var capacity = _groups.Capacity;
+            var capacity = _index.Capacity;
             _aggregates.EnsureCapacity(capacity);
-            if (capacity > _rowCounts.Length)
+            if (capacity > _flags.Capacity)
             {
-                var size = Math.Max(capacity, _rowCounts.Length * 2);
-                Array.Resize(ref _rowCounts, size);
-                Array.Resize(ref _lastTime, size);
-                Array.Resize(ref _emitted, size);
-                Array.Resize(ref _emittedTime, size);
-                Array.Resize(ref _isChanged, size);
-                foreach (var e in _emittedValues) e.EnsureCapacity(size);
+                if (_countRows) _rowCounts.EnsureCapacity(capacity);
+                _lastTime.EnsureCapacity(capacity);
+                _emittedTime.EnsureCapacity(capacity);
+                _flags.EnsureCapacity(capacity);
+                foreach (var e in _emittedValues) e.EnsureCapacity(_flags.Capacity);
             }
             _aggregates.Clear(g);
-            _rowCounts[g] = 0;
+            if (_countRows) _rowCounts[g] = 0;
             _lastTime[g] = long.MinValue;
-            _emitted[g] = false;
+            _flags[g] = 0;
         }
         return g;
     }
 
     private void MarkChanged(int g)
     {
-        if (_isChanged[g]) return;
-        _isChanged[g] = true;
+        ref var flags = ref _flags[g];
+        if ((flags & DirtyFlag) == 0) _dirtyCount++;
+        if ((flags & ChangedFlag) != 0)
+        {
+            flags |= DirtyFlag;
+            return;
+        }
+        flags |= ChangedFlag | DirtyFlag;
         if (_changedCount == _changed.Length) Array.Resize(ref _changed, _changedCount * 2);
         _changed[_changedCount++] = g;
+    }
+
+    /// <summary>Removes a group; the next incremental checkpoint writes a tombstone for its key.</summary>
+    private void Remove(int g)
+    {
+        // Once more keys went than are left, the next checkpoint is a full one anyway.
+        if (_removedSinceCheckpoint.Count <= _index.Count) _removedSinceCheckpoint.Add(_index.KeyOf(g).ToArray());
+        else _fullNext = true;
+        Forget(g);
+    }
+
+    private void Forget(int g)
+    {
+        if ((_flags[g] & DirtyFlag) != 0) _dirtyCount--;
+        _aggregates.Clear(g);
+        _index.Remove(g);
+        _flags[g] = 0;
+        foreach (var e in _emittedValues) e.Clear(g);
     }
 
     public void OnBatch(Batch batch, int input, IOutput output)
     {
         var rows = batch.RowCount;
         if (rows == 0) return;
-        var hashes = ArrayPool<ulong>.Shared.Rent(rows);
         var groups = ArrayPool<int>.Shared.Rent(rows);
         try
         {
-            Arroyo.Core.Partitioning.KeyHasher.HashRows(batch, _keys, hashes);
             var retractions = batch.Retractions;
             var timestamps = batch.Timestamps.Values;
             for (var r = 0; r < rows; r++)
             {
-                var g = Add(hashes[r], _codec.Encode(batch.Columns, r));
+                var g = Add(_codec.Encode(batch.Columns, r)[8..]);
                 groups[r] = g;
-                _rowCounts[g] += retractions is not null && retractions.Values[r] ? -1 : 1;
-                if (timestamps[r] > _lastTime[g]) _lastTime[g] = timestamps[r];
+                if (_countRows) _rowCounts[g] += retractions is not null && retractions.Values[r] ? -1 : 1;
+                ref var lastTime = ref _lastTime[g];
+                if (timestamps[r] > lastTime) lastTime = timestamps[r];
                 MarkChanged(g);
             }
             var retract = retractions is null ? default : retractions.Values.AsSpan(0, rows);
@@ -149,7 +243,6 @@ public sealed class UpdatingAggregateOperator : IOperator
         }
         finally
         {
-            ArrayPool<ulong>.Shared.Return(hashes);
             ArrayPool<int>.Shared.Return(groups);
         }
     }
@@ -171,74 +264,164 @@ public sealed class UpdatingAggregateOperator : IOperator
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
     {
         Flush(output);
-        if (_groups.Count == 0) return;
-        var n = _keys.Length;
-        var count = _aggregates.Count;
-        var fields = new List<Field> { StateBatches.KeyHashField };
-        fields.AddRange(StateBatches.KeyFields(_spec.Input, _keys));
-        fields.Add(new Field("rows", DataType.Int64, false));
-        fields.Add(new Field("last_time", DataType.Timestamp, false));
-        fields.Add(new Field("emitted", DataType.Boolean, false));
-        fields.Add(new Field("emitted_time", DataType.Timestamp, false));
-        fields.AddRange(_spec.Aggregates.Select((_, i) => new Field($"a{i}", DataType.Binary, false)));
-        fields.AddRange(_emittedValues.Select((e, i) => new Field($"p{i}", e.StateType, true)));
-        var schema = new Schema(fields);
-        var capacity = _groups.Count;
-        var hashes = new PrimitiveColumnBuilder<ulong>(DataType.UInt64, capacity);
-        var keyBuilders = StateBatches.KeyFields(_spec.Input, _keys).Select(f => ColumnBuilder.Create(f.Type, capacity)).ToArray();
-        var rowCounts = new PrimitiveColumnBuilder<long>(DataType.Int64, capacity);
-        var lastTimes = new PrimitiveColumnBuilder<long>(DataType.Timestamp, capacity);
-        var emitted = new PrimitiveColumnBuilder<bool>(DataType.Boolean, capacity);
-        var emittedTimes = new PrimitiveColumnBuilder<long>(DataType.Timestamp, capacity);
-        var blobs = Enumerable.Range(0, count).Select(_ => new StringColumnBuilder(DataType.Binary, capacity)).ToArray();
-        var previous = _emittedValues.Select(e => ColumnBuilder.Create(e.StateType, capacity)).ToArray();
-        using var stream = new MemoryStream();
-        using var writer = new BinaryWriter(stream);
-        var rows = 0;
-        foreach (var g in _groups.Groups())
+        var stored = _table.StoredName;
+        var changes = _dirtyCount + (long)_removedSinceCheckpoint.Count;
+        var full = _fullNext || !state.CanKeepPrevious(stored) || _deltas >= MaxDeltas || (_deltaRows + changes) * 2 > _index.Count;
+        if (!full) state.KeepPrevious(stored);
+        var chunk = new StateChunk(this);
+        var wroteAny = false;
+        void Write()
         {
-            hashes.Append(_groups.HashOf(g));
-            KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
-            rowCounts.Append(_rowCounts[g]);
-            lastTimes.Append(_lastTime[g]);
-            emitted.Append(_emitted[g]);
-            emittedTimes.Append(_emittedTime[g]);
-            for (var a = 0; a < count; a++)
-            {
-                stream.SetLength(0);
-                _aggregates.Write(g, a, writer);
-                writer.Flush();
-                blobs[a].Append(stream.GetBuffer().AsSpan(0, (int)stream.Length));
-                _emittedValues[a].WriteState(g, _emitted[g], previous[a]);
-            }
-            rows++;
+            state.WriteTable(stored, chunk.Take());
+            wroteAny = true;
         }
-        var columns = new List<Column> { hashes.Build() };
-        columns.AddRange(keyBuilders.Select(b => b.Build()));
-        columns.Add(rowCounts.Build());
-        columns.Add(lastTimes.Build());
-        columns.Add(emitted.Build());
-        columns.Add(emittedTimes.Build());
-        columns.AddRange(blobs.Select(b => b.Build()));
-        columns.AddRange(previous.Select(b => b.Build()));
-        state.WriteTable(TableName, new Batch(schema, columns.ToArray(), rows));
+        if (!full)
+        {
+            // Tombstones first: a key removed and added again since the last checkpoint is then
+            // removed and restored in that order.
+            foreach (var key in _removedSinceCheckpoint)
+            {
+                chunk.AppendTombstone(key);
+                if (chunk.IsFull) Write();
+            }
+        }
+        for (var g = 0; g < _index.Capacity; g++)
+        {
+            if (!_index.IsLive(g)) continue;
+            ref var flags = ref _flags[g];
+            if (!full && (flags & DirtyFlag) == 0) continue;
+            flags &= unchecked((byte)~DirtyFlag);
+            chunk.Append(g);
+            if (chunk.IsFull) Write();
+        }
+        // Even empty, the table is listed in this checkpoint's file: every file says what it holds.
+        if (chunk.Rows > 0 || !wroteAny) state.WriteTable(stored, chunk.Take());
+        _deltaRows = full ? 0 : _deltaRows + changes;
+        _deltas = full ? 0 : _deltas + 1;
+        _dirtyCount = 0;
+        _fullNext = false;
+        _removedSinceCheckpoint.Clear();
+    }
+
+    /// <summary>
+    /// Rows of the state table being written: at most a chunk of ids at a time, built from the
+    /// live columns and handed to the writer, so a checkpoint never holds a copy of the table.
+    /// </summary>
+    private sealed class StateChunk
+    {
+        // 8 Ki rows: a column of longs is 64 KB, under the large-object threshold, so a chunk
+        // is young garbage once the writer encoded it, not large-object-heap garbage that
+        // stays in the process until a full collection.
+        private const int MaxRows = 8192;
+
+        private readonly UpdatingAggregateOperator _op;
+        private readonly Schema _keySchema;
+        private ColumnBuilder[] _builders = [];
+        private readonly MemoryStream _blob = new();
+        private readonly BinaryWriter _blobWriter;
+
+        public StateChunk(UpdatingAggregateOperator op)
+        {
+            _op = op;
+            _keySchema = new Schema(StateBatches.KeyFields(op._spec.Input, op._keys).ToList());
+            _blobWriter = new BinaryWriter(_blob);
+            Reset();
+        }
+
+        public int Rows { get; private set; }
+
+        public bool IsFull => Rows == MaxRows;
+
+        private void Reset()
+        {
+            // The hash column is filled at Take from the key columns.
+            _builders = _op._table.Schema.Fields.Skip(1).Select(f => ColumnBuilder.Create(f.Type, MaxRows)).ToArray();
+            Rows = 0;
+        }
+
+        public void Append(int g)
+        {
+            var op = _op;
+            var n = op._keys.Length;
+            KeyCodec.DecodeValues(op._index.KeyOf(g), 0, _builders[..n]);
+            var column = n;
+            ((PrimitiveColumnBuilder<bool>)_builders[column++]).Append(false);
+            if (op._countRows) ((PrimitiveColumnBuilder<long>)_builders[column++]).Append(op._rowCounts[g]);
+            ((PrimitiveColumnBuilder<long>)_builders[column++]).Append(op._lastTime[g]);
+            var emitted = (op._flags[g] & EmittedFlag) != 0;
+            ((PrimitiveColumnBuilder<bool>)_builders[column++]).Append(emitted);
+            ((PrimitiveColumnBuilder<long>)_builders[column++]).Append(op._emittedTime[g]);
+            for (var a = 0; a < op._aggregates.Count; a++)
+            {
+                if (op._accumulatorState[a].Length > 0)
+                {
+                    op._aggregates.Accumulator(a).SaveState(g, _builders, column);
+                    column += op._accumulatorState[a].Length;
+                    continue;
+                }
+                _blob.SetLength(0);
+                op._aggregates.Write(g, a, _blobWriter);
+                _blobWriter.Flush();
+                ((StringColumnBuilder)_builders[column++]).Append(_blob.GetBuffer().AsSpan(0, (int)_blob.Length));
+            }
+            foreach (var e in op._emittedValues) e.WriteState(g, emitted, _builders[column++]);
+            Rows++;
+        }
+
+        /// <summary>A row saying the key is gone: only its hash and key columns mean anything.</summary>
+        public void AppendTombstone(byte[] key)
+        {
+            var n = _op._keys.Length;
+            KeyCodec.DecodeValues(key, 0, _builders[..n]);
+            ((PrimitiveColumnBuilder<bool>)_builders[n]).Append(true);
+            for (var c = n + 1; c < _builders.Length; c++) _builders[c].AppendNull();
+            Rows++;
+        }
+
+        public Batch Take()
+        {
+            var n = _op._keys.Length;
+            var columns = new Column[_builders.Length + 1];
+            for (var c = 0; c < _builders.Length; c++) columns[c + 1] = _builders[c].Build();
+            var hashes = new ulong[Rows];
+            var keys = new Batch(_keySchema, columns[1..(n + 1)], Rows);
+            Arroyo.Core.Partitioning.KeyHasher.HashRows(keys, Enumerable.Range(0, n).ToArray(), hashes);
+            columns[0] = new PrimitiveColumn<ulong>(DataType.UInt64, hashes);
+            var batch = new Batch(_op._table.Schema, columns, Rows);
+            Reset();
+            return batch;
+        }
     }
 
     public void OnEnd(IOutput output) => Flush(output);
+
+    /// <summary>Changed groups flushed per output batch (see <see cref="Flush"/>).</summary>
+    private const int FlushSlice = 8192;
 
     private void Flush(IOutput output)
     {
         if (_changedCount == 0) return;
         var changed = _changed.AsSpan(0, _changedCount);
         changed.Sort();
+        // A slice at a time: when most of a big table changed, one batch of every change would
+        // be transient memory (and downstream work) the size of the table.
+        for (var start = 0; start < changed.Length; start += FlushSlice)
+        {
+            FlushGroups(changed.Slice(start, Math.Min(FlushSlice, changed.Length - start)), output);
+        }
+        _changedCount = 0;
+    }
+
+    private void FlushGroups(ReadOnlySpan<int> changed, IOutput output)
+    {
         var count = _aggregates.Count;
-        var changedCount = _changedCount;
+        var changedCount = changed.Length;
 
         // The current values of every changed group that still has rows, one column per aggregate.
         var evaluated = _spec.Aggregates.Select(a => ColumnBuilder.Create(a.ResultType, changedCount)).ToArray();
         foreach (var g in changed)
         {
-            if (_rowCounts[g] > 0) _aggregates.Evaluate(g, evaluated, 0);
+            if (HasRows(g)) _aggregates.Evaluate(g, evaluated, 0);
         }
         var current = evaluated.Select(b => b.Build()).ToArray();
 
@@ -254,9 +437,10 @@ public sealed class UpdatingAggregateOperator : IOperator
         var row = -1;
         foreach (var g in changed)
         {
-            _isChanged[g] = false;
-            var previous = _emitted[g];
-            var hasRows = _rowCounts[g] > 0;
+            ref var flags = ref _flags[g];
+            flags &= unchecked((byte)~ChangedFlag);
+            var previous = (flags & EmittedFlag) != 0;
+            var hasRows = HasRows(g);
             if (hasRows)
             {
                 row++;
@@ -264,7 +448,7 @@ public sealed class UpdatingAggregateOperator : IOperator
             }
             if (previous)
             {
-                KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+                KeyCodec.DecodeValues(_index.KeyOf(g), 0, keyBuilders);
                 for (var a = 0; a < count; a++) _emittedValues[a].AppendTo(g, builders[n + a]);
                 retractBuilder.Append(true);
                 timestampBuilder.Append(_emittedTime[g]);
@@ -272,7 +456,7 @@ public sealed class UpdatingAggregateOperator : IOperator
             }
             if (hasRows)
             {
-                KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+                KeyCodec.DecodeValues(_index.KeyOf(g), 0, keyBuilders);
                 for (var a = 0; a < count; a++)
                 {
                     if (sameType[a]) builders[n + a].AppendFrom(current[a], row);
@@ -282,21 +466,19 @@ public sealed class UpdatingAggregateOperator : IOperator
                 retractBuilder.Append(false);
                 timestampBuilder.Append(_lastTime[g]);
                 rows++;
-                _emitted[g] = true;
+                flags |= EmittedFlag;
                 _emittedTime[g] = _lastTime[g];
             }
             else
             {
                 // The group is empty: forget it.
-                _aggregates.Clear(g);
-                _groups.Remove(g);
-                _emitted[g] = false;
-                for (var a = 0; a < count; a++) _emittedValues[a].Clear(g);
+                Remove(g);
             }
         }
-        _changedCount = 0;
         if (rows > 0) output.Emit(new Batch(output_, builders.Select(b => b.Build()).ToArray(), rows));
     }
+
+    private bool HasRows(int g) => !_countRows || _rowCounts[g] > 0;
 
     private bool Unchanged(int g, Column[] current, int row)
     {
@@ -314,18 +496,9 @@ public sealed class UpdatingAggregateOperator : IOperator
     {
         if (_watermark == long.MinValue || _watermark == long.MaxValue || _spec.Ttl <= TimeSpan.Zero) return;
         var cutoff = _watermark - Nanoseconds.From(_spec.Ttl);
-        List<int>? expired = null;
-        foreach (var g in _groups.Groups())
+        for (var g = 0; g < _index.Capacity; g++)
         {
-            if (_lastTime[g] < cutoff && !_isChanged[g]) (expired ??= []).Add(g);
-        }
-        if (expired is null) return;
-        foreach (var g in expired)
-        {
-            _aggregates.Clear(g);
-            _groups.Remove(g);
-            _emitted[g] = false;
-            foreach (var e in _emittedValues) e.Clear(g);
+            if (_index.IsLive(g) && _lastTime[g] < cutoff && (_flags[g] & ChangedFlag) == 0) Remove(g);
         }
     }
 }

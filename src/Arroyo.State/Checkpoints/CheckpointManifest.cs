@@ -10,8 +10,15 @@ namespace Arroyo.State.Checkpoints;
 /// </summary>
 public sealed record CheckpointManifest : IChecksummed<CheckpointManifest>
 {
-    /// <summary>2: checksums on the manifest and on every file it lists.</summary>
-    public const int CurrentFormatVersion = 2;
+    /// <summary>
+    /// 3: files of earlier checkpoints may be listed again for some of their tables
+    /// (<see cref="ManifestFile.Tables"/>: incremental checkpoints). 2: checksums on the
+    /// manifest and on every file it lists; still read (it is a 3 without carried files).
+    /// </summary>
+    public const int CurrentFormatVersion = 3;
+
+    /// <summary>The oldest format version this build reads.</summary>
+    public const int OldestReadableVersion = 2;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
@@ -39,11 +46,26 @@ public sealed record CheckpointManifest : IChecksummed<CheckpointManifest>
 
     /// <summary>The manifest, or an <see cref="InvalidDataException"/> if it is damaged or of another format version.</summary>
     public static CheckpointManifest Deserialize(byte[] bytes) =>
-        ChecksummedJson.Deserialize(bytes, ManifestJson.Default.CheckpointManifest, CurrentFormatVersion);
+        ChecksummedJson.Deserialize(bytes, ManifestJson.Default.CheckpointManifest, CurrentFormatVersion, OldestReadableVersion);
 }
 
 /// <param name="Checksum">The file's XxHash64 in hex, the same value the state file ends with.</param>
-public sealed record ManifestFile(string Key, long Size, string Checksum);
+public sealed record ManifestFile(string Key, long Size, string Checksum)
+{
+    /// <summary>
+    /// Null: a file of this checkpoint, every table of it. Otherwise a file of an earlier
+    /// checkpoint listed again, and only these tables of it belong to this checkpoint (the
+    /// start of an incremental table's chain: its full table and the deltas after it).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? Tables { get; init; }
+
+    public bool Equals(ManifestFile? other) =>
+        other is not null && Key == other.Key && Size == other.Size && Checksum == other.Checksum &&
+        (Tables ?? []).SequenceEqual(other.Tables ?? []);
+
+    public override int GetHashCode() => HashCode.Combine(Key, Size, Checksum);
+}
 
 /// <summary>The pre-commit data subtask <paramref name="Subtask"/> of node <paramref name="NodeId"/> returned at the barrier.</summary>
 public sealed record PendingCommit(int NodeId, int Subtask, byte[] Data);

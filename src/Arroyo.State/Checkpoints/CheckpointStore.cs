@@ -22,6 +22,7 @@ public sealed class CheckpointStore : ICheckpointStorage
     private readonly ILogger _log;
     private readonly RestoredCheckpoint? _restored;
     private int _cleaning;
+    private long _cleanupUpTo = -1;
 
     // pipeline.json as written at open, until it records that a checkpoint completed.
     private PipelineRecord? _unclaimed;
@@ -43,7 +44,27 @@ public sealed class CheckpointStore : ICheckpointStorage
 
     public bool RestoredSourcesFinished => _restored?.Manifest.SourcesFinished ?? false;
 
-    public IStateWriter CreateWriter(long epoch, int nodeId, int subtask) => new Writer(epoch, nodeId, subtask);
+    // Incremental tables: per subtask (node, subtask), the files of each table at the newest
+    // completed checkpoint, in the order a restore reads them (a full table, then deltas).
+    private readonly Lock _chainLock = new();
+    private Dictionary<(int NodeId, int Subtask), Dictionary<string, List<ManifestFile>>> _completedChains = new();
+    private long _completedEpoch = -1;
+    private readonly Dictionary<long, Dictionary<(int NodeId, int Subtask), Dictionary<string, List<ManifestFile>>>> _pendingChains = new();
+    private readonly Dictionary<(int NodeId, int Subtask), long> _lastWriterEpoch = new();
+
+    public IStateWriter CreateWriter(long epoch, int nodeId, int subtask)
+    {
+        lock (_chainLock)
+        {
+            var key = (nodeId, subtask);
+            // A delta is relative to what the operator wrote at its previous checkpoint, so the
+            // chain may be built on only if that checkpoint is the newest completed one.
+            var previousCompleted = _lastWriterEpoch.TryGetValue(key, out var previous) && previous == _completedEpoch;
+            _lastWriterEpoch[key] = epoch;
+            var chains = previousCompleted && _completedChains.TryGetValue(key, out var c) ? c : null;
+            return new Writer(this, epoch, nodeId, subtask, chains);
+        }
+    }
 
     public IReadOnlyList<PendingCommit> RestoredCommits => _restored?.Manifest.Commits ?? [];
 
@@ -51,17 +72,36 @@ public sealed class CheckpointStore : ICheckpointStorage
     {
         var w = (Writer)writer;
         var files = new List<ManifestFile>();
-        var part = 0;
-        // Big states go in parts, each uploaded before the next is encoded.
-        foreach (var file in StateFile.WriteParts(w.Tables, PartBytes))
+        // What is still held is encoded now; then every part, in order, once durable.
+        w.EncodeHeld(final: true);
+        var written = new List<ManifestFile>();
+        foreach (var upload in w.Uploads) written.Add(await upload.ConfigureAwait(false));
+        // Files of earlier checkpoints this one builds on, each listed once with the tables it
+        // carries; then this checkpoint's own.
+        var chains = new Dictionary<string, List<ManifestFile>>();
+        var carried = new Dictionary<string, ManifestFile>();
+        foreach (var (table, previous) in w.Kept)
         {
-            using (file)
+            foreach (var file in previous)
             {
-                var key = StatePaths.SubtaskState(w.Epoch, w.NodeId, w.Subtask, part++);
-                await _store.PutAsync(key, file.Bytes).ConfigureAwait(false);
-                files.Add(new ManifestFile(key, file.Length, file.Checksum));
+                var tables = carried.TryGetValue(file.Key, out var listed) ? listed.Tables! : [];
+                if (!tables.Contains(table)) tables.Add(table);
+                carried[file.Key] = file with { Tables = tables };
             }
+            chains[table] = [.. previous];
         }
+        foreach (var table in w.WrittenTables)
+        {
+            if (!chains.TryGetValue(table, out var chain)) chains[table] = chain = [];
+            chain.AddRange(written);
+        }
+        lock (_chainLock)
+        {
+            if (!_pendingChains.TryGetValue(w.Epoch, out var pending)) _pendingChains[w.Epoch] = pending = new();
+            pending[(w.NodeId, w.Subtask)] = chains;
+        }
+        files.AddRange(carried.Values.OrderBy(f => f.Key, StringComparer.Ordinal));
+        files.AddRange(written);
         return files;
     }
 
@@ -70,6 +110,12 @@ public sealed class CheckpointStore : ICheckpointStorage
         var epoch = manifest.Epoch;
         // The manifest goes last and alone: until it exists, this epoch does not count.
         await _store.PutAsync(StatePaths.Manifest(epoch), manifest.Serialize()).ConfigureAwait(false);
+        lock (_chainLock)
+        {
+            _completedEpoch = epoch;
+            _completedChains = _pendingChains.GetValueOrDefault(epoch) ?? new();
+            foreach (var older in _pendingChains.Keys.Where(e => e <= epoch).ToList()) _pendingChains.Remove(older);
+        }
         // Every subtask has passed a barrier, so every operator has opened and read what it
         // restored: the decoded checkpoint would otherwise stay in memory for the whole run.
         _restored?.Release();
@@ -88,18 +134,26 @@ public sealed class CheckpointStore : ICheckpointStorage
             }
         }
         // Cleanup runs in the background (one at a time): against a slow or failing store it
-        // must not delay the commit of the checkpoint that just completed.
+        // must not delay the commit of the checkpoint that just completed. A checkpoint that
+        // completes meanwhile is cleaned up after by the same task.
+        Interlocked.Exchange(ref _cleanupUpTo, epoch);
         if (Interlocked.CompareExchange(ref _cleaning, 1, 0) == 0)
         {
             _ = Task.Run(() =>
             {
-                try
+                long done = -1;
+                while (true)
                 {
-                    DeleteOldCheckpoints(epoch);
-                }
-                finally
-                {
+                    var newest = Interlocked.Read(ref _cleanupUpTo);
+                    if (newest != done)
+                    {
+                        DeleteOldCheckpoints(newest);
+                        done = newest;
+                        continue;
+                    }
                     Volatile.Write(ref _cleaning, 0);
+                    // A request that came after the last look, with nobody left to serve it.
+                    if (Interlocked.Read(ref _cleanupUpTo) == done || Interlocked.CompareExchange(ref _cleaning, 1, 0) != 0) return;
                 }
             });
         }
@@ -132,13 +186,32 @@ public sealed class CheckpointStore : ICheckpointStorage
     {
         try
         {
-            var epochs = _store.ListAsync(StatePaths.CheckpointsPrefix).GetAwaiter().GetResult()
-                .Select(o => StatePaths.EpochOf(o.Key)).OfType<long>().Distinct().OrderDescending().ToList();
+            var objects = _store.ListAsync(StatePaths.CheckpointsPrefix).GetAwaiter().GetResult();
+            var epochs = objects.Select(o => StatePaths.EpochOf(o.Key)).OfType<long>().Distinct().OrderDescending().ToList();
             // Keep the newest complete ones and anything newer than this checkpoint.
             var keep = epochs.Where(e => e <= newest).Take(CheckpointsKept).ToHashSet();
+            // Files of an older epoch that a kept checkpoint lists again (incremental tables) stay.
+            var referenced = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var epoch in keep)
+            {
+                if (_store.GetAsync(StatePaths.Manifest(epoch)).GetAwaiter().GetResult() is not { } bytes) continue;
+                foreach (var file in CheckpointManifest.Deserialize(bytes).Files) referenced.Add(file.Key);
+            }
             foreach (var epoch in epochs.Where(e => e < newest && !keep.Contains(e)))
             {
-                _store.DeletePrefixAsync(StatePaths.EpochDirectory(epoch)).GetAwaiter().GetResult();
+                var directory = StatePaths.EpochDirectory(epoch);
+                var inEpoch = objects.Where(o => o.Key.StartsWith(directory, StringComparison.Ordinal)).ToList();
+                if (!inEpoch.Any(o => referenced.Contains(o.Key)))
+                {
+                    _store.DeletePrefixAsync(directory).GetAwaiter().GetResult();
+                    continue;
+                }
+                // The manifest first: the epoch stops being a checkpoint before its files go.
+                _store.DeleteAsync(StatePaths.Manifest(epoch)).GetAwaiter().GetResult();
+                foreach (var o in inEpoch.Where(o => !referenced.Contains(o.Key) && o.Key != StatePaths.Manifest(epoch)))
+                {
+                    _store.DeleteAsync(o.Key).GetAwaiter().GetResult();
+                }
             }
         }
         catch (Exception error)
@@ -148,14 +221,61 @@ public sealed class CheckpointStore : ICheckpointStorage
         }
     }
 
-    private sealed class Writer(long epoch, int nodeId, int subtask) : IStateWriter
+    /// <summary>A writer encodes what it holds into a part once it holds about this much (see <see cref="Writer"/>).</summary>
+    public long EncodeAfterBytes { get; set; } = 4L << 20;
+
+    /// <summary>Parts being uploaded at once by one writer before it waits (bounds a checkpoint's memory).</summary>
+    private const int UploadsInFlight = 2;
+
+    private async Task<ManifestFile> UploadAsync(string key, StatePart part)
     {
+        using (part)
+        {
+            await _store.PutAsync(key, part.Bytes).ConfigureAwait(false);
+            return new ManifestFile(key, part.Length, part.Checksum);
+        }
+    }
+
+    /// <summary>
+    /// Collects a subtask's tables for one checkpoint. Once it holds about
+    /// <see cref="EncodeAfterBytes"/>, it encodes them into a part (a complete state file) and
+    /// starts its upload, waiting for older uploads when more than a couple are under way: an
+    /// operator writing its table a chunk at a time from its live columns then never has more
+    /// than a few megabytes of its state copied, however big the state.
+    /// </summary>
+    /// <param name="chains">The files of each table at this subtask's previous checkpoint, when it completed.</param>
+    private sealed class Writer(CheckpointStore owner, long epoch, int nodeId, int subtask, Dictionary<string, List<ManifestFile>>? chains) : IStateWriter
+    {
+        private long _heldBytes;
+        private int _nextPart;
+
+        /// <summary>Tables this checkpoint builds on the previous one for, with the files they keep.</summary>
+        public Dictionary<string, List<ManifestFile>> Kept { get; } = new();
+
+        /// <summary>Every table written to at this checkpoint.</summary>
+        public HashSet<string> WrittenTables { get; } = [];
+
+        /// <summary>The parts' uploads, in part order.</summary>
+        public List<Task<ManifestFile>> Uploads { get; } = [];
+
+        public bool CanKeepPrevious(string table) => chains is not null && chains.ContainsKey(table);
+
+        public void KeepPrevious(string table)
+        {
+            if (chains is null || !chains.TryGetValue(table, out var files))
+            {
+                throw new InvalidOperationException($"state table '{table}' has no previous checkpoint to build on (this is a bug: check CanKeepPrevious)");
+            }
+            Kept[table] = files;
+        }
+
         public long Epoch { get; } = epoch;
 
         public int NodeId { get; } = nodeId;
 
         public int Subtask { get; } = subtask;
 
+        /// <summary>Batches not yet encoded, per table.</summary>
         public Dictionary<string, List<Batch>> Tables { get; } = new();
 
         public void WriteTable(string table, Batch rows)
@@ -166,12 +286,34 @@ public sealed class CheckpointStore : ICheckpointStorage
             }
             if (!Tables.TryGetValue(table, out var list)) Tables[table] = list = [];
             list.Add(rows);
+            WrittenTables.Add(table);
+            _heldBytes += BatchFileFormat.EstimateSize(rows);
+            if (_heldBytes >= owner.EncodeAfterBytes) EncodeHeld(final: false);
+        }
+
+        /// <summary>Encodes the held batches into parts and starts their uploads; <paramref name="final"/>: also when nothing is held and no part exists yet (a subtask always writes a file).</summary>
+        public void EncodeHeld(bool final)
+        {
+            if (Tables.Count == 0 && !(final && _nextPart == 0)) return;
+            foreach (var part in StateFile.WriteParts(Tables, owner.PartBytes))
+            {
+                while (Uploads.Count(u => !u.IsCompleted) >= UploadsInFlight)
+                {
+                    // Failures surface when the uploads are awaited; here only their end counts.
+                    Task.WaitAny([.. Uploads.Where(u => !u.IsCompleted)]);
+                }
+                Uploads.Add(owner.UploadAsync(StatePaths.SubtaskState(Epoch, NodeId, Subtask, _nextPart++), part));
+            }
+            Tables.Clear();
+            _heldBytes = 0;
         }
     }
 
     private sealed class Reader(RestoredCheckpoint restored, int nodeId, int subtask, int parallelism) : IStateReader
     {
         public long? Epoch => restored.Manifest.Epoch;
+
+        public IReadOnlyCollection<string> TableNames => restored.TableNames(nodeId);
 
         public IEnumerable<Batch> ReadTable(string table, bool allRows = false)
         {
@@ -184,11 +326,15 @@ public sealed class CheckpointStore : ICheckpointStorage
                 }
                 var hashes = (PrimitiveColumn<ulong>)batch.Columns[0];
                 var selection = new Bitmap(batch.RowCount);
+                var count = 0;
                 for (var i = 0; i < batch.RowCount; i++)
                 {
-                    if (KeyRange.Owns(subtask, parallelism, hashes.Values[i])) selection.Set(i);
+                    if (!KeyRange.Owns(subtask, parallelism, hashes.Values[i])) continue;
+                    selection.Set(i);
+                    count++;
                 }
-                var owned = batch.Filter(selection);
+                // A subtask that owns every row (the same parallelism) takes the batch as it is.
+                var owned = count == batch.RowCount ? batch : batch.Filter(selection);
                 if (owned.RowCount > 0) yield return owned;
             }
         }
@@ -214,6 +360,9 @@ public sealed class RestoredCheckpoint
 
     /// <summary>Drops the decoded state (a reader still enumerating keeps what it has).</summary>
     public void Release() => Volatile.Write(ref _byNode, []);
+
+    public IReadOnlyCollection<string> TableNames(int nodeId) =>
+        Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files) ? files.SelectMany(f => f.Keys).ToHashSet() : [];
 
     public IEnumerable<Batch> TableBatches(int nodeId, string table)
     {

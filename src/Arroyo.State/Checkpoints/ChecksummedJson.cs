@@ -32,8 +32,9 @@ internal static class ChecksummedJson
     }
 
     /// <summary>The record, or an <see cref="InvalidDataException"/> saying how the file is damaged or that its version is not <paramref name="version"/>.</summary>
-    public static T Deserialize<T>(byte[] bytes, JsonTypeInfo<T> info, int version) where T : IChecksummed<T>
+    public static T Deserialize<T>(byte[] bytes, JsonTypeInfo<T> info, int version, int oldestVersion = -1) where T : IChecksummed<T>
     {
+        if (oldestVersion < 0) oldestVersion = version;
         T? record;
         try
         {
@@ -44,10 +45,10 @@ internal static class ChecksummedJson
             throw new InvalidDataException($"not valid JSON ({error.Message})", error);
         }
         if (record is null) throw new InvalidDataException("empty");
-        if (string.IsNullOrEmpty(record.Checksum) && record.FormatVersion != version)
+        if (string.IsNullOrEmpty(record.Checksum) && (record.FormatVersion > version || record.FormatVersion < oldestVersion))
         {
             // Written by a build from before checksums.
-            throw new InvalidDataException($"format version {record.FormatVersion} is not supported (this build reads version {version})");
+            throw new InvalidDataException($"format version {record.FormatVersion} is not supported (this build reads {(oldestVersion == version ? $"version {version}" : $"versions {oldestVersion}-{version}")})");
         }
         var unsealed = JsonSerializer.SerializeToUtf8Bytes(record.WithChecksum(""), info);
         if (Checksums.HexOf(unsealed) != record.Checksum)
@@ -58,9 +59,9 @@ internal static class ChecksummedJson
         {
             throw new InvalidDataException("checksum mismatch: the file is damaged (its text differs from what was written)");
         }
-        if (record.FormatVersion != version)
+        if (record.FormatVersion > version || record.FormatVersion < oldestVersion)
         {
-            throw new InvalidDataException($"format version {record.FormatVersion} is not supported (this build reads version {version})");
+            throw new InvalidDataException($"format version {record.FormatVersion} is not supported (this build reads {(oldestVersion == version ? $"version {version}" : $"versions {oldestVersion}-{version}")})");
         }
         return record;
     }

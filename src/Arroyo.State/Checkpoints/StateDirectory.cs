@@ -171,17 +171,29 @@ public static class StateDirectory
                 var manifest = CheckpointManifest.Deserialize(await store.GetRequiredAsync(file, cancel));
                 if (manifest.Epoch != epoch) throw new InvalidDataException($"it is the manifest of epoch {manifest.Epoch}");
                 var byNode = new Dictionary<int, List<Dictionary<string, List<Core.Batch>>>>();
-                foreach (var listed in manifest.Files)
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                // In the order written: by epoch (a carried file before the deltas after it),
+                // then subtask and part, so that an incremental table's rows apply in order.
+                foreach (var listed in manifest.Files.OrderBy(f => StatePaths.ReadOrder(f.Key)))
                 {
                     file = listed.Key;
-                    if (!file.StartsWith(StatePaths.EpochDirectory(epoch), StringComparison.Ordinal)) throw new InvalidDataException("not a file of this checkpoint");
+                    var fileEpoch = StatePaths.EpochOf(file);
+                    if (fileEpoch is null || StatePaths.SubtaskOf(file) is null) throw new InvalidDataException("not a state file");
+                    if (fileEpoch > epoch || (fileEpoch < epoch && listed.Tables is null)) throw new InvalidDataException("not a file of this checkpoint");
                     if (!sizes.TryGetValue(file, out var size)) throw new InvalidDataException("missing");
                     if (size != listed.Size) throw new InvalidDataException($"{size} bytes, {listed.Size} expected");
                     var tables = StateFile.Read(await store.GetRequiredAsync(file, cancel), listed.Checksum);
+                    if (listed.Tables is { } carried)
+                    {
+                        // A file of an earlier checkpoint: only the tables this one builds on.
+                        foreach (var name in tables.Keys.Where(t => !carried.Contains(t)).ToList()) tables.Remove(name);
+                    }
                     var nodeId = NodeIdOf(file);
                     if (!byNode.TryGetValue(nodeId, out var list)) byNode[nodeId] = list = [];
                     list.Add(tables);
                 }
+                log.Info($"checkpoint {epoch}: {manifest.Files.Count} state files, {manifest.Files.Sum(f => f.Size)} bytes read and verified in " +
+                    $"{System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
                 return new RestoredCheckpoint(manifest, byNode);
             }
             catch (Exception error) when (IsDamage(error, cancel))

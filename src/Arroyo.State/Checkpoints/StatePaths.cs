@@ -45,6 +45,16 @@ public static class StatePaths
             : null;
     }
 
+    /// <summary>The order a restore reads state files in: epoch, node, subtask, then part (0, 1, 2, … — not the text order of the keys).</summary>
+    public static (long Epoch, int NodeId, int Subtask, int Part) ReadOrder(string key)
+    {
+        var (nodeId, subtask) = SubtaskOf(key) ?? (-1, -1);
+        var name = key[(key.LastIndexOf('/') + 1)..];
+        var dots = name.Split('.');
+        var part = dots.Length == 3 && int.TryParse(dots[1], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 0;
+        return (EpochOf(key) ?? -1, nodeId, subtask, part);
+    }
+
     public static string NodeDirectory(long epoch, int nodeId) => $"{EpochDirectory(epoch)}node-{nodeId}/";
 
     /// <summary>The epoch of a key under <c>checkpoints/</c>, or null for anything else.</summary>

@@ -1,0 +1,259 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace Arroyo.Execution;
+
+/// <summary>
+/// The hash index of a keyed state table: encoded keys (bytes, equal keys equal bytes) to dense
+/// ids, which index the table's value columns (<see cref="ChunkedArray{T}"/> or accumulator
+/// arrays). Open addressing with linear probing over one int array (id + 1 per slot); no hash is
+/// stored per key, the index recomputes it from the key bytes when it grows. Keys of a fixed
+/// width (every key column fixed-width) are kept in chunks at a fixed stride, with no per-key
+/// bookkeeping; others back to back in pages with a 4-byte length, located by one long per id.
+/// Freed ids are reused, so the id range stays as small as the table.
+/// </summary>
+public sealed class KeyIndex
+{
+    private const int Deleted = -1;
+    private const int IdChunkShift = ChunkedArray<byte>.ChunkShift;
+    private const int IdChunkMask = (1 << IdChunkShift) - 1;
+    private const int PageSize = 1 << 20;
+
+    private readonly int _width;
+    private int[] _slots = new int[16];
+    private int _usedSlots; // live and deleted
+    private int _highWater;
+    private int[] _free = new int[16];
+    private int _freeCount;
+    private ulong[] _live = new ulong[1];
+    private byte[] _scratch;
+
+    // Fixed width: ids [c·64Ki, (c+1)·64Ki) in _fixedChunks[c], _width bytes each.
+    private byte[][] _fixedChunks = [];
+
+    // Variable width: page index << 32 | offset of [length][bytes], per id.
+    private readonly ChunkedArray<long> _locators = new();
+    private readonly List<byte[]> _pages = [];
+    private int _pageUsed;
+    private long _garbageBytes;
+    private long _pageBytes;
+
+    /// <param name="fixedWidth">The width of every key in bytes, or 0 if keys vary in length.
+    /// Shorter keys (a null encoded without its value) are padded with zeros to it.</param>
+    public KeyIndex(int fixedWidth)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fixedWidth);
+        _width = fixedWidth;
+        _scratch = new byte[Math.Max(16, fixedWidth)];
+    }
+
+    public int Count { get; private set; }
+
+    /// <summary>One past the largest id handed out: value columns must address [0, Capacity).</summary>
+    public int Capacity => _highWater;
+
+    public bool IsFixedWidth => _width > 0;
+
+    /// <summary>Bytes held by the slots, keys and bookkeeping (for memory reports and tests).</summary>
+    public long BytesHeld =>
+        _slots.Length * 4L + _live.Length * 8L + _free.Length * 4L +
+        (_width > 0 ? _fixedChunks.Count(c => c is not null) * (long)(_width << IdChunkShift) : _pageBytes + _locators.BytesHeld);
+
+    public bool IsLive(int id) => (uint)id < (uint)_highWater && (_live[id >> 6] & (1UL << id)) != 0;
+
+    /// <summary>The key of a live id; valid until the next add or removal.</summary>
+    public ReadOnlySpan<byte> KeyOf(int id)
+    {
+        if (_width > 0) return _fixedChunks[id >> IdChunkShift].AsSpan((id & IdChunkMask) * _width, _width);
+        var locator = _locators[id];
+        var page = _pages[(int)(locator >> 32)];
+        var offset = (int)locator;
+        var length = BinaryPrimitives.ReadInt32LittleEndian(page.AsSpan(offset));
+        return page.AsSpan(offset + 4, length);
+    }
+
+    public int Find(ReadOnlySpan<byte> key)
+    {
+        key = Normalize(key);
+        var mask = _slots.Length - 1;
+        for (var slot = (int)(Hash(key) & (ulong)mask); ; slot = (slot + 1) & mask)
+        {
+            var entry = _slots[slot];
+            if (entry == 0) return -1;
+            if (entry > 0 && key.SequenceEqual(KeyOf(entry - 1))) return entry - 1;
+        }
+    }
+
+    public int FindOrAdd(ReadOnlySpan<byte> key, out bool added)
+    {
+        key = Normalize(key);
+        var hash = Hash(key);
+        var mask = _slots.Length - 1;
+        var firstDeleted = -1;
+        var slot = (int)(hash & (ulong)mask);
+        for (; ; slot = (slot + 1) & mask)
+        {
+            var entry = _slots[slot];
+            if (entry == 0) break;
+            if (entry == Deleted)
+            {
+                if (firstDeleted < 0) firstDeleted = slot;
+            }
+            else if (key.SequenceEqual(KeyOf(entry - 1)))
+            {
+                added = false;
+                return entry - 1;
+            }
+        }
+        added = true;
+        var id = _freeCount > 0 ? _free[--_freeCount] : _highWater++;
+        if ((id >> 6) >= _live.Length) Array.Resize(ref _live, Math.Max(_live.Length * 2, (id >> 6) + 1));
+        _live[id >> 6] |= 1UL << id;
+        StoreKey(id, key);
+        Count++;
+        if (firstDeleted >= 0)
+        {
+            _slots[firstDeleted] = id + 1;
+        }
+        else
+        {
+            _slots[slot] = id + 1;
+            _usedSlots++;
+            // Load at most 3/4, counting deleted slots (they lengthen probes as live ones do).
+            if (_usedSlots * 4L > _slots.Length * 3L) Rebuild();
+        }
+        return id;
+    }
+
+    public void Remove(int id)
+    {
+        if (!IsLive(id)) throw new ArgumentException($"key id {id} is not in the index");
+        var key = KeyOf(id);
+        var mask = _slots.Length - 1;
+        for (var slot = (int)(Hash(key) & (ulong)mask); ; slot = (slot + 1) & mask)
+        {
+            if (_slots[slot] != id + 1) continue;
+            // A deleted mark keeps later keys of the probe chain reachable; the next empty
+            // slot after it would end their probes. Where the chain ends here anyway, empty it.
+            _slots[slot] = _slots[(slot + 1) & mask] == 0 ? 0 : Deleted;
+            if (_slots[slot] == 0) _usedSlots--;
+            break;
+        }
+        _live[id >> 6] &= ~(1UL << id);
+        if (_width == 0)
+        {
+            _garbageBytes += 4 + key.Length;
+        }
+        if (_freeCount == _free.Length) Array.Resize(ref _free, _free.Length * 2);
+        _free[_freeCount++] = id;
+        Count--;
+        if (Count == 0)
+        {
+            Clear();
+            return;
+        }
+        if (_width == 0 && _garbageBytes > PageSize && _garbageBytes * 2 > _pageBytes) CompactPages();
+    }
+
+    /// <summary>Empties the index (keeps the slot array).</summary>
+    public void Clear()
+    {
+        Array.Clear(_slots);
+        _usedSlots = 0;
+        _highWater = 0;
+        _freeCount = 0;
+        Count = 0;
+        Array.Clear(_live);
+        _fixedChunks = [];
+        _locators.Reset();
+        _pages.Clear();
+        _pageUsed = 0;
+        _pageBytes = 0;
+        _garbageBytes = 0;
+    }
+
+    private ReadOnlySpan<byte> Normalize(ReadOnlySpan<byte> key)
+    {
+        if (_width == 0 || key.Length == _width) return key;
+        if (key.Length > _width) throw new ArgumentException($"key of {key.Length} bytes in an index of {_width}-byte keys");
+        key.CopyTo(_scratch);
+        _scratch.AsSpan(key.Length, _width - key.Length).Clear();
+        return _scratch.AsSpan(0, _width);
+    }
+
+    private static ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key);
+
+    private void StoreKey(int id, ReadOnlySpan<byte> key)
+    {
+        if (_width > 0)
+        {
+            var chunk = id >> IdChunkShift;
+            if (chunk >= _fixedChunks.Length) Array.Resize(ref _fixedChunks, Math.Max(4, Math.Max(chunk + 1, _fixedChunks.Length * 2)));
+            var bytes = _fixedChunks[chunk] ??= new byte[_width << IdChunkShift];
+            key.CopyTo(bytes.AsSpan((id & IdChunkMask) * _width));
+            return;
+        }
+        _locators.EnsureCapacity(id + 1);
+        _locators[id] = Append(key);
+    }
+
+    private long Append(ReadOnlySpan<byte> key)
+    {
+        var need = 4 + key.Length;
+        if (_pages.Count == 0 || _pageUsed + need > _pages[^1].Length)
+        {
+            if (_pages.Count > 0) _garbageBytes += _pages[^1].Length - _pageUsed; // the unused tail
+            var page = new byte[Math.Max(PageSize, need)];
+            _pages.Add(page);
+            _pageBytes += page.Length;
+            _pageUsed = 0;
+        }
+        var current = _pages[^1];
+        BinaryPrimitives.WriteInt32LittleEndian(current.AsSpan(_pageUsed), key.Length);
+        key.CopyTo(current.AsSpan(_pageUsed + 4));
+        var locator = ((long)(_pages.Count - 1) << 32) | (uint)_pageUsed;
+        _pageUsed += need;
+        return locator;
+    }
+
+    /// <summary>Moves the live keys of a variable-width index into fresh pages.</summary>
+    private void CompactPages()
+    {
+        var old = _pages.ToArray();
+        _pages.Clear();
+        _pageUsed = 0;
+        _pageBytes = 0;
+        _garbageBytes = 0;
+        for (var id = 0; id < _highWater; id++)
+        {
+            if (!IsLive(id)) continue;
+            var locator = _locators[id];
+            var page = old[(int)(locator >> 32)];
+            var offset = (int)locator;
+            var length = BinaryPrimitives.ReadInt32LittleEndian(page.AsSpan(offset));
+            _locators[id] = Append(page.AsSpan(offset + 4, length));
+        }
+    }
+
+    /// <summary>Re-inserts every live key into a fresh slot array (drops deleted marks).</summary>
+    private void Rebuild()
+    {
+        // Load at most 3/4 after the rebuild; when the live keys alone would fill more than 5/8
+        // of that, the next size, so that growing keeps rebuilds rare (deleted marks alone
+        // rebuild at the same size).
+        var size = 16;
+        while (size * 3L <= (Count + 1) * 4L) size *= 2;
+        if (Count * 8L > size * 5L) size *= 2;
+        _slots = new int[size];
+        var mask = size - 1;
+        _usedSlots = 0;
+        for (var id = 0; id < _highWater; id++)
+        {
+            if (!IsLive(id)) continue;
+            var slot = (int)(Hash(KeyOf(id)) & (ulong)mask);
+            while (_slots[slot] != 0) slot = (slot + 1) & mask;
+            _slots[slot] = id + 1;
+            _usedSlots++;
+        }
+    }
+}

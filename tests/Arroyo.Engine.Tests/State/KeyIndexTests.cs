@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using Arroyo.Execution;
+
+namespace Arroyo.Engine.Tests.State;
+
+public sealed class KeyIndexTests
+{
+    private static byte[] Key(long value, bool isNull = false)
+    {
+        if (isNull) return [0];
+        var key = new byte[9];
+        key[0] = 1;
+        BinaryPrimitives.WriteInt64LittleEndian(key.AsSpan(1), value);
+        return key;
+    }
+
+    [Fact]
+    public void Keys_are_added_found_removed_and_their_ids_reused()
+    {
+        var index = new KeyIndex(9);
+        var a = index.FindOrAdd(Key(1), out var added);
+        Assert.True(added);
+        var b = index.FindOrAdd(Key(2), out added);
+        Assert.True(added);
+        Assert.Equal(a, index.FindOrAdd(Key(1), out added));
+        Assert.False(added);
+        // A null is encoded shorter (its flag only) and padded: it is a key of its own.
+        var n = index.FindOrAdd(Key(0, isNull: true), out added);
+        Assert.True(added);
+        Assert.NotEqual(n, index.FindOrAdd(Key(0), out _));
+        Assert.Equal(4, index.Count);
+
+        index.Remove(b);
+        Assert.Equal(-1, index.Find(Key(2)));
+        Assert.False(index.IsLive(b));
+        Assert.Equal(a, index.Find(Key(1)));
+        var c = index.FindOrAdd(Key(3), out _);
+        Assert.Equal(b, c); // the freed id comes back
+        Assert.Equal(Key(3), index.KeyOf(c).ToArray());
+        Assert.Throws<ArgumentException>(() => index.Remove(1000));
+    }
+
+    [Theory]
+    [InlineData(9)]
+    [InlineData(0)]
+    public void A_growing_and_shrinking_index_agrees_with_a_dictionary(int width)
+    {
+        var index = new KeyIndex(width);
+        var model = new Dictionary<long, int>();
+        var random = new Random(15);
+        for (var step = 0; step < 300_000; step++)
+        {
+            var value = random.Next(0, 60_000);
+            var key = width > 0 ? Key(value) : System.Text.Encoding.UTF8.GetBytes(new string('x', value % 40) + value);
+            if (random.Next(3) == 0)
+            {
+                var id = index.Find(key);
+                Assert.Equal(model.TryGetValue(value, out var expected) ? expected : -1, id);
+                if (id >= 0)
+                {
+                    index.Remove(id);
+                    model.Remove(value);
+                }
+            }
+            else
+            {
+                var id = index.FindOrAdd(key, out var added);
+                Assert.Equal(!model.ContainsKey(value), added);
+                if (added) model[value] = id;
+                else Assert.Equal(model[value], id);
+                Assert.Equal(key, index.KeyOf(id).ToArray());
+            }
+        }
+        Assert.Equal(model.Count, index.Count);
+        // Ids stay dense: no more than were ever live at once.
+        Assert.True(index.Capacity <= 60_000, $"capacity {index.Capacity}");
+        foreach (var (value, id) in model) Assert.True(index.IsLive(id), $"{value}");
+        // Removing everything empties it; it then starts again from id 0.
+        foreach (var id in model.Values) index.Remove(id);
+        Assert.Equal(0, index.Count);
+        Assert.Equal(0, index.FindOrAdd(Key(7), out _));
+    }
+
+    [Fact]
+    public void A_million_int_keys_cost_under_twenty_bytes_each_in_the_index()
+    {
+        // The index part of the budget of 64 B per key (slots + the 9-byte keys).
+        var index = new KeyIndex(9);
+        for (var i = 0; i < 1_000_000; i++) index.FindOrAdd(Key(i), out _);
+        Assert.Equal(1_000_000, index.Count);
+        var perKey = (double)index.BytesHeld / index.Count;
+        Assert.True(perKey < 20, $"{perKey:F1} B per key");
+    }
+
+    [Fact]
+    public void Chunked_arrays_grow_without_moving_values()
+    {
+        var values = new ChunkedArray<long>();
+        values.EnsureCapacity(10);
+        values[3] = 42;
+        ref var slot = ref values[3];
+        values.EnsureCapacity(ChunkedArray<long>.ChunkSize * 3 + 1);
+        Assert.Equal(ChunkedArray<long>.ChunkSize * 4, values.Capacity);
+        slot = 43;
+        Assert.Equal(43, values[3]);
+        Assert.Equal(0, values[ChunkedArray<long>.ChunkSize * 3]);
+        Assert.Equal(ChunkedArray<long>.ChunkSize - 5, values.Run(5, int.MaxValue).Length);
+    }
+}
