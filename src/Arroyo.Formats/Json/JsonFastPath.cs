@@ -33,12 +33,21 @@ internal sealed class JsonFastPath
     private readonly bool[] _seen;
     private readonly bool _unixMillis;
 
+    // Names that JSON writes as they are (no quote, backslash or control character), so that
+    // their bytes followed by a quote are the whole key.
+    private readonly bool[] _plainNames;
+
     private JsonFastPath(JsonSlot[] slots, bool unixMillis)
     {
         _slots = slots;
         _seen = new bool[slots.Length];
         _unixMillis = unixMillis;
+        _plainNames = slots.Select(s => s.Name.AsSpan().IndexOfAny(s_stringStops) < 0).ToArray();
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsKeyAt(ReadOnlySpan<byte> json, int start, byte[] name) =>
+        start + name.Length < json.Length && json[start + name.Length] == (byte)'"' && json.Slice(start, name.Length).SequenceEqual(name);
 
     /// <summary>A fast path for these top-level fields, or null when one of them has a type only the full reader handles.</summary>
     public static JsonFastPath? For(JsonSlot[] slots, bool unixMillis)
@@ -85,14 +94,23 @@ internal sealed class JsonFastPath
             {
                 if (i >= json.Length || json[i] != (byte)'"') return false;
                 var keyStart = i + 1;
-                var keyLength = json[keyStart..].IndexOfAny(s_stringStops);
-                if (keyLength < 0 || json[keyStart + keyLength] != (byte)'"') return false;
-                var key = json.Slice(keyStart, keyLength);
+                int index, keyLength;
+                if (next < slots.Length && _plainNames[next] && IsKeyAt(json, keyStart, slots[next].Name))
+                {
+                    // The expected key, compared in place: no search for the closing quote.
+                    index = next;
+                    keyLength = slots[next].Name.Length;
+                }
+                else
+                {
+                    keyLength = json[keyStart..].IndexOfAny(s_stringStops);
+                    if (keyLength < 0 || json[keyStart + keyLength] != (byte)'"') return false;
+                    index = JsonRowReader.FindSlot(json.Slice(keyStart, keyLength), slots, next);
+                }
                 i = SkipSpace(json, keyStart + keyLength + 1);
                 if (i >= json.Length || json[i] != (byte)':') return false;
                 i = SkipSpace(json, i + 1);
                 if (i >= json.Length) return false;
-                var index = JsonRowReader.FindSlot(key, slots, next);
                 if (index < 0 || seen[index])
                 {
                     if (!SkipValue(json, ref i)) return false;
