@@ -93,6 +93,10 @@ public sealed class JsonFastPathTests
         """{"id":51,"x":"\q"}""",
         """{"id":52,"x":"\u12"}""",
         """{"id":53} """,
+        // Keys that start like the expected one, or hold it with an escape.
+        """{"b":true,"i8x":5,"i8":6,"i1":7,"id":54}""",
+        """{"b":false,"i\u0038":9,"id":55}""",
+        """{"b":false,"i8\"":9,"id":56}""",
     ];
 
     private static (bool Ok, string? Error, object?[]? Row) DecodeOne(string record, bool fastPath)
