@@ -115,6 +115,7 @@ done
 
 scaling_rows=""
 json_section=""
+json_queries_section=""
 ck_rows=""
 if [ -z "$only" ]; then
   for q in q0 q5 q7; do
@@ -128,21 +129,9 @@ if [ -z "$only" ]; then
     done
   done
 
-  # JSON ingest: generate NDJSON bids once (nexmark → single_file), then the pipeline and the bare scan.
+  # JSON ingest: NDJSON bids generated once (nexmark → single_file, by bench/json.sh), then the pipeline and the bare scan.
   json="$work/bids-$json_events.ndjson"
-  if [ ! -s "$json" ]; then
-    echo "generating $json..." >&2
-    cat > "$work/jsongen.sql" <<EOF
-CREATE TABLE nexmark WITH (connector = 'nexmark', event_rate = '100000000', message_count = '$json_events');
-CREATE TABLE bids (auction BIGINT, bidder BIGINT, price BIGINT, channel TEXT, url TEXT, datetime TIMESTAMP, extra TEXT)
-  WITH (connector = 'single_file', path = '$json.tmp', format = 'json', type = 'sink');
-INSERT INTO bids SELECT bid.auction, bid.bidder, bid.price, bid.channel, bid.url, bid.datetime, bid.extra
-FROM nexmark WHERE bid IS NOT NULL;
-EOF
-    rm -f "$json.tmp"
-    run_cli "$work/jsongen.log" "$work/state-jsongen" "$work/jsongen.sql"
-    mv "$json.tmp" "$json"
-  fi
+  BENCH_WORK="$work" bench/json.sh --events "$json_events" --generate-only
   cat > "$work/jsoningest.sql" <<EOF
 CREATE TABLE bids (auction BIGINT, bidder BIGINT, price BIGINT, channel TEXT, url TEXT, datetime TIMESTAMP, extra TEXT)
   WITH (connector = 'single_file', path = '$json', format = 'json', type = 'source');
@@ -168,6 +157,8 @@ EOF
   ingest_timing="$(median_by_wall "${ingest_runs[@]}")"
   scan_timing="$(median_by_wall "${scan_runs[@]}")"
   scan_seconds="$(printf '%s\n' "${scan_own[@]}" | sort -n | sed -n "$(( (${#scan_own[@]} + 1) / 2 ))p")"
+  # The same file through five queries, engine against DuckDB, answers compared (bench/json.sh).
+  json_queries_section="$(BENCH_WORK="$work" bench/json.sh --events "$json_events" --repeat "$repeat")"
   json_section="$(python3 - "$bytes" "$records" "$scan_seconds" $ingest_timing $scan_timing <<'PY'
 import sys
 b, n = int(sys.argv[1]), int(sys.argv[2])
@@ -249,6 +240,10 @@ fi
     echo "## JSON ingest"
     echo
     echo "$json_section"
+    echo
+    echo "## JSON file queries against DuckDB (bench/json.sh)"
+    echo
+    echo "$json_queries_section"
     echo
     echo "## State: checkpoint and restore of an updating aggregate"
     echo

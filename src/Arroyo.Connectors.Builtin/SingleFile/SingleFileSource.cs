@@ -10,21 +10,24 @@ using Arroyo.Formats;
 namespace Arroyo.Connectors.Builtin.SingleFile;
 
 /// <summary>
-/// Reads a newline-delimited file once and finishes. One subtask reads: the one whose key
-/// range owns the hash of the path, so the choice is stable for a parallelism and the
-/// position (a byte offset stored under that hash) follows the file at any parallelism.
-/// Every row's <c>_timestamp</c> is the time it was read, as in the reference.
+/// Reads a newline-delimited file once and finishes, shared among the subtasks by byte ranges
+/// (<see cref="FileSplit"/>): at <c>-p N</c> the file is cut into N ranges and each subtask
+/// reads the lines that start in its own. The checkpoint keeps, for every range, the first byte
+/// not read yet, so a restore (at any parallelism) re-cuts what is left and no line is lost
+/// or read twice. Every row's <c>_timestamp</c> is the time it was read, as in the reference.
 /// </summary>
 internal sealed class SingleFileSource : ISource
 {
-    internal const string StateTable = "f";
-    private const int ReadBufferSize = 1 << 20;
+    internal const string StateTable = "fr";
+
+    /// <summary>The state table of the format before files were split: one row, the offset reached by the one subtask that read.</summary>
+    internal const string LegacyStateTable = "f";
 
     private static readonly Schema s_stateSchema = new(
     [
         new Field(StateColumns.KeyHashColumn, DataType.UInt64, false),
-        new Field("offset", DataType.Int64, false),
-        new Field("line", DataType.Int64, false),
+        new Field("start", DataType.Int64, false),
+        new Field("end", DataType.Int64, false),
     ]);
 
     private readonly ConnectorTable _table;
@@ -33,14 +36,9 @@ internal sealed class SingleFileSource : ISource
     private readonly RecordDecoder _decoder;
     private readonly int _batchSize;
     private OperatorContext? _context;
-    private bool _owner;
-    private FileStream? _file;
-    private byte[] _buffer = new byte[ReadBufferSize];
-    private int _bufferStart;
-    private int _bufferEnd;
-    private bool _eof;
-    private long _offset;
-    private long _line;
+    private SplitLineReader? _reader;
+    private List<FileSplit> _splits = [];
+    private int _current = -1;
     private long _dropped;
 
     public SingleFileSource(ConnectorTable table, Schema output, OperatorContext context, Arroyo.Dataflow.ColumnUsage? usage = null)
@@ -52,26 +50,16 @@ internal sealed class SingleFileSource : ISource
         _batchSize = Math.Max(1, context.Settings.BatchSize);
     }
 
-    internal long Offset => _offset;
+    /// <summary>The ranges this subtask reads, with their progress.</summary>
+    internal IReadOnlyList<FileSplit> Splits => _splits;
 
     public void Open(OperatorContext context)
     {
         _context = context;
-        _owner = KeyRange.SubtaskFor(_key, context.Parallelism) == context.SubtaskIndex;
-        if (!_owner) return;
-        foreach (var batch in context.State.ReadTable(StateTable, allRows: true))
-        {
-            var keys = (PrimitiveColumn<ulong>)batch.Columns[0];
-            for (var r = 0; r < batch.RowCount; r++)
-            {
-                if (keys[r] != _key) continue;
-                _offset = ((PrimitiveColumn<long>)batch.Columns[1])[r];
-                _line = ((PrimitiveColumn<long>)batch.Columns[2])[r];
-            }
-        }
+        FileStream file;
         try
         {
-            _file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+            file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -85,78 +73,100 @@ internal sealed class SingleFileSource : ISource
             };
             throw new UserException($"cannot read '{_path}' for table '{_table.Name}': {reason}");
         }
-        if (_offset > 0)
+        var remaining = RestoredSplits(context) ?? [FileSplits.WholeFile];
+        _splits = FileSplits.For(context.SubtaskIndex, context.Parallelism, remaining, file.Length);
+        _reader = new SplitLineReader(file);
+        if (context.State.Epoch is not null && _splits.Count > 0)
         {
-            _file.Seek(_offset, SeekOrigin.Begin);
-            context.Log($"resuming {_path} at byte {_offset} (line {_line})");
+            context.Log($"resuming {_path} at {string.Join(", ", _splits.Select(s => s.End == FileSplit.ToEndOfFile ? $"bytes {s.Start}-" : $"bytes {s.Start}-{s.End - 1}"))}");
         }
+        NextSplit();
+    }
+
+    // The ranges left by the checkpoint restored from; null on a fresh start.
+    private List<FileSplit>? RestoredSplits(OperatorContext context)
+    {
+        List<FileSplit>? restored = null;
+        foreach (var batch in context.State.ReadTable(StateTable, allRows: true))
+        {
+            restored ??= [];
+            var starts = (PrimitiveColumn<long>)batch.Columns[1];
+            var ends = (PrimitiveColumn<long>)batch.Columns[2];
+            for (var r = 0; r < batch.RowCount; r++) restored.Add(new FileSplit(starts[r], ends[r]));
+        }
+        if (restored is not null) return restored;
+        // A checkpoint from before files were split: one subtask read the whole file up to this offset.
+        foreach (var batch in context.State.ReadTable(LegacyStateTable, allRows: true))
+        {
+            var keys = (PrimitiveColumn<ulong>)batch.Columns[0];
+            for (var r = 0; r < batch.RowCount; r++)
+            {
+                if (keys[r] == _key) restored = [new FileSplit(((PrimitiveColumn<long>)batch.Columns[1])[r], FileSplit.ToEndOfFile)];
+            }
+        }
+        return restored;
+    }
+
+    private bool NextSplit()
+    {
+        if (_current >= 0) _splits[_current] = _splits[_current] with { Start = _reader!.Position };
+        _current++;
+        if (_current >= _splits.Count) return false;
+        _reader!.Begin(_splits[_current]);
+        return true;
     }
 
     public SourceStatus Poll(IOutput output)
     {
-        if (!_owner || _file is null) return SourceStatus.Finished;
+        if (_reader is null) return SourceStatus.Finished;
         var lines = 0;
+        var finished = false;
         while (lines < _batchSize)
         {
-            var newline = _buffer.AsSpan(_bufferStart, _bufferEnd - _bufferStart).IndexOf((byte)'\n');
-            int length;
-            int consumed;
-            if (newline >= 0)
+            if (_current >= _splits.Count)
             {
-                length = newline;
-                consumed = newline + 1;
-            }
-            else if (!_eof)
-            {
-                Fill();
-                continue;
-            }
-            else if (_bufferEnd > _bufferStart)
-            {
-                // The last line has no newline.
-                length = consumed = _bufferEnd - _bufferStart;
-            }
-            else
-            {
+                finished = true;
                 break;
             }
-            var record = _buffer.AsSpan(_bufferStart, length);
-            _bufferStart += consumed;
-            _offset += consumed;
-            _line++;
+            if (!_reader.TryReadLine(out var record, out var offset))
+            {
+                NextSplit();
+                continue;
+            }
             if (IsBlank(record)) continue;
             lines++;
-            if (!_decoder.TryDecode(record, out var error)) HandleBadData(error!);
+            if (!_decoder.TryDecode(record, out var error)) HandleBadData(error!, offset);
         }
+        if (_current < _splits.Count) _splits[_current] = _splits[_current] with { Start = _reader.Position };
         var batch = _decoder.Flush(Timestamps.Now());
         if (batch is not null) output.Emit(batch);
-        if (_eof && _bufferStart == _bufferEnd)
-        {
-            if (_dropped > 0) _context?.Warn($"dropped {_dropped} records of {_path} that did not parse");
-            return SourceStatus.Finished;
-        }
-        return SourceStatus.Continue;
+        if (!finished) return SourceStatus.Continue;
+        if (_dropped > 0) _context?.Warn($"dropped {_dropped} records of {_path} that did not parse");
+        return SourceStatus.Finished;
     }
 
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state)
     {
-        if (!_owner) return;
+        if (_context is null) return;
+        // A subtask with nothing left still writes a row (an empty range), so that a restore
+        // of a file read to the end is told apart from a fresh start.
+        var splits = _splits.Count > 0 ? _splits : [new FileSplit(0, 0)];
         var columns = new Column[]
         {
-            new PrimitiveColumn<ulong>(DataType.UInt64, [_key]),
-            new PrimitiveColumn<long>(DataType.Int64, [_offset]),
-            new PrimitiveColumn<long>(DataType.Int64, [_line]),
+            new PrimitiveColumn<ulong>(DataType.UInt64, splits.Select(_ => _key).ToArray()),
+            new PrimitiveColumn<long>(DataType.Int64, splits.Select(s => s.Start).ToArray()),
+            new PrimitiveColumn<long>(DataType.Int64, splits.Select(s => s.End).ToArray()),
         };
-        state.WriteTable(StateTable, new Batch(s_stateSchema, columns, 1));
+        state.WriteTable(StateTable, new Batch(s_stateSchema, columns, splits.Count));
     }
 
     public void Close()
     {
-        _file?.Dispose();
-        _file = null;
+        _reader?.Dispose();
+        _reader = null;
     }
 
-    private void HandleBadData(string error)
+    private void HandleBadData(string error, long offset)
     {
         if (_table.BadData == BadDataPolicy.Drop)
         {
@@ -164,23 +174,8 @@ internal sealed class SingleFileSource : ISource
             _context?.Metrics.DeserializationError();
             return;
         }
-        throw new BadDataException($"bad data in {_path} line {_line} (table '{_table.Name}'): {error}");
-    }
-
-    private void Fill()
-    {
-        // Keep the unread tail, grow if one line fills the whole buffer.
-        var remaining = _bufferEnd - _bufferStart;
-        if (_bufferStart > 0)
-        {
-            Buffer.BlockCopy(_buffer, _bufferStart, _buffer, 0, remaining);
-            _bufferStart = 0;
-            _bufferEnd = remaining;
-        }
-        if (_bufferEnd == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
-        var read = _file!.Read(_buffer, _bufferEnd, _buffer.Length - _bufferEnd);
-        if (read == 0) _eof = true;
-        _bufferEnd += read;
+        var line = SplitLineReader.LineNumberAt(_path, offset);
+        throw new BadDataException($"bad data in {_path} line {line} (table '{_table.Name}'): {error}");
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> record)

@@ -18,9 +18,9 @@ namespace Arroyo.Connectors.Filesystem.Source;
 /// Reads every file under the location once (those matching <c>source.regex_pattern</c>, if
 /// given, and no hidden ones: a path segment starting with '.' or '_' is hidden, as
 /// <c>_delta_log</c> and unfinished uploads are), then finishes. Files are shared among the
-/// subtasks by the hash of their key. The checkpointed state holds, per file, how many records
-/// were read and whether it is done, so a restore (at any parallelism) skips finished files and
-/// resumes a file at its next record.
+/// subtasks by size (<see cref="OwnedFiles"/>), each file read whole by one subtask. The
+/// checkpointed state holds, per file, how many records were read and whether it is done, so a
+/// restore (at any parallelism) skips finished files and resumes a file at its next record.
 /// </summary>
 internal sealed class FileSource : ISource
 {
@@ -85,22 +85,48 @@ internal sealed class FileSource : ISource
         {
             throw new ExternalException($"cannot list the files of table '{_table.Name}' under {url}: {e.Message}");
         }
-        var owned = 0;
-        foreach (var info in objects)
+        var candidates = objects.Where(o => !IsHidden(o.Key) && (_pattern is null || _pattern.IsMatch(o.Key))).ToList();
+        var mine = OwnedFiles(candidates, context.SubtaskIndex, context.Parallelism);
+        foreach (var key in mine)
         {
-            if (IsHidden(info.Key) || (_pattern is not null && !_pattern.IsMatch(info.Key))) continue;
-            if (!KeyRange.Owns(context.SubtaskIndex, context.Parallelism, KeyHasher.HashString(info.Key))) continue;
-            owned++;
-            if (_progress.TryGetValue(info.Key, out var progress) && progress.Done) continue;
-            _files.Enqueue(info.Key);
+            if (_progress.TryGetValue(key, out var progress) && progress.Done) continue;
+            _files.Enqueue(key);
         }
-        // Only this subtask's files stay in its state.
+        var owned = mine.Count;
+        // Only this subtask's files stay in its state (a file no longer listed: by the hash of its key).
+        var listed = candidates.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        var ownedKeys = mine.ToHashSet(StringComparer.Ordinal);
         foreach (var key in _progress.Keys.ToList())
         {
-            if (!KeyRange.Owns(context.SubtaskIndex, context.Parallelism, KeyHasher.HashString(key))) _progress.Remove(key);
+            var keep = listed.Contains(key) ? ownedKeys.Contains(key) : KeyRange.Owns(context.SubtaskIndex, context.Parallelism, KeyHasher.HashString(key));
+            if (!keep) _progress.Remove(key);
         }
         if (context.SubtaskIndex == 0 && objects.Count == 0) context.Warn($"no files under {url}");
         context.Log($"{_files.Count} of {owned} file(s) to read under {url}");
+    }
+
+    /// <summary>
+    /// The files subtask <paramref name="subtask"/> reads: largest first to the subtask with the
+    /// fewest bytes so far, so that a few files of unequal size still spread evenly (by the hash
+    /// of their names, two files land on one subtask of two half the time). Every subtask lists
+    /// the same files and so computes the same assignment; in the listing's key order.
+    /// </summary>
+    internal static List<string> OwnedFiles(IReadOnlyList<ObjectInfo> files, int subtask, int parallelism)
+    {
+        var load = new long[parallelism];
+        var mine = new List<string>();
+        foreach (var file in files.OrderByDescending(f => f.Size).ThenBy(f => f.Key, StringComparer.Ordinal))
+        {
+            var target = 0;
+            for (var i = 1; i < parallelism; i++)
+            {
+                if (load[i] < load[target]) target = i;
+            }
+            load[target] += Math.Max(1, file.Size);
+            if (target == subtask) mine.Add(file.Key);
+        }
+        mine.Sort(StringComparer.Ordinal);
+        return mine;
     }
 
     private static bool IsHidden(string key) => key.Split('/').Any(s => s.StartsWith('.') || s.StartsWith('_'));

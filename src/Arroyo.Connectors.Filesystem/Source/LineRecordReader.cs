@@ -1,3 +1,4 @@
+using Arroyo.Connectors.Files;
 using Arroyo.Core;
 using Arroyo.Formats;
 
@@ -9,10 +10,7 @@ namespace Arroyo.Connectors.Filesystem.Source;
 /// </summary>
 internal sealed class LineRecordReader(Stream input, RecordDecoder decoder, long skip, Func<long, string, Exception?> badRecord) : RecordReader
 {
-    private byte[] _buffer = new byte[1 << 20];
-    private int _start;
-    private int _end;
-    private bool _eof;
+    private readonly LineBuffer _lines = new();
     private long _line;
 
     public override Batch? Next(int maxRows, long timestampNanos)
@@ -36,46 +34,9 @@ internal sealed class LineRecordReader(Stream input, RecordDecoder decoder, long
 
     private bool NextLine(out ReadOnlySpan<byte> record)
     {
-        while (true)
-        {
-            var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
-            if (newline >= 0)
-            {
-                record = _buffer.AsSpan(_start, newline);
-                _start += newline + 1;
-                _line++;
-                return true;
-            }
-            if (_eof)
-            {
-                if (_end > _start)
-                {
-                    record = _buffer.AsSpan(_start, _end - _start);
-                    _start = _end;
-                    _line++;
-                    return true;
-                }
-                record = default;
-                return false;
-            }
-            Fill();
-        }
-    }
-
-    private void Fill()
-    {
-        var remaining = _end - _start;
-        if (_start > 0)
-        {
-            Buffer.BlockCopy(_buffer, _start, _buffer, 0, remaining);
-            _start = 0;
-            _end = remaining;
-        }
-        // One line longer than the buffer: grow it.
-        if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
-        var read = input.Read(_buffer, _end, _buffer.Length - _end);
-        if (read == 0) _eof = true;
-        _end += read;
+        if (!_lines.TryTakeLine(input, out record)) return false;
+        _line++;
+        return true;
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> record)

@@ -10,9 +10,9 @@ internal sealed class JsonDecoder : RecordDecoder
     private readonly JsonRowReader _rows;
     private readonly List<int> _bad = [];
 
-    public JsonDecoder(Schema output, FormatSettings format, Arroyo.Dataflow.ColumnUsage? usage = null) : base(output)
+    public JsonDecoder(Schema output, FormatSettings format, Arroyo.Dataflow.ColumnUsage? usage = null, bool fastPath = true) : base(output)
     {
-        _rows = new JsonRowReader(DataFields, format, UnreadDataFields(usage));
+        _rows = new JsonRowReader(DataFields, format, UnreadDataFields(usage), fastPath);
     }
 
     public override int RowCount => _rows.Count - _bad.Count;
@@ -27,6 +27,21 @@ internal sealed class JsonDecoder : RecordDecoder
             return false;
         }
         var row = _rows.Count;
+        if (_rows.Fast is { } fast)
+        {
+            if (fast.TryRead(record))
+            {
+                error = null;
+                return true;
+            }
+            // The fast path leaves this record to the full reader; a row it began is dropped.
+            if (_rows.Began(row))
+            {
+                _rows.Abandon(row + 1);
+                _bad.Add(row);
+                row++;
+            }
+        }
         try
         {
             var reader = new Utf8JsonReader(record);

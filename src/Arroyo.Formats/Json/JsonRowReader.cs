@@ -27,7 +27,8 @@ internal sealed class JsonRowReader
     private readonly int _unstructured = -1;
 
     /// <param name="unread">Indices of <paramref name="fields"/> nobody downstream reads (from the planner's column pruning).</param>
-    public JsonRowReader(IReadOnlyList<Field> fields, FormatSettings format, IReadOnlySet<int>? unread = null)
+    /// <param name="fastPath">False to read every record with <see cref="Utf8JsonReader"/> (tests compare the two).</param>
+    public JsonRowReader(IReadOnlyList<Field> fields, FormatSettings format, IReadOnlySet<int>? unread = null, bool fastPath = true)
     {
         _slots = fields.Select((f, i) => new JsonSlot(f, ColumnBuilder.Create(f.Type, 1024))
         {
@@ -40,7 +41,14 @@ internal sealed class JsonRowReader
             _unstructured = Array.FindIndex(_slots, s => s.IsJson && s.Field.Name == "value");
             if (_unstructured < 0) _unstructured = Array.FindIndex(_slots, s => s.IsJson || s.Kind == TypeKind.Utf8);
         }
+        Fast = fastPath && _unstructured < 0 ? JsonFastPath.For(_slots, _unixMillis) : null;
     }
+
+    /// <summary>The byte-level reader for records of the common shape, when every field's type allows one.</summary>
+    public JsonFastPath? Fast { get; }
+
+    /// <summary>Whether any builder holds more than <paramref name="rows"/> rows (a row was begun).</summary>
+    public bool Began(int rows) => _slots.Any(s => s.Builder.Count > rows);
 
     /// <summary>Rows appended (including abandoned ones) since the last <see cref="Build"/>.</summary>
     public int Count => _slots.Length == 0 ? _nullRows : _slots[0].Builder.Count;
@@ -115,7 +123,13 @@ internal sealed class JsonRowReader
     private static int FindSlot(ref Utf8JsonReader reader, JsonSlot[] slots, int hint)
     {
         if (reader.ValueIsEscaped) return FindSlotSlow(reader.GetString()!, slots);
-        var key = reader.ValueSpan;
+        return FindSlot(reader.ValueSpan, slots, hint);
+    }
+
+    /// <summary>The slot an unescaped key names: exact first (the one after the previous match, then all), then ignoring ASCII case; -1 if none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int FindSlot(ReadOnlySpan<byte> key, JsonSlot[] slots, int hint)
+    {
         if (hint < slots.Length && key.SequenceEqual(slots[hint].Name)) return hint;
         for (var i = 0; i < slots.Length; i++)
         {

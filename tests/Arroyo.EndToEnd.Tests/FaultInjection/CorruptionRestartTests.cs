@@ -14,7 +14,7 @@ public sealed class CorruptionRestartTests(FaultTemplate template) : IClassFixtu
         var data = new TheoryData<string, string, int>();
         var seed = 1;
         // The file sink keeps no state table since its commits moved into the manifest (two-phase commit): "manifest" covers it.
-        foreach (var kind in new[] { "manifest", "i", "f:offset", "updating_aggregates.v2", "window_aggregates" })
+        foreach (var kind in new[] { "manifest", "i", "fr:start", "updating_aggregates.v2", "window_aggregates" })
         {
             foreach (var fault in new[] { "flip", "truncate" }) data.Add(kind, fault, seed++);
         }

@@ -85,7 +85,7 @@ internal sealed class FaultPipeline : IDisposable
 
     /// <summary>
     /// The state file of <paramref name="epoch"/> of one kind of operator: "i" the impulse
-    /// source, "f:offset" the file source, "f:length" a file sink (the first),
+    /// source, "fr:start" the file source (its byte ranges), "f:length" a file sink (the first),
     /// "updating_aggregates.v2", "window_aggregates" — a table name, and a column its rows have.
     /// </summary>
     public string StateFileOf(long epoch, string kind)

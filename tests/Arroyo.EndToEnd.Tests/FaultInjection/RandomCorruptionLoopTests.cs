@@ -21,7 +21,7 @@ namespace Arroyo.EndToEnd.Tests.FaultInjection;
 /// </remarks>
 public sealed class RandomCorruptionLoopTests(FaultTemplate template) : IClassFixture<FaultTemplate>
 {
-    private static readonly string[] s_tables = ["i", "watermark", "window_aggregates", "updating_aggregates.v2", "f"];
+    private static readonly string[] s_tables = ["i", "watermark", "window_aggregates", "updating_aggregates.v2", "f", "fr"];
 
     [Fact]
     public async Task Two_hundred_single_byte_corruptions_fall_back_or_are_refused()

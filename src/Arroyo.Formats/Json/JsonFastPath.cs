@@ -1,0 +1,408 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Arroyo.Core.Columns;
+using Arroyo.Core.Time;
+using Arroyo.Core.Types;
+
+namespace Arroyo.Formats.Json;
+
+/// <summary>
+/// The common case of <see cref="JsonRowReader"/> without <see cref="Utf8JsonReader"/>'s
+/// token machine: one pass over the record's bytes that finds the closing quote of a string
+/// with a vectorised search, parses integers in place, matches keys against the slots' UTF-8
+/// names and writes each value straight into its column builder. It only accepts what it is
+/// sure the full reader would accept with the same value; anything else (a syntax error, an
+/// escaped key, a <c>\u</c> escape in a kept string, a number that needs more than 18 digits, a
+/// string where a number is expected, a missing NOT NULL field…) returns false, and the caller
+/// reads the record again with the full reader, which produces the row or the exact error it
+/// always did. So this path changes speed, never results.
+/// </summary>
+internal sealed class JsonFastPath
+{
+    // Bytes that end the fast scan of a string: its closing quote, an escape, or a control
+    // character (which JSON forbids inside strings).
+    private static readonly SearchValues<byte> s_stringStops = SearchValues.Create(
+        [(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
+
+    private static readonly JsonReaderOptions s_nestedOptions = new() { MaxDepth = 63 };
+
+    private readonly JsonSlot[] _slots;
+    private readonly bool[] _seen;
+    private readonly bool _unixMillis;
+
+    // Names that JSON writes as they are (no quote, backslash or control character), so that
+    // their bytes followed by a quote are the whole key.
+    private readonly bool[] _plainNames;
+
+    private JsonFastPath(JsonSlot[] slots, bool unixMillis)
+    {
+        _slots = slots;
+        _seen = new bool[slots.Length];
+        _unixMillis = unixMillis;
+        _plainNames = slots.Select(s => s.Name.AsSpan().IndexOfAny(s_stringStops) < 0).ToArray();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsKeyAt(ReadOnlySpan<byte> json, int start, byte[] name) =>
+        start + name.Length < json.Length && json[start + name.Length] == (byte)'"' && json.Slice(start, name.Length).SequenceEqual(name);
+
+    /// <summary>A fast path for these top-level fields, or null when one of them has a type only the full reader handles.</summary>
+    public static JsonFastPath? For(JsonSlot[] slots, bool unixMillis)
+    {
+        if (slots.Length == 0) return null;
+        foreach (var slot in slots)
+        {
+            if (slot.IsJson) continue;
+            switch (slot.Kind)
+            {
+                case TypeKind.Boolean:
+                case TypeKind.Int8 or TypeKind.Int16 or TypeKind.Int32 or TypeKind.Int64:
+                case TypeKind.UInt8 or TypeKind.UInt16 or TypeKind.UInt32 or TypeKind.UInt64:
+                case TypeKind.Float32 or TypeKind.Float64:
+                case TypeKind.Utf8:
+                case TypeKind.Timestamp:
+                    continue;
+                default:
+                    return null;
+            }
+        }
+        return new JsonFastPath(slots, unixMillis);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="json"/> (trimmed, valid UTF-8) as one row. False when the full
+    /// reader must decide; the row may then be half written (the caller abandons it).
+    /// </summary>
+    public bool TryRead(ReadOnlySpan<byte> json)
+    {
+        if (json.Length < 2 || json[0] != (byte)'{') return false;
+        var slots = _slots;
+        var seen = _seen;
+        Array.Clear(seen);
+        var i = SkipSpace(json, 1);
+        if (i < json.Length && json[i] == (byte)'}')
+        {
+            i++;
+        }
+        else
+        {
+            var next = 0;
+            while (true)
+            {
+                if (i >= json.Length || json[i] != (byte)'"') return false;
+                var keyStart = i + 1;
+                int index, keyLength;
+                if (next < slots.Length && _plainNames[next] && IsKeyAt(json, keyStart, slots[next].Name))
+                {
+                    // The expected key, compared in place: no search for the closing quote.
+                    index = next;
+                    keyLength = slots[next].Name.Length;
+                }
+                else
+                {
+                    keyLength = json[keyStart..].IndexOfAny(s_stringStops);
+                    if (keyLength < 0 || json[keyStart + keyLength] != (byte)'"') return false;
+                    index = JsonRowReader.FindSlot(json.Slice(keyStart, keyLength), slots, next);
+                }
+                i = SkipSpace(json, keyStart + keyLength + 1);
+                if (i >= json.Length || json[i] != (byte)':') return false;
+                i = SkipSpace(json, i + 1);
+                if (i >= json.Length) return false;
+                if (index < 0 || seen[index])
+                {
+                    if (!SkipValue(json, ref i)) return false;
+                }
+                else
+                {
+                    seen[index] = true;
+                    next = index + 1;
+                    if (!ReadValue(json, ref i, slots[index])) return false;
+                }
+                i = SkipSpace(json, i);
+                if (i >= json.Length) return false;
+                if (json[i] == (byte)',')
+                {
+                    i = SkipSpace(json, i + 1);
+                    continue;
+                }
+                if (json[i] != (byte)'}') return false;
+                i++;
+                break;
+            }
+        }
+        // The record was trimmed: anything after the object is data the full reader refuses.
+        if (i != json.Length) return false;
+        for (var s = 0; s < slots.Length; s++)
+        {
+            if (seen[s]) continue;
+            if (!slots[s].Field.Nullable) return false;
+            slots[s].Builder.AppendNull();
+        }
+        return true;
+    }
+
+    private bool ReadValue(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
+    {
+        var first = json[i];
+        if (first == (byte)'n')
+        {
+            if (!slot.Field.Nullable || !Literal(json, ref i, "null"u8)) return false;
+            slot.Builder.AppendNull();
+            return true;
+        }
+        if (slot.IsJson)
+        {
+            var start = i;
+            if (!SkipValue(json, ref i)) return false;
+            ((StringColumnBuilder)slot.Builder).Append(json[start..i]);
+            return true;
+        }
+        switch (slot.Kind)
+        {
+            case TypeKind.Utf8: return ReadText(json, ref i, slot);
+            case TypeKind.Boolean:
+                if (first == (byte)'t' && Literal(json, ref i, "true"u8)) ((PrimitiveColumnBuilder<bool>)slot.Builder).Append(true);
+                else if (first == (byte)'f' && Literal(json, ref i, "false"u8)) ((PrimitiveColumnBuilder<bool>)slot.Builder).Append(false);
+                else return false;
+                return true;
+            case TypeKind.Timestamp: return ReadTimestamp(json, ref i, slot);
+            case TypeKind.Float64 or TypeKind.Float32: return ReadFloat(json, ref i, slot);
+            default: return ReadInteger(json, ref i, slot);
+        }
+    }
+
+    private static bool ReadText(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
+    {
+        var builder = (StringColumnBuilder)slot.Builder;
+        var start = i;
+        switch (json[i])
+        {
+            case (byte)'"':
+                if (!ScanString(json, ref i, out var escaped)) return false;
+                if (slot.Unread) builder.Append(ReadOnlySpan<byte>.Empty);
+                else if (!escaped) builder.Append(json[(start + 1)..(i - 1)]);
+                else return Unescape(json[(start + 1)..(i - 1)], builder);
+                return true;
+            case (byte)'t':
+                if (!Literal(json, ref i, "true"u8)) return false;
+                break;
+            case (byte)'f':
+                if (!Literal(json, ref i, "false"u8)) return false;
+                break;
+            default:
+                if (!ScanNumber(json, ref i, out _)) return false;
+                break;
+        }
+        // Numbers and booleans in a text column keep their JSON text.
+        builder.Append(json[start..i]);
+        return true;
+    }
+
+    private static bool ReadInteger(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
+    {
+        var start = i;
+        if (!ScanNumber(json, ref i, out var integral) || !integral) return false;
+        var text = json[start..i];
+        var negative = text[0] == (byte)'-';
+        var digits = negative ? text[1..] : text;
+        if (digits.Length > 18) return false;
+        long value = 0;
+        foreach (var d in digits) value = value * 10 + (d - (byte)'0');
+        if (negative) value = -value;
+        switch (slot.Kind)
+        {
+            case TypeKind.Int64: ((PrimitiveColumnBuilder<long>)slot.Builder).Append(value); return true;
+            case TypeKind.Int32 when value is >= int.MinValue and <= int.MaxValue: ((PrimitiveColumnBuilder<int>)slot.Builder).Append((int)value); return true;
+            case TypeKind.Int16 when value is >= short.MinValue and <= short.MaxValue: ((PrimitiveColumnBuilder<short>)slot.Builder).Append((short)value); return true;
+            case TypeKind.Int8 when value is >= sbyte.MinValue and <= sbyte.MaxValue: ((PrimitiveColumnBuilder<sbyte>)slot.Builder).Append((sbyte)value); return true;
+            case TypeKind.UInt64 when value >= 0 && !negative: ((PrimitiveColumnBuilder<ulong>)slot.Builder).Append((ulong)value); return true;
+            case TypeKind.UInt32 when value is >= 0 and <= uint.MaxValue && !negative: ((PrimitiveColumnBuilder<uint>)slot.Builder).Append((uint)value); return true;
+            case TypeKind.UInt16 when value is >= 0 and <= ushort.MaxValue && !negative: ((PrimitiveColumnBuilder<ushort>)slot.Builder).Append((ushort)value); return true;
+            case TypeKind.UInt8 when value is >= 0 and <= byte.MaxValue && !negative: ((PrimitiveColumnBuilder<byte>)slot.Builder).Append((byte)value); return true;
+            default: return false;
+        }
+    }
+
+    private static bool ReadFloat(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
+    {
+        var start = i;
+        if (!ScanNumber(json, ref i, out _)) return false;
+        if (!double.TryParse(json[start..i], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value)) return false;
+        if (slot.Kind == TypeKind.Float64) ((PrimitiveColumnBuilder<double>)slot.Builder).Append(value);
+        else ((PrimitiveColumnBuilder<float>)slot.Builder).Append((float)value);
+        return true;
+    }
+
+    private bool ReadTimestamp(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
+    {
+        var start = i;
+        long nanos;
+        if (json[i] == (byte)'"')
+        {
+            if (!ScanString(json, ref i, out var escaped) || escaped) return false;
+            if (!Timestamps.TryParse(json[(start + 1)..(i - 1)], out nanos)) return false;
+        }
+        else
+        {
+            if (!ScanNumber(json, ref i, out var integral) || !integral) return false;
+            var text = json[start..i];
+            var negative = text[0] == (byte)'-';
+            var digits = negative ? text[1..] : text;
+            if (digits.Length > 18) return false;
+            nanos = 0;
+            foreach (var d in digits) nanos = nanos * 10 + (d - (byte)'0');
+            if (negative) nanos = -nanos;
+            if (_unixMillis) nanos *= Timestamps.NanosPerMilli;
+        }
+        ((PrimitiveColumnBuilder<long>)slot.Builder).Append(nanos);
+        return true;
+    }
+
+    /// <summary>Moves past any JSON value, checking it as the full reader would; false if it is not valid JSON (or too deep to tell).</summary>
+    private static bool SkipValue(ReadOnlySpan<byte> json, ref int i)
+    {
+        switch (json[i])
+        {
+            case (byte)'"': return ScanString(json, ref i, out _);
+            case (byte)'t': return Literal(json, ref i, "true"u8);
+            case (byte)'f': return Literal(json, ref i, "false"u8);
+            case (byte)'n': return Literal(json, ref i, "null"u8);
+            case (byte)'{' or (byte)'[': return SkipNested(json, ref i);
+            default: return ScanNumber(json, ref i, out _);
+        }
+    }
+
+    // Nested values the schema does not ask for are rare: the full reader checks and skips them.
+    private static bool SkipNested(ReadOnlySpan<byte> json, ref int i)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json[i..], s_nestedOptions);
+            if (!reader.Read() || !reader.TrySkip()) return false;
+            i += (int)reader.BytesConsumed;
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>From an opening quote to just past the closing one; false on a control character or a malformed escape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ScanString(ReadOnlySpan<byte> json, ref int i, out bool escaped)
+    {
+        escaped = false;
+        var at = i + 1;
+        while (true)
+        {
+            var stop = json[at..].IndexOfAny(s_stringStops);
+            if (stop < 0) return false;
+            at += stop;
+            var b = json[at];
+            if (b == (byte)'"')
+            {
+                i = at + 1;
+                return true;
+            }
+            if (b != (byte)'\\' || at + 1 >= json.Length) return false;
+            escaped = true;
+            switch (json[at + 1])
+            {
+                case (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t':
+                    at += 2;
+                    break;
+                case (byte)'u':
+                    if (at + 6 > json.Length) return false;
+                    foreach (var h in json.Slice(at + 2, 4))
+                    {
+                        if (!char.IsAsciiHexDigit((char)h)) return false;
+                    }
+                    at += 6;
+                    break;
+                default:
+                    return false;
+            }
+        }
+    }
+
+    // The simple escapes written out; a \u escape (surrogates to pair up) is left to the full reader.
+    private static bool Unescape(ReadOnlySpan<byte> text, StringColumnBuilder builder)
+    {
+        if (text.IndexOf("\\u"u8) >= 0) return false;
+        var target = builder.GetWriteSpan(text.Length);
+        var written = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var b = text[i];
+            if (b == (byte)'\\')
+            {
+                b = text[++i] switch
+                {
+                    (byte)'b' => 0x08,
+                    (byte)'f' => 0x0C,
+                    (byte)'n' => (byte)'\n',
+                    (byte)'r' => (byte)'\r',
+                    (byte)'t' => (byte)'\t',
+                    var other => other,
+                };
+            }
+            target[written++] = b;
+        }
+        builder.CommitWritten(written);
+        return true;
+    }
+
+    /// <summary>A number as JSON writes it (-?int frac? exp?); <paramref name="integral"/> when it has neither fraction nor exponent.</summary>
+    private static bool ScanNumber(ReadOnlySpan<byte> json, ref int i, out bool integral)
+    {
+        integral = true;
+        var at = i;
+        if (at < json.Length && json[at] == (byte)'-') at++;
+        if (at >= json.Length) return false;
+        if (json[at] == (byte)'0') at++;
+        else if (json[at] is >= (byte)'1' and <= (byte)'9') at = Digits(json, at);
+        else return false;
+        if (at < json.Length && json[at] == (byte)'.')
+        {
+            integral = false;
+            var after = Digits(json, at + 1);
+            if (after == at + 1) return false;
+            at = after;
+        }
+        if (at < json.Length && (json[at] | 0x20) == (byte)'e')
+        {
+            integral = false;
+            at++;
+            if (at < json.Length && json[at] is (byte)'+' or (byte)'-') at++;
+            var after = Digits(json, at);
+            if (after == at) return false;
+            at = after;
+        }
+        i = at;
+        return true;
+    }
+
+    private static int Digits(ReadOnlySpan<byte> json, int at)
+    {
+        while (at < json.Length && json[at] - (uint)'0' <= 9) at++;
+        return at;
+    }
+
+    private static bool Literal(ReadOnlySpan<byte> json, ref int i, ReadOnlySpan<byte> literal)
+    {
+        if (!json[i..].StartsWith(literal)) return false;
+        i += literal.Length;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SkipSpace(ReadOnlySpan<byte> json, int i)
+    {
+        while (i < json.Length && json[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') i++;
+        return i;
+    }
+}
