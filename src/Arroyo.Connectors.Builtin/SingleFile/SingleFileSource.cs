@@ -74,7 +74,9 @@ internal sealed class SingleFileSource : ISource
             throw new UserException($"cannot read '{_path}' for table '{_table.Name}': {reason}");
         }
         var remaining = RestoredSplits(context) ?? [FileSplits.WholeFile];
-        _splits = FileSplits.For(context.SubtaskIndex, context.Parallelism, remaining, file.Length);
+        // A changelog (debezium) must be applied in file order: one subtask reads it whole.
+        var readers = _table.Format?.Kind == FormatKind.DebeziumJson ? 1 : context.Parallelism;
+        _splits = context.SubtaskIndex < readers ? FileSplits.For(context.SubtaskIndex, readers, remaining, file.Length) : [];
         _reader = new SplitLineReader(file);
         if (context.State.Epoch is not null && _splits.Count > 0)
         {
