@@ -51,7 +51,7 @@ internal static class KnownConfigKeys
         "logging.format", "logging.nonblocking", "logging.buffered-lines-limit", "logging.enable-file-line",
         "logging.enable-file-name", "logging.static-fields.*", "logging.level",
         // this engine's testing switches
-        "debug.source-poll-delay", "debug.tick-interval", "debug.stop-after-checkpoints", "debug.storage-retry-attempts", "debug.storage-retry-delay",
+        "debug.source-poll-delay", "debug.tick-interval", "debug.split-single-file", "debug.stop-after-checkpoints", "debug.storage-retry-attempts", "debug.storage-retry-delay",
         "debug.fail-after-checkpoints",
     ];
 

@@ -18,6 +18,9 @@ namespace Arroyo.Connectors.Builtin.SingleFile;
 /// </summary>
 internal sealed class SingleFileSource : ISource
 {
+    /// <summary>Config key that lets every subtask read a byte range of the file (see Open).</summary>
+    public const string SplitConfigKey = "debug.split-single-file";
+
     internal const string StateTable = "fr";
 
     /// <summary>The state table of the format before files were split: one row, the offset reached by the one subtask that read.</summary>
@@ -74,8 +77,13 @@ internal sealed class SingleFileSource : ISource
             throw new UserException($"cannot read '{_path}' for table '{_table.Name}': {reason}");
         }
         var remaining = RestoredSplits(context) ?? [FileSplits.WholeFile];
-        // A changelog (debezium) must be applied in file order: one subtask reads it whole.
-        var readers = _table.Format?.Kind == FormatKind.DebeziumJson ? 1 : context.Parallelism;
+        // As the reference, one subtask reads the file whole by default: rows then reach the query
+        // in file order at any parallelism, which order-sensitive results (array_agg, string_agg,
+        // first/last values, a debezium changelog) depend on. Splitting into byte ranges across
+        // subtasks is opt-in (debug.split-single-file), and never for a changelog.
+        var split = context.Settings.Config.TryGetValue(SplitConfigKey, out var splitting) &&
+            splitting.Trim().Equals("true", StringComparison.OrdinalIgnoreCase);
+        var readers = split && _table.Format?.Kind != FormatKind.DebeziumJson ? context.Parallelism : 1;
         _splits = context.SubtaskIndex < readers ? FileSplits.For(context.SubtaskIndex, readers, remaining, file.Length) : [];
         _reader = new SplitLineReader(file);
         if (context.State.Epoch is not null && _splits.Count > 0)

@@ -117,6 +117,9 @@ public sealed class SingleFileSplitTests : IDisposable
     private ConnectorTable Table(string path, params (string, string)[] extra) =>
         Bind("t", [new Field("n", DataType.Int64)], [("connector", "single_file"), ("path", path), ("format", "json"), ("type", "source"), .. extra]);
 
+    // Splitting is opt-in: by default one subtask reads the whole file, as the reference.
+    private static readonly RunSettings s_split = new() { Config = new Dictionary<string, string> { [SingleFileSource.SplitConfigKey] = "true" } };
+
     private static ISource Source(ConnectorTable table, OperatorContext context)
     {
         var source = BuiltIns.Connectors().RuntimeOf("single_file").CreateSource(new SourceSpec(table, table.SourceSchema()), context);
@@ -133,7 +136,7 @@ public sealed class SingleFileSplitTests : IDisposable
         var text = string.Join("\r\n", Enumerable.Range(0, 300).Select(i => $$"""{"n":{{i}},"pad":"{{new string('x', i % 37)}}"}"""));
         var path = Write(text);
         var table = Table(path);
-        var settings = new RunSettings { BatchSize = 7 };
+        var settings = new RunSettings { BatchSize = 7, Config = s_split.Config };
         foreach (var parallelism in new[] { 1, 2, 3, 7 })
         {
             var read = Enumerable.Range(0, parallelism).Select(i => Values(Drain(Source(table, Context(i, parallelism, settings: settings))))).ToList();
@@ -166,10 +169,10 @@ public sealed class SingleFileSplitTests : IDisposable
         var path = Write("{\"n\":1}\n{\"n\":2}\n");
         var table = Table(path);
         var state = new MemoryState();
-        var sources = Enumerable.Range(0, 2).Select(i => Source(table, Context(i, 2))).ToList();
+        var sources = Enumerable.Range(0, 2).Select(i => Source(table, Context(i, 2, settings: s_split))).ToList();
         Assert.Equal([1L, 2L], sources.SelectMany(s => Values(Drain(s))).Order());
         foreach (var source in sources) source.OnCheckpoint(new CheckpointBarrier(1, false), state);
-        Assert.Empty(Enumerable.Range(0, 3).SelectMany(i => Drain(Source(table, Context(i, 3, state.ReaderFor(i, 3))))));
+        Assert.Empty(Enumerable.Range(0, 3).SelectMany(i => Drain(Source(table, Context(i, 3, state.ReaderFor(i, 3), s_split)))));
     }
 
     [Fact]
@@ -185,7 +188,7 @@ public sealed class SingleFileSplitTests : IDisposable
             new Arroyo.Core.Columns.PrimitiveColumn<long>(DataType.Int64, [8]),
             new Arroyo.Core.Columns.PrimitiveColumn<long>(DataType.Int64, [1]),
         ], 1));
-        var rest = Enumerable.Range(0, 2).SelectMany(i => Drain(Source(table, Context(i, 2, state.ReaderFor(i, 2)))));
+        var rest = Enumerable.Range(0, 2).SelectMany(i => Drain(Source(table, Context(i, 2, state.ReaderFor(i, 2), s_split))));
         Assert.Equal([2L, 3L], Values(rest).Order());
     }
 
@@ -197,7 +200,7 @@ public sealed class SingleFileSplitTests : IDisposable
         var path = Write(string.Join('\n', lines) + "\n");
         var error = Assert.Throws<Arroyo.Formats.BadDataException>(() =>
         {
-            foreach (var i in Enumerable.Range(0, 2)) Drain(Source(Table(path), Context(i, 2)));
+            foreach (var i in Enumerable.Range(0, 2)) Drain(Source(Table(path), Context(i, 2, settings: s_split)));
         });
         Assert.Contains("line 42", error.Message);
     }
