@@ -120,12 +120,15 @@ for name in "${queries[@]}"; do
   python3 "$root/bench/json_answers.py" "$name" "$work/json-$name.engine.out" "$work/json-$name.duck.out" >> "$results"
 done
 echo "json hop -p 1 / -p 2..." >&2
+# single_file is read by one subtask unless splitting into byte ranges is turned on.
+export ARROYO__DEBUG__SPLIT_SINGLE_FILE=true
 for ((i = 0; i < repeat; i++)); do
   engine_run hop 1 blackhole; echo "hop p1 $timing" >> "$results"
   engine_run hop 2 blackhole; echo "hop p2 $timing" >> "$results"
 done
 engine_run hop 2 file
 python3 "$root/bench/json_answers.py" hop-p2 "$work/json-hop.engine.out" "$work/json-hop.duck.out" >> "$results"
+unset ARROYO__DEBUG__SPLIT_SINGLE_FILE
 echo "json decode vs bare reader..." >&2
 echo "decode $(dotnet "$root/.build/jsonscan/JsonScan.dll" "$json" --compare "$repeat")" >> "$results"
 
