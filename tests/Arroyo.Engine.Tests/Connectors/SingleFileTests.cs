@@ -50,7 +50,12 @@ public sealed class SingleFileTests : IDisposable
     {
         File.WriteAllLines(Path.Combine(_dir, "in.json"), Enumerable.Range(0, 25).Select(i => $$"""{"n":{{i}},"s":"v{{i}}"}"""));
         var table = Table("in.json", "source");
-        var settings = new RunSettings { BatchSize = 4 };
+        // Split into byte ranges (opt-in; by default subtask 0 reads the whole file, as the reference).
+        var settings = new RunSettings
+        {
+            BatchSize = 4,
+            Config = new Dictionary<string, string> { [Arroyo.Connectors.Builtin.SingleFile.SingleFileSource.SplitConfigKey] = "true" },
+        };
         var sources = Enumerable.Range(0, 3).Select(i => Source(table, Context(i, 3, settings: settings))).ToList();
         var output = new CollectingOutput();
         var statuses = sources.Select(s => s.Poll(output)).ToList();
@@ -61,6 +66,17 @@ public sealed class SingleFileTests : IDisposable
 
         var rest = Enumerable.Range(0, 2).SelectMany(i => Drain(Source(table, Context(i, 2, state.ReaderFor(i, 2), settings)))).ToList();
         Assert.Equal(Enumerable.Range(0, 25).Select(i => (long)i), ConnectorTestKit.Rows(output.Batches.Concat(rest)).Select(r => (long)r[0]!).Order());
+    }
+
+    [Fact]
+    public void By_default_subtask_0_reads_the_whole_file_in_order_as_the_reference()
+    {
+        File.WriteAllLines(Path.Combine(_dir, "whole.json"), Enumerable.Range(0, 25).Select(i => $$"""{"n":{{i}},"s":"v{{i}}"}"""));
+        var table = Table("whole.json", "source");
+        var read = Enumerable.Range(0, 3).Select(i => ConnectorTestKit.Rows(Drain(Source(table, Context(i, 3)))).Select(r => (long)r[0]!).ToList()).ToList();
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => (long)i), read[0]);
+        Assert.Empty(read[1]);
+        Assert.Empty(read[2]);
     }
 
     [Fact]
