@@ -21,8 +21,6 @@ namespace Arroyo.Connectors.Filesystem.Iceberg;
 /// </remarks>
 internal sealed class IcebergPartitioner : Partitioner
 {
-    private static readonly DateTime s_epoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-
     private readonly IReadOnlyList<IcebergPartitionField> _fields;
     private readonly int[] _columns;
     private readonly DataType[] _types;
@@ -116,7 +114,7 @@ internal sealed class IcebergPartitioner : Partitioner
     };
 
     private static DateTime DateOf(DataType type, object normalized) =>
-        type.Kind == TypeKind.Date ? s_epoch.AddDays((int)normalized) : s_epoch.AddTicks((long)normalized * 10);
+        type.Kind == TypeKind.Date ? DateTime.UnixEpoch.AddDays((int)normalized) : DateTime.UnixEpoch.AddTicks((long)normalized * 10);
 
     private static long FloorDiv(long value, long divisor) => value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor);
 
@@ -190,16 +188,16 @@ internal sealed class IcebergPartitioner : Partitioner
                 var year = 1970 + (int)Math.Floor(months / 12.0);
                 return string.Create(CultureInfo.InvariantCulture, $"{year:D4}-{months - (year - 1970) * 12 + 1:D2}");
             case IcebergTransform.Day:
-                return s_epoch.AddDays((int)value).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                return DateTime.UnixEpoch.AddDays((int)value).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             case IcebergTransform.Hour:
-                return s_epoch.AddHours((int)value).ToString("yyyy-MM-dd-HH", CultureInfo.InvariantCulture);
+                return DateTime.UnixEpoch.AddHours((int)value).ToString("yyyy-MM-dd-HH", CultureInfo.InvariantCulture);
             case IcebergTransform.Bucket:
                 return ((int)value).ToString(CultureInfo.InvariantCulture);
         }
         return (source.Kind, value) switch
         {
-            (TypeKind.Timestamp, long micros) => s_epoch.AddTicks(micros * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
-            (TypeKind.Date, int days) => s_epoch.AddDays(days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            (TypeKind.Timestamp, long micros) => DateTime.UnixEpoch.AddTicks(micros * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+            (TypeKind.Date, int days) => DateTime.UnixEpoch.AddDays(days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             (_, bool b) => b ? "true" : "false",
             (_, byte[] bytes) => Convert.ToBase64String(bytes),
             (_, IFormattable f) => f.ToString(null, CultureInfo.InvariantCulture),

@@ -155,20 +155,9 @@ internal static class IcebergPartitioning
         _ => SourceType(source),
     };
 
-    /// <summary>The Iceberg primitive type of a column a partition field can be built on (see <see cref="Check"/>).</summary>
-    public static string SourceType(DataType type) => type.Kind switch
-    {
-        TypeKind.Boolean => "boolean",
-        TypeKind.Int8 or TypeKind.Int16 or TypeKind.Int32 or TypeKind.UInt8 or TypeKind.UInt16 => "int",
-        TypeKind.Int64 or TypeKind.UInt32 => "long",
-        TypeKind.Float32 => "float",
-        TypeKind.Float64 => "double",
-        TypeKind.Utf8 => "string",
-        TypeKind.Binary => "binary",
-        TypeKind.Timestamp => "timestamp",
-        TypeKind.Date => "date",
-        _ => throw new InvalidOperationException($"type {type} is not a partition source; Check should have refused it"),
-    };
+    /// <summary>The Iceberg type of a column a partition field can be built on (see <see cref="Check"/>).</summary>
+    public static string SourceType(DataType type) =>
+        IcebergSchema.PrimitiveType(type) ?? throw new InvalidOperationException($"type {type} is not a partition source; Check should have refused it");
 
     /// <summary>The spec for a new table: source ids from <paramref name="schema"/> (ours, which the catalog renumbers by name), field ids from 1000 as the spec's.</summary>
     public static JsonObject SpecJson(IReadOnlyList<IcebergPartitionField> fields, JsonObject schema)

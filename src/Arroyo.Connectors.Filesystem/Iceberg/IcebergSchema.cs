@@ -41,21 +41,28 @@ internal static class IcebergSchema
         };
     }
 
+    /// <summary>The Iceberg primitive type of <paramref name="type"/>, or null when it is not one Iceberg has (lists and structs are nested types).</summary>
+    public static string? PrimitiveType(DataType type) => type.Kind switch
+    {
+        TypeKind.Boolean => "boolean",
+        TypeKind.Int8 or TypeKind.Int16 or TypeKind.Int32 or TypeKind.UInt8 or TypeKind.UInt16 => "int",
+        TypeKind.Int64 or TypeKind.UInt32 => "long",
+        TypeKind.Float32 => "float",
+        TypeKind.Float64 => "double",
+        TypeKind.Decimal => string.Create(CultureInfo.InvariantCulture, $"decimal({type.Precision}, {type.Scale})"),
+        TypeKind.Utf8 => "string",
+        TypeKind.Binary => "binary",
+        // Iceberg v2 timestamps are microseconds; the data files store them so.
+        TypeKind.Timestamp => "timestamp",
+        TypeKind.Date => "date",
+        _ => null,
+    };
+
     private static JsonNode TypeJson(DataType type, string name, ref int next, string table)
     {
+        if (PrimitiveType(type) is { } primitive) return primitive;
         switch (type.Kind)
         {
-            case TypeKind.Boolean: return "boolean";
-            case TypeKind.Int8 or TypeKind.Int16 or TypeKind.Int32 or TypeKind.UInt8 or TypeKind.UInt16: return "int";
-            case TypeKind.Int64 or TypeKind.UInt32: return "long";
-            case TypeKind.Float32: return "float";
-            case TypeKind.Float64: return "double";
-            case TypeKind.Decimal: return string.Create(CultureInfo.InvariantCulture, $"decimal({type.Precision}, {type.Scale})");
-            case TypeKind.Utf8: return "string";
-            case TypeKind.Binary: return "binary";
-            // Iceberg v2 timestamps are microseconds; the data files store them so.
-            case TypeKind.Timestamp: return "timestamp";
-            case TypeKind.Date: return "date";
             case TypeKind.List:
             {
                 var elementId = next++;

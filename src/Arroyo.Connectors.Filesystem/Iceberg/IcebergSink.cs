@@ -192,8 +192,10 @@ internal sealed class IcebergSink : FileSink
     private JsonObject DefaultSpec(JsonObject metadata)
     {
         var id = (int?)metadata["default-spec-id"] ?? 0;
+        // Metadata without partition specs is of an unpartitioned table.
+        if (metadata["partition-specs"] is not JsonArray && id == 0) return new JsonObject { ["spec-id"] = 0, ["fields"] = new JsonArray() };
         return (metadata["partition-specs"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(s => (int?)s["spec-id"] == id)
-            ?? (id == 0 && metadata["partition-specs"] is null ? new JsonObject { ["spec-id"] = 0, ["fields"] = new JsonArray() } : throw Invalid($"has no partition spec {id}"));
+            ?? throw Invalid($"has no partition spec {id}");
     }
 
     /// <summary>The partition tuple's fields as the table's spec has them, once the spec is checked to be the one PARTITIONED BY declares.</summary>
@@ -219,7 +221,7 @@ internal sealed class IcebergSink : FileSink
     private static object? AvroValue(JsonNode? value, string type)
     {
         if (value is null) return null;
-        var epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var epoch = DateTime.UnixEpoch;
         return type switch
         {
             "int" => (int)value,
