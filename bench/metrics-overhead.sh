@@ -2,6 +2,7 @@
 # What watching a pipeline costs: Nexmark q0 and q5 through ./arroyo run, events per CPU-second
 #   off:    api.enabled = false (no HTTP server; the subtasks' per-batch counters and the
 #           host's once-a-second sampling remain, as they are part of the engine)
+#   idle:   the HTTP server on, never requested (its start-up and idle cost alone)
 #   on:     the HTTP server, scraped like a Prometheus server and an open dashboard would:
 #           /metrics and the dashboard's API calls once a second for the whole run
 #   before: (with --before REF) the CLI built from git REF, e.g. the commit before the server
@@ -34,7 +35,7 @@ done
 work="$root/.build/bench-metrics"
 mkdir -p "$work"
 ./arroyo --help >/dev/null
-modes=(off on)
+modes=(off idle on)
 if [ -n "$before" ]; then
   # The other build's sources from git, published as ./arroyo publishes (Release, ReadyToRun).
   commit="$(git rev-parse "$before")"
@@ -95,7 +96,7 @@ for q in $queries; do
       log="$work/$q-$mode.log"; state="$work/state-$q-$mode"; rm -rf "$state"
       case "$mode" in
         off) cli=(./arroyo); env=(ARROYO__API__ENABLED=false) ;;
-        on) cli=(./arroyo); env=(ARROYO__API__ENABLED=true) ;;
+        idle|on) cli=(./arroyo); env=(ARROYO__API__ENABLED=true) ;;
         before) cli=(dotnet "$work/before/cli/arroyo.dll"); env=() ;;
       esac
       [ "$mode" = on ] && { scrape "$log" & scraper=$!; }
@@ -119,7 +120,7 @@ print(f"| query | mode | runs | median CPU s | events per CPU-s (median) | min-m
 print("|---|---|---|---|---|---|---|")
 for q in sorted({r[0] for r in rows}):
     base = None
-    for mode in ["off", "on", "before"]:
+    for mode in ["off", "idle", "on", "before"]:
         runs = [r for r in rows if r[0] == q and r[1] == mode]
         if not runs: continue
         cpu = [float(r[3]) + float(r[4]) for r in runs]
@@ -137,7 +138,7 @@ if double:
     print("|---|---|---|---|")
     for q in sorted({r[0] for r in double}):
         base = None
-        for mode in ["off", "on", "before"]:
+        for mode in ["off", "idle", "on", "before"]:
             small = [float(r[3]) + float(r[4]) for r in rows if r[0] == q and r[1] == mode]
             large = [float(r[3]) + float(r[4]) for r in double if r[0] == q and r[1] == mode]
             if not small or not large: continue

@@ -56,8 +56,15 @@ public sealed class WebServer : IAsyncDisposable
     public static async Task<WebServer> StartAsync(PipelineSlot slot, WebSettings settings, TimeProvider? time = null, CancellationToken cancel = default)
     {
         time ??= TimeProvider.System;
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "arroyo" });
-        builder.Logging.ClearProviders();
+        // The empty builder: no appsettings.json, no environment-variable configuration and, above
+        // all, no file watcher. The slim builder watches its content root (the working directory)
+        // recursively for appsettings changes: inotify watches on every directory under it at start
+        // and an event for every file the pipeline writes there (a state dir under the working
+        // directory), which cost a busy pipeline about 0.5 CPU-s. Settings come from the CLI's own
+        // configuration (WebSettings) instead.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [], ApplicationName = "arroyo" });
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         // The CLI owns Ctrl-C and SIGTERM (final checkpoint, then exit). The generic host's console
         // lifetime would also catch them and cancel a server still starting, failing the stop.
         builder.Services.AddSingleton<IHostLifetime, CliOwnedLifetime>();

@@ -39,11 +39,11 @@ public sealed partial class ServedPipeline : IDisposable
         INSERT INTO out SELECT counter % 10 AS k, count(*) AS c FROM impulse GROUP BY tumble(interval '1 second'), counter % 10;
         """;
 
-    public static ServedPipeline Start(string queryFile, string stateDir, IDictionary<string, string>? environment = null, string? apiKey = null)
+    public static ServedPipeline Start(string queryFile, string stateDir, IDictionary<string, string>? environment = null, string? apiKey = null, string? workingDirectory = null)
     {
         var env = new Dictionary<string, string> { ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "500ms" };
         if (environment is not null) foreach (var (k, v) in environment) env[k] = v;
-        var process = ArroyoProcess.Start(["run", "-s", stateDir, queryFile], environment: env);
+        var process = ArroyoProcess.Start(["run", "-s", stateDir, queryFile], environment: env, workingDirectory: workingDirectory);
         if (!process.WaitForLog("dashboard at ", TimeSpan.FromSeconds(60)))
         {
             var stderr = process.Stderr;

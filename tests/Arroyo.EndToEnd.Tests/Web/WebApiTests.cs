@@ -159,6 +159,26 @@ public sealed class WebApiTests
     }
 
     [Fact]
+    public async Task The_server_does_not_watch_the_working_directory()
+    {
+        // ASP.NET Core's default builders watch the content root (the working directory)
+        // recursively for appsettings changes: an inotify watch on every directory below it, and
+        // work for every file the pipeline writes there. That cost a busy pipeline ~0.5 CPU-s.
+        if (!OperatingSystem.IsLinux()) Assert.Skip("reads inotify watches from /proc");
+        using var dir = new TempDirectory();
+        for (var i = 0; i < 20; i++) Directory.CreateDirectory(dir.File(Path.Combine("tree", $"d{i}", "sub")));
+        File.WriteAllText(dir.File("q.sql"), ServedPipeline.CountingQuery);
+        using var served = ServedPipeline.Start(dir.File("q.sql"), dir.File(Path.Combine("tree", "state")), workingDirectory: dir.File("tree"));
+        Assert.Equal(HttpStatusCode.OK, (await served.Http.GetAsync("metrics")).StatusCode);
+
+        var watches = Directory.EnumerateFiles($"/proc/{served.Process.Id}/fdinfo")
+            .Sum(fd => { try { return File.ReadLines(fd).Count(l => l.StartsWith("inotify wd:", StringComparison.Ordinal)); } catch (IOException) { return 0; } });
+        Assert.Equal(0, watches);
+        using var stop = await served.StopAsync();
+        Assert.Equal(0, served.Process.WaitForExit(TimeSpan.FromSeconds(60)).ExitCode);
+    }
+
+    [Fact]
     public void With_the_api_off_there_is_no_server_and_a_bad_api_setting_is_refused_before_anything_runs()
     {
         using var dir = new TempDirectory();
