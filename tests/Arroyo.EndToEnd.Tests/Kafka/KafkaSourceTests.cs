@@ -67,6 +67,48 @@ public sealed class KafkaSourceTests(KafkaMockBrokerFixture broker) : IClassFixt
     }
 
     [Fact]
+    public void The_planner_corpus_kafka_metadata_query_runs_and_prints_each_record_with_its_metadata()
+    {
+        // arroyo-planner/queries/kafka_metadata_udf.sql as the reference has it, only pointed at
+        // the test broker and a fresh topic: a bare SELECT printing JSON lines on stdout.
+        var corpus = SharedData.RequireConformance();
+        var topic = "orders-" + Guid.NewGuid().ToString("N")[..8];
+        var query = File.ReadAllText(Path.Combine(corpus, "arroyo-planner", "queries", "kafka_metadata_udf.sql"));
+        Assert.Contains("'0.0.0.0:9092'", query);
+        Assert.Contains("'order_topic'", query);
+        query = query.Replace("'0.0.0.0:9092'", $"'{broker.BootstrapServers}'").Replace("'order_topic'", $"'{topic}'");
+        broker.Produce(topic, ["{\"id\":\"before\",\"name\":\"skipped\"}"], partition: 0);
+
+        // No source.offset: the reference's default is 'latest', so only what arrives after the
+        // source has its positions is read.
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("q.sql"), query);
+        using var running = ArroyoProcess.Start(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: s_env);
+        Assert.True(running.WaitForLog($"reading {topic} partitions", TimeSpan.FromSeconds(60)), running.Stderr);
+        broker.Produce(topic, Enumerable.Range(0, 40).Select(i => $"{{\"id\":\"u{i}\",\"name\":\"user {i}\"}}"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (running.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length < 40)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than 40 rows after 60 s\n{running.Stderr}");
+            Thread.Sleep(50);
+        }
+        running.Signal(2);
+        var outcome = running.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+
+        var rows = outcome.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"u{i}").Order(), rows.Select(r => r.GetProperty("id").GetString()).Order());
+        foreach (var row in rows)
+        {
+            var i = int.Parse(row.GetProperty("id").GetString()![1..]);
+            Assert.Equal($"user {i}", row.GetProperty("name").GetString());
+            Assert.Equal(topic, row.GetProperty("topic").GetString());
+            Assert.Equal(i % KafkaMockBrokerFixture.PartitionsPerTopic, row.GetProperty("partition").GetInt32());
+            Assert.Equal(i / KafkaMockBrokerFixture.PartitionsPerTopic + (i % KafkaMockBrokerFixture.PartitionsPerTopic == 0 ? 1 : 0), row.GetProperty("offset").GetInt64());
+        }
+    }
+
+    [Fact]
     public void Restores_at_another_parallelism_without_loss_or_duplicates()
     {
         using var dir = new TempDirectory();
