@@ -54,6 +54,44 @@ public sealed class SyntaxAdditionsTests
     public void HexByteStrings(string sql, byte[] expected) =>
         Assert.Equal(expected, Assert.IsType<HexStringLiteral>(SqlParser.ParseExpression(sql)).Value);
 
+    // The reference's tokenizer reads 0x… as the byte string X'…' (DataFusion 48 gives a binary value).
+    [Theory]
+    [InlineData("0x0aFF", new byte[] { 0x0a, 0xff })]
+    [InlineData("0xF", new byte[] { 0x0f })]
+    [InlineData("0xabc", new byte[] { 0x0a, 0xbc })]
+    [InlineData("0x", new byte[0])]
+    public void HexNumbersAreByteStrings(string sql, byte[] expected) =>
+        Assert.Equal(expected, Assert.IsType<HexStringLiteral>(SqlParser.ParseExpression(sql)).Value);
+
+    [Fact]
+    public void AHexNumberEndsAtItsLastDigit() => Assert.Equal("(X'1F' = X'1F')", P("0x1f=0x1F"));
+
+    [Theory]
+    [InlineData("SELECT «0x1g» FROM t", "invalid hexadecimal byte string '0x1g': only the digits 0-9, a-f and A-F may follow 0x")]
+    [InlineData("SELECT «0X1F» FROM t", "invalid number '0X1F'")]
+    public void ABadHexNumberIsAnErrorAtTheLiteral(string marked, string message)
+    {
+        var sql = marked.Replace("«", "").Replace("»", "");
+        var error = Assert.Throws<SqlParseException>(() => SqlParser.ParseScript(sql));
+        Assert.Equal(message, error.Message);
+        Assert.Equal(marked[(marked.IndexOf('«') + 1)..marked.IndexOf('»')], sql[error.Span.Start..error.Span.End]);
+    }
+
+    [Theory]
+    [InlineData("SELECT ts «AT TIME ZONE» 'Europe/Paris' FROM t")]
+    [InlineData("SELECT CAST(ts AS TIMESTAMP) «at time zone» 'UTC' AS u FROM t")]
+    public void AtTimeZoneIsRefusedWithAReason(string marked)
+    {
+        var sql = marked.Replace("«", "").Replace("»", "");
+        var error = Assert.Throws<SqlParseException>(() => SqlParser.ParseScript(sql));
+        Assert.Equal("This feature is not implemented: AT TIME ZONE (timestamps here carry no time zone; every TIMESTAMP is UTC)", error.Message);
+        Assert.Equal(marked[(marked.IndexOf('«') + 1)..marked.IndexOf('»')], sql[error.Span.Start..error.Span.End]);
+        Assert.Contains("+ INTERVAL", error.Hint);
+    }
+
+    [Fact]
+    public void AColumnNamedAtIsStillAColumn() => Assert.Equal("(at + 1)", P("at + 1"));
+
     [Fact]
     public void ABadHexDigitIsAnErrorAtTheLiteral()
     {

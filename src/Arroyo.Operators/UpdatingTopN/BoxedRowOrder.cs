@@ -16,10 +16,14 @@ internal sealed class BoxedRowOrder : IComparer<object?[]>
     public BoxedRowOrder(IReadOnlyList<SortColumn> orderBy, IReadOnlyList<int> rowColumns)
     {
         _keys = orderBy.Select(o => (rowColumns.ToList().IndexOf(o.Column), o.Descending, o.EffectiveNullsFirst)).ToArray();
+        KeySlots = _keys.Select(k => k.Column).ToArray();
         Width = rowColumns.Count;
     }
 
     public int Width { get; }
+
+    /// <summary>The slots of a stored row that <see cref="CompareKeys"/> reads.</summary>
+    public int[] KeySlots { get; }
 
     public int Compare(object?[]? a, object?[]? b)
     {

@@ -37,6 +37,7 @@ public sealed class UpdatingTopNOperator : IOperator
     // A row strictly after the last kept one can be dropped on arrival (row_number, rank: its
     // number would exceed the limit); dense_rank may still fit, so it is always inserted.
     private readonly bool _dropPastLimit;
+    private readonly object?[] _keysOnly;
 
     private sealed class Partition(ulong hash, byte[] key)
     {
@@ -57,6 +58,7 @@ public sealed class UpdatingTopNOperator : IOperator
         _codec = new KeyCodec(_partition);
         _appendOnly = !spec.Input.IsUpdating;
         _dropPastLimit = _appendOnly && spec.Limit is not null && spec.Functions[spec.LimitFunction].Name is "row_number" or "rank";
+        _keysOnly = new object?[_rowColumns.Length];
     }
 
     public void Open(OperatorContext context)
@@ -82,9 +84,17 @@ public sealed class UpdatingTopNOperator : IOperator
         for (var r = 0; r < batch.RowCount; r++)
         {
             var partition = PartitionOf(batch, r, hashes[r]);
+            // Over append-only input most rows of a full partition fall past the limit: that is
+            // decided on their ORDER BY values alone, before the whole row (its strings above all)
+            // is boxed.
+            if (retracts is null && PastLimit(partition, batch, r))
+            {
+                if (partition.Rows.Count == 0 && !partition.Touched) _partitions.Remove(partition.Key);
+                continue;
+            }
             var row = Box(batch, r);
             if (retracts is not null && retracts[r]) Remove(partition, row);
-            else if (!Insert(partition, row)) continue;
+            else Insert(partition, row);
             if (!partition.Touched)
             {
                 partition.Touched = true;
@@ -113,14 +123,25 @@ public sealed class UpdatingTopNOperator : IOperator
         return values;
     }
 
-    /// <summary>Inserts in order; false when the row was dropped as past the limit (nothing changed).</summary>
-    private bool Insert(Partition partition, object?[] row)
+    /// <summary>
+    /// Whether row <paramref name="r"/> sorts after the last kept row of a full partition, so its
+    /// number would exceed the limit (row_number, rank over append-only input): it is dropped.
+    /// Only the ORDER BY slots of the scratch row are filled, which is all CompareKeys reads.
+    /// </summary>
+    private bool PastLimit(Partition partition, Batch batch, int r)
     {
         var rows = partition.Rows;
-        if (_dropPastLimit && rows.Count >= _spec.Limit && _order.CompareKeys(row, rows[^1]) > 0) return false;
+        if (!_dropPastLimit || rows.Count < _spec.Limit) return false;
+        if (rows.Count == 0) return true; // a limit below 1 keeps nothing
+        foreach (var slot in _order.KeySlots) _keysOnly[slot] = batch.Columns[_rowColumns[slot]].GetValue(r);
+        return _order.CompareKeys(_keysOnly, rows[^1]) > 0;
+    }
+
+    private void Insert(Partition partition, object?[] row)
+    {
+        var rows = partition.Rows;
         var index = rows.BinarySearch(row, _order);
         rows.Insert(index < 0 ? ~index : index, row);
-        return true;
     }
 
     private static void Remove(Partition partition, object?[] row)

@@ -18,8 +18,19 @@ internal sealed partial class QueryBinder
     private WindowCall BindWindowCall(Ast.FunctionCall call, OutputBinder output, Func<BoundExpr, int> column)
     {
         var name = call.Name.Last.Value;
-        if (call.Distinct) throw new UserException($"This feature is not implemented: DISTINCT in window function {name}", call.Span);
-        if (call.Filter is not null) throw new UserException($"This feature is not implemented: FILTER in window function {name}", call.Filter.Span);
+        // DataFusion 48 plans both but drops them (count(DISTINCT x) OVER counts every x: its issue
+        // #16887, fixed in a later release), so running them as written would not match the reference
+        // and running them as the reference does would be a wrong answer: refused.
+        if (call.Distinct)
+        {
+            throw new UserException($"This feature is not implemented: DISTINCT in window function {name}", call.Span,
+                "DataFusion 48, the reference's SQL layer, ignores DISTINCT here; de-duplicate in a subquery first (SELECT DISTINCT … or GROUP BY)");
+        }
+        if (call.Filter is not null)
+        {
+            throw new UserException($"This feature is not implemented: FILTER in window function {name}", call.Filter.Span,
+                $"DataFusion 48, the reference's SQL layer, ignores FILTER here; move the condition into the argument, e.g. {name}(CASE WHEN condition THEN x END) OVER (…)");
+        }
         if (call.OrderBy.Count > 0 || call.WithinGroup.Count > 0)
         {
             throw new UserException($"This feature is not implemented: ORDER BY inside window function {name}; put it in OVER (…)", call.Span);

@@ -241,6 +241,7 @@ internal sealed class Lexer
 
     private Token ReadNumber(int start)
     {
+        if (_text[start] == '0' && Peek(1) == 'x') return ReadHexNumber(start);
         while (char.IsAsciiDigit(Peek())) _pos++;
         if (Peek() == '.' && Peek(1) != '.')
         {
@@ -261,6 +262,23 @@ internal sealed class Lexer
                 $"invalid number '{_text[start.._pos]}'", _source.Span(start, _pos));
         }
         return Make(TokenKind.Number, start);
+    }
+
+    // 0x0A1b: the reference's tokenizer reads it as the byte string X'0A1b' (a binary value, not
+    // an integer: DataFusion 48 decodes it like X'…'). Only a lower-case x, as there; "0X1F" is
+    // refused below rather than read as 0 with the alias X1F, which is what the reference does.
+    private Token ReadHexNumber(int start)
+    {
+        _pos += 2;
+        while (char.IsAsciiHexDigit(Peek())) _pos++;
+        if (IsWordPart(Peek()))
+        {
+            while (_pos < _text.Length && IsWordPart(_text[_pos])) _pos++;
+            throw new SqlParseException(
+                $"invalid hexadecimal byte string '{_text[start.._pos]}': only the digits 0-9, a-f and A-F may follow 0x",
+                _source.Span(start, _pos));
+        }
+        return new Token(TokenKind.HexString, _text[(start + 2).._pos], _source.Span(start, _pos));
     }
 
     private Token ReadString(int start, bool escapes)

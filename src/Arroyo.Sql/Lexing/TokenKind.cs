@@ -10,7 +10,7 @@ internal enum TokenKind
     /// <summary>'string' or E'string'; <see cref="Token.Value"/> is the unescaped contents.</summary>
     String,
     Number,
-    /// <summary>X'…' byte string; <see cref="Token.Value"/> is the hex digits between the quotes.</summary>
+    /// <summary>X'…' (or 0x…) byte string; <see cref="Token.Value"/> is the hex digits.</summary>
     HexString,
     LeftParen,
     RightParen,

@@ -21,6 +21,8 @@ internal sealed partial class Parser
     private const int AdditivePrecedence = 40;
     private const int MultiplicativePrecedence = 50;
     private const int UnaryPrecedence = 60;
+    // Below :: and above unary minus, as the reference's dialect ranks AT TIME ZONE.
+    private const int AtTimeZonePrecedence = 65;
     private const int CastPrecedence = 70;
     private const int PostfixPrecedence = 80;
 
@@ -107,6 +109,7 @@ internal sealed partial class Parser
                 if (token.IsWord("or")) return OrPrecedence;
                 if (token.IsWord("and")) return AndPrecedence;
                 if (token.IsWord("is")) return IsPrecedence;
+                if (token.IsWord("at") && Peek().IsWord("time")) return AtTimeZonePrecedence;
                 if (token.IsWord("in") || token.IsWord("like") || token.IsWord("ilike")
                     || token.IsWord("between") || token.IsWord("similar"))
                 {
@@ -174,6 +177,7 @@ internal sealed partial class Parser
             return new BinaryExpr(op, left, right, token.Span, left.Span.Union(right.Span));
         }
         if (token.IsWord("is")) return ParseIs(left);
+        if (token.IsWord("at")) throw AtTimeZoneRefused(token);
 
         var negated = token.IsWord("not");
         if (negated) token = Advance();
@@ -198,6 +202,22 @@ internal sealed partial class Parser
         var pattern = ParseExpr(LikePrecedence);
         var escape = TryWord("escape") ? ParseExpr(LikePrecedence) : null;
         return new LikeExpr(kind, left, pattern, escape, negated, SpanFrom(left.Span));
+    }
+
+    /// <summary>
+    /// <c>ts AT TIME ZONE 'zone'</c>: DataFusion 48 casts to a timestamp that carries the zone (a
+    /// zone-less value is read as wall-clock time there; a zoned one keeps its instant), and date_part,
+    /// date_trunc and the output then work in that zone. Timestamps here carry no zone (TIMESTAMP
+    /// WITH TIME ZONE is read as a UTC TIMESTAMP), so no result of ours would mean the same: refused.
+    /// </summary>
+    private SqlParseException AtTimeZoneRefused(Token at)
+    {
+        ExpectWord("time");
+        var zone = ExpectWord("zone");
+        return new SqlParseException(
+            "This feature is not implemented: AT TIME ZONE (timestamps here carry no time zone; every TIMESTAMP is UTC)",
+            at.Span.Union(zone.Span),
+            "keep the value in UTC, or shift it by a fixed offset with + INTERVAL (e.g. ts + INTERVAL '2 hours')");
     }
 
     private Expr ParseIs(Expr left)

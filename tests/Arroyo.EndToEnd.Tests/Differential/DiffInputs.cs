@@ -20,6 +20,9 @@ public static class DiffInputs
         null, "hello,world,again", "αβγ-δ", "tab\there", "ends with space ", "🚀 rocket",
     ];
 
+    /// <summary>events and other, as most groups read them; DuckDB also gets the window macros.</summary>
+    public static readonly DiffSources Sources = new(Write, EngineSources, dir => DuckSources(dir) + "\n" + DuckMacros);
+
     /// <summary>Writes events.json and other.json into <paramref name="dir"/>.</summary>
     public static void Write(string dir)
     {

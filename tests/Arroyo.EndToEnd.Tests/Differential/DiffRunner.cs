@@ -13,9 +13,16 @@ namespace Arroyo.EndToEnd.Tests.Differential;
 public sealed record DiffCase(string Name, string Engine, string Duck, bool Updating = false);
 
 /// <summary>
+/// The inputs a group's queries read: <paramref name="Write"/> puts files into the run's directory
+/// before the run; <paramref name="Engine"/> and <paramref name="Duck"/> declare the tables (given
+/// that directory) for the engine and for DuckDB.
+/// </summary>
+public sealed record DiffSources(Action<string> Write, Func<string, string> Engine, Func<string, string> Duck);
+
+/// <summary>
 /// Cases that run together in one CLI invocation (one query file, one sink per case), against one
-/// set of inputs. If the shared run fails (one case that does not plan fails them all), each case
-/// runs alone so the failure is reported against the case that caused it.
+/// set of inputs (<see cref="DiffInputs.Sources"/> unless given). If the shared run fails (one case
+/// that does not plan fails them all), each case runs alone so the failure is reported against the case that caused it.
 /// </summary>
 public sealed class DiffGroup
 {
@@ -24,8 +31,11 @@ public sealed class DiffGroup
     private readonly object _duckLock = new();
     private DuckDBConnection? _duck;
 
-    public DiffGroup(string name, int parallelism, IReadOnlyList<DiffCase> cases, bool usesCars = false)
+    private readonly DiffSources _sources;
+
+    public DiffGroup(string name, int parallelism, IReadOnlyList<DiffCase> cases, bool usesCars = false, DiffSources? sources = null)
     {
+        _sources = sources ?? DiffInputs.Sources;
         Name = name;
         Parallelism = parallelism;
         Cases = cases.ToDictionary(c => c.Name);
@@ -88,14 +98,14 @@ public sealed class DiffGroup
         var dir = Path.Combine(Path.GetTempPath(), "arroyo-diff-" + Name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, true); } catch (IOException) { } };
-        DiffInputs.Write(dir);
+        _sources.Write(dir);
         var outcome = RunCli(dir, Cases.Values.ToList(), "all");
         return new GroupRun(outcome.ExitCode == 0, dir, outcome);
     }
 
     private RunOutcome RunCli(string dir, List<DiffCase> cases, string tag)
     {
-        var sql = new StringBuilder(DiffInputs.EngineSources(dir));
+        var sql = new StringBuilder(_sources.Engine(dir));
         if (UsesCars && CarsPath() is { } cars) sql.Append(DiffInputs.EngineCars(cars));
         if (UsesCars && OrdersPath() is { } orders) sql.Append(DiffInputs.EngineOrders(orders));
         foreach (var c in cases)
@@ -147,7 +157,7 @@ public sealed class DiffGroup
             {
                 _duck = new DuckDBConnection("Data Source=:memory:");
                 _duck.Open();
-                var setup = DiffInputs.DuckSources(dir) + "\n" + DiffInputs.DuckMacros;
+                var setup = _sources.Duck(dir);
                 if (UsesCars && CarsPath() is { } cars) setup += "\n" + DiffInputs.DuckCars(cars);
                 if (UsesCars && OrdersPath() is { } orders) setup += "\n" + DiffInputs.DuckOrders(orders);
                 Execute(setup);

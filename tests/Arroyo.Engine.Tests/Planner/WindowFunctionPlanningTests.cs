@@ -111,10 +111,20 @@ public sealed class WindowFunctionPlanningTests
     [InlineData("«lag(c, 1, 2, 3) OVER (PARTITION BY w ORDER BY c)»", "lag takes 1 to 3 arguments, got 4")]
     [InlineData("«rank(c) OVER (PARTITION BY w ORDER BY c)»", "rank takes 0 arguments, got 1")]
     [InlineData("«count(DISTINCT k) OVER (PARTITION BY w)»", "DISTINCT in window function count")]
+    [InlineData("sum(c) FILTER (WHERE «c > 1») OVER (PARTITION BY w)", "FILTER in window function sum")]
     [InlineData("«string_agg(CAST(k AS TEXT), ',') OVER (PARTITION BY w)»", "string_agg as a window function")]
     [InlineData("«sum(c) IGNORE NULLS OVER (PARTITION BY w)»", "IGNORE NULLS for sum")]
     public void Refusals_over_windowed_input(string markedCall, string message) =>
         AssertError(Over(markedCall), message);
+
+    [Theory]
+    [InlineData("count(DISTINCT k) OVER (PARTITION BY w)", "ignores DISTINCT here")]
+    [InlineData("sum(c) FILTER (WHERE c > 1) OVER (PARTITION BY w)", "sum(CASE WHEN condition THEN x END) OVER")]
+    public void Distinct_and_filter_in_window_calls_say_why_and_what_to_write_instead(string call, string hint)
+    {
+        var error = Assert.ThrowsAny<UserException>(() => PipelinePlanner.Plan(Impulse + Over(call), new PlanOptions { Connectors = BuiltIns.Connectors() }));
+        Assert.Contains(hint, error.Hint);
+    }
 
     [Fact]
     public void Session_windows_are_refused_as_in_the_reference() => AssertError(

@@ -42,9 +42,16 @@ internal static class DateTimeFunctions
             });
             r.Add(name, [BigInt], DataType.Timestamp, Scale(unit));
         }
+        foreach (var (name, unit) in new[] { ("to_timestamp", 1L), ("to_timestamp_seconds", Timestamps.NanosPerSecond), ("to_timestamp_millis", Timestamps.NanosPerMilli), ("to_timestamp_micros", Timestamps.NanosPerMicro), ("to_timestamp_nanos", 1L) })
+        {
+            // (text, format, …): chrono formats tried in order, the first that reads the text wins.
+            r.Add(name, new Overload([Text, Text], _ => DataType.Timestamp, Fn.Rows(a => ParseFormatted(name, a, unit)), variadic: true, minArgs: 2));
+        }
         r.Add("from_unixtime", [BigInt], DataType.Timestamp, Scale(Timestamps.NanosPerSecond));
         r.Add("to_date", [Text], DataType.Date, Fn.Rows(a => TextParse.TryParseDate(System.Text.Encoding.UTF8.GetBytes((string)a[0]!), out var d) ? d : throw new DataException($"Cannot parse '{a[0]}' as a date")));
         r.Add("make_date", [BigInt, BigInt, BigInt], DataType.Date, Fn.Rows(a => MakeDate((long)a[0]!, (long)a[1]!, (long)a[2]!)));
+        // DataFusion casts text arguments to integers ('2023', '01', '31').
+        r.Add("make_date", [Text, Text, Text], DataType.Date, Fn.Rows(a => MakeDate(DatePartNumber(a[0]), DatePartNumber(a[1]), DatePartNumber(a[2]))));
         r.Add("to_unixtime", [Timestamp], DataType.Int64, Fn.Rows(a => Timestamps.FloorDiv((long)a[0]!, Timestamps.NanosPerSecond)));
         r.Alias("today", "current_date");
         r.Add("current_time", [], DataType.Time, (_, ret) => Fn.Kernel((_, n) =>
@@ -69,6 +76,23 @@ internal static class DateTimeFunctions
             return Fn.Rows(a => ChronoFormat.Format(date ? (int)a[0]! * IntervalValue.NanosPerDay : (long)a[0]!, (string)a[1]!))(bound, ret);
         });
         r.Alias("date_format", "to_char");
+    }
+
+    private static long DatePartNumber(object? text) =>
+        long.TryParse((string)text!, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new DataException($"make_date: cannot cast '{text}' to an integer");
+
+    /// <summary>The text read by the first format that fits, floored to <paramref name="unit"/>.</summary>
+    private static long ParseFormatted(string function, object?[] args, long unit)
+    {
+        var text = (string)args[0]!;
+        var formats = args.Skip(1).Cast<string>().ToList();
+        foreach (var format in formats)
+        {
+            if (ChronoParse.TryParse(text, format, out var nanos)) return Timestamps.FloorDiv(nanos, unit) * unit;
+        }
+        throw new DataException($"{function}: no format fits '{text}' (tried {string.Join(", ", formats.Select(f => "'" + f + "'"))}; chrono strftime specifiers, e.g. '%Y-%m-%d %H:%M:%S')");
     }
 
     private static PrimitiveColumn<long> Truncate(PrimitiveColumn<long> ts, long unit)
