@@ -59,6 +59,26 @@ public sealed class RedisTests(RedisServerFixture redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    public void One_sink_table_written_by_two_statements()
+    {
+        redis.RequireRunning();
+        using var dir = new TempDirectory();
+        var id = Id();
+        var outcome = Run(dir, $"""
+            CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '1000', message_count = '40');
+            CREATE TABLE strings (k TEXT NOT NULL, kind TEXT) WITH (connector = 'redis', {Connection()}, type = 'sink', format = 'json',
+              target = 'string', target.key_prefix = 'two-{id}-', target.key_column = 'k');
+            INSERT INTO strings SELECT CAST(counter AS TEXT) AS k, 'even' AS kind FROM impulse WHERE counter % 2 = 0;
+            INSERT INTO strings SELECT CAST(counter AS TEXT) AS k, 'odd' AS kind FROM impulse WHERE counter % 2 = 1;
+            """);
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal($"{{\"k\":\"{i}\",\"kind\":\"{(i % 2 == 0 ? "even" : "odd")}\"}}", (string?)redis.Database.StringGet($"two-{id}-{i}"));
+        }
+    }
+
+    [Fact]
     public void Left_lookup_join_returns_what_duckdb_returns()
     {
         redis.RequireRunning();
