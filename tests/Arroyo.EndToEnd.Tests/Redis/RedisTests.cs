@@ -205,6 +205,8 @@ public sealed class RedisTests(RedisServerFixture redis) : IClassFixture<RedisSe
     [Theory]
     [InlineData("target = 'set', target.key_prefix = 'p'", "invalid value 'set' for option 'target'")]
     [InlineData("target = 'string', target.key_prefix = 'p', target.key_colum = 'k'", "Did you mean 'target.key_column'?")]
+    // The reference's docs table spells it target.key_columns; its source only ever read target.key_column.
+    [InlineData("target = 'string', target.key_prefix = 'p', target.key_columns = 'k'", "Did you mean 'target.key_column'?")]
     [InlineData("target = 'string', target.key_prefix = 'p', target.key_column = 'v'", "invalid value 'v' for target.key_column, must be the name of a non-nullable TEXT column on the table")]
     [InlineData("target = 'string', target.key_prefix = 'p', target.ttl_secs = '0'", "target.ttl_secs must be greater than 0")]
     [InlineData("target = 'list', target.key_prefix = 'p', target.operation = 'insert'", "invalid value 'insert' for option 'target.operation'")]
