@@ -26,6 +26,9 @@ public sealed class MosquittoFixture : NativeTestServer
     /// <summary>A second listener with TLS (server certificate of <see cref="Certificates"/>), same users and data.</summary>
     public int TlsPort { get; private set; }
 
+    /// <summary>A third listener, TLS that also requires a client certificate signed by the CA (<see cref="TestCertificates.ClientCertFile"/>).</summary>
+    public int MutualTlsPort { get; private set; }
+
     public TestCertificates Certificates { get; private set; } = null!;
 
     protected override IEnumerable<string> Arguments()
@@ -39,6 +42,7 @@ public sealed class MosquittoFixture : NativeTestServer
         if (TlsPort == 0)
         {
             TlsPort = FreePort();
+            MutualTlsPort = FreePort();
             Certificates = TestCertificates.Create(Path.Combine(DataDir, "certs"));
         }
         var config = Path.Combine(DataDir, "mosquitto.conf");
@@ -55,6 +59,11 @@ public sealed class MosquittoFixture : NativeTestServer
             cafile {Certificates.CaFile}
             certfile {Certificates.ServerCertFile}
             keyfile {Certificates.ServerKeyFile}
+            listener {MutualTlsPort} 127.0.0.1
+            cafile {Certificates.CaFile}
+            certfile {Certificates.ServerCertFile}
+            keyfile {Certificates.ServerKeyFile}
+            require_certificate true
             """);
         return ["-c", config];
     }

@@ -51,6 +51,8 @@ public static class ConnectRetry
     {
         for (Exception? current = e; current is not null; current = current.InnerException)
         {
+            // A TLS alert is the server refusing us (e.g. no client certificate where it requires one), not its certificate refused.
+            if (current.Message.Contains("TLS alert", StringComparison.Ordinal)) return null;
             if (current is System.Security.Authentication.AuthenticationException) return current.Message.Split('\n')[0];
             // Some clients (RabbitMQ.Stream.Client) replace the handshake's exception by their own, keeping its message.
             var at = current.Message.IndexOf("The remote certificate", StringComparison.Ordinal);

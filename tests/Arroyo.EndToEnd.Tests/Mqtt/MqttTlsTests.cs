@@ -7,7 +7,8 @@ namespace Arroyo.EndToEnd.Tests.Mqtt;
 /// <summary>
 /// The mqtt connector over TLS (<c>mqtts://</c>, <c>ssl://</c>) against mosquitto's TLS listener
 /// with a throwaway CA: <c>tls.ca</c> as a file and as PEM text round-trips through a source and a
-/// sink; a CA that did not sign the broker's certificate fails at once with the broker named.
+/// sink; a client certificate (<c>tls.cert</c>, <c>tls.key</c>) where the broker requires one;
+/// a CA that did not sign the broker's certificate fails at once with the broker named.
 /// </summary>
 public sealed class MqttTlsTests(MosquittoFixture broker) : IClassFixture<MosquittoFixture>
 {
@@ -48,6 +49,37 @@ public sealed class MqttTlsTests(MosquittoFixture broker) : IClassFixture<Mosqui
         Assert.True(outcome.ExitCode == 0, outcome.ToString());
         var ids = subscriber.Messages.Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("id").GetInt64()).Order();
         Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), ids);
+    }
+
+    [Fact]
+    public void A_client_certificate_from_tls_cert_and_tls_key_is_accepted_where_the_broker_requires_one()
+    {
+        broker.RequireRunning();
+        using var dir = new TempDirectory();
+        var id = Guid.NewGuid().ToString("N")[..8];
+        using var subscriber = broker.Subscribe($"mutual/{id}");
+        var certificates = broker.Certificates;
+        File.WriteAllText(dir.File("q.sql"), $"""
+            CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '1000', message_count = '10');
+            CREATE TABLE out (value TEXT) WITH (connector = 'mqtt', url = 'mqtts://127.0.0.1:{broker.MutualTlsPort}',
+              username = '{MosquittoFixture.User}', password = '{MosquittoFixture.Password}', tls.ca = '{certificates.CaFile}',
+              tls.cert = '{certificates.ClientCertFile}', tls.key = '{certificates.ClientKeyFile}',
+              topic = 'mutual/{id}', type = 'sink', format = 'raw_string', qos = 'AtLeastOnce');
+            INSERT INTO out SELECT CAST(counter AS TEXT) AS value FROM impulse;
+            """);
+        var outcome = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: s_env, timeout: TimeSpan.FromSeconds(90));
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (subscriber.Messages.Count < 10 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => i.ToString()).Order(), subscriber.Messages.Select(m => m.Payload).Order());
+
+        // Without the client certificate the same broker refuses the handshake: the run fails naming it.
+        File.WriteAllText(dir.File("q.sql"), File.ReadAllText(dir.File("q.sql"))
+            .Replace($"tls.cert = '{certificates.ClientCertFile}', tls.key = '{certificates.ClientKeyFile}',", "", StringComparison.Ordinal));
+        outcome = ArroyoProcess.Run(["run", "-s", dir.File("state2"), dir.File("q.sql")], environment: s_env, timeout: TimeSpan.FromSeconds(90));
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Contains($"127.0.0.1:{broker.MutualTlsPort}", outcome.Stderr);
+        Assert.DoesNotContain("   at ", outcome.Stderr);
     }
 
     [Fact]
