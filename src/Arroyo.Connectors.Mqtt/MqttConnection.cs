@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
+using Arroyo.Connectors.Messages;
 using Arroyo.Core.Errors;
 using Arroyo.Execution;
 using MQTTnet;
@@ -115,8 +116,23 @@ internal sealed class MqttConnection : IDisposable
         return false;
     }
 
-    /// <summary>Null when connected; otherwise why not. Refused credentials throw: retrying cannot help.</summary>
+    /// <summary>Null when connected; otherwise why not. Refused credentials and an untrusted certificate throw: retrying cannot help.</summary>
     private string? TryConnect()
+    {
+        try
+        {
+            return TryConnectOnce();
+        }
+        catch (Exception e) when (ConnectRetry.TlsRefusal(e) is { } refusal)
+        {
+            throw new ExternalException($"the TLS certificate of the MQTT broker at {Where} is not trusted (table '{_table}'): {refusal}; " +
+                                        (_config.TlsCa is null ? "set tls.ca to the CA that signed it" : "check that tls.ca is the CA that signed it"));
+        }
+    }
+
+    private static bool IsTlsRefusal(Exception e) => ConnectRetry.TlsRefusal(e) is not null;
+
+    private string? TryConnectOnce()
     {
         try
         {
@@ -130,6 +146,10 @@ internal sealed class MqttConnection : IDisposable
             }
             CheckRefusal(result.ResultCode);
             return result.ResultCode.ToString();
+        }
+        catch (Exception e) when (IsTlsRefusal(e))
+        {
+            throw;
         }
         catch (MqttConnectingFailedException e)
         {

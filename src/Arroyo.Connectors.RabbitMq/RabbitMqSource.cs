@@ -58,8 +58,7 @@ internal sealed class RabbitMqSource : ISource
             _lastEmitted = ulong.Parse(saved, CultureInfo.InvariantCulture);
         }
         if (context.SubtaskIndex != 0) return;
-        _system = ConnectRetry.Run(Connect, IsPermanent,
-            e => $"cannot connect to RabbitMQ at {_config.Address} (table '{_table.Name}'): {ConnectRetry.Reason(e)}", context);
+        _system = ConnectRetry.Run(Connect, IsPermanent, Describe, context);
         if (!_system.StreamExists(_config.Stream).GetAwaiter().GetResult())
         {
             throw new ExternalException($"stream '{_config.Stream}' does not exist on RabbitMQ at {_config.Address} (virtual host '{_config.VirtualHost}', table '{_table.Name}')");
@@ -139,8 +138,13 @@ internal sealed class RabbitMqSource : ISource
         return ssl;
     }
 
+    private string Describe(Exception e) => ConnectRetry.TlsRefusal(e) is { } refusal
+        ? $"the TLS certificate of RabbitMQ at {_config.Address} is not trusted (table '{_table.Name}'): {refusal}; " +
+          "set tls_config.root_certificates_path to the CA that signed it (or tls_config.trust_certificates = 'true' to skip the check)"
+        : $"cannot connect to RabbitMQ at {_config.Address} (table '{_table.Name}'): {ConnectRetry.Reason(e)}";
+
     private static bool IsPermanent(Exception e) =>
-        e is AuthenticationFailureException or VirtualHostAccessFailureException or FileNotFoundException or System.Security.Cryptography.CryptographicException ||
+        ConnectRetry.TlsRefusal(e) is not null || e is AuthenticationFailureException or VirtualHostAccessFailureException or FileNotFoundException or System.Security.Cryptography.CryptographicException ||
         ConnectRetry.Reason(e).Contains("authentication", StringComparison.OrdinalIgnoreCase);
 
 

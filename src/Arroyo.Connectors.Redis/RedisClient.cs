@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Arroyo.Connectors.Messages;
 using Arroyo.Core.Errors;
 using Arroyo.Execution;
 using StackExchange.Redis;
@@ -99,6 +100,13 @@ internal sealed class RedisClient : IDisposable
                 _multiplexer.ConnectionFailed += (_, e) => _context.Warn($"lost the connection to Redis at {e.EndPoint} (table '{_table}'): {e.FailureType}; reconnecting");
                 _multiplexer.ConnectionRestored += (_, e) => _context.Log($"reconnected to Redis at {e.EndPoint} (table '{_table}')");
                 return;
+            }
+            catch (RedisConnectionException e) when (_endpoints[0].Tls && ConnectRetry.TlsRefusal(e) is { } refusal)
+            {
+                // The reference's client (redis-rs) trusts the system's roots for rediss://, and so does this one
+                // (SSL_CERT_FILE / SSL_CERT_DIR choose other roots); retrying cannot make the certificate trusted.
+                throw new ExternalException($"the TLS certificate of Redis at {Where} is not trusted (table '{_table}'): {refusal}; " +
+                                            "add the CA that signed it to the system's trusted roots (or point SSL_CERT_FILE at it)");
             }
             catch (RedisConnectionException e) when (e.FailureType == ConnectionFailureType.AuthenticationFailure || IsAuthError(e))
             {

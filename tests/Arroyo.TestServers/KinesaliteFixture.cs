@@ -7,7 +7,8 @@ namespace Arroyo.TestServers;
 
 /// <summary>
 /// kinesalite (npm, in .tools/), a Kinesis-compatible server, on 127.0.0.1 (through a launcher:
-/// its CLI listens on every interface). Streams are ACTIVE at once. <see cref="Environment"/> is
+/// its CLI listens on every interface). Streams are ACTIVE at once and kept in the data dir, so a
+/// <see cref="NodeTestServer.RestartAsync"/> brings them back. <see cref="Environment"/> is
 /// what a run needs to reach it: the endpoint override, a region and placeholder credentials.
 /// </summary>
 public sealed class KinesaliteFixture : NodeTestServer
@@ -30,12 +31,13 @@ public sealed class KinesaliteFixture : NodeTestServer
         ["AWS_SECRET_ACCESS_KEY"] = "kinesalite",
     };
 
-    protected override IEnumerable<string> Arguments(int port, string dataDir) => [port.ToString()];
+    protected override IEnumerable<string> Arguments(int port, string dataDir) => [port.ToString(), dataDir];
 
+    // path: streams and records in LevelDB under the data dir (not in memory), so they survive a RestartAsync.
     protected override IEnumerable<string> NodeArguments(string script, int port, string dataDir) =>
     [
         "-e",
-        "require(process.argv[1])({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 })" +
+        "require(process.argv[1])({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, path: process.argv[3] })" +
         ".listen(+process.argv[2], '127.0.0.1')",
         script, .. Arguments(port, dataDir),
     ];

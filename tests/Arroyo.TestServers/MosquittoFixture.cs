@@ -10,7 +10,7 @@ namespace Arroyo.TestServers;
 /// mosquitto (Debian) on 127.0.0.1 with a password file (<see cref="User"/> / <see cref="Password"/>,
 /// no anonymous access) and persistence, so sessions and queued QoS 1 messages survive a
 /// <see cref="NativeTestServer.Stop"/> and restart. <see cref="Publish"/> and <see cref="Subscribe"/>
-/// are a test client.
+/// are a test client. A second listener on <see cref="TlsPort"/> speaks TLS with a throwaway CA.
 /// </summary>
 public sealed class MosquittoFixture : NativeTestServer
 {
@@ -23,6 +23,14 @@ public sealed class MosquittoFixture : NativeTestServer
 
     public string Url => $"tcp://127.0.0.1:{Port}";
 
+    /// <summary>A second listener with TLS (server certificate of <see cref="Certificates"/>), same users and data.</summary>
+    public int TlsPort { get; private set; }
+
+    /// <summary>A third listener, TLS that also requires a client certificate signed by the CA (<see cref="TestCertificates.ClientCertFile"/>).</summary>
+    public int MutualTlsPort { get; private set; }
+
+    public TestCertificates Certificates { get; private set; } = null!;
+
     protected override IEnumerable<string> Arguments()
     {
         var passwords = Path.Combine(DataDir, "passwd");
@@ -30,6 +38,12 @@ public sealed class MosquittoFixture : NativeTestServer
         {
             using var process = Process.Start(new ProcessStartInfo("mosquitto_passwd", ["-b", "-c", passwords, User, Password]) { UseShellExecute = false })!;
             process.WaitForExit();
+        }
+        if (TlsPort == 0)
+        {
+            TlsPort = FreePort();
+            MutualTlsPort = FreePort();
+            Certificates = TestCertificates.Create(Path.Combine(DataDir, "certs"));
         }
         var config = Path.Combine(DataDir, "mosquitto.conf");
         File.WriteAllText(config, $"""
@@ -41,6 +55,15 @@ public sealed class MosquittoFixture : NativeTestServer
             persistence_location {DataDir}/
             autosave_interval 1
             max_queued_messages 100000
+            listener {TlsPort} 127.0.0.1
+            cafile {Certificates.CaFile}
+            certfile {Certificates.ServerCertFile}
+            keyfile {Certificates.ServerKeyFile}
+            listener {MutualTlsPort} 127.0.0.1
+            cafile {Certificates.CaFile}
+            certfile {Certificates.ServerCertFile}
+            keyfile {Certificates.ServerKeyFile}
+            require_certificate true
             """);
         return ["-c", config];
     }

@@ -9,7 +9,7 @@ namespace Arroyo.TestServers;
 /// <summary>
 /// A private rabbitmq-server node (Debian) with the stream plugin: its own config, data and
 /// log dirs, node name, Erlang distribution and epmd ports; AMQP and stream listeners on
-/// 127.0.0.1 (the node's epmd binds its private port on every interface: limiting it to
+/// 127.0.0.1, the stream listener also with TLS on <see cref="StreamTlsPort"/> (the node's epmd binds its private port on every interface: limiting it to
 /// loopback made the node hang at start).
 /// Erlang starts slowly (20 s on an idle machine, minutes on a loaded one), so tests share one per class. The default user
 /// guest/guest may connect from loopback. Helpers create streams and publish to them.
@@ -25,6 +25,11 @@ public sealed class RabbitMqFixture : DebianTestServer
 
     public int StreamPort { get; private set; }
 
+    /// <summary>The stream protocol over TLS (server certificate of <see cref="Certificates"/>; no client certificate asked).</summary>
+    public int StreamTlsPort { get; private set; }
+
+    public TestCertificates Certificates { get; private set; } = null!;
+
     protected override string Name => "rabbitmq-server";
 
     protected override string Package => "rabbitmq-server";
@@ -39,17 +44,26 @@ public sealed class RabbitMqFixture : DebianTestServer
         StreamPort = FreePort();
         _distPort = FreePort();
         _epmdPort = FreePort();
+        StreamTlsPort = FreePort();
+        Certificates = TestCertificates.Create(Path.Combine(DataDir, "certs"));
         File.WriteAllText(Path.Combine(DataDir, "rabbitmq.conf"),
             $"""
             listeners.tcp.default = 127.0.0.1:{_amqpPort}
             stream.listeners.tcp.1 = 127.0.0.1:{StreamPort}
+            stream.listeners.ssl.1 = 127.0.0.1:{StreamTlsPort}
             stream.advertised_host = 127.0.0.1
             stream.advertised_port = {StreamPort}
+            stream.advertised_tls_port = {StreamTlsPort}
+            ssl_options.cacertfile = {Certificates.CaFile}
+            ssl_options.certfile = {Certificates.ServerCertFile}
+            ssl_options.keyfile = {Certificates.ServerKeyFile}
+            ssl_options.verify = verify_none
+            ssl_options.fail_if_no_peer_cert = false
             """);
         File.WriteAllText(Path.Combine(DataDir, "enabled_plugins"), "[rabbitmq_stream].");
     }
 
-    protected override IEnumerable<int> ReadyPorts => [_amqpPort, StreamPort];
+    protected override IEnumerable<int> ReadyPorts => [_amqpPort, StreamPort, StreamTlsPort];
 
     protected override void Configure(ProcessStartInfo start)
     {
@@ -92,21 +106,39 @@ public sealed class RabbitMqFixture : DebianTestServer
         await system.Close();
     }
 
-    /// <summary>Publishes and waits until the broker confirmed every message.</summary>
+    /// <summary>
+    /// Publishes and waits until the broker confirmed every message. Right after a restart the
+    /// node accepts connections a moment before its streams are available again: retried.
+    /// </summary>
     public async Task PublishAsync(string stream, IEnumerable<string> messages)
     {
-        var system = await SystemAsync();
         var list = messages.ToList();
         var confirmed = 0;
         var done = new TaskCompletionSource();
-        var producer = await Producer.Create(new ProducerConfig(system, stream)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        StreamSystem system;
+        Producer producer;
+        while (true)
         {
-            ConfirmationHandler = _ =>
+            system = await SystemAsync();
+            try
             {
-                if (Interlocked.Increment(ref confirmed) == list.Count) done.TrySetResult();
-                return Task.CompletedTask;
-            },
-        });
+                producer = await Producer.Create(new ProducerConfig(system, stream)
+                {
+                    ConfirmationHandler = _ =>
+                    {
+                        if (Interlocked.Increment(ref confirmed) == list.Count) done.TrySetResult();
+                        return Task.CompletedTask;
+                    },
+                });
+                break;
+            }
+            catch (CreateProducerException) when (DateTime.UtcNow < deadline)
+            {
+                await system.Close();
+                await Task.Delay(500);
+            }
+        }
         foreach (var message in list) await producer.Send(new Message(Encoding.UTF8.GetBytes(message)));
         if (list.Count > 0) await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await producer.Close();

@@ -6,7 +6,7 @@ namespace Arroyo.TestServers;
 /// redis-server (Debian) on 127.0.0.1 with a password (<see cref="Password"/>) and an
 /// append-only file fsynced on every write, so what it acknowledged survives a
 /// <see cref="NativeTestServer.Kill"/> and restart. <see cref="Database"/> is a client for setting
-/// up and reading back data.
+/// up and reading back data. It also listens with TLS on <see cref="TlsPort"/> (Debian's redis-server is built with TLS).
 /// </summary>
 public sealed class RedisServerFixture : NativeTestServer
 {
@@ -20,11 +20,26 @@ public sealed class RedisServerFixture : NativeTestServer
 
     public string Address => $"redis://127.0.0.1:{Port}";
 
-    protected override IEnumerable<string> Arguments() =>
-    [
-        "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", DataDir, "--requirepass", Password,
-        "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
-    ];
+    /// <summary>The same server over TLS (server certificate of <see cref="Certificates"/>; clients need no certificate).</summary>
+    public int TlsPort { get; private set; }
+
+    public TestCertificates Certificates { get; private set; } = null!;
+
+    protected override IEnumerable<string> Arguments()
+    {
+        if (TlsPort == 0)
+        {
+            TlsPort = FreePort();
+            Certificates = TestCertificates.Create(Path.Combine(DataDir, "certs"));
+        }
+        return
+        [
+            "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", DataDir, "--requirepass", Password,
+            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
+            "--tls-port", TlsPort.ToString(), "--tls-cert-file", Certificates.ServerCertFile, "--tls-key-file", Certificates.ServerKeyFile,
+            "--tls-ca-cert-file", Certificates.CaFile, "--tls-auth-clients", "no",
+        ];
+    }
 
     /// <summary>A test client (reconnects after a restart).</summary>
     public IDatabase Database

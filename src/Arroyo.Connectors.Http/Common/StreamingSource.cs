@@ -15,7 +15,7 @@ namespace Arroyo.Connectors.Http.Common;
 /// pushes back. <see cref="Poll"/> drains the channel, lets the source update its checkpointed
 /// position message by message (<see cref="Accept"/>), decodes, and stamps rows with the time
 /// they were read. A broken connection is reopened with backoff as <see cref="Reachability"/>
-/// says; a failure that ends the run is thrown from <see cref="Poll"/> once every message read
+/// says (a Polly pipeline, <see cref="HttpRetry"/>); a failure that ends the run is thrown from <see cref="Poll"/> once every message read
 /// before it was emitted.
 /// </summary>
 internal abstract class StreamingSource : ISource
@@ -30,6 +30,7 @@ internal abstract class StreamingSource : ISource
     private readonly FormatSettings _format;
     private readonly Backoff _backoff = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
     private readonly Reachability _reachability = new();
+    private readonly Polly.ResiliencePipeline _retry;
     private readonly int _batchSize;
     private Task? _reader;
     private volatile Exception? _failure;
@@ -44,6 +45,8 @@ internal abstract class StreamingSource : ISource
         _format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
         _decoder = RecordDecoder.Create(_format, spec.Output, spec.Usage);
         _batchSize = Math.Max(1, context.Settings.BatchSize);
+        // The source's own backoff sets the delays: it starts over once data flows, which a Polly attempt count cannot.
+        _retry = HttpRetry.Create(_reachability, e => e is not UserException && !IsRefusal(e), (failure, delay, _) => WarnRetry(failure, delay), NextDelay);
     }
 
     protected ConnectorTable Table { get; }
@@ -143,55 +146,50 @@ internal abstract class StreamingSource : ISource
     private async Task ReadAsync(CancellationToken cancel)
     {
         var connection = new Connection(this, cancel);
-        while (!cancel.IsCancellationRequested)
+        try
         {
-            string reason;
-            try
+            await _retry.ExecuteAsync(async (c, token) =>
             {
-                await ReadConnectionAsync(connection, cancel);
-                reason = "the server ended the stream";
-            }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (UserException e)
-            {
-                _failure = e;
-                return;
-            }
-            catch (Exception e)
-            {
-                if (!_reachability.Reached && e is HttpStatusFailure { IsPermanent: true })
-                {
-                    _failure = new ExternalException($"the {Kind} endpoint {Endpoint.HostPort(EndpointUri)} refused the connection of table '{Table.Name}': {e.Message}" +
-                                                     (e is HttpStatusFailure { Status: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden } ? " (check the credentials in headers)" : "")) { Restartable = false };
-                    return;
-                }
-                reason = Failures.Describe(e);
-            }
-            if (_reachability.FailedAndGivesUp())
-            {
-                _failure = new ExternalException($"cannot connect to the {Kind} endpoint {Endpoint.HostPort(EndpointUri)} (table '{Table.Name}'): {reason}; " +
-                                                 $"gave up after {_backoff.Failures + 1} attempts in {Reachability.Patience.TotalSeconds:0} s") { Restartable = false };
-                return;
-            }
-            var delay = _backoff.Next();
-            if (delay < MinimumRetryDelay) delay = MinimumRetryDelay;
-            if (_reachability.ShouldWarn())
-            {
-                Context.Warn($"{Kind} endpoint {Endpoint.HostPort(EndpointUri)}: {reason}; reconnecting in {delay.TotalMilliseconds:0} ms (attempt {_backoff.Failures})");
-            }
-            try
-            {
-                await Task.Delay(delay, cancel);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+                await ReadConnectionAsync(c, token);
+                // Polly retries failures, and a stream the server ended is one: reconnect.
+                throw new StreamEndedException();
+            }, connection, cancel);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+        }
+        catch (UserException e)
+        {
+            _failure = e;
+        }
+        catch (HttpStatusFailure e) when (IsRefusal(e))
+        {
+            _failure = new ExternalException($"the {Kind} endpoint {Endpoint.HostPort(EndpointUri)} refused the connection of table '{Table.Name}': {e.Message}" +
+                                             (e.Status is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden ? " (check the credentials in headers)" : "")) { Restartable = false };
+        }
+        catch (Exception e)
+        {
+            _failure = new ExternalException($"cannot connect to the {Kind} endpoint {Endpoint.HostPort(EndpointUri)} (table '{Table.Name}'): {Failures.Describe(e)}; " +
+                                             $"gave up after {_backoff.Failures + 1} attempts in {Reachability.Patience.TotalSeconds:0} s") { Restartable = false };
         }
     }
+
+    /// <summary>Bad credentials, a wrong path or method before the endpoint ever answered: a retry does not fix them.</summary>
+    private bool IsRefusal(Exception e) => !_reachability.Reached && e is HttpStatusFailure { IsPermanent: true };
+
+    private TimeSpan NextDelay()
+    {
+        var delay = _backoff.Next();
+        return delay < MinimumRetryDelay ? MinimumRetryDelay : delay;
+    }
+
+    private void WarnRetry(Exception failure, TimeSpan delay)
+    {
+        if (!_reachability.ShouldWarn()) return;
+        Context.Warn($"{Kind} endpoint {Endpoint.HostPort(EndpointUri)}: {Failures.Describe(failure)}; reconnecting in {delay.TotalMilliseconds:0} ms (attempt {_backoff.Failures})");
+    }
+
+    private sealed class StreamEndedException() : Exception("the server ended the stream");
 
     /// <summary>Writes the position (subtask 0 only has one); the default keeps none.</summary>
     public virtual void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state)

@@ -14,7 +14,7 @@ namespace Arroyo.Connectors.Http.Webhook;
 /// barrier waits until every request in flight succeeded, so a completed checkpoint means
 /// everything before it was delivered; after a crash the rows since the last checkpoint are
 /// sent again (at least once). Connection errors, timeouts (5 s per request), 408, 429 and 5xx
-/// are retried with backoff (100 ms doubling to 5 s); any other answer that is not a success
+/// are retried with backoff (100 ms doubling to 5 s, a Polly pipeline: <see cref="HttpRetry"/>); any other answer that is not a success
 /// (bad credentials, a wrong path, a record the endpoint refuses) fails the run, naming the
 /// status. An endpoint that never answered fails the run after <see cref="Reachability.Patience"/>.
 /// </summary>
@@ -25,6 +25,7 @@ internal sealed class WebhookSink : IOperator
     private readonly SemaphoreSlim _slots = new(MaxInFlight, MaxInFlight);
     private readonly CancellationTokenSource _stop = new();
     private readonly Reachability _reachability = new();
+    private readonly Polly.ResiliencePipeline _retry;
     private readonly SinkSpec _spec;
     private readonly Uri _endpoint;
     private readonly HeaderList _headers;
@@ -45,6 +46,10 @@ internal sealed class WebhookSink : IOperator
         _encoder = RecordEncoder.Create(format, spec.Input, spec.UpdateKeys);
         // A raw string may hold newlines, so its records cannot be cut out of one encoded batch.
         _rowByRow = format.Kind == FormatKind.RawString;
+        _retry = HttpRetry.Create(_reachability, ShouldRetry, (failure, _, retry) =>
+        {
+            if (_reachability.ShouldWarn()) _context.Warn($"webhook request to {HostPort} failed (retry {retry}): {Failures.Describe(failure)}");
+        });
     }
 
     private string HostPort => Endpoint.HostPort(_endpoint);
@@ -106,55 +111,52 @@ internal sealed class WebhookSink : IOperator
 
     private async Task PostWithRetriesAsync(byte[] body)
     {
-        var backoff = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
         var cancel = _stop.Token;
-        while (_failure is null && !cancel.IsCancellationRequested)
+        try
         {
-            string reason;
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
-                _headers.ApplyTo(request);
-                using var response = await _client!.SendAsync(request, cancel);
-                if (response.IsSuccessStatusCode)
-                {
-                    _reachability.Succeeded();
-                    return;
-                }
-                var failure = await HttpStatusFailure.ReadAsync(response, cancel);
-                if (!IsRetryable(response.StatusCode))
-                {
-                    _failure = new ExternalException($"the webhook endpoint {HostPort} refused a record of table '{_spec.Table.Name}': {failure.Message}" +
-                                                     (failure.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? " (check the credentials in headers)" : "")) { Restartable = false };
-                    return;
-                }
-                reason = failure.Message;
-            }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
-            {
-                reason = Failures.Describe(e);
-            }
-            if (_reachability.FailedAndGivesUp())
-            {
-                _failure = new ExternalException($"cannot reach the webhook endpoint {HostPort} (table '{_spec.Table.Name}'): {reason}; " +
-                                                 $"gave up after {Reachability.Patience.TotalSeconds:0} s") { Restartable = false };
-                return;
-            }
-            var delay = backoff.Next();
-            if (_reachability.ShouldWarn()) _context.Warn($"webhook request to {HostPort} failed (retry {backoff.Failures}): {reason}");
-            try
-            {
-                await Task.Delay(delay, cancel);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            await _retry.ExecuteAsync(async (payload, token) => await PostOnceAsync(payload, token), body, cancel);
         }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+        }
+        catch (RecordRefusedException e)
+        {
+            _failure ??= new ExternalException($"the webhook endpoint {HostPort} refused a record of table '{_spec.Table.Name}': {e.Failure.Message}" +
+                                               (e.Failure.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden ? " (check the credentials in headers)" : "")) { Restartable = false };
+        }
+        catch (Exception e) when (IsRetryable(e))
+        {
+            // The retries stopped: another request failed for good, or the endpoint never answered within the patience.
+            _failure ??= new ExternalException($"cannot reach the webhook endpoint {HostPort} (table '{_spec.Table.Name}'): {Failures.Describe(e)}; " +
+                                               $"gave up after {Reachability.Patience.TotalSeconds:0} s") { Restartable = false };
+        }
+    }
+
+    /// <summary>One request: returns once delivered; throws a retryable failure, or <see cref="RecordRefusedException"/>.</summary>
+    private async Task PostOnceAsync(byte[] body, CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
+        _headers.ApplyTo(request);
+        using var response = await _client!.SendAsync(request, cancel);
+        if (response.IsSuccessStatusCode)
+        {
+            _reachability.Succeeded();
+            return;
+        }
+        var failure = await HttpStatusFailure.ReadAsync(response, cancel);
+        if (!IsRetryable(response.StatusCode)) throw new RecordRefusedException(failure);
+        throw failure;
+    }
+
+    /// <summary>Worth another attempt while no other request failed for good: the wire failed, or the server answered 408, 429 or 5xx.</summary>
+    private bool ShouldRetry(Exception e) => _failure is null && IsRetryable(e);
+
+    private static bool IsRetryable(Exception e) => e is HttpStatusFailure or HttpRequestException or TaskCanceledException or IOException;
+
+    /// <summary>An answer that is neither a success nor worth retrying (bad credentials, a wrong path, a record the endpoint refuses).</summary>
+    private sealed class RecordRefusedException(HttpStatusFailure failure) : Exception(failure.Message)
+    {
+        public HttpStatusFailure Failure { get; } = failure;
     }
 
     private static bool IsRetryable(HttpStatusCode status) =>

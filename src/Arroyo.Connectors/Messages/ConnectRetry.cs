@@ -43,6 +43,24 @@ public static class ConnectRetry
         }
     }
 
+    /// <summary>
+    /// Why the TLS handshake refused the server's certificate, when that is why a connection
+    /// failed (null otherwise): a permanent failure, since retrying cannot make it trusted.
+    /// </summary>
+    public static string? TlsRefusal(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            // A TLS alert is the server refusing us (e.g. no client certificate where it requires one), not its certificate refused.
+            if (current.Message.Contains("TLS alert", StringComparison.Ordinal)) return null;
+            if (current is System.Security.Authentication.AuthenticationException) return current.Message.Split('\n')[0];
+            // Some clients (RabbitMQ.Stream.Client) replace the handshake's exception by their own, keeping its message.
+            var at = current.Message.IndexOf("The remote certificate", StringComparison.Ordinal);
+            if (at >= 0) return current.Message[at..].Split('\n')[0];
+        }
+        return null;
+    }
+
     /// <summary>An exception's messages from the outside in, without repeats: clients wrap the socket's or the server's reason.</summary>
     public static string Reason(Exception e)
     {

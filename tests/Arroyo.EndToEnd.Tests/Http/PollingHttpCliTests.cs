@@ -13,6 +13,30 @@ namespace Arroyo.EndToEnd.Tests.Http;
 public sealed class PollingHttpCliTests
 {
     [Fact]
+    public async Task One_source_table_read_by_two_statements()
+    {
+        using var dir = new TempDirectory();
+        var body = "{\"value\":\"v1\"}";
+        await using var server = await LoopbackHttpServer.StartAsync(app => app.MapGet("/rates", () => Results.Text(Volatile.Read(ref body), "application/json")));
+        var output = dir.File("out.json");
+        var copy = dir.File("copy.json");
+        using var running = HttpCli.Start(dir, $"""
+            CREATE TABLE rates (value TEXT) WITH (connector = 'polling_http', endpoint = '{server.Url}/rates', format = 'json',
+              poll_interval_ms = '50', emit_behavior = 'changed');
+            {HttpCli.FileSink(output)}
+            CREATE TABLE copy (value TEXT) WITH (connector = 'single_file', path = '{copy}', format = 'json', type = 'sink');
+            INSERT INTO out SELECT value FROM rates;
+            INSERT INTO copy SELECT upper(value) AS value FROM rates;
+            """);
+        HttpCli.WaitUntil(running, () => HttpCli.Values(output).Count >= 1 && HttpCli.Values(copy).Count >= 1, "v1 in both");
+        Volatile.Write(ref body, "{\"value\":\"v2\"}");
+        HttpCli.WaitUntil(running, () => HttpCli.Values(output).Count >= 2 && HttpCli.Values(copy).Count >= 2, "v2 in both");
+        HttpCli.Stop(running);
+        Assert.Equal(["v1", "v2"], HttpCli.Values(output));
+        Assert.Equal(["V1", "V2"], HttpCli.Values(copy));
+    }
+
+    [Fact]
     public async Task Each_changed_body_is_written_once_across_stops_and_kills()
     {
         using var dir = new TempDirectory();

@@ -41,6 +41,28 @@ public sealed class SseCliTests
     }
 
     [Fact]
+    public async Task One_source_table_read_by_two_statements()
+    {
+        using var dir = new TempDirectory();
+        var feed = new SseFeed();
+        await using var server = await LoopbackHttpServer.StartAsync(app => feed.Map(app, "/events"));
+        for (var i = 1; i <= 30; i++) feed.Add(i % 2 == 0 ? "even" : "odd", $"e{i}");
+        var output = dir.File("out.json");
+        var odds = dir.File("odds.json");
+        using var running = HttpCli.Start(dir, $"""
+            CREATE TABLE events (value TEXT) WITH (connector = 'sse', endpoint = '{server.Url}/events', format = 'raw_string');
+            {HttpCli.FileSink(output)}
+            CREATE TABLE odds (value TEXT) WITH (connector = 'single_file', path = '{odds}', format = 'json', type = 'sink');
+            INSERT INTO out SELECT value FROM events;
+            INSERT INTO odds SELECT value FROM events WHERE CAST(substr(value, 2) AS BIGINT) % 2 = 1;
+            """);
+        HttpCli.WaitUntil(running, () => HttpCli.Values(output).Count >= 30 && HttpCli.Values(odds).Count >= 15, "30 events and 15 odd ones");
+        HttpCli.Stop(running);
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => $"e{i}"), HttpCli.Values(output));
+        Assert.Equal(Enumerable.Range(0, 15).Select(i => $"e{2 * i + 1}"), HttpCli.Values(odds));
+    }
+
+    [Fact]
     public void An_unreachable_endpoint_stops_the_run_with_its_host_and_port()
     {
         using var dir = new TempDirectory();

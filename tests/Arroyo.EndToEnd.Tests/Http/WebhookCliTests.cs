@@ -6,7 +6,7 @@ namespace Arroyo.EndToEnd.Tests.Http;
 
 /// <summary>
 /// The webhook sink through the real CLI: fed by two INSERT statements, retried through
-/// server errors, and at least once across kill -9 (rows after the last checkpoint are posted
+/// server errors and an endpoint that goes away mid-run, and at least once across kill -9 (rows after the last checkpoint are posted
 /// again by the restarted run).
 /// </summary>
 public sealed class WebhookCliTests
@@ -40,6 +40,29 @@ public sealed class WebhookCliTests
         Assert.Equal(Enumerable.Range(0, 600).Select(i => (long)i), rows.Select(r => r.N).Distinct().Order());
         Assert.All(rows, r => Assert.Equal(r.N % 2 == 0 ? "even" : "odd", r.Kind));
         Assert.Equal("application/json", inbox.LastContentType);
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_goes_away_mid_run_is_retried_until_it_is_back_and_nothing_is_lost()
+    {
+        using var dir = new TempDirectory();
+        var inbox = new WebhookInbox();
+        await using var server = await LoopbackHttpServer.StartAsync(app => inbox.Map(app, "/hook"));
+        using var running = HttpCli.Start(dir, $"""
+            CREATE TABLE numbers WITH (connector = 'impulse', event_rate = '100', message_count = '800');
+            CREATE TABLE hook (n BIGINT) WITH (connector = 'webhook', endpoint = '{server.Url}/hook', format = 'json');
+            INSERT INTO hook SELECT counter AS n FROM numbers;
+            """);
+        HttpCli.WaitUntil(running, () => inbox.Bodies.Count >= 100, "100 deliveries");
+        await server.StopAsync();
+        // Retried, not failed: the run keeps going (and a barrier waits) while the endpoint is away.
+        HttpCli.WaitUntil(running, () => running.Stderr.Contains($"webhook request to 127.0.0.1:{server.Port} failed", StringComparison.Ordinal), "a retry warning");
+        Assert.True(inbox.Bodies.Count < 800, "the run finished before the endpoint went away");
+        await server.RestartAsync();
+        var outcome = running.WaitForExit(TimeSpan.FromSeconds(120));
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        var numbers = inbox.Bodies.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("n").GetInt64());
+        Assert.Equal(Enumerable.Range(0, 800).Select(i => (long)i), numbers.Distinct().Order());
     }
 
     [Fact]

@@ -136,6 +136,32 @@ public sealed class MqttTests(MosquittoFixture broker) : IClassFixture<Mosquitto
     }
 
     [Fact]
+    public void One_source_table_read_by_two_statements_feeds_one_sink_table_written_by_two()
+    {
+        broker.RequireRunning();
+        using var dir = new TempDirectory();
+        var id = Id();
+        using var subscriber = broker.Subscribe($"both/{id}");
+        File.WriteAllText(dir.File("q.sql"), $"""
+            CREATE TABLE input (id BIGINT, name TEXT) WITH (connector = 'mqtt', {Connection()}, topic = 'split/{id}', type = 'source', format = 'json', qos = 'AtLeastOnce');
+            CREATE TABLE both (id BIGINT, kind TEXT) WITH (connector = 'mqtt', {Connection()}, topic = 'both/{id}', type = 'sink', format = 'json', qos = 'AtLeastOnce');
+            INSERT INTO both SELECT id, 'even' AS kind FROM input WHERE id % 2 = 0;
+            INSERT INTO both SELECT id, 'odd' AS kind FROM input WHERE id % 2 = 1;
+            """);
+        using var running = ArroyoProcess.Start(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: s_env);
+        WaitFor(() => running.Stderr.Contains("subscribed to", StringComparison.Ordinal), running, "subscription");
+        broker.Publish($"split/{id}", Enumerable.Range(0, 60).Select(i => Message(i)));
+        WaitFor(() => subscriber.Messages.Count >= 60, running, "60 messages");
+        running.Signal(2);
+        var outcome = running.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        var rows = subscriber.Messages.Select(m => JsonDocument.Parse(m.Payload).RootElement)
+            .Select(r => (Id: r.GetProperty("id").GetInt64(), Kind: r.GetProperty("kind").GetString())).ToList();
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => (long)i), rows.Select(r => r.Id).Order());
+        Assert.All(rows, r => Assert.Equal(r.Id % 2 == 0 ? "even" : "odd", r.Kind));
+    }
+
+    [Fact]
     public void Sink_publishes_every_row_with_retain()
     {
         broker.RequireRunning();

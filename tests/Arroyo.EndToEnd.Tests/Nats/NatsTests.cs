@@ -119,6 +119,26 @@ public sealed class NatsTests(NatsServerFixture nats) : IClassFixture<NatsServer
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"{{\"counter\":{i}}}"), collector.Messages);
     }
 
+    [Fact]
+    public void One_sink_table_written_by_two_statements()
+    {
+        nats.RequireRunning();
+        using var dir = new TempDirectory();
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var collector = nats.CollectAsync($"two.{id}").GetAwaiter().GetResult();
+        using var disposer = new AsyncDisposer(collector);
+        var outcome = ArroyoProcess.Run(["run", "-s", dir.File("state")], stdin: $"""
+            CREATE TABLE i WITH (connector = 'impulse', event_rate = '1000', message_count = '40');
+            CREATE TABLE rows (value TEXT) WITH (connector = 'nats', servers = '{nats.Servers}', {Auth}, type = 'sink', subject = 'two.{id}', format = 'raw_string');
+            INSERT INTO rows SELECT concat('even ', CAST(counter AS TEXT)) AS value FROM i WHERE counter % 2 = 0;
+            INSERT INTO rows SELECT concat('odd ', CAST(counter AS TEXT)) AS value FROM i WHERE counter % 2 = 1;
+            """, environment: s_env);
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (collector.Messages.Count < 40 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"{(i % 2 == 0 ? "even" : "odd")} {i}").Order(), collector.Messages.Order());
+    }
+
     [Theory]
     [InlineData("source")]
     [InlineData("sink")]

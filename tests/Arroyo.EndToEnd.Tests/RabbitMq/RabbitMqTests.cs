@@ -62,6 +62,86 @@ public sealed class RabbitMqTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
     }
 
     [Fact]
+    public void One_source_table_read_by_two_statements()
+    {
+        rabbit.RequireRunning();
+        using var dir = new TempDirectory();
+        var stream = "t-" + Guid.NewGuid().ToString("N")[..8];
+        rabbit.CreateStreamAsync(stream).GetAwaiter().GetResult();
+        rabbit.PublishAsync(stream, Numbers(0, 40)).GetAwaiter().GetResult();
+        File.WriteAllText(dir.File("q.sql"), Source(stream, ", source.offset = 'first'") + $"""
+            CREATE TABLE evens WITH (connector = 'single_file', path = '{dir.File("evens.json")}', format = 'json', type = 'sink');
+            {FileSink(dir.File("out.json"))}
+            INSERT INTO evens SELECT value FROM input WHERE CAST(value AS BIGINT) % 2 = 0;
+            INSERT INTO out SELECT value FROM input WHERE CAST(value AS BIGINT) % 2 = 1;
+            """);
+        using (var running = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 20, 1, s_env))
+        {
+            WaitForLines(running, dir.File("evens.json"), 20);
+            Stop(running);
+        }
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (2 * i).ToString()), Values(dir.File("evens.json")));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (2 * i + 1).ToString()), Values(dir.File("out.json")));
+    }
+
+    [Fact]
+    public void Keeps_reading_after_the_broker_is_killed_and_restarted_without_loss_or_duplicates()
+    {
+        rabbit.RequireRunning();
+        using var dir = new TempDirectory();
+        var stream = "o-" + Guid.NewGuid().ToString("N")[..8];
+        rabbit.CreateStreamAsync(stream).GetAwaiter().GetResult();
+        rabbit.PublishAsync(stream, Numbers(0, 50)).GetAwaiter().GetResult();
+        File.WriteAllText(dir.File("q.sql"), Source(stream, ", source.offset = 'first'") + FileSink(dir.File("out.json")) + "INSERT INTO out SELECT value FROM input;");
+        using (var running = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 50, 1, s_env))
+        {
+            WaitForMoreCheckpoints(running);
+            rabbit.Kill();
+            rabbit.RestartAsync().GetAwaiter().GetResult();
+            // Same node, same data dir: the stream and its 50 messages are still there.
+            rabbit.PublishAsync(stream, Numbers(50, 50)).GetAwaiter().GetResult();
+            WaitForLines(running, dir.File("out.json"), 100, TimeSpan.FromSeconds(180));
+            Stop(running);
+        }
+        Assert.Equal(Numbers(0, 100), Values(dir.File("out.json")));
+    }
+
+    private string TlsSource(string stream, string tls) => $"""
+        CREATE TABLE input (value TEXT) WITH (connector = 'rabbitmq', host = '127.0.0.1', port = '{rabbit.StreamTlsPort}',
+          stream = '{stream}', type = 'source', format = 'raw_string', source.offset = 'first', tls_config.enabled = 'true', {tls});
+        """;
+
+    [Theory]
+    [InlineData("root_certificates_path")]
+    [InlineData("trust_certificates")]
+    public void Reads_over_tls_with_the_ca_or_trusting_the_certificate(string how)
+    {
+        rabbit.RequireRunning();
+        using var dir = new TempDirectory();
+        var stream = "tls-" + Guid.NewGuid().ToString("N")[..8];
+        rabbit.CreateStreamAsync(stream).GetAwaiter().GetResult();
+        rabbit.PublishAsync(stream, Numbers(0, 30)).GetAwaiter().GetResult();
+        var tls = how == "trust_certificates"
+            ? "tls_config.trust_certificates = 'true'"
+            : $"tls_config.root_certificates_path = '{rabbit.Certificates.CaFile}'";
+        File.WriteAllText(dir.File("q.sql"), TlsSource(stream, tls) + FileSink(dir.File("out.json")) + "INSERT INTO out SELECT value FROM input;");
+        using (var running = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 30, 1, s_env))
+        {
+            Stop(running);
+        }
+        Assert.Equal(Numbers(0, 30), Values(dir.File("out.json")));
+    }
+
+    [Fact]
+    public void A_certificate_the_configured_root_did_not_sign_is_refused_naming_the_broker()
+    {
+        rabbit.RequireRunning();
+        using var dir = new TempDirectory();
+        var outcome = RunFailing(TlsSource("any", $"tls_config.root_certificates_path = '{rabbit.Certificates.OtherCaFile}'") + "SELECT value FROM input;", dir);
+        Assert.True(outcome.Stderr.Contains($"the TLS certificate of RabbitMQ at 127.0.0.1:{rabbit.StreamTlsPort} is not trusted", StringComparison.Ordinal), outcome.Stderr);
+    }
+
+    [Fact]
     public void An_unreachable_broker_is_named_within_30_seconds()
     {
         using var dir = new TempDirectory();

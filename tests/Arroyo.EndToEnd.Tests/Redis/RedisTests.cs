@@ -59,6 +59,26 @@ public sealed class RedisTests(RedisServerFixture redis) : IClassFixture<RedisSe
     }
 
     [Fact]
+    public void One_sink_table_written_by_two_statements()
+    {
+        redis.RequireRunning();
+        using var dir = new TempDirectory();
+        var id = Id();
+        var outcome = Run(dir, $"""
+            CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '1000', message_count = '40');
+            CREATE TABLE strings (k TEXT NOT NULL, kind TEXT) WITH (connector = 'redis', {Connection()}, type = 'sink', format = 'json',
+              target = 'string', target.key_prefix = 'two-{id}-', target.key_column = 'k');
+            INSERT INTO strings SELECT CAST(counter AS TEXT) AS k, 'even' AS kind FROM impulse WHERE counter % 2 = 0;
+            INSERT INTO strings SELECT CAST(counter AS TEXT) AS k, 'odd' AS kind FROM impulse WHERE counter % 2 = 1;
+            """);
+        Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal($"{{\"k\":\"{i}\",\"kind\":\"{(i % 2 == 0 ? "even" : "odd")}\"}}", (string?)redis.Database.StringGet($"two-{id}-{i}"));
+        }
+    }
+
+    [Fact]
     public void Left_lookup_join_returns_what_duckdb_returns()
     {
         redis.RequireRunning();
@@ -185,6 +205,8 @@ public sealed class RedisTests(RedisServerFixture redis) : IClassFixture<RedisSe
     [Theory]
     [InlineData("target = 'set', target.key_prefix = 'p'", "invalid value 'set' for option 'target'")]
     [InlineData("target = 'string', target.key_prefix = 'p', target.key_colum = 'k'", "Did you mean 'target.key_column'?")]
+    // The reference's docs table spells it target.key_columns; its source only ever read target.key_column.
+    [InlineData("target = 'string', target.key_prefix = 'p', target.key_columns = 'k'", "Did you mean 'target.key_column'?")]
     [InlineData("target = 'string', target.key_prefix = 'p', target.key_column = 'v'", "invalid value 'v' for target.key_column, must be the name of a non-nullable TEXT column on the table")]
     [InlineData("target = 'string', target.key_prefix = 'p', target.ttl_secs = '0'", "target.ttl_secs must be greater than 0")]
     [InlineData("target = 'list', target.key_prefix = 'p', target.operation = 'insert'", "invalid value 'insert' for option 'target.operation'")]
