@@ -8,6 +8,7 @@ using Arroyo.Storage.Cloud.S3;
 using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
+using Google.Cloud.Storage.V1;
 
 namespace Arroyo.Storage.Cloud;
 
@@ -185,58 +186,44 @@ public static class ObjectStoreFactory
             return S3Store(url, endpoint, "auto", new BasicAWSCredentials(hmacId, hmacSecret), "GCS bucket", " (XML API, HMAC key)", options);
         }
 
-        var http = new HttpClient { Timeout = options.RequestTimeout };
+        var builder = new StorageClientBuilder();
+        var where = "";
         if (emulator is not null)
         {
-            var endpoint = ParseEndpoint(emulator.Contains("://", StringComparison.Ordinal) ? emulator : "http://" + emulator, "STORAGE_EMULATOR_HOST");
-            return new GcsObjectStore(http, url.Bucket!, url.Prefix, tokens: null, endpoint, options.PartSize);
+            var endpoint = ParseEndpoint(emulator.Contains("://", StringComparison.Ordinal) ? emulator : "http://" + emulator, "STORAGE_EMULATOR_HOST")!;
+            var root = endpoint.GetLeftPart(UriPartial.Authority);
+            builder.BaseUri = root + "/storage/v1/";
+            where = " at " + root;
         }
 
-        var credentials = LoadGoogleCredentials(env);
-        if (credentials is null)
+        // An emulator is anonymous, as Google's libraries treat it, unless credentials are
+        // configured explicitly (a key, or a metadata server named by GCE_METADATA_HOST).
+        var explicitCredentials = env.First("GOOGLE_SERVICE_ACCOUNT_KEY", "GOOGLE_SERVICE_ACCOUNT", "GOOGLE_SERVICE_ACCOUNT_PATH", "GOOGLE_APPLICATION_CREDENTIALS", "GCE_METADATA_HOST") is not null;
+        if (emulator is not null && !explicitCredentials)
         {
-            http.Dispose();
-            throw new UserException(
-                $"no credentials for the GCS state dir {url}",
-                hint: "set GOOGLE_SERVICE_ACCOUNT_KEY (the key JSON) or GOOGLE_APPLICATION_CREDENTIALS (its path), or GCS_HMAC_ACCESS_KEY_ID and GCS_HMAC_SECRET");
+            builder.UnauthenticatedAccess = true;
         }
-
-        return new GcsObjectStore(http, url.Bucket!, url.Prefix, new GoogleTokenSource(credentials, http), endpoint: null, options.PartSize);
-    }
-
-    internal static GoogleCredentialFile? LoadGoogleCredentials(Env env)
-    {
-        var inline = env["GOOGLE_SERVICE_ACCOUNT_KEY"];
-        if (inline is not null)
+        else
         {
-            return inline.TrimStart().StartsWith('{')
-                ? GoogleCredentialFile.Parse(inline, "GOOGLE_SERVICE_ACCOUNT_KEY")
-                : ReadCredentialFile(inline, "GOOGLE_SERVICE_ACCOUNT_KEY");
+            var tried = new List<string>();
+            builder.GoogleCredential = GoogleCredentials.Find(env, tried)
+                ?? throw new UserException(
+                    $"no Google credentials for the GCS store {url}; tried " + string.Join("; ", tried),
+                    hint: "set GOOGLE_APPLICATION_CREDENTIALS (a key or credentials file) or GOOGLE_SERVICE_ACCOUNT_KEY (the key JSON), run `gcloud auth application-default login`, or run on GCE/Cloud Run/GKE; or set GCS_HMAC_ACCESS_KEY_ID and GCS_HMAC_SECRET");
         }
 
-        foreach (var name in (string[])["GOOGLE_SERVICE_ACCOUNT", "GOOGLE_SERVICE_ACCOUNT_PATH", "GOOGLE_APPLICATION_CREDENTIALS"])
-        {
-            if (env[name] is { } path)
-            {
-                return ReadCredentialFile(path, name);
-            }
-        }
-
-        var home = env["HOME"];
-        var adc = home is null ? null : Path.Combine(home, ".config", "gcloud", "application_default_credentials.json");
-        return adc is not null && File.Exists(adc) ? ReadCredentialFile(adc, "gcloud application-default credentials") : null;
-    }
-
-    private static GoogleCredentialFile ReadCredentialFile(string path, string variable)
-    {
+        StorageClient client;
         try
         {
-            return GoogleCredentialFile.Parse(File.ReadAllText(path), $"{variable} ({path})");
+            client = builder.Build();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InvalidOperationException e)
         {
-            throw new UserException($"cannot read the Google credentials file {path} named by {variable}: {e.Message}");
+            throw new UserException($"cannot set up the GCS client for {url}: {e.Message}");
         }
+
+        client.Service.HttpClient.Timeout = options.RequestTimeout;
+        return new GcsObjectStore(client, url.Bucket!, url.Prefix, Describe("GCS bucket", url, where), options.PartSize);
     }
 
     private static AWSCredentials? StaticCredentials(Env env, string idName, string secretName, string? tokenName)
