@@ -29,14 +29,18 @@ namespace Arroyo.Storage.Cloud;
 /// R2_SECRET_ACCESS_KEY, else the AWS_* keys.</item>
 /// <item>Azure: AZURE_STORAGE_CONNECTION_STRING (its BlobEndpoint may point at Azurite), or
 /// account (URL, AZURE_STORAGE_ACCOUNT_NAME) with AZURE_STORAGE_ACCOUNT_KEY or
-/// AZURE_STORAGE_SAS_TOKEN; AZURE_STORAGE_ENDPOINT overrides the blob service URL (for
-/// Azurite: http://127.0.0.1:10000/devstoreaccount1); AZURE_STORAGE_USE_EMULATOR=true uses
-/// Azurite's well-known defaults.</item>
+/// AZURE_STORAGE_SAS_TOKEN, else an Entra ID token from DefaultAzureCredential (service
+/// principal in AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, workload identity,
+/// managed identity, Azure CLI login); AZURE_STORAGE_ENDPOINT overrides the blob service URL
+/// (for Azurite: http://127.0.0.1:10000/devstoreaccount1); AZURE_STORAGE_USE_EMULATOR=true
+/// uses Azurite's well-known defaults.</item>
 /// <item>GCS: GOOGLE_SERVICE_ACCOUNT_KEY (the JSON, or a path to it), or a key file at
-/// GOOGLE_SERVICE_ACCOUNT / GOOGLE_SERVICE_ACCOUNT_PATH / GOOGLE_APPLICATION_CREDENTIALS, or
-/// gcloud's application-default credentials; HMAC keys GCS_HMAC_ACCESS_KEY_ID /
-/// GCS_HMAC_SECRET switch to the S3-compatible XML API; STORAGE_EMULATOR_HOST points at an
-/// emulator without authentication.</item>
+/// GOOGLE_SERVICE_ACCOUNT / GOOGLE_SERVICE_ACCOUNT_PATH, else application default
+/// credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's application_default_credentials.json,
+/// the metadata server, whose address GCE_METADATA_HOST overrides), see
+/// <see cref="GoogleCredentials"/>; HMAC keys GCS_HMAC_ACCESS_KEY_ID / GCS_HMAC_SECRET switch
+/// to the S3-compatible XML API; STORAGE_EMULATOR_HOST points at an emulator, anonymously
+/// unless credentials are configured explicitly.</item>
 /// </list>
 /// </remarks>
 public static class ObjectStoreFactory
@@ -164,9 +168,18 @@ public static class ObjectStoreFactory
             }
             else
             {
-                throw new UserException(
-                    $"no credentials for the Azure state dir {url}",
-                    hint: "set AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_TOKEN or AZURE_STORAGE_CONNECTION_STRING");
+                // No key or SAS: an Entra ID token from the chain Azure's tools use (environment
+                // service principal, workload identity, managed identity, Azure CLI, ...). That
+                // chain reads the process environment; whether it finds anything shows at the
+                // first request, where AzureBlobObjectStore reports what was tried.
+                if (endpoint.Scheme != Uri.UriSchemeHttps)
+                {
+                    throw new UserException(
+                        $"the Azure store {url} has no account key or SAS, and Entra ID tokens are sent only over https, but the endpoint is {endpoint.GetLeftPart(UriPartial.Authority)}",
+                        hint: "set AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_SAS_TOKEN, or an https AZURE_STORAGE_ENDPOINT");
+                }
+
+                service = new BlobServiceClient(endpoint, AzureCredentials.Default(env), clientOptions);
             }
 
             where = $" of account {account}" + (endpoint.Host.EndsWith(".core.windows.net", StringComparison.OrdinalIgnoreCase) ? "" : $" at {endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/')}");

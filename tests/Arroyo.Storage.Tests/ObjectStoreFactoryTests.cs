@@ -74,8 +74,13 @@ public sealed class ObjectStoreFactoryTests
     [Fact]
     public async Task Azure_reads_account_key_connection_string_and_emulator_settings()
     {
-        var none = Assert.Throws<UserException>(() => Create("abfss://ctr@acct.dfs.core.windows.net/p", new()));
-        Assert.Contains("AZURE_STORAGE_ACCOUNT_KEY", none.Hint);
+        // No key or SAS: an Entra ID token credential (DefaultAzureCredential), found out at the first request.
+        await using var entra = Create("abfss://ctr@acct.dfs.core.windows.net/p", new());
+        Assert.IsType<AzureBlobObjectStore>(entra);
+        // ... which is sent only over https.
+        var plain = Assert.Throws<UserException>(() => Create("abfss://ctr@acct.dfs.core.windows.net/p", new() { ["AZURE_STORAGE_ENDPOINT"] = "http://127.0.0.1:10000/acct" }));
+        Assert.Contains("https", plain.Message);
+        Assert.Contains("AZURE_STORAGE_ACCOUNT_KEY", plain.Hint);
 
         var key = Convert.ToBase64String("not a real key, 32 bytes long..."u8);
         await using var withKey = Create("azure://ctr/p", new() { ["AZURE_STORAGE_ACCOUNT_NAME"] = "acct", ["AZURE_STORAGE_ACCOUNT_KEY"] = key });

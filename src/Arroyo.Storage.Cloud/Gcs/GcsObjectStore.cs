@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using Arroyo.Storage;
 using Google;
 using Google.Apis.Auth.OAuth2.Responses;
@@ -55,7 +56,7 @@ public sealed class GcsObjectStore : IMultipartStore
     public string Description { get; }
 
     public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-        => UploadAsync("put", key, FullName(key), new MemoryStream(data.ToArray(), writable: false), ifAbsent: false, cancellationToken);
+        => UploadAsync("put", key, FullName(key), ReadOnlyStream(data), ifAbsent: false, cancellationToken);
 
     public Task PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
     {
@@ -67,7 +68,7 @@ public sealed class GcsObjectStore : IMultipartStore
     {
         try
         {
-            await UploadAsync("put-if-absent", key, FullName(key), new MemoryStream(data.ToArray(), writable: false), ifAbsent: true, cancellationToken).ConfigureAwait(false);
+            await UploadAsync("put-if-absent", key, FullName(key), ReadOnlyStream(data), ifAbsent: true, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ObjectStoreException e) when (e.StatusCode == (int)HttpStatusCode.PreconditionFailed)
@@ -170,7 +171,7 @@ public sealed class GcsObjectStore : IMultipartStore
     public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partNumber, 1);
-        var uploaded = await UploadAsync("upload part of", key, UploadName(key, uploadId, PartName(partNumber)), new MemoryStream(data.ToArray(), writable: false), ifAbsent: false, cancellationToken).ConfigureAwait(false);
+        var uploaded = await UploadAsync("upload part of", key, UploadName(key, uploadId, PartName(partNumber)), ReadOnlyStream(data), ifAbsent: false, cancellationToken).ConfigureAwait(false);
         return new UploadedPart(partNumber, (uploaded.Generation ?? 0).ToString(CultureInfo.InvariantCulture), data.Length);
     }
 
@@ -395,6 +396,12 @@ public sealed class GcsObjectStore : IMultipartStore
 
         return ObjectKeys.Combine(_prefix, $"{UploadsFolder}/{key}/{uploadId}/{leaf}");
     }
+
+    /// <summary>The bytes as a stream, without copying them when they are (a slice of) an array.</summary>
+    private static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> data)
+        => MemoryMarshal.TryGetArray(data, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(data.ToArray(), writable: false);
 
     private static string PartName(int number) => number.ToString("D5", CultureInfo.InvariantCulture);
 

@@ -67,7 +67,7 @@ internal static class GoogleCredentials
                 .CreateWithUniverseDomain("googleapis.com");
         }
 
-        tried.Add($"the metadata server at {host} (no answer: not on GCE, Cloud Run or GKE)");
+        tried.Add($"the metadata server at {host} (did not answer as one: not on GCE, Cloud Run or GKE)");
         return null;
     }
 
