@@ -39,6 +39,27 @@ public sealed class GcsStateDirTests(GcsFixture server) : IClassFixture<GcsFixtu
     }
 
     [Fact]
+    public void No_credentials_at_all_is_one_clear_line_naming_the_url_and_what_was_tried()
+    {
+        var stateDir = StateDir("none");
+        var outcome = StateDirErrorTests.Run(stateDir, new Dictionary<string, string>
+        {
+            ["STORAGE_EMULATOR_HOST"] = "",
+            ["GOOGLE_APPLICATION_CREDENTIALS"] = "",
+            ["GOOGLE_SERVICE_ACCOUNT_KEY"] = "",
+            ["HOME"] = Path.GetTempPath(),
+            // Where nothing answers, so the metadata server is looked for and not found.
+            ["GCE_METADATA_HOST"] = $"127.0.0.1:{Arroyo.TestServers.Http.LoopbackHttpServer.UnusedPort()}",
+        });
+        StateDirErrorTests.AssertCleanError(outcome, "ya29.");
+        var line = outcome.Stderr.Split('\n')[0];
+        Assert.Contains($"no Google credentials for the GCS store {stateDir}", line);
+        Assert.Contains("GOOGLE_APPLICATION_CREDENTIALS", line);
+        Assert.Contains("application-default credentials", line);
+        Assert.Contains("metadata server", line);
+    }
+
+    [Fact]
     public void Filesystem_sink_writes_parquet_to_gcs_that_duckdb_reads_back()
     {
         const int rows = 5_000;
