@@ -236,6 +236,8 @@ public static class ObjectStoreFactory
         }
 
         client.Service.HttpClient.Timeout = options.RequestTimeout;
+        // Retries belong to RetryingObjectStore: the Storage client adds no HTTP-level backoff of
+        // its own (its per-call RetryOptions are set to Never), only a token refresh after a 401 (the outage test in GcsCredentialTests shows it).
         return new GcsObjectStore(client, url.Bucket!, url.Prefix, Describe("GCS bucket", url, where), options.PartSize);
     }
 

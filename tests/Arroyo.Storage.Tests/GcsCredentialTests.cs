@@ -55,6 +55,25 @@ public sealed class GcsCredentialTests(GcsFixture server) : IClassFixture<GcsFix
     }
 
     [Fact]
+    public async Task A_503_reaches_the_store_as_transient_once_and_the_retrying_store_gets_past_it()
+    {
+        var url = $"gs://{GcsFixture.Bucket}/outage-{Guid.NewGuid():N}";
+        await using (var bare = ObjectStoreFactory.Create(url, server.Environment, s_bare))
+        {
+            // No retries inside the client: the one failure shows, instead of being retried twice over.
+            server.Storage.FailNextRequests(1);
+            var e = await Assert.ThrowsAsync<ObjectStoreException>(() => bare.PutAsync("a", "x"u8.ToArray(), Ct));
+            Assert.True(e.IsTransient);
+            Assert.Equal(503, e.StatusCode);
+        }
+
+        await using var retrying = ObjectStoreFactory.Create(url, server.Environment, new ObjectStoreOptions { Retry = new RetryPolicy { InitialDelay = TimeSpan.FromMilliseconds(10) } });
+        server.Storage.FailNextRequests(2);
+        await retrying.PutAsync("a", "x"u8.ToArray(), Ct);
+        Assert.Equal("x"u8.ToArray(), await retrying.GetAsync("a", Ct));
+    }
+
+    [Fact]
     public async Task A_missing_bucket_is_a_permanent_not_found_error()
     {
         await using var store = ObjectStoreFactory.Create($"gs://no-such-bucket/p", server.Environment, s_bare);

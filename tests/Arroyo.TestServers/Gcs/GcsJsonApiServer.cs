@@ -35,6 +35,8 @@ public sealed class GcsJsonApiServer : IAsyncDisposable
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private long _nextGeneration = 1_733_000_000_000_000;
     private int _unauthorized;
+    private int _failNext;
+    private int _failStatus;
 
     private GcsJsonApiServer(Func<string, bool> acceptToken, LoopbackHttpServer http)
     {
@@ -75,6 +77,16 @@ public sealed class GcsJsonApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The next <paramref name="count"/> authorised requests fail with <paramref name="status"/> (an outage, throttling).</summary>
+    public void FailNextRequests(int count, int status = 503)
+    {
+        lock (_lock)
+        {
+            _failNext = count;
+            _failStatus = status;
+        }
+    }
+
     public ValueTask DisposeAsync() => _http.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context)
@@ -90,6 +102,22 @@ public sealed class GcsJsonApiServer : IAsyncDisposable
         {
             lock (_lock) _unauthorized++;
             await ErrorAsync(context, 401, "required", "Anonymous caller or invalid credentials.");
+            return;
+        }
+
+        int failWith = 0;
+        lock (_lock)
+        {
+            if (_failNext > 0)
+            {
+                _failNext--;
+                failWith = _failStatus;
+            }
+        }
+
+        if (failWith != 0)
+        {
+            await ErrorAsync(context, failWith, "backendError", "We encountered an internal error. Please try again.");
             return;
         }
 
