@@ -8,6 +8,7 @@ using Arroyo.Storage.Cloud.S3;
 using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
+using Google.Cloud.Storage.V1;
 
 namespace Arroyo.Storage.Cloud;
 
@@ -28,14 +29,18 @@ namespace Arroyo.Storage.Cloud;
 /// R2_SECRET_ACCESS_KEY, else the AWS_* keys.</item>
 /// <item>Azure: AZURE_STORAGE_CONNECTION_STRING (its BlobEndpoint may point at Azurite), or
 /// account (URL, AZURE_STORAGE_ACCOUNT_NAME) with AZURE_STORAGE_ACCOUNT_KEY or
-/// AZURE_STORAGE_SAS_TOKEN; AZURE_STORAGE_ENDPOINT overrides the blob service URL (for
-/// Azurite: http://127.0.0.1:10000/devstoreaccount1); AZURE_STORAGE_USE_EMULATOR=true uses
-/// Azurite's well-known defaults.</item>
+/// AZURE_STORAGE_SAS_TOKEN, else an Entra ID token from DefaultAzureCredential (service
+/// principal in AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, workload identity,
+/// managed identity, Azure CLI login); AZURE_STORAGE_ENDPOINT overrides the blob service URL
+/// (for Azurite: http://127.0.0.1:10000/devstoreaccount1); AZURE_STORAGE_USE_EMULATOR=true
+/// uses Azurite's well-known defaults.</item>
 /// <item>GCS: GOOGLE_SERVICE_ACCOUNT_KEY (the JSON, or a path to it), or a key file at
-/// GOOGLE_SERVICE_ACCOUNT / GOOGLE_SERVICE_ACCOUNT_PATH / GOOGLE_APPLICATION_CREDENTIALS, or
-/// gcloud's application-default credentials; HMAC keys GCS_HMAC_ACCESS_KEY_ID /
-/// GCS_HMAC_SECRET switch to the S3-compatible XML API; STORAGE_EMULATOR_HOST points at an
-/// emulator without authentication.</item>
+/// GOOGLE_SERVICE_ACCOUNT / GOOGLE_SERVICE_ACCOUNT_PATH, else application default
+/// credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's application_default_credentials.json,
+/// the metadata server, whose address GCE_METADATA_HOST overrides), see
+/// <see cref="GoogleCredentials"/>; HMAC keys GCS_HMAC_ACCESS_KEY_ID / GCS_HMAC_SECRET switch
+/// to the S3-compatible XML API; STORAGE_EMULATOR_HOST points at an emulator, anonymously
+/// unless credentials are configured explicitly.</item>
 /// </list>
 /// </remarks>
 public static class ObjectStoreFactory
@@ -163,9 +168,18 @@ public static class ObjectStoreFactory
             }
             else
             {
-                throw new UserException(
-                    $"no credentials for the Azure state dir {url}",
-                    hint: "set AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_TOKEN or AZURE_STORAGE_CONNECTION_STRING");
+                // No key or SAS: an Entra ID token from the chain Azure's tools use (environment
+                // service principal, workload identity, managed identity, Azure CLI, ...). That
+                // chain reads the process environment; whether it finds anything shows at the
+                // first request, where AzureBlobObjectStore reports what was tried.
+                if (endpoint.Scheme != Uri.UriSchemeHttps)
+                {
+                    throw new UserException(
+                        $"the Azure store {url} has no account key or SAS, and Entra ID tokens are sent only over https, but the endpoint is {endpoint.GetLeftPart(UriPartial.Authority)}",
+                        hint: "set AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_SAS_TOKEN, or an https AZURE_STORAGE_ENDPOINT");
+                }
+
+                service = new BlobServiceClient(endpoint, AzureCredentials.Default(env), clientOptions);
             }
 
             where = $" of account {account}" + (endpoint.Host.EndsWith(".core.windows.net", StringComparison.OrdinalIgnoreCase) ? "" : $" at {endpoint.GetLeftPart(UriPartial.Path).TrimEnd('/')}");
@@ -185,58 +199,46 @@ public static class ObjectStoreFactory
             return S3Store(url, endpoint, "auto", new BasicAWSCredentials(hmacId, hmacSecret), "GCS bucket", " (XML API, HMAC key)", options);
         }
 
-        var http = new HttpClient { Timeout = options.RequestTimeout };
+        var builder = new StorageClientBuilder();
+        var where = "";
         if (emulator is not null)
         {
-            var endpoint = ParseEndpoint(emulator.Contains("://", StringComparison.Ordinal) ? emulator : "http://" + emulator, "STORAGE_EMULATOR_HOST");
-            return new GcsObjectStore(http, url.Bucket!, url.Prefix, tokens: null, endpoint, options.PartSize);
+            var endpoint = ParseEndpoint(emulator.Contains("://", StringComparison.Ordinal) ? emulator : "http://" + emulator, "STORAGE_EMULATOR_HOST")!;
+            var root = endpoint.GetLeftPart(UriPartial.Authority);
+            builder.BaseUri = root + "/storage/v1/";
+            where = " at " + root;
         }
 
-        var credentials = LoadGoogleCredentials(env);
-        if (credentials is null)
+        // An emulator is anonymous, as Google's libraries treat it, unless credentials are
+        // configured explicitly (a key, or a metadata server named by GCE_METADATA_HOST).
+        var explicitCredentials = env.First("GOOGLE_SERVICE_ACCOUNT_KEY", "GOOGLE_SERVICE_ACCOUNT", "GOOGLE_SERVICE_ACCOUNT_PATH", "GOOGLE_APPLICATION_CREDENTIALS", "GCE_METADATA_HOST") is not null;
+        if (emulator is not null && !explicitCredentials)
         {
-            http.Dispose();
-            throw new UserException(
-                $"no credentials for the GCS state dir {url}",
-                hint: "set GOOGLE_SERVICE_ACCOUNT_KEY (the key JSON) or GOOGLE_APPLICATION_CREDENTIALS (its path), or GCS_HMAC_ACCESS_KEY_ID and GCS_HMAC_SECRET");
+            builder.UnauthenticatedAccess = true;
         }
-
-        return new GcsObjectStore(http, url.Bucket!, url.Prefix, new GoogleTokenSource(credentials, http), endpoint: null, options.PartSize);
-    }
-
-    internal static GoogleCredentialFile? LoadGoogleCredentials(Env env)
-    {
-        var inline = env["GOOGLE_SERVICE_ACCOUNT_KEY"];
-        if (inline is not null)
+        else
         {
-            return inline.TrimStart().StartsWith('{')
-                ? GoogleCredentialFile.Parse(inline, "GOOGLE_SERVICE_ACCOUNT_KEY")
-                : ReadCredentialFile(inline, "GOOGLE_SERVICE_ACCOUNT_KEY");
+            var tried = new List<string>();
+            builder.GoogleCredential = GoogleCredentials.Find(env, tried)
+                ?? throw new UserException(
+                    $"no Google credentials for the GCS store {url}; tried " + string.Join("; ", tried),
+                    hint: "set GOOGLE_APPLICATION_CREDENTIALS (a key or credentials file) or GOOGLE_SERVICE_ACCOUNT_KEY (the key JSON), run `gcloud auth application-default login`, or run on GCE/Cloud Run/GKE; or set GCS_HMAC_ACCESS_KEY_ID and GCS_HMAC_SECRET");
         }
 
-        foreach (var name in (string[])["GOOGLE_SERVICE_ACCOUNT", "GOOGLE_SERVICE_ACCOUNT_PATH", "GOOGLE_APPLICATION_CREDENTIALS"])
-        {
-            if (env[name] is { } path)
-            {
-                return ReadCredentialFile(path, name);
-            }
-        }
-
-        var home = env["HOME"];
-        var adc = home is null ? null : Path.Combine(home, ".config", "gcloud", "application_default_credentials.json");
-        return adc is not null && File.Exists(adc) ? ReadCredentialFile(adc, "gcloud application-default credentials") : null;
-    }
-
-    private static GoogleCredentialFile ReadCredentialFile(string path, string variable)
-    {
+        StorageClient client;
         try
         {
-            return GoogleCredentialFile.Parse(File.ReadAllText(path), $"{variable} ({path})");
+            client = builder.Build();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InvalidOperationException e)
         {
-            throw new UserException($"cannot read the Google credentials file {path} named by {variable}: {e.Message}");
+            throw new UserException($"cannot set up the GCS client for {url}: {e.Message}");
         }
+
+        client.Service.HttpClient.Timeout = options.RequestTimeout;
+        // Retries belong to RetryingObjectStore: the Storage client adds no HTTP-level backoff of
+        // its own (its per-call RetryOptions are set to Never), only a token refresh after a 401 (the outage test in GcsCredentialTests shows it).
+        return new GcsObjectStore(client, url.Bucket!, url.Prefix, Describe("GCS bucket", url, where), options.PartSize);
     }
 
     private static AWSCredentials? StaticCredentials(Env env, string idName, string secretName, string? tokenName)

@@ -74,8 +74,13 @@ public sealed class ObjectStoreFactoryTests
     [Fact]
     public async Task Azure_reads_account_key_connection_string_and_emulator_settings()
     {
-        var none = Assert.Throws<UserException>(() => Create("abfss://ctr@acct.dfs.core.windows.net/p", new()));
-        Assert.Contains("AZURE_STORAGE_ACCOUNT_KEY", none.Hint);
+        // No key or SAS: an Entra ID token credential (DefaultAzureCredential), found out at the first request.
+        await using var entra = Create("abfss://ctr@acct.dfs.core.windows.net/p", new());
+        Assert.IsType<AzureBlobObjectStore>(entra);
+        // ... which is sent only over https.
+        var plain = Assert.Throws<UserException>(() => Create("abfss://ctr@acct.dfs.core.windows.net/p", new() { ["AZURE_STORAGE_ENDPOINT"] = "http://127.0.0.1:10000/acct" }));
+        Assert.Contains("https", plain.Message);
+        Assert.Contains("AZURE_STORAGE_ACCOUNT_KEY", plain.Hint);
 
         var key = Convert.ToBase64String("not a real key, 32 bytes long..."u8);
         await using var withKey = Create("azure://ctr/p", new() { ["AZURE_STORAGE_ACCOUNT_NAME"] = "acct", ["AZURE_STORAGE_ACCOUNT_KEY"] = key });
@@ -98,7 +103,12 @@ public sealed class ObjectStoreFactoryTests
     [Fact]
     public async Task Gcs_picks_service_account_hmac_or_emulator()
     {
-        var none = Assert.Throws<UserException>(() => Create("gs://bucket-a", new()));
+        // Nothing configured, and nothing answers where the metadata server would be.
+        var nowhere = new Dictionary<string, string> { ["GCE_METADATA_HOST"] = $"127.0.0.1:{UnusedPort()}" };
+        var none = Assert.Throws<UserException>(() => Create("gs://bucket-a/p", nowhere));
+        Assert.Contains("gs://bucket-a/p", none.Message);
+        Assert.Contains("GOOGLE_APPLICATION_CREDENTIALS", none.Message);
+        Assert.Contains("metadata server", none.Message);
         Assert.Contains("GOOGLE_APPLICATION_CREDENTIALS", none.Hint);
 
         using var rsa = System.Security.Cryptography.RSA.Create(2048);
@@ -113,12 +123,50 @@ public sealed class ObjectStoreFactoryTests
         Assert.IsType<GcsObjectStore>(fromFile);
         File.Delete(path);
 
+        // gcloud's user credentials, found under HOME as gcloud writes them.
+        var home = Directory.CreateTempSubdirectory("arroyo-home-").FullName;
+        Directory.CreateDirectory(Path.Combine(home, ".config", "gcloud"));
+        await File.WriteAllTextAsync(
+            Path.Combine(home, ".config", "gcloud", "application_default_credentials.json"),
+            """{"type":"authorized_user","client_id":"cid.apps.googleusercontent.com","client_secret":"TOP-SECRET-VALUE","refresh_token":"1//rtok"}""",
+            TestContext.Current.CancellationToken);
+        await using var gcloud = Create("gs://bucket-a", new() { ["HOME"] = home });
+        Assert.IsType<GcsObjectStore>(gcloud);
+        Directory.Delete(home, recursive: true);
+
         await using var hmac = Create("gs://bucket-a", new() { ["GCS_HMAC_ACCESS_KEY_ID"] = "GOOGID", ["GCS_HMAC_SECRET"] = Secret });
         Assert.IsType<S3ObjectStore>(hmac);
         Assert.DoesNotContain(Secret, hmac.Description);
 
         await using var emulator = Create("gs://bucket-a", new() { ["STORAGE_EMULATOR_HOST"] = "127.0.0.1:4443" });
         Assert.Equal("GCS bucket 'bucket-a' at http://127.0.0.1:4443", emulator.Description);
+    }
+
+    [Fact]
+    public void Bad_google_credentials_are_user_errors_that_do_not_echo_the_key()
+    {
+        var garbage = Assert.Throws<UserException>(() => Create("gs://bkt", new() { ["GOOGLE_SERVICE_ACCOUNT_KEY"] = "{\"private_key\": \"" + Secret + "\", " }));
+        Assert.Contains("not valid JSON", garbage.Message);
+        Assert.DoesNotContain(Secret, garbage.Message);
+
+        var untyped = Assert.Throws<UserException>(() => Create("gs://bkt", new() { ["GOOGLE_SERVICE_ACCOUNT_KEY"] = "{\"private_key\": \"" + Secret + "\"}" }));
+        Assert.Contains("no \"type\"", untyped.Message);
+        Assert.DoesNotContain(Secret, untyped.Message);
+
+        var broken = Assert.Throws<UserException>(() => Create("gs://bkt", new() { ["GOOGLE_SERVICE_ACCOUNT_KEY"] = "{\"type\":\"service_account\",\"client_email\":\"a@b\",\"private_key\":\"" + Secret + "\"}" }));
+        Assert.Contains("service_account", broken.Message);
+        Assert.DoesNotContain(Secret, broken.Message);
+
+        var missing = Assert.Throws<UserException>(() => Create("gs://bkt", new() { ["GOOGLE_APPLICATION_CREDENTIALS"] = "/nonexistent/key.json" }));
+        Assert.Contains("/nonexistent/key.json", missing.Message);
+        Assert.Contains("GOOGLE_APPLICATION_CREDENTIALS", missing.Message);
+    }
+
+    private static int UnusedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Theory]

@@ -142,7 +142,7 @@ public abstract class NodeTestServer : IAsyncLifetime
         await WaitUntilListeningAsync(TimeSpan.FromSeconds(60));
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })
         {
@@ -162,9 +162,12 @@ public abstract class NodeTestServer : IAsyncLifetime
             }
         }
 
+        await OnDisposedAsync();
         GC.SuppressFinalize(this);
-        return ValueTask.CompletedTask;
     }
+
+    /// <summary>Releases what a subclass started beside the server (helper endpoints, files).</summary>
+    protected virtual ValueTask OnDisposedAsync() => ValueTask.CompletedTask;
 
     private async Task WaitUntilListeningAsync(TimeSpan timeout)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Arroyo.Storage;
 using Azure;
+using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -251,6 +252,16 @@ public sealed class AzureBlobObjectStore : IMultipartStore
     private ObjectStoreException Map(Exception e, string operation, string key)
     {
         var prefix = $"{Description}: cannot {operation} '{key}'";
+        if (e is AuthenticationFailedException)
+        {
+            // Covers CredentialUnavailableException (nothing found) and a credential that was found
+            // but refused. The SDK's text spans a page, one paragraph per credential; its first
+            // line names the credential and the reason (never a secret). No inner exception, so
+            // the CLI does not print that page after it.
+            var reason = e.Message.Split('\n', 2)[0].Trim();
+            return new ObjectStoreException($"{prefix}: no usable Azure credentials ({AzureCredentials.Tried}); {reason}", isTransient: false);
+        }
+
         if (e is RequestFailedException r && r.Status != 0)
         {
             // The SDK's message spans many lines of request details; the first is the service's own text.

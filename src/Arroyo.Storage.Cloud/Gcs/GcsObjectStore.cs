@@ -1,79 +1,74 @@
+using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
+using System.Runtime.InteropServices;
 using Arroyo.Storage;
+using Google;
+using Google.Apis.Auth.OAuth2.Responses;
+using Google.Apis.Storage.v1.Data;
+using Google.Cloud.Storage.V1;
 
 namespace Arroyo.Storage.Cloud.Gcs;
 
 /// <summary>
-/// <see cref="IObjectStore"/> over the GCS JSON API with plain <see cref="HttpClient"/> (no
-/// Google client package is available). Small objects are single media uploads; large ones
-/// use a resumable upload session whose object appears only when the last chunk lands.
-/// PutIfAbsent uses <c>ifGenerationMatch=0</c>, which GCS evaluates atomically.
+/// <see cref="IMultipartStore"/> over Google's client (Google.Cloud.Storage.V1, JSON API).
+/// Uploads are resumable sessions in chunks of the part size (rounded to the 256 KiB GCS
+/// requires), so an object appears only once its last chunk lands. PutIfAbsent sends
+/// <c>ifGenerationMatch=0</c>, which GCS evaluates atomically.
 /// </summary>
-public sealed class GcsObjectStore : IObjectStore
+/// <remarks>
+/// GCS has no multipart uploads in its JSON API, so a multipart upload is a folder of part
+/// objects under <see cref="UploadsFolder"/> (below the store's prefix, hidden from
+/// <see cref="ListAsync"/>) that <see cref="CompleteUploadAsync"/> composes into the target
+/// (32 sources per compose call, so more parts are composed in rounds) and then deletes. The
+/// part's generation is its ETag and a precondition of the compose, so a part rewritten
+/// after it was recorded is noticed instead of silently used. An empty marker object names
+/// the upload from its start, so uploads without parts are listed too.
+/// </remarks>
+public sealed class GcsObjectStore : IMultipartStore
 {
     public static readonly Uri DefaultEndpoint = new("https://storage.googleapis.com");
 
+    /// <summary>Where unfinished multipart uploads keep their parts, relative to the store's prefix.</summary>
+    public const string UploadsFolder = ".arroyo-uploads";
+
     // Resumable chunks must be multiples of 256 KiB (except the last).
     private const int ChunkGranularity = 256 * 1024;
+    private const int MaxComposeSources = 32;
+    private const string Marker = "started";
+    private const string OctetStream = "application/octet-stream";
 
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
-    private readonly IGcsTokenSource? _tokens;
+    private readonly StorageClient _client;
     private readonly string _bucket;
     private readonly string _prefix;
-    private readonly string _base;
     private readonly int _chunkSize;
 
-    /// <param name="tokens">Null for anonymous access (emulators, public buckets).</param>
-    public GcsObjectStore(HttpClient http, string bucket, string prefix, IGcsTokenSource? tokens, Uri? endpoint = null, int partSize = 8 * 1024 * 1024, bool ownsHttp = true)
+    /// <param name="client">Built with the credentials and endpoint to use; owned by the store.</param>
+    public GcsObjectStore(StorageClient client, string bucket, string prefix, string description, int partSize = 8 * 1024 * 1024)
     {
-        _http = http ?? throw new ArgumentNullException(nameof(http));
+        _client = client ?? throw new ArgumentNullException(nameof(client));
         ArgumentException.ThrowIfNullOrEmpty(bucket);
-        _ownsHttp = ownsHttp;
-        _tokens = tokens;
         _bucket = bucket;
         _prefix = ObjectKeys.NormalizeBasePrefix(prefix);
-        _base = (endpoint ?? DefaultEndpoint).GetLeftPart(UriPartial.Authority);
         _chunkSize = Math.Max(ChunkGranularity, partSize / ChunkGranularity * ChunkGranularity);
-        var where = endpoint is null ? "" : " at " + _base;
-        Description = $"GCS bucket '{bucket}'" + (_prefix.Length == 0 ? "" : $" prefix '{_prefix}'") + where;
+        Description = description;
     }
 
     public string Description { get; }
 
     public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-    {
-        var name = FullName(key);
-        if (data.Length > _chunkSize)
-        {
-            return ResumableAsync(key, name, new MemoryStream(data.ToArray(), writable: false), cancellationToken);
-        }
+        => UploadAsync("put", key, FullName(key), ReadOnlyStream(data), ifAbsent: false, cancellationToken);
 
-        return MediaUploadAsync(key, name, data, ifAbsent: false, cancellationToken);
-    }
-
-    public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
+    public Task PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var name = FullName(key);
-        if (content.CanSeek && content.Length - content.Position <= _chunkSize)
-        {
-            var small = new byte[content.Length - content.Position];
-            await content.ReadExactlyAsync(small, cancellationToken).ConfigureAwait(false);
-            await MediaUploadAsync(key, name, small, ifAbsent: false, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        await ResumableAsync(key, name, content, cancellationToken).ConfigureAwait(false);
+        return UploadAsync("put", key, FullName(key), content, ifAbsent: false, cancellationToken);
     }
 
     public async Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         try
         {
-            await MediaUploadAsync(key, FullName(key), data, ifAbsent: true, cancellationToken).ConfigureAwait(false);
+            await UploadAsync("put-if-absent", key, FullName(key), ReadOnlyStream(data), ifAbsent: true, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (ObjectStoreException e) when (e.StatusCode == (int)HttpStatusCode.PreconditionFailed)
@@ -84,82 +79,72 @@ public sealed class GcsObjectStore : IObjectStore
 
     public async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
-        var url = ObjectUrl(FullName(key)) + "?alt=media";
-        using var response = await SendAsync("get", key, () => new HttpRequestMessage(HttpMethod.Get, url), allowNotFound: true, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound)
+        await using var stream = await OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        if (stream is null)
         {
             return null;
         }
 
-        return await Guard("get", key, () => response.Content.ReadAsByteArrayAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        return await Guard("get", key, async () =>
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default)
+    public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken = default)
     {
-        var url = ObjectUrl(FullName(key)) + "?alt=media";
-        var response = await SendAsync("open", key, () => new HttpRequestMessage(HttpMethod.Get, url), allowNotFound: true, cancellationToken, streamBody: true).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound)
+        var name = FullName(key);
+        return Guard<Stream?>("open", key, async () =>
         {
-            response.Dispose();
-            return null;
-        }
+            // The client's downloads write into a stream we would have to give it; a plain GET
+            // on its authenticated HttpClient streams the body to the caller as it arrives.
+            var url = $"{_client.Service.BaseUri}b/{Uri.EscapeDataString(_bucket)}/o/{Uri.EscapeDataString(name)}?alt=media";
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            var response = await _client.Service.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                response.Dispose();
+                return null;
+            }
 
-        // The content stream owns the connection; disposing it releases the response.
-        return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                using (response)
+                {
+                    var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                    throw StatusError("open", key, (int)response.StatusCode, ErrorText(body), inner: null);
+                }
+            }
+
+            // The content stream owns the connection; disposing it releases the response.
+            return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
-    {
-        var url = ObjectUrl(FullName(key)) + "?fields=name";
-        using var response = await SendAsync("exists", key, () => new HttpRequestMessage(HttpMethod.Get, url), allowNotFound: true, cancellationToken).ConfigureAwait(false);
-        return response.StatusCode != HttpStatusCode.NotFound;
-    }
+        => await GetObjectOrNullAsync("exists", key, FullName(key), cancellationToken).ConfigureAwait(false) is not null;
 
     public async Task<IReadOnlyList<ObjectInfo>> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         ObjectKeys.ValidatePrefix(prefix);
-        var fullPrefix = _prefix.Length == 0 ? prefix : _prefix + "/" + prefix;
         var result = new List<ObjectInfo>();
-        string? pageToken = null;
-        do
+        foreach (var item in await ListFullAsync("list", prefix, FullPrefix(prefix), cancellationToken).ConfigureAwait(false))
         {
-            var url = $"{_base}/storage/v1/b/{Uri.EscapeDataString(_bucket)}/o?fields=items(name,size),nextPageToken";
-            if (fullPrefix.Length > 0)
+            var key = ObjectKeys.Strip(_prefix, item.Name);
+            if (!key.StartsWith(UploadsFolder + "/", StringComparison.Ordinal))
             {
-                url += "&prefix=" + Uri.EscapeDataString(fullPrefix);
+                result.Add(new ObjectInfo(key, (long)(item.Size ?? 0)));
             }
-
-            if (pageToken is not null)
-            {
-                url += "&pageToken=" + Uri.EscapeDataString(pageToken);
-            }
-
-            using var response = await SendAsync("list", prefix, () => new HttpRequestMessage(HttpMethod.Get, url), allowNotFound: false, cancellationToken).ConfigureAwait(false);
-            var body = await Guard("list", prefix, () => response.Content.ReadAsStringAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.TryGetProperty("items", out var items))
-            {
-                foreach (var item in items.EnumerateArray())
-                {
-                    // The JSON API sends sizes as decimal strings (they can exceed 2^53).
-                    var size = item.TryGetProperty("size", out var s) && long.TryParse(s.GetString(), out var n) ? n : 0;
-                    result.Add(new ObjectInfo(ObjectKeys.Strip(_prefix, item.GetProperty("name").GetString()!), size));
-                }
-            }
-
-            pageToken = doc.RootElement.TryGetProperty("nextPageToken", out var t) ? t.GetString() : null;
         }
-        while (!string.IsNullOrEmpty(pageToken));
 
         result.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         return result;
     }
 
     public async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
-    {
-        var url = ObjectUrl(FullName(key));
-        using var _ = await SendAsync("delete", key, () => new HttpRequestMessage(HttpMethod.Delete, url), allowNotFound: true, cancellationToken).ConfigureAwait(false);
-    }
+        => await DeleteFullAsync("delete", key, FullName(key), cancellationToken).ConfigureAwait(false);
 
     public async Task DeletePrefixAsync(string prefix, CancellationToken cancellationToken = default)
     {
@@ -176,117 +161,222 @@ public sealed class GcsObjectStore : IObjectStore
             async (o, ct) => await DeleteAsync(o.Key, ct).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync()
+    public async Task<string> StartUploadAsync(string key, CancellationToken cancellationToken = default)
     {
-        if (_ownsHttp)
+        var id = Guid.NewGuid().ToString("N");
+        await UploadAsync("start upload of", key, UploadName(key, id, Marker), new MemoryStream([], writable: false), ifAbsent: true, cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    public async Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(partNumber, 1);
+        var uploaded = await UploadAsync("upload part of", key, UploadName(key, uploadId, PartName(partNumber)), ReadOnlyStream(data), ifAbsent: false, cancellationToken).ConfigureAwait(false);
+        return new UploadedPart(partNumber, (uploaded.Generation ?? 0).ToString(CultureInfo.InvariantCulture), data.Length);
+    }
+
+    public async Task CompleteUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var target = FullName(key);
+        if (await GetObjectOrNullAsync("complete upload of", key, UploadName(key, uploadId, Marker), cancellationToken).ConfigureAwait(false) is null)
         {
-            _http.Dispose();
+            // Completed before (a commit replayed after a restart), or never started/aborted.
+            if (await GetObjectOrNullAsync("complete upload of", key, target, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw new ObjectStoreException($"{Description}: cannot complete upload {uploadId} of '{key}': the upload is unknown (aborted, or never started) and the object does not exist", isTransient: false);
+            }
+
+            await DeleteUploadFolderAsync(key, uploadId, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        (_tokens as IDisposable)?.Dispose();
+        var sources = parts.OrderBy(p => p.Number).Select(p => new ComposeRequest.SourceObjectsData
+        {
+            Name = UploadName(key, uploadId, PartName(p.Number)),
+            ObjectPreconditions = new ComposeRequest.SourceObjectsData.ObjectPreconditionsData
+            {
+                IfGenerationMatch = long.TryParse(p.ETag, NumberStyles.None, CultureInfo.InvariantCulture, out var generation) && generation > 0
+                    ? generation
+                    : throw new ArgumentException($"part {p.Number} of upload {uploadId} has ETag '{p.ETag}', which is not a GCS generation", nameof(parts)),
+            },
+        }).ToList();
+        if (sources.Count == 0)
+        {
+            throw new ArgumentException("an upload needs at least one part", nameof(parts));
+        }
+
+        // Compose takes at most 32 sources: fold larger uploads into intermediate objects first.
+        for (var round = 0; sources.Count > MaxComposeSources; round++)
+        {
+            var next = new List<ComposeRequest.SourceObjectsData>();
+            for (var i = 0; i < sources.Count; i += MaxComposeSources)
+            {
+                var name = UploadName(key, uploadId, $"compose-{round}-{i / MaxComposeSources:D5}");
+                var composed = await ComposeAsync(key, sources.GetRange(i, Math.Min(MaxComposeSources, sources.Count - i)), name, cancellationToken).ConfigureAwait(false);
+                next.Add(new ComposeRequest.SourceObjectsData
+                {
+                    Name = name,
+                    ObjectPreconditions = new ComposeRequest.SourceObjectsData.ObjectPreconditionsData { IfGenerationMatch = composed.Generation },
+                });
+            }
+
+            sources = next;
+        }
+
+        await ComposeAsync(key, sources, target, cancellationToken).ConfigureAwait(false);
+        // The marker goes first: once it is gone a repeated complete sees a finished upload.
+        await DeleteFullAsync("complete upload of", key, UploadName(key, uploadId, Marker), cancellationToken).ConfigureAwait(false);
+        await DeleteUploadFolderAsync(key, uploadId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task AbortUploadAsync(string key, string uploadId, CancellationToken cancellationToken = default)
+    {
+        FullName(key);
+        return DeleteUploadFolderAsync(key, uploadId, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<OpenUpload>> ListUploadsAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        ObjectKeys.ValidatePrefix(prefix);
+        var uploadsRoot = ObjectKeys.Combine(_prefix, UploadsFolder) + "/";
+        var result = new List<OpenUpload>();
+        foreach (var item in await ListFullAsync("list uploads", prefix, uploadsRoot + prefix, cancellationToken).ConfigureAwait(false))
+        {
+            // <uploads>/<key>/<id>/started: the key may hold slashes, the id and marker do not.
+            var rest = item.Name[uploadsRoot.Length..];
+            if (!rest.EndsWith("/" + Marker, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            rest = rest[..^(Marker.Length + 1)];
+            var slash = rest.LastIndexOf('/');
+            if (slash > 0)
+            {
+                result.Add(new OpenUpload(rest[..slash], rest[(slash + 1)..]));
+            }
+        }
+
+        return result;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    private async Task MediaUploadAsync(string key, string name, ReadOnlyMemory<byte> data, bool ifAbsent, CancellationToken cancellationToken)
+    private async Task<Google.Apis.Storage.v1.Data.Object> UploadAsync(string operation, string key, string name, Stream content, bool ifAbsent, CancellationToken cancellationToken)
     {
-        var url = $"{_base}/upload/storage/v1/b/{Uri.EscapeDataString(_bucket)}/o?uploadType=media&name={Uri.EscapeDataString(name)}";
-        if (ifAbsent)
+        var options = new UploadObjectOptions
         {
+            ChunkSize = _chunkSize,
             // Generation 0 means "no live object": the write fails with 412 if one exists.
-            url += "&ifGenerationMatch=0";
-        }
-
-        using var response = await SendAsync(ifAbsent ? "put-if-absent" : "put", key, () => new HttpRequestMessage(HttpMethod.Post, url) { Content = Octets(data) }, allowNotFound: false, cancellationToken).ConfigureAwait(false);
+            IfGenerationMatch = ifAbsent ? 0 : null,
+        };
+        return await Guard(operation, key, () => _client.UploadObjectAsync(_bucket, name, OctetStream, content, options, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ResumableAsync(string key, string name, Stream content, CancellationToken cancellationToken)
+    private Task<Google.Apis.Storage.v1.Data.Object> ComposeAsync(string key, List<ComposeRequest.SourceObjectsData> sources, string destination, CancellationToken cancellationToken)
     {
-        var start = $"{_base}/upload/storage/v1/b/{Uri.EscapeDataString(_bucket)}/o?uploadType=resumable&name={Uri.EscapeDataString(name)}";
-        string session;
-        using (var response = await SendAsync("put (start upload)", key, () => new HttpRequestMessage(HttpMethod.Post, start) { Content = new StringContent("") }, allowNotFound: false, cancellationToken).ConfigureAwait(false))
-        {
-            session = response.Headers.Location?.ToString()
-                ?? throw new ObjectStoreException($"{Description}: the resumable upload of '{key}' returned no session URL", isTransient: true);
-        }
+        var request = _client.Service.Objects.Compose(
+            new ComposeRequest { SourceObjects = sources, Destination = new Google.Apis.Storage.v1.Data.Object { ContentType = OctetStream } },
+            _bucket,
+            destination);
+        return Guard("complete upload of", key, () => request.ExecuteAsync(cancellationToken), cancellationToken);
+    }
 
-        var buffer = new byte[_chunkSize];
-        long offset = 0;
-        while (true)
+    private async Task DeleteUploadFolderAsync(string key, string uploadId, CancellationToken cancellationToken)
+    {
+        var folder = UploadName(key, uploadId, "");
+        foreach (var item in await ListFullAsync("clean up upload of", key, folder, cancellationToken).ConfigureAwait(false))
         {
-            var filled = await content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            // A short read is the end; a full one may or may not be, so its total stays "*"
-            // and an empty final request closes the upload if nothing follows.
-            var last = filled < buffer.Length;
-            var range = filled == 0
-                ? $"bytes */{offset}"
-                : $"bytes {offset}-{offset + filled - 1}/{(last ? (offset + filled).ToString() : "*")}";
-            var chunk = buffer.AsMemory(0, filled);
-            using var response = await SendAsync("put (upload chunk)", key, () =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Put, session) { Content = Octets(chunk) };
-                request.Content.Headers.ContentRange = ContentRangeHeaderValue.Parse(range);
-                return request;
-            }, allowNotFound: false, cancellationToken, resumeIncompleteOk: !last && filled > 0).ConfigureAwait(false);
-            offset += filled;
-            if (last || filled == 0)
-            {
-                return;
-            }
+            await DeleteFullAsync("clean up upload of", key, item.Name, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(
-        string operation,
-        string key,
-        Func<HttpRequestMessage> createRequest,
-        bool allowNotFound,
-        CancellationToken cancellationToken,
-        bool streamBody = false,
-        bool resumeIncompleteOk = false)
+    private async Task<Google.Apis.Storage.v1.Data.Object?> GetObjectOrNullAsync(string operation, string key, string name, CancellationToken cancellationToken)
     {
-        HttpResponseMessage response;
         try
         {
-            using var request = createRequest();
-            if (_tokens is not null)
+            return await Guard(operation, key, () => _client.GetObjectAsync(_bucket, name, new GetObjectOptions { RetryOptions = RetryOptions.Never }, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e) when (e.StatusCode == (int)HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private async Task DeleteFullAsync(string operation, string key, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Guard(operation, key, async () =>
             {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false));
+                await _client.DeleteObjectAsync(_bucket, name, new DeleteObjectOptions { RetryOptions = RetryOptions.Never }, cancellationToken).ConfigureAwait(false);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectStoreException e) when (e.StatusCode == (int)HttpStatusCode.NotFound)
+        {
+            // Already gone: deleting is idempotent.
+        }
+    }
+
+    private Task<List<Google.Apis.Storage.v1.Data.Object>> ListFullAsync(string operation, string key, string fullPrefix, CancellationToken cancellationToken)
+        => Guard(operation, key, async () =>
+        {
+            var items = new List<Google.Apis.Storage.v1.Data.Object>();
+            var options = new ListObjectsOptions { RetryOptions = RetryOptions.Never, Fields = "items(name,size,generation),nextPageToken" };
+            await foreach (var item in _client.ListObjectsAsync(_bucket, fullPrefix.Length == 0 ? null : fullPrefix, options).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                items.Add(item);
             }
 
-            response = await _http.SendAsync(request, streamBody ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            return items;
+        }, cancellationToken);
+
+    /// <summary>Runs one client call, turning its failures into <see cref="ObjectStoreException"/>s that say whether a retry can help.</summary>
+    private async Task<T> Guard<T>(string operation, string key, Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (GoogleApiException e)
+        {
+            var status = (int)e.HttpStatusCode;
+            throw StatusError(operation, key, status, e.Error?.Message ?? e.HttpStatusCode.ToString(), e);
+        }
+        catch (TokenResponseException e)
+        {
+            // The token endpoint refused: the credentials are wrong or revoked; retrying will not help.
+            var reason = string.Join(": ", new[] { e.Error?.Error, e.Error?.ErrorDescription }.Where(s => !string.IsNullOrEmpty(s)));
+            throw new ObjectStoreException($"{Description}: cannot {operation} '{key}': Google refused an access token ({reason}); check the credentials", isTransient: false, inner: e);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw new ObjectStoreException($"{Description}: cannot {operation} '{key}': {e.Message}", isTransient: true, inner: e);
         }
-
-        var status = (int)response.StatusCode;
-        if (response.IsSuccessStatusCode || (allowNotFound && status == 404) || (resumeIncompleteOk && status == 308))
+        catch (InvalidOperationException e) when (e.Source?.StartsWith("Google", StringComparison.Ordinal) == true)
         {
-            return response;
-        }
-
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            var transient = status >= 500 || status is 408 or 429;
-            throw new ObjectStoreException($"{Description}: cannot {operation} '{key}': HTTP {status} {ErrorText(body)}{Hint(status)}", transient, status);
-        }
-    }
-
-    private async Task<T> Guard<T>(string operation, string key, Func<Task<T>> read, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await read().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
+            // The client's own checks (an upload whose session URL went missing, a bad response).
             throw new ObjectStoreException($"{Description}: cannot {operation} '{key}': {e.Message}", isTransient: true, inner: e);
         }
     }
 
-    private string ObjectUrl(string name) => $"{_base}/storage/v1/b/{Uri.EscapeDataString(_bucket)}/o/{Uri.EscapeDataString(name)}";
+    private ObjectStoreException StatusError(string operation, string key, int status, string reason, Exception? inner)
+    {
+        var transient = status >= 500 || status is 408 or 429;
+        var hint = status switch
+        {
+            401 or 403 => " (check the credentials and their permissions)",
+            404 => " (does the bucket exist?)",
+            _ => "",
+        };
+        return new ObjectStoreException($"{Description}: cannot {operation} '{key}': HTTP {status} {reason}{hint}", transient, status, inner);
+    }
 
     private string FullName(string key)
     {
@@ -294,31 +384,38 @@ public sealed class GcsObjectStore : IObjectStore
         return ObjectKeys.Combine(_prefix, key);
     }
 
-    private static HttpContent Octets(ReadOnlyMemory<byte> data)
+    private string FullPrefix(string prefix) => _prefix.Length == 0 ? prefix : _prefix + "/" + prefix;
+
+    private string UploadName(string key, string uploadId, string leaf)
     {
-        var content = new ReadOnlyMemoryContent(data);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        return content;
+        ObjectKeys.ValidateKey(key);
+        if (uploadId.Length == 0 || uploadId.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{uploadId}' is not an upload id of this store", nameof(uploadId));
+        }
+
+        return ObjectKeys.Combine(_prefix, $"{UploadsFolder}/{key}/{uploadId}/{leaf}");
     }
 
-    private static string Hint(int status) => status switch
-    {
-        401 or 403 => " (check the credentials and their permissions)",
-        404 => " (does the bucket exist?)",
-        _ => "",
-    };
+    /// <summary>The bytes as a stream, without copying them when they are (a slice of) an array.</summary>
+    private static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> data)
+        => MemoryMarshal.TryGetArray(data, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(data.ToArray(), writable: false);
+
+    private static string PartName(int number) => number.ToString("D5", CultureInfo.InvariantCulture);
 
     private static string ErrorText(string body)
     {
         try
         {
-            using var doc = JsonDocument.Parse(body);
+            using var doc = System.Text.Json.JsonDocument.Parse(body);
             if (doc.RootElement.TryGetProperty("error", out var error) && error.TryGetProperty("message", out var message))
             {
                 return message.GetString() ?? "";
             }
         }
-        catch (JsonException)
+        catch (System.Text.Json.JsonException)
         {
         }
 

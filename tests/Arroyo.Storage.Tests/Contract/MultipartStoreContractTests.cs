@@ -1,5 +1,6 @@
 using Arroyo.Storage.Cloud;
 using Arroyo.TestServers;
+using Arroyo.TestServers.Gcs;
 
 namespace Arroyo.Storage.Tests.Contract;
 
@@ -160,4 +161,11 @@ public sealed class AzureMultipartStoreContractTests(AzuriteFixture server) : Mu
         return ObjectStoreFactory.Create(
             $"abfs://{AzuriteFixture.Container}@{AzuriteFixture.Account}.dfs.core.windows.net/{scope}", server.Environment, new ObjectStoreOptions { PartSize = PartSize });
     }
+}
+
+/// <summary>GCS multipart uploads are part objects composed on completion (see GcsObjectStore), over the loopback JSON API.</summary>
+public sealed class GcsMultipartStoreContractTests(GcsFixture server) : MultipartStoreContractTests, IClassFixture<GcsFixture>
+{
+    protected override IObjectStore CreateStore(string scope)
+        => ObjectStoreFactory.Create($"gs://{GcsFixture.Bucket}/{scope}", server.Environment, new ObjectStoreOptions { PartSize = PartSize });
 }

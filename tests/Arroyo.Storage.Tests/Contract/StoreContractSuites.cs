@@ -1,5 +1,6 @@
 using Arroyo.Storage.Cloud;
 using Arroyo.TestServers;
+using Arroyo.TestServers.Gcs;
 
 namespace Arroyo.Storage.Tests.Contract;
 
@@ -90,5 +91,35 @@ public sealed class AzureBlobObjectStoreContractTests(AzuriteFixture server) : O
         Assert.DoesNotContain(ObjectStoreFactory.DevStoreKey, text);
         Assert.DoesNotContain("AccountKey", text);
         Assert.Contains(AzuriteFixture.Container, text);
+    }
+}
+
+/// <summary>
+/// Google's client against the loopback GCS JSON API, authenticated by application default
+/// credentials that end at the loopback metadata server (GCE_METADATA_HOST).
+/// </summary>
+public sealed class GcsObjectStoreContractTests(GcsFixture server) : ObjectStoreContractTests, IClassFixture<GcsFixture>
+{
+    protected override IObjectStore CreateStore(string scope)
+        => ObjectStoreFactory.Create($"gs://{GcsFixture.Bucket}/{scope}", server.Environment, new ObjectStoreOptions { Retry = null, PartSize = PartSize });
+
+    protected override void AssertNoSecrets(string text)
+    {
+        Assert.DoesNotContain("ya29.", text);
+        Assert.Contains(GcsFixture.Bucket, text);
+    }
+}
+
+/// <summary>The same over an explicit service-account key, whose JWT grant goes to the loopback token endpoint.</summary>
+public sealed class GcsServiceAccountObjectStoreContractTests(GcsFixture server) : ObjectStoreContractTests, IClassFixture<GcsFixture>
+{
+    protected override IObjectStore CreateStore(string scope)
+        => ObjectStoreFactory.Create($"gs://{GcsFixture.Bucket}/{scope}", server.ServiceAccountEnvironment, new ObjectStoreOptions { Retry = null, PartSize = PartSize });
+
+    protected override void AssertNoSecrets(string text)
+    {
+        Assert.DoesNotContain("PRIVATE KEY", text);
+        Assert.DoesNotContain("ya29.", text);
+        Assert.Contains(GcsFixture.Bucket, text);
     }
 }
