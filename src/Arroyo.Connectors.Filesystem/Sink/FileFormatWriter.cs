@@ -19,6 +19,13 @@ internal abstract class FileFormatWriter : IDisposable
     /// <summary>Writes what is buffered and the format's trailer (Parquet's footer); the stream then holds the whole file.</summary>
     public abstract void Finish();
 
+    /// <summary>
+    /// At a checkpoint with the file staying open: writes what is buffered to the stream and
+    /// returns the bytes that, appended to the stream's bytes so far, make a whole file
+    /// (Parquet's footer of the row groups so far; nothing for lines). Writing may go on after.
+    /// </summary>
+    public abstract byte[] CheckpointTrailer();
+
     public abstract void Dispose();
 }
 
@@ -38,6 +45,8 @@ internal sealed class LineFileWriter(Stream output, RecordEncoder encoder) : Fil
     {
     }
 
+    public override byte[] CheckpointTrailer() => [];
+
     public override void Dispose()
     {
     }
@@ -48,29 +57,42 @@ internal sealed class LineFileWriter(Stream output, RecordEncoder encoder) : Fil
 /// group until their in-memory size reaches the row group size; then the row group is
 /// encoded, compressed and written to the stream, so memory holds at most one row group.
 /// </summary>
+/// <remarks>
+/// A file stays open across checkpoints, so it is written in segments: at each checkpoint the
+/// current ParquetSharp writer is closed (its last row group goes to the stream), its footer is
+/// kept aside (<see cref="ParquetFooter"/>) and the next rows start a new writer whose bytes
+/// follow in the same stream, without their leading magic. <see cref="CheckpointTrailer"/> is
+/// then the footer of every row group so far: appended to the bytes already in the stream, it
+/// makes a whole file, which is how a restore finishes a file the failed run left open.
+/// </remarks>
 internal sealed class ParquetFileWriter : FileFormatWriter
 {
-    private readonly ParquetSharp.Arrow.FileWriter _writer;
+    private readonly Stream _output;
     private readonly ArrowSchema _schema;
     private readonly int[] _columns;
     private readonly long _rowGroupBytes;
+    private readonly WriterProperties _properties;
+    private readonly ParquetSharp.Arrow.ArrowWriterProperties _arrowProperties;
+    private readonly ParquetFooter _footer = new();
+    private SegmentStream? _segment;
+    private ParquetSharp.Arrow.FileWriter? _writer;
     private long _buffered;
-    private bool _finished;
+    private int _segments;
 
     /// <param name="adjustSchema">Changes the Arrow schema before it is written (iceberg adds field ids); the arrays stay as they are.</param>
     /// <param name="microsecondTimestamps">Stores timestamps as microseconds (what Iceberg v2 tables hold) instead of nanoseconds.</param>
     public ParquetFileWriter(Stream output, Schema input, FileSinkSettings settings, string table,
         Func<ArrowSchema, ArrowSchema>? adjustSchema = null, bool microsecondTimestamps = false)
     {
+        _output = output;
         _columns = ArrowExport.DataColumns(input);
         _schema = ArrowExport.SchemaOf(input, _columns, table);
         if (adjustSchema is not null) _schema = adjustSchema(_schema);
         _rowGroupBytes = settings.RowGroupBytes;
-        using var properties = new WriterPropertiesBuilder().Compression(CompressionOf(settings.Compression)).Build();
+        _properties = new WriterPropertiesBuilder().Compression(CompressionOf(settings.Compression)).Build();
         using var arrowBuilder = new ParquetSharp.Arrow.ArrowWriterPropertiesBuilder().StoreSchema();
         if (microsecondTimestamps) arrowBuilder.CoerceTimestamps(Apache.Arrow.Types.TimeUnit.Microsecond).AllowTruncatedTimestamps();
-        using var arrowProperties = arrowBuilder.Build();
-        _writer = new ParquetSharp.Arrow.FileWriter(output, _schema, properties, arrowProperties, leaveOpen: true);
+        _arrowProperties = arrowBuilder.Build();
     }
 
     public static Compression CompressionOf(ParquetCompression compression) => compression switch
@@ -89,27 +111,61 @@ internal sealed class ParquetFileWriter : FileFormatWriter
     public override void Write(Batch batch)
     {
         if (batch.RowCount == 0) return;
+        var writer = _writer ?? StartSegment();
         using var record = ArrowExport.ToRecordBatch(_schema, batch, _columns);
-        _writer.WriteBufferedRecordBatch(record);
+        writer.WriteBufferedRecordBatch(record);
         _buffered += batch.EstimatedBytes;
         if (_buffered >= _rowGroupBytes)
         {
-            _writer.NewBufferedRowGroup();
+            writer.NewBufferedRowGroup();
             _buffered = 0;
         }
     }
 
-    public override void Finish()
+    public override byte[] CheckpointTrailer()
     {
+        EndSegment();
+        return _footer.Build();
+    }
+
+    public override void Finish() => _output.Write(CheckpointTrailer());
+
+    private ParquetSharp.Arrow.FileWriter StartSegment()
+    {
+        // The first segment's magic opens the file; later segments' bytes continue it.
+        var skipMagic = _segments > 0;
+        _segment = new SegmentStream(_output, skipMagic);
+        _writer = new ParquetSharp.Arrow.FileWriter(_segment, _schema, _properties, _arrowProperties, leaveOpen: true);
+        _segments++;
+        return _writer;
+    }
+
+    private void EndSegment()
+    {
+        // A file has at least one segment, so it is a Parquet file even with no rows.
+        if (_writer is null && _segments == 0) StartSegment();
+        if (_writer is null) return;
+        var segment = _segment!;
+        var start = segment.FileOffset;
+        segment.Capture = true;
         _writer.Close();
-        _finished = true;
+        _writer.Dispose();
+        _writer = null;
+        _buffered = 0;
+        var tail = segment.Captured;
+        var (body, footer) = ParquetFooter.SplitTail(tail);
+        _output.Write(tail[..body]);
+        // Offset o in the segment is at start + o in the file, less the magic a later segment drops.
+        _footer.AddSegment(footer, segment.SkipsMagic ? start - 4 : start);
+        _segment = null;
     }
 
     public override void Dispose()
     {
-        if (!_finished)
+        if (_writer is not null)
         {
             // Abandoned (the run is failing or stopping): nothing more goes to the stream.
+            _segment!.Abandon();
             try
             {
                 _writer.Dispose();
@@ -117,8 +173,50 @@ internal sealed class ParquetFileWriter : FileFormatWriter
             catch (Exception e) when (e is ParquetException or IOException or Storage.ObjectStoreException)
             {
             }
-            return;
+            _writer = null;
         }
-        _writer.Dispose();
+        _properties.Dispose();
+        _arrowProperties.Dispose();
+    }
+
+    /// <summary>
+    /// What one ParquetSharp writer writes to: passed on to the file's stream (its leading magic
+    /// dropped for a later segment), except while <see cref="Capture"/> is on — then kept, so
+    /// the footer the writer writes at its close can be taken out. Its position is the
+    /// segment's own, as the writer records offsets from it.
+    /// </summary>
+    private sealed class SegmentStream(Stream output, bool skipMagic) : WriteOnlyStream
+    {
+        private readonly MemoryStream _captured = new();
+        private long _written;
+        private bool _abandoned;
+
+        /// <summary>Where the segment's first byte is (or would be) in the file.</summary>
+        public long FileOffset { get; } = output.Position;
+
+        public bool SkipsMagic => skipMagic;
+
+        public bool Capture { get; set; }
+
+        public ReadOnlySpan<byte> Captured => _captured.GetBuffer().AsSpan(0, (int)_captured.Length);
+
+        public void Abandon() => _abandoned = true;
+
+        protected override long Written => _written;
+
+        public override void Write(ReadOnlySpan<byte> data)
+        {
+            if (_abandoned) return;
+            var skip = skipMagic ? (int)Math.Clamp(4 - _written, 0, data.Length) : 0;
+            _written += data.Length;
+            data = data[skip..];
+            if (data.IsEmpty) return;
+            if (Capture) _captured.Write(data);
+            else output.Write(data);
+        }
+
+        public override void Flush()
+        {
+        }
     }
 }

@@ -14,17 +14,24 @@ namespace Arroyo.Connectors.Filesystem.Sink;
 /// Writes rows to files under a store location, exactly once, by two-phase commit. Each
 /// subtask keeps one open file per partition; a file's bytes go up as the parts of a
 /// multipart upload while it is written (<see cref="PartUploadStream"/>), so nothing is
-/// visible yet. A file is finished when the rolling policy says so and, in any case, at every
-/// checkpoint barrier: <see cref="PreCommit"/> lists every finished file whose upload is not
-/// completed (upload id, parts), and once the checkpoint is durable <see cref="OnCommit"/>
-/// completes them, making them visible whole.
+/// visible yet. A file is finished when the rolling policy says so (size, parts, interval,
+/// inactivity, watermark) or when the run stops; checkpoints do not cut files, as the
+/// reference's. At each barrier <see cref="PreCommit"/> lists every finished file whose upload
+/// is not completed (upload id, parts) and records every open file as far as it goes (upload
+/// id, parts uploaded, and the bytes not sent yet followed by what ends the file there — for
+/// Parquet the footer of the row groups so far, the current row group being closed first).
+/// Once the checkpoint is durable <see cref="OnCommit"/> completes the finished files, making
+/// them visible whole; open files go on.
 /// </summary>
 /// <remarks>
-/// <para>Restore: the replayed commit of the restored checkpoint completes its uploads again
-/// (completing is idempotent), on subtask 0 for the files of every subtask of the run that took
-/// it. Uploads begun after that checkpoint hold rows the sources replay; subtask 0 then aborts
-/// every open upload under the location not begun by this process, so nothing of the failed
-/// run ever becomes visible, and each row lands in exactly one visible file.</para>
+/// <para>Restore: the replayed commit of the restored checkpoint completes its finished files
+/// again (completing is idempotent), on subtask 0 for the files of every subtask of the run that
+/// took it. The files that checkpoint recorded open hold rows the sources will not replay: subtask
+/// 0 ends each as recorded (its trailer uploaded as the part after the recorded ones, so parts
+/// the failed run uploaded later are left out) and commits it with the next checkpoint. Other
+/// uploads begun after that checkpoint hold rows the sources replay; subtask 0 then aborts every
+/// open upload under the location neither recorded nor begun by this process, so nothing of the
+/// failed run ever becomes visible, and each row lands in exactly one visible file.</para>
 /// <para>A checkpoint that fails is never committed: its files stay pending and the next
 /// pre-commit lists them again.</para>
 /// </remarks>
@@ -33,6 +40,9 @@ internal class FileSink : IOperator
     // Upload ids begun by this process: the orphan sweep after a restore must not abort the
     // uploads other subtasks of this run have begun meanwhile. (One process runs all subtasks.)
     private static readonly ConcurrentDictionary<string, byte> s_begunHere = new(StringComparer.Ordinal);
+
+    // The reference's hard limit on a file's parts when multipart.max_parts is not set.
+    private const long DefaultMaxParts = 1000;
 
     private readonly ConnectorTable _table;
     private readonly Schema _input;
@@ -66,6 +76,9 @@ internal class FileSink : IOperator
             }
         }
     }
+
+    /// <summary>Milliseconds of a monotonic clock, what the interval and inactivity rolling policies measure (tests set their own).</summary>
+    internal Func<long> Clock { get; init; } = () => Environment.TickCount64;
 
     protected OperatorContext Context => _context ?? throw new InvalidOperationException("the sink is not open; this is a bug");
 
@@ -115,7 +128,7 @@ internal class FileSink : IOperator
 
     public void OnBatch(Batch batch, int input, IOutput output)
     {
-        var now = Environment.TickCount64;
+        var now = Clock();
         foreach (var (partition, rows) in _partitioner.Split(batch))
         {
             if (!_open.TryGetValue(partition, out var file)) _open[partition] = file = OpenNew(partition, now);
@@ -124,7 +137,7 @@ internal class FileSink : IOperator
             file.Rows += rows.RowCount;
             file.LastWriteAt = now;
             if ((_settings.RollFileSize is { } size && file.Stream.Length + file.Writer.BufferedBytes >= size) ||
-                (_settings.MaxParts is { } max && file.Stream.PartsUploaded >= max - 1))
+                file.Stream.PartsUploaded >= (_settings.MaxParts ?? DefaultMaxParts) - 1)
             {
                 Finish(partition);
             }
@@ -149,7 +162,7 @@ internal class FileSink : IOperator
     public void OnTick(long nowNanos, IOutput output)
     {
         if (_open.Count == 0 || (_settings.RollInterval is null && _settings.RollInactivity is null)) return;
-        var now = Environment.TickCount64;
+        var now = Clock();
         foreach (var (partition, file) in _open.ToList())
         {
             if ((_settings.RollInterval is { } interval && now - file.OpenedAt >= interval.TotalMilliseconds) ||
@@ -162,9 +175,15 @@ internal class FileSink : IOperator
 
     public byte[]? PreCommit(CheckpointBarrier barrier)
     {
-        foreach (var partition in _open.Keys.ToList()) Finish(partition);
+        // Files stay open across checkpoints; only a stop ends them all.
+        if (barrier.ThenStop)
+        {
+            foreach (var partition in _open.Keys.ToList()) Finish(partition);
+        }
+        var open = _open.Select(p => p.Value.Stream.Record(p.Value.Rows, p.Key, p.Value.Writer.CheckpointTrailer())
+            with { PartitionValues = _partitioner.ValuesOf(p.Key) }).ToList();
         _epoch = barrier.Epoch + 1;
-        return _pending.Count == 0 ? null : new FileCommit(_pending.ToList()).Encode();
+        return _pending.Count == 0 && open.Count == 0 ? null : new FileCommit(_pending.ToList(), open).Encode();
     }
 
     public void OnCommit(long epoch, CommitData data)
@@ -172,15 +191,20 @@ internal class FileSink : IOperator
         if (data.IsReplay)
         {
             if (Context.SubtaskIndex != 0) return;
-            var files = data.BySubtask.Values.SelectMany(b => FileCommit.Decode(b).Files).ToList();
+            var commits = data.BySubtask.Values.Select(FileCommit.Decode).ToList();
+            var files = commits.SelectMany(c => c.Files).ToList();
             Complete(files);
             Publish(epoch, files, replay: true);
-            AbortOrphans(files);
+            var recovered = commits.SelectMany(c => c.Open)
+                .Select(f => PartUploadStream.FinishRecorded(Store, f)).ToList();
+            _pending.AddRange(recovered);
+            if (recovered.Count > 0) Context.Log($"finished {recovered.Count} file(s) the restored checkpoint left open; they are committed with the next checkpoint");
+            AbortOrphans([.. files, .. recovered]);
             return;
         }
         var own = data.For(Context.SubtaskIndex) is { } bytes ? FileCommit.Decode(bytes).Files : [];
-        var done = own.Select(f => f.UploadId).ToHashSet(StringComparer.Ordinal);
-        _pending.RemoveAll(f => done.Contains(f.UploadId));
+        var done = own.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        _pending.RemoveAll(f => done.Contains(f.Key));
         if (!CommitsOnSubtaskZero)
         {
             Complete(own);
@@ -245,6 +269,7 @@ internal class FileSink : IOperator
 
     private void Complete(IReadOnlyList<FinishedFile> files)
     {
+        files = files.Where(f => f.UploadId.Length > 0).ToList();
         if (files.Count == 0) return;
         var store = Store;
         Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8 },

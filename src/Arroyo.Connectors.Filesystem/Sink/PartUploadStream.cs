@@ -9,7 +9,7 @@ namespace Arroyo.Connectors.Filesystem.Sink;
 /// <see cref="Finish"/> sends the rest as the last part; nothing is visible until the upload is
 /// completed, which the sink does at the checkpoint's commit.
 /// </summary>
-internal sealed class PartUploadStream : Stream
+internal sealed class PartUploadStream : WriteOnlyStream
 {
     private readonly IMultipartStore _store;
     private readonly string _key;
@@ -34,21 +34,7 @@ internal sealed class PartUploadStream : Stream
 
     public int PartsUploaded => _parts.Count;
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => _written;
-
-    public override long Position
-    {
-        get => _written;
-        set => throw new NotSupportedException();
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+    protected override long Written => _written;
 
     /// <summary>The file will not be finished (the run is failing or stopping): later writes are dropped, nothing more is uploaded.</summary>
     public void Abandon() => _abandoned = true;
@@ -79,6 +65,39 @@ internal sealed class PartUploadStream : Stream
         return new FinishedFile(_key, _uploadId!, _parts.ToList(), _written, rows) { Partition = partition };
     }
 
+    /// <summary>
+    /// The file as a checkpoint records it while it stays open: the parts uploaded so far and,
+    /// as <paramref name="trailer"/> follows them, the bytes not sent yet plus what the format
+    /// needs to end the file here. Nothing is uploaded: the checkpoint holds at most one part.
+    /// </summary>
+    public OpenFileRecord Record(long rows, string partition, byte[] trailer)
+    {
+        var bytes = new byte[_filled + trailer.Length];
+        _buffer.AsSpan(0, _filled).CopyTo(bytes);
+        trailer.CopyTo(bytes.AsSpan(_filled));
+        return new OpenFileRecord(_key, _uploadId, _parts.ToList(), _written - _filled, rows, bytes) { Partition = partition };
+    }
+
+    /// <summary>
+    /// Finishes a file a failed run left open at a checkpoint, as that checkpoint recorded it:
+    /// its trailer goes up as the part after the recorded ones (replacing whatever the failed
+    /// run uploaded under that number later; parts after it are left out of the completion).
+    /// A file with no part uploaded yet is written whole in one put: its rows are those of a
+    /// durable checkpoint, so it may be visible at once, and a second restore writes the same.
+    /// </summary>
+    public static FinishedFile FinishRecorded(IMultipartStore store, OpenFileRecord file)
+    {
+        var size = file.UploadedBytes + file.Trailer.Length;
+        if (file.UploadId is not { } uploadId)
+        {
+            store.PutAsync(file.Key, file.Trailer).GetAwaiter().GetResult();
+            return new FinishedFile(file.Key, "", [], size, file.Rows) { Partition = file.Partition, PartitionValues = file.PartitionValues };
+        }
+        var parts = file.Parts.ToList();
+        if (file.Trailer.Length > 0) parts.Add(store.UploadPartAsync(file.Key, uploadId, parts.Count + 1, file.Trailer).GetAwaiter().GetResult());
+        return new FinishedFile(file.Key, uploadId, parts, size, file.Rows) { Partition = file.Partition, PartitionValues = file.PartitionValues };
+    }
+
     private void UploadBuffer()
     {
         if (_uploadId is null)
@@ -91,14 +110,25 @@ internal sealed class PartUploadStream : Stream
         _filled = 0;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
 
-/// <summary>A file whose bytes are all uploaded, waiting for its upload to be completed at a commit.</summary>
+/// <summary>
+/// A file left open at a checkpoint: its upload (null when no part has gone up yet), the parts
+/// uploaded, and the bytes that end it there (<see cref="PartUploadStream.Record"/>).
+/// </summary>
+public sealed record OpenFileRecord(string Key, string? UploadId, IReadOnlyList<UploadedPart> Parts, long UploadedBytes, long Rows, byte[] Trailer)
+{
+    /// <summary>The partition directory the file is in ("" when unpartitioned).</summary>
+    public string Partition { get; init; } = "";
+
+    /// <summary>As <see cref="FinishedFile.PartitionValues"/>.</summary>
+    public string? PartitionValues { get; init; }
+}
+
+/// <summary>
+/// A file whose bytes are all uploaded, waiting for its upload to be completed at a commit. An
+/// empty <see cref="UploadId"/>: written whole already (a small file a restore ended), nothing to complete.
+/// </summary>
 public sealed record FinishedFile(string Key, string UploadId, IReadOnlyList<UploadedPart> Parts, long Bytes, long Rows)
 {
     /// <summary>The partition directory the file is in ("" when unpartitioned), e.g. <c>2024/03/01/kind=a</c>.</summary>
