@@ -29,6 +29,9 @@ public sealed record FileSinkSettings
     /// <summary>S3's minimum for every part but the last; the reference's minimum for <c>multipart.target_part_size</c>.</summary>
     public const long MinimumPartSize = 5 * 1024 * 1024;
 
+    /// <summary>The reference's default for <c>multipart.target_part_size</c>.</summary>
+    public const long DefaultPartSize = 32 * 1024 * 1024;
+
     /// <summary>The reference's ceiling for <c>multipart.minimum_multipart_size</c>.</summary>
     public const long MaximumSinglePartSize = 2 * 1024 * 1024;
 
@@ -137,7 +140,7 @@ public sealed record FileSinkSettings
             PartitionFields = fields,
             ShuffleByPartition = shuffle,
             TimePattern = timePattern,
-            PartSize = partSize ?? MinimumPartSize,
+            PartSize = partSize ?? DefaultPartSize,
             MaxParts = maxParts,
             Compression = compressionText switch
             {

@@ -217,7 +217,8 @@ public sealed class FileSinkOpenFilesTests : IDisposable
     [InlineData("parquet", 60, 120_000)]
     public void A_restore_ends_a_file_left_open_with_exactly_the_rows_of_its_checkpoint(string format, int width, int rows)
     {
-        var sink = Sink(format, null, ("parquet.row_group_size", "1MB"));
+        // The smallest part size (the default is 32 MiB), so the larger cases upload parts.
+        var sink = Sink(format, null, ("parquet.row_group_size", "1MB"), ("multipart.target_part_size", "5242880"));
         var output = new CollectingOutput();
         sink.OnBatch(Rows(0, rows / 2, width), 0, output);
         sink.OnBatch(Rows(rows / 2, rows / 2, width), 0, output);

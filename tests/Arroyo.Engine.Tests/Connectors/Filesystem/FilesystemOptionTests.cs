@@ -37,7 +37,7 @@ public sealed class FilesystemOptionTests
         var settings = Bind("");
         Assert.Equal(ParquetCompression.Zstd, settings.Compression);
         Assert.Equal(FilenameStrategy.UuidV7, settings.FilenameStrategy);
-        Assert.Equal(5 * 1024 * 1024, settings.PartSize);
+        Assert.Equal(32 * 1024 * 1024, settings.PartSize);
         Assert.Null(settings.RollInterval);
     }
 
