@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 
@@ -5,15 +6,22 @@ namespace Arroyo.Storage;
 
 /// <summary>
 /// Multipart uploads on a local directory: each upload is a hidden directory
-/// <c>.arroyo-uploads/ID/</c> under the root holding the target key (file <c>key</c>) and one
-/// file per part; completing concatenates the parts into a temporary file beside the target,
-/// flushes it to disk and renames it over the target (atomic, as every local write), then
-/// removes the upload directory. Listings skip the uploads directory.
+/// <c>.arroyo-uploads/ID/</c> under the root holding the target key (file <c>key</c>) and the
+/// parts. Parts uploaded in order by this store go straight into one file, <c>data</c>, each
+/// after the last (its offset is its ETag, <c>@offset</c>), so completing costs no copy: the
+/// file is cut to the listed parts' end, flushed to disk and renamed over the target (atomic,
+/// as every local write). A part that does not follow the last one this store wrote (a
+/// restarted process finishing an upload) is a file of its own, appended at completion.
+/// Listings skip the uploads directory.
 /// </summary>
 public sealed partial class LocalObjectStore
 {
     internal const string UploadsDirectory = ".arroyo-uploads";
     private const string KeyFile = "key";
+    private const string DataFile = "data";
+
+    /// <summary>The last part written into each upload's data file by this store: where the next one goes.</summary>
+    private readonly ConcurrentDictionary<string, (int Number, long Offset, long Size)> _lastInPlace = new(StringComparer.Ordinal);
 
     public Task<string> StartUploadAsync(string key, CancellationToken cancellationToken = default)
     {
@@ -41,6 +49,29 @@ public sealed partial class LocalObjectStore
         if (!Directory.Exists(directory))
         {
             throw new ObjectStoreException($"{Description}: cannot upload part {partNumber} of '{key}': upload {uploadId} does not exist", isTransient: false, statusCode: 404);
+        }
+
+        if (InPlaceOffset(uploadId, partNumber) is { } offset)
+        {
+            try
+            {
+                var file = new FileStream(Path.Combine(directory, DataFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, CopyBufferSize, useAsync: true);
+                await using (file.ConfigureAwait(false))
+                {
+                    file.Position = offset;
+                    await file.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    // The part is recorded in a checkpoint once this returns: it must survive a crash.
+                    file.Flush(flushToDisk: true);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _lastInPlace.TryRemove(uploadId, out _);
+                throw Wrap(e, $"upload part {partNumber} of", key);
+            }
+            _lastInPlace[uploadId] = (partNumber, offset, data.Length);
+            return new UploadedPart(partNumber, InPlaceTag + offset.ToString(CultureInfo.InvariantCulture), data.Length);
         }
 
         var part = PartPath(directory, partNumber);
@@ -71,47 +102,104 @@ public sealed partial class LocalObjectStore
     {
         var target = PathOf(key);
         var directory = UploadDirectory(uploadId);
-        if (!Directory.Exists(directory))
+        var dataFile = Path.Combine(directory, DataFile);
+        var ordered = parts.OrderBy(p => p.Number).ToList();
+        var inPlace = ordered.Where(p => InPlaceOffsetOf(p) is not null).ToList();
+        if (!Directory.Exists(directory) || (inPlace.Count > 0 && !File.Exists(dataFile) && File.Exists(target)))
         {
-            // Completed before (a replayed commit) — or never started, which only a lost upload directory explains.
-            if (File.Exists(target)) return;
+            // Completed before (a replayed commit; the data file is renamed before the directory
+            // goes) — or never started, which only a lost upload directory explains.
+            if (File.Exists(target))
+            {
+                if (Directory.Exists(directory)) TryDeleteDirectory(directory);
+                return;
+            }
             throw new ObjectStoreException($"{Description}: cannot complete '{key}': upload {uploadId} does not exist and neither does the object", isTransient: false, statusCode: 404);
         }
 
-        var temp = $"{target}.{uploadId}{TempSuffix}";
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferSize, useAsync: true);
-            await using (output.ConfigureAwait(false))
+            var dataLength = File.Exists(dataFile) ? new FileInfo(dataFile).Length : 0;
+            foreach (var part in ordered)
             {
-                foreach (var part in parts.OrderBy(p => p.Number))
+                var present = InPlaceOffsetOf(part) is { } offset
+                    ? dataLength >= offset + part.Size
+                    : File.Exists(PartPath(directory, part.Number)) && new FileInfo(PartPath(directory, part.Number)).Length == part.Size;
+                if (!present)
                 {
-                    var path = PartPath(directory, part.Number);
-                    if (!File.Exists(path) || new FileInfo(path).Length != part.Size)
-                    {
-                        throw new ObjectStoreException(
-                            $"{Description}: cannot complete '{key}': part {part.Number} of upload {uploadId} is missing or not {part.Size} bytes", isTransient: false);
-                    }
-
-                    var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, useAsync: true);
-                    await using (input.ConfigureAwait(false))
-                    {
-                        await input.CopyToAsync(output, CopyBufferSize, cancellationToken).ConfigureAwait(false);
-                    }
+                    throw new ObjectStoreException(
+                        $"{Description}: cannot complete '{key}': part {part.Number} of upload {uploadId} is missing or not {part.Size} bytes", isTransient: false);
                 }
-
-                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                output.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, target, overwrite: true);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            // The usual case: the leading parts lie one after the other from the data file's start.
+            var prefix = 0;
+            var prefixBytes = 0L;
+            while (prefix < ordered.Count && InPlaceOffsetOf(ordered[prefix]) == prefixBytes)
+            {
+                prefixBytes += ordered[prefix].Size;
+                prefix++;
+            }
+
+            string assembled;
+            if (prefix > 0)
+            {
+                // Cut what a failed run wrote past the listed parts, append the parts kept apart, rename.
+                assembled = dataFile;
+                var output = new FileStream(dataFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None, CopyBufferSize, useAsync: true);
+                await using (output.ConfigureAwait(false))
+                {
+                    output.SetLength(prefixBytes);
+                    output.Position = prefixBytes;
+                    await AppendPartsAsync(output, directory, ordered.Skip(prefix), cancellationToken).ConfigureAwait(false);
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    output.Flush(flushToDisk: true);
+                }
+            }
+            else
+            {
+                assembled = $"{target}.{uploadId}{TempSuffix}";
+                var output = new FileStream(assembled, FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferSize, useAsync: true);
+                await using (output.ConfigureAwait(false))
+                {
+                    await AppendPartsAsync(output, directory, ordered, cancellationToken).ConfigureAwait(false);
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    output.Flush(flushToDisk: true);
+                }
+            }
+
+            File.Move(assembled, target, overwrite: true);
+            _lastInPlace.TryRemove(uploadId, out _);
             Directory.Delete(directory, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temp);
+            TryDelete($"{target}.{uploadId}{TempSuffix}");
             throw Wrap(e, "complete the upload of", key);
+        }
+    }
+
+    /// <summary>Copies the parts, in order, to the end of <paramref name="output"/>: each from its own file, or its range of the data file.</summary>
+    private static async Task AppendPartsAsync(FileStream output, string directory, IEnumerable<UploadedPart> parts, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[CopyBufferSize];
+        foreach (var part in parts)
+        {
+            var inPlace = InPlaceOffsetOf(part);
+            var input = new FileStream(inPlace is null ? PartPath(directory, part.Number) : Path.Combine(directory, DataFile),
+                FileMode.Open, FileAccess.Read, FileShare.Read, CopyBufferSize, useAsync: true);
+            await using (input.ConfigureAwait(false))
+            {
+                input.Position = inPlace ?? 0;
+                for (var left = part.Size; left > 0;)
+                {
+                    var read = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken).ConfigureAwait(false);
+                    if (read == 0) throw new IOException($"part {part.Number} ends early");
+                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    left -= read;
+                }
+            }
         }
     }
 
@@ -170,6 +258,36 @@ public sealed partial class LocalObjectStore
 
         return Path.Combine(_root, UploadsDirectory, uploadId);
     }
+
+    private static void TryDeleteDirectory(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for a later abort of orphaned uploads.
+        }
+    }
+
+    /// <summary>The ETag of a part written into the data file: this prefix, then its offset.</summary>
+    private const string InPlaceTag = "@";
+
+    /// <summary>Where part <paramref name="partNumber"/> goes in the data file: right after the last part this store wrote there (or at 0 for the first); null when it must be a file of its own.</summary>
+    private long? InPlaceOffset(string uploadId, int partNumber)
+    {
+        if (partNumber == 1) return 0;
+        if (!_lastInPlace.TryGetValue(uploadId, out var last)) return null;
+        if (last.Number == partNumber - 1) return last.Offset + last.Size;
+        // The same part again (a retried upload) takes its place again.
+        return last.Number == partNumber ? last.Offset : null;
+    }
+
+    private static long? InPlaceOffsetOf(UploadedPart part) =>
+        part.ETag.StartsWith(InPlaceTag, StringComparison.Ordinal) && long.TryParse(part.ETag.AsSpan(InPlaceTag.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
+            ? offset
+            : null;
 
     private static string PartPath(string directory, int number) =>
         Path.Combine(directory, number.ToString("D5", CultureInfo.InvariantCulture));

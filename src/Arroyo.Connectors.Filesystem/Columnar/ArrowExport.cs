@@ -34,11 +34,12 @@ internal static class ArrowExport
         return builder.Build();
     }
 
-    public static RecordBatch ToRecordBatch(ArrowSchema schema, Batch batch, int[] columns)
+    /// <summary>Data columns of equal length, in the schema's order, as one record batch.</summary>
+    public static RecordBatch ToRecordBatch(ArrowSchema schema, IReadOnlyList<Column> columns)
     {
-        var arrays = new IArrowArray[columns.Length];
-        for (var c = 0; c < columns.Length; c++) arrays[c] = ToArray(batch.Columns[columns[c]]);
-        return new RecordBatch(schema, arrays, batch.RowCount);
+        var arrays = new IArrowArray[columns.Count];
+        for (var c = 0; c < columns.Count; c++) arrays[c] = ToArray(columns[c]);
+        return new RecordBatch(schema, arrays, columns.Count == 0 ? 0 : columns[0].Length);
     }
 
     private static ArrowField FieldOf(Field field, string table) => new(field.Name, TypeOf(field.Type, field.Name, table), field.Nullable);
