@@ -180,10 +180,21 @@ internal class FileSink : IOperator
         {
             foreach (var partition in _open.Keys.ToList()) Finish(partition);
         }
-        var open = _open.Select(p => p.Value.Stream.Record(p.Value.Rows, p.Key, p.Value.Writer.CheckpointTrailer())
-            with { PartitionValues = _partitioner.ValuesOf(p.Key) }).ToList();
+        var open = _open.Select(p => Record(p.Key, p.Value)).ToList();
         _epoch = barrier.Epoch + 1;
         return _pending.Count == 0 && open.Count == 0 ? null : new FileCommit(_pending.ToList(), open).Encode();
+    }
+
+    /// <summary>
+    /// An open file as the checkpoint records it. Its held-back bytes (up to a part) would be
+    /// carried in the checkpoint's manifest: once they make a part the store takes, they go up
+    /// as one first (unless that would leave no part for the end of the file).
+    /// </summary>
+    private OpenFileRecord Record(string partition, OpenFile file)
+    {
+        var trailer = file.Writer.CheckpointTrailer();
+        if (file.Stream.PartsUploaded < (_settings.MaxParts ?? DefaultMaxParts) - 2) file.Stream.SendHeldBytes((int)FileSinkSettings.MinimumPartSize);
+        return file.Stream.Record(file.Rows, partition, trailer) with { PartitionValues = _partitioner.ValuesOf(partition) };
     }
 
     public void OnCommit(long epoch, CommitData data)

@@ -66,6 +66,16 @@ internal sealed class PartUploadStream : WriteOnlyStream
     }
 
     /// <summary>
+    /// Sends the bytes held back as the next part when there are at least <paramref name="minimumPartSize"/>
+    /// of them (the smallest part the store takes before the last: S3's 5 MiB). Before a checkpoint
+    /// records the file, this keeps what the checkpoint carries under that size.
+    /// </summary>
+    public void SendHeldBytes(int minimumPartSize)
+    {
+        if (!_abandoned && _filled >= minimumPartSize) UploadBuffer();
+    }
+
+    /// <summary>
     /// The file as a checkpoint records it while it stays open: the parts uploaded so far and,
     /// as <paramref name="trailer"/> follows them, the bytes not sent yet plus what the format
     /// needs to end the file here. Nothing is uploaded: the checkpoint holds at most one part.

@@ -91,7 +91,8 @@ internal static class CheckpointProtocol
         if (state.InFlight is not { WritingManifest: true } inFlight || inFlight.Epoch != written.Epoch) return state;
         var duration = now - inFlight.StartedAt;
         var acks = inFlight.Acks.Values.OrderBy(a => a.Subtask).ToList();
-        var bytes = acks.Sum(a => a.Files.Sum(f => f.Size));
+        // State files and what operators pre-committed (kept in the manifest): all the checkpoint holds.
+        var bytes = acks.Sum(a => a.Files.Sum(f => f.Size) + a.Commits.Sum(c => (long)c.Data.Length));
         commands.Add(new Log($"checkpoint {inFlight.Epoch} complete in {duration.TotalMilliseconds:F0} ms, {bytes} bytes"));
         commands.Add(new SendCommit(inFlight.Epoch, acks.SelectMany(a => a.Commits).OrderBy(c => c.NodeId).ThenBy(c => c.Subtask).ToList(), IsReplay: false));
         commands.Add(new Report(new EngineEvent.CheckpointCompleted(inFlight.Epoch, duration, bytes, inFlight.ThenStop,

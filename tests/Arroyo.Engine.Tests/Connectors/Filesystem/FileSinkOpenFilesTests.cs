@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Arroyo.Connectors;
 using Arroyo.Connectors.Filesystem;
+using Arroyo.Connectors.Filesystem.Options;
 using Arroyo.Connectors.Filesystem.Sink;
 using Arroyo.Core;
 using Arroyo.Core.Columns;
@@ -238,6 +239,31 @@ public sealed class FileSinkOpenFilesTests : IDisposable
         Assert.Equal(2, files.Count);
         Assert.Contains(files, f => Numbers(f).SequenceEqual(Range(0, rows)));
         Assert.Equal(Range(0, rows + 5), AllNumbers());
+        Assert.False(UploadsLeft());
+        restored.Close();
+    }
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("parquet")]
+    public void A_checkpoint_sends_held_bytes_of_a_part_or_more_first_so_it_carries_less_than_a_part(string format)
+    {
+        // The default part size (32 MiB); about 7 MB of rows held back when the barrier comes.
+        var sink = Sink(format, null, ("parquet.row_group_size", "1MB"), ("parquet.compression", "uncompressed"));
+        var output = new CollectingOutput();
+        sink.OnBatch(Rows(0, 100_000, 60), 0, output);
+        var data = Checkpoint(sink)!;
+        var open = Assert.Single(FileCommit.Decode(data).Open);
+        Assert.Single(open.Parts);
+        Assert.True(open.Trailer.Length < FileSinkSettings.MinimumPartSize, $"the checkpoint carries {open.Trailer.Length} bytes");
+        sink.OnBatch(Rows(100_000, 1_000, 60), 0, output);
+        sink.Close();
+
+        var restored = Sink(format, s_restoredAtEpoch1);
+        restored.OnCommit(1, new CommitData(new Dictionary<int, byte[]> { [0] = data }, IsReplay: true));
+        _epoch = 1;
+        Checkpoint(restored, thenStop: true);
+        Assert.Equal(Range(0, 100_000), Numbers(Assert.Single(Visible())));
         Assert.False(UploadsLeft());
         restored.Close();
     }

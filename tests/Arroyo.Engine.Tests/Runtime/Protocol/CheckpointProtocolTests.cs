@@ -45,7 +45,8 @@ public sealed class CheckpointProtocolTests
         Assert.Equal(write.Manifest.Commits, commit.Commits);
         Assert.Equal(1, protocol.State.LastCompletedEpoch);
         var completed = Assert.Single(done.OfType<Report>().Select(r => r.Event).OfType<EngineEvent.CheckpointCompleted>());
-        Assert.Equal(ProtocolHarness.Subtasks.Sum(s => 100 + s), completed.Bytes);
+        // The state files and what the sink's two subtasks pre-committed (2 bytes each).
+        Assert.Equal(ProtocolHarness.Subtasks.Sum(s => 100 + s) + 2 * 2, completed.Bytes);
         // The waiting request goes out right after the commit.
         var next = done.ToList();
         Assert.True(next.FindIndex(c => c is SendCommit) < next.FindIndex(c => c is TriggerBarrier { Barrier.Epoch: 2 }));
@@ -241,7 +242,7 @@ public sealed class CheckpointProtocolTests
         foreach (var s in ProtocolHarness.Subtasks) protocol.Send(ProtocolHarness.Ack(1, s));
         protocol.Now = TimeSpan.FromSeconds(14.5);
         var done = protocol.Send(new ManifestWritten(1));
-        Assert.Contains(done, c => c is Log { Message: "checkpoint 1 complete in 1500 ms, 406 bytes" });
+        Assert.Contains(done, c => c is Log { Message: "checkpoint 1 complete in 1500 ms, 410 bytes" });
         Assert.Equal(TimeSpan.FromSeconds(24.5), protocol.State.NextCheckpointDue);
     }
 
