@@ -26,15 +26,20 @@ public sealed class IcebergSinkTests
         INSERT INTO events SELECT counter, subtask_index, row_time(), CASE WHEN counter % 3 = 0 THEN NULL ELSE 'n' || CAST(counter AS TEXT) END FROM impulse;
         """;
 
-    /// <summary>The data files of the table's current snapshot, through its manifest list and manifests.</summary>
-    private static List<IcebergDataFile> CurrentFiles(JsonObject metadata)
+    /// <summary>The manifests of the table's current snapshot, through its manifest list.</summary>
+    private static List<IcebergManifestFile> CurrentManifests(JsonObject metadata)
     {
         var current = (long)metadata["current-snapshot-id"]!;
         var snapshot = ((JsonArray)metadata["snapshots"]!).OfType<JsonObject>().Single(s => (long)s["snapshot-id"]! == current);
         var listPath = (string)snapshot["manifest-list"]!;
-        var manifests = IcebergManifests.ReadManifestList(File.ReadAllBytes(new Uri(listPath).LocalPath), listPath);
-        return manifests.SelectMany(m => IcebergManifests.ReadManifest(File.ReadAllBytes(new Uri(m.Path).LocalPath), m.Path)).ToList();
+        return IcebergManifests.ReadManifestList(File.ReadAllBytes(new Uri(listPath).LocalPath), listPath);
     }
+
+    private static List<IcebergDataFile> FilesOf(IcebergManifestFile manifest) =>
+        IcebergManifests.ReadManifest(File.ReadAllBytes(new Uri(manifest.Path).LocalPath), manifest.Path);
+
+    /// <summary>The data files of the table's current snapshot, through its manifest list and manifests.</summary>
+    private static List<IcebergDataFile> CurrentFiles(JsonObject metadata) => CurrentManifests(metadata).SelectMany(FilesOf).ToList();
 
     [Fact]
     public void Killed_repeatedly_the_snapshots_add_each_row_exactly_once()
@@ -135,6 +140,25 @@ public sealed class IcebergSinkTests
                 }
             });
             Assert.Contains($"/data/counter_bucket_3={file.Partition[0]}/", file.Path);
+        }
+
+        // The manifest list summarises each manifest's partition values: nulls, and bounds in
+        // the spec's binary form (little-endian int and long, UTF-8 strings; these hosts are little-endian).
+        foreach (var manifest in CurrentManifests(metadata))
+        {
+            var entries = FilesOf(manifest);
+            var summaries = manifest.Partitions ?? throw new InvalidOperationException($"manifest {manifest.Path} has no partition summaries");
+            Assert.Equal(fields.Length, summaries.Count);
+            for (var i = 0; i < fields.Length; i++)
+            {
+                var values = entries.Select(f => f.Partition[i]).OfType<object>().ToList();
+                Assert.Equal(entries.Any(f => f.Partition[i] is null), summaries[i].ContainsNull);
+                Assert.False(summaries[i].ContainsNan);
+                byte[] Bytes(object v) => v switch { int n => BitConverter.GetBytes(n), long n => BitConverter.GetBytes(n), _ => System.Text.Encoding.UTF8.GetBytes((string)v) };
+                var ordered = values.OrderBy(v => v, Comparer<object>.Create((a, b) => a is string x ? string.CompareOrdinal(x, (string)b) : ((IComparable)a).CompareTo(b))).ToList();
+                Assert.Equal(ordered.Count == 0 ? null : Bytes(ordered[0]), summaries[i].LowerBound);
+                Assert.Equal(ordered.Count == 0 ? null : Bytes(ordered[^1]), summaries[i].UpperBound);
+            }
         }
     }
 
