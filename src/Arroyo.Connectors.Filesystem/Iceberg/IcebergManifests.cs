@@ -14,7 +14,11 @@ internal sealed record IcebergDataFile(string Path, long Records, long Bytes)
 /// <summary>One field of the partition tuple as a manifest writes it: its id and name in the table's spec, and its Iceberg type.</summary>
 internal sealed record IcebergPartitionColumn(int FieldId, string Name, string Type);
 
-/// <summary>A manifest as a manifest list names it (the fields of the spec's <c>manifest_file</c> this writer fills).</summary>
+/// <summary>
+/// A manifest as a manifest list names it (the fields of the spec's <c>manifest_file</c> this
+/// writer fills). <see cref="Partitions"/>: one summary per field of its partition spec (empty
+/// for an unpartitioned table; null when a list read back had none).
+/// </summary>
 internal sealed record IcebergManifestFile(
     string Path,
     long Length,
@@ -28,7 +32,10 @@ internal sealed record IcebergManifestFile(
     long AddedRows,
     long ExistingRows,
     long DeletedRows,
-    int Content = 0);
+    int Content = 0)
+{
+    public IReadOnlyList<IcebergPartitionSummary>? Partitions { get; init; }
+}
 
 /// <summary>
 /// Iceberg's Avro metadata files, format version 2: a manifest (one <c>manifest_entry</c> per
@@ -70,9 +77,17 @@ internal static class IcebergManifests
           {"name": "deleted_files_count", "type": "int", "field-id": 506},
           {"name": "added_rows_count", "type": "long", "field-id": 512},
           {"name": "existing_rows_count", "type": "long", "field-id": 513},
-          {"name": "deleted_rows_count", "type": "long", "field-id": 514}
+          {"name": "deleted_rows_count", "type": "long", "field-id": 514},
+          {"name": "partitions", "type": ["null", {"type": "array", "element-id": 508, "items": {"type": "record", "name": "r508", "fields": [
+            {"name": "contains_null", "type": "boolean", "field-id": 509},
+            {"name": "contains_nan", "type": ["null", "boolean"], "default": null, "field-id": 518},
+            {"name": "lower_bound", "type": ["null", "bytes"], "default": null, "field-id": 510},
+            {"name": "upper_bound", "type": ["null", "bytes"], "default": null, "field-id": 511}
+          ]}}], "default": null, "field-id": 507}
         ]}
         """);
+
+    private static readonly RecordSchema s_fieldSummary = (RecordSchema)((ArraySchema)((UnionSchema)s_manifestFile["partitions"].Schema).Schemas[1]).ItemSchema;
 
     /// <summary>
     /// A manifest adding <paramref name="files"/> in snapshot <paramref name="snapshotId"/> (their
@@ -155,6 +170,15 @@ internal static class IcebergManifests
             record.Add("added_rows_count", m.AddedRows);
             record.Add("existing_rows_count", m.ExistingRows);
             record.Add("deleted_rows_count", m.DeletedRows);
+            record.Add("partitions", m.Partitions?.Select(p =>
+            {
+                var summary = new GenericRecord(s_fieldSummary);
+                summary.Add("contains_null", p.ContainsNull);
+                summary.Add("contains_nan", p.ContainsNan);
+                summary.Add("lower_bound", p.LowerBound);
+                summary.Add("upper_bound", p.UpperBound);
+                return summary;
+            }).ToArray());
             return record;
         }));
     }
@@ -190,9 +214,26 @@ internal static class IcebergManifests
                 Optional<long>(r, "added_rows_count") ?? 0,
                 Optional<long>(r, "existing_rows_count") ?? 0,
                 Optional<long>(r, "deleted_rows_count") ?? 0,
-                Optional<int>(r, "content") ?? 0));
+                Optional<int>(r, "content") ?? 0)
+            {
+                Partitions = ReadSummaries(r, path),
+            });
         }
         return result;
+    }
+
+    /// <summary>The <c>partitions</c> field of a manifest list's entry, so a later snapshot's list keeps the summaries of the manifests it carries over.</summary>
+    private static List<IcebergPartitionSummary>? ReadSummaries(GenericRecord manifest, string path)
+    {
+        if (!manifest.TryGetValue("partitions", out var value) || value is null) return null;
+        if (value is not System.Collections.IEnumerable items) throw new InvalidDataException($"Iceberg manifest list {path} has a 'partitions' field that is not a list");
+        return items.Cast<object>().Select(item => item is GenericRecord summary
+            ? new IcebergPartitionSummary(
+                Get(summary, "contains_null", path) is true,
+                summary.TryGetValue("contains_nan", out var nan) ? nan as bool? : null,
+                summary.TryGetValue("lower_bound", out var lower) ? lower as byte[] : null,
+                summary.TryGetValue("upper_bound", out var upper) ? upper as byte[] : null)
+            : throw new InvalidDataException($"Iceberg manifest list {path} has a partition summary that is not a record")).ToList();
     }
 
     /// <summary>The live data files of a manifest (entries ADDED or EXISTING; DELETED ones are not part of the snapshot).</summary>

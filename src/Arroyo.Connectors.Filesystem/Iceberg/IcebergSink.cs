@@ -129,7 +129,11 @@ internal sealed class IcebergSink : FileSink
             (spec["fields"] as JsonArray ?? []).ToJsonString(), columns);
         var manifests = new List<IcebergManifestFile>
         {
-            new(_root + "/" + manifestKey, manifest.Length, specId, sequence, sequence, snapshotId, dataFiles.Count, 0, 0, dataFiles.Sum(f => f.Records), 0, 0),
+            new(_root + "/" + manifestKey, manifest.Length, specId, sequence, sequence, snapshotId, dataFiles.Count, 0, 0, dataFiles.Sum(f => f.Records), 0, 0)
+            {
+                // Lets readers skip the manifest for filters on partition values outside its files'.
+                Partitions = IcebergPartitionSummaries.Of(dataFiles, columns),
+            },
         };
         if (parent is { } parentId)
         {

@@ -6,16 +6,19 @@ namespace Arroyo.EndToEnd.Tests.Filesystem;
 
 /// <summary>
 /// The filesystem sink's exactly-once promise on an object store: an impulse source written as
-/// Parquet to s3rver, the process killed with SIGKILL several times and restarted each time;
-/// afterwards the visible objects are whole Parquet files (no partial, no leftover upload) and,
-/// read by DuckDB, hold every row exactly once.
+/// Parquet to s3rver, the process killed with SIGKILL ten times and restarted each time (see
+/// <see cref="KillLoop"/> for why the input cannot end first); afterwards the visible objects are
+/// whole Parquet files (no partial object, no upload left in progress shows) and, read by DuckDB,
+/// hold every row exactly once.
 /// </summary>
 public sealed class FilesystemSinkKillTests(S3rverFixture server) : IClassFixture<S3rverFixture>
 {
-    private const int Rows = 20_000;
+    // Enough for ten paced runs with room to spare (KillLoop checks); the final, unpaced run
+    // writes the rest at the event rate in a second or two.
+    private const int Rows = 60_000;
 
     private static string Query(string path, string format = "parquet", string rolling = ", 'rolling_policy.file_size' = '64KB'") => $"""
-        CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '4000', message_count = '{Rows}');
+        CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '50000', message_count = '{Rows}');
         CREATE TABLE out (counter BIGINT, label TEXT) WITH (
           connector = 'filesystem', type = 'sink', format = '{format}', path = '{path}',
           'partitioning.fields' = [label]{rolling});
@@ -43,8 +46,8 @@ public sealed class FilesystemSinkKillTests(S3rverFixture server) : IClassFixtur
             ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "200ms",
         };
         File.WriteAllText(dir.File("q.sql"), Query(path, format, rolling: ""));
-        var killed = KillLoop.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment, attempts: 6, seed: 29, minMs: 700, maxMs: 1500);
-        Assert.True(killed >= 3, $"only {killed} kills landed before the input ended");
+        var killed = KillLoop.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment, Rows, seed: 29, minMs: 700, maxMs: 1500);
+        Assert.Equal(KillLoop.Kills, killed);
         var final = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: environment);
         Assert.True(final.ExitCode == 0, final.ToString());
 
@@ -78,8 +81,8 @@ public sealed class FilesystemSinkKillTests(S3rverFixture server) : IClassFixtur
             ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "200ms",
         };
         File.WriteAllText(dir.File("q.sql"), Query(path));
-        var killed = KillLoop.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment, attempts: 8, seed: 17, minMs: 300, maxMs: 900);
-        Assert.True(killed >= 4, $"only {killed} kills landed before the input ended");
+        var killed = KillLoop.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment, Rows, seed: 17, minMs: 300, maxMs: 900);
+        Assert.Equal(KillLoop.Kills, killed);
         var final = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: environment);
         Assert.True(final.ExitCode == 0, final.ToString());
 

@@ -14,10 +14,11 @@ namespace Arroyo.EndToEnd.Tests.Iceberg;
 /// </summary>
 public sealed class IcebergSinkTests
 {
-    private const int Rows = 12_000;
+    // Per impulse subtask: enough for ten paced runs (KillLoop checks); the final run writes the rest at the event rate.
+    private const int Rows = 50_000;
 
-    private static string Query(string catalogUrl, int rows, string extra = "") => $"""
-        CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '3000', message_count = '{rows}');
+    private static string Query(string catalogUrl, int rows, string extra = "", int rate = 3000) => $"""
+        CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '{rate}', message_count = '{rows}');
         CREATE TABLE events (counter BIGINT, subtask BIGINT, at TIMESTAMP, label TEXT) WITH (
           connector = 'iceberg', type = 'sink', format = 'parquet',
           'catalog.type' = 'rest', 'catalog.rest.url' = '{catalogUrl}', 'catalog.warehouse' = 'wh',
@@ -25,25 +26,30 @@ public sealed class IcebergSinkTests
         INSERT INTO events SELECT counter, subtask_index, row_time(), CASE WHEN counter % 3 = 0 THEN NULL ELSE 'n' || CAST(counter AS TEXT) END FROM impulse;
         """;
 
-    /// <summary>The data files of the table's current snapshot, through its manifest list and manifests.</summary>
-    private static List<IcebergDataFile> CurrentFiles(JsonObject metadata)
+    /// <summary>The manifests of the table's current snapshot, through its manifest list.</summary>
+    private static List<IcebergManifestFile> CurrentManifests(JsonObject metadata)
     {
         var current = (long)metadata["current-snapshot-id"]!;
         var snapshot = ((JsonArray)metadata["snapshots"]!).OfType<JsonObject>().Single(s => (long)s["snapshot-id"]! == current);
         var listPath = (string)snapshot["manifest-list"]!;
-        var manifests = IcebergManifests.ReadManifestList(File.ReadAllBytes(new Uri(listPath).LocalPath), listPath);
-        return manifests.SelectMany(m => IcebergManifests.ReadManifest(File.ReadAllBytes(new Uri(m.Path).LocalPath), m.Path)).ToList();
+        return IcebergManifests.ReadManifestList(File.ReadAllBytes(new Uri(listPath).LocalPath), listPath);
     }
+
+    private static List<IcebergDataFile> FilesOf(IcebergManifestFile manifest) =>
+        IcebergManifests.ReadManifest(File.ReadAllBytes(new Uri(manifest.Path).LocalPath), manifest.Path);
+
+    /// <summary>The data files of the table's current snapshot, through its manifest list and manifests.</summary>
+    private static List<IcebergDataFile> CurrentFiles(JsonObject metadata) => CurrentManifests(metadata).SelectMany(FilesOf).ToList();
 
     [Fact]
     public void Killed_repeatedly_the_snapshots_add_each_row_exactly_once()
     {
         using var dir = new TempDirectory();
         using var catalog = new IcebergRestCatalogServer("file://" + dir.File("warehouse"));
-        File.WriteAllText(dir.File("q.sql"), Query(catalog.Url, Rows));
+        File.WriteAllText(dir.File("q.sql"), Query(catalog.Url, Rows, rate: 100_000));
         var environment = new Dictionary<string, string> { ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "300ms" };
-        var killed = KillLoop.Run(["run", "-p", "2", "-s", dir.File("state"), dir.File("q.sql")], environment, attempts: 6, seed: 7, minMs: 500, maxMs: 1200);
-        Assert.True(killed >= 2, $"only {killed} kills landed before the input ended");
+        var killed = KillLoop.Run(["run", "-p", "2", "-s", dir.File("state"), dir.File("q.sql")], environment, Rows, seed: 7, minMs: 500, maxMs: 1200);
+        Assert.Equal(KillLoop.Kills, killed);
         var final = ArroyoProcess.Run(["run", "-p", "2", "-s", dir.File("state"), dir.File("q.sql")], environment: environment);
         Assert.True(final.ExitCode == 0, final.ToString());
 
@@ -134,6 +140,25 @@ public sealed class IcebergSinkTests
                 }
             });
             Assert.Contains($"/data/counter_bucket_3={file.Partition[0]}/", file.Path);
+        }
+
+        // The manifest list summarises each manifest's partition values: nulls, and bounds in
+        // the spec's binary form (little-endian int and long, UTF-8 strings; these hosts are little-endian).
+        foreach (var manifest in CurrentManifests(metadata))
+        {
+            var entries = FilesOf(manifest);
+            var summaries = manifest.Partitions ?? throw new InvalidOperationException($"manifest {manifest.Path} has no partition summaries");
+            Assert.Equal(fields.Length, summaries.Count);
+            for (var i = 0; i < fields.Length; i++)
+            {
+                var values = entries.Select(f => f.Partition[i]).OfType<object>().ToList();
+                Assert.Equal(entries.Any(f => f.Partition[i] is null), summaries[i].ContainsNull);
+                Assert.False(summaries[i].ContainsNan);
+                byte[] Bytes(object v) => v switch { int n => BitConverter.GetBytes(n), long n => BitConverter.GetBytes(n), _ => System.Text.Encoding.UTF8.GetBytes((string)v) };
+                var ordered = values.OrderBy(v => v, Comparer<object>.Create((a, b) => a is string x ? string.CompareOrdinal(x, (string)b) : ((IComparable)a).CompareTo(b))).ToList();
+                Assert.Equal(ordered.Count == 0 ? null : Bytes(ordered[0]), summaries[i].LowerBound);
+                Assert.Equal(ordered.Count == 0 ? null : Bytes(ordered[^1]), summaries[i].UpperBound);
+            }
         }
     }
 

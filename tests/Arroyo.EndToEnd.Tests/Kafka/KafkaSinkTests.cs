@@ -11,9 +11,6 @@ namespace Arroyo.EndToEnd.Tests.Kafka;
 /// </summary>
 public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixture<KafkaMockBrokerFixture>
 {
-    private const int Events = 6_000;
-    private const int Windows = Events / 100;
-
     private static readonly DateTime s_start = new(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     private string Kafka(string name, string topic, string columns, string options) => $"""
@@ -68,12 +65,22 @@ public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixtur
         Assert.Equal(new Dictionary<long, long> { [0] = 5, [1] = 5 }, final);
     }
 
-    private void WriteInput(string topic)
+    // The kill test's input grows by one chunk before each run, and its last chunk comes only
+    // before the final run: every killed run has input whose windows are still open, so the
+    // pipeline cannot have written all its output before the tenth kill, however fast it goes.
+    private const int Kills = 10;
+    // 33,001 events in all: librdkafka's mock broker stops serving a partition's fetches at about 43,000 (bench/NOTES.md).
+    private const int ChunkEvents = 3_000;
+    private const int Events = (Kills + 1) * ChunkEvents;
+    private const int Windows = Events / 100;
+
+    /// <summary>Events [from, from + count) of the input, on one partition; the last chunk also ends with an event far ahead that closes every window.</summary>
+    private void WriteInput(string topic, int from, int count)
     {
         // One partition: the watermark follows one ordered stream, so which rows are late cannot depend on
-        // how fetches of several partitions interleave. A last event far ahead closes every window.
-        var lines = Enumerable.Range(0, Events).Select(i => Event(i, s_start.AddMilliseconds(i * 10)))
-            .Append(Event(Events, s_start.AddSeconds(1000)));
+        // how fetches of several partitions interleave.
+        var lines = Enumerable.Range(from, count).Select(i => Event(i, s_start.AddMilliseconds(i * 10)));
+        if (from + count == Events) lines = lines.Append(Event(Events, s_start.AddSeconds(Events)));
         broker.Produce(topic, lines, partition: 0);
     }
 
@@ -91,6 +98,7 @@ public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixtur
         return $"{(int)(start - s_start).TotalSeconds} {row.GetProperty("n").GetInt64()} {row.GetProperty("total").GetInt64()}";
     }
 
+    // The final run reads the backlog the killed runs left at full speed.
     private static readonly Dictionary<string, string> s_env = new()
     {
         ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "400ms",
@@ -100,11 +108,13 @@ public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixtur
 
     // The kill test must kill between two transactions (see there), so transactions are seconds
     // apart: far more than the time to notice a commit and kill, however loaded the machine.
-    // The slower source keeps several commits coming across the restarts.
+    // The source reads at most 40 events per 100 ms: a chunk (3,000) lasts at least 7.5 s, longer
+    // than a run takes to its kill (the random pause of at most 2 s, then the next commit, at
+    // most one 3 s interval later), so every run has windows to close and commit.
     private static readonly Dictionary<string, string> s_killEnv = new()
     {
         ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "3s",
-        ["ARROYO__PIPELINE__SOURCE_BATCH_SIZE"] = "50",
+        ["ARROYO__PIPELINE__SOURCE_BATCH_SIZE"] = "40",
         ["ARROYO__DEBUG__SOURCE_POLL_DELAY"] = "100ms",
     };
 
@@ -117,7 +127,6 @@ public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixtur
         var id = Guid.NewGuid().ToString("N")[..8];
         var input = "in-" + id;
         var output = "out-" + id;
-        WriteInput(input);
         var query = Kafka("events", input, "(ts TIMESTAMP, v BIGINT)", "type = 'source', source.offset = 'earliest', event_time_field = 'ts', idle_micros = '500000'") +
                     Kafka("out", output, "", "type = 'sink', sink.commit_mode = 'exactly_once'") +
                     "INSERT INTO out SELECT tumble(interval '1 second') AS window, count(*) AS n, sum(v) AS total FROM events GROUP BY window;";
@@ -126,32 +135,35 @@ public sealed class KafkaSinkTests(KafkaMockBrokerFixture broker) : IClassFixtur
         var random = new Random(parallelism);
         var kills = 0;
         var replayed = 0;
-        for (var attempt = 0; attempt < 4; attempt++)
+        for (var attempt = 0; attempt < Kills; attempt++)
         {
+            WriteInput(input, attempt * ChunkEvents, ChunkEvents);
             using var running = ArroyoProcess.Start(["run", "-p", parallelism.ToString(CultureInfo.InvariantCulture), "-s", dir.File("state"), dir.File("q.sql")], environment: s_killEnv);
             Assert.True(running.WaitForLog("running pipeline", TimeSpan.FromSeconds(60)), running.Stderr);
-            Thread.Sleep(random.Next(100, 3000));
+            Thread.Sleep(random.Next(100, 2000));
             // Kill between transactions: librdkafka's mock broker shows aborted transactions to
             // read_committed readers, so a kill inside one would show rows a real broker hides.
             var commits = Count(running.Stderr, "messages to " + output);
-            // Generous: on a loaded machine the next commit can take seconds; when none comes the output is all committed.
-            if (!WaitFor(() => Count(running.Stderr, "messages to " + output) > commits, TimeSpan.FromSeconds(30))) break;
+            // Generous for a loaded machine; the unread chunk guarantees a commit comes.
+            Assert.True(WaitFor(() => Count(running.Stderr, "messages to " + output) > commits, TimeSpan.FromSeconds(30)),
+                $"run {attempt + 1} committed nothing new within 30 s\n{running.Stderr}");
             // Each subtask commits its own transaction: kill once no other commit follows for a moment.
             for (var seen = -1; seen != Count(running.Stderr, "messages to " + output);)
             {
                 seen = Count(running.Stderr, "messages to " + output);
                 Thread.Sleep(400 + random.Next(0, 150));
             }
-            if (!running.TrySignal(9)) break;
+            Assert.True(running.TrySignal(9), $"run {attempt + 1} exited before its kill\n{running.Stderr}");
             running.WaitForExit(TimeSpan.FromSeconds(30));
             replayed += Count(running.Stderr, "was committed before the restart");
             kills++;
         }
-        Assert.True(kills >= 2, $"only {kills} kills landed");
+        Assert.Equal(Kills, kills);
 
-        using (var final = ArroyoProcess.Start(["run", "-p", restoredParallelism.ToString(CultureInfo.InvariantCulture), "-s", dir.File("state"), dir.File("q.sql")], environment: s_killEnv))
+        WriteInput(input, Kills * ChunkEvents, ChunkEvents);
+        using (var final = ArroyoProcess.Start(["run", "-p", restoredParallelism.ToString(CultureInfo.InvariantCulture), "-s", dir.File("state"), dir.File("q.sql")], environment: s_env))
         {
-            // The output may be complete already: stop only a pipeline that started (a SIGINT before its handler is exit 130).
+            // Stop only a pipeline that started (a SIGINT before its handler is exit 130).
             Assert.True(final.WaitForLog("running pipeline", TimeSpan.FromSeconds(60)), final.Stderr);
             var done = WaitFor(() => broker.ReadAll(output).Count >= Windows, TimeSpan.FromSeconds(90));
             final.Signal(2);
