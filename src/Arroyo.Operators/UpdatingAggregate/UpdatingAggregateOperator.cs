@@ -45,6 +45,7 @@ public sealed class UpdatingAggregateOperator : IOperator
     private readonly EmittedValues[] _emittedValues;
     private readonly KeyCodec _codec;
     private readonly KeyIndex _index;
+    private readonly int _keyWidth; // of every key in bytes, or 0 if keys vary in length
     private readonly bool _countRows;
     private readonly ChunkedArray<long> _rowCounts = new();
     private readonly ChunkedArray<long> _lastTime = new();
@@ -70,7 +71,8 @@ public sealed class UpdatingAggregateOperator : IOperator
         _aggregates = new AggregateSet(spec.Aggregates, spec.Input, functions.Aggregates, spec.Input.IsUpdating, updatingAggregate: true);
         _emittedValues = spec.Aggregates.Select(a => EmittedValues.Create(a.ResultType)).ToArray();
         _codec = new KeyCodec(_keys);
-        _index = new KeyIndex(KeyCodec.FixedWidth(_keys.Select(k => spec.Input[k].Type)));
+        _keyWidth = KeyCodec.FixedWidth(_keys.Select(k => spec.Input[k].Type));
+        _index = new KeyIndex(_keyWidth);
         // Append-only input never empties a group, so there is nothing to count.
         _countRows = spec.Input.IsUpdating;
         _accumulatorState = Enumerable.Range(0, _aggregates.Count).Select(a => _aggregates.Accumulator(a).StateColumnTypes ?? []).ToArray();
@@ -107,10 +109,23 @@ public sealed class UpdatingAggregateOperator : IOperator
         var count = _aggregates.Count;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         long restoredRows = 0;
+        // The rows the files record for this subtask's range bound the keys it restores: with
+        // room for them up front, the index never rehashes and no accumulator array is copied
+        // while growing.
+        var expected = (int)Math.Min(_table.EstimateRows(context.State), Array.MaxLength / 2);
+        if (expected > 0)
+        {
+            _index.Reserve(expected);
+            _aggregates.EnsureCapacity(expected);
+        }
+        var keyBytes = Array.Empty<byte>();
+        var keyStarts = Array.Empty<int>();
         // Files come oldest first: a full table, then the deltas after it, in order.
         foreach (var batch in _table.Read(context.State))
         {
             restoredRows += batch.RowCount;
+            // Every key of the batch encoded at once, a key column at a time (nested keys: per row).
+            var columnar = restoreCodec.TryEncodeRows(batch.Columns, batch.RowCount, _keyWidth, ref keyBytes, ref keyStarts);
             var column = 1 + n;
             var deleted = ((PrimitiveColumn<bool>)batch.Columns[column++]).Values;
             var rowCounts = _countRows ? ((PrimitiveColumn<long>)batch.Columns[column++]).Values : null;
@@ -126,7 +141,7 @@ public sealed class UpdatingAggregateOperator : IOperator
             var previous = column;
             for (var r = 0; r < batch.RowCount; r++)
             {
-                var key = restoreCodec.Encode(batch.Columns, r)[8..];
+                var key = columnar ? keyBytes.AsSpan(keyStarts[r], keyStarts[r + 1] - keyStarts[r]) : restoreCodec.Encode(batch.Columns, r)[8..];
                 if (deleted[r])
                 {
                     var gone = _index.Find(key);
