@@ -53,8 +53,12 @@ public sealed class UpdatingAggregateOperator : IOperator
     private readonly ChunkedArray<byte> _flags = new();
     private readonly StateTable _table;
     private readonly DataType[][] _accumulatorState; // per aggregate: its columnar state, or empty for a blob
+    // The groups changed since the last flush, while there are at most ChangedListMax of them;
+    // beyond that the flush finds them by their flag instead (a list of every key of a big
+    // table, all changing, held 4 B per key for good once it had grown).
+    private const int ChangedListMax = 1 << 16;
     private int[] _changed = new int[64];
-    private int _changedCount;
+    private int _changedCount; // groups with ChangedFlag; only the first ChangedListMax listed
     private int _dirtyCount;
     private readonly List<byte[]> _removedSinceCheckpoint = [];
     private long _deltaRows;
@@ -213,8 +217,12 @@ public sealed class UpdatingAggregateOperator : IOperator
             return;
         }
         flags |= ChangedFlag | DirtyFlag;
-        if (_changedCount == _changed.Length) Array.Resize(ref _changed, _changedCount * 2);
-        _changed[_changedCount++] = g;
+        if (_changedCount < ChangedListMax)
+        {
+            if (_changedCount == _changed.Length) Array.Resize(ref _changed, _changedCount * 2);
+            _changed[_changedCount] = g;
+        }
+        _changedCount++;
     }
 
     /// <summary>Removes a group; the next incremental checkpoint writes a tombstone for its key.</summary>
@@ -416,13 +424,31 @@ public sealed class UpdatingAggregateOperator : IOperator
     private void Flush(IOutput output)
     {
         if (_changedCount == 0) return;
-        var changed = _changed.AsSpan(0, _changedCount);
-        changed.Sort();
         // A slice at a time: when most of a big table changed, one batch of every change would
         // be transient memory (and downstream work) the size of the table.
-        for (var start = 0; start < changed.Length; start += FlushSlice)
+        if (_changedCount <= ChangedListMax)
         {
-            FlushGroups(changed.Slice(start, Math.Min(FlushSlice, changed.Length - start)), output);
+            var changed = _changed.AsSpan(0, _changedCount);
+            changed.Sort();
+            for (var start = 0; start < changed.Length; start += FlushSlice)
+            {
+                FlushGroups(changed.Slice(start, Math.Min(FlushSlice, changed.Length - start)), output);
+            }
+        }
+        else
+        {
+            // More changed than listed: every group with the flag, in id order (as the sorted
+            // list), collected a slice at a time into the list's array.
+            var found = 0;
+            for (var g = 0; g < _index.Capacity; g++)
+            {
+                if (!_index.IsLive(g) || (_flags[g] & ChangedFlag) == 0) continue;
+                _changed[found++] = g;
+                if (found < FlushSlice) continue;
+                FlushGroups(_changed.AsSpan(0, found), output);
+                found = 0;
+            }
+            if (found > 0) FlushGroups(_changed.AsSpan(0, found), output);
         }
         _changedCount = 0;
     }
