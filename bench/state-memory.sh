@@ -4,7 +4,8 @@
 #   base   1 000 keys                    the process without state (subtracted from the others)
 #   full   KEYS keys, all changing        steady and checkpointing RSS, full checkpoint time
 #   delta  KEYS keys, then 1 % changing   incremental checkpoint time
-# then a restore of the `full` state dir (read + verify, then the operator's restore).
+# then restores of the `full` state dir (read + verify, then the operator's restore): at -p 1,
+# then at -p RESTORE_PARALLELISM (default 2; each subtask reads only its key range).
 # Memory per key = (RSS − the base run's RSS) / KEYS, RSS sampled every 0.5 s; "steady" is the
 # median of the samples outside checkpoints, "checkpointing" the highest sample during one.
 #   bench/state-memory.sh [KEYS] [SECONDS]     defaults: 1000000 keys, 40 s per run
@@ -52,8 +53,13 @@ run base "counter % 1000" 20
 run full "counter % $keys" "$seconds"
 run delta "CASE WHEN counter < $keys THEN counter ELSE counter % $(( keys / 100 )) END" "$seconds"
 
-ARROYO__DEFAULT_CHECKPOINT_INTERVAL=1s ARROYO__DEBUG__STOP_AFTER_CHECKPOINTS=1 \
-  /usr/bin/time -f "%e %M" -o "$work/restore-time.txt" "${cli[@]}" run -s "$work/full-state" "$work/full.sql" >"$work/restore.log" 2>&1
+# restore NAME PARALLELISM: a run restoring the `full` state dir until its first checkpoint
+restore() {
+  ARROYO__DEFAULT_CHECKPOINT_INTERVAL=1s ARROYO__DEBUG__STOP_AFTER_CHECKPOINTS=1 \
+    /usr/bin/time -f "%e %U %S %M" -o "$work/$1-time.txt" "${cli[@]}" run -p "$2" -s "$work/full-state" "$work/full.sql" >"$work/$1.log" 2>&1
+}
+restore restore 1
+restore restore-p "${RESTORE_PARALLELISM:-2}"
 
 python3 - "$work" "$keys" <<'PY'
 import re, statistics, sys, datetime
@@ -90,15 +96,16 @@ quiet_steady = statistics.median(quiet) if quiet else 0
 full_times = [d for _, _, d, _ in full_c[1:]] or [d for _, _, d, _ in full_c]
 # Delta checkpoints: those after every key exists (the first two or three are full ones).
 delta_times = [d for _, _, d, _ in delta_c[2:]]
-restore = open(f"{work}/restore.log").read()
-read = re.search(r"read and verified in (\d+) ms", restore)
-# The subtasks' opening (where operators rebuild their tables), as the runtime logs it.
-opened = [int(x) for x in re.findall(r"restored state of checkpoint \d+ in (\d+) ms", restore)]
-restore_wall, restore_peak = open(f"{work}/restore-time.txt").read().split()[-2:]
-restore_peak = int(restore_peak)
-print("| keys | base RSS | steady B/key, all keys changing | steady B/key, 1 % changing | checkpointing B/key (peak) | full checkpoint ms (median, n) | 1 %-changed checkpoint ms (median, n) | restore: read+verify ms, operator ms | restore run wall s (incl. start, 1 s, a checkpoint) | restore peak RSS |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+def restored(name):
+    log = open(f"{work}/{name}.log").read()
+    read = re.search(r"read and verified in (\d+) ms", log)
+    # The subtasks' opening (where operators rebuild their tables), as the runtime logs it: the slowest.
+    opened = [int(x) for x in re.findall(r"restored state of checkpoint \d+ in (\d+) ms", log)]
+    wall, user, system, peak = open(f"{work}/{name}-time.txt").read().split()[-4:]
+    return f"{read.group(1) if read else '?'}, {max(opened) if opened else '?'} | {wall} ({float(user) + float(system):.1f} CPU) | {int(peak)/1024:.0f} MB"
+print("| keys | base RSS | steady B/key, all keys changing | steady B/key, 1 % changing | checkpointing B/key (peak) | full checkpoint ms (median, n) | 1 %-changed checkpoint ms (median, n) | restore -p 1: read+verify ms, operator ms | its run s (incl. start, 1 s, a checkpoint) | its peak RSS | restore -p N: read+verify ms, slowest subtask ms | its run s | its peak RSS |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 med = lambda xs: f"{statistics.median(xs):.0f}" if xs else "–"
 print(f"| {keys/1e6:g} M | {base/1024:.0f} MB | {per_key(steady):.0f} | {per_key(quiet_steady):.0f} | {per_key(peak_ck):.0f} | {med(full_times)} ({len(full_times)}) | "
-      f"{med(delta_times)} ({len(delta_times)}) | {read.group(1) if read else '?'}, {max(opened) if opened else '?'} | {restore_wall} | {restore_peak/1024:.0f} MB |")
+      f"{med(delta_times)} ({len(delta_times)}) | {restored('restore')} | {restored('restore-p')} |")
 PY

@@ -155,6 +155,19 @@ public sealed class KeyIndex
         if (_width == 0 && _garbageBytes > PageSize && _garbageBytes * 2 > _pageBytes) CompactPages();
     }
 
+    /// <summary>
+    /// Makes room for <paramref name="keys"/> keys in all without growing: the slot array at its
+    /// final size (so adding them never rehashes) and the live-id bitmap. A restore calls it
+    /// with the row count its files record before adding the keys.
+    /// </summary>
+    public void Reserve(int keys)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(keys);
+        if (SlotsFor(keys) > _slots.Length) Rebuild(keys);
+        var words = (keys + 63) >> 6;
+        if (words > _live.Length) Array.Resize(ref _live, words);
+    }
+
     /// <summary>Empties the index (keeps the slot array).</summary>
     public void Clear()
     {
@@ -235,15 +248,23 @@ public sealed class KeyIndex
         }
     }
 
-    /// <summary>Re-inserts every live key into a fresh slot array (drops deleted marks).</summary>
-    private void Rebuild()
+    /// <summary>
+    /// The slot array size for <paramref name="keys"/> live keys: load at most 3/4 after a
+    /// rebuild; when the keys alone would fill more than 5/8 of that, the next size, so that
+    /// growing keeps rebuilds rare (deleted marks alone rebuild at the same size).
+    /// </summary>
+    private static int SlotsFor(int keys)
     {
-        // Load at most 3/4 after the rebuild; when the live keys alone would fill more than 5/8
-        // of that, the next size, so that growing keeps rebuilds rare (deleted marks alone
-        // rebuild at the same size).
         var size = 16;
-        while (size * 3L <= (Count + 1) * 4L) size *= 2;
-        if (Count * 8L > size * 5L) size *= 2;
+        while (size * 3L <= (keys + 1) * 4L) size *= 2;
+        if (keys * 8L > size * 5L) size *= 2;
+        return size;
+    }
+
+    /// <summary>Re-inserts every live key into a fresh slot array (drops deleted marks), sized for at least <paramref name="keys"/> keys.</summary>
+    private void Rebuild(int keys = 0)
+    {
+        var size = SlotsFor(Math.Max(Count, keys));
         _slots = new int[size];
         var mask = size - 1;
         _usedSlots = 0;

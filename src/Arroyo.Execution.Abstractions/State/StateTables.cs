@@ -45,6 +45,13 @@ public interface IStateReader
 
     /// <summary>The names of the tables of this operator in the restored checkpoint.</summary>
     IReadOnlyCollection<string> TableNames => [];
+
+    /// <summary>
+    /// At least the number of rows <see cref="ReadTable"/> yields for this subtask (without
+    /// <c>allRows</c>), from what the state files record, without decoding them; 0 when
+    /// unknown. Operators size their tables with it before restoring.
+    /// </summary>
+    long EstimateRows(string table) => 0;
 }
 
 public static class StateColumns
@@ -90,6 +97,9 @@ public sealed record StateTable(string Name, int Version, Schema Schema)
             yield return batch;
         }
     }
+
+    /// <summary>An upper bound of the rows <see cref="Read"/> yields (0 when the reader cannot tell), see <see cref="IStateReader.EstimateRows"/>.</summary>
+    public long EstimateRows(IStateReader reader) => reader.EstimateRows(StoredName);
 
     private void CheckSchema(Schema stored, long? epoch)
     {

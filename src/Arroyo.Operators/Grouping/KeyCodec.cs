@@ -76,6 +76,116 @@ internal sealed class KeyCodec
         }
     }
 
+    /// <summary>
+    /// The keys of rows [0, <paramref name="rows"/>) of <paramref name="columns"/> at once, a key
+    /// column at a time (no prefix; the same bytes as <see cref="Encode"/> gives per row, a
+    /// fixed-width key padded with zeros to <paramref name="fixedWidth"/> as the index stores
+    /// it): key r is <c>bytes[starts[r]..starts[r + 1]]</c>. False, and nothing encoded, when a
+    /// key column is nested (struct or list): such keys go through <see cref="Encode"/> row by row.
+    /// </summary>
+    public bool TryEncodeRows(Column[] columns, int rows, int fixedWidth, ref byte[] bytes, ref int[] starts)
+    {
+        foreach (var c in _columns)
+        {
+            if (columns[c] is StructColumn or ListColumn || ValueSize(columns[c]) < 0) return false;
+        }
+        if (starts.Length < rows + 1) starts = new int[rows + 1];
+        // Where each key starts, then (moving) where its next value goes.
+        if (fixedWidth > 0)
+        {
+            for (var r = 0; r <= rows; r++) starts[r] = r * fixedWidth;
+        }
+        else
+        {
+            starts[0] = 0;
+            for (var r = 0; r < rows; r++) starts[r + 1] = 0;
+            foreach (var c in _columns)
+            {
+                var column = columns[c];
+                var size = ValueSize(column);
+                for (var r = 0; r < rows; r++)
+                {
+                    starts[r + 1] += 1 + (column.IsNull(r) ? 0 : size > 0 ? size : 4 + ((StringColumn)column).GetBytes(r).Length);
+                }
+            }
+            for (var r = 0; r < rows; r++) starts[r + 1] += starts[r];
+        }
+        var total = starts[rows];
+        if (bytes.Length < total) bytes = new byte[Math.Max(total, bytes.Length * 2)];
+        if (fixedWidth > 0) bytes.AsSpan(0, total).Clear(); // a null leaves the padding after it zero
+        var at = new int[rows];
+        Array.Copy(starts, at, rows);
+        foreach (var c in _columns)
+        {
+            switch (columns[c])
+            {
+                case PrimitiveColumn<long> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<ulong> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<int> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<uint> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<short> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<ushort> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<sbyte> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<byte> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<bool> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<double> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<float> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<decimal> p: PutColumn(p, bytes, at, rows); break;
+                case PrimitiveColumn<IntervalValue> p: PutColumn(p, bytes, at, rows); break;
+                case StringColumn s:
+                    for (var r = 0; r < rows; r++)
+                    {
+                        if (s.IsNull(r))
+                        {
+                            bytes[at[r]++] = 0;
+                            continue;
+                        }
+                        var value = s.GetBytes(r);
+                        bytes[at[r]] = 1;
+                        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at[r] + 1), value.Length);
+                        value.CopyTo(bytes.AsSpan(at[r] + 5));
+                        at[r] += 5 + value.Length;
+                    }
+                    break;
+                default:
+                    // A column of nulls only (the Null type): the flag alone.
+                    for (var r = 0; r < rows; r++) bytes[at[r]++] = 0;
+                    break;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Bytes of a value of the column as <see cref="Encode"/> writes it: its width, 0 for strings (length-prefixed) and nulls only, −1 if nested.</summary>
+    private static int ValueSize(Column column) => column switch
+    {
+        PrimitiveColumn<long> or PrimitiveColumn<ulong> or PrimitiveColumn<double> => 8,
+        PrimitiveColumn<int> or PrimitiveColumn<uint> or PrimitiveColumn<float> => 4,
+        PrimitiveColumn<short> or PrimitiveColumn<ushort> => 2,
+        PrimitiveColumn<sbyte> or PrimitiveColumn<byte> or PrimitiveColumn<bool> => 1,
+        PrimitiveColumn<decimal> => 16,
+        PrimitiveColumn<IntervalValue> => System.Runtime.CompilerServices.Unsafe.SizeOf<IntervalValue>(),
+        StringColumn or NullColumn => 0,
+        _ => -1,
+    };
+
+    private static void PutColumn<T>(PrimitiveColumn<T> column, byte[] bytes, int[] at, int rows) where T : unmanaged
+    {
+        var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var values = column.Values;
+        for (var r = 0; r < rows; r++)
+        {
+            if (column.IsNull(r))
+            {
+                bytes[at[r]++] = 0;
+                continue;
+            }
+            bytes[at[r]] = 1;
+            System.Runtime.InteropServices.MemoryMarshal.Write(bytes.AsSpan(at[r] + 1), in values[r]);
+            at[r] += 1 + size;
+        }
+    }
+
     private void Put<T>(T value) where T : unmanaged
     {
         var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();

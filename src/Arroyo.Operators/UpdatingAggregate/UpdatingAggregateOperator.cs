@@ -45,6 +45,7 @@ public sealed class UpdatingAggregateOperator : IOperator
     private readonly EmittedValues[] _emittedValues;
     private readonly KeyCodec _codec;
     private readonly KeyIndex _index;
+    private readonly int _keyWidth; // of every key in bytes, or 0 if keys vary in length
     private readonly bool _countRows;
     private readonly ChunkedArray<long> _rowCounts = new();
     private readonly ChunkedArray<long> _lastTime = new();
@@ -52,8 +53,12 @@ public sealed class UpdatingAggregateOperator : IOperator
     private readonly ChunkedArray<byte> _flags = new();
     private readonly StateTable _table;
     private readonly DataType[][] _accumulatorState; // per aggregate: its columnar state, or empty for a blob
+    // The groups changed since the last flush, while there are at most ChangedListMax of them;
+    // beyond that the flush finds them by their flag instead (a list of every key of a big
+    // table, all changing, held 4 B per key for good once it had grown).
+    private const int ChangedListMax = 1 << 16;
     private int[] _changed = new int[64];
-    private int _changedCount;
+    private int _changedCount; // groups with ChangedFlag; only the first ChangedListMax listed
     private int _dirtyCount;
     private readonly List<byte[]> _removedSinceCheckpoint = [];
     private long _deltaRows;
@@ -70,7 +75,8 @@ public sealed class UpdatingAggregateOperator : IOperator
         _aggregates = new AggregateSet(spec.Aggregates, spec.Input, functions.Aggregates, spec.Input.IsUpdating, updatingAggregate: true);
         _emittedValues = spec.Aggregates.Select(a => EmittedValues.Create(a.ResultType)).ToArray();
         _codec = new KeyCodec(_keys);
-        _index = new KeyIndex(KeyCodec.FixedWidth(_keys.Select(k => spec.Input[k].Type)));
+        _keyWidth = KeyCodec.FixedWidth(_keys.Select(k => spec.Input[k].Type));
+        _index = new KeyIndex(_keyWidth);
         // Append-only input never empties a group, so there is nothing to count.
         _countRows = spec.Input.IsUpdating;
         _accumulatorState = Enumerable.Range(0, _aggregates.Count).Select(a => _aggregates.Accumulator(a).StateColumnTypes ?? []).ToArray();
@@ -107,10 +113,23 @@ public sealed class UpdatingAggregateOperator : IOperator
         var count = _aggregates.Count;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         long restoredRows = 0;
+        // The rows the files record for this subtask's range bound the keys it restores: with
+        // room for them up front, the index never rehashes and no accumulator array is copied
+        // while growing.
+        var expected = (int)Math.Min(_table.EstimateRows(context.State), Array.MaxLength / 2);
+        if (expected > 0)
+        {
+            _index.Reserve(expected);
+            _aggregates.EnsureCapacity(expected);
+        }
+        var keyBytes = Array.Empty<byte>();
+        var keyStarts = Array.Empty<int>();
         // Files come oldest first: a full table, then the deltas after it, in order.
         foreach (var batch in _table.Read(context.State))
         {
             restoredRows += batch.RowCount;
+            // Every key of the batch encoded at once, a key column at a time (nested keys: per row).
+            var columnar = restoreCodec.TryEncodeRows(batch.Columns, batch.RowCount, _keyWidth, ref keyBytes, ref keyStarts);
             var column = 1 + n;
             var deleted = ((PrimitiveColumn<bool>)batch.Columns[column++]).Values;
             var rowCounts = _countRows ? ((PrimitiveColumn<long>)batch.Columns[column++]).Values : null;
@@ -126,7 +145,7 @@ public sealed class UpdatingAggregateOperator : IOperator
             var previous = column;
             for (var r = 0; r < batch.RowCount; r++)
             {
-                var key = restoreCodec.Encode(batch.Columns, r)[8..];
+                var key = columnar ? keyBytes.AsSpan(keyStarts[r], keyStarts[r + 1] - keyStarts[r]) : restoreCodec.Encode(batch.Columns, r)[8..];
                 if (deleted[r])
                 {
                     var gone = _index.Find(key);
@@ -198,8 +217,12 @@ public sealed class UpdatingAggregateOperator : IOperator
             return;
         }
         flags |= ChangedFlag | DirtyFlag;
-        if (_changedCount == _changed.Length) Array.Resize(ref _changed, _changedCount * 2);
-        _changed[_changedCount++] = g;
+        if (_changedCount < ChangedListMax)
+        {
+            if (_changedCount == _changed.Length) Array.Resize(ref _changed, _changedCount * 2);
+            _changed[_changedCount] = g;
+        }
+        _changedCount++;
     }
 
     /// <summary>Removes a group; the next incremental checkpoint writes a tombstone for its key.</summary>
@@ -401,13 +424,31 @@ public sealed class UpdatingAggregateOperator : IOperator
     private void Flush(IOutput output)
     {
         if (_changedCount == 0) return;
-        var changed = _changed.AsSpan(0, _changedCount);
-        changed.Sort();
         // A slice at a time: when most of a big table changed, one batch of every change would
         // be transient memory (and downstream work) the size of the table.
-        for (var start = 0; start < changed.Length; start += FlushSlice)
+        if (_changedCount <= ChangedListMax)
         {
-            FlushGroups(changed.Slice(start, Math.Min(FlushSlice, changed.Length - start)), output);
+            var changed = _changed.AsSpan(0, _changedCount);
+            changed.Sort();
+            for (var start = 0; start < changed.Length; start += FlushSlice)
+            {
+                FlushGroups(changed.Slice(start, Math.Min(FlushSlice, changed.Length - start)), output);
+            }
+        }
+        else
+        {
+            // More changed than listed: every group with the flag, in id order (as the sorted
+            // list), collected a slice at a time into the list's array.
+            var found = 0;
+            for (var g = 0; g < _index.Capacity; g++)
+            {
+                if (!_index.IsLive(g) || (_flags[g] & ChangedFlag) == 0) continue;
+                _changed[found++] = g;
+                if (found < FlushSlice) continue;
+                FlushGroups(_changed.AsSpan(0, found), output);
+                found = 0;
+            }
+            if (found > 0) FlushGroups(_changed.AsSpan(0, found), output);
         }
         _changedCount = 0;
     }

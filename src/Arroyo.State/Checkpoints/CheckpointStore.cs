@@ -309,32 +309,54 @@ public sealed class CheckpointStore : ICheckpointStorage
         }
     }
 
+    /// <summary>
+    /// Serves one subtask its rows of the restored checkpoint: of each file, only the batches
+    /// whose key-hash range overlaps the subtask's are decoded (all of them with <c>allRows</c>),
+    /// and rows of other subtasks' ranges are filtered out of those that straddle a boundary.
+    /// </summary>
     private sealed class Reader(RestoredCheckpoint restored, int nodeId, int subtask, int parallelism) : IStateReader
     {
         public long? Epoch => restored.Manifest.Epoch;
 
         public IReadOnlyCollection<string> TableNames => restored.TableNames(nodeId);
 
+        private bool Overlaps(StoredBatch stored) =>
+            stored.Rows > 0 && KeyRange.SubtaskFor(stored.MinHash, parallelism) <= subtask && subtask <= KeyRange.SubtaskFor(stored.MaxHash, parallelism);
+
+        public long EstimateRows(string table)
+        {
+            long rows = 0;
+            foreach (var stored in restored.TableBatches(nodeId, table))
+            {
+                if (Overlaps(stored)) rows += stored.Rows;
+            }
+            return rows;
+        }
+
         public IEnumerable<Batch> ReadTable(string table, bool allRows = false)
         {
-            foreach (var batch in restored.TableBatches(nodeId, table))
+            foreach (var stored in restored.TableBatches(nodeId, table))
             {
                 if (allRows)
+                {
+                    yield return stored.Decode();
+                    continue;
+                }
+                if (!Overlaps(stored)) continue;
+                var batch = stored.Decode();
+                // A batch within this subtask's range (the same parallelism, or a range cut finer) is taken as it is.
+                if (KeyRange.SubtaskFor(stored.MinHash, parallelism) == subtask && KeyRange.SubtaskFor(stored.MaxHash, parallelism) == subtask)
                 {
                     yield return batch;
                     continue;
                 }
                 var hashes = (PrimitiveColumn<ulong>)batch.Columns[0];
                 var selection = new Bitmap(batch.RowCount);
-                var count = 0;
                 for (var i = 0; i < batch.RowCount; i++)
                 {
-                    if (!KeyRange.Owns(subtask, parallelism, hashes.Values[i])) continue;
-                    selection.Set(i);
-                    count++;
+                    if (KeyRange.Owns(subtask, parallelism, hashes.Values[i])) selection.Set(i);
                 }
-                // A subtask that owns every row (the same parallelism) takes the batch as it is.
-                var owned = count == batch.RowCount ? batch : batch.Filter(selection);
+                var owned = batch.Filter(selection);
                 if (owned.RowCount > 0) yield return owned;
             }
         }
@@ -342,15 +364,17 @@ public sealed class CheckpointStore : ICheckpointStorage
 }
 
 /// <summary>
-/// A complete checkpoint read back from the state dir, every state file verified and decoded;
-/// operators read it when they open, and it is released once the run's first checkpoint
-/// completes (by then every operator has opened).
+/// A complete checkpoint read back from the state dir, every state file verified and indexed
+/// (where each batch is, its rows and key-hash range) but decoded only as subtasks read their
+/// ranges; it is released once the run's first checkpoint completes (by then every operator
+/// has opened).
 /// </summary>
 public sealed class RestoredCheckpoint
 {
-    private Dictionary<int, List<Dictionary<string, List<Batch>>>> _byNode;
+    private Dictionary<int, List<StateFileContents>> _byNode;
 
-    public RestoredCheckpoint(CheckpointManifest manifest, Dictionary<int, List<Dictionary<string, List<Batch>>>> byNode)
+    /// <param name="byNode">Per node, its files in the order a restore reads them (<see cref="StatePaths.ReadOrder"/>).</param>
+    public RestoredCheckpoint(CheckpointManifest manifest, Dictionary<int, List<StateFileContents>> byNode)
     {
         Manifest = manifest;
         _byNode = byNode;
@@ -358,19 +382,19 @@ public sealed class RestoredCheckpoint
 
     public CheckpointManifest Manifest { get; }
 
-    /// <summary>Drops the decoded state (a reader still enumerating keeps what it has).</summary>
+    /// <summary>Drops the restored files (a reader still enumerating keeps what it has).</summary>
     public void Release() => Volatile.Write(ref _byNode, []);
 
     public IReadOnlyCollection<string> TableNames(int nodeId) =>
-        Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files) ? files.SelectMany(f => f.Keys).ToHashSet() : [];
+        Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files) ? files.SelectMany(f => f.TableNames).ToHashSet() : [];
 
-    public IEnumerable<Batch> TableBatches(int nodeId, string table)
+    /// <summary>The batches of <paramref name="table"/> of every file of the node, in read order.</summary>
+    public IEnumerable<StoredBatch> TableBatches(int nodeId, string table)
     {
         if (!Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files)) yield break;
-        foreach (var tables in files)
+        foreach (var file in files)
         {
-            if (!tables.TryGetValue(table, out var batches)) continue;
-            foreach (var batch in batches) yield return batch;
+            foreach (var batch in file.Batches(table)) yield return batch;
         }
     }
 }

@@ -151,11 +151,12 @@ public static class StateDirectory
 
     /// <summary>
     /// The newest complete checkpoint whose every file is present, of the listed size and
-    /// checksum, and decodes; older ones are tried in turn. Every file is verified here, before
-    /// the engine starts, so the choice of checkpoint is final: operators never meet damaged
-    /// state. Damage of any kind (including content that throws while decoding) skips the
-    /// checkpoint with a warning naming the file; only failures of the store itself (it cannot
-    /// be reached) end the open, since they say nothing about the checkpoint.
+    /// checksum, and well-formed (its tables and batches where its header says); older ones are
+    /// tried in turn. Every file is verified here, before the engine starts, so the choice of
+    /// checkpoint is final: operators never meet damaged state. The batches are decoded later,
+    /// each by the subtasks whose key range it overlaps (<see cref="StateFile.Open"/>). Damage
+    /// of any kind skips the checkpoint with a warning naming the file; only failures of the
+    /// store itself (it cannot be reached) end the open, since they say nothing about the checkpoint.
     /// </summary>
     private static async Task<RestoredCheckpoint?> FindNewestReadableAsync(IObjectStore store, IReadOnlyList<ObjectInfo> objects, ILogger log, CancellationToken cancel)
     {
@@ -170,7 +171,7 @@ public static class StateDirectory
             {
                 var manifest = CheckpointManifest.Deserialize(await store.GetRequiredAsync(file, cancel));
                 if (manifest.Epoch != epoch) throw new InvalidDataException($"it is the manifest of epoch {manifest.Epoch}");
-                var byNode = new Dictionary<int, List<Dictionary<string, List<Core.Batch>>>>();
+                var byNode = new Dictionary<int, List<StateFileContents>>();
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 // In the order written: by epoch (a carried file before the deltas after it),
                 // then subtask and part, so that an incremental table's rows apply in order.
@@ -182,12 +183,9 @@ public static class StateDirectory
                     if (fileEpoch > epoch || (fileEpoch < epoch && listed.Tables is null)) throw new InvalidDataException("not a file of this checkpoint");
                     if (!sizes.TryGetValue(file, out var size)) throw new InvalidDataException("missing");
                     if (size != listed.Size) throw new InvalidDataException($"{size} bytes, {listed.Size} expected");
-                    var tables = StateFile.Read(await store.GetRequiredAsync(file, cancel), listed.Checksum);
-                    if (listed.Tables is { } carried)
-                    {
-                        // A file of an earlier checkpoint: only the tables this one builds on.
-                        foreach (var name in tables.Keys.Where(t => !carried.Contains(t)).ToList()) tables.Remove(name);
-                    }
+                    var tables = StateFile.Open(await store.GetRequiredAsync(file, cancel), listed.Checksum, file);
+                    // A file of an earlier checkpoint: only the tables this one builds on.
+                    if (listed.Tables is { } carried) tables = tables.Only(carried);
                     var nodeId = NodeIdOf(file);
                     if (!byNode.TryGetValue(nodeId, out var list)) byNode[nodeId] = list = [];
                     list.Add(tables);

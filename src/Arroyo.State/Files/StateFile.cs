@@ -1,21 +1,48 @@
 using Arroyo.Core;
+using Arroyo.Core.Columns;
 
 namespace Arroyo.State.Files;
 
 /// <summary>
 /// One subtask's state for one operator at one epoch: named tables of batches. Layout:
 /// magic "ARSTATE", format version, table count, then per table its name, batch count and
-/// batches (<see cref="BatchFileFormat"/>), an end marker, and last the XxHash64 of every
-/// byte before it (<see cref="Checksums"/>). The checksum is verified before anything is
-/// decoded, so a damaged file is refused as a whole instead of restoring wrong values; the
-/// manifest lists the same checksum, so a file swapped for another valid one is refused too.
+/// batches, an end marker, and last the XxHash64 of every byte before it
+/// (<see cref="Checksums"/>). Each batch (<see cref="BatchFileFormat"/>) is preceded by its row
+/// count, the lowest and highest key hash of its rows and its length in bytes, and a table's
+/// rows are written in batches of one key-hash range each (<see cref="HashRanges"/> ranges,
+/// stable within a range): a subtask restoring at another parallelism decodes only the batches
+/// overlapping its key range and skips the others unread. The checksum is verified before
+/// anything is decoded, so a damaged file is refused as a whole instead of restoring wrong
+/// values; the manifest lists the same checksum, so a file swapped for another valid one is
+/// refused too.
 /// </summary>
 public static class StateFile
 {
-    /// <summary>2: the trailing checksum. Files of version 1 are not read.</summary>
-    public const int FormatVersion = 2;
+    /// <summary>
+    /// 3: batches cut by key-hash range, each with its row count, hash range and length.
+    /// 2: the trailing checksum; still read (its batches are decoded when the file is opened,
+    /// as they carry no length to skip by). Files of version 1 are refused.
+    /// </summary>
+    public const int FormatVersion = 3;
+
+    /// <summary>The oldest format version this build reads.</summary>
+    public const int OldestReadableVersion = 2;
+
     private static readonly byte[] s_magic = "ARSTATE"u8.ToArray();
     private const uint EndMarker = 0xA770_E0F5;
+
+    /// <summary>
+    /// A table's rows are cut into this many key-hash ranges (the top bits of the hash, as
+    /// <see cref="Arroyo.Core.Partitioning.KeyRange"/> splits the hash space among subtasks).
+    /// 16: a subtask restoring at parallelism 2 to 16 reads little beyond its own range, while
+    /// an operator's 8 Ki-row chunk still makes batches of hundreds of rows.
+    /// </summary>
+    public const int HashRanges = 1 << RangeBits;
+
+    private const int RangeBits = 4;
+
+    /// <summary>Batches smaller than this are written whole: cutting them buys nothing.</summary>
+    private const int MinRowsToCut = 64;
 
     /// <summary>Parts are cut near this size: well under the 2 GB a .NET array (and so one read of a file) can hold.</summary>
     public const long DefaultPartBytes = 256L << 20;
@@ -38,17 +65,20 @@ public static class StateFile
             foreach (var (name, batches) in tables)
             {
                 part.BeginTable(name);
-                foreach (var batch in batches)
+                foreach (var whole in batches)
                 {
-                    var size = BatchFileFormat.EstimateSize(batch);
-                    if (part.HasBatches && part.Length + size > partBytes)
+                    remaining -= BatchFileFormat.EstimateSize(whole);
+                    foreach (var batch in ByHashRange(whole))
                     {
-                        yield return part.Finish();
-                        part = new PartWriter(Math.Min(remaining, partBytes));
-                        part.BeginTable(name);
+                        var size = BatchFileFormat.EstimateSize(batch);
+                        if (part.HasBatches && part.Length + size > partBytes)
+                        {
+                            yield return part.Finish();
+                            part = new PartWriter(Math.Min(Math.Max(remaining, size), partBytes));
+                            part.BeginTable(name);
+                        }
+                        part.Add(batch);
                     }
-                    part.Add(batch);
-                    remaining -= size;
                 }
                 part.EndTable(); // a table without batches is still listed
             }
@@ -60,6 +90,59 @@ public static class StateFile
             part.Dispose();
         }
     }
+
+    /// <summary>
+    /// The rows of <paramref name="batch"/> in one batch per key-hash range (of
+    /// <see cref="HashRanges"/>), in range order; rows of one range keep their order, so the
+    /// rows of one key (same hash) stay in the order the operator wrote them.
+    /// </summary>
+    internal static IEnumerable<Batch> ByHashRange(Batch batch)
+    {
+        if (batch.Columns.Length == 0 || batch.Columns[0] is not PrimitiveColumn<ulong> hashColumn)
+        {
+            throw new InvalidOperationException($"a state table's first column must be the UInt64 {Execution.StateColumns.KeyHashColumn} (this is a bug)");
+        }
+        var rows = batch.RowCount;
+        var hashes = hashColumn.Values.AsSpan(0, rows);
+        if (rows < MinRowsToCut)
+        {
+            yield return batch;
+            yield break;
+        }
+        Span<int> starts = stackalloc int[HashRanges + 1];
+        foreach (var hash in hashes) starts[RangeOf(hash) + 1]++;
+        for (var r = 0; r < HashRanges; r++) starts[r + 1] += starts[r];
+        if (starts[RangeOf(hashes[0]) + 1] - starts[RangeOf(hashes[0])] == rows)
+        {
+            yield return batch; // every row in one range
+            yield break;
+        }
+        // A stable counting sort of the row indices by range.
+        var order = new int[rows];
+        var next = new int[HashRanges];
+        starts[..HashRanges].CopyTo(next);
+        for (var i = 0; i < rows; i++) order[next[RangeOf(hashes[i])]++] = i;
+        var ends = new int[HashRanges + 1];
+        starts.CopyTo(ends);
+        for (var r = 0; r < HashRanges; r++)
+        {
+            if (ends[r + 1] > ends[r]) yield return batch.Take(order.AsSpan(ends[r], ends[r + 1] - ends[r]));
+        }
+    }
+
+    /// <summary>The lowest and highest of <paramref name="hashes"/> (<c>(ulong.MaxValue, 0)</c> for none).</summary>
+    internal static (ulong Min, ulong Max) HashRange(ReadOnlySpan<ulong> hashes)
+    {
+        ulong min = ulong.MaxValue, max = 0;
+        foreach (var hash in hashes)
+        {
+            min = Math.Min(min, hash);
+            max = Math.Max(max, hash);
+        }
+        return (min, max);
+    }
+
+    private static int RangeOf(ulong hash) => (int)(hash >> (64 - RangeBits));
 
     /// <summary>Writes one part: the header, tables whose counts are patched in when they end, the end marker and checksum.</summary>
     private sealed class PartWriter : IDisposable
@@ -96,7 +179,16 @@ public static class StateFile
 
         public void Add(Batch batch)
         {
+            var (min, max) = HashRange(((PrimitiveColumn<ulong>)batch.Columns[0]).Values.AsSpan(0, batch.RowCount));
+            _writer.Write(batch.RowCount);
+            _writer.Write(min);
+            _writer.Write(max);
+            _writer.Flush();
+            var lengthAt = (int)_buffer.Length;
+            _writer.Write(0);
             BatchFileFormat.WriteBatch(_writer, batch);
+            _writer.Flush();
+            _buffer.PatchInt32(lengthAt, checked((int)(_buffer.Length - lengthAt - sizeof(int))));
             _batches++;
             HasBatches = true;
         }
@@ -128,10 +220,23 @@ public static class StateFile
 
     /// <summary>
     /// Verifies the file's checksum (and, given one, that it is the checksum the manifest
-    /// lists), then decodes it. Any damage is an <see cref="InvalidDataException"/> saying what
-    /// is wrong: a checksum mismatch, an unknown version, or content that does not decode.
+    /// lists), then decodes every table. Any damage is an <see cref="InvalidDataException"/>
+    /// saying what is wrong: a checksum mismatch, an unknown version, or content that does not decode.
     /// </summary>
     public static Dictionary<string, List<Batch>> Read(byte[] bytes, string? expectedChecksum = null)
+    {
+        var contents = Open(bytes, expectedChecksum, "state file");
+        return contents.TableNames.ToDictionary(name => name, name => contents.Batches(name).Select(b => b.Decode()).ToList());
+    }
+
+    /// <summary>
+    /// Verifies the file's checksum (and, given one, that it is the checksum the manifest
+    /// lists) and reads where its tables' batches are, with their row counts and key-hash
+    /// ranges, decoding none of them (a file of format version 2 is decoded here: its batches
+    /// cannot be skipped). Damage is an <see cref="InvalidDataException"/> as for <see cref="Read"/>.
+    /// </summary>
+    /// <param name="source">Names the file in errors of a later decode (e.g. its key in the state dir).</param>
+    public static StateFileContents Open(byte[] bytes, string? expectedChecksum, string source)
     {
         const int minimum = 7 + sizeof(int) * 2 + sizeof(uint) + Checksums.Size;
         if (bytes.Length < minimum) throw new InvalidDataException($"truncated: {bytes.Length} bytes");
@@ -141,8 +246,8 @@ public static class StateFile
         {
             // The checksum comes first so a damaged version number reads as damage, not as "too new".
             var version = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(s_magic.Length));
-            throw new InvalidDataException(body.StartsWith(s_magic) && version is > 0 and < FormatVersion
-                ? $"state file format version {version} (an older arroyo's) is not supported; this build reads version {FormatVersion}"
+            throw new InvalidDataException(body.StartsWith(s_magic) && version is > 0 and < OldestReadableVersion
+                ? $"state file format version {version} (an older arroyo's) is not supported; this build reads versions {OldestReadableVersion} to {FormatVersion}"
                 : "checksum mismatch: the file is damaged");
         }
         if (expectedChecksum is not null && Checksums.ToHex(stored) != expectedChecksum)
@@ -151,7 +256,7 @@ public static class StateFile
         }
         try
         {
-            return Decode(bytes, body.Length);
+            return Index(bytes, body.Length, source);
         }
         catch (Exception error) when (error is not (InvalidDataException or OutOfMemoryException))
         {
@@ -161,7 +266,7 @@ public static class StateFile
         }
     }
 
-    private static Dictionary<string, List<Batch>> Decode(byte[] bytes, int length)
+    private static StateFileContents Index(byte[] bytes, int length, string source)
     {
         try
         {
@@ -169,11 +274,11 @@ public static class StateFile
             var magic = reader.ReadBytes(s_magic.Length);
             if (!magic.AsSpan().SequenceEqual(s_magic)) throw new InvalidDataException("not a state file");
             var version = reader.ReadInt32();
-            if (version != FormatVersion)
+            if (version is < OldestReadableVersion or > FormatVersion)
             {
-                throw new InvalidDataException($"state file format version {version} is not supported (this build reads version {FormatVersion})");
+                throw new InvalidDataException($"state file format version {version} is not supported (this build reads versions {OldestReadableVersion} to {FormatVersion})");
             }
-            var tables = new Dictionary<string, List<Batch>>();
+            var tables = new Dictionary<string, List<StoredBatch>>();
             var count = reader.ReadInt32();
             if (count < 0 || count > length) throw new InvalidDataException($"bad table count {count}");
             for (var t = 0; t < count; t++)
@@ -181,19 +286,128 @@ public static class StateFile
                 var name = reader.ReadString();
                 var batchCount = reader.ReadInt32();
                 if (batchCount < 0 || batchCount > length) throw new InvalidDataException($"bad batch count {batchCount}");
-                var batches = new List<Batch>(batchCount);
-                for (var b = 0; b < batchCount; b++) batches.Add(BatchFileFormat.ReadBatch(reader));
+                var batches = new List<StoredBatch>(batchCount);
+                for (var b = 0; b < batchCount; b++)
+                {
+                    if (version == 2)
+                    {
+                        batches.Add(StoredBatch.Decoded(BatchFileFormat.ReadBatch(reader)));
+                        continue;
+                    }
+                    var rows = reader.ReadInt32();
+                    var min = reader.ReadUInt64();
+                    var max = reader.ReadUInt64();
+                    var size = reader.ReadInt32();
+                    var offset = (int)reader.BaseStream.Position;
+                    if (rows < 0 || size < 0 || size > length - offset || min > max && rows > 0)
+                    {
+                        throw new InvalidDataException($"bad batch {b} of table '{name}' ({rows} rows, {size} bytes at {offset})");
+                    }
+                    batches.Add(new StoredBatch(bytes, offset, size, rows, min, max, $"{source}: batch {b} of table '{name}'"));
+                    reader.BaseStream.Position = offset + size;
+                }
                 tables[name] = batches;
             }
             if (reader.ReadUInt32() != EndMarker || reader.BaseStream.Position != length)
             {
                 throw new InvalidDataException("the tables do not end where the file does");
             }
-            return tables;
+            return new StateFileContents(tables);
         }
         catch (EndOfStreamException)
         {
             throw new InvalidDataException("truncated: the tables end early");
+        }
+    }
+}
+
+/// <summary>The tables of a verified state file (<see cref="StateFile.Open"/>): where each batch is, decoded on demand.</summary>
+public sealed class StateFileContents
+{
+    private readonly Dictionary<string, List<StoredBatch>> _tables;
+
+    internal StateFileContents(Dictionary<string, List<StoredBatch>> tables) => _tables = tables;
+
+    public IReadOnlyCollection<string> TableNames => _tables.Keys;
+
+    /// <summary>The batches of <paramref name="table"/> in the order written (none if the file does not hold it).</summary>
+    public IReadOnlyList<StoredBatch> Batches(string table) => _tables.TryGetValue(table, out var batches) ? batches : [];
+
+    /// <summary>Only <paramref name="tables"/> of the file (what a later checkpoint carries of an earlier one's file).</summary>
+    public StateFileContents Only(IReadOnlyCollection<string> tables) =>
+        new(_tables.Where(t => tables.Contains(t.Key)).ToDictionary(t => t.Key, t => t.Value));
+}
+
+/// <summary>
+/// One batch of a state file: its row count and the range of its rows' key hashes, known
+/// without decoding it, and the batch itself on <see cref="Decode"/>.
+/// </summary>
+public sealed class StoredBatch
+{
+    private readonly byte[]? _file;
+    private readonly int _offset;
+    private readonly int _length;
+    private readonly Batch? _decoded;
+    private readonly string _source;
+
+    internal StoredBatch(byte[] file, int offset, int length, int rows, ulong minHash, ulong maxHash, string source)
+    {
+        _file = file;
+        _offset = offset;
+        _length = length;
+        Rows = rows;
+        MinHash = minHash;
+        MaxHash = maxHash;
+        _source = source;
+    }
+
+    private StoredBatch(Batch decoded, ulong minHash, ulong maxHash)
+    {
+        _decoded = decoded;
+        Rows = decoded.RowCount;
+        MinHash = minHash;
+        MaxHash = maxHash;
+        _source = "";
+    }
+
+    /// <summary>A batch of a format-2 file, decoded already; its hash range is read from its first column.</summary>
+    internal static StoredBatch Decoded(Batch batch)
+    {
+        var (min, max) = batch.Columns.Length > 0 && batch.Columns[0] is PrimitiveColumn<ulong> hashes
+            ? StateFile.HashRange(hashes.Values.AsSpan(0, batch.RowCount))
+            : (0UL, ulong.MaxValue);
+        return new StoredBatch(batch, min, max);
+    }
+
+    public int Rows { get; }
+
+    /// <summary>The lowest key hash of the batch's rows.</summary>
+    public ulong MinHash { get; }
+
+    /// <summary>The highest key hash of the batch's rows.</summary>
+    public ulong MaxHash { get; }
+
+    /// <summary>
+    /// The batch. The file's checksum matched when it was opened, so a batch that does not
+    /// decode means an encoder/decoder mismatch: an <see cref="InvalidDataException"/> naming
+    /// the file, the table and the batch.
+    /// </summary>
+    public Batch Decode()
+    {
+        if (_decoded is not null) return _decoded;
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(_file!, _offset, _length, writable: false));
+            var batch = BatchFileFormat.ReadBatch(reader);
+            if (reader.BaseStream.Position != _length || batch.RowCount != Rows)
+            {
+                throw new InvalidDataException($"it holds {batch.RowCount} rows in {reader.BaseStream.Position} bytes, its header says {Rows} rows in {_length}");
+            }
+            return batch;
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{_source} cannot be decoded ({error.Message})", error);
         }
     }
 }

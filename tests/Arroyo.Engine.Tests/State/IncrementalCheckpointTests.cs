@@ -224,6 +224,36 @@ public sealed class IncrementalCheckpointTests
     }
 
     [Fact]
+    public async Task More_changed_keys_than_a_flush_lists_are_all_emitted_and_restore_at_another_parallelism()
+    {
+        // 70 000 keys changing at once: beyond the list of changed groups, the flush finds them by their flag.
+        const int many = 70_000;
+        var store = new InMemoryObjectStore();
+        var run = await OpenAsync(store, 1);
+        var op = run.Operators[0];
+        var first = new CollectingOutput();
+        op.OnBatch(Of(Input, Enumerable.Range(0, many).Select(k => new object?[] { "k" + k, (long)k, false, 1L }).ToArray()), 0, first);
+        op.OnEnd(first);
+        var rows = first.Rows();
+        Assert.Equal(many, rows.Count);
+        Assert.All(rows, r => Assert.Equal((false, 1L), ((bool)r[3]!, (long)r[1]!)));
+        Assert.Equal(many, rows.Select(r => (string)r[0]!).Distinct().Count());
+
+        // Every key again: a retraction of count 1 and a new row of count 2 each, in id order.
+        var second = new CollectingOutput();
+        op.OnBatch(Of(Input, Enumerable.Range(0, many).Select(k => new object?[] { "k" + k, 1L, false, 2L }).ToArray()), 0, second);
+        op.OnEnd(second);
+        rows = second.Rows();
+        Assert.Equal(2 * many, rows.Count);
+        Assert.Equal(many, rows.Count(r => (bool)r[3]! && (long)r[1]! == 1));
+        Assert.Equal(many, rows.Count(r => !(bool)r[3]! && (long)r[1]! == 2 && (long)r[2]! == long.Parse(((string)r[0]!)[1..], System.Globalization.CultureInfo.InvariantCulture) + 1));
+        await run.CheckpointAsync(1);
+
+        var restored = await OpenAsync(store, 3);
+        Assert.Equal(many, restored.Operators.Sum(o => o.KeyCount));
+    }
+
+    [Fact]
     public void State_of_another_layout_version_or_schema_is_refused_with_a_clear_message()
     {
         var legacy = new MemoryState();
