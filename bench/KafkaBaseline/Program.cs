@@ -8,12 +8,14 @@ using Confluent.Kafka;
 //   produce BOOTSTRAP TOPIC COUNT   writes COUNT JSON bids round-robin over the partitions
 //   consume BOOTSTRAP TOPIC COUNT   reads the topic from the beginning until COUNT records
 //   committed BOOTSTRAP TOPIC GROUP prints the sum of GROUP's committed offsets over the topic
+//   offsets BOOTSTRAP TOPIC -       prints "low=L high=H", the sums of the partitions' first and
+//                                   next offsets: L > 0 means the broker dropped records
 // The consumer is assigned every partition at offset 0 (no group subscription): with a
 // subscription, librdkafka's mock cluster first runs a group rebalance, which the bench
 // cannot tell apart from a hang when the join does not complete.
 if (args.Length != 4)
 {
-    Console.Error.WriteLine("usage: KafkaBaseline produce|consume|committed BOOTSTRAP TOPIC COUNT|GROUP");
+    Console.Error.WriteLine("usage: KafkaBaseline produce|consume|committed|offsets BOOTSTRAP TOPIC COUNT|GROUP|-");
     return 2;
 }
 var (mode, bootstrap, topic) = (args[0], args[1], args[2]);
@@ -71,6 +73,20 @@ switch (mode)
         var partitions = Partitions(bootstrap, topic);
         var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
         Console.WriteLine(committed.Sum(c => c.Offset.IsSpecial ? 0 : c.Offset.Value));
+        return 0;
+    }
+    case "offsets":
+    {
+        using var consumer = Consumer(bootstrap, "bench-offsets");
+        var partitions = Partitions(bootstrap, topic);
+        long low = 0, high = 0;
+        for (var p = 0; p < partitions; p++)
+        {
+            var bounds = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10));
+            low += bounds.Low.Value;
+            high += bounds.High.Value;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"low={low} high={high}"));
         return 0;
     }
     default:
