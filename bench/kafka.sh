@@ -7,32 +7,44 @@
 #           against a bare producer writing as many bids (bench/KafkaBaseline produce).
 # The mock keeps at most 5 MiB of batches per partition and drops the oldest beyond that, so
 # the input topic gets enough partitions for ~2 MiB each, and the bench fails unless the topic
-# still starts at offset 0 and both readers got all EVENTS records. Both sides use librdkafka's
-# defaults except: producers acks=all, idempotent, linger.ms=5 (the sink's settings); consumers
-# read_uncommitted, no auto commit.
-# Every measurement is also taken with 1 event (the same topic layout) to separate the fixed
-# cost (process start, JIT, metadata, for the source the wait for the checkpoint that commits
-# the offsets) from the steady cost per event: (CPU(EVENTS) - CPU(1)) / (EVENTS - 1).
+# still starts at offset 0 and both readers got all EVENTS records. Both sides use the same
+# client settings, librdkafka's defaults except: producers acks=all, idempotent, linger.ms=5,
+# delivery reports carrying only the error; consumers read_uncommitted, no auto commit, consume
+# results carrying only the timestamp (see bench/KafkaBaseline). The sink's query casts impulse's
+# UNSIGNED counter to BIGINT first: BIGINT op UNSIGNED is DECIMAL arithmetic (as in DataFusion),
+# and the bids are to be the bare producer's (integers, same text).
+# Every measurement is also taken with 1 event and with EVENTS/10 (the same topic layout): the
+# 1-event run is the fixed cost (process start, planning, metadata, for the source the wait for
+# the checkpoint that commits the offsets); the steady cost per event is the slope between the
+# two larger runs, (CPU(EVENTS) - CPU(EVENTS/10)) / (EVENTS - EVENTS/10), which leaves out the
+# fixed cost and the JIT's recompiling of the hot code once it is hot (both runs pay that).
 # Interleaved: each of RUNS rounds runs all eight measurements; medians over the rounds. CPU is
 # user+sys of the measured process (the broker's is not counted on either side).
 #   bench/kafka.sh [EVENTS] [RUNS]   (defaults 1000000, 3)
+# BEFORE=path/to/arroyo.dll (e.g. a copy of .build/cli taken before a change) also runs every
+# pipeline measurement with that build, interleaved with this one's, as "pipeline (before)".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 events="${1:-1000000}"
 runs="${2:-3}"
+small=$(( events / 10 ))
 partitions=$(( (events + 15999) / 16000 )); [ "$partitions" -ge 4 ] || partitions=4
 work="${BENCH_WORK:-$root/.build/bench-kafka}"
 rm -rf "$work"; mkdir -p "$work"
 command -v /usr/bin/time >/dev/null || { apt-get install -y time >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y time >/dev/null); }
 ./arroyo --help >/dev/null
+builds=(engine); [ -n "${BEFORE:-}" ] && builds+=(before)
+# The built CLI itself, not ./arroyo, whose check for changed sources would rebuild in the middle
+# of a measurement when something else builds the tree meanwhile.
+cli() { if [ "$1" = before ]; then echo dotnet "$BEFORE"; else echo dotnet "$root/.build/cli/arroyo.dll"; fi; }
 dotnet build bench/KafkaBaseline -c Release -o "$root/.build/kafkabaseline" --nologo -v quiet -clp:ErrorsOnly >/dev/null
 dotnet build tests/Arroyo.KafkaMockBroker -c Release -o "$root/.build/kafkamock" --nologo -v quiet -clp:ErrorsOnly >/dev/null
 baseline="$root/.build/kafkabaseline/KafkaBaseline"
 
 # The broker lives as long as its stdin stays open.
 mkfifo "$work/broker.in"
-dotnet "$root/.build/kafkamock/Arroyo.KafkaMockBroker.dll" --topic "bids-$events:$partitions" --topic "bids-1:$partitions" \
+dotnet "$root/.build/kafkamock/Arroyo.KafkaMockBroker.dll" --topic "bids-$events:$partitions" --topic "bids-$small:$partitions" --topic "bids-1:$partitions" \
   < "$work/broker.in" > "$work/broker.out" 2>&1 &
 broker_pid=$!
 exec 3> "$work/broker.in"
@@ -58,74 +70,80 @@ expect_written() {
   [ "$got" = "$2" ] || fail "topic $1: expected $2 records written, the broker has $got"
 }
 
-for size in "$events" 1; do
+for size in "$events" "$small" 1; do
   "$baseline" produce "$bootstrap" "bids-$size" "$size" > "$work/fill-$size.log"
   expect_offsets "bids-$size" "$size"
 done
 export ARROYO__DEFAULT_CHECKPOINT_INTERVAL=1s
 for run in $(seq 1 "$runs"); do
-  for size in "$events" 1; do
+  for size in "$events" "$small" 1; do
     "$baseline" consume "$bootstrap" "bids-$size" "$size" > "$work/bare-consume-$size-$run.log"
     [ "$(field records "$work/bare-consume-$size-$run.log")" = "$size" ] || fail "the bare consumer read $(cat "$work/bare-consume-$size-$run.log")"
     field cpu_s "$work/bare-consume-$size-$run.log" >> "$work/src.bare.$size"
 
-    group="bench-$size-$run"
-    cat > "$work/source-$size-$run.sql" <<SQL
+    for build in "${builds[@]}"; do
+      group="bench-$build-$size-$run"
+      cat > "$work/source-$build-$size-$run.sql" <<SQL
 CREATE TABLE bids (auction BIGINT, bidder BIGINT, price BIGINT, channel TEXT, url TEXT, extra TEXT) WITH (
   connector = 'kafka', bootstrap_servers = '$bootstrap', topic = 'bids-$size', type = 'source',
   source.offset = 'earliest', source.group_id = '$group', format = 'json');
 CREATE TABLE out WITH (connector = 'blackhole');
 INSERT INTO out SELECT auction, bidder, price * 100 / 89 AS euros, channel FROM bids;
 SQL
-    /usr/bin/time -f "%e %U %S" -o "$work/source-$size-$run.time" ./arroyo run -p 1 -s "$work/state-source-$size-$run" "$work/source-$size-$run.sql" > "$work/source-$size-$run.log" 2>&1 &
-    pid=$!
-    # Done when the group committed every offset (the source commits after each checkpoint).
-    until [ "$("$baseline" committed "$bootstrap" "bids-$size" "$group")" -ge "$size" ]; do
-      kill -0 $pid 2>/dev/null || { cat "$work/source-$size-$run.log" >&2; fail "the source pipeline ended early"; }
-      sleep 0.5
+      /usr/bin/time -f "%e %U %S" -o "$work/source-$build-$size-$run.time" $(cli $build) run -p 1 -s "$work/state-source-$build-$size-$run" "$work/source-$build-$size-$run.sql" > "$work/source-$build-$size-$run.log" 2>&1 &
+      pid=$!
+      # Done when the group committed every offset (the source commits after each checkpoint).
+      until [ "$("$baseline" committed "$bootstrap" "bids-$size" "$group")" -ge "$size" ]; do
+        kill -0 $pid 2>/dev/null || { cat "$work/source-$build-$size-$run.log" >&2; fail "the source pipeline ended early"; }
+        sleep 0.5
+      done
+      # /usr/bin/time's child is the arroyo process: SIGINT it for a clean stop.
+      kill -INT $(pgrep -P $pid) 2>/dev/null || true
+      wait $pid || true
+      # Offsets committed up to the end of a topic that still starts at 0: the source read every record.
+      expect_offsets "bids-$size" "$size"
+      cpu_of "$work/source-$build-$size-$run.time" >> "$work/src.$build.$size"
     done
-    # /usr/bin/time's child is the arroyo process: SIGINT it for a clean stop.
-    kill -INT $(pgrep -P $pid) 2>/dev/null || true
-    wait $pid || true
-    # Offsets committed up to the end of a topic that still starts at 0: the source read every record.
-    expect_offsets "bids-$size" "$size"
-    cpu_of "$work/source-$size-$run.time" >> "$work/src.engine.$size"
 
     "$baseline" produce "$bootstrap" "bare-out-$size-$run" "$size" > "$work/bare-produce-$size-$run.log"
     expect_written "bare-out-$size-$run" "$size"
     field cpu_s "$work/bare-produce-$size-$run.log" >> "$work/sink.bare.$size"
 
-    cat > "$work/sink-$size-$run.sql" <<SQL
+    for build in "${builds[@]}"; do
+      cat > "$work/sink-$build-$size-$run.sql" <<SQL
 CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '100000000', message_count = '$size');
 CREATE TABLE out WITH (
-  connector = 'kafka', bootstrap_servers = '$bootstrap', topic = 'engine-out-$size-$run', type = 'sink', format = 'json');
-INSERT INTO out SELECT 1000 + counter % 997 AS auction, 2000 + counter % 10007 AS bidder, counter % 100000 AS price,
-  concat('channel-', CAST(counter % 13 AS TEXT)) AS channel, concat('https://example.com/', CAST(counter % 101 AS TEXT)) AS url, 'x' AS extra
-FROM impulse;
+  connector = 'kafka', bootstrap_servers = '$bootstrap', topic = '$build-out-$size-$run', type = 'sink', format = 'json');
+INSERT INTO out SELECT 1000 + n % 997 AS auction, 2000 + n % 10007 AS bidder, n % 100000 AS price,
+  concat('channel-', CAST(n % 13 AS TEXT)) AS channel, concat('https://example.com/', CAST(n % 101 AS TEXT)) AS url, 'x' AS extra
+FROM (SELECT CAST(counter AS BIGINT) AS n FROM impulse);
 SQL
-    /usr/bin/time -f "%e %U %S" -o "$work/sink-$size-$run.time" ./arroyo run -p 1 -s "$work/state-sink-$size-$run" "$work/sink-$size-$run.sql" > "$work/sink-$size-$run.log" 2>&1 \
-      || { cat "$work/sink-$size-$run.log" >&2; fail "the sink pipeline failed"; }
-    expect_written "engine-out-$size-$run" "$size"
-    cpu_of "$work/sink-$size-$run.time" >> "$work/sink.engine.$size"
+      /usr/bin/time -f "%e %U %S" -o "$work/sink-$build-$size-$run.time" $(cli $build) run -p 1 -s "$work/state-sink-$build-$size-$run" "$work/sink-$build-$size-$run.sql" > "$work/sink-$build-$size-$run.log" 2>&1 \
+        || { cat "$work/sink-$build-$size-$run.log" >&2; fail "the sink pipeline failed"; }
+      expect_written "$build-out-$size-$run" "$size"
+      cpu_of "$work/sink-$build-$size-$run.time" >> "$work/sink.$build.$size"
+    done
   done
 done
 
 echo "partitions of the input topic: $partitions; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| path | side | CPU s, $events events (each run) | CPU s, 1 event | events/CPU-s | steady µs/event | steady events/CPU-s |"
-echo "|---|---|---|---|---|---|---|"
+echo "| path | side | CPU s, $events events (each run) | CPU s, $small | CPU s, 1 event (fixed) | events/CPU-s (whole run) | steady µs/event | steady events/CPU-s |"
+echo "|---|---|---|---|---|---|---|---|"
 for side in src sink; do
   name=$([ $side = src ] && echo "kafka source → projection → blackhole" || echo "impulse → kafka sink")
-  for who in engine bare; do
-    big=$(median < "$work/$side.$who.$events"); one=$(median < "$work/$side.$who.1")
+  for who in "${builds[@]}" bare; do
+    big=$(median < "$work/$side.$who.$events"); mid=$(median < "$work/$side.$who.$small"); one=$(median < "$work/$side.$who.1")
     each=$(paste -sd' ' "$work/$side.$who.$events")
-    awk -v n="$name" -v w="$([ $who = engine ] && echo pipeline || echo 'bare client')" -v e="$events" -v b="$big" -v o="$one" -v each="$each" \
-      'BEGIN { s = (b - o) / (e - 1); printf "| %s | %s | %.2f (%s) | %.2f | %.0f | %.2f | %.0f |\n", n, w, b, each, o, e / b, s * 1e6, (s > 0 ? 1 / s : 0) }' | tee -a "$work/table"
+    awk -v n="$name" -v w="$(case $who in engine) echo pipeline ;; before) echo 'pipeline (before)' ;; *) echo 'bare client' ;; esac)" -v e="$events" -v m="$small" -v b="$big" -v h="$mid" -v o="$one" -v each="$each" \
+      'BEGIN { s = (b - h) / (e - m); printf "| %s | %s | %.2f (%s) | %.2f | %.2f | %.0f | %.2f | %.0f |\n", n, w, b, each, h, o, e / b, s * 1e6, (s > 0 ? 1 / s : 0) }'
   done
 done
 # pipeline / bare, whole runs and steady per-event cost.
 for side in src sink; do
-  eb=$(median < "$work/$side.engine.$events"); e1=$(median < "$work/$side.engine.1")
-  bb=$(median < "$work/$side.bare.$events"); b1=$(median < "$work/$side.bare.1")
-  awk -v s="$side" -v eb="$eb" -v e1="$e1" -v bb="$bb" -v b1="$b1" \
-    'BEGIN { printf "%s: pipeline/bare events per CPU-s: whole runs %.0f %%, steady %.0f %%\n", s, 100 * bb / eb, 100 * (bb - b1) / (eb - e1) }'
+  for build in "${builds[@]}"; do
+    eb=$(median < "$work/$side.$build.$events"); em=$(median < "$work/$side.$build.$small")
+    bb=$(median < "$work/$side.bare.$events"); bm=$(median < "$work/$side.bare.$small")
+    awk -v s="$side" -v b="$([ $build = engine ] && echo pipeline || echo 'pipeline (before)')" -v eb="$eb" -v em="$em" -v bb="$bb" -v bm="$bm" \
+      'BEGIN { printf "%s: %s/bare events per CPU-s: whole runs %.0f %%, steady %.0f %%\n", s, b, 100 * bb / eb, 100 * (bb - bm) / (eb - em) }'
+  done
 done

@@ -24,6 +24,13 @@ namespace Arroyo.Connectors.Kafka;
 /// </summary>
 internal sealed class KafkaSource : ISource
 {
+    /// <summary>
+    /// Confluent.Kafka's setting for what a consumed message carries besides key and value. Only
+    /// the timestamp is used (the topic is the table's, headers are not read); the default also
+    /// copies the topic name into a new string and builds a header list for every message.
+    /// </summary>
+    internal const string ConsumeResultFields = "dotnet.consumer.consume.result.fields";
+
     internal const string StateTable = "k";
     private static readonly TimeSpan DiscoveryInterval = TimeSpan.FromSeconds(10);
 
@@ -45,12 +52,14 @@ internal sealed class KafkaSource : ISource
     private readonly int _batchSize;
     private readonly KafkaClients _clients;
     private readonly (int Index, string Key)[] _metadata;
+    private readonly string?[] _metadataKeyOf;
     private readonly Dictionary<int, long> _next = [];
     private readonly Dictionary<long, Dictionary<int, long>> _checkpointed = [];
     private readonly List<long> _timestamps = [];
     private readonly List<RowMetadata> _rowMetadata = [];
     private OperatorContext _context;
-    private IConsumer<byte[], byte[]>? _consumer;
+    private IConsumer<byte[], int>? _consumer;
+    private readonly ValueBuffer _values = new();
     private bool _restored;
     private DateTime _nextDiscovery;
     private bool _idleSent;
@@ -72,11 +81,30 @@ internal sealed class KafkaSource : ISource
             .Where(i => metadataNames.ContainsKey(_output[i].Name))
             .Select(i => (i, metadataNames[_output[i].Name]))
             .ToArray();
+        _metadataKeyOf = new string?[_output.Count];
+        foreach (var (index, key) in _metadata) _metadataKeyOf[index] = key;
         var formatSchema = new Schema(_output.Fields.Where(f => !metadataNames.ContainsKey(f.Name)).ToList());
         _format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
         _formatSchema = formatSchema;
         // Avro records are read as JSON objects by field name (see AvroToJson).
-        _decoder = RecordDecoder.Create(_format.Kind == FormatKind.Avro ? new FormatSettings(FormatKind.Json) : _format, formatSchema);
+        _decoder = RecordDecoder.Create(_format.Kind == FormatKind.Avro ? new FormatSettings(FormatKind.Json) : _format, formatSchema,
+            FormatUsage(spec.Usage, _output, metadataNames));
+    }
+
+    /// <summary>
+    /// What downstream reads of the decoded columns (the output without the metadata columns),
+    /// so the decoder can skip text nobody reads. The row condition is not passed on: its
+    /// indices are the output's, and every row is decoded anyway.
+    /// </summary>
+    private static Arroyo.Dataflow.ColumnUsage? FormatUsage(Arroyo.Dataflow.ColumnUsage? usage, Schema output, Dictionary<string, string> metadata)
+    {
+        if (usage is null) return null;
+        var columns = new List<Arroyo.Dataflow.FieldUsage?>();
+        for (var c = 0; c < output.Count; c++)
+        {
+            if (!metadata.ContainsKey(output[c].Name)) columns.Add(c < usage.Columns.Count ? usage.Columns[c] : Arroyo.Dataflow.FieldUsage.All);
+        }
+        return new Arroyo.Dataflow.ColumnUsage(columns);
     }
 
     public void Open(OperatorContext context)
@@ -91,14 +119,16 @@ internal sealed class KafkaSource : ISource
             for (var r = 0; r < batch.RowCount; r++) restored[ids[r]] = offsets[r];
         }
         _restored = context.State.Epoch is not null && restored.Count > 0;
-        _consumer = _clients.Consumer(new ConsumerConfig
+        var settings = new ConsumerConfig
         {
             GroupId = GroupId(context),
             EnableAutoCommit = false,
             EnablePartitionEof = false,
             IsolationLevel = _config.ReadCommitted ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-        });
+        };
+        settings.Set(ConsumeResultFields, "timestamp");
+        _consumer = _clients.Consumer(settings, _values);
         var partitions = _clients.Partitions(_consumer.Handle, KafkaClients.ConnectTimeout, ServeConsumer);
         Assign(partitions.Where(Owns), restored);
         _nextDiscovery = DateTime.UtcNow + DiscoveryInterval;
@@ -186,7 +216,7 @@ internal sealed class KafkaSource : ISource
         var read = 0;
         while (read < _batchSize)
         {
-            ConsumeResult<byte[], byte[]>? result;
+            ConsumeResult<byte[], int>? result;
             try
             {
                 result = consumer.Consume(TimeSpan.Zero);
@@ -205,22 +235,42 @@ internal sealed class KafkaSource : ISource
             if (partition != _batchPartition) EmitBatch(output);
             _batchPartition = partition;
             _next[partition] = result.Offset.Value + 1;
-            var value = result.Message.Value;
-            if (value is null) continue;
+            var length = result.Message.Value;
+            if (length < 0) continue;
+            var value = _values.Bytes.AsSpan(0, length);
             var before = _decoder.RowCount;
             if (_format.NewlineFraming) DecodeLines(result, value);
             else Decode(result, value);
             var rows = _decoder.RowCount - before;
             var millis = result.Message.Timestamp.UnixTimestampMs;
-            var meta = new RowMetadata(result.Partition.Value, result.Offset.Value, millis, result.Message.Key);
-            for (var i = 0; i < rows; i++)
+            for (var i = 0; i < rows; i++) _timestamps.Add(Math.Max(0, millis) * 1_000_000);
+            if (_metadata.Length > 0)
             {
-                _timestamps.Add(Math.Max(0, millis) * 1_000_000);
-                _rowMetadata.Add(meta);
+                var meta = new RowMetadata(partition, result.Offset.Value, millis, result.Message.Key);
+                for (var i = 0; i < rows; i++) _rowMetadata.Add(meta);
             }
         }
         EmitBatch(output);
         return read == 0 ? SourceStatus.Idle : SourceStatus.Continue;
+    }
+
+    /// <summary>
+    /// Copies each consumed value into one reused array (Consume returns its length, -1 for a
+    /// null value) rather than into a new array per message: the value is decoded before the
+    /// next Consume, and librdkafka's buffer cannot be kept because the batch of another
+    /// partition may have to be emitted before it is decoded.
+    /// </summary>
+    private sealed class ValueBuffer : IDeserializer<int>
+    {
+        public byte[] Bytes { get; private set; } = new byte[4096];
+
+        public int Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        {
+            if (isNull) return -1;
+            if (data.Length > Bytes.Length) Bytes = new byte[Math.Max(data.Length, Bytes.Length * 2)];
+            data.CopyTo(Bytes);
+            return data.Length;
+        }
     }
 
     private void EmitBatch(IOutput output)
@@ -229,7 +279,7 @@ internal sealed class KafkaSource : ISource
         if (batch is not null) _context.Splits.Emit(output, _batchPartition, Complete(batch));
     }
 
-    private void Decode(ConsumeResult<byte[], byte[]> result, ReadOnlySpan<byte> record)
+    private void Decode(ConsumeResult<byte[], int> result, ReadOnlySpan<byte> record)
     {
         string? error;
         if (_avro is not null)
@@ -262,7 +312,7 @@ internal sealed class KafkaSource : ISource
     }
 
     /// <summary><c>framing = 'newline'</c>: every non-empty line of the message is a record.</summary>
-    private void DecodeLines(ConsumeResult<byte[], byte[]> result, ReadOnlySpan<byte> value)
+    private void DecodeLines(ConsumeResult<byte[], int> result, ReadOnlySpan<byte> value)
     {
         while (!value.IsEmpty)
         {
@@ -285,10 +335,9 @@ internal sealed class KafkaSource : ISource
         var rows = decoded.RowCount;
         var columns = new Column[_output.Count];
         var d = 0;
-        var metadata = _metadata.ToDictionary(m => m.Index, m => m.Key);
         for (var c = 0; c < columns.Length; c++)
         {
-            if (metadata.TryGetValue(c, out var key))
+            if (_metadataKeyOf[c] is { } key)
             {
                 columns[c] = MetadataColumn(key, rows);
                 continue;
@@ -332,7 +381,7 @@ internal sealed class KafkaSource : ISource
         }
     }
 
-    private void HandleBadData(ConsumeResult<byte[], byte[]> result, string error)
+    private void HandleBadData(ConsumeResult<byte[], int> result, string error)
     {
         if (_table.BadData == BadDataPolicy.Drop)
         {
