@@ -48,25 +48,33 @@ internal sealed class KafkaSource : ISource
     private readonly Schema _formatSchema;
     private AvroToJson? _avro;
     private SchemaRegistryClient? _registry;
-    private readonly RecordDecoder _decoder;
+    private readonly Func<RecordDecoder> _newDecoder;
     private readonly int _batchSize;
     private readonly KafkaClients _clients;
     private readonly (int Index, string Key)[] _metadata;
     private readonly string?[] _metadataKeyOf;
     private readonly Dictionary<int, long> _next = [];
     private readonly Dictionary<long, Dictionary<int, long>> _checkpointed = [];
-    private readonly List<long> _timestamps = [];
-    private readonly List<RowMetadata> _rowMetadata = [];
+    private readonly Dictionary<int, PendingRows> _pending = [];
+    private PendingRows? _current;
     private OperatorContext _context;
     private IConsumer<byte[], int>? _consumer;
     private readonly ValueBuffer _values = new();
     private bool _restored;
     private DateTime _nextDiscovery;
     private bool _idleSent;
-    private int _batchPartition = -1;
+    private int _currentPartition = -1;
     private long _dropped;
 
     private readonly record struct RowMetadata(int Partition, long Offset, long TimestampMillis, byte[]? Key);
+
+    /// <summary>One partition's rows decoded since its last batch went out.</summary>
+    private sealed class PendingRows(RecordDecoder decoder)
+    {
+        public RecordDecoder Decoder { get; } = decoder;
+        public List<long> Timestamps { get; } = [];
+        public List<RowMetadata> Metadata { get; } = [];
+    }
 
     public KafkaSource(SourceSpec spec, OperatorContext context)
     {
@@ -87,8 +95,12 @@ internal sealed class KafkaSource : ISource
         _format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
         _formatSchema = formatSchema;
         // Avro records are read as JSON objects by field name (see AvroToJson).
-        _decoder = RecordDecoder.Create(_format.Kind == FormatKind.Avro ? new FormatSettings(FormatKind.Json) : _format, formatSchema,
-            FormatUsage(spec.Usage, _output, metadataNames));
+        var decoderFormat = _format.Kind == FormatKind.Avro ? new FormatSettings(FormatKind.Json) : _format;
+        var usage = FormatUsage(spec.Usage, _output, metadataNames);
+        _newDecoder = () => RecordDecoder.Create(decoderFormat, formatSchema, usage);
+        // One decoder per partition is made as partitions are read; this one only makes a format
+        // or schema the decoders cannot read fail now, before the run starts.
+        _ = _newDecoder();
     }
 
     /// <summary>
@@ -214,7 +226,14 @@ internal sealed class KafkaSource : ISource
         if (DateTime.UtcNow >= _nextDiscovery) Discover();
         var consumer = _consumer!;
         var read = 0;
-        while (read < _batchSize)
+        // Messages arrive in runs of one partition's fetched data (one record batch per partition
+        // and fetch from librdkafka's mock broker, as the producer batched them), so with many partitions
+        // they come interleaved. Rows are collected per partition (a batch holds one partition's
+        // rows, so the watermark can be kept per partition) over a read of up to a batch per
+        // partition (at most 8), so batches stay full instead of one per run; all go out before
+        // Poll returns, so a checkpoint's offsets never cover rows still held here.
+        var budget = _batchSize * Math.Clamp(_next.Count, 1, 8);
+        while (read < budget)
         {
             ConsumeResult<byte[], int>? result;
             try
@@ -231,34 +250,38 @@ internal sealed class KafkaSource : ISource
             if (result.IsPartitionEOF) continue;
             read++;
             var partition = result.Partition.Value;
-            // A batch holds one partition's rows, so the watermark can be kept per partition.
-            if (partition != _batchPartition) EmitBatch(output);
-            _batchPartition = partition;
+            if (partition != _currentPartition)
+            {
+                if (!_pending.TryGetValue(partition, out _current)) _pending[partition] = _current = new PendingRows(_newDecoder());
+                _currentPartition = partition;
+            }
+            var pending = _current!;
             _next[partition] = result.Offset.Value + 1;
             var length = result.Message.Value;
             if (length < 0) continue;
             var value = _values.Bytes.AsSpan(0, length);
-            var before = _decoder.RowCount;
-            if (_format.NewlineFraming) DecodeLines(result, value);
-            else Decode(result, value);
-            var rows = _decoder.RowCount - before;
+            var before = pending.Decoder.RowCount;
+            if (_format.NewlineFraming) DecodeLines(result, value, pending.Decoder);
+            else Decode(result, value, pending.Decoder);
+            var rows = pending.Decoder.RowCount - before;
             var millis = result.Message.Timestamp.UnixTimestampMs;
-            for (var i = 0; i < rows; i++) _timestamps.Add(Math.Max(0, millis) * 1_000_000);
+            for (var i = 0; i < rows; i++) pending.Timestamps.Add(Math.Max(0, millis) * 1_000_000);
             if (_metadata.Length > 0)
             {
                 var meta = new RowMetadata(partition, result.Offset.Value, millis, result.Message.Key);
-                for (var i = 0; i < rows; i++) _rowMetadata.Add(meta);
+                for (var i = 0; i < rows; i++) pending.Metadata.Add(meta);
             }
+            if (pending.Decoder.RowCount >= _batchSize) EmitBatch(output, partition, pending);
         }
-        EmitBatch(output);
+        foreach (var (partition, pending) in _pending) EmitBatch(output, partition, pending);
         return read == 0 ? SourceStatus.Idle : SourceStatus.Continue;
     }
 
     /// <summary>
     /// Copies each consumed value into one reused array (Consume returns its length, -1 for a
     /// null value) rather than into a new array per message: the value is decoded before the
-    /// next Consume, and librdkafka's buffer cannot be kept because the batch of another
-    /// partition may have to be emitted before it is decoded.
+    /// next Consume. It cannot be decoded inside Consume, where librdkafka's buffer is at hand,
+    /// because the message's partition, whose rows it joins, is only known once Consume returns.
     /// </summary>
     private sealed class ValueBuffer : IDeserializer<int>
     {
@@ -273,13 +296,13 @@ internal sealed class KafkaSource : ISource
         }
     }
 
-    private void EmitBatch(IOutput output)
+    private void EmitBatch(IOutput output, int partition, PendingRows pending)
     {
-        var batch = _decoder.Flush(0);
-        if (batch is not null) _context.Splits.Emit(output, _batchPartition, Complete(batch));
+        var batch = pending.Decoder.Flush(0);
+        if (batch is not null) _context.Splits.Emit(output, partition, Complete(batch, pending));
     }
 
-    private void Decode(ConsumeResult<byte[], int> result, ReadOnlySpan<byte> record)
+    private void Decode(ConsumeResult<byte[], int> result, ReadOnlySpan<byte> record, RecordDecoder decoder)
     {
         string? error;
         if (_avro is not null)
@@ -291,7 +314,7 @@ internal sealed class KafkaSource : ISource
                 return;
             }
         }
-        if (!_decoder.TryDecode(record, out error)) HandleBadData(result, error!);
+        if (!decoder.TryDecode(record, out error)) HandleBadData(result, error!);
     }
 
     /// <summary>The avro reader: the registry client when there is one, and for raw datums the writer schema (the subject's latest, or from the columns).</summary>
@@ -312,7 +335,7 @@ internal sealed class KafkaSource : ISource
     }
 
     /// <summary><c>framing = 'newline'</c>: every non-empty line of the message is a record.</summary>
-    private void DecodeLines(ConsumeResult<byte[], int> result, ReadOnlySpan<byte> value)
+    private void DecodeLines(ConsumeResult<byte[], int> result, ReadOnlySpan<byte> value, RecordDecoder decoder)
     {
         while (!value.IsEmpty)
         {
@@ -325,12 +348,12 @@ internal sealed class KafkaSource : ISource
                 HandleBadData(result, $"line of {line.Length} bytes is longer than framing.newline.max_length ({max})");
                 continue;
             }
-            Decode(result, line);
+            Decode(result, line, decoder);
         }
     }
 
     /// <summary>The decoded rows with their message timestamps and metadata columns, in the output's column order.</summary>
-    private Batch Complete(Batch decoded)
+    private Batch Complete(Batch decoded, PendingRows pending)
     {
         var rows = decoded.RowCount;
         var columns = new Column[_output.Count];
@@ -339,29 +362,29 @@ internal sealed class KafkaSource : ISource
         {
             if (_metadataKeyOf[c] is { } key)
             {
-                columns[c] = MetadataColumn(key, rows);
+                columns[c] = MetadataColumn(key, rows, pending.Metadata);
                 continue;
             }
             var column = decoded.Columns[d++];
             columns[c] = _output[c].Name == Schema.TimestampFieldName
-                ? new PrimitiveColumn<long>(DataType.Timestamp, _timestamps.ToArray())
+                ? new PrimitiveColumn<long>(DataType.Timestamp, pending.Timestamps.ToArray())
                 : column;
         }
-        _timestamps.Clear();
-        _rowMetadata.Clear();
+        pending.Timestamps.Clear();
+        pending.Metadata.Clear();
         return new Batch(_output, columns, rows);
     }
 
-    private Column MetadataColumn(string key, int rows)
+    private Column MetadataColumn(string key, int rows, List<RowMetadata> rowMetadata)
     {
         switch (key)
         {
             case "offset_id":
-                return new PrimitiveColumn<long>(DataType.Int64, _rowMetadata.Select(m => m.Offset).ToArray());
+                return new PrimitiveColumn<long>(DataType.Int64, rowMetadata.Select(m => m.Offset).ToArray());
             case "partition":
-                return new PrimitiveColumn<int>(DataType.Int32, _rowMetadata.Select(m => m.Partition).ToArray());
+                return new PrimitiveColumn<int>(DataType.Int32, rowMetadata.Select(m => m.Partition).ToArray());
             case "timestamp":
-                return new PrimitiveColumn<long>(DataType.Int64, _rowMetadata.Select(m => m.TimestampMillis).ToArray());
+                return new PrimitiveColumn<long>(DataType.Int64, rowMetadata.Select(m => m.TimestampMillis).ToArray());
             case "topic":
             {
                 var builder = new StringColumnBuilder(DataType.Utf8, rows);
@@ -371,7 +394,7 @@ internal sealed class KafkaSource : ISource
             default:
             {
                 var builder = new StringColumnBuilder(DataType.Binary, rows);
-                foreach (var m in _rowMetadata)
+                foreach (var m in rowMetadata)
                 {
                     if (m.Key is null) builder.AppendNull();
                     else builder.Append(m.Key);
