@@ -8,12 +8,14 @@ using Confluent.Kafka;
 //   produce BOOTSTRAP TOPIC COUNT   writes COUNT JSON bids round-robin over the partitions
 //   consume BOOTSTRAP TOPIC COUNT   reads the topic from the beginning until COUNT records
 //   committed BOOTSTRAP TOPIC GROUP prints the sum of GROUP's committed offsets over the topic
+//   offsets BOOTSTRAP TOPIC -       prints "low=L high=H", the sums of the partitions' first and
+//                                   next offsets: L > 0 means the broker dropped records
 // The consumer is assigned every partition at offset 0 (no group subscription): with a
 // subscription, librdkafka's mock cluster first runs a group rebalance, which the bench
 // cannot tell apart from a hang when the join does not complete.
 if (args.Length != 4)
 {
-    Console.Error.WriteLine("usage: KafkaBaseline produce|consume|committed BOOTSTRAP TOPIC COUNT|GROUP");
+    Console.Error.WriteLine("usage: KafkaBaseline produce|consume|committed|offsets BOOTSTRAP TOPIC COUNT|GROUP|-");
     return 2;
 }
 var (mode, bootstrap, topic) = (args[0], args[1], args[2]);
@@ -25,10 +27,11 @@ switch (mode)
     case "produce":
     {
         var count = long.Parse(args[3], CultureInfo.InvariantCulture);
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
-        {
-            BootstrapServers = bootstrap, Acks = Acks.All, EnableIdempotence = true, LingerMs = 5,
-        }).SetLogHandler((_, _) => { }).Build();
+        // The kafka sink's settings (KafkaSink.Open). This loop passes no delivery handler, so
+        // the report fields setting changes nothing here; it is set to say the two are the same.
+        var settings = new ProducerConfig { BootstrapServers = bootstrap, Acks = Acks.All, EnableIdempotence = true, LingerMs = 5 };
+        settings.Set("dotnet.producer.delivery.report.fields", "none");
+        using var producer = new ProducerBuilder<byte[], byte[]>(settings).SetLogHandler((_, _) => { }).Build();
         var partitions = Partitions(bootstrap, topic);
         for (long i = 0; i < count; i++)
         {
@@ -73,6 +76,20 @@ switch (mode)
         Console.WriteLine(committed.Sum(c => c.Offset.IsSpecial ? 0 : c.Offset.Value));
         return 0;
     }
+    case "offsets":
+    {
+        using var consumer = Consumer(bootstrap, "bench-offsets");
+        var partitions = Partitions(bootstrap, topic);
+        long low = 0, high = 0;
+        for (var p = 0; p < partitions; p++)
+        {
+            var bounds = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10));
+            low += bounds.Low.Value;
+            high += bounds.High.Value;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"low={low} high={high}"));
+        return 0;
+    }
     default:
         Console.Error.WriteLine($"unknown mode '{mode}'");
         return 2;
@@ -81,12 +98,17 @@ var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"records={records} cpu_s={used.TotalSeconds:F2} wall_s={watch.Elapsed.TotalSeconds:F2}"));
 return 0;
 
-static IConsumer<byte[], byte[]> Consumer(string bootstrap, string group) =>
-    new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+// The kafka source's settings (KafkaSource.Open), the consume result fields included.
+static IConsumer<byte[], byte[]> Consumer(string bootstrap, string group)
+{
+    var settings = new ConsumerConfig
     {
         BootstrapServers = bootstrap, GroupId = group, EnableAutoCommit = false, EnablePartitionEof = false,
-        IsolationLevel = IsolationLevel.ReadUncommitted,
-    }).SetLogHandler((_, _) => { }).Build();
+        IsolationLevel = IsolationLevel.ReadUncommitted, AutoOffsetReset = AutoOffsetReset.Earliest,
+    };
+    settings.Set("dotnet.consumer.consume.result.fields", "timestamp");
+    return new ConsumerBuilder<byte[], byte[]>(settings).SetLogHandler((_, _) => { }).Build();
+}
 
 static int Partitions(string bootstrap, string topic)
 {

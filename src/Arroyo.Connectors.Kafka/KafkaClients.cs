@@ -38,8 +38,12 @@ internal sealed class KafkaClients
         return settings;
     }
 
-    public IConsumer<byte[], byte[]> Consumer(ConsumerConfig settings) =>
-        new ConsumerBuilder<byte[], byte[]>(Settings(settings))
+    public IConsumer<byte[], byte[]> Consumer(ConsumerConfig settings) => Consumer(settings, Deserializers.ByteArray);
+
+    /// <summary>A consumer whose message values are read by <paramref name="values"/> (called inside Consume, on the caller's thread).</summary>
+    public IConsumer<byte[], TValue> Consumer<TValue>(ConsumerConfig settings, IDeserializer<TValue> values) =>
+        new ConsumerBuilder<byte[], TValue>(Settings(settings))
+            .SetValueDeserializer(values)
             .SetErrorHandler((_, e) => OnError(e))
             .SetLogHandler((_, m) => OnLog(m))
             .Build();

@@ -19,6 +19,9 @@ namespace Arroyo.Connectors.Kafka;
 /// </summary>
 internal sealed class KafkaSink : IOperator
 {
+    /// <summary>Confluent.Kafka's setting for what a delivery report carries besides its error.</summary>
+    internal const string DeliveryReportFields = "dotnet.producer.delivery.report.fields";
+
     private readonly SinkSpec _spec;
     private readonly KafkaTableConfig _config;
     private readonly KafkaClients _clients;
@@ -106,7 +109,11 @@ internal sealed class KafkaSink : IOperator
             _transactional.Open();
             return;
         }
-        _producer = _clients.Producer(new ProducerConfig { Acks = Acks.All, EnableIdempotence = true, LingerMs = 5 });
+        var settings = new ProducerConfig { Acks = Acks.All, EnableIdempotence = true, LingerMs = 5 };
+        // Only the report's error is read: without this, Confluent.Kafka asks librdkafka for every
+        // delivered message's headers, timestamp and persistence status and builds objects for them.
+        settings.Set(DeliveryReportFields, "none");
+        _producer = _clients.Producer(settings);
         _clients.Partitions(_producer.Handle, KafkaClients.ConnectTimeout, () => _producer.Poll(TimeSpan.Zero));
         _onDelivery = report =>
         {
@@ -143,12 +150,12 @@ internal sealed class KafkaSink : IOperator
             }
             return;
         }
+        // The whole batch is encoded at once into one reused buffer, one line per record.
         _buffer.Clear();
         _encoder.Encode(batch, _buffer);
-        var records = SplitLines(_buffer.Written);
-        if (records.Count == batch.RowCount)
+        if (Records(_buffer.Written) == batch.RowCount)
         {
-            for (var row = 0; row < records.Count; row++) Publish(batch, row, records[row]);
+            PublishLines(batch, -1, _buffer.Written);
             return;
         }
         // Some rows gave no record or two became one (a debezium update): encode row by row to keep keys and timestamps aligned.
@@ -156,21 +163,26 @@ internal sealed class KafkaSink : IOperator
         {
             _buffer.Clear();
             _encoder.Encode(batch.Slice(row, 1), _buffer);
-            foreach (var record in SplitLines(_buffer.Written)) Publish(batch, row, record);
+            PublishLines(batch, row, _buffer.Written);
         }
     }
 
-    private static List<byte[]> SplitLines(ReadOnlySpan<byte> written)
+    /// <summary>The number of records in newline-separated <paramref name="written"/> (the last may lack its newline).</summary>
+    private static int Records(ReadOnlySpan<byte> written) =>
+        written.IsEmpty ? 0 : written.Count((byte)'\n') + (written[^1] == (byte)'\n' ? 0 : 1);
+
+    /// <summary>Publishes each line of <paramref name="written"/>: line i is row i, or every line is <paramref name="row"/> when it is not -1.</summary>
+    private void PublishLines(Batch batch, int row, ReadOnlySpan<byte> written)
     {
-        var records = new List<byte[]>();
+        var line = 0;
         while (!written.IsEmpty)
         {
             var newline = written.IndexOf((byte)'\n');
             var length = newline < 0 ? written.Length : newline;
-            records.Add(written[..length].ToArray());
+            Publish(batch, row < 0 ? line : row, written[..length].ToArray());
+            line++;
             written = written[Math.Min(written.Length, length + 1)..];
         }
-        return records;
     }
 
     private void Publish(Batch batch, int row, byte[] value)

@@ -24,6 +24,13 @@ namespace Arroyo.Connectors.Kafka;
 /// </summary>
 internal sealed class KafkaSource : ISource
 {
+    /// <summary>
+    /// Confluent.Kafka's setting for what a consumed message carries besides key and value. Only
+    /// the timestamp is used (the topic is the table's, headers are not read); the default also
+    /// copies the topic name into a new string and builds a header list for every message.
+    /// </summary>
+    internal const string ConsumeResultFields = "dotnet.consumer.consume.result.fields";
+
     internal const string StateTable = "k";
     private static readonly TimeSpan DiscoveryInterval = TimeSpan.FromSeconds(10);
 
@@ -41,23 +48,33 @@ internal sealed class KafkaSource : ISource
     private readonly Schema _formatSchema;
     private AvroToJson? _avro;
     private SchemaRegistryClient? _registry;
-    private readonly RecordDecoder _decoder;
+    private readonly Func<RecordDecoder> _newDecoder;
     private readonly int _batchSize;
     private readonly KafkaClients _clients;
     private readonly (int Index, string Key)[] _metadata;
+    private readonly string?[] _metadataKeyOf;
     private readonly Dictionary<int, long> _next = [];
     private readonly Dictionary<long, Dictionary<int, long>> _checkpointed = [];
-    private readonly List<long> _timestamps = [];
-    private readonly List<RowMetadata> _rowMetadata = [];
+    private readonly Dictionary<int, PendingRows> _pending = [];
+    private PendingRows? _current;
     private OperatorContext _context;
-    private IConsumer<byte[], byte[]>? _consumer;
+    private IConsumer<byte[], int>? _consumer;
+    private readonly ValueBuffer _values = new();
     private bool _restored;
     private DateTime _nextDiscovery;
     private bool _idleSent;
-    private int _batchPartition = -1;
+    private int _currentPartition = -1;
     private long _dropped;
 
     private readonly record struct RowMetadata(int Partition, long Offset, long TimestampMillis, byte[]? Key);
+
+    /// <summary>One partition's rows decoded since its last batch went out.</summary>
+    private sealed class PendingRows(RecordDecoder decoder)
+    {
+        public RecordDecoder Decoder { get; } = decoder;
+        public List<long> Timestamps { get; } = [];
+        public List<RowMetadata> Metadata { get; } = [];
+    }
 
     public KafkaSource(SourceSpec spec, OperatorContext context)
     {
@@ -72,11 +89,34 @@ internal sealed class KafkaSource : ISource
             .Where(i => metadataNames.ContainsKey(_output[i].Name))
             .Select(i => (i, metadataNames[_output[i].Name]))
             .ToArray();
+        _metadataKeyOf = new string?[_output.Count];
+        foreach (var (index, key) in _metadata) _metadataKeyOf[index] = key;
         var formatSchema = new Schema(_output.Fields.Where(f => !metadataNames.ContainsKey(f.Name)).ToList());
         _format = spec.Table.Format ?? new FormatSettings(FormatKind.Json);
         _formatSchema = formatSchema;
         // Avro records are read as JSON objects by field name (see AvroToJson).
-        _decoder = RecordDecoder.Create(_format.Kind == FormatKind.Avro ? new FormatSettings(FormatKind.Json) : _format, formatSchema);
+        var decoderFormat = _format.Kind == FormatKind.Avro ? new FormatSettings(FormatKind.Json) : _format;
+        var usage = FormatUsage(spec.Usage, _output, metadataNames);
+        _newDecoder = () => RecordDecoder.Create(decoderFormat, formatSchema, usage);
+        // One decoder per partition is made as partitions are read; this one only makes a format
+        // or schema the decoders cannot read fail now, before the run starts.
+        _ = _newDecoder();
+    }
+
+    /// <summary>
+    /// What downstream reads of the decoded columns (the output without the metadata columns),
+    /// so the decoder can skip text nobody reads. The row condition is not passed on: its
+    /// indices are the output's, and every row is decoded anyway.
+    /// </summary>
+    private static Arroyo.Dataflow.ColumnUsage? FormatUsage(Arroyo.Dataflow.ColumnUsage? usage, Schema output, Dictionary<string, string> metadata)
+    {
+        if (usage is null) return null;
+        var columns = new List<Arroyo.Dataflow.FieldUsage?>();
+        for (var c = 0; c < output.Count; c++)
+        {
+            if (!metadata.ContainsKey(output[c].Name)) columns.Add(c < usage.Columns.Count ? usage.Columns[c] : Arroyo.Dataflow.FieldUsage.All);
+        }
+        return new Arroyo.Dataflow.ColumnUsage(columns);
     }
 
     public void Open(OperatorContext context)
@@ -91,14 +131,16 @@ internal sealed class KafkaSource : ISource
             for (var r = 0; r < batch.RowCount; r++) restored[ids[r]] = offsets[r];
         }
         _restored = context.State.Epoch is not null && restored.Count > 0;
-        _consumer = _clients.Consumer(new ConsumerConfig
+        var settings = new ConsumerConfig
         {
             GroupId = GroupId(context),
             EnableAutoCommit = false,
             EnablePartitionEof = false,
             IsolationLevel = _config.ReadCommitted ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-        });
+        };
+        settings.Set(ConsumeResultFields, "timestamp");
+        _consumer = _clients.Consumer(settings, _values);
         var partitions = _clients.Partitions(_consumer.Handle, KafkaClients.ConnectTimeout, ServeConsumer);
         Assign(partitions.Where(Owns), restored);
         _nextDiscovery = DateTime.UtcNow + DiscoveryInterval;
@@ -184,9 +226,16 @@ internal sealed class KafkaSource : ISource
         if (DateTime.UtcNow >= _nextDiscovery) Discover();
         var consumer = _consumer!;
         var read = 0;
-        while (read < _batchSize)
+        // Messages arrive in runs of one partition's fetched data (one record batch per partition
+        // and fetch from librdkafka's mock broker, as the producer batched them), so with many partitions
+        // they come interleaved. Rows are collected per partition (a batch holds one partition's
+        // rows, so the watermark can be kept per partition) over a read of up to a batch per
+        // partition (at most 8), so batches stay full instead of one per run; all go out before
+        // Poll returns, so a checkpoint's offsets never cover rows still held here.
+        var budget = _batchSize * Math.Clamp(_next.Count, 1, 8);
+        while (read < budget)
         {
-            ConsumeResult<byte[], byte[]>? result;
+            ConsumeResult<byte[], int>? result;
             try
             {
                 result = consumer.Consume(TimeSpan.Zero);
@@ -201,35 +250,59 @@ internal sealed class KafkaSource : ISource
             if (result.IsPartitionEOF) continue;
             read++;
             var partition = result.Partition.Value;
-            // A batch holds one partition's rows, so the watermark can be kept per partition.
-            if (partition != _batchPartition) EmitBatch(output);
-            _batchPartition = partition;
-            _next[partition] = result.Offset.Value + 1;
-            var value = result.Message.Value;
-            if (value is null) continue;
-            var before = _decoder.RowCount;
-            if (_format.NewlineFraming) DecodeLines(result, value);
-            else Decode(result, value);
-            var rows = _decoder.RowCount - before;
-            var millis = result.Message.Timestamp.UnixTimestampMs;
-            var meta = new RowMetadata(result.Partition.Value, result.Offset.Value, millis, result.Message.Key);
-            for (var i = 0; i < rows; i++)
+            if (partition != _currentPartition)
             {
-                _timestamps.Add(Math.Max(0, millis) * 1_000_000);
-                _rowMetadata.Add(meta);
+                if (!_pending.TryGetValue(partition, out _current)) _pending[partition] = _current = new PendingRows(_newDecoder());
+                _currentPartition = partition;
             }
+            var pending = _current!;
+            _next[partition] = result.Offset.Value + 1;
+            var length = result.Message.Value;
+            if (length < 0) continue;
+            var value = _values.Bytes.AsSpan(0, length);
+            var before = pending.Decoder.RowCount;
+            if (_format.NewlineFraming) DecodeLines(result, value, pending.Decoder);
+            else Decode(result, value, pending.Decoder);
+            var rows = pending.Decoder.RowCount - before;
+            var millis = result.Message.Timestamp.UnixTimestampMs;
+            for (var i = 0; i < rows; i++) pending.Timestamps.Add(Math.Max(0, millis) * 1_000_000);
+            if (_metadata.Length > 0)
+            {
+                var meta = new RowMetadata(partition, result.Offset.Value, millis, result.Message.Key);
+                for (var i = 0; i < rows; i++) pending.Metadata.Add(meta);
+            }
+            if (pending.Decoder.RowCount >= _batchSize) EmitBatch(output, partition, pending);
         }
-        EmitBatch(output);
+        foreach (var (partition, pending) in _pending) EmitBatch(output, partition, pending);
         return read == 0 ? SourceStatus.Idle : SourceStatus.Continue;
     }
 
-    private void EmitBatch(IOutput output)
+    /// <summary>
+    /// Copies each consumed value into one reused array (Consume returns its length, -1 for a
+    /// null value) rather than into a new array per message: the value is decoded before the
+    /// next Consume. It cannot be decoded inside Consume, where librdkafka's buffer is at hand,
+    /// because the message's partition, whose rows it joins, is only known once Consume returns.
+    /// </summary>
+    private sealed class ValueBuffer : IDeserializer<int>
     {
-        var batch = _decoder.Flush(0);
-        if (batch is not null) _context.Splits.Emit(output, _batchPartition, Complete(batch));
+        public byte[] Bytes { get; private set; } = new byte[4096];
+
+        public int Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        {
+            if (isNull) return -1;
+            if (data.Length > Bytes.Length) Bytes = new byte[Math.Max(data.Length, Bytes.Length * 2)];
+            data.CopyTo(Bytes);
+            return data.Length;
+        }
     }
 
-    private void Decode(ConsumeResult<byte[], byte[]> result, ReadOnlySpan<byte> record)
+    private void EmitBatch(IOutput output, int partition, PendingRows pending)
+    {
+        var batch = pending.Decoder.Flush(0);
+        if (batch is not null) _context.Splits.Emit(output, partition, Complete(batch, pending));
+    }
+
+    private void Decode(ConsumeResult<byte[], int> result, ReadOnlySpan<byte> record, RecordDecoder decoder)
     {
         string? error;
         if (_avro is not null)
@@ -241,7 +314,7 @@ internal sealed class KafkaSource : ISource
                 return;
             }
         }
-        if (!_decoder.TryDecode(record, out error)) HandleBadData(result, error!);
+        if (!decoder.TryDecode(record, out error)) HandleBadData(result, error!);
     }
 
     /// <summary>The avro reader: the registry client when there is one, and for raw datums the writer schema (the subject's latest, or from the columns).</summary>
@@ -262,7 +335,7 @@ internal sealed class KafkaSource : ISource
     }
 
     /// <summary><c>framing = 'newline'</c>: every non-empty line of the message is a record.</summary>
-    private void DecodeLines(ConsumeResult<byte[], byte[]> result, ReadOnlySpan<byte> value)
+    private void DecodeLines(ConsumeResult<byte[], int> result, ReadOnlySpan<byte> value, RecordDecoder decoder)
     {
         while (!value.IsEmpty)
         {
@@ -275,44 +348,43 @@ internal sealed class KafkaSource : ISource
                 HandleBadData(result, $"line of {line.Length} bytes is longer than framing.newline.max_length ({max})");
                 continue;
             }
-            Decode(result, line);
+            Decode(result, line, decoder);
         }
     }
 
     /// <summary>The decoded rows with their message timestamps and metadata columns, in the output's column order.</summary>
-    private Batch Complete(Batch decoded)
+    private Batch Complete(Batch decoded, PendingRows pending)
     {
         var rows = decoded.RowCount;
         var columns = new Column[_output.Count];
         var d = 0;
-        var metadata = _metadata.ToDictionary(m => m.Index, m => m.Key);
         for (var c = 0; c < columns.Length; c++)
         {
-            if (metadata.TryGetValue(c, out var key))
+            if (_metadataKeyOf[c] is { } key)
             {
-                columns[c] = MetadataColumn(key, rows);
+                columns[c] = MetadataColumn(key, rows, pending.Metadata);
                 continue;
             }
             var column = decoded.Columns[d++];
             columns[c] = _output[c].Name == Schema.TimestampFieldName
-                ? new PrimitiveColumn<long>(DataType.Timestamp, _timestamps.ToArray())
+                ? new PrimitiveColumn<long>(DataType.Timestamp, pending.Timestamps.ToArray())
                 : column;
         }
-        _timestamps.Clear();
-        _rowMetadata.Clear();
+        pending.Timestamps.Clear();
+        pending.Metadata.Clear();
         return new Batch(_output, columns, rows);
     }
 
-    private Column MetadataColumn(string key, int rows)
+    private Column MetadataColumn(string key, int rows, List<RowMetadata> rowMetadata)
     {
         switch (key)
         {
             case "offset_id":
-                return new PrimitiveColumn<long>(DataType.Int64, _rowMetadata.Select(m => m.Offset).ToArray());
+                return new PrimitiveColumn<long>(DataType.Int64, rowMetadata.Select(m => m.Offset).ToArray());
             case "partition":
-                return new PrimitiveColumn<int>(DataType.Int32, _rowMetadata.Select(m => m.Partition).ToArray());
+                return new PrimitiveColumn<int>(DataType.Int32, rowMetadata.Select(m => m.Partition).ToArray());
             case "timestamp":
-                return new PrimitiveColumn<long>(DataType.Int64, _rowMetadata.Select(m => m.TimestampMillis).ToArray());
+                return new PrimitiveColumn<long>(DataType.Int64, rowMetadata.Select(m => m.TimestampMillis).ToArray());
             case "topic":
             {
                 var builder = new StringColumnBuilder(DataType.Utf8, rows);
@@ -322,7 +394,7 @@ internal sealed class KafkaSource : ISource
             default:
             {
                 var builder = new StringColumnBuilder(DataType.Binary, rows);
-                foreach (var m in _rowMetadata)
+                foreach (var m in rowMetadata)
                 {
                     if (m.Key is null) builder.AppendNull();
                     else builder.Append(m.Key);
@@ -332,7 +404,7 @@ internal sealed class KafkaSource : ISource
         }
     }
 
-    private void HandleBadData(ConsumeResult<byte[], byte[]> result, string error)
+    private void HandleBadData(ConsumeResult<byte[], int> result, string error)
     {
         if (_table.BadData == BadDataPolicy.Drop)
         {

@@ -1,25 +1,35 @@
-using Confluent.Kafka;
+using System.Globalization;
+using Arroyo.KafkaMockBroker;
 
-// Hosts librdkafka's built-in mock cluster (test.mock.num.brokers): real Kafka-protocol
-// brokers listening on 127.0.0.1 for as long as the client that created them lives. Prints
-// "bootstrap=host:port,..." once they answer, then runs until stdin closes or it is killed.
-// Usage: Arroyo.KafkaMockBroker [--brokers N]
+// Hosts librdkafka's mock cluster: real Kafka-protocol brokers listening on 127.0.0.1 for as
+// long as this process lives. Prints "bootstrap=host:port,..." once they listen, then runs
+// until stdin closes or it is killed.
+// Usage: Arroyo.KafkaMockBroker [--brokers N] [--topic NAME:PARTITIONS]...
+//   --topic creates NAME up front with PARTITIONS partitions (repeatable); any other topic is
+//   created on first use with the mock's default of 4 partitions.
 var brokers = 1;
+var topics = new List<(string Name, int Partitions)>();
 for (var i = 0; i < args.Length; i++)
 {
-    if (args[i] == "--brokers" && i + 1 < args.Length) brokers = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+    switch (args[i])
+    {
+        case "--brokers" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0:
+            brokers = count;
+            i++;
+            break;
+        case "--topic" when i + 1 < args.Length && ParseTopic(args[i + 1]) is { } topic:
+            topics.Add(topic);
+            i++;
+            break;
+        default:
+            Console.Error.WriteLine($"unexpected argument '{args[i]}' (or a bad value after it); usage: Arroyo.KafkaMockBroker [--brokers N] [--topic NAME:PARTITIONS]...");
+            return 2;
+    }
 }
 
-var config = new AdminClientConfig
-{
-    // The bootstrap list is replaced by the mock brokers' addresses; the value only has to parse.
-    BootstrapServers = "127.0.0.1:1",
-};
-config.Set("test.mock.num.brokers", brokers.ToString(System.Globalization.CultureInfo.InvariantCulture));
-using var admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
-var metadata = admin.GetMetadata(TimeSpan.FromSeconds(30));
-var bootstrap = string.Join(",", metadata.Brokers.Select(b => $"{b.Host}:{b.Port}"));
-Console.Out.WriteLine("bootstrap=" + bootstrap);
+using var cluster = MockCluster.Start(brokers);
+foreach (var (name, partitions) in topics) cluster.CreateTopic(name, partitions);
+Console.Out.WriteLine("bootstrap=" + cluster.Bootstraps);
 Console.Out.Flush();
 
 var stop = new CancellationTokenSource();
@@ -35,4 +45,14 @@ var stdinClosed = Task.Run(() =>
     {
     }
 });
-await Task.WhenAny(stdinClosed, Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }));
+await Task.WhenAny(stdinClosed, Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+return 0;
+
+static (string, int)? ParseTopic(string value)
+{
+    var colon = value.LastIndexOf(':');
+    if (colon <= 0) return null;
+    return int.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var partitions) && partitions > 0
+        ? (value[..colon], partitions)
+        : null;
+}
