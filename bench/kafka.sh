@@ -18,9 +18,10 @@
 # the checkpoint that commits the offsets); the steady cost per event is the slope between the
 # two larger runs, (CPU(EVENTS) - CPU(EVENTS/10)) / (EVENTS - EVENTS/10), which leaves out the
 # fixed cost and the JIT's recompiling of the hot code once it is hot (both runs pay that).
-# Interleaved: each of RUNS rounds runs all eight measurements; medians over the rounds. CPU is
-# user+sys of the measured process (the broker's is not counted on either side).
-#   bench/kafka.sh [EVENTS] [RUNS]   (defaults 1000000, 3)
+# Interleaved: each of RUNS rounds runs every measurement (3 sizes x source and sink x bare and
+# pipeline); medians over the rounds. CPU is user+sys of the measured process (the broker's is
+# not counted on either side).
+#   bench/kafka.sh [EVENTS] [RUNS]   (defaults 1000000, 3; EVENTS at least 10)
 # BEFORE=path/to/arroyo.dll (e.g. a copy of .build/cli taken before a change) also runs every
 # pipeline measurement with that build, interleaved with this one's, as "pipeline (before)".
 set -euo pipefail
