@@ -63,7 +63,7 @@ public sealed class KinesisTests(KinesaliteFixture kinesis) : IClassFixture<Kine
             kinesis.PutAsync(stream, Numbers(50, 50)).GetAwaiter().GetResult();
             WaitForLines(running, dir.File("out.json"), 100);
             Assert.True(running.WaitForLog($"shard {parent} of {stream} is closed", TimeSpan.FromSeconds(30)), running.Stderr);
-            Assert.Contains("new shards of Kinesis stream", running.Stderr);
+            Assert.True(running.WaitForLog("new shards of Kinesis stream", TimeSpan.FromSeconds(30)), running.Stderr);
             Stop(running);
         }
         // A restart reads nothing twice: the closed parent stays closed, the children resume.

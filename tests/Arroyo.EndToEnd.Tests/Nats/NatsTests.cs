@@ -40,7 +40,8 @@ public sealed class NatsTests(NatsServerFixture nats) : IClassFixture<NatsServer
         nats.PublishToStreamAsync($"in.{id}", Numbers(100, 100)).GetAwaiter().GetResult();
         using (var second = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 200, 3, s_env))
         {
-            Assert.Contains("reading JetStream stream", second.Stderr);
+            // Stderr is read asynchronously: the output file can be complete before the log line is in.
+            Assert.True(second.WaitForLog("reading JetStream stream", TimeSpan.FromSeconds(30)), second.Stderr);
             Stop(second);
         }
 

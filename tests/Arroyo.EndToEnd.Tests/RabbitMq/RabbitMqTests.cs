@@ -38,7 +38,8 @@ public sealed class RabbitMqTests(RabbitMqFixture rabbit) : IClassFixture<Rabbit
         rabbit.PublishAsync(stream, Numbers(100, 100)).GetAwaiter().GetResult();
         using (var second = StartUntil(dir.File("q.sql"), dir.File("state"), dir.File("out.json"), 200, 3, s_env))
         {
-            Assert.Contains("reading RabbitMQ stream " + stream + " from offset", second.Stderr);
+            // Stderr is read asynchronously: the output file can be complete before the log line is in.
+            Assert.True(second.WaitForLog("reading RabbitMQ stream " + stream + " from offset", TimeSpan.FromSeconds(30)), second.Stderr);
             Stop(second);
         }
         Assert.Equal(Numbers(0, 200), Values(dir.File("out.json")));
