@@ -55,15 +55,7 @@ public sealed partial class LocalObjectStore
         {
             try
             {
-                var file = new FileStream(Path.Combine(directory, DataFile), FileMode.OpenOrCreate, FileAccess.Write, FileShare.None, CopyBufferSize, useAsync: true);
-                await using (file.ConfigureAwait(false))
-                {
-                    file.Position = offset;
-                    await file.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    // The part is recorded in a checkpoint once this returns: it must survive a crash.
-                    file.Flush(flushToDisk: true);
-                }
+                await WriteToDiskAsync(Path.Combine(directory, DataFile), FileMode.OpenOrCreate, offset, data, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -78,15 +70,7 @@ public sealed partial class LocalObjectStore
         var temp = part + TempSuffix;
         try
         {
-            var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferSize, useAsync: true);
-            await using (fs.ConfigureAwait(false))
-            {
-                await fs.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-                await fs.FlushAsync(cancellationToken).ConfigureAwait(false);
-                // The part is recorded in a checkpoint once this returns: it must survive a crash.
-                fs.Flush(flushToDisk: true);
-            }
-
+            await WriteToDiskAsync(temp, FileMode.Create, 0, data, cancellationToken).ConfigureAwait(false);
             File.Move(temp, part, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -98,14 +82,31 @@ public sealed partial class LocalObjectStore
         return new UploadedPart(partNumber, partNumber.ToString(CultureInfo.InvariantCulture), data.Length);
     }
 
+    /// <summary>
+    /// Writes <paramref name="data"/> at <paramref name="offset"/> of <paramref name="path"/> and
+    /// flushes it to the disk: a part is recorded in a checkpoint once its upload returns, so it
+    /// must survive a crash.
+    /// </summary>
+    private static async Task WriteToDiskAsync(string path, FileMode mode, long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var file = new FileStream(path, mode, FileAccess.Write, FileShare.None, CopyBufferSize, useAsync: true);
+        await using (file.ConfigureAwait(false))
+        {
+            file.Position = offset;
+            await file.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
+        }
+    }
+
     public async Task CompleteUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken = default)
     {
         var target = PathOf(key);
         var directory = UploadDirectory(uploadId);
         var dataFile = Path.Combine(directory, DataFile);
         var ordered = parts.OrderBy(p => p.Number).ToList();
-        var inPlace = ordered.Where(p => InPlaceOffsetOf(p) is not null).ToList();
-        if (!Directory.Exists(directory) || (inPlace.Count > 0 && !File.Exists(dataFile) && File.Exists(target)))
+        var anyInPlace = ordered.Any(p => InPlaceOffsetOf(p) is not null);
+        if (!Directory.Exists(directory) || (anyInPlace && !File.Exists(dataFile) && File.Exists(target)))
         {
             // Completed before (a replayed commit; the data file is renamed before the directory
             // goes) — or never started, which only a lost upload directory explains.
