@@ -181,6 +181,11 @@ internal sealed class ParquetFileWriter : FileFormatWriter
         if (_writer is null) return;
         var segment = _segment!;
         var start = segment.FileOffset;
+        // The writer keeps the open row group's pages in memory and writes them at its close,
+        // before the footer. Ending the row group first sends those bytes straight on; only
+        // the footer (and the empty row group the close then ends) is captured, not the whole
+        // row group (tens of megabytes copied through a growing buffer).
+        if (_buffered > 0) _writer.NewBufferedRowGroup();
         segment.Capture = true;
         _writer.Close();
         _writer.Dispose();

@@ -47,8 +47,10 @@ internal sealed class ParquetFooter
                 for (var i = 0; i < count; i++)
                 {
                     var output = new MemoryStream();
-                    reader.CopyStruct(output, Kind.RowGroup, shift, _rowGroups.Count);
-                    _rowGroups.Add(output.ToArray());
+                    var rows = reader.CopyStruct(output, Kind.RowGroup, shift, _rowGroups.Count);
+                    // A segment closed right after its rows were flushed ends with an empty row
+                    // group (see ParquetFileWriter.EndSegment); it holds no data, so it is left out.
+                    if (rows != 0) _rowGroups.Add(output.ToArray());
                 }
             }
             else
@@ -150,16 +152,26 @@ internal sealed class ParquetFooter
             return (count, b & 0x0F);
         }
 
-        /// <summary>Copies the struct at the position to <paramref name="output"/>, moving the offsets of a row group's parts by <paramref name="shift"/>.</summary>
-        public void CopyStruct(Stream output, Kind kind, long shift, int ordinal)
+        /// <summary>
+        /// Copies the struct at the position to <paramref name="output"/>, moving the offsets of a
+        /// row group's parts by <paramref name="shift"/>; returns a row group's <c>num_rows</c> (-1 for other structs).
+        /// </summary>
+        public long CopyStruct(Stream output, Kind kind, long shift, int ordinal)
         {
             short last = 0;
+            var rows = -1L;
             while (true)
             {
                 var (id, type, header) = ReadFieldHeader(ref last);
                 output.Write(header);
-                if (type == 0) return;
-                if (type == I64 && IsOffset(kind, id))
+                if (type == 0) return rows;
+                // parquet.thrift: RowGroup.num_rows (3).
+                if (type == I64 && kind == Kind.RowGroup && id == 3)
+                {
+                    rows = ReadLong();
+                    WriteVarint(output, ZigZag(rows));
+                }
+                else if (type == I64 && IsOffset(kind, id))
                 {
                     WriteVarint(output, ZigZag(ReadLong() + shift));
                 }
