@@ -48,8 +48,13 @@ internal abstract class ColumnAccumulator
     protected static T[] Grow<T>(T[] buffer, int length, int keep)
     {
         if (buffer.Length >= length) return buffer;
+        // Doubling (and a first size of several batches) keeps the copies and the page faults of
+        // fresh arrays to about one pass over the final size while the first record batch fills;
+        // later ones reuse the buffer. The spare room is at most seven first batches, or what the rows
+        // already take.
+        var size = buffer.Length == 0 ? (long)length * 8 : Math.Max(length, (long)buffer.Length * 2);
         // Every element up to the count is written before it is read, so skip zeroing.
-        var grown = GC.AllocateUninitializedArray<T>(Math.Max(length, buffer.Length * 3 / 2));
+        var grown = GC.AllocateUninitializedArray<T>((int)Math.Min(size, Array.MaxLength));
         buffer.AsSpan(0, keep).CopyTo(grown);
         return grown;
     }
