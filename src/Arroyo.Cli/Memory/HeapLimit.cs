@@ -74,7 +74,9 @@ public sealed record HeapLimit(ulong? Bytes, string Origin)
             $"{GC.CollectionCount(0)} gen0 / {GC.CollectionCount(1)} gen1 / {GC.CollectionCount(2)} gen2 collections, " +
             $"{GC.GetTotalPauseDuration().TotalSeconds:0.00} s paused ({info.PauseTimePercentage:0.#} % of the run), " +
             $"{GC.GetTotalAllocatedBytes() / 1e9:0.00} GB allocated, heap {Megabytes((ulong)info.HeapSizeBytes)} MB at the last collection, " +
-            $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
+            $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC; " +
+            // Methods compiled at run time (beyond the ahead-of-time code): what start-up work to cut shows here.
+            $"{System.Runtime.JitInfo.GetCompiledMethodCount()} methods JIT-compiled in {System.Runtime.JitInfo.GetCompilationTime().TotalSeconds:0.00} s");
     }
 
     internal static string Megabytes(ulong bytes) => (bytes / (1024.0 * 1024.0)).ToString("0", CultureInfo.InvariantCulture);

@@ -14,7 +14,10 @@ internal sealed class GraphBuilder
 {
     private readonly int _parallelism;
     private readonly SpecEquality _equality;
-    // Canonical JSON of the nodes already in the signature index (null: never shared).
+    // Canonical JSON of nodes in the signature index (null: never shared), computed only once
+    // another node with the same signature comes: serialising specs is the planner's costliest
+    // step at start-up (each spec type's JSON metadata is built and compiled on first use), and
+    // most nodes have no look-alike.
     private readonly Dictionary<int, string?> _canonical = [];
     private readonly Dictionary<PlanNode, int> _ids = new(ReferenceEqualityComparer.Instance);
     private readonly List<DataflowNode> _nodes = [];
@@ -42,7 +45,7 @@ internal sealed class GraphBuilder
             canonical = _equality.Canonical(node.Spec);
             foreach (var candidate in candidates)
             {
-                if (canonical is null || _canonical[candidate] != canonical) continue;
+                if (canonical is null || CanonicalOf(candidate) != canonical) continue;
                 _ids[node] = candidate;
                 return candidate;
             }
@@ -52,7 +55,7 @@ internal sealed class GraphBuilder
         {
             if (!_bySignature.TryGetValue(signature, out var list)) _bySignature[signature] = list = [];
             list.Add(id);
-            _canonical[id] = canonical ?? _equality.Canonical(node.Spec);
+            if (canonical is not null) _canonical[id] = canonical;
         }
         _ids[node] = id;
         // Every operator runs at the pipeline's parallelism; sources that can only be read
@@ -63,6 +66,12 @@ internal sealed class GraphBuilder
             _edges.Add(new DataflowEdge(from, id, edge.Kind, edge.TargetInput, edge.Kind == EdgeKind.Shuffle ? edge.Keys ?? [] : null));
         }
         return id;
+    }
+
+    private string? CanonicalOf(int id)
+    {
+        if (!_canonical.TryGetValue(id, out var text)) _canonical[id] = text = _equality.Canonical(_nodes[id - 1].Operator);
+        return text;
     }
 
     public DataflowGraph Build() => new(ColumnPruning.Apply(_nodes, _edges), _edges.ToArray());
