@@ -335,7 +335,21 @@ public sealed class CheckpointStore : ICheckpointStorage
 
         public IEnumerable<Batch> ReadTable(string table, bool allRows = false)
         {
-            foreach (var stored in restored.TableBatches(nodeId, table))
+            foreach (var file in restored.Files(nodeId))
+            {
+                foreach (var batch in ReadFile(file, table, allRows)) yield return batch;
+                // This subtask is done with the file's rows of the table: once every subtask is,
+                // for every table, the file's bytes go (a restore then never holds every file
+                // and the whole rebuilt table at once). Tables every subtask reads whole (small:
+                // positions, pending commits) may be read again later, so they never count:
+                // a file holding one stays until the first checkpoint completes.
+                if (!allRows) file.Passed(subtask, parallelism, table);
+            }
+        }
+
+        private IEnumerable<Batch> ReadFile(StateFileContents file, string table, bool allRows)
+        {
+            foreach (var stored in file.Batches(table))
             {
                 if (allRows)
                 {
@@ -389,12 +403,8 @@ public sealed class RestoredCheckpoint
         Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files) ? files.SelectMany(f => f.TableNames).ToHashSet() : [];
 
     /// <summary>The batches of <paramref name="table"/> of every file of the node, in read order.</summary>
-    public IEnumerable<StoredBatch> TableBatches(int nodeId, string table)
-    {
-        if (!Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files)) yield break;
-        foreach (var file in files)
-        {
-            foreach (var batch in file.Batches(table)) yield return batch;
-        }
-    }
+    public IEnumerable<StoredBatch> TableBatches(int nodeId, string table) => Files(nodeId).SelectMany(file => file.Batches(table));
+
+    /// <summary>The node's files, in read order.</summary>
+    public IReadOnlyList<StateFileContents> Files(int nodeId) => Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files) ? files : [];
 }

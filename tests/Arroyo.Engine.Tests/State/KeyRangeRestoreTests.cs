@@ -89,6 +89,8 @@ public sealed class KeyRangeRestoreTests
     {
         var store = await CheckpointedStoreAsync();
         var restored = await OpenAsync(store, parallelism);
+        // Read whole first: once every subtask has read its range, the files are released.
+        Assert.Equal(20_000, Values(restored.CreateReader(1, 0, parallelism).ReadTable("t", allRows: true)).Count);
         var all = new List<long>();
         for (var subtask = 0; subtask < parallelism; subtask++)
         {
@@ -103,7 +105,21 @@ public sealed class KeyRangeRestoreTests
             else Assert.InRange(estimate, values.Count, values.Count + 2 * 5 * 4000 / StateFile.HashRanges * 2);
         }
         Assert.Equal(20_000, all.Distinct().Count());
-        Assert.Equal(20_000, Values(restored.CreateReader(1, 0, parallelism).ReadTable("t", allRows: true)).Count);
+    }
+
+    [Fact]
+    public async Task A_file_is_released_once_every_subtask_has_read_its_range_of_it_and_not_before()
+    {
+        var store = await CheckpointedStoreAsync();
+        var restored = await OpenAsync(store, 2);
+        var first = Values(restored.CreateReader(1, 0, 2).ReadTable("t"));
+        // Subtask 0 reading again, and subtask 1 still to read: nothing released yet.
+        Assert.Equal(first, Values(restored.CreateReader(1, 0, 2).ReadTable("t")));
+        var second = Values(restored.CreateReader(1, 1, 2).ReadTable("t"));
+        Assert.Equal(20_000, first.Count + second.Count);
+        // Both subtasks have read: the bytes are gone, and a read now is a bug said as one, never rows misread.
+        var error = Assert.Throws<InvalidOperationException>(() => Values(restored.CreateReader(1, 0, 2).ReadTable("t")));
+        Assert.Contains("after every subtask had read it", error.Message);
     }
 
     [Fact]
