@@ -144,8 +144,11 @@ public static class StateFile
 
     private static int RangeOf(ulong hash) => (int)(hash >> (64 - RangeBits));
 
-    /// <summary>Writes one part: the header, tables whose counts are patched in when they end, the end marker and checksum.</summary>
-    private sealed class PartWriter : IDisposable
+    /// <summary>
+    /// Writes one part a batch at a time: the header, tables whose counts are patched in when
+    /// they end, the end marker and checksum. Each table may appear once in a part.
+    /// </summary>
+    internal sealed class PartWriter : IDisposable
     {
         private readonly PartBuffer _buffer;
         private readonly BinaryWriter _writer;
@@ -168,8 +171,13 @@ public static class StateFile
 
         public bool HasBatches { get; private set; }
 
+        /// <summary>The tables begun in this part.</summary>
+        public HashSet<string> Tables { get; } = [];
+
         public void BeginTable(string name)
         {
+            EndTable();
+            if (!Tables.Add(name)) throw new InvalidOperationException($"state table '{name}' begun twice in one part (this is a bug)");
             _writer.Write(name);
             _batchCountAt = (int)_buffer.Length;
             _writer.Write(0);
@@ -198,6 +206,7 @@ public static class StateFile
             if (_batchCountAt < 0) return;
             _writer.Flush();
             _buffer.PatchInt32(_batchCountAt, _batches);
+            _batchCountAt = -1;
         }
 
         public StatePart Finish()

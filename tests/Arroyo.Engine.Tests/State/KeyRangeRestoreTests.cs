@@ -108,6 +108,28 @@ public sealed class KeyRangeRestoreTests
     }
 
     [Fact]
+    public async Task Tables_written_in_turns_restore_whole_with_a_table_coming_back_in_a_new_part()
+    {
+        var store = new InMemoryObjectStore();
+        var checkpoints = await OpenAsync(store, 1);
+        var writer = checkpoints.CreateWriter(1, 1, 0);
+        writer.WriteTable("a", Rows(0, 3000));
+        writer.WriteTable("b", Rows(100_000, 500));
+        writer.WriteTable("a", Rows(3000, 3000)); // "a" again after "b": a part lists a table once
+        writer.WriteTable("c", Rows(0, 0)); // empty, and still listed
+        var files = await checkpoints.FinishWriterAsync(writer);
+        Assert.Equal(2, files.Count);
+        await checkpoints.WriteManifestAsync(new CheckpointManifest { Epoch = 1, Files = [.. files] });
+
+        var restored = await OpenAsync(store, 1);
+        var reader = restored.CreateReader(1, 0, 1);
+        Assert.Equal(["a", "b", "c"], reader.TableNames.Order());
+        Assert.Equal(Enumerable.Range(0, 6000).Select(i => (long)i), Values(reader.ReadTable("a")).Order());
+        Assert.Equal(Enumerable.Range(100_000, 500).Select(i => (long)i), Values(reader.ReadTable("b")).Order());
+        Assert.Empty(Values(reader.ReadTable("c")));
+    }
+
+    [Fact]
     public async Task A_file_is_released_once_every_subtask_has_read_its_range_of_it_and_not_before()
     {
         var store = await CheckpointedStoreAsync();
