@@ -41,6 +41,39 @@ public sealed class ChunkedArray<T> where T : unmanaged
         return _chunks[start >> ChunkShift].AsSpan(offset, Math.Min(length, ChunkSize - offset));
     }
 
+    /// <summary>
+    /// Sets value <c>ids[i]</c> to <c>values[i]</c> for every i, in order (a later duplicate id
+    /// wins): how a restore loads a batch's column into the rows its keys got. Ids that run
+    /// consecutively (a table restored into an empty index) are copied a chunk at a time.
+    /// </summary>
+    public void Scatter(ReadOnlySpan<int> ids, ReadOnlySpan<T> values)
+    {
+        if (ids.Length != values.Length) throw new ArgumentException($"{ids.Length} ids for {values.Length} values");
+        if (IsConsecutive(ids))
+        {
+            for (var done = 0; done < ids.Length;)
+            {
+                var run = Run(ids[0] + done, ids.Length - done);
+                values.Slice(done, run.Length).CopyTo(run);
+                done += run.Length;
+            }
+            return;
+        }
+        for (var i = 0; i < ids.Length; i++) this[ids[i]] = values[i];
+    }
+
+    /// <summary>Whether <paramref name="ids"/> are first, first + 1, … (a sequential pass, far cheaper than the scattered writes it saves).</summary>
+    public static bool IsConsecutive(ReadOnlySpan<int> ids)
+    {
+        if (ids.IsEmpty || ids[^1] - ids[0] != ids.Length - 1) return false;
+        var first = ids[0];
+        for (var i = 1; i < ids.Length; i++)
+        {
+            if (ids[i] != first + i) return false;
+        }
+        return true;
+    }
+
     /// <summary>Drops every chunk.</summary>
     public void Reset()
     {

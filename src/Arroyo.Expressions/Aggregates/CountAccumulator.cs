@@ -42,4 +42,11 @@ public sealed class CountAccumulator : GroupAccumulator
     public override void SaveState(int group, ColumnBuilder[] columns, int offset) => ((PrimitiveColumnBuilder<long>)columns[offset]).Append(_counts[group]);
 
     public override void LoadState(int group, Column[] columns, int offset, int row) => _counts[group] = ((PrimitiveColumn<long>)columns[offset]).Values[row];
+
+    public override void LoadStates(ReadOnlySpan<int> groups, Column[] columns, int offset, int firstRow)
+    {
+        var values = ((PrimitiveColumn<long>)columns[offset]).Values.AsSpan(firstRow, groups.Length);
+        var counts = _counts;
+        for (var i = 0; i < groups.Length; i++) counts[groups[i]] = values[i];
+    }
 }

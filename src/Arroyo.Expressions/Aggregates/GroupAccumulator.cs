@@ -49,6 +49,16 @@ public abstract class GroupAccumulator
         throw new NotSupportedException($"{GetType().Name} has no columnar state");
 
     /// <summary>
+    /// <see cref="LoadState"/> for a run of rows: group <c>groups[i]</c> gets row
+    /// <c>firstRow + i</c>, in order (a later row of the same group wins). A restore loads a
+    /// batch at a time; accumulators override it with a loop over their arrays.
+    /// </summary>
+    public virtual void LoadStates(ReadOnlySpan<int> groups, Column[] columns, int offset, int firstRow)
+    {
+        for (var i = 0; i < groups.Length; i++) LoadState(groups[i], columns, offset, firstRow + i);
+    }
+
+    /// <summary>
     /// The next size of a per-group array: doubling while small; by a quarter beyond a million
     /// groups, where doubling would leave up to half of a big table's memory unused.
     /// </summary>

@@ -59,6 +59,19 @@ internal abstract class EmittedValues
 
     public abstract void ReadState(int group, Column state, int row);
 
+    /// <summary>
+    /// <see cref="ReadState"/> (or <see cref="Clear"/> where the group was not emitted) for a run
+    /// of rows: group <c>groups[i]</c> gets row <c>firstRow + i</c>, in order.
+    /// </summary>
+    public virtual void ReadStates(ReadOnlySpan<int> groups, ReadOnlySpan<bool> emitted, Column state, int firstRow)
+    {
+        for (var i = 0; i < groups.Length; i++)
+        {
+            if (emitted[firstRow + i]) ReadState(groups[i], state, firstRow + i);
+            else Clear(groups[i]);
+        }
+    }
+
     private sealed class Fixed<T>(DataType type) : EmittedValues(type) where T : unmanaged, IEquatable<T>
     {
         // In chunks: a big table grows without copies or unused halves.
@@ -114,6 +127,21 @@ internal abstract class EmittedValues
         }
 
         public override void ReadState(int group, Column state, int row) => Set(group, state, row);
+
+        public override void ReadStates(ReadOnlySpan<int> groups, ReadOnlySpan<bool> emitted, Column state, int firstRow)
+        {
+            var values = ((PrimitiveColumn<T>)state).Values.AsSpan(firstRow, groups.Length);
+            var validity = state.Validity;
+            for (var i = 0; i < groups.Length; i++)
+            {
+                var g = groups[i];
+                // Not emitted, or emitted as null: the same as Clear or Set of a null.
+                var isNull = validity is not null && !validity.Get(firstRow + i);
+                var set = emitted[firstRow + i] && !isNull;
+                _values[g] = set ? values[i] : default;
+                _null[g] = emitted[firstRow + i] && isNull;
+            }
+        }
     }
 
     private sealed class Boxed(DataType type) : EmittedValues(type)

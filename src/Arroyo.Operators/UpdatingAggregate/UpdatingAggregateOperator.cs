@@ -110,7 +110,6 @@ public sealed class UpdatingAggregateOperator : IOperator
         _flushIntervalNanos = Nanoseconds.From(_spec.FlushInterval ?? context.Settings.UpdateAggregateFlushInterval);
         var restoreCodec = new KeyCodec(Enumerable.Range(1, _keys.Length).ToArray());
         var n = _keys.Length;
-        var count = _aggregates.Count;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         long restoredRows = 0;
         // The rows the files record for this subtask's range bound the keys it restores: with
@@ -124,56 +123,47 @@ public sealed class UpdatingAggregateOperator : IOperator
         }
         var keyBytes = Array.Empty<byte>();
         var keyStarts = Array.Empty<int>();
+        var groups = Array.Empty<int>();
+        var added = Array.Empty<bool>();
         // Files come oldest first: a full table, then the deltas after it, in order.
         foreach (var batch in _table.Read(context.State))
         {
-            restoredRows += batch.RowCount;
+            var rows = batch.RowCount;
+            restoredRows += rows;
             // Every key of the batch encoded at once, a key column at a time (nested keys: per row).
-            var columnar = restoreCodec.TryEncodeRows(batch.Columns, batch.RowCount, _keyWidth, ref keyBytes, ref keyStarts);
-            var column = 1 + n;
-            var deleted = ((PrimitiveColumn<bool>)batch.Columns[column++]).Values;
-            var rowCounts = _countRows ? ((PrimitiveColumn<long>)batch.Columns[column++]).Values : null;
-            var lastTimes = ((PrimitiveColumn<long>)batch.Columns[column++]).Values;
-            var emitted = ((PrimitiveColumn<bool>)batch.Columns[column++]).Values;
-            var emittedTimes = ((PrimitiveColumn<long>)batch.Columns[column++]).Values;
-            var stateColumns = new int[count];
-            for (var a = 0; a < count; a++)
+            var columnar = restoreCodec.TryEncodeRows(batch.Columns, rows, _keyWidth, ref keyBytes, ref keyStarts);
+            var deleted = ((PrimitiveColumn<bool>)batch.Columns[1 + n]).Values;
+            if (groups.Length < rows)
             {
-                stateColumns[a] = column;
-                column += Math.Max(1, _accumulatorState[a].Length);
+                groups = new int[rows];
+                added = new bool[rows];
             }
-            var previous = column;
-            for (var r = 0; r < batch.RowCount; r++)
+            // The batch a run of live rows at a time: first every key's id (the index loop),
+            // then each value column loaded into those ids in one pass. A tombstone ends a run:
+            // the rows before it are loaded before its key is forgotten, as row order demands.
+            var runStart = 0;
+            for (var r = 0; r <= rows; r++)
             {
-                var key = columnar ? keyBytes.AsSpan(keyStarts[r], keyStarts[r + 1] - keyStarts[r]) : restoreCodec.Encode(batch.Columns, r)[8..];
-                if (deleted[r])
+                if (r < rows && !deleted[r]) continue;
+                var run = groups.AsSpan(runStart, r - runStart);
+                if (columnar)
                 {
-                    var gone = _index.Find(key);
-                    if (gone >= 0) Forget(gone);
-                    continue;
-                }
-                var g = Add(key);
-                if (rowCounts is not null) _rowCounts[g] = rowCounts[r];
-                _lastTime[g] = lastTimes[r];
-                _emittedTime[g] = emittedTimes[r];
-                for (var a = 0; a < count; a++)
-                {
-                    if (_accumulatorState[a].Length > 0)
+                    _index.FindOrAddMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run, added.AsSpan(runStart, run.Length));
+                    for (var i = 0; i < run.Length; i++)
                     {
-                        _aggregates.Accumulator(a).LoadState(g, batch.Columns, stateColumns[a], r);
-                        continue;
+                        if (added[runStart + i]) Added(run[i]);
                     }
-                    var blob = (StringColumn)batch.Columns[stateColumns[a]];
-                    using var reader = new BinaryReader(new MemoryStream(blob.Data, blob.Offsets[r], blob.Offsets[r + 1] - blob.Offsets[r], writable: false));
-                    _aggregates.Read(g, a, reader);
                 }
-                // A delta's row replaces what an earlier file restored for the key.
-                _flags[g] = emitted[r] ? EmittedFlag : (byte)0;
-                for (var a = 0; a < count; a++)
+                else
                 {
-                    if (emitted[r]) _emittedValues[a].ReadState(g, batch.Columns[previous + a], r);
-                    else _emittedValues[a].Clear(g);
+                    for (var i = 0; i < run.Length; i++) run[i] = Add(restoreCodec.Encode(batch.Columns, runStart + i)[8..]);
                 }
+                LoadRows(batch, runStart, run);
+                if (r == rows) break;
+                var key = columnar ? keyBytes.AsSpan(keyStarts[r], keyStarts[r + 1] - keyStarts[r]) : restoreCodec.Encode(batch.Columns, r)[8..];
+                var gone = _index.Find(key);
+                if (gone >= 0) Forget(gone);
+                runStart = r + 1;
             }
         }
         // What was restored is the previous run's; this run's first checkpoint is a full one.
@@ -184,27 +174,65 @@ public sealed class UpdatingAggregateOperator : IOperator
         }
     }
 
+    /// <summary>
+    /// Loads rows [firstRow, firstRow + groups.Length) of a restored state batch (live rows, not
+    /// tombstones) into <paramref name="groups"/>, a column at a time; a row replaces whatever an
+    /// earlier file restored for its key.
+    /// </summary>
+    private void LoadRows(Batch batch, int firstRow, ReadOnlySpan<int> groups)
+    {
+        if (groups.IsEmpty) return;
+        var length = groups.Length;
+        var columns = batch.Columns;
+        var column = 2 + _keys.Length; // past the hash, the keys and `deleted`
+        if (_countRows) _rowCounts.Scatter(groups, ((PrimitiveColumn<long>)columns[column++]).Values.AsSpan(firstRow, length));
+        _lastTime.Scatter(groups, ((PrimitiveColumn<long>)columns[column++]).Values.AsSpan(firstRow, length));
+        var emitted = ((PrimitiveColumn<bool>)columns[column++]).Values.AsSpan(0, firstRow + length);
+        _emittedTime.Scatter(groups, ((PrimitiveColumn<long>)columns[column++]).Values.AsSpan(firstRow, length));
+        for (var a = 0; a < _aggregates.Count; a++)
+        {
+            if (_accumulatorState[a].Length > 0)
+            {
+                _aggregates.Accumulator(a).LoadStates(groups, columns, column, firstRow);
+                column += _accumulatorState[a].Length;
+                continue;
+            }
+            var blob = (StringColumn)columns[column++];
+            for (var i = 0; i < length; i++)
+            {
+                var r = firstRow + i;
+                using var reader = new BinaryReader(new MemoryStream(blob.Data, blob.Offsets[r], blob.Offsets[r + 1] - blob.Offsets[r], writable: false));
+                _aggregates.Read(groups[i], a, reader);
+            }
+        }
+        for (var i = 0; i < length; i++) _flags[groups[i]] = emitted[firstRow + i] ? EmittedFlag : (byte)0;
+        for (var a = 0; a < _emittedValues.Length; a++) _emittedValues[a].ReadStates(groups, emitted, columns[column + a], firstRow);
+    }
+
     private int Add(ReadOnlySpan<byte> key)
     {
         var g = _index.FindOrAdd(key, out var added);
-        if (added)
-        {
-            var capacity = _index.Capacity;
-            _aggregates.EnsureCapacity(capacity);
-            if (capacity > _flags.Capacity)
-            {
-                if (_countRows) _rowCounts.EnsureCapacity(capacity);
-                _lastTime.EnsureCapacity(capacity);
-                _emittedTime.EnsureCapacity(capacity);
-                _flags.EnsureCapacity(capacity);
-                foreach (var e in _emittedValues) e.EnsureCapacity(_flags.Capacity);
-            }
-            _aggregates.Clear(g);
-            if (_countRows) _rowCounts[g] = 0;
-            _lastTime[g] = long.MinValue;
-            _flags[g] = 0;
-        }
+        if (added) Added(g);
         return g;
+    }
+
+    /// <summary>Makes a group the index just handed out addressable and empty.</summary>
+    private void Added(int g)
+    {
+        var capacity = _index.Capacity;
+        _aggregates.EnsureCapacity(capacity);
+        if (capacity > _flags.Capacity)
+        {
+            if (_countRows) _rowCounts.EnsureCapacity(capacity);
+            _lastTime.EnsureCapacity(capacity);
+            _emittedTime.EnsureCapacity(capacity);
+            _flags.EnsureCapacity(capacity);
+            foreach (var e in _emittedValues) e.EnsureCapacity(_flags.Capacity);
+        }
+        _aggregates.Clear(g);
+        if (_countRows) _rowCounts[g] = 0;
+        _lastTime[g] = long.MinValue;
+        _flags[g] = 0;
     }
 
     private void MarkChanged(int g)

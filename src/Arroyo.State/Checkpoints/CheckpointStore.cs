@@ -39,7 +39,7 @@ public sealed class CheckpointStore : ICheckpointStorage
 
     public long? RestoredEpoch => _restored?.Manifest.Epoch;
 
-    /// <summary>A subtask's state is written in files of about this size (see <see cref="StateFile.WriteParts"/>).</summary>
+    /// <summary>A subtask's state is written in files of at most about this size (and at least <see cref="EncodeAfterBytes"/>, but for its last).</summary>
     public long PartBytes { get; set; } = StateFile.DefaultPartBytes;
 
     public bool RestoredSourcesFinished => _restored?.Manifest.SourcesFinished ?? false;
@@ -221,7 +221,7 @@ public sealed class CheckpointStore : ICheckpointStorage
         }
     }
 
-    /// <summary>A writer encodes what it holds into a part once it holds about this much (see <see cref="Writer"/>).</summary>
+    /// <summary>A writer finishes a part and starts its upload once the part holds about this much (see <see cref="Writer"/>).</summary>
     public long EncodeAfterBytes { get; set; } = 4L << 20;
 
     /// <summary>Parts being uploaded at once by one writer before it waits (bounds a checkpoint's memory).</summary>
@@ -237,16 +237,18 @@ public sealed class CheckpointStore : ICheckpointStorage
     }
 
     /// <summary>
-    /// Collects a subtask's tables for one checkpoint. Once it holds about
-    /// <see cref="EncodeAfterBytes"/>, it encodes them into a part (a complete state file) and
-    /// starts its upload, waiting for older uploads when more than a couple are under way: an
-    /// operator writing its table a chunk at a time from its live columns then never has more
-    /// than a few megabytes of its state copied, however big the state.
+    /// Writes a subtask's tables for one checkpoint. Each batch is encoded into the current
+    /// part (a complete state file) as it comes, cut into key-hash ranges; once the part holds
+    /// about <see cref="EncodeAfterBytes"/>, it is finished and its upload started, waiting for
+    /// older uploads when more than a couple are under way. An operator writing its table a
+    /// chunk at a time from its live columns then has at most a chunk of its state copied at
+    /// once (the chunk dies young, instead of being held with megabytes of others until they
+    /// are encoded, which promoted them to the oldest generation as garbage to come), plus the
+    /// parts on their way out.
     /// </summary>
     /// <param name="chains">The files of each table at this subtask's previous checkpoint, when it completed.</param>
     private sealed class Writer(CheckpointStore owner, long epoch, int nodeId, int subtask, Dictionary<string, List<ManifestFile>>? chains) : IStateWriter
     {
-        private long _heldBytes;
         private int _nextPart;
 
         /// <summary>Tables this checkpoint builds on the previous one for, with the files they keep.</summary>
@@ -275,8 +277,9 @@ public sealed class CheckpointStore : ICheckpointStorage
 
         public int Subtask { get; } = subtask;
 
-        /// <summary>Batches not yet encoded, per table.</summary>
-        public Dictionary<string, List<Batch>> Tables { get; } = new();
+        // The part being written, and the table its batches go to now (null: none begun).
+        private StateFile.PartWriter? _part;
+        private string? _partTable;
 
         public void WriteTable(string table, Batch rows)
         {
@@ -284,28 +287,70 @@ public sealed class CheckpointStore : ICheckpointStorage
             {
                 throw new InvalidOperationException($"state table '{table}' must start with {StateColumns.KeyHashColumn} (this is a bug)");
             }
-            if (!Tables.TryGetValue(table, out var list)) Tables[table] = list = [];
-            list.Add(rows);
             WrittenTables.Add(table);
-            _heldBytes += BatchFileFormat.EstimateSize(rows);
-            if (_heldBytes >= owner.EncodeAfterBytes) EncodeHeld(final: false);
+            // A table comes back after another: its rows go on in a new part (a part lists a table once).
+            if (_part is not null && _partTable != table && _part.Tables.Contains(table)) FinishPart();
+            Begin(table);
+            foreach (var batch in StateFile.ByHashRange(rows))
+            {
+                if (_part!.HasBatches && _part.Length + BatchFileFormat.EstimateSize(batch) > owner.PartBytes)
+                {
+                    FinishPart();
+                    Begin(table);
+                }
+                _part!.Add(batch);
+            }
+            if (_part!.Length >= owner.EncodeAfterBytes) FinishPart();
         }
 
-        /// <summary>Encodes the held batches into parts and starts their uploads; <paramref name="final"/>: also when nothing is held and no part exists yet (a subtask always writes a file).</summary>
+        private void Begin(string table)
+        {
+            _part ??= new StateFile.PartWriter(Math.Min(owner.EncodeAfterBytes, owner.PartBytes) + EncodeSlack);
+            if (_partTable == table) return;
+            _part.BeginTable(table);
+            _partTable = table;
+        }
+
+        /// <summary>Room beyond <see cref="EncodeAfterBytes"/> in a part's buffer: the batch that crosses it (an operator's chunk is well under this).</summary>
+        private const long EncodeSlack = 1L << 20;
+
+        /// <summary>Finishes the part being written, if any, and starts its upload; <paramref name="final"/>: also writes an empty part when none was written (a subtask always writes a file).</summary>
         public void EncodeHeld(bool final)
         {
-            if (Tables.Count == 0 && !(final && _nextPart == 0)) return;
-            foreach (var part in StateFile.WriteParts(Tables, owner.PartBytes))
+            if (_part is not null)
             {
-                while (Uploads.Count(u => !u.IsCompleted) >= UploadsInFlight)
-                {
-                    // Failures surface when the uploads are awaited; here only their end counts.
-                    Task.WaitAny([.. Uploads.Where(u => !u.IsCompleted)]);
-                }
-                Uploads.Add(owner.UploadAsync(StatePaths.SubtaskState(Epoch, NodeId, Subtask, _nextPart++), part));
+                FinishPart();
             }
-            Tables.Clear();
-            _heldBytes = 0;
+            else if (final && _nextPart == 0)
+            {
+                using var empty = new StateFile.PartWriter(0);
+                Upload(empty.Finish());
+            }
+        }
+
+        private void FinishPart()
+        {
+            var part = _part!;
+            _part = null;
+            _partTable = null;
+            try
+            {
+                Upload(part.Finish());
+            }
+            finally
+            {
+                part.Dispose();
+            }
+        }
+
+        private void Upload(StatePart part)
+        {
+            while (Uploads.Count(u => !u.IsCompleted) >= UploadsInFlight)
+            {
+                // Failures surface when the uploads are awaited; here only their end counts.
+                Task.WaitAny([.. Uploads.Where(u => !u.IsCompleted)]);
+            }
+            Uploads.Add(owner.UploadAsync(StatePaths.SubtaskState(Epoch, NodeId, Subtask, _nextPart++), part));
         }
     }
 
@@ -335,7 +380,21 @@ public sealed class CheckpointStore : ICheckpointStorage
 
         public IEnumerable<Batch> ReadTable(string table, bool allRows = false)
         {
-            foreach (var stored in restored.TableBatches(nodeId, table))
+            foreach (var file in restored.Files(nodeId))
+            {
+                foreach (var batch in ReadFile(file, table, allRows)) yield return batch;
+                // This subtask is done with the file's rows of the table: once every subtask is,
+                // for every table, the file's bytes go (a restore then never holds every file
+                // and the whole rebuilt table at once). Tables every subtask reads whole (small:
+                // positions, pending commits) may be read again later, so they never count:
+                // a file holding one stays until the first checkpoint completes.
+                if (!allRows) file.Passed(subtask, parallelism, table);
+            }
+        }
+
+        private IEnumerable<Batch> ReadFile(StateFileContents file, string table, bool allRows)
+        {
+            foreach (var stored in file.Batches(table))
             {
                 if (allRows)
                 {
@@ -389,12 +448,8 @@ public sealed class RestoredCheckpoint
         Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files) ? files.SelectMany(f => f.TableNames).ToHashSet() : [];
 
     /// <summary>The batches of <paramref name="table"/> of every file of the node, in read order.</summary>
-    public IEnumerable<StoredBatch> TableBatches(int nodeId, string table)
-    {
-        if (!Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files)) yield break;
-        foreach (var file in files)
-        {
-            foreach (var batch in file.Batches(table)) yield return batch;
-        }
-    }
+    public IEnumerable<StoredBatch> TableBatches(int nodeId, string table) => Files(nodeId).SelectMany(file => file.Batches(table));
+
+    /// <summary>The node's files, in read order.</summary>
+    public IReadOnlyList<StateFileContents> Files(int nodeId) => Volatile.Read(ref _byNode).TryGetValue(nodeId, out var files) ? files : [];
 }

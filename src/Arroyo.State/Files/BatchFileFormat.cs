@@ -270,7 +270,9 @@ internal static class BatchFileFormat
 
     private static T[] ReadArray<T>(BinaryReader reader, int count) where T : unmanaged
     {
-        var result = new T[CheckedCount(reader, count, System.Runtime.CompilerServices.Unsafe.SizeOf<T>())];
+        // Uninitialized: every byte is read over at once, so zeroing it first (a pass over a
+        // restore's whole state, and the page faults of touching it) would be wasted.
+        var result = GC.AllocateUninitializedArray<T>(CheckedCount(reader, count, System.Runtime.CompilerServices.Unsafe.SizeOf<T>()));
         reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(result.AsSpan()));
         return result;
     }

@@ -144,8 +144,11 @@ public static class StateFile
 
     private static int RangeOf(ulong hash) => (int)(hash >> (64 - RangeBits));
 
-    /// <summary>Writes one part: the header, tables whose counts are patched in when they end, the end marker and checksum.</summary>
-    private sealed class PartWriter : IDisposable
+    /// <summary>
+    /// Writes one part a batch at a time: the header, tables whose counts are patched in when
+    /// they end, the end marker and checksum. Each table may appear once in a part.
+    /// </summary>
+    internal sealed class PartWriter : IDisposable
     {
         private readonly PartBuffer _buffer;
         private readonly BinaryWriter _writer;
@@ -168,8 +171,13 @@ public static class StateFile
 
         public bool HasBatches { get; private set; }
 
+        /// <summary>The tables begun in this part.</summary>
+        public HashSet<string> Tables { get; } = [];
+
         public void BeginTable(string name)
         {
+            EndTable();
+            if (!Tables.Add(name)) throw new InvalidOperationException($"state table '{name}' begun twice in one part (this is a bug)");
             _writer.Write(name);
             _batchCountAt = (int)_buffer.Length;
             _writer.Write(0);
@@ -198,6 +206,7 @@ public static class StateFile
             if (_batchCountAt < 0) return;
             _writer.Flush();
             _buffer.PatchInt32(_batchCountAt, _batches);
+            _batchCountAt = -1;
         }
 
         public StatePart Finish()
@@ -336,6 +345,27 @@ public sealed class StateFileContents
     /// <summary>Only <paramref name="tables"/> of the file (what a later checkpoint carries of an earlier one's file).</summary>
     public StateFileContents Only(IReadOnlyCollection<string> tables) =>
         new(_tables.Where(t => tables.Contains(t.Key)).ToDictionary(t => t.Key, t => t.Value));
+
+    // The (subtask, table) pairs done with this file; guarded by itself.
+    private readonly HashSet<(int Subtask, string Table)> _passed = [];
+
+    /// <summary>
+    /// Records that <paramref name="subtask"/> (of <paramref name="parallelism"/>) has read
+    /// what it needs of <paramref name="table"/> in this file. Once every subtask has, for every
+    /// table of the file, its batches drop their bytes: no reader will decode them again.
+    /// </summary>
+    public void Passed(int subtask, int parallelism, string table)
+    {
+        if (!_tables.ContainsKey(table)) return;
+        lock (_passed)
+        {
+            if (!_passed.Add((subtask, table)) || _passed.Count < parallelism * _tables.Count) return;
+        }
+        foreach (var batches in _tables.Values)
+        {
+            foreach (var batch in batches) batch.Release();
+        }
+    }
 }
 
 /// <summary>
@@ -344,10 +374,11 @@ public sealed class StateFileContents
 /// </summary>
 public sealed class StoredBatch
 {
-    private readonly byte[]? _file;
+    private byte[]? _file;
     private readonly int _offset;
     private readonly int _length;
-    private readonly Batch? _decoded;
+    private Batch? _decoded;
+    private bool _released;
     private readonly string _source;
 
     internal StoredBatch(byte[] file, int offset, int length, int rows, ulong minHash, ulong maxHash, string source)
@@ -381,6 +412,14 @@ public sealed class StoredBatch
 
     public int Rows { get; }
 
+    /// <summary>Drops the bytes (or the decoded batch) once no subtask will read the batch again.</summary>
+    internal void Release()
+    {
+        Volatile.Write(ref _released, true);
+        _file = null;
+        _decoded = null;
+    }
+
     /// <summary>The lowest key hash of the batch's rows.</summary>
     public ulong MinHash { get; }
 
@@ -394,6 +433,7 @@ public sealed class StoredBatch
     /// </summary>
     public Batch Decode()
     {
+        if (Volatile.Read(ref _released)) throw new InvalidOperationException($"{_source} was decoded after every subtask had read it (this is a bug)");
         if (_decoded is not null) return _decoded;
         try
         {

@@ -41,6 +41,61 @@ public sealed class KeyIndexTests
     }
 
     [Theory]
+    [InlineData(9, false)]
+    [InlineData(9, true)]
+    [InlineData(0, false)]
+    public void Keys_added_many_at_a_time_get_the_ids_of_one_at_a_time(int width, bool reserved)
+    {
+        // Two indexes fed the same keys, one a batch at a time, one key at a time: batches with
+        // keys repeated within them and from earlier batches, short (null) keys padded, removals
+        // between batches, and growth through rebuilds unless reserved up front.
+        var many = new KeyIndex(width);
+        var single = new KeyIndex(width);
+        if (reserved)
+        {
+            many.Reserve(50_000);
+            single.Reserve(50_000);
+        }
+        var random = new Random(42);
+        for (var batch = 0; batch < 40; batch++)
+        {
+            var keys = Enumerable.Range(0, random.Next(1, 3000)).Select(_ =>
+            {
+                var value = random.Next(0, 40_000);
+                if (width == 0) return System.Text.Encoding.UTF8.GetBytes(new string('k', value % 30) + value);
+                return Key(value, isNull: value % 997 == 0);
+            }).ToList();
+            var starts = new int[keys.Count + 1];
+            for (var i = 0; i < keys.Count; i++) starts[i + 1] = starts[i] + keys[i].Length;
+            var bytes = keys.SelectMany(k => k).ToArray();
+            var ids = new int[keys.Count];
+            var added = new bool[keys.Count];
+            many.FindOrAddMany(bytes, starts, ids, added);
+            for (var i = 0; i < keys.Count; i++)
+            {
+                Assert.Equal(single.FindOrAdd(keys[i], out var addedOne), ids[i]);
+                Assert.Equal(addedOne, added[i]);
+            }
+            Assert.Equal(single.Count, many.Count);
+            foreach (var key in keys.Where((_, i) => i % 7 == 0).Distinct(new BytesComparer()))
+            {
+                var id = single.Find(key);
+                Assert.Equal(id, many.Find(key));
+                single.Remove(id);
+                many.Remove(id);
+            }
+        }
+        Assert.True(many.Count > 10_000, $"{many.Count} keys: too few to have grown");
+    }
+
+    private sealed class BytesComparer : IEqualityComparer<byte[]>
+    {
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => (int)System.IO.Hashing.XxHash32.HashToUInt32(obj);
+    }
+
+    [Theory]
     [InlineData(9)]
     [InlineData(0)]
     public void A_growing_and_shrinking_index_agrees_with_a_dictionary(int width)

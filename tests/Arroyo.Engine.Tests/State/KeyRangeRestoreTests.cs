@@ -89,6 +89,8 @@ public sealed class KeyRangeRestoreTests
     {
         var store = await CheckpointedStoreAsync();
         var restored = await OpenAsync(store, parallelism);
+        // Read whole first: once every subtask has read its range, the files are released.
+        Assert.Equal(20_000, Values(restored.CreateReader(1, 0, parallelism).ReadTable("t", allRows: true)).Count);
         var all = new List<long>();
         for (var subtask = 0; subtask < parallelism; subtask++)
         {
@@ -103,7 +105,43 @@ public sealed class KeyRangeRestoreTests
             else Assert.InRange(estimate, values.Count, values.Count + 2 * 5 * 4000 / StateFile.HashRanges * 2);
         }
         Assert.Equal(20_000, all.Distinct().Count());
-        Assert.Equal(20_000, Values(restored.CreateReader(1, 0, parallelism).ReadTable("t", allRows: true)).Count);
+    }
+
+    [Fact]
+    public async Task Tables_written_in_turns_restore_whole_with_a_table_coming_back_in_a_new_part()
+    {
+        var store = new InMemoryObjectStore();
+        var checkpoints = await OpenAsync(store, 1);
+        var writer = checkpoints.CreateWriter(1, 1, 0);
+        writer.WriteTable("a", Rows(0, 3000));
+        writer.WriteTable("b", Rows(100_000, 500));
+        writer.WriteTable("a", Rows(3000, 3000)); // "a" again after "b": a part lists a table once
+        writer.WriteTable("c", Rows(0, 0)); // empty, and still listed
+        var files = await checkpoints.FinishWriterAsync(writer);
+        Assert.Equal(2, files.Count);
+        await checkpoints.WriteManifestAsync(new CheckpointManifest { Epoch = 1, Files = [.. files] });
+
+        var restored = await OpenAsync(store, 1);
+        var reader = restored.CreateReader(1, 0, 1);
+        Assert.Equal(["a", "b", "c"], reader.TableNames.Order());
+        Assert.Equal(Enumerable.Range(0, 6000).Select(i => (long)i), Values(reader.ReadTable("a")).Order());
+        Assert.Equal(Enumerable.Range(100_000, 500).Select(i => (long)i), Values(reader.ReadTable("b")).Order());
+        Assert.Empty(Values(reader.ReadTable("c")));
+    }
+
+    [Fact]
+    public async Task A_file_is_released_once_every_subtask_has_read_its_range_of_it_and_not_before()
+    {
+        var store = await CheckpointedStoreAsync();
+        var restored = await OpenAsync(store, 2);
+        var first = Values(restored.CreateReader(1, 0, 2).ReadTable("t"));
+        // Subtask 0 reading again, and subtask 1 still to read: nothing released yet.
+        Assert.Equal(first, Values(restored.CreateReader(1, 0, 2).ReadTable("t")));
+        var second = Values(restored.CreateReader(1, 1, 2).ReadTable("t"));
+        Assert.Equal(20_000, first.Count + second.Count);
+        // Both subtasks have read: the bytes are gone, and a read now is a bug said as one, never rows misread.
+        var error = Assert.Throws<InvalidOperationException>(() => Values(restored.CreateReader(1, 0, 2).ReadTable("t")));
+        Assert.Contains("after every subtask had read it", error.Message);
     }
 
     [Fact]
