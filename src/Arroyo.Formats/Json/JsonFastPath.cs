@@ -73,10 +73,16 @@ internal sealed class JsonFastPath
         return new JsonFastPath(slots, unixMillis);
     }
 
+    // The per-record methods are compiled fully optimised at their first call
+    // (AggressiveOptimization): with tiering, the source thread decoded the first part of a file
+    // in unoptimised code (the vectorised scan is not precompiled by ReadyToRun, as it depends on
+    // the machine's vector width), about 3 % of a 1 GB file query's CPU.
+
     /// <summary>
-    /// Appends <paramref name="json"/> (trimmed, valid UTF-8) as one row. False when the full
+    /// Appends <paramref name="json"/> (trimmed) as one row. False when the full
     /// reader must decide; the row may then be half written (the caller abandons it).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(ReadOnlySpan<byte> json)
     {
         if (json.Length < 2 || json[0] != (byte)'{') return false;
@@ -145,6 +151,7 @@ internal sealed class JsonFastPath
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ReadValue(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
     {
         var first = json[i];
@@ -175,6 +182,7 @@ internal sealed class JsonFastPath
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ReadText(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
     {
         var builder = (StringColumnBuilder)slot.Builder;
@@ -202,6 +210,7 @@ internal sealed class JsonFastPath
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ReadInteger(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
     {
         var start = i;
@@ -237,6 +246,7 @@ internal sealed class JsonFastPath
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ReadTimestamp(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
     {
         var start = i;
@@ -380,6 +390,7 @@ internal sealed class JsonFastPath
     }
 
     /// <summary>A number as JSON writes it (-?int frac? exp?); <paramref name="integral"/> when it has neither fraction nor exponent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ScanNumber(ReadOnlySpan<byte> json, ref int i, out bool integral)
     {
         integral = true;
@@ -409,6 +420,7 @@ internal sealed class JsonFastPath
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Digits(ReadOnlySpan<byte> json, int at)
     {
         while (at < json.Length && json[at] - (uint)'0' <= 9) at++;

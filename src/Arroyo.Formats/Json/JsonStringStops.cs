@@ -16,7 +16,7 @@ namespace Arroyo.Formats.Json;
 internal static class JsonStringStops
 {
     /// <summary>The index of the first stop byte in <paramref name="text"/>, or -1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static int IndexOf(ReadOnlySpan<byte> text)
     {
         ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(text);
