@@ -254,7 +254,7 @@ internal sealed class JsonFastPath
         if (json[i] == (byte)'"')
         {
             if (!ScanString(json, ref i, out var escaped) || escaped) return false;
-            if (!Timestamps.TryParse(json[(start + 1)..(i - 1)], out nanos)) return false;
+            if (!JsonTimestamps.TryParse(json[(start + 1)..(i - 1)], out nanos)) return false;
         }
         else
         {

@@ -105,6 +105,20 @@ public sealed class JsonFastPathTests
         // Strings longer than one vector block, with the stop byte at and after a block edge.
         """{"id":61,"s":"0123456789abcdef0123456789abcde\"","note":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}""",
         """{"id":62,"s":"0123456789abcdef0123456789abcdef0123456789abcdef\n0123456789abcdef0123456789abcdéf0123456789abcdef"}""",
+        // Timestamps in the canonical shape at its edges, and near misses that the general parser decides.
+        """{"id":66,"t":"2024-02-29T23:59:59.999999999Z"}""",
+        """{"id":67,"t":"2023-02-29T00:00:00Z"}""",
+        """{"id":68,"t":"1969-12-31T23:59:59.5"}""",
+        """{"id":69,"t":"0001-01-01T00:00:00Z"}""",
+        """{"id":70,"t":"9999-12-31T23:59:59.1234567891234Z"}""",
+        """{"id":71,"t":"2023-09-18T14:23:60Z"}""",
+        """{"id":72,"t":"2023-09-18t14:23:10z"}""",
+        """{"id":73,"t":"2023-09-18T14:23:10.Z"}""",
+        """{"id":74,"t":"2023-09-18T24:00:00"}""",
+        """{"id":75,"t":"2023-13-01T00:00:00"}""",
+        """{"id":76,"t":"2023-09-18T14:23:10Zjunk"}""",
+        """{"id":77,"t":"2023-09-18T14:2a:10Z"}""",
+        """{"id":78,"t":"0000-01-01T00:00:00Z"}""",
         // Valid non-ASCII outside strings is a syntax error.
         """{"id":64,"s":"x"}é""",
         """{"id":65,é:1}""",
@@ -136,6 +150,25 @@ public sealed class JsonFastPathTests
         Assert.False(fast.Ok);
         Assert.Contains("not valid UTF-8", fast.Error);
         Assert.Equal(full.Error, fast.Error);
+    }
+
+    [Fact]
+    public void The_canonical_timestamp_parser_agrees_with_the_general_one()
+    {
+        var random = new Random(3339);
+        string[] fractions = ["", ".5", ".123", ".000001", ".123456789", ".1234567891", ".", ".x"];
+        string[] ends = ["", "Z", "z", "+01:30", "Zx", " "];
+        for (var trial = 0; trial < 20000; trial++)
+        {
+            // Fields mostly in range, sometimes just past it (day 29-31 of every month, hour 24, second 60).
+            var text = $"{random.Next(0, 10000):D4}-{random.Next(0, 14):D2}-{random.Next(0, 32):D2}T{random.Next(0, 25):D2}:" +
+                $"{random.Next(0, 61):D2}:{random.Next(0, 61):D2}{fractions[random.Next(fractions.Length)]}{ends[random.Next(ends.Length)]}";
+            var bytes = Encoding.ASCII.GetBytes(text);
+            var general = Arroyo.Core.Time.Timestamps.TryParse(bytes, out var expected);
+            var canonical = JsonTimestamps.TryParse(bytes, out var nanos);
+            Assert.True(general == canonical, text);
+            if (general) Assert.True(expected == nanos, text);
+        }
     }
 
     [Fact]
