@@ -8,8 +8,9 @@ using Arroyo.Formats;
 // decoder must do. Prints "bytes records seconds checksum" for bench/run.sh.
 //   JsonScan <file.ndjson>                 the bare pass once
 //   JsonScan <file.ndjson> --compare N     the bare pass and the engine's json decoder (Nexmark bid
-//                                          schema, every column) N times each, interleaved, in this
-//                                          process; prints "bare_cpu_s decode_cpu_s ratio" (medians)
+//                                          schema, every column, batches of 4096 rows, the engine's GC
+//                                          settings) N times each, interleaved, in this process;
+//                                          prints "bare_cpu_s decode_cpu_s ratio" (medians)
 if (args.Length == 0 || (args.Length > 1 && args[1] != "--compare"))
 {
     Console.Error.WriteLine("usage: JsonScan <file.ndjson> [--compare N]");
@@ -25,6 +26,8 @@ if (args.Length == 1)
     return 0;
 }
 
+// The engine's batch size (RunSettings.BatchSize), which the file source asks the decoder for.
+const int BatchRows = 4096;
 var repeat = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
 var schema = Schema.WithTimestamp(
 [
@@ -43,7 +46,7 @@ for (var run = 0; run < repeat; run++)
     decode.Add(CpuSeconds(() => ForEachLine(args[0], line =>
     {
         if (!decoder.TryDecode(line, out var error)) throw new InvalidDataException(error);
-        if (decoder.RowCount == 1024) rows += decoder.Flush(0)!.RowCount;
+        if (decoder.RowCount == BatchRows) rows += decoder.Flush(0)!.RowCount;
     })));
     rows += decoder.Flush(0)?.RowCount ?? 0;
     if (sum == 0 || rows == 0) throw new InvalidDataException("nothing read");

@@ -119,7 +119,8 @@ public static class Timestamps
             }
             if (pos != text.Length) return false;
         }
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(Math.Clamp(year, 1, 9999), month) ||
+        // Year 0000 has no DateTime (whose constructor would throw): refused like any other bad date.
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) ||
             hour > 23 || minute > 59 || second > 60)
         {
             return false;

@@ -20,15 +20,11 @@ internal sealed class JsonDecoder : RecordDecoder
     public override bool TryDecode(ReadOnlySpan<byte> record, out string? error)
     {
         record = JsonRecords.Trim(record);
-        if (JsonRecords.InvalidUtf8(record) is { } invalid)
-        {
-            // Nothing was appended for this record, so there is no row to drop.
-            error = invalid;
-            return false;
-        }
         var row = _rows.Count;
         if (_rows.Fast is { } fast)
         {
+            // The fast path checks the UTF-8 of every string it passes (and refuses any other
+            // non-ASCII byte), so a record it takes needs no separate validation pass.
             if (fast.TryRead(record))
             {
                 error = null;
@@ -41,6 +37,12 @@ internal sealed class JsonDecoder : RecordDecoder
                 _bad.Add(row);
                 row++;
             }
+        }
+        if (JsonRecords.InvalidUtf8(record) is { } invalid)
+        {
+            // Any row begun for this record was dropped above, so there is no row to drop.
+            error = invalid;
+            return false;
         }
         try
         {

@@ -97,12 +97,103 @@ public sealed class JsonFastPathTests
         """{"b":true,"i8x":5,"i8":6,"i1":7,"id":54}""",
         """{"b":false,"i\u0038":9,"id":55}""",
         """{"b":false,"i8\"":9,"id":56}""",
+        // Raw (unescaped) non-ASCII text in kept, unread, skipped and raw JSON values and in keys.
+        """{"id":57,"s":"é 😀 中文 raw","note":"ünread"}""",
+        """{"id":58,"j":{"k":"中"},"other":["ß",{"ä":"ö"}],"s":"ok"}""",
+        """{"id":59,"ключ":"значение","s":"après"}""",
+        """{"id":60,"j":"ça"}""",
+        // Strings longer than one vector block, with the stop byte at and after a block edge.
+        """{"id":61,"s":"0123456789abcdef0123456789abcde\"","note":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}""",
+        """{"id":62,"s":"0123456789abcdef0123456789abcdef0123456789abcdef\n0123456789abcdef0123456789abcdéf0123456789abcdef"}""",
+        // Timestamps in the canonical shape at its edges, and near misses that the general parser decides.
+        """{"id":66,"t":"2024-02-29T23:59:59.999999999Z"}""",
+        """{"id":67,"t":"2023-02-29T00:00:00Z"}""",
+        """{"id":68,"t":"1969-12-31T23:59:59.5"}""",
+        """{"id":69,"t":"0001-01-01T00:00:00Z"}""",
+        """{"id":70,"t":"9999-12-31T23:59:59.1234567891234Z"}""",
+        """{"id":71,"t":"2023-09-18T14:23:60Z"}""",
+        """{"id":72,"t":"2023-09-18t14:23:10z"}""",
+        """{"id":73,"t":"2023-09-18T14:23:10.Z"}""",
+        """{"id":74,"t":"2023-09-18T24:00:00"}""",
+        """{"id":75,"t":"2023-13-01T00:00:00"}""",
+        """{"id":76,"t":"2023-09-18T14:23:10Zjunk"}""",
+        """{"id":77,"t":"2023-09-18T14:2a:10Z"}""",
+        """{"id":78,"t":"0000-01-01T00:00:00Z"}""",
+        // Valid non-ASCII outside strings is a syntax error.
+        """{"id":64,"s":"x"}é""",
+        """{"id":65,é:1}""",
+        "{\"id\":63,\"s\":\"0123456789abcdef0123456789abcdef0123456789abcdef\u0001\"}",
     ];
 
-    private static (bool Ok, string? Error, object?[]? Row) DecodeOne(string record, bool fastPath)
+    public static TheoryData<byte[]> InvalidUtf8Records => new(
+    [
+        // A lone continuation byte, an overlong form, a surrogate, a truncated sequence, a byte never in UTF-8:
+        // in a kept string, an unread one, an unknown key's value, a skipped nested value, a raw JSON value, a key, and outside strings.
+        Utf8("""{"id":1,"s":"a"""u8, [0x80], "\"}"u8),
+        Utf8("""{"id":2,"note":"0123456789abcdef0123456789abcdef"""u8, [0xC0, 0xAF], "\"}"u8),
+        Utf8("""{"id":3,"other":"x"""u8, [0xED, 0xA0, 0x80], "\"}"u8),
+        Utf8("""{"id":4,"other":{"k":["x"""u8, [0xE4, 0xB8], "\"]}}"u8),
+        Utf8("""{"id":5,"j":{"k":"x"""u8, [0xFF], "\"}}"u8),
+        Utf8("""{"id":6,"k"""u8, [0xF8, 0x88, 0x80, 0x80, 0x80], "\":1}"u8),
+        Utf8("""{"id":7,"s":"x"}"""u8, [0xC3], ""u8),
+        Utf8("""{"id":8,"s":"trailing """u8, [0xE4, 0xB8, 0xAD, 0xE4], "\"}"u8),
+    ]);
+
+    private static byte[] Utf8(ReadOnlySpan<byte> before, byte[] bad, ReadOnlySpan<byte> after) => [.. before, .. bad, .. after];
+
+    [Theory]
+    [MemberData(nameof(InvalidUtf8Records))]
+    public void Invalid_UTF8_anywhere_in_a_record_is_refused_with_the_same_error_through_both_readers(byte[] record)
+    {
+        var full = DecodeOne(record, fastPath: false);
+        var fast = DecodeOne(record, fastPath: true);
+        Assert.False(fast.Ok);
+        Assert.Contains("not valid UTF-8", fast.Error);
+        Assert.Equal(full.Error, fast.Error);
+    }
+
+    [Fact]
+    public void The_canonical_timestamp_parser_agrees_with_the_general_one()
+    {
+        var random = new Random(3339);
+        string[] fractions = ["", ".5", ".123", ".000001", ".123456789", ".1234567891", ".", ".x"];
+        string[] ends = ["", "Z", "z", "+01:30", "Zx", " "];
+        for (var trial = 0; trial < 20000; trial++)
+        {
+            // Fields mostly in range, sometimes just past it (day 29-31 of every month, hour 24, second 60).
+            var text = $"{random.Next(0, 10000):D4}-{random.Next(0, 14):D2}-{random.Next(0, 32):D2}T{random.Next(0, 25):D2}:" +
+                $"{random.Next(0, 61):D2}:{random.Next(0, 61):D2}{fractions[random.Next(fractions.Length)]}{ends[random.Next(ends.Length)]}";
+            var bytes = Encoding.ASCII.GetBytes(text);
+            var general = Arroyo.Core.Time.Timestamps.TryParse(bytes, out var expected);
+            var canonical = JsonTimestamps.TryParse(bytes, out var nanos);
+            Assert.True(general == canonical, text);
+            if (general) Assert.True(expected == nanos, text);
+        }
+    }
+
+    [Fact]
+    public void The_vectorised_string_search_stops_where_a_byte_by_byte_search_does()
+    {
+        var random = new Random(15);
+        byte[] alphabet = [(byte)'a', (byte)' ', (byte)'"', (byte)'\\', 0x00, 0x1F, 0x20, 0x7F, 0x80, 0xC3, 0xFF];
+        for (var trial = 0; trial < 2000; trial++)
+        {
+            var text = new byte[random.Next(0, 130)];
+            random.NextBytes(text);
+            // Mostly plain bytes, so that stops land anywhere in and across vector blocks.
+            for (var k = 0; k < text.Length; k++) text[k] = random.Next(8) == 0 ? alphabet[random.Next(alphabet.Length)] : (byte)'a';
+            var expected = Array.FindIndex(text, b => b < 0x20 || b >= 0x80 || b == (byte)'"' || b == (byte)'\\');
+            Assert.Equal(expected, JsonStringStops.IndexOf(text));
+        }
+    }
+
+    private static (bool Ok, string? Error, object?[]? Row) DecodeOne(string record, bool fastPath) =>
+        DecodeOne(Encoding.UTF8.GetBytes(record), fastPath);
+
+    private static (bool Ok, string? Error, object?[]? Row) DecodeOne(byte[] record, bool fastPath)
     {
         var decoder = new JsonDecoder(s_schema, new FormatSettings(FormatKind.Json), s_usage, fastPath);
-        var ok = decoder.TryDecode(Encoding.UTF8.GetBytes(record), out var error);
+        var ok = decoder.TryDecode(record, out var error);
         var batch = decoder.Flush(7);
         return (ok, error, ok ? batch!.GetRow(0) : null);
     }
@@ -152,6 +243,7 @@ public sealed class JsonFastPathTests
         Assert.True(fast.TryRead("""{"b":true,"i64":-9000000000,"f":1.5e3,"s":"tab\t\"q\"","t":"2023-09-18T14:23:10Z","j":{"x":[1]},"other":[1,{"a":2}],"id":1}"""u8));
         Assert.True(fast.TryRead("""{"id":2,"S":"any case","i64":null}"""u8));
         Assert.False(fast.TryRead("""{"id":3,"s":"\u00e9"}"""u8));
+        Assert.True(fast.TryRead("""{"id":3,"s":"é 中文 😀","other":{"ä":["ö"]}}"""u8));
         Assert.False(fast.TryRead("""{"id":"4"}"""u8));
         Assert.False(fast.TryRead("""{"s":"no id"}"""u8));
         // A type only the full reader handles turns the fast path off for the whole schema.
