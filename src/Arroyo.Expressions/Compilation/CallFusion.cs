@@ -25,7 +25,7 @@ internal static class CallFusion
             && (match.Args.Count == 2 || match.Args[2] is Literal { Value: string }))
         {
             var flags = match.Args.Count == 3 ? (string)((Literal)match.Args[2]).Value! : "";
-            var regex = Utf8Text.Compile(pattern, flags.Replace("g", "", StringComparison.Ordinal));
+            var regex = Utf8Text.Compile(pattern, flags.Replace("g", "", StringComparison.Ordinal), toIl: true);
             return new RegexGroupKernel(compile(match.Args[0]), regex, element);
         }
         return null;
