@@ -26,6 +26,7 @@ public sealed class FunctionRegistry
         public ScalarFunction? CustomFunction { get; set; }
         public string? CustomSignature { get; set; }
         public bool Volatile { get; set; }
+        public bool UserDefined { get; set; }
         public Dictionary<Overload, ScalarFunction> Functions { get; } = [];
     }
 
@@ -130,8 +131,12 @@ public sealed class FunctionRegistry
             return (args.Select((a, i) => Coercion.CastTo(a, parameters[i])).ToArray(), returns);
         }, implementation ?? ((_, _) => throw new UserException($"user-defined function '{name}' has no implementation registered in this engine")),
             isVolatile);
+        _entries[name].UserDefined = true;
         return this;
     }
+
+    /// <summary>True when <paramref name="name"/> is a built-in function no user function replaced (the compiler may then fuse its calls).</summary>
+    internal bool IsBuiltin(string name) => _entries.TryGetValue(name, out var entry) && !entry.UserDefined;
 
     internal UserException WrongArguments(string name, IReadOnlyList<BoundExpr> args, SourceSpan span) =>
         new($"no signature of function '{name}' accepts ({string.Join(", ", args.Select(a => a.Type))}); accepted: {string.Join(", ", Signatures(name))}", span);

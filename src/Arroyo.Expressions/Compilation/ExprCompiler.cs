@@ -18,20 +18,21 @@ public static class ExprCompiler
 {
     private static readonly Schema s_emptySchema = new([]);
 
-    public static CompiledExpr Compile(BoundExpr expr, FunctionRegistry functions) => new Compiler(functions).Compile(expr);
+    public static CompiledExpr Compile(BoundExpr expr, FunctionRegistry functions) => new Compiler(functions, [expr]).Compile(expr);
 
-    /// <summary>Compiles several expressions (a projection), in order.</summary>
+    /// <summary>Compiles several expressions (a projection), in order; a call they repeat is evaluated once per batch.</summary>
     public static CompiledExpr[] Compile(IEnumerable<BoundExpr> exprs, FunctionRegistry functions)
     {
-        var compiler = new Compiler(functions);
-        return exprs.Select(compiler.Compile).ToArray();
+        var roots = exprs.ToArray();
+        var compiler = new Compiler(functions, roots);
+        return roots.Select(compiler.Compile).ToArray();
     }
 
     /// <summary>The value of an expression that reads no column, in Column.GetValue representation.</summary>
     public static object? EvaluateConstant(BoundExpr expr, FunctionRegistry? functions)
     {
         var batch = new Batch(s_emptySchema, [], 1);
-        return new Compiler(functions).Compile(expr).Evaluate(batch).GetValue(0);
+        return new Compiler(functions, []).Compile(expr).Evaluate(batch).GetValue(0);
     }
 
     /// <summary>A literal value in the exact CLR type the kernels read (e.g. an int given for a BIGINT literal becomes long).</summary>
@@ -45,8 +46,11 @@ public static class ExprCompiler
     }
 
     /// <summary>Null <paramref name="functions"/>: the expression holds no call (constant folding of casts and operators).</summary>
-    private sealed class Compiler(FunctionRegistry? functions)
+    private sealed class Compiler(FunctionRegistry? functions, IReadOnlyList<BoundExpr> roots)
     {
+    // Calls that occur more than once among the roots (by ExprKey), each compiled once into a SharedKernel.
+    private readonly Dictionary<string, CompiledExpr?> _repeated = RepeatedCalls(roots);
+
     private FunctionRegistry Functions =>
         functions ?? throw new InvalidOperationException("a function call was compiled without a function registry (this is a bug)");
 
@@ -55,7 +59,7 @@ public static class ExprCompiler
         ColumnRef c => new ColumnKernel(c.Index, c.Type),
         Literal l => new ConstantKernel(NormalizeLiteral(l.Value, l.Type), l.Type),
         CastExpr c => new CastKernel(Compile(c.Input), CastFactory.Create(c.Input.Type, c.Target, c.IsTry), c.Target),
-        ScalarCall call => new CallKernel(call.Args.Select(Compile).ToArray(), Functions.Resolve(call.Function).CreateKernel(call.Args, call.Type), call.Type),
+        ScalarCall call => CompileCall(call),
         FieldAccess f => new FieldAccessKernel(Compile(f.Struct), f.FieldIndex, f.Type),
         UnaryExpr u => CompileUnary(u),
         BinaryExpr b => BinaryCompiler.Compile(b, Compile),
@@ -63,6 +67,31 @@ public static class ExprCompiler
         CaseExpr c => CompileCase(c),
         _ => throw new NotSupportedException($"cannot compile {expr.GetType().Name}"),
     };
+
+    private CompiledExpr CompileCall(ScalarCall call)
+    {
+        var key = _repeated.Count == 0 ? null : ExprKey.Of(call);
+        if (key is not null && _repeated.TryGetValue(key, out var shared) && shared is not null) return shared;
+        var compiled = CallFusion.TryCompile(call, Functions, Compile)
+            ?? new CallKernel(call.Args.Select(Compile).ToArray(), Functions.Resolve(call.Function).CreateKernel(call.Args, call.Type), call.Type);
+        if (key is null || !_repeated.ContainsKey(key)) return compiled;
+        var kernel = new SharedKernel(compiled);
+        _repeated[key] = kernel;
+        return kernel;
+    }
+
+    private static Dictionary<string, CompiledExpr?> RepeatedCalls(IReadOnlyList<BoundExpr> roots)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var root in roots)
+        {
+            foreach (var call in root.Descendants().OfType<ScalarCall>())
+            {
+                if (ExprKey.Of(call) is { } key) counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+        }
+        return counts.Where(c => c.Value > 1).ToDictionary(c => c.Key, _ => (CompiledExpr?)null, StringComparer.Ordinal);
+    }
 
     private CompiledExpr CompileUnary(UnaryExpr u)
     {

@@ -67,6 +67,7 @@ internal sealed partial class QueryBinder
         }
         if (left.Node.IsUpdating) throw new UserException("Error during planning: can't handle updating left side of join", join.Span);
         if (right.Node.IsUpdating) throw new UserException("Error during planning: can't handle updating right side of join", join.Span);
+        if (kind == Ast.JoinKind.Inner) (left, right) = PushFiltersBelowJoin(left, right, where, combined, leftWidth);
 
         // Split ON into equalities between the sides (keys) and the rest (a filter after the join).
         var binder = new ExprBinder(combined, _context);
@@ -188,6 +189,48 @@ internal sealed partial class QueryBinder
         CastExpr cast => IsWindowValue(cast.Input, node),
         _ => false,
     };
+
+    /// <summary>
+    /// WHERE conjuncts of an inner join that read one side only are applied to that side
+    /// before the join as well (q20's <c>A.category = 10</c>), so the join neither keeps nor
+    /// matches rows the WHERE drops afterwards. The WHERE above the join stays as it is. Only
+    /// conjuncts that cannot fail are pushed (comparisons, IN, IS, AND/OR/NOT over columns and
+    /// literals): a row the join would have dropped must not raise an error it did not raise before.
+    /// </summary>
+    private (Relation Left, Relation Right) PushFiltersBelowJoin(Relation left, Relation right, Ast.Expr? where, Relation combined, int leftWidth)
+    {
+        foreach (var conjunct in Conjuncts(where))
+        {
+            BoundExpr bound;
+            try
+            {
+                bound = new ExprBinder(combined, _context).Bind(conjunct);
+            }
+            catch (UserException)
+            {
+                continue;
+            }
+            if (bound.Type.Kind != TypeKind.Boolean || !CannotFail(bound)) continue;
+            switch (Side(bound, leftWidth))
+            {
+                case 0:
+                    left = new Relation(Nodes.Filter(left.Node, bound), left.Columns);
+                    break;
+                case 1:
+                    right = new Relation(Nodes.Filter(right.Node, Shift(bound, -leftWidth)), right.Columns);
+                    break;
+            }
+        }
+        return (left, right);
+
+        static bool CannotFail(BoundExpr e) => !e.IsVolatile && e.Descendants().All(d => d switch
+        {
+            ColumnRef or Literal or InListExpr => true,
+            BinaryExpr b => b.Op.IsComparison() || b.Op is BinaryOp.And or BinaryOp.Or or BinaryOp.IsDistinctFrom or BinaryOp.IsNotDistinctFrom,
+            UnaryExpr u => u.Op is not (UnaryOp.Negate or UnaryOp.BitwiseNot),
+            _ => false,
+        });
+    }
 
     private static IEnumerable<Ast.Expr> Conjuncts(Ast.Expr? expr)
     {

@@ -36,7 +36,7 @@ internal static class StringFunctions
         r.Add("replace", [Text, Text, Text], DataType.Utf8, Fn.Rows(a => ((string)a[1]!).Length == 0 ? a[0] : ((string)a[0]!).Replace((string)a[1]!, (string)a[2]!, StringComparison.Ordinal)));
         r.Add("repeat", [Text, BigInt], DataType.Utf8, Fn.Rows(a => string.Concat(Enumerable.Repeat((string)a[0]!, (int)Math.Max(0, (long)a[1]!)))));
         r.Add("reverse", [Text], DataType.Utf8, Fn.Str(s => string.Concat(s.EnumerateRunes().Reverse().Select(x => x.ToString()))));
-        r.Add("split_part", [Text, Text, BigInt], DataType.Utf8, Fn.Rows(a => SplitPart((string)a[0]!, (string)a[1]!, (long)a[2]!)));
+        r.Add("split_part", [Text, Text, BigInt], DataType.Utf8, Strings.SplitPart.Factory);
         r.Add("starts_with", [Text, Text], DataType.Boolean, Fn.Rows(a => ((string)a[0]!).StartsWith((string)a[1]!, StringComparison.Ordinal)));
         r.Add("ends_with", [Text, Text], DataType.Boolean, Fn.Rows(a => ((string)a[0]!).EndsWith((string)a[1]!, StringComparison.Ordinal)));
         r.Add("strpos", [Text, Text], DataType.Int32, Fn.Rows(a => StrPos((string)a[0]!, (string)a[1]!)));
@@ -185,14 +185,6 @@ internal static class StringFunctions
     }
 
     private static char[]? TrimChars(object?[] a) => a.Length > 1 ? ((string)a[1]!).ToCharArray() : [' '];
-
-    private static string SplitPart(string s, string delimiter, long n)
-    {
-        if (n == 0) throw new DataException("field position must not be zero");
-        var parts = delimiter.Length == 0 ? [s] : s.Split(delimiter);
-        var index = n > 0 ? n - 1 : parts.Length + n;
-        return index >= 0 && index < parts.Length ? parts[index] : "";
-    }
 
     private static int StrPos(string s, string sub)
     {
