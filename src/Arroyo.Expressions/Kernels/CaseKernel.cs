@@ -37,16 +37,46 @@ internal sealed class CaseKernel(CompiledExpr[] whens, CompiledExpr[] thens, Com
             }
             var count = take.CountSet();
             if (count == 0) continue;
-            results[b] = value.Evaluate(count == n ? batch : batch.Filter(take));
+            // A column or a literal cannot fail and costs nothing to read whole: it is read
+            // over the full batch rather than copying the batch's chosen rows first.
+            var whole = count == n || value is ColumnKernel or ConstantKernel;
+            results[b] = value.Evaluate(whole ? batch : batch.Filter(take));
             var k = 0;
             for (var i = 0; i < n; i++)
             {
                 if (!take.Get(i)) continue;
                 source[i] = b;
-                position[i] = k++;
+                position[i] = whole ? i : k++;
                 remaining.Clear(i);
             }
         }
+        return Merge(results, source, position, n);
+    }
+
+    /// <summary>Row i takes row position[i] of results[source[i]] (NULL for source -1).</summary>
+    private Column Merge(Column?[] results, int[] source, int[] position, int n)
+    {
+        var only = -1;
+        for (var b = 0; b < results.Length; b++)
+        {
+            if (results[b] is null or NullColumn) continue;
+            if (only >= 0 || results[b]!.Type != Type) return MergeRowByRow(results, source, position, n);
+            only = b;
+        }
+        if (only < 0) return NullColumns.Of(Type, n);
+        // One branch gave every non-NULL value (CASE WHEN c THEN x END): one typed gather.
+        var column = results[only]!;
+        var validity = new Bitmap(n);
+        for (var i = 0; i < n; i++)
+        {
+            if (source[i] == only && column.IsValid(position[i])) validity.Set(i);
+            else position[i] = 0;
+        }
+        return column.TakeWith(position, validity);
+    }
+
+    private Column MergeRowByRow(Column?[] results, int[] source, int[] position, int n)
+    {
         var builder = ColumnBuilder.Create(Type, n);
         for (var i = 0; i < n; i++)
         {

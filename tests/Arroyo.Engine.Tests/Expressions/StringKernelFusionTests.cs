@@ -102,7 +102,7 @@ public sealed class StringKernelFusionTests
     public void ARepeatedCallRunsOncePerBatch()
     {
         var calls = 0;
-        var library = FunctionLibrary.CreateBuiltins().AddScalar("counted_lower", [DataType.Utf8], DataType.Utf8, (_, ret) => new CountingLower(() => calls++));
+        var library = FunctionLibrary.CreateBuiltins().AddScalar("counted_lower", [DataType.Utf8], DataType.Utf8, (_, ret) => new CountingLower(_ => calls++));
         var batch = Batch(("c", DataType.Utf8, ["Apple", "Google", "Other", null]));
         BoundExpr Lower() => library.Scalar.BindCall("counted_lower", [Col(batch, "c")]);
         var exprs = new[]
@@ -132,11 +132,12 @@ public sealed class StringKernelFusionTests
         Assert.NotEqual(compiled[0].Evaluate(batch).GetValue(0), compiled[1].Evaluate(batch).GetValue(0));
     }
 
-    private sealed class CountingLower(Action counted) : ScalarKernel
+    /// <summary>lower(), reporting the row count of every call.</summary>
+    private sealed class CountingLower(Action<int> counted) : ScalarKernel
     {
         public override Column Invoke(Column[] args, int rowCount)
         {
-            counted();
+            counted(rowCount);
             var input = (StringColumn)args[0];
             var builder = new StringColumnBuilder(DataType.Utf8, rowCount);
             for (var i = 0; i < rowCount; i++)
