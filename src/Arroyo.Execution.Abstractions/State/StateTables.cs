@@ -43,6 +43,15 @@ public interface IStateReader
     /// </summary>
     IEnumerable<Batch> ReadTable(string table, bool allRows = false);
 
+    /// <summary>
+    /// <see cref="ReadTable"/> (this subtask's range), each batch with whether it was written at
+    /// the checkpoint where its writer's chain of the table begins: written whole then, not a
+    /// delta carried on top of an earlier checkpoint's files (<see cref="IStateWriter.KeepPrevious"/>).
+    /// An operator that writes its whole table with distinct keys knows such a batch holds keys
+    /// no other batch before it held. False where the reader cannot tell.
+    /// </summary>
+    IEnumerable<(Batch Rows, bool ChainStart)> ReadTableWithChainStarts(string table) => ReadTable(table).Select(rows => (rows, false));
+
     /// <summary>The names of the tables of this operator in the restored checkpoint.</summary>
     IReadOnlyCollection<string> TableNames => [];
 
@@ -80,7 +89,10 @@ public sealed record StateTable(string Name, int Version, Schema Schema)
     public string StoredName => $"{Name}.v{Version}";
 
     /// <summary>The restored rows of this subtask's key range, checked against the declared version and schema.</summary>
-    public IEnumerable<Batch> Read(IStateReader reader)
+    public IEnumerable<Batch> Read(IStateReader reader) => ReadWithChainStarts(reader).Select(read => read.Rows);
+
+    /// <summary><see cref="Read"/>, each batch with whether it starts its writer's chain (<see cref="IStateReader.ReadTableWithChainStarts"/>).</summary>
+    public IEnumerable<(Batch Rows, bool ChainStart)> ReadWithChainStarts(IStateReader reader)
     {
         foreach (var stored in reader.TableNames)
         {
@@ -91,10 +103,10 @@ public sealed record StateTable(string Name, int Version, Schema Schema)
                     "Restore it with the build that wrote it, or start from a new state dir (or --force) to discard the state");
             }
         }
-        foreach (var batch in reader.ReadTable(StoredName))
+        foreach (var read in reader.ReadTableWithChainStarts(StoredName))
         {
-            CheckSchema(batch.Schema, reader.Epoch);
-            yield return batch;
+            CheckSchema(read.Rows.Schema, reader.Epoch);
+            yield return read;
         }
     }
 

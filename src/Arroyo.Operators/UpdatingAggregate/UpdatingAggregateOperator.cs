@@ -126,7 +126,7 @@ public sealed class UpdatingAggregateOperator : IOperator
         var groups = Array.Empty<int>();
         var added = Array.Empty<bool>();
         // Files come oldest first: a full table, then the deltas after it, in order.
-        foreach (var batch in _table.Read(context.State))
+        foreach (var (batch, chainStart) in _table.ReadWithChainStarts(context.State))
         {
             var rows = batch.RowCount;
             restoredRows += rows;
@@ -146,7 +146,16 @@ public sealed class UpdatingAggregateOperator : IOperator
             {
                 if (r < rows && !deleted[r]) continue;
                 var run = groups.AsSpan(runStart, r - runStart);
-                if (columnar)
+                if (columnar && chainStart)
+                {
+                    // A full table (the start of its writer's chain) holds each key once, and
+                    // none that came before it: only other writers' files come first, and their
+                    // keys hash to other subtasks' ranges of the run that wrote them all (a
+                    // chain never spans runs). So its keys are new: no lookup needed.
+                    _index.AddNewMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run);
+                    for (var i = 0; i < run.Length; i++) Added(run[i]);
+                }
+                else if (columnar)
                 {
                     _index.FindOrAddMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run, added.AsSpan(runStart, run.Length));
                     for (var i = 0; i < run.Length; i++)

@@ -378,11 +378,16 @@ public sealed class CheckpointStore : ICheckpointStorage
             return rows;
         }
 
-        public IEnumerable<Batch> ReadTable(string table, bool allRows = false)
+        public IEnumerable<Batch> ReadTable(string table, bool allRows = false) => Read(table, allRows).Select(read => read.Rows);
+
+        public IEnumerable<(Batch Rows, bool ChainStart)> ReadTableWithChainStarts(string table) => Read(table, allRows: false);
+
+        private IEnumerable<(Batch Rows, bool ChainStart)> Read(string table, bool allRows)
         {
             foreach (var file in restored.Files(nodeId))
             {
-                foreach (var batch in ReadFile(file, table, allRows)) yield return batch;
+                var chainStart = restored.StartsChain(file, table);
+                foreach (var batch in ReadFile(file, table, allRows)) yield return (batch, chainStart);
                 // This subtask is done with the file's rows of the table: once every subtask is,
                 // for every table, the file's bytes go (a restore then never holds every file
                 // and the whole rebuilt table at once). Tables every subtask reads whole (small:
@@ -437,7 +442,27 @@ public sealed class RestoredCheckpoint
     {
         Manifest = manifest;
         _byNode = byNode;
+        // A subtask's chain of a table is the file where it wrote the table whole, then the
+        // deltas of later epochs (a chain never reaches back past a run's first checkpoint),
+        // so of the files one writer holds the table in, those of the earliest epoch start it.
+        foreach (var files in byNode.Values)
+        {
+            foreach (var writer in files.Where(f => f.Writer.Subtask >= 0).GroupBy(f => f.Writer.Subtask))
+            {
+                foreach (var table in writer.SelectMany(f => f.TableNames).Distinct())
+                {
+                    var holding = writer.Where(f => f.TableNames.Contains(table)).ToList();
+                    var first = holding.Min(f => f.Writer.Epoch);
+                    foreach (var file in holding.Where(f => f.Writer.Epoch == first)) _chainStarts.Add((file, table));
+                }
+            }
+        }
     }
+
+    private readonly HashSet<(StateFileContents File, string Table)> _chainStarts = [];
+
+    /// <summary>Whether <paramref name="file"/>'s rows of <paramref name="table"/> start its writer's chain of it (see <see cref="IStateReader.ReadTableWithChainStarts"/>).</summary>
+    public bool StartsChain(StateFileContents file, string table) => _chainStarts.Contains((file, table));
 
     public CheckpointManifest Manifest { get; }
 

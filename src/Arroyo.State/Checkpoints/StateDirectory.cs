@@ -183,7 +183,8 @@ public static class StateDirectory
                     if (fileEpoch > epoch || (fileEpoch < epoch && listed.Tables is null)) throw new InvalidDataException("not a file of this checkpoint");
                     if (!sizes.TryGetValue(file, out var size)) throw new InvalidDataException("missing");
                     if (size != listed.Size) throw new InvalidDataException($"{size} bytes, {listed.Size} expected");
-                    var tables = StateFile.Open(await store.GetRequiredAsync(file, cancel), listed.Checksum, file);
+                    var tables = StateFile.Open(await store.GetRequiredAsync(file, cancel), listed.Checksum, file)
+                        .WrittenBy(fileEpoch.Value, StatePaths.SubtaskOf(file)!.Value.Subtask);
                     // A file of an earlier checkpoint: only the tables this one builds on.
                     if (listed.Tables is { } carried) tables = tables.Only(carried);
                     var nodeId = NodeIdOf(file);

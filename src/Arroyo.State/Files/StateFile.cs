@@ -339,12 +339,18 @@ public sealed class StateFileContents
 
     public IReadOnlyCollection<string> TableNames => _tables.Keys;
 
+    /// <summary>The epoch and subtask that wrote the file, or (-1, -1) when not known.</summary>
+    public (long Epoch, int Subtask) Writer { get; private init; } = (-1, -1);
+
+    /// <summary>The same contents, known to be written by <paramref name="subtask"/> at <paramref name="epoch"/>.</summary>
+    public StateFileContents WrittenBy(long epoch, int subtask) => new(_tables) { Writer = (epoch, subtask) };
+
     /// <summary>The batches of <paramref name="table"/> in the order written (none if the file does not hold it).</summary>
     public IReadOnlyList<StoredBatch> Batches(string table) => _tables.TryGetValue(table, out var batches) ? batches : [];
 
     /// <summary>Only <paramref name="tables"/> of the file (what a later checkpoint carries of an earlier one's file).</summary>
     public StateFileContents Only(IReadOnlyCollection<string> tables) =>
-        new(_tables.Where(t => tables.Contains(t.Key)).ToDictionary(t => t.Key, t => t.Value));
+        new(_tables.Where(t => tables.Contains(t.Key)).ToDictionary(t => t.Key, t => t.Value)) { Writer = Writer };
 
     // The (subtask, table) pairs done with this file; guarded by itself.
     private readonly HashSet<(int Subtask, string Table)> _passed = [];

@@ -1,4 +1,5 @@
 using Arroyo.Core;
+using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Engine.Tests.Expressions;
@@ -43,14 +44,16 @@ public sealed class IncrementalCheckpointTests
             Values.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => ((long)kv.Value.Count, kv.Value.Sum()));
     }
 
-    private sealed class Run(IObjectStore store, CheckpointStore checkpoints, int parallelism)
+    /// <param name="readers">Wraps each subtask's state reader (null: the store's own).</param>
+    private sealed class Run(IObjectStore store, CheckpointStore checkpoints, int parallelism, Func<IStateReader, IStateReader>? readers = null)
     {
         public CheckpointStore Checkpoints => checkpoints;
 
         public UpdatingAggregateOperator[] Operators { get; } = Enumerable.Range(0, parallelism).Select(p =>
         {
             var op = new UpdatingAggregateOperator(Spec, TestFunctions.Builtins);
-            op.Open(Context(p, parallelism, checkpoints.CreateReader(NodeId, p, parallelism)));
+            var reader = checkpoints.CreateReader(NodeId, p, parallelism);
+            op.Open(Context(p, parallelism, readers is null ? reader : readers(reader)));
             return op;
         }).ToArray();
 
@@ -75,11 +78,14 @@ public sealed class IncrementalCheckpointTests
         }
     }
 
-    private static async Task<Run> OpenAsync(IObjectStore store, int parallelism)
+    private static async Task<Run> OpenAsync(IObjectStore store, int parallelism, Func<IStateReader, IStateReader>? readers = null) =>
+        new(store, await OpenCheckpointsAsync(store, parallelism), parallelism, readers);
+
+    private static async Task<CheckpointStore> OpenCheckpointsAsync(IObjectStore store, int parallelism)
     {
         var (checkpoints, lease) = await StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions("SELECT 1", "p", parallelism, false, new Arroyo.Tests.Shared.ListLogger()));
         await lease.DisposeAsync();
-        return new Run(store, checkpoints, parallelism);
+        return checkpoints;
     }
 
     /// <summary>Some new rows and retractions of earlier rows (a key whose rows are all retracted is removed).</summary>
@@ -172,6 +178,65 @@ public sealed class IncrementalCheckpointTests
                 Assert.Equal(expected[epoch].OrderBy(kv => kv.Key), Probe(restored).OrderBy(kv => kv.Key));
             }
             await store.DeleteAsync(StatePaths.Manifest(epoch));
+        }
+    }
+
+    [Fact]
+    public async Task Full_tables_restore_without_lookups_to_what_looking_every_key_up_restores()
+    {
+        var store = new InMemoryObjectStore();
+        var run = await OpenAsync(store, 2);
+        var model = new Model();
+        var random = new Random(2026);
+        run.Feed(Changes(model, random, 3000, Keys - 50, 1));
+        await run.CheckpointAsync(1);
+        var baseKeys = model.Snapshot().Keys.ToHashSet();
+        // Deltas (too few changes to compact) with new keys, changed ones and tombstones (keys
+        // whose rows are all retracted).
+        for (long epoch = 2; epoch <= 4; epoch++)
+        {
+            run.Feed(Changes(model, random, 25, Keys, epoch));
+            Assert.Contains((await run.CheckpointAsync(epoch)).Files, f => f.Tables is not null);
+        }
+        var expected = model.Snapshot();
+        Assert.Contains(expected.Keys, key => !baseKeys.Contains(key));
+        var stored = $"{UpdatingAggregateOperator.TableName}.v{UpdatingAggregateOperator.TableVersion}";
+
+        foreach (var parallelism in new[] { 2, 3, 1 })
+        {
+            // What the store marks as chain starts: the epoch-1 full tables, each key once, no
+            // tombstones; the deltas after them not. (A reader's range releases the bytes once
+            // read, so each look is through a store opened for it.)
+            var checkpoints = await OpenCheckpointsAsync(store, parallelism);
+            var startKeys = new List<string>();
+            var deltas = 0;
+            for (var p = 0; p < parallelism; p++)
+            {
+                foreach (var (rows, chainStart) in checkpoints.CreateReader(NodeId, p, parallelism).ReadTableWithChainStarts(stored))
+                {
+                    if (!chainStart)
+                    {
+                        deltas += rows.RowCount;
+                        continue;
+                    }
+                    var keys = (StringColumn)rows.Columns[1];
+                    var deleted = ((PrimitiveColumn<bool>)rows.Columns[2]).Values;
+                    for (var r = 0; r < rows.RowCount; r++)
+                    {
+                        Assert.False(deleted[r]);
+                        startKeys.Add(keys.GetString(r));
+                    }
+                }
+            }
+            Assert.True(deltas > 0);
+            Assert.Equal(baseKeys.Order(), startKeys.Order());
+
+            var withoutLookups = await OpenAsync(store, parallelism);
+            var withLookups = await OpenAsync(store, parallelism, reader => new NamedReader(reader, reader.TableNames));
+            Assert.Equal(expected.Count, withoutLookups.Operators.Sum(o => o.KeyCount));
+            Assert.Equal(expected.Count, withLookups.Operators.Sum(o => o.KeyCount));
+            Assert.Equal(expected.OrderBy(kv => kv.Key), Probe(withoutLookups).OrderBy(kv => kv.Key));
+            Assert.Equal(expected.OrderBy(kv => kv.Key), Probe(withLookups).OrderBy(kv => kv.Key));
         }
     }
 
@@ -277,6 +342,7 @@ public sealed class IncrementalCheckpointTests
         Assert.Contains("column 1 is 'k0' BIGINT", error.Message.Replace("Int64", "BIGINT", StringComparison.Ordinal));
     }
 
+    /// <summary>Passes <paramref name="inner"/>'s rows on, listing <paramref name="names"/> as its tables; it cannot tell chain starts, so a restore through it looks every key up.</summary>
     private sealed class NamedReader(IStateReader inner, IReadOnlyCollection<string> names) : IStateReader
     {
         public long? Epoch => inner.Epoch;

@@ -88,6 +88,59 @@ public sealed class KeyIndexTests
         Assert.True(many.Count > 10_000, $"{many.Count} keys: too few to have grown");
     }
 
+    [Theory]
+    [InlineData(9, false)]
+    [InlineData(9, true)]
+    [InlineData(0, false)]
+    public void New_keys_added_without_lookups_get_the_ids_of_one_at_a_time_and_are_found(int width, bool reserved)
+    {
+        // The same distinct keys into two indexes, batches of new keys without lookups into one,
+        // key by key into the other; removals between batches leave deleted marks and free ids
+        // for the next batch, and growth rebuilds unless reserved up front.
+        var fresh = new KeyIndex(width);
+        var single = new KeyIndex(width);
+        if (reserved)
+        {
+            fresh.Reserve(60_000);
+            single.Reserve(60_000);
+        }
+        var random = new Random(7);
+        var values = Enumerable.Range(0, 60_000).OrderBy(_ => random.Next()).ToArray();
+        byte[] KeyOf(int value) => width == 0 ? System.Text.Encoding.UTF8.GetBytes(new string('k', value % 30) + value) : Key(value, isNull: value == 0); // one null key: nulls are equal keys
+        var next = 0;
+        var live = new List<byte[]>();
+        while (next < values.Length)
+        {
+            var keys = values.Skip(next).Take(random.Next(1, 4000)).Select(KeyOf).ToList();
+            next += keys.Count;
+            var starts = new int[keys.Count + 1];
+            for (var i = 0; i < keys.Count; i++) starts[i + 1] = starts[i] + keys[i].Length;
+            var ids = new int[keys.Count];
+            var highWater = fresh.Capacity;
+            fresh.AddNewMany(keys.SelectMany(k => k).ToArray(), starts, ids);
+            for (var i = 0; i < keys.Count; i++)
+            {
+                Assert.Equal(single.FindOrAdd(keys[i], out var added), ids[i]);
+                Assert.True(added);
+            }
+            // With no free ids left, the rest of the batch got consecutive ids from the old end.
+            var past = ids.Where(id => id >= highWater).ToArray();
+            Assert.Equal(Enumerable.Range(highWater, past.Length), past);
+            live.AddRange(keys);
+            Assert.Equal(single.Count, fresh.Count);
+            foreach (var key in live.Where((_, i) => i % 5 == 0))
+            {
+                var id = single.Find(key);
+                Assert.Equal(id, fresh.Find(key));
+                single.Remove(id);
+                fresh.Remove(id);
+            }
+            live = live.Where((_, i) => i % 5 != 0).ToList();
+        }
+        foreach (var key in live) Assert.Equal(single.Find(key), fresh.Find(key));
+        Assert.Equal(live.Count, fresh.Count);
+    }
+
     private sealed class BytesComparer : IEqualityComparer<byte[]>
     {
         public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
