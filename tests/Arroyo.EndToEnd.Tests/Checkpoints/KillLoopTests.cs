@@ -18,12 +18,15 @@ public sealed class KillLoopTests
         FROM events GROUP BY window;
         """;
 
-    // Slow the source down so that kills land in the middle of the input.
+    // Slow the source down so that every kill lands in the middle of the input: 200 batches of
+    // 50 rows, one per 50 ms, is 10 s of reading, while the ten attempts together let it read
+    // for at most 10 x 300 ms (plus the time a kill takes). The poll delay is a wait, so a
+    // loaded machine makes the source slower, never faster: all ten kills land whatever the load.
     private static readonly Dictionary<string, string> s_env = new()
     {
         ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "100ms",
         ["ARROYO__PIPELINE__SOURCE_BATCH_SIZE"] = "50",
-        ["ARROYO__DEBUG__SOURCE_POLL_DELAY"] = "5ms",
+        ["ARROYO__DEBUG__SOURCE_POLL_DELAY"] = "50ms",
     };
 
     private static void WriteInput(string path)
@@ -61,7 +64,7 @@ public sealed class KillLoopTests
             running.WaitForExit(TimeSpan.FromSeconds(30));
             killed++;
         }
-        Assert.True(killed >= 5, $"only {killed} kills landed before the input ended");
+        Assert.True(killed == 10, $"only {killed} of 10 kills landed before the input ended");
         var final = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: s_env);
         Assert.True(final.ExitCode == 0, final.ToString());
         Assert.Equal(expected, File.ReadAllLines(dir.File("out.json")).Order().ToList());
