@@ -109,10 +109,9 @@ public sealed class KeyIndex
     {
         var count = ids.Length;
         if (starts.Length < count + 1 || added.Length < count) throw new ArgumentException($"{count} ids need {count + 1} starts and {count} added flags");
-        var hashes = System.Buffers.ArrayPool<ulong>.Shared.Rent(count);
+        var hashes = RentHashes(bytes, starts, count);
         try
         {
-            for (var i = 0; i < count; i++) hashes[i] = Hash(Normalize(bytes[starts[i]..starts[i + 1]]));
             for (var i = 0; i < count; i++)
             {
                 if (i + SlotLookahead < count) PrefetchSlot(hashes[i + SlotLookahead]);
@@ -138,10 +137,9 @@ public sealed class KeyIndex
     {
         var count = ids.Length;
         if (starts.Length < count + 1) throw new ArgumentException($"{count} ids need {count + 1} starts");
-        var hashes = System.Buffers.ArrayPool<ulong>.Shared.Rent(count);
+        var hashes = RentHashes(bytes, starts, count);
         try
         {
-            for (var i = 0; i < count; i++) hashes[i] = Hash(Normalize(bytes[starts[i]..starts[i + 1]]));
             for (var i = 0; i < count; i++)
             {
                 if (i + SlotLookahead < count) PrefetchSlot(hashes[i + SlotLookahead]);
@@ -157,6 +155,14 @@ public sealed class KeyIndex
         {
             System.Buffers.ArrayPool<ulong>.Shared.Return(hashes);
         }
+    }
+
+    /// <summary>The hashes of keys 0..count (a pooled array: return it), all taken before any is inserted.</summary>
+    private ulong[] RentHashes(ReadOnlySpan<byte> bytes, ReadOnlySpan<int> starts, int count)
+    {
+        var hashes = System.Buffers.ArrayPool<ulong>.Shared.Rent(count);
+        for (var i = 0; i < count; i++) hashes[i] = Hash(Normalize(bytes[starts[i]..starts[i + 1]]));
+        return hashes;
     }
 
     private unsafe void PrefetchSlot(ulong hash)

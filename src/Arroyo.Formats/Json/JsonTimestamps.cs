@@ -40,7 +40,7 @@ internal static class JsonTimestamps
         var hour = Digit(text[11]) * 10 + Digit(text[12]);
         var minute = Digit(text[14]) * 10 + Digit(text[15]);
         var second = Digit(text[17]) * 10 + Digit(text[18]);
-        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
         {
             return false;
         }
@@ -68,10 +68,6 @@ internal static class JsonTimestamps
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Digit(byte b) => b - (byte)'0';
-
-    private static int DaysInMonth(int year, int month) => month == 2
-        ? (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28)
-        : 30 + ((month + (month >> 3)) & 1);
 
     /// <summary>Days from 1970-01-01 to this proleptic Gregorian date (Howard Hinnant's days_from_civil).</summary>
     private static long DaysFromCivil(int year, int month, int day)
