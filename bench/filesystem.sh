@@ -4,7 +4,9 @@
 # peak RSS), against writing the same rows with ParquetSharp alone (bench/ParquetWrite, CPU
 # of the write only). The same query into a blackhole sink gives what the engine spends before
 # the sink (start-up, JIT, generating and projecting the bids); the parquet run less that is
-# the sink's own cost, the figure to hold against ParquetSharp alone. Every run is repeated
+# the sink's own cost, the figure to hold against ParquetSharp alone. For s3rver the library
+# alone also streams its file to the same server (32 MiB parts through the AWS SDK, the client's
+# creation included), as the sink must. Every run is repeated
 # RUNS times (default 3), the kinds interleaved so that the machine's load hits them alike;
 # the table shows medians. Prints a markdown table.
 #   bench/filesystem.sh [EVENTS]   (default 2000000)
@@ -64,24 +66,31 @@ for i in $(seq "$runs"); do
   fi
   .build/parquetwrite/ParquetWrite "$work/local" "$work/alone.parquet" > "$work/alone.log"
   sed -E 's/.* cpu_s=([0-9.]+).*/\1 0/' "$work/alone.log" >> "$work/alone.runs"
+  if $s3; then
+    S3_ENDPOINT="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER \
+      .build/parquetwrite/ParquetWrite "$work/local" "s3://bench/alone-$i.parquet" > "$work/alone-s3.log"
+    sed -E 's/.* cpu_s=([0-9.]+).*/\1 0/' "$work/alone-s3.log" >> "$work/alone-s3.runs"
+  fi
 done
 rows=$(sed -E 's/.*rows=([0-9]+).*/\1/' "$work/alone.log")
 
 cpu() { cut -d' ' -f1 "$work/$1.runs" | median; }
 rss() { cut -d' ' -f2 "$work/$1.runs" | median; }
 alone=$(cpu alone)
+$s3 && alone_s3=$(cpu alone-s3)
 blackhole=$(cpu blackhole)
-row() { # name cpu rss_kb
-  awk -v n="$1" -v r="$rows" -v c="$2" -v m="$3" -v a="$alone" \
+row() { # name cpu rss_kb [baseline cpu, default ParquetSharp alone to local disk]
+  awk -v n="$1" -v r="$rows" -v c="$2" -v m="$3" -v a="${4:-$alone}" \
     'BEGIN { printf "| %s | %d | %.2f | %.0f | %.0f %% | %s |\n", n, r, c, r / c, 100 * a / c, (m > 0 ? sprintf("%.0f MB", m / 1024) : "") }'
 }
 
-echo "| run ($runs runs each, medians) | bids written | CPU s | bids per CPU-s | of ParquetSharp alone | peak RSS |"
+echo "| run ($runs runs each, medians) | bids written | CPU s | bids per CPU-s | of ParquetSharp alone (to the same place) | peak RSS |"
 echo "|---|---|---|---|---|---|"
 row "engine -> local disk" "$(cpu local)" "$(rss local)"
-$s3 && row "engine -> s3rver (CPU of arroyo only)" "$(cpu s3)" "$(rss s3)"
+$s3 && row "engine -> s3rver (CPU of arroyo only)" "$(cpu s3)" "$(rss s3)" "$alone_s3"
 $s3 || echo "| engine -> s3rver | skipped: run scripts/install-test-deps.sh for node and s3rver | | | | |"
 row "engine -> blackhole (the same query, no sink)" "$blackhole" "$(rss blackhole)"
 row "the sink alone: engine -> local disk less blackhole" "$(awk -v a="$(cpu local)" -v b="$blackhole" 'BEGIN { print a - b }')" 0
-$s3 && row "the sink alone: engine -> s3rver less blackhole" "$(awk -v a="$(cpu s3)" -v b="$blackhole" 'BEGIN { print a - b }')" 0
+$s3 && row "the sink alone: engine -> s3rver less blackhole" "$(awk -v a="$(cpu s3)" -v b="$blackhole" 'BEGIN { print a - b }')" 0 "$alone_s3"
 row "ParquetSharp alone (write only)" "$alone" 0
+if $s3; then row "ParquetSharp alone -> s3rver (write and upload)" "$alone_s3" 0 "$alone_s3"; fi

@@ -46,3 +46,33 @@ public interface IMultipartStore : IObjectStore
     /// </summary>
     Task<IReadOnlyList<OpenUpload>> ListUploadsAsync(string prefix, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// A multipart store that can take a part's bytes a piece at a time, written straight to where
+/// they will stay (a local directory): a writer then needs no buffer of the part size, and the
+/// bytes are copied once, not first into a buffer and then to the store.
+/// </summary>
+public interface IAppendingMultipartStore : IMultipartStore
+{
+    /// <summary>
+    /// Opens an upload that has no part yet for writing its parts in order, from part 1. The
+    /// caller disposes the appender before it completes or aborts the upload.
+    /// </summary>
+    IPartAppender OpenAppender(string key, string uploadId);
+}
+
+/// <summary>Writes the parts of one upload in order (see <see cref="IAppendingMultipartStore.OpenAppender"/>).</summary>
+public interface IPartAppender : IDisposable
+{
+    /// <summary>Bytes written since the last part ended: the next part's so far (not durable yet).</summary>
+    long Pending { get; }
+
+    /// <summary>Adds bytes to the part being written.</summary>
+    void Write(ReadOnlySpan<byte> data);
+
+    /// <summary>
+    /// Ends the part being written as part <paramref name="partNumber"/> (the one after the last
+    /// ended; it may be empty); durable when this returns, as an uploaded part.
+    /// </summary>
+    UploadedPart EndPart(int partNumber);
+}

@@ -12,7 +12,9 @@ namespace Arroyo.Storage;
 /// file is cut to the listed parts' end, flushed to disk and renamed over the target (atomic,
 /// as every local write). A part that does not follow the last one this store wrote (a
 /// restarted process finishing an upload) is a file of its own, appended at completion.
-/// Listings skip the uploads directory.
+/// A writer may also write the parts straight into the data file a piece at a time
+/// (<see cref="OpenAppender"/>) instead of handing each over whole. Listings skip the uploads
+/// directory.
 /// </summary>
 public sealed partial class LocalObjectStore
 {
@@ -97,6 +99,78 @@ public sealed partial class LocalObjectStore
             await file.FlushAsync(cancellationToken).ConfigureAwait(false);
             file.Flush(flushToDisk: true);
         }
+    }
+
+    public IPartAppender OpenAppender(string key, string uploadId)
+    {
+        var directory = UploadDirectory(uploadId);
+        if (!Directory.Exists(directory))
+        {
+            throw new ObjectStoreException($"{Description}: cannot write to '{key}': upload {uploadId} does not exist", isTransient: false, statusCode: 404);
+        }
+
+        try
+        {
+            var data = new FileStream(Path.Combine(directory, DataFile), FileMode.Create, FileAccess.Write, FileShare.Read, CopyBufferSize, useAsync: false);
+            return new InPlaceAppender(this, key, uploadId, data);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(e, "start writing", key);
+        }
+    }
+
+    /// <summary>
+    /// Writes an upload's parts one after the other into its data file, as <see cref="UploadPartAsync"/>
+    /// does for parts handed over whole: each part ends where the next begins, its ETag is its
+    /// offset, and the store remembers it as the last part written in place, so a part uploaded
+    /// whole later (the same process finishing the file) follows it.
+    /// </summary>
+    private sealed class InPlaceAppender(LocalObjectStore store, string key, string uploadId, FileStream data) : IPartAppender
+    {
+        private long _partStart;
+        private int _lastPart;
+
+        public long Pending => data.Position - _partStart;
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            try
+            {
+                data.Write(bytes);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw store.Wrap(e, $"upload part {_lastPart + 1} of", key);
+            }
+        }
+
+        public UploadedPart EndPart(int partNumber)
+        {
+            if (partNumber != _lastPart + 1)
+            {
+                throw new ArgumentException($"part {partNumber} of '{key}' cannot follow part {_lastPart}", nameof(partNumber));
+            }
+
+            try
+            {
+                // Durable before it is recorded, as a part uploaded whole.
+                data.Flush(flushToDisk: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw store.Wrap(e, $"upload part {partNumber} of", key);
+            }
+
+            var size = data.Position - _partStart;
+            var part = new UploadedPart(partNumber, InPlaceTag + _partStart.ToString(CultureInfo.InvariantCulture), size);
+            store._lastInPlace[uploadId] = (partNumber, _partStart, size);
+            _partStart = data.Position;
+            _lastPart = partNumber;
+            return part;
+        }
+
+        public void Dispose() => data.Dispose();
     }
 
     public async Task CompleteUploadAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken = default)

@@ -11,7 +11,7 @@ namespace Arroyo.Storage;
 /// Unlike object stores, a key cannot be both an object and a "directory" of other keys
 /// ("a" and "a/b"); the state-dir layout never needs that.
 /// </remarks>
-public sealed partial class LocalObjectStore : IMultipartStore
+public sealed partial class LocalObjectStore : IAppendingMultipartStore
 {
     // Temporary files end with this; keys ending with it are refused so listings can skip them.
     private const string TempSuffix = ".arroyo-tmp";

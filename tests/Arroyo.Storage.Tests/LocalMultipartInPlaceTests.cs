@@ -94,4 +94,62 @@ public sealed class LocalMultipartInPlaceTests : IDisposable
         Assert.Contains("part 2", error.Message);
         Assert.False(await store.ExistsAsync("m", Ct));
     }
+
+    [Fact]
+    public async Task Parts_written_a_piece_at_a_time_lie_in_the_data_file_like_parts_uploaded_whole()
+    {
+        var store = new LocalObjectStore(_root);
+        var id = await store.StartUploadAsync("w", Ct);
+        var bytes = Data(5000, 11);
+        var parts = new List<UploadedPart>();
+        using (var appender = store.OpenAppender("w", id))
+        {
+            appender.Write(bytes.AsSpan(0, 1000));
+            appender.Write(bytes.AsSpan(1000, 2000));
+            Assert.Equal(3000, appender.Pending);
+            parts.Add(appender.EndPart(1));
+            Assert.Equal(0, appender.Pending);
+            appender.Write(bytes.AsSpan(3000, 1500));
+            parts.Add(appender.EndPart(2));
+            Assert.Throws<ArgumentException>(() => appender.EndPart(4));
+        }
+        Assert.Equal([new UploadedPart(1, "@0", 3000), new UploadedPart(2, "@3000", 1500)], parts);
+        // A part handed over whole afterwards (the same process ending the file) follows them in place.
+        parts.Add(await store.UploadPartAsync("w", id, 3, bytes.AsMemory(4500), Ct));
+        Assert.Equal(new UploadedPart(3, "@4500", 500), parts[2]);
+        Assert.Equal(["data", "key"], Directory.EnumerateFiles(UploadDirectory(id)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        await store.CompleteUploadAsync("w", id, parts, Ct);
+        Assert.Equal(bytes, (await store.GetAsync("w", Ct))!);
+    }
+
+    [Fact]
+    public async Task Bytes_written_after_the_last_recorded_part_are_dropped_when_a_restarted_process_finishes_the_upload()
+    {
+        var failed = new LocalObjectStore(_root);
+        var id = await failed.StartUploadAsync("c", Ct);
+        UploadedPart recorded;
+        using (var appender = failed.OpenAppender("c", id))
+        {
+            appender.Write(Data(2000, 12));
+            recorded = appender.EndPart(1);
+            // Written after the checkpoint that recorded part 1, never ended as a part: the process died.
+            appender.Write(Data(3000, 13));
+        }
+
+        var restarted = new LocalObjectStore(_root);
+        var trailer = Data(300, 14);
+        var last = await restarted.UploadPartAsync("c", id, 2, trailer, Ct);
+        await restarted.CompleteUploadAsync("c", id, [recorded, last], Ct);
+        var stored = await restarted.GetAsync("c", Ct);
+        Assert.Equal([.. Data(2000, 12), .. trailer], stored!);
+    }
+
+    [Fact]
+    public void An_appender_for_an_upload_that_does_not_exist_is_refused()
+    {
+        var store = new LocalObjectStore(_root);
+        var error = Assert.Throws<ObjectStoreException>(() => store.OpenAppender("x", "0123abcd"));
+        Assert.Contains("does not exist", error.Message);
+    }
 }

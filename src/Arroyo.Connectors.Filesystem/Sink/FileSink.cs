@@ -259,7 +259,7 @@ internal class FileSink : IOperator
     private OpenFile OpenNew(string partition, long now)
     {
         var key = _namer!.Next(partition, _epoch);
-        var stream = new PartUploadStream(Store, key, (int)_settings.PartSize, id => s_begunHere.TryAdd(id, 0));
+        var stream = new PartUploadStream(Store, key, (int)_settings.PartSize, id => s_begunHere.TryAdd(id, 0), _store!.Inner as IAppendingMultipartStore);
         return new OpenFile(stream, CreateWriter(stream, _input, _settings), now);
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using Arroyo.Storage;
 
 namespace Arroyo.Connectors.Filesystem.Sink;
@@ -12,10 +13,15 @@ namespace Arroyo.Connectors.Filesystem.Sink;
 /// shared pool at the first write and given back when the file is finished or abandoned: a sink
 /// that rolls files often then reuses one warm buffer instead of having the operating system
 /// hand it a fresh part's worth of zeroed pages per file.
+/// A store that takes parts a piece at a time (a local directory, <see cref="IAppendingMultipartStore"/>)
+/// gets the bytes as they are written instead: no buffer, no copy, and a part ends when it
+/// reaches the part size or a checkpoint records the file.
 /// </summary>
 internal sealed class PartUploadStream : WriteOnlyStream
 {
     private readonly IMultipartStore _store;
+    private readonly IAppendingMultipartStore? _appendingStore;
+    private IPartAppender? _appender;
     private readonly string _key;
     private readonly int _partSize;
     private byte[]? _buffer;
@@ -27,9 +33,14 @@ internal sealed class PartUploadStream : WriteOnlyStream
     private bool _abandoned;
 
     /// <param name="started">Told the upload id as soon as the store gives one (uploads are tracked from their start, to abort them after a failure).</param>
-    public PartUploadStream(IMultipartStore store, string key, int partSize, Action<string> started)
+    /// <param name="appendingStore">
+    /// The same store when it takes parts a piece at a time (see the summary), without the
+    /// retries <paramref name="store"/> may wrap it in: a local write that fails is not cured by waiting.
+    /// </param>
+    public PartUploadStream(IMultipartStore store, string key, int partSize, Action<string> started, IAppendingMultipartStore? appendingStore = null)
     {
         _store = store;
+        _appendingStore = appendingStore;
         _key = key;
         _partSize = partSize;
         _started = started;
@@ -51,11 +62,34 @@ internal sealed class PartUploadStream : WriteOnlyStream
     public override void Write(ReadOnlySpan<byte> data)
     {
         if (_abandoned) return;
+        if (_appendingStore is not null)
+        {
+            Append(data);
+            return;
+        }
         var buffer = _buffer ??= ArrayPool<byte>.Shared.Rent(_partSize);
         while (data.Length > 0)
         {
             var take = Math.Min(data.Length, _partSize - _filled);
             data[..take].CopyTo(buffer.AsSpan(_filled));
+            _filled += take;
+            _written += take;
+            data = data[take..];
+            if (_filled == _partSize) UploadBuffer();
+        }
+    }
+
+    private void Append(ReadOnlySpan<byte> data)
+    {
+        if (_appender is null)
+        {
+            StartUpload();
+            _appender = _appendingStore!.OpenAppender(_key, _uploadId);
+        }
+        while (data.Length > 0)
+        {
+            var take = Math.Min(data.Length, _partSize - _filled);
+            _appender.Write(data[..take]);
             _filled += take;
             _written += take;
             data = data[take..];
@@ -87,12 +121,19 @@ internal sealed class PartUploadStream : WriteOnlyStream
     }
 
     /// <summary>
+    /// Whether bytes not in a part yet can go into the checkpoint (<see cref="Record"/>): only
+    /// when they are held in memory. Written in place, they are ended as a part instead.
+    /// </summary>
+    private bool HoldsBytesInMemory => _appendingStore is null;
+
+    /// <summary>
     /// The file as a checkpoint records it while it stays open: the parts uploaded so far and,
     /// as <paramref name="trailer"/> follows them, the bytes not sent yet plus what the format
     /// needs to end the file here. Nothing is uploaded: the checkpoint holds at most one part.
     /// </summary>
     public OpenFileRecord Record(long rows, string partition, byte[] trailer)
     {
+        if (!HoldsBytesInMemory && _filled > 0 && !_abandoned) UploadBuffer();
         var bytes = new byte[_filled + trailer.Length];
         if (_filled > 0) _buffer.AsSpan(0, _filled).CopyTo(bytes);
         trailer.CopyTo(bytes.AsSpan(_filled));
@@ -119,12 +160,23 @@ internal sealed class PartUploadStream : WriteOnlyStream
         return new FinishedFile(file.Key, uploadId, parts, size, file.Rows) { Partition = file.Partition, PartitionValues = file.PartitionValues };
     }
 
+    [MemberNotNull(nameof(_uploadId))]
+    private void StartUpload()
+    {
+        if (_uploadId is not null) return;
+        _uploadId = _store.StartUploadAsync(_key).GetAwaiter().GetResult();
+        _started(_uploadId);
+    }
+
     private void UploadBuffer()
     {
-        if (_uploadId is null)
+        StartUpload();
+        if (_appendingStore is not null)
         {
-            _uploadId = _store.StartUploadAsync(_key).GetAwaiter().GetResult();
-            _started(_uploadId);
+            _appender ??= _appendingStore.OpenAppender(_key, _uploadId);
+            _parts.Add(_appender.EndPart(_parts.Count + 1));
+            _filled = 0;
+            return;
         }
         var bytes = _filled > 0 ? _buffer.AsMemory(0, _filled) : ReadOnlyMemory<byte>.Empty;
         var part = _store.UploadPartAsync(_key, _uploadId, _parts.Count + 1, bytes).GetAwaiter().GetResult();
@@ -134,6 +186,8 @@ internal sealed class PartUploadStream : WriteOnlyStream
 
     private void ReleaseBuffer()
     {
+        _appender?.Dispose();
+        _appender = null;
         if (_buffer is null) return;
         var buffer = _buffer;
         _buffer = null;

@@ -276,6 +276,24 @@ public sealed class FileSinkOpenFilesTests : IDisposable
     }
 
     [Fact]
+    public void On_a_local_directory_a_checkpoint_ends_the_bytes_written_so_far_as_a_part_and_carries_none_of_them()
+    {
+        // A local directory takes parts a piece at a time: rows are written into the upload as
+        // they come, with no part buffer, so there are no held bytes for the checkpoint to carry.
+        var sink = Sink("json");
+        var output = new CollectingOutput();
+        sink.OnBatch(Rows(0, 1_000), 0, output);
+        var open = Assert.Single(FileCommit.Decode(Checkpoint(sink)!).Open);
+        Assert.Empty(open.Trailer);
+        Assert.Equal(open.UploadedBytes, Assert.Single(open.Parts).Size);
+        sink.OnBatch(Rows(1_000, 10), 0, output);
+        Checkpoint(sink, thenStop: true);
+        Assert.Equal(Range(0, 1_010), Numbers(Assert.Single(Visible())));
+        Assert.False(UploadsLeft());
+        sink.Close();
+    }
+
+    [Fact]
     public void Replaying_the_restore_twice_ends_the_open_file_once()
     {
         var sink = Sink("parquet");
