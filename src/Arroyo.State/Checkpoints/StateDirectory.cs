@@ -175,7 +175,8 @@ public static class StateDirectory
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 // In the order written: by epoch (a carried file before the deltas after it),
                 // then subtask and part, so that an incremental table's rows apply in order.
-                foreach (var listed in manifest.Files.OrderBy(f => StatePaths.ReadOrder(f.Key)))
+                var listedFiles = manifest.Files.OrderBy(f => StatePaths.ReadOrder(f.Key)).ToList();
+                foreach (var listed in listedFiles)
                 {
                     file = listed.Key;
                     var fileEpoch = StatePaths.EpochOf(file);
@@ -183,10 +184,15 @@ public static class StateDirectory
                     if (fileEpoch > epoch || (fileEpoch < epoch && listed.Tables is null)) throw new InvalidDataException("not a file of this checkpoint");
                     if (!sizes.TryGetValue(file, out var size)) throw new InvalidDataException("missing");
                     if (size != listed.Size) throw new InvalidDataException($"{size} bytes, {listed.Size} expected");
-                    var tables = StateFile.Open(await store.GetRequiredAsync(file, cancel), listed.Checksum, file)
-                        .WrittenBy(fileEpoch.Value, StatePaths.SubtaskOf(file)!.Value.Subtask);
+                }
+                var opened = await ReadAndVerifyAsync(store, listedFiles, cancel);
+                for (var i = 0; i < listedFiles.Count; i++)
+                {
+                    file = listedFiles[i].Key;
+                    if (opened[i].Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+                    var tables = opened[i].Contents!.WrittenBy(StatePaths.EpochOf(file)!.Value, StatePaths.SubtaskOf(file)!.Value.Subtask);
                     // A file of an earlier checkpoint: only the tables this one builds on.
-                    if (listed.Tables is { } carried) tables = tables.Only(carried);
+                    if (listedFiles[i].Tables is { } carried) tables = tables.Only(carried);
                     var nodeId = NodeIdOf(file);
                     if (!byNode.TryGetValue(nodeId, out var list)) byNode[nodeId] = list = [];
                     list.Add(tables);
@@ -202,6 +208,33 @@ public static class StateDirectory
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// Reads and verifies the files, several at a time: while one file's bytes are checked
+    /// another is being read (from a disk this overlaps the copy out of the page cache with the
+    /// checksum; from an object store the requests' latencies). Every file is held until the
+    /// restore anyway, so reading ahead holds no more memory. Each result is the file's contents
+    /// or what went wrong with it, in the order given, so the first damaged file in that order is
+    /// the one reported.
+    /// </summary>
+    private static async Task<(StateFileContents? Contents, Exception? Error)[]> ReadAndVerifyAsync(
+        IObjectStore store, IReadOnlyList<ManifestFile> files, CancellationToken cancel)
+    {
+        var results = new (StateFileContents?, Exception?)[files.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(2 * Environment.ProcessorCount, 4, 16), CancellationToken = cancel };
+        await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), options, async (i, ct) =>
+        {
+            try
+            {
+                results[i] = (StateFile.Open(await store.GetRequiredAsync(files[i].Key, ct).ConfigureAwait(false), files[i].Checksum, files[i].Key), null);
+            }
+            catch (Exception error) when (IsDamage(error, ct))
+            {
+                results[i] = (null, error);
+            }
+        }).ConfigureAwait(false);
+        return results;
     }
 
     /// <summary>Whether a failure while reading a checkpoint means the checkpoint is damaged (rather than the store unreachable or the run stopped).</summary>

@@ -224,7 +224,7 @@ internal static class BatchFileFormat
                 var offsets = ReadArray<int>(reader, rows + 1);
                 var start = offsets[0];
                 if (start != 0) for (var i = 0; i <= rows; i++) offsets[i] -= start;
-                var data = reader.ReadBytes(CheckedCount(reader, reader.ReadInt32(), 1));
+                var data = ReadArray<byte>(reader, reader.ReadInt32());
                 return new StringColumn(type, data, offsets, rows, validity);
             }
             case TypeKind.List:
