@@ -10,6 +10,8 @@ namespace Arroyo.Expressions.Aggregates;
 /// </summary>
 public sealed class DistinctCountAccumulator<T> : GroupAccumulator where T : unmanaged, IEquatable<T>
 {
+    private const int PrefetchDistance = 8;
+
     private readonly GroupValueSet<T> _set;
 
     public DistinctCountAccumulator(bool retracting)
@@ -27,6 +29,10 @@ public sealed class DistinctCountAccumulator<T> : GroupAccumulator where T : unm
         {
             for (var i = 0; i < values.Length; i++)
             {
+                // The probe of a row a few ahead is fetched while this one is looked up (nulls
+                // and skipped rows included: checking them would cost what the prefetch saves).
+                var ahead = i + PrefetchDistance;
+                if (ahead < values.Length && groups[ahead] >= 0) set.Prefetch(groups[ahead], values[ahead]);
                 var g = groups[i];
                 if (g < 0 || (validity is not null && !validity.Get(i))) continue;
                 set.Add(g, values[i]);
