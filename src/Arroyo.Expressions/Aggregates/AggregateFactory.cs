@@ -24,7 +24,7 @@ public static class AggregateFactory
             return DistinctValuesDigest(function, argTypes, parameters, resultType)
                 ?? new ValueBagAccumulator(function, argTypes, distinct: true, parameters, resultType);
         }
-        if (distinct && argTypes.Count == 1 && Distinct(function, argTypes[0], resultType) is { } multiset) return multiset;
+        if (distinct && argTypes.Count == 1 && Distinct(function, argTypes[0], resultType, retracting) is { } multiset) return multiset;
         if (!distinct)
         {
             var streaming = CreateStreaming(function, argTypes, resultType, parameters);
@@ -112,25 +112,26 @@ public static class AggregateFactory
         _ => new SumAccumulator<double>(average),
     };
 
-    // DISTINCT count/sum/avg with a value → multiplicity map per group (append-only or retracting);
-    // null for the rest (the value bag). sum/avg only over integers, whose sums are exact in any order.
-    private static GroupAccumulator? Distinct(string function, DataType arg, DataType resultType) => function switch
+    // DISTINCT count over fixed-width values: one (group, value) set for all groups, with
+    // multiplicities only when retracting. DISTINCT over text, and sum/avg: a value → multiplicity
+    // map per group. Null for the rest (the value bag). sum/avg only over integers, whose sums are exact in any order.
+    private static GroupAccumulator? Distinct(string function, DataType arg, DataType resultType, bool retracting) => function switch
     {
         "count" => arg.Kind switch
         {
             TypeKind.Utf8 or TypeKind.Binary => new DistinctCountBytesAccumulator(),
-            TypeKind.Boolean => new DistinctCountAccumulator<bool>(),
-            TypeKind.Int8 => new DistinctCountAccumulator<sbyte>(),
-            TypeKind.Int16 => new DistinctCountAccumulator<short>(),
-            TypeKind.Int32 or TypeKind.Date => new DistinctCountAccumulator<int>(),
-            TypeKind.Int64 or TypeKind.Timestamp or TypeKind.Time => new DistinctCountAccumulator<long>(),
-            TypeKind.UInt8 => new DistinctCountAccumulator<byte>(),
-            TypeKind.UInt16 => new DistinctCountAccumulator<ushort>(),
-            TypeKind.UInt32 => new DistinctCountAccumulator<uint>(),
-            TypeKind.UInt64 => new DistinctCountAccumulator<ulong>(),
-            TypeKind.Float32 => new DistinctCountAccumulator<float>(),
-            TypeKind.Float64 => new DistinctCountAccumulator<double>(),
-            TypeKind.Decimal => new DistinctCountAccumulator<decimal>(),
+            TypeKind.Boolean => new DistinctCountAccumulator<bool>(retracting),
+            TypeKind.Int8 => new DistinctCountAccumulator<sbyte>(retracting),
+            TypeKind.Int16 => new DistinctCountAccumulator<short>(retracting),
+            TypeKind.Int32 or TypeKind.Date => new DistinctCountAccumulator<int>(retracting),
+            TypeKind.Int64 or TypeKind.Timestamp or TypeKind.Time => new DistinctCountAccumulator<long>(retracting),
+            TypeKind.UInt8 => new DistinctCountAccumulator<byte>(retracting),
+            TypeKind.UInt16 => new DistinctCountAccumulator<ushort>(retracting),
+            TypeKind.UInt32 => new DistinctCountAccumulator<uint>(retracting),
+            TypeKind.UInt64 => new DistinctCountAccumulator<ulong>(retracting),
+            TypeKind.Float32 => new DistinctCountAccumulator<float>(retracting),
+            TypeKind.Float64 => new DistinctCountAccumulator<double>(retracting),
+            TypeKind.Decimal => new DistinctCountAccumulator<decimal>(retracting),
             _ => null,
         },
         "sum" when arg.IsInteger && resultType.Kind == TypeKind.Int64 => new DistinctSumAccumulator<long>(average: false),

@@ -6,8 +6,9 @@ using Arroyo.Core.Columns;
 namespace Arroyo.Expressions.Aggregates;
 
 // Specialised accumulators that keep a group's values as a value → multiplicity map (a
-// multiset) instead of a boxed list (ValueBagAccumulator): DISTINCT count/sum/avg and min/max
-// over retracting input. Retraction decrements a value's multiplicity (removing it at 0);
+// multiset) instead of a boxed list (ValueBagAccumulator): DISTINCT count over text, DISTINCT
+// sum/avg, and min/max over retracting input (count(DISTINCT) over fixed-width values has its
+// own tables, GroupValueSet, which read this format too). Retraction decrements a value's multiplicity (removing it at 0);
 // retracting a value the group does not hold is ignored, as the value bag does. Checkpoint
 // state per group: a format byte, the number of distinct values, then (value, multiplicity)
 // pairs; derived results (sums, extremes) are recomputed on read.
@@ -171,29 +172,6 @@ public sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqual
         hash.AddBytes(bytes);
         return hash.ToHashCode();
     }
-}
-
-/// <summary><c>count(DISTINCT x)</c> over a fixed-width column: the result is the number of distinct non-null values.</summary>
-public sealed class DistinctCountAccumulator<T> : GroupAccumulator where T : unmanaged, IEquatable<T>
-{
-    private Dictionary<T, int>?[] _sets = [];
-
-    public override void Update(Column[] args, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract) =>
-        Multiset.Update(_sets, args[0], groups, retract);
-
-    public override void Evaluate(int group, ColumnBuilder output) =>
-        ((PrimitiveColumnBuilder<long>)output).Append(_sets[group]?.Count ?? 0);
-
-    public override void EnsureCapacity(int count)
-    {
-        if (count > _sets.Length) Array.Resize(ref _sets, Grow(_sets.Length, count));
-    }
-
-    public override void Clear(int group) => _sets[group] = null;
-
-    public override void Write(int group, BinaryWriter writer) => Multiset.Write(writer, _sets[group]);
-
-    public override void Read(int group, BinaryReader reader) => _sets[group] = Multiset.Read<T>(reader);
 }
 
 /// <summary><c>count(DISTINCT x)</c> over text or binary, keyed by the value's bytes.</summary>

@@ -289,10 +289,10 @@ public sealed class UpdatingAggregateOperator : IOperator
         {
             var retractions = batch.Retractions;
             var timestamps = batch.Timestamps.Values;
+            FindGroups(batch, groups.AsSpan(0, rows));
             for (var r = 0; r < rows; r++)
             {
-                var g = Add(_codec.Encode(batch.Columns, r)[8..]);
-                groups[r] = g;
+                var g = groups[r];
                 if (_countRows) _rowCounts[g] += retractions is not null && retractions.Values[r] ? -1 : 1;
                 ref var lastTime = ref _lastTime[g];
                 if (timestamps[r] > lastTime) lastTime = timestamps[r];
@@ -304,6 +304,32 @@ public sealed class UpdatingAggregateOperator : IOperator
         finally
         {
             ArrayPool<int>.Shared.Return(groups);
+        }
+    }
+
+    // The batch's keys, encoded a column at a time (reused between batches).
+    private byte[] _batchKeys = [];
+    private int[] _batchKeyStarts = [];
+    private bool[] _batchAdded = [];
+
+    /// <summary>
+    /// Each row's group id, new keys added: the whole batch's keys encoded first, then looked up
+    /// together (<see cref="KeyIndex.FindOrAddMany"/> prefetches slots ahead); nested keys row by row.
+    /// </summary>
+    private void FindGroups(Batch batch, Span<int> groups)
+    {
+        var rows = groups.Length;
+        if (!_codec.TryEncodeRows(batch.Columns, rows, _keyWidth, ref _batchKeys, ref _batchKeyStarts))
+        {
+            for (var r = 0; r < rows; r++) groups[r] = Add(_codec.Encode(batch.Columns, r)[8..]);
+            return;
+        }
+        if (_batchAdded.Length < rows) _batchAdded = new bool[rows];
+        var added = _batchAdded.AsSpan(0, rows);
+        _index.FindOrAddMany(_batchKeys, _batchKeyStarts.AsSpan(0, rows + 1), groups, added);
+        for (var r = 0; r < rows; r++)
+        {
+            if (added[r]) Added(groups[r]);
         }
     }
 

@@ -170,3 +170,35 @@ public sealed class KernelTests
         Assert.Equal([2L, null], Eval(new FieldAccess(Col(batch, "w"), 1), batch));
     }
 }
+
+public sealed class ConstantKernelTests
+{
+    [Fact]
+    public void LiteralServesBatchesOfEveryLengthFromOneColumn()
+    {
+        // Lengths as a filter leaves them: the longest first, then shorter, longer and equal ones.
+        foreach (var literal in new Arroyo.Expressions.Bound.BoundExpr[] { Literal.Of("x1"), Literal.Of(7L), Literal.Of(2.5), Literal.Of(true) })
+        {
+            var compiled = ExprCompiler.Compile(literal, TestFunctions.Scalar);
+            var expected = ((Literal)literal).Value;
+            foreach (var rows in new[] { 8, 3, 0, 8, 5, 12, 12, 1 })
+            {
+                var values = Enumerable.Range(0, rows).Select(i => (object?)(long)i).ToArray();
+                var column = compiled.Evaluate(Batch(("a", DataType.Int64, values)));
+                Assert.Equal(rows, column.Length);
+                Assert.All(Enumerable.Range(0, rows), r => Assert.Equal(expected, column.GetValue(r)));
+            }
+        }
+    }
+
+    [Fact]
+    public void ShorterBatchesShareTheLongestColumnsArrays()
+    {
+        var compiled = ExprCompiler.Compile(Literal.Of("abc"), TestFunctions.Scalar);
+        var longest = (Arroyo.Core.Columns.StringColumn)compiled.Evaluate(Batch(("a", DataType.Int64, [1L, 2L, 3L, 4L])));
+        var shorter = (Arroyo.Core.Columns.StringColumn)compiled.Evaluate(Batch(("a", DataType.Int64, [1L, 2L])));
+        Assert.Same(longest.Data, shorter.Data);
+        Assert.Equal(2, shorter.Length);
+        Assert.Equal("abc", shorter.GetString(1));
+    }
+}
