@@ -38,6 +38,14 @@ internal sealed class KafkaSink : IOperator
     private volatile Error? _deliveryError;
     private Action<DeliveryReport<byte[], byte[]>>? _onDelivery;
 
+    /// <summary>
+    /// The at-least-once path's one message, refilled for every record: Produce copies what it
+    /// needs (librdkafka copies key and value, the delivery report carries none of them) before
+    /// it returns. Its headers are an empty list set once, because without one Produce makes a
+    /// new list per message; the byte-array serializers add no headers.
+    /// </summary>
+    private readonly Message<byte[], byte[]> _reused = new() { Headers = new Headers() };
+
     public KafkaSink(SinkSpec spec, OperatorContext context)
     {
         _spec = spec;
@@ -195,13 +203,18 @@ internal sealed class KafkaSink : IOperator
         }
         var times = (PrimitiveColumn<long>)batch.Columns[_timestampColumn];
         var millis = times.IsNull(row) ? 0 : times[row] / 1_000_000;
-        var message = new Message<byte[], byte[]> { Key = key!, Value = value, Timestamp = new Timestamp(millis, TimestampType.CreateTime) };
+        var timestamp = new Timestamp(millis, TimestampType.CreateTime);
         if (_transactional is not null)
         {
-            _transactional.Add(message);
+            // Held until the checkpoint's transaction: a message of its own.
+            _transactional.Add(new Message<byte[], byte[]> { Key = key!, Value = value, Timestamp = timestamp });
             return;
         }
         ThrowIfDeliveryFailed();
+        var message = _reused;
+        message.Key = key!;
+        message.Value = value;
+        message.Timestamp = timestamp;
         while (true)
         {
             try

@@ -56,9 +56,10 @@ internal sealed class KafkaSource : ISource
     private readonly Dictionary<int, long> _next = [];
     private readonly Dictionary<long, Dictionary<int, long>> _checkpointed = [];
     private readonly Dictionary<int, PendingRows> _pending = [];
+    private readonly List<PendingRows> _readThisPoll = [];
     private PendingRows? _current;
     private OperatorContext _context;
-    private IConsumer<byte[], int>? _consumer;
+    private IConsumer<byte[], ValueBuffer?>? _consumer;
     private readonly ValueBuffer _values = new();
     private bool _restored;
     private DateTime _nextDiscovery;
@@ -69,11 +70,19 @@ internal sealed class KafkaSource : ISource
     private readonly record struct RowMetadata(int Partition, long Offset, long TimestampMillis, byte[]? Key);
 
     /// <summary>One partition's rows decoded since its last batch went out.</summary>
-    private sealed class PendingRows(RecordDecoder decoder)
+    private sealed class PendingRows(int partition, RecordDecoder decoder)
     {
+        public int Partition { get; } = partition;
         public RecordDecoder Decoder { get; } = decoder;
         public List<long> Timestamps { get; } = [];
         public List<RowMetadata> Metadata { get; } = [];
+
+        /// <summary>
+        /// The offset after the last message read in this Poll, -1 before the first: kept here
+        /// rather than written to the source's offset map per message, and recorded there once
+        /// before Poll returns (no checkpoint can come in between).
+        /// </summary>
+        public long Next = -1;
     }
 
     public KafkaSource(SourceSpec spec, OperatorContext context)
@@ -168,16 +177,21 @@ internal sealed class KafkaSource : ISource
     private void Assign(IEnumerable<int> partitions, IReadOnlyDictionary<int, long> restored, bool discovered = false)
     {
         var assignment = new List<TopicPartitionOffset>();
-        foreach (var partition in partitions)
+        var added = partitions.Where(p => !_next.ContainsKey(p)).ToList();
+        var allBounds = Watermarks(added);
+        var fromGroup = !_restored && !discovered && _config.StartOffset == KafkaStartOffset.Group
+            ? GroupOffsets(added.Where(p => !restored.ContainsKey(p)).ToList())
+            : null;
+        foreach (var partition in added)
         {
-            if (_next.ContainsKey(partition)) continue;
             var tp = new TopicPartition(_config.Topic, partition);
-            var bounds = Watermarks(tp);
+            var bounds = allBounds[partition];
             long offset;
             if (restored.TryGetValue(partition, out var saved)) offset = saved;
             else if (_restored || discovered || _config.StartOffset == KafkaStartOffset.Earliest) offset = bounds.Low;
             else if (_config.StartOffset == KafkaStartOffset.Latest) offset = bounds.High;
-            else offset = GroupOffset(tp, bounds);
+            // A group that never committed this partition starts at the beginning (auto.offset.reset = earliest).
+            else offset = fromGroup!.TryGetValue(partition, out var committed) && !committed.IsSpecial ? committed.Value : bounds.Low;
             _next[partition] = offset;
             assignment.Add(new TopicPartitionOffset(tp, new Offset(offset)));
             // A partition with unread messages holds the watermark back until they come (or it goes idle).
@@ -187,6 +201,46 @@ internal sealed class KafkaSource : ISource
         _consumer!.IncrementalAssign(assignment);
         _context.Log($"reading {_config.Topic} partitions {string.Join(", ", assignment.Select(a => $"{a.Partition.Value}@{a.Offset.Value}"))}");
     }
+
+    /// <summary>
+    /// The first and next offsets of <paramref name="partitions"/>: in two requests for all of
+    /// them (the offsets for the special times "earliest" and "latest", which is what the
+    /// per-partition watermark query asks too) instead of two per partition, so a topic of many
+    /// partitions does not start with a round trip per partition. Should the broker refuse the
+    /// batched form, each partition is asked on its own.
+    /// </summary>
+    private Dictionary<int, (long Low, long High)> Watermarks(List<int> partitions)
+    {
+        var bounds = new Dictionary<int, (long Low, long High)>();
+        if (partitions.Count == 0) return bounds;
+        try
+        {
+            var low = OffsetsAt(partitions, Offset.Beginning);
+            var high = OffsetsAt(partitions, Offset.End);
+            if (partitions.All(p => low.TryGetValue(p, out var l) && !l.IsSpecial && high.TryGetValue(p, out var h) && !h.IsSpecial))
+            {
+                foreach (var p in partitions) bounds[p] = (low[p].Value, high[p].Value);
+                return bounds;
+            }
+        }
+        catch (KafkaException)
+        {
+            // Asked again one by one below, where a failure gets its clear error.
+        }
+        foreach (var p in partitions)
+        {
+            var one = Watermarks(new TopicPartition(_config.Topic, p));
+            bounds[p] = (one.Low.Value, one.High.Value);
+        }
+        return bounds;
+    }
+
+    private Dictionary<int, Offset> OffsetsAt(List<int> partitions, Offset special) =>
+        _consumer!.OffsetsForTimes(
+                partitions.Select(p => new TopicPartitionTimestamp(_config.Topic, p, new Timestamp(special.Value, TimestampType.NotAvailable))),
+                KafkaClients.ConnectTimeout)
+            .Where(o => o.Topic == _config.Topic)
+            .ToDictionary(o => o.Partition.Value, o => o.Offset);
 
     private WatermarkOffsets Watermarks(TopicPartition tp)
     {
@@ -200,17 +254,18 @@ internal sealed class KafkaSource : ISource
         }
     }
 
-    private long GroupOffset(TopicPartition tp, WatermarkOffsets bounds)
+    /// <summary>The group's committed offsets of <paramref name="partitions"/>, asked in one request.</summary>
+    private Dictionary<int, Offset> GroupOffsets(List<int> partitions)
     {
+        if (partitions.Count == 0) return [];
         try
         {
-            var committed = _consumer!.Committed([tp], KafkaClients.ConnectTimeout)[0].Offset;
-            // A group that never committed this partition starts at the beginning (auto.offset.reset = earliest).
-            return committed.IsSpecial ? bounds.Low : committed.Value;
+            return _consumer!.Committed(partitions.Select(p => new TopicPartition(_config.Topic, p)), KafkaClients.ConnectTimeout)
+                .ToDictionary(c => c.Partition.Value, c => c.Offset);
         }
         catch (KafkaException e)
         {
-            throw new ExternalException($"cannot read the committed offsets of group for {tp.Topic} from {_config.BootstrapServers} (table '{_table.Name}'): {e.Error.Reason}");
+            throw new ExternalException($"cannot read the committed offsets of group for {_config.Topic} from {_config.BootstrapServers} (table '{_table.Name}'): {e.Error.Reason}");
         }
     }
 
@@ -235,7 +290,7 @@ internal sealed class KafkaSource : ISource
         var budget = _batchSize * Math.Clamp(_next.Count, 1, 8);
         while (read < budget)
         {
-            ConsumeResult<byte[], int>? result;
+            ConsumeResult<byte[], ValueBuffer?>? result;
             try
             {
                 result = consumer.Consume(TimeSpan.Zero);
@@ -252,14 +307,14 @@ internal sealed class KafkaSource : ISource
             var partition = result.Partition.Value;
             if (partition != _currentPartition)
             {
-                if (!_pending.TryGetValue(partition, out _current)) _pending[partition] = _current = new PendingRows(_newDecoder());
+                if (!_pending.TryGetValue(partition, out _current)) _pending[partition] = _current = new PendingRows(partition, _newDecoder());
                 _currentPartition = partition;
             }
             var pending = _current!;
-            _next[partition] = result.Offset.Value + 1;
-            var length = result.Message.Value;
-            if (length < 0) continue;
-            var value = _values.Bytes.AsSpan(0, length);
+            if (pending.Next < 0) _readThisPoll.Add(pending);
+            pending.Next = result.Offset.Value + 1;
+            if (result.Message.Value is not { } values) continue;
+            var value = values.Bytes.AsSpan(0, values.Length);
             var before = pending.Decoder.RowCount;
             if (_format.NewlineFraming) DecodeLines(result, value, pending.Decoder);
             else Decode(result, value, pending.Decoder);
@@ -273,26 +328,40 @@ internal sealed class KafkaSource : ISource
             }
             if (pending.Decoder.RowCount >= _batchSize) EmitBatch(output, partition, pending);
         }
-        foreach (var (partition, pending) in _pending) EmitBatch(output, partition, pending);
+        // Only the partitions read from in this Poll can hold rows (each Poll sends out all it
+        // decoded), so an idle Poll does not walk every assigned partition.
+        foreach (var pending in _readThisPoll)
+        {
+            _next[pending.Partition] = pending.Next;
+            pending.Next = -1;
+            EmitBatch(output, pending.Partition, pending);
+        }
+        _readThisPoll.Clear();
         return read == 0 ? SourceStatus.Idle : SourceStatus.Continue;
     }
 
     /// <summary>
-    /// Copies each consumed value into one reused array (Consume returns its length, -1 for a
+    /// Copies each consumed value into one reused array (Consume returns this buffer, null for a
     /// null value) rather than into a new array per message: the value is decoded before the
     /// next Consume. It cannot be decoded inside Consume, where librdkafka's buffer is at hand,
     /// because the message's partition, whose rows it joins, is only known once Consume returns.
+    /// A class rather than the length as an int: Confluent.Kafka's consumer over two reference
+    /// types runs its shared, ahead-of-time compiled code from the first message, while an
+    /// instantiation over int is JIT-compiled at start and runs unoptimised until it is hot.
     /// </summary>
-    private sealed class ValueBuffer : IDeserializer<int>
+    internal sealed class ValueBuffer : IDeserializer<ValueBuffer?>
     {
         public byte[] Bytes { get; private set; } = new byte[4096];
 
-        public int Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        public int Length { get; private set; }
+
+        public ValueBuffer? Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
         {
-            if (isNull) return -1;
+            if (isNull) return null;
             if (data.Length > Bytes.Length) Bytes = new byte[Math.Max(data.Length, Bytes.Length * 2)];
             data.CopyTo(Bytes);
-            return data.Length;
+            Length = data.Length;
+            return this;
         }
     }
 
@@ -302,7 +371,7 @@ internal sealed class KafkaSource : ISource
         if (batch is not null) _context.Splits.Emit(output, partition, Complete(batch, pending));
     }
 
-    private void Decode(ConsumeResult<byte[], int> result, ReadOnlySpan<byte> record, RecordDecoder decoder)
+    private void Decode(ConsumeResult<byte[], ValueBuffer?> result, ReadOnlySpan<byte> record, RecordDecoder decoder)
     {
         string? error;
         if (_avro is not null)
@@ -335,7 +404,7 @@ internal sealed class KafkaSource : ISource
     }
 
     /// <summary><c>framing = 'newline'</c>: every non-empty line of the message is a record.</summary>
-    private void DecodeLines(ConsumeResult<byte[], int> result, ReadOnlySpan<byte> value, RecordDecoder decoder)
+    private void DecodeLines(ConsumeResult<byte[], ValueBuffer?> result, ReadOnlySpan<byte> value, RecordDecoder decoder)
     {
         while (!value.IsEmpty)
         {
@@ -404,7 +473,7 @@ internal sealed class KafkaSource : ISource
         }
     }
 
-    private void HandleBadData(ConsumeResult<byte[], int> result, string error)
+    private void HandleBadData(ConsumeResult<byte[], ValueBuffer?> result, string error)
     {
         if (_table.BadData == BadDataPolicy.Drop)
         {
