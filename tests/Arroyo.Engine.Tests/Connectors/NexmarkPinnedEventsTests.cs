@@ -91,6 +91,32 @@ public sealed class NexmarkPinnedEventsTests
         Assert.Equal(all.Where(r => r.Split('|')[3] != "-").Select(Read), pruned.Select(Read));
     }
 
+    [Fact]
+    public void Prices_equal_the_pow_formula_everywhere_including_next_to_whole_numbers()
+    {
+        static long Reference(double d) => (long)(Math.Pow(10.0, d * 6.0) * 100.0);
+        var random = new Random(15);
+        for (var i = 0; i < 1_000_000; i++)
+        {
+            var d = (random.NextInt64() >>> 11) * (1.0 / (1L << 53));
+            Assert.Equal(Reference(d), NexmarkGenerator.Price(d));
+        }
+        // The draws whose price is a whole number or a hair either side of one, where the table
+        // and polynomial alone could truncate the other way: every price 100..10^8 sampled.
+        for (var price = 100L; price < 100_000_000L; price += 1 + price / 1000)
+        {
+            var d = Math.Log10(price / 100.0) / 6.0;
+            for (var step = 0; step < 40; step++)
+            {
+                Assert.Equal(Reference(d), NexmarkGenerator.Price(d));
+                var up = d;
+                for (var k = 0; k <= step; k++) up = Math.BitIncrement(up);
+                Assert.Equal(Reference(up), NexmarkGenerator.Price(up));
+                d = Math.BitDecrement(d);
+            }
+        }
+    }
+
     // Columns: |person|auction|bid|_timestamp, a struct's fields comma-separated, '-' for a null struct.
     private static readonly string[] PinnedRows =
     [
