@@ -2,6 +2,7 @@ using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
 using Arroyo.Dataflow.Specs;
+using Arroyo.Expressions;
 using Arroyo.Operators.TumblingAggregate;
 using BenchmarkDotNet.Attributes;
 
@@ -27,6 +28,7 @@ public class GroupingBenchmarks
     public const int Keys = 1_000_000;
 
     private TumblingAggregateSpec _spec = null!;
+    private static readonly FunctionLibrary s_functions = FunctionLibrary.CreateBuiltins();
     private Batch[] _batches = null!;
     private TumblingAggregateOperator _full = null!;
     private readonly CaptureOutput _output = new() { Keep = false };
@@ -37,7 +39,7 @@ public class GroupingBenchmarks
         Data.CheckBatchRows();
         var input = Schema.WithTimestamp([new Field("key", DataType.Int64, false)]);
         var output = Schema.WithTimestamp([new Field("key", DataType.Int64, false), new Field("c", DataType.Int64, false)]);
-        var count = new AggregateCall("count", [], Distinct: false, FilterColumn: null, DataType.Int64, "c");
+        var count = new AggregateCall(new FunctionRef("count", [], DataType.Int64), [], Distinct: false, FilterColumn: null, "c");
         _spec = new TumblingAggregateSpec(input, [0], [count], WidthNanos: 3_600_000_000_000L, WindowOutputIndex: null, output);
 
         // Distinct keys in no particular order: i times an odd constant is a bijection of 64-bit integers.
@@ -56,7 +58,7 @@ public class GroupingBenchmarks
             batches.Add(new Batch(input, [new PrimitiveColumn<long>(DataType.Int64, keys), new PrimitiveColumn<long>(DataType.Timestamp, times)], rows));
         }
         _batches = batches.ToArray();
-        _full = Fill(new TumblingAggregateOperator(_spec));
+        _full = Fill(new TumblingAggregateOperator(_spec, s_functions));
     }
 
     private TumblingAggregateOperator Fill(TumblingAggregateOperator op)
@@ -68,7 +70,7 @@ public class GroupingBenchmarks
     [Benchmark]
     public TumblingAggregateOperator Insert()
     {
-        var op = new TumblingAggregateOperator(_spec);
+        var op = new TumblingAggregateOperator(_spec, s_functions);
         op.Open(Data.Context("tumbling aggregate"));
         return Fill(op);
     }

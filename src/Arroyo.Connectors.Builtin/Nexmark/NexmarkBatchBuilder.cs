@@ -11,10 +11,13 @@ namespace Arroyo.Connectors.Builtin.Nexmark;
 /// <summary>
 /// Generates consecutive events of a split straight into column arrays: one pass fills the
 /// fields of whichever struct each event is; the two others are null in that row. A struct
-/// and its children share one validity bitmap (a null struct has null fields).
+/// and its children share one validity bitmap (a null struct has null fields; when only one
+/// kind of event is produced, its struct has no bitmap at all). Every struct's datetime is
+/// the event time, so they share the <c>_timestamp</c> array.
 /// What the query does not read (<see cref="ColumnUsage"/> from the planner) is not
-/// generated: an unread struct is a placeholder, an unread text field is not copied and an
-/// unread price skips its Math.Pow. The random draws are the same either way, so every field
+/// generated: an unread struct is a placeholder, an unread text field is not copied, and the
+/// random draws of an unread bid field are skipped without being computed (the generator's
+/// state is a counter, so skipping k draws lands where drawing them would). Every field
 /// that is generated has the same value as in a full run.
 /// </summary>
 internal sealed class NexmarkBatchBuilder
@@ -30,7 +33,11 @@ internal sealed class NexmarkBatchBuilder
     // (and the like), the other kinds' rows would only be dropped, so they are skipped here.
     // Each event's fields come from its own random sequence, so skipping changes no value.
     private readonly bool[] _produces = [true, true, true];
-    private readonly bool _producesAll;
+    private readonly int _kindsProduced;
+    // The kind of the event numbered (count + 1) ≡ j (mod 50) in a split, which depends only on
+    // j and the split's first event id: see KindsByNumber.
+    private Kind[] _kinds = [];
+    private ulong _kindsFirstEventId = ulong.MaxValue;
 
     public NexmarkBatchBuilder(Schema output, ColumnUsage? usage = null)
     {
@@ -44,7 +51,7 @@ internal sealed class NexmarkBatchBuilder
             _produces[(int)Kind.Auction] = needed.Contains(output.IndexOf("auction"));
             _produces[(int)Kind.Bid] = needed.Contains(output.IndexOf("bid"));
         }
-        _producesAll = _produces.All(p => p);
+        _kindsProduced = _produces.Count(p => p);
 
         FieldUsage? UsageOf(string name)
         {
@@ -56,37 +63,39 @@ internal sealed class NexmarkBatchBuilder
     /// <summary>The next <paramref name="events"/> events of the split, as rows (fewer when some kinds are not produced).</summary>
     public Batch Generate(NexmarkSplit split, int events)
     {
-        var n = _producesAll ? events : 0;
-        for (var i = 0; i < events && !_producesAll; i++)
+        var kinds = KindsByNumber(split.FirstEventId);
+        var first = split.Count;
+        var n = events;
+        if (_kindsProduced < 3)
         {
-            if (_produces[(int)KindOf(split.FirstEventId + AdjustedEventNumber(split.Count + (ulong)i))]) n++;
+            n = 0;
+            for (var i = 0; i < events; i++) if (_produces[(int)kinds[(int)((first + 1 + (ulong)i) % OutOfOrderGroupSize)]]) n++;
         }
-        var timestamps = new long[n];
-        var kinds = new Kind[n];
-        var person = _person is null ? null : new PersonColumns(n, _person);
-        var auction = _auction is null ? null : new AuctionColumns(n, _auction);
-        var bid = _bid is null ? null : new BidColumns(n, _bid);
+        // Every slot is written below (rows not produced are never allocated).
+        var timestamps = GC.AllocateUninitializedArray<long>(n);
+        var person = _person is null ? null : new PersonColumns(n, _person, ValidityFor(Kind.Person, n));
+        var auction = _auction is null ? null : new AuctionColumns(n, _auction, ValidityFor(Kind.Auction, n));
+        var bid = _bid is null ? null : new BidColumns(n, _bid, ValidityFor(Kind.Bid, n));
         var row = 0;
         for (var i = 0; i < events; i++)
         {
-            var count = split.Count + (ulong)i;
+            var count = first + (ulong)i;
+            var kind = kinds[(int)((count + 1) % OutOfOrderGroupSize)];
+            if (!_produces[(int)kind]) continue;
             var adjusted = AdjustedEventNumber(count);
             var eventId = split.FirstEventId + adjusted;
-            var kind = KindOf(eventId);
-            if (!_produces[(int)kind]) continue;
             var timestamp = split.BaseTime + split.InterEventDelay * (long)adjusted;
             var random = EventRandom.ForEvent(eventId);
             timestamps[row] = timestamp;
-            kinds[row] = kind;
             switch (kind)
             {
-                case Kind.Person: person?.Add(row, eventId, timestamp, ref random); break;
+                case Kind.Person: person?.Add(row, eventId, ref random); break;
                 case Kind.Auction: auction?.Add(row, eventId, timestamp, split, count, ref random); break;
-                default: bid?.Add(row, eventId, timestamp, ref random); break;
+                default: bid?.Add(row, eventId, ref random); break;
             }
-            person?.Close(row);
-            auction?.Close(row);
-            bid?.Close(row);
+            person?.Close(row, kind);
+            auction?.Close(row, kind);
+            bid?.Close(row, kind);
             row++;
         }
         split.Count += (ulong)events;
@@ -97,28 +106,67 @@ internal sealed class NexmarkBatchBuilder
             var type = _output[c].Type;
             columns[c] = _output[c].Name switch
             {
-                "person" => person?.Build(type, kinds, Kind.Person) ?? PlaceholderColumns.Of(type, n),
-                "auction" => auction?.Build(type, kinds, Kind.Auction) ?? PlaceholderColumns.Of(type, n),
-                "bid" => bid?.Build(type, kinds, Kind.Bid) ?? PlaceholderColumns.Of(type, n),
-                Schema.TimestampFieldName => new PrimitiveColumn<long>(DataType.Timestamp, timestamps),
+                "person" => person?.Build(type, timestamps) ?? PlaceholderColumns.Of(type, n),
+                "auction" => auction?.Build(type, timestamps) ?? PlaceholderColumns.Of(type, n),
+                "bid" => bid?.Build(type, timestamps) ?? PlaceholderColumns.Of(type, n),
+                Schema.TimestampFieldName => new PrimitiveColumn<long>(DataType.Timestamp, timestamps, n),
                 var other => throw new InvalidOperationException($"nexmark has no column '{other}' (this is a bug)"),
             };
         }
         return new Batch(_output, columns, n);
     }
 
+    /// <summary>
+    /// How many events to generate for at most <paramref name="rows"/> rows: any 50 consecutive
+    /// events of a split hold each kind the same number of times (1, 3, 46), so whole periods of
+    /// 50 give an exact bound. When the query keeps only persons and auctions (4 in 50), a poll
+    /// of one batch size of events would make batches a twelfth full, and every batch costs a
+    /// hand-over to the next thread.
+    /// </summary>
+    public int EventsFor(int rows)
+    {
+        if (_kindsProduced == 3) return rows;
+        var perPeriod = (int)((_produces[(int)Kind.Person] ? PersonProportion : 0) + (_produces[(int)Kind.Auction] ? AuctionProportion : 0)
+            + (_produces[(int)Kind.Bid] ? BidProportion : 0));
+        // Fewer rows than one period holds: one event per row is the safe bound.
+        return perPeriod == 0 || rows < perPeriod ? rows : rows / perPeriod * (int)OutOfOrderGroupSize;
+    }
+
+    /// <summary>
+    /// The validity of a struct's rows: none (all valid) when it is the only kind produced, all
+    /// clear when it is not produced at all (a reader of its fields sees NULLs), else set per row.
+    /// </summary>
+    private Bitmap? ValidityFor(Kind kind, int rows) =>
+        _produces[(int)kind] && _kindsProduced == 1 ? null : new Bitmap(rows);
+
+    /// <summary>
+    /// An event's id is the split's first id plus its adjusted number, and the adjusted number
+    /// of number m (count + 1) is ⌊m/50⌋·50 + (953·m mod 50): modulo 50 (which decides the kind)
+    /// it depends only on m mod 50. So the kinds repeat every 50 events of a split.
+    /// </summary>
+    private Kind[] KindsByNumber(ulong firstEventId)
+    {
+        if (_kindsFirstEventId == firstEventId) return _kinds;
+        var kinds = new Kind[OutOfOrderGroupSize];
+        for (var j = 0UL; j < OutOfOrderGroupSize; j++) kinds[j] = KindOf(firstEventId + AdjustedEventNumber(j + OutOfOrderGroupSize - 1));
+        _kinds = kinds;
+        _kindsFirstEventId = firstEventId;
+        return kinds;
+    }
+
+    /// <summary>
+    /// A struct field's values. Rows of other kinds are never written, so when there are any
+    /// (a validity bitmap) the array starts zeroed, as nulls' slots always were; an unread field
+    /// gets no array (its column is a placeholder).
+    /// </summary>
+    private static long[] Values(int rows, Bitmap? validity, bool read = true) =>
+        !read ? [] : validity is null ? GC.AllocateUninitializedArray<long>(rows) : new long[rows];
+
+    private static Column Int64(long[] values, bool read, int rows, Bitmap? validity) =>
+        read ? new PrimitiveColumn<long>(DataType.Int64, values, rows, validity) : PlaceholderColumns.Of(DataType.Int64, rows);
+
     /// <summary>Whether field <paramref name="index"/> of a struct is read.</summary>
     private static bool Reads(FieldUsage usage, int index) => usage.Field(index) is not null;
-
-    private static Bitmap Validity(Kind[] kinds, Kind kind)
-    {
-        var bitmap = new Bitmap(kinds.Length);
-        for (var i = 0; i < kinds.Length; i++)
-        {
-            if (kinds[i] == kind) bitmap.Set(i);
-        }
-        return bitmap;
-    }
 
     private static (byte[] Channel, byte[] Url) Channel(int channel)
     {
@@ -182,7 +230,7 @@ internal sealed class NexmarkBatchBuilder
             if (_enabled) Offsets[row + 1] = _length;
         }
 
-        public Column Build(Bitmap validity, int rows) =>
+        public Column Build(Bitmap? validity, int rows) =>
             _enabled ? new StringColumn(DataType.Utf8, _data, Offsets, rows, validity) : PlaceholderColumns.Of(DataType.Utf8, rows);
 
         private void Grow(int extra)
@@ -193,18 +241,17 @@ internal sealed class NexmarkBatchBuilder
         }
     }
 
-    private sealed class PersonColumns(int n, FieldUsage usage)
+    private sealed class PersonColumns(int n, FieldUsage usage, Bitmap? validity)
     {
-        private readonly long[] _id = new long[n];
+        private readonly long[] _id = Values(n, validity);
         private readonly TextBuffer _name = new(n, 0, Reads(usage, 1));
         private readonly TextBuffer _email = new(n, 0, Reads(usage, 2));
         private readonly TextBuffer _card = new(n, 0, Reads(usage, 3));
         private readonly TextBuffer _city = new(n, 0, Reads(usage, 4));
         private readonly TextBuffer _state = new(n, 0, Reads(usage, 5));
-        private readonly long[] _datetime = new long[n];
         private readonly TextBuffer _extra = new(n, 0, Reads(usage, 7));
 
-        public void Add(int row, ulong eventId, long timestamp, ref EventRandom random)
+        public void Add(int row, ulong eventId, ref EventRandom random)
         {
             _id[row] = LastBase0PersonId(eventId) + FirstPersonId;
             var name = Names[random.Below((ulong)Names.Length)];
@@ -231,13 +278,14 @@ internal sealed class NexmarkBatchBuilder
             var state = States[random.Below((ulong)States.Length)];
             _city.Append(city);
             _state.Append(state);
-            _datetime[row] = timestamp;
             var size = 8 + name.Length + emailLength + 19 + city.Length + state.Length;
             _extra.Append(Slice(ref random, AvgPersonByteSize - size));
         }
 
-        public void Close(int row)
+        /// <summary>Ends row <paramref name="row"/> (an event of <paramref name="kind"/>; rows of other kinds stay empty).</summary>
+        public void Close(int row, Kind kind)
         {
+            if (kind == Kind.Person) validity?.Set(row);
             _name.Close(row);
             _email.Close(row);
             _card.Close(row);
@@ -246,30 +294,28 @@ internal sealed class NexmarkBatchBuilder
             _extra.Close(row);
         }
 
-        public Column Build(DataType type, Kind[] kinds, Kind kind)
+        public Column Build(DataType type, long[] timestamps)
         {
-            var validity = Validity(kinds, kind);
             Column[] children =
             [
-                new PrimitiveColumn<long>(DataType.Int64, _id, validity), _name.Build(validity, n), _email.Build(validity, n),
+                new PrimitiveColumn<long>(DataType.Int64, _id, n, validity), _name.Build(validity, n), _email.Build(validity, n),
                 _card.Build(validity, n), _city.Build(validity, n), _state.Build(validity, n),
-                new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), _extra.Build(validity, n),
+                new PrimitiveColumn<long>(DataType.Timestamp, timestamps, n, validity), _extra.Build(validity, n),
             ];
-            return new StructColumn(type, children, kinds.Length, validity);
+            return new StructColumn(type, children, n, validity);
         }
     }
 
-    private sealed class AuctionColumns(int n, FieldUsage usage)
+    private sealed class AuctionColumns(int n, FieldUsage usage, Bitmap? validity)
     {
-        private readonly long[] _id = new long[n];
+        private readonly long[] _id = Values(n, validity);
         private readonly TextBuffer _description = new(n, 0, Reads(usage, 1));
         private readonly TextBuffer _itemName = new(n, 0, Reads(usage, 2));
-        private readonly long[] _initialBid = new long[n];
-        private readonly long[] _reserve = new long[n];
-        private readonly long[] _datetime = new long[n];
-        private readonly long[] _expires = new long[n];
-        private readonly long[] _seller = new long[n];
-        private readonly long[] _category = new long[n];
+        private readonly long[] _initialBid = Values(n, validity);
+        private readonly long[] _reserve = Values(n, validity);
+        private readonly long[] _expires = Values(n, validity);
+        private readonly long[] _seller = Values(n, validity);
+        private readonly long[] _category = Values(n, validity);
         private readonly TextBuffer _extra = new(n, 0, Reads(usage, 9));
 
         public void Add(int row, ulong eventId, long timestamp, NexmarkSplit split, ulong count, ref EventRandom random)
@@ -279,7 +325,6 @@ internal sealed class NexmarkBatchBuilder
             _category[row] = Category(ref random);
             var initialBid = NextPrice(ref random);
             _initialBid[row] = initialBid;
-            _datetime[row] = timestamp;
             _expires[row] = timestamp + AuctionLength(split, count, timestamp, ref random);
             var name = RandomString(ref random, 3, 20);
             var description = RandomString(ref random, 3, 100);
@@ -290,47 +335,66 @@ internal sealed class NexmarkBatchBuilder
             _extra.Append(Slice(ref random, AvgAuctionByteSize - size));
         }
 
-        public void Close(int row)
+        /// <summary>Ends row <paramref name="row"/>; a row of another kind keeps whatever its unwritten slots hold, under a clear validity bit.</summary>
+        public void Close(int row, Kind kind)
         {
+            if (kind == Kind.Auction) validity?.Set(row);
             _description.Close(row);
             _itemName.Close(row);
             _extra.Close(row);
         }
 
-        public Column Build(DataType type, Kind[] kinds, Kind kind)
+        public Column Build(DataType type, long[] timestamps)
         {
-            var validity = Validity(kinds, kind);
             Column[] children =
             [
-                new PrimitiveColumn<long>(DataType.Int64, _id, validity), _description.Build(validity, n), _itemName.Build(validity, n),
-                new PrimitiveColumn<long>(DataType.Int64, _initialBid, validity), new PrimitiveColumn<long>(DataType.Int64, _reserve, validity),
-                new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), new PrimitiveColumn<long>(DataType.Timestamp, _expires, validity),
-                new PrimitiveColumn<long>(DataType.Int64, _seller, validity), new PrimitiveColumn<long>(DataType.Int64, _category, validity),
+                new PrimitiveColumn<long>(DataType.Int64, _id, n, validity), _description.Build(validity, n), _itemName.Build(validity, n),
+                new PrimitiveColumn<long>(DataType.Int64, _initialBid, n, validity), new PrimitiveColumn<long>(DataType.Int64, _reserve, n, validity),
+                new PrimitiveColumn<long>(DataType.Timestamp, timestamps, n, validity), new PrimitiveColumn<long>(DataType.Timestamp, _expires, n, validity),
+                new PrimitiveColumn<long>(DataType.Int64, _seller, n, validity), new PrimitiveColumn<long>(DataType.Int64, _category, n, validity),
                 _extra.Build(validity, n),
             ];
-            return new StructColumn(type, children, kinds.Length, validity);
+            return new StructColumn(type, children, n, validity);
         }
     }
 
-    private sealed class BidColumns(int n, FieldUsage usage)
+    private sealed class BidColumns(int n, FieldUsage usage, Bitmap? validity)
     {
-        private readonly long[] _auction = new long[n];
-        private readonly long[] _bidder = new long[n];
-        private readonly long[] _price = new long[n];
+        private readonly bool _readsAuction = Reads(usage, 0);
+        private readonly bool _readsBidder = Reads(usage, 1);
         private readonly bool _readsPrice = Reads(usage, 2);
+        private readonly long[] _auction = Values(n, validity, Reads(usage, 0));
+        private readonly long[] _bidder = Values(n, validity, Reads(usage, 1));
+        private readonly long[] _price = Values(n, validity, Reads(usage, 2));
+        private readonly bool _readsChannelOrUrl = Reads(usage, 3) || Reads(usage, 4);
+        private readonly bool _readsExtra = Reads(usage, 6);
         // Sized above the averages (channel ~9 bytes, url ~62): a buffer that must grow mid-batch
         // costs a second allocation and a copy of everything written so far.
         private readonly TextBuffer _channel = new(n, 12, Reads(usage, 3));
         private readonly TextBuffer _url = new(n, 72, Reads(usage, 4));
-        private readonly long[] _datetime = new long[n];
-        private readonly TextBuffer _extra = new(n, AvgPersonByteSize - 32, Reads(usage, 6));
+        private readonly TextBuffer _extra = new(n, BidExtraLength, Reads(usage, 6));
 
-        public void Add(int row, ulong eventId, long timestamp, ref EventRandom random)
+        // The reference sizes a bid's extra by the person size (200 - 32 bytes); kept for comparable volumes.
+        private const int BidExtraLength = AvgPersonByteSize - 32;
+
+        // The draws, in order: auction (1, or 2 when not hot), bidder (likewise), price (1),
+        // channel (2), extra (1). An unread field's draws are skipped, except the one deciding
+        // how many there are.
+        public void Add(int row, ulong eventId, ref EventRandom random)
         {
-            _auction[row] = BidAuction(eventId, ref random);
-            _bidder[row] = Bidder(eventId, ref random);
+            if (_readsAuction) _auction[row] = BidAuction(eventId, ref random);
+            else if (random.Below(ConfigHotAuctionRatio) == 0) random.Skip(1);
+            if (_readsBidder) _bidder[row] = Bidder(eventId, ref random);
+            else if (random.Below(ConfigHotBiddersRatio) == 0) random.Skip(1);
             if (_readsPrice) _price[row] = NextPrice(ref random);
-            else random.Next(); // the draw NextPrice makes, without its Math.Pow
+            else random.Skip(1);
+            if (_readsChannelOrUrl) AddChannel(ref random);
+            else random.Skip(2);
+            if (_readsExtra) _extra.Append(Slice(ref random, BidExtraLength));
+        }
+
+        private void AddChannel(ref EventRandom random)
+        {
             if (random.Below(2) > 0)
             {
                 var i = (int)random.Below((ulong)HotChannels.Length);
@@ -343,28 +407,25 @@ internal sealed class NexmarkBatchBuilder
                 _channel.Append(channel);
                 _url.Append(url);
             }
-            _datetime[row] = timestamp;
-            // The reference sizes a bid's extra by the person size (200 - 32 bytes); kept for comparable volumes.
-            _extra.Append(Slice(ref random, AvgPersonByteSize - 32));
         }
 
-        public void Close(int row)
+        public void Close(int row, Kind kind)
         {
+            if (kind == Kind.Bid) validity?.Set(row);
             _channel.Close(row);
             _url.Close(row);
             _extra.Close(row);
         }
 
-        public Column Build(DataType type, Kind[] kinds, Kind kind)
+        public Column Build(DataType type, long[] timestamps)
         {
-            var validity = Validity(kinds, kind);
             Column[] children =
             [
-                new PrimitiveColumn<long>(DataType.Int64, _auction, validity), new PrimitiveColumn<long>(DataType.Int64, _bidder, validity),
-                new PrimitiveColumn<long>(DataType.Int64, _price, validity), _channel.Build(validity, n), _url.Build(validity, n),
-                new PrimitiveColumn<long>(DataType.Timestamp, _datetime, validity), _extra.Build(validity, n),
+                Int64(_auction, _readsAuction, n, validity), Int64(_bidder, _readsBidder, n, validity),
+                Int64(_price, _readsPrice, n, validity), _channel.Build(validity, n), _url.Build(validity, n),
+                new PrimitiveColumn<long>(DataType.Timestamp, timestamps, n, validity), _extra.Build(validity, n),
             ];
-            return new StructColumn(type, children, kinds.Length, validity);
+            return new StructColumn(type, children, n, validity);
         }
     }
 }

@@ -34,7 +34,7 @@ internal sealed class NexmarkSource : ISource
 
     private readonly NexmarkConfig _config;
     private readonly NexmarkBatchBuilder _builder;
-    private readonly int _batchSize;
+    private readonly int _eventsPerPoll;
     private List<NexmarkSplit> _splits = [];
     private ulong[] _countAtResume = [];
     private long _resumeTimestamp;
@@ -43,7 +43,8 @@ internal sealed class NexmarkSource : ISource
     {
         _config = config;
         _builder = new NexmarkBatchBuilder(output, usage);
-        _batchSize = Math.Max(1, context.Settings.BatchSize);
+        // Events per poll: a batch size of rows, more events when some kinds are not produced.
+        _eventsPerPoll = _builder.EventsFor(Math.Max(1, context.Settings.BatchSize));
     }
 
     /// <summary>Total events of the whole stream (all subtasks).</summary>
@@ -97,7 +98,7 @@ internal sealed class NexmarkSource : ISource
             anyLeft = true;
             var due = _countAtResume[i] + (ulong)(elapsedNanos / Math.Max(1, split.InterEventDelay)) + 1;
             if (due <= split.Count) continue;
-            var n = (int)Math.Min(Math.Min(due - split.Count, (ulong)_batchSize), split.MaxEvents - split.Count);
+            var n = (int)Math.Min(Math.Min(due - split.Count, (ulong)_eventsPerPoll), split.MaxEvents - split.Count);
             var batch = _builder.Generate(split, n);
             // Empty when none of the n events is of a kind the query reads.
             if (batch.RowCount > 0) output.Emit(batch);

@@ -132,4 +132,25 @@ public sealed class GeneratorSourceTests
         // The runs start at different times; the spacing of the kept rows' timestamps is the same.
         Assert.Equal(wanted.Select(r => (long)r[3]! - (long)wanted[0][3]!), rows.Select(r => (long)r[3]! - (long)rows[0][3]!));
     }
+
+    [Fact]
+    public void Nexmark_fills_batches_with_rows_when_it_skips_kinds()
+    {
+        // Persons and auctions only: 4 rows in every 50 events, so a poll takes 12.5 batch sizes of events.
+        var table = Bind("nexmark", [], ("connector", "nexmark"), ("event_rate", "1000000000"), ("message_count", "100000"));
+        var schema = table.SourceSchema();
+        var usage = new Arroyo.Dataflow.ColumnUsage(Enumerable.Repeat<Arroyo.Dataflow.FieldUsage?>(Arroyo.Dataflow.FieldUsage.All, schema.Count).ToArray())
+        {
+            RowsWithAnyNonNull = new HashSet<int> { 0, 1 },
+        };
+        var context = Context(settings: new RunSettings { BatchSize = 1000 });
+        var source = BuiltIns.Connectors().RuntimeOf("nexmark").CreateSource(new SourceSpec(table, schema) { Usage = usage }, context);
+        source.Open(context);
+        var batches = Drain(source);
+        Assert.Equal(8000, batches.Sum(b => b.RowCount));
+        Assert.All(batches, b => Assert.True(b.RowCount <= 1000));
+        // Pacing may cut the first poll short; after it every poll is due in full. One batch size of
+        // events per poll would make at least 100 batches.
+        Assert.InRange(batches.Count, 8, 12);
+    }
 }
