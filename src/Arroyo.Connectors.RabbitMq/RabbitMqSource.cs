@@ -20,8 +20,11 @@ namespace Arroyo.Connectors.RabbitMq;
 /// restored run starts at the offset after it; without state <c>source.offset</c> decides
 /// (first, last, next). The client's consumer reconnects by itself when the broker goes away
 /// and resumes after the last message it delivered; a redelivered offset at or below the last
-/// emitted is skipped. Messages arrive on the client's threads into a bounded channel (the
-/// client's credit flow waits while it is full) that <see cref="Poll"/> drains.
+/// emitted is skipped. If the client gives up (its consumer closes: the stream was not back in
+/// time after a broker restart), the source connects anew and resumes after the last message
+/// emitted, trying again with a growing pause while the broker stays away. Messages arrive on
+/// the client's threads into a bounded channel (the client's credit flow waits while it is
+/// full) that <see cref="Poll"/> drains.
 /// </summary>
 internal sealed class RabbitMqSource : ISource
 {
@@ -38,6 +41,12 @@ internal sealed class RabbitMqSource : ISource
     private Consumer? _consumer;
     private ulong? _lastEmitted;
     private bool _idleSent;
+    // Set from the client's thread when its consumer closes on its own; the source then opens a new one.
+    private volatile string? _lostBecause;
+    private long _nextAttempt;
+    private TimeSpan _pause = FirstPause;
+    private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(30);
 
     private readonly record struct Received(byte[] Payload, ulong Offset, long TimestampNanos);
 
@@ -63,6 +72,14 @@ internal sealed class RabbitMqSource : ISource
         {
             throw new ExternalException($"stream '{_config.Stream}' does not exist on RabbitMQ at {_config.Address} (virtual host '{_config.VirtualHost}', table '{_table.Name}')");
         }
+        _consumer = CreateConsumer(_system);
+        context.Log(_lastEmitted is { } resumed
+            ? $"reading RabbitMQ stream {_config.Stream} from offset {resumed + 1}"
+            : $"reading RabbitMQ stream {_config.Stream} from source.offset = '{_config.StartOffset.ToString().ToLowerInvariant()}'");
+    }
+
+    private Consumer CreateConsumer(StreamSystem system)
+    {
         IOffsetType offset = _lastEmitted is { } last
             ? new OffsetTypeOffset(last + 1)
             : _config.StartOffset switch
@@ -72,20 +89,74 @@ internal sealed class RabbitMqSource : ISource
                 _ => new OffsetTypeLast(),
             };
         var stop = _stop.Token;
-        _consumer = Consumer.Create(new ConsumerConfig(_system, _config.Stream)
+        var config = new ConsumerConfig(system, _config.Stream)
         {
             OffsetSpec = offset,
-            ClientProvidedName = $"arroyo-{context.Settings.PipelineId}-{context.Name}",
+            ClientProvidedName = $"arroyo-{_context.Settings.PipelineId}-{_context.Name}",
             MessageHandler = async (_, _, messageContext, message) =>
             {
                 var payload = message.Data is { } data ? data.Contents.ToArray() : [];
                 var nanos = (long)messageContext.Timestamp.TotalMilliseconds * 1_000_000;
                 await _received.Writer.WriteAsync(new Received(payload, messageContext.Offset, nanos), stop);
             },
-        }).GetAwaiter().GetResult();
-        context.Log(_lastEmitted is { } resumed
-            ? $"reading RabbitMQ stream {_config.Stream} from offset {resumed + 1}"
-            : $"reading RabbitMQ stream {_config.Stream} from source.offset = '{_config.StartOffset.ToString().ToLowerInvariant()}'");
+        };
+        config.StatusChanged += status =>
+        {
+            // On the client's thread: only note what happened, never block here.
+            if (stop.IsCancellationRequested) return;
+            if (status.To == ReliableEntityStatus.Reconnection)
+            {
+                _context.Warn($"lost RabbitMQ stream {_config.Stream} at {_config.Address} ({status.Reason}); the client is reconnecting");
+            }
+            else if (status.To == ReliableEntityStatus.Open && status.From == ReliableEntityStatus.Reconnection)
+            {
+                _context.Log($"reading RabbitMQ stream {_config.Stream} again");
+            }
+            else if (status.To == ReliableEntityStatus.Closed && status.Reason != ChangeStatusReason.ClosedByUser)
+            {
+                _lostBecause = status.Reason.ToString();
+            }
+        };
+        return Consumer.Create(config).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Opens a new connection and consumer after the client closed its own, from the offset after
+    /// the last message emitted; while that fails the broker is tried again after a pause that
+    /// doubles up to 30 s. Messages the old consumer delivered are still read before it.
+    /// </summary>
+    private void Reopen()
+    {
+        if (Environment.TickCount64 < _nextAttempt) return;
+        var reason = _lostBecause;
+        try
+        {
+            try
+            {
+                _consumer?.Close().Wait(TimeSpan.FromSeconds(5));
+                _system?.Close().Wait(TimeSpan.FromSeconds(5));
+            }
+            catch (AggregateException)
+            {
+                // Closing what the broker already dropped.
+            }
+            _consumer = null;
+            _system = Connect();
+            if (!_system.StreamExists(_config.Stream).GetAwaiter().GetResult())
+            {
+                throw new ExternalException($"stream '{_config.Stream}' does not exist (yet)");
+            }
+            _lostBecause = null;
+            _consumer = CreateConsumer(_system);
+            _pause = FirstPause;
+            _context.Log($"reading RabbitMQ stream {_config.Stream} again from offset {(_lastEmitted is { } last ? (last + 1).ToString(CultureInfo.InvariantCulture) : "the start")}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _context.Warn($"RabbitMQ stream {_config.Stream} at {_config.Address} is still unavailable ({reason}; {ConnectRetry.Reason(e)}); trying again in {_pause.TotalSeconds:0} s");
+            _nextAttempt = Environment.TickCount64 + (long)_pause.TotalMilliseconds;
+            _pause = TimeSpan.FromTicks(Math.Min(LongestPause.Ticks, _pause.Ticks * 2));
+        }
     }
 
     private StreamSystem Connect()
@@ -150,7 +221,8 @@ internal sealed class RabbitMqSource : ISource
 
     public SourceStatus Poll(IOutput output)
     {
-        if (_consumer is null)
+        if (_context.SubtaskIndex == 0 && _lostBecause is not null && _received.Reader.Count == 0) Reopen();
+        if (_consumer is null && _context.SubtaskIndex != 0)
         {
             if (!_idleSent)
             {
