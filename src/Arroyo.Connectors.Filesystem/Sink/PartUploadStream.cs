@@ -62,16 +62,11 @@ internal sealed class PartUploadStream : WriteOnlyStream
     public override void Write(ReadOnlySpan<byte> data)
     {
         if (_abandoned) return;
-        if (_appendingStore is not null)
-        {
-            Append(data);
-            return;
-        }
-        var buffer = _buffer ??= ArrayPool<byte>.Shared.Rent(_partSize);
         while (data.Length > 0)
         {
             var take = Math.Min(data.Length, _partSize - _filled);
-            data[..take].CopyTo(buffer.AsSpan(_filled));
+            if (_appendingStore is not null) Appender().Write(data[..take]);
+            else data[..take].CopyTo((_buffer ??= ArrayPool<byte>.Shared.Rent(_partSize)).AsSpan(_filled));
             _filled += take;
             _written += take;
             data = data[take..];
@@ -79,22 +74,12 @@ internal sealed class PartUploadStream : WriteOnlyStream
         }
     }
 
-    private void Append(ReadOnlySpan<byte> data)
+    /// <summary>The upload's appender (appending stores only), the upload started on first use.</summary>
+    private IPartAppender Appender()
     {
-        if (_appender is null)
-        {
-            StartUpload();
-            _appender = _appendingStore!.OpenAppender(_key, _uploadId);
-        }
-        while (data.Length > 0)
-        {
-            var take = Math.Min(data.Length, _partSize - _filled);
-            _appender.Write(data[..take]);
-            _filled += take;
-            _written += take;
-            data = data[take..];
-            if (_filled == _partSize) UploadBuffer();
-        }
+        if (_appender is not null) return _appender;
+        StartUpload();
+        return _appender = _appendingStore!.OpenAppender(_key, _uploadId);
     }
 
     public override void Flush()
@@ -121,19 +106,14 @@ internal sealed class PartUploadStream : WriteOnlyStream
     }
 
     /// <summary>
-    /// Whether bytes not in a part yet can go into the checkpoint (<see cref="Record"/>): only
-    /// when they are held in memory. Written in place, they are ended as a part instead.
-    /// </summary>
-    private bool HoldsBytesInMemory => _appendingStore is null;
-
-    /// <summary>
     /// The file as a checkpoint records it while it stays open: the parts uploaded so far and,
     /// as <paramref name="trailer"/> follows them, the bytes not sent yet plus what the format
     /// needs to end the file here. Nothing is uploaded: the checkpoint holds at most one part.
     /// </summary>
     public OpenFileRecord Record(long rows, string partition, byte[] trailer)
     {
-        if (!HoldsBytesInMemory && _filled > 0 && !_abandoned) UploadBuffer();
+        // Bytes written in place are not in memory to be carried: they are ended as a part instead.
+        if (_appendingStore is not null && _filled > 0 && !_abandoned) UploadBuffer();
         var bytes = new byte[_filled + trailer.Length];
         if (_filled > 0) _buffer.AsSpan(0, _filled).CopyTo(bytes);
         trailer.CopyTo(bytes.AsSpan(_filled));
@@ -173,8 +153,7 @@ internal sealed class PartUploadStream : WriteOnlyStream
         StartUpload();
         if (_appendingStore is not null)
         {
-            _appender ??= _appendingStore.OpenAppender(_key, _uploadId);
-            _parts.Add(_appender.EndPart(_parts.Count + 1));
+            _parts.Add(Appender().EndPart(_parts.Count + 1));
             _filled = 0;
             return;
         }

@@ -112,7 +112,7 @@ public static class AggregateFactory
         _ => new SumAccumulator<double>(average),
     };
 
-    // DISTINCT count over fixed-width values: one (group, value) set for all groups, with
+    // DISTINCT count over fixed-width values: a value table per group (GroupValueSet), with
     // multiplicities only when retracting. DISTINCT over text, and sum/avg: a value → multiplicity
     // map per group. Null for the rest (the value bag). sum/avg only over integers, whose sums are exact in any order.
     private static GroupAccumulator? Distinct(string function, DataType arg, DataType resultType, bool retracting) => function switch

@@ -5,10 +5,10 @@ using Arroyo.Expressions.Aggregates;
 namespace Arroyo.Engine.Tests.Aggregates;
 
 /// <summary>
-/// <c>count(DISTINCT x)</c> over fixed-width values, whose groups share one (group, value) hash
-/// set: against plain per-group hash sets and multisets, with many groups (so the table grows
-/// and probe runs cross groups), cleared and reused groups, and checkpoints in both the current
-/// formats and the multiset format earlier versions wrote.
+/// <c>count(DISTINCT x)</c> over fixed-width values (a value table per group): against plain
+/// per-group hash sets and multisets, with many groups and values (so tables grow), cleared and
+/// reused groups, and checkpoints in both the current formats and the multiset format earlier
+/// versions wrote.
 /// </summary>
 public sealed class DistinctCountAccumulatorTests
 {
