@@ -1,4 +1,5 @@
 using Arroyo.Storage.Cloud;
+using Arroyo.Storage.Cloud.Gcs;
 using Arroyo.TestServers.Gcs;
 
 namespace Arroyo.Storage.Tests;
@@ -80,6 +81,18 @@ public sealed class GcsCredentialTests(GcsFixture server) : IClassFixture<GcsFix
         var e = await Assert.ThrowsAsync<ObjectStoreException>(() => store.ListAsync("", Ct));
         Assert.False(e.IsTransient);
         Assert.Contains("does the bucket exist", e.Message);
+    }
+
+    [Fact]
+    public async Task A_named_metadata_server_that_is_slow_to_answer_its_probe_is_still_found()
+    {
+        // Slower than the probe of the default link-local address may wait (1 s); a host named
+        // in GCE_METADATA_HOST gets longer, so a loaded machine does not lose its credentials.
+        await using var auth = await GoogleAuthServer.StartAsync();
+        auth.PingDelay = TimeSpan.FromSeconds(1.5);
+        var environment = new Dictionary<string, string>(server.Environment) { ["GCE_METADATA_HOST"] = auth.MetadataHost };
+        await using var store = ObjectStoreFactory.Create($"gs://{GcsFixture.Bucket}/slow-{Guid.NewGuid():N}", environment, s_bare);
+        Assert.IsType<GcsObjectStore>(store);
     }
 
     [Fact]

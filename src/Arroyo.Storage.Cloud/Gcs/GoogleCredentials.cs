@@ -24,7 +24,13 @@ internal static class GoogleCredentials
 {
     internal const string DefaultMetadataHost = "169.254.169.254";
     private const string TokenPath = "/computeMetadata/v1/instance/service-accounts/default/token";
-    private static readonly TimeSpan s_probeTimeout = TimeSpan.FromSeconds(1);
+
+    // The default address is link-local: off Google Cloud nothing answers and a connection
+    // attempt hangs, so the probe must give up quickly. A host named in GCE_METADATA_HOST was
+    // chosen on purpose: where nothing listens the connection is refused at once, and where a
+    // server listens but is slow (a loaded machine, a cold emulator) it deserves the time to answer.
+    private static readonly TimeSpan s_defaultHostProbeTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_namedHostProbeTimeout = TimeSpan.FromSeconds(15);
 
     private static readonly string[] s_keyFileVariables = ["GOOGLE_SERVICE_ACCOUNT", "GOOGLE_SERVICE_ACCOUNT_PATH", "GOOGLE_APPLICATION_CREDENTIALS"];
 
@@ -57,8 +63,9 @@ internal static class GoogleCredentials
 
         tried.Add($"gcloud's application-default credentials ({gcloud ?? "no HOME or CLOUDSDK_CONFIG"}: none; run `gcloud auth application-default login`)");
 
-        var host = env["GCE_METADATA_HOST"] ?? DefaultMetadataHost;
-        if (MetadataServerAnswers(host))
+        var named = env["GCE_METADATA_HOST"];
+        var host = named ?? DefaultMetadataHost;
+        if (MetadataServerAnswers(host, named is null ? s_defaultHostProbeTimeout : s_namedHostProbeTimeout))
         {
             // The universe domain is stated because asking for it would go to the default
             // metadata address, not to this host.
@@ -81,9 +88,9 @@ internal static class GoogleCredentials
     /// The metadata server answers GET / with the header Metadata-Flavor: Google; anything else
     /// (nothing listening, a timeout, another server) means it is not there.
     /// </summary>
-    private static bool MetadataServerAnswers(string host)
+    private static bool MetadataServerAnswers(string host, TimeSpan timeout)
     {
-        using var http = new HttpClient { Timeout = s_probeTimeout };
+        using var http = new HttpClient { Timeout = timeout };
         for (var attempt = 0; attempt < 2; attempt++)
         {
             try

@@ -63,7 +63,7 @@ public sealed class GoogleAuthServer : IAsyncDisposable
         var server = new GoogleAuthServer();
         server._http = await LoopbackHttpServer.StartAsync(app =>
         {
-            app.MapGet("/", server.Ping);
+            app.MapGet("/", (Delegate)server.Ping);
             app.MapGet("/computeMetadata/v1/instance/service-accounts/default/token", server.MetadataToken);
             app.MapGet("/computeMetadata/v1/universe/universe-domain", (HttpContext c) => server.Metadata(c, "googleapis.com"));
             app.MapGet("/computeMetadata/v1/project/project-id", (HttpContext c) => server.Metadata(c, "loopback-project"));
@@ -107,8 +107,16 @@ public sealed class GoogleAuthServer : IAsyncDisposable
         _key.Dispose();
     }
 
-    private IResult Ping(HttpContext context)
+    /// <summary>How long the metadata server takes to answer a probe (a loaded machine, a cold start).</summary>
+    public TimeSpan PingDelay { get; set; }
+
+    private async Task<IResult> Ping(HttpContext context)
     {
+        if (PingDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(PingDelay, context.RequestAborted);
+        }
+
         if (!FromGoogleClient(context))
         {
             return Results.StatusCode(403);
