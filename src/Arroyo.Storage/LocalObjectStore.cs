@@ -11,7 +11,7 @@ namespace Arroyo.Storage;
 /// Unlike object stores, a key cannot be both an object and a "directory" of other keys
 /// ("a" and "a/b"); the state-dir layout never needs that.
 /// </remarks>
-public sealed partial class LocalObjectStore : IAppendingMultipartStore
+public sealed partial class LocalObjectStore : IAppendingMultipartStore, IRereadableStore
 {
     // Temporary files end with this; keys ending with it are refused so listings can skip them.
     private const string TempSuffix = ".arroyo-tmp";
@@ -56,6 +56,34 @@ public sealed partial class LocalObjectStore : IAppendingMultipartStore
         try
         {
             return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Wrap(e, "read", key);
+        }
+    }
+
+    public long? ReadInto(string key, Span<byte> destination)
+    {
+        var path = PathOf(key);
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            var length = RandomAccess.GetLength(handle);
+            var wanted = (int)Math.Min(length, destination.Length);
+            var read = 0;
+            while (read < wanted)
+            {
+                var n = RandomAccess.Read(handle, destination[read..wanted], read);
+                if (n == 0) throw new IOException($"the file ended after {read} of its {length} bytes (truncated while read)");
+                read += n;
+            }
+
+            return length;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -247,10 +247,35 @@ public static class StateFile
     /// <param name="source">Names the file in errors of a later decode (e.g. its key in the state dir).</param>
     public static StateFileContents Open(byte[] bytes, string? expectedChecksum, string source)
     {
+        var body = Verify(bytes, bytes.Length, expectedChecksum);
+        return IndexVerified(bytes, body, source, StateFileBytes.Held(bytes));
+    }
+
+    /// <summary>
+    /// As <see cref="Open(byte[], string?, string)"/> for a file in the first
+    /// <paramref name="length"/> bytes of <paramref name="buffer"/>, which is not kept: the
+    /// batches read the file again through <paramref name="reread"/> (into a buffer of its own,
+    /// checked against the same checksum) when the first of them is decoded, and give that
+    /// buffer back once every subtask is done with the file. <paramref name="buffer"/> is the
+    /// caller's again when this returns.
+    /// </summary>
+    public static StateFileContents Open(byte[] buffer, int length, string? expectedChecksum, string source, Func<byte[]> reread)
+    {
+        var body = Verify(buffer, length, expectedChecksum);
+        return IndexVerified(buffer, body, source, StateFileBytes.Reread(reread));
+    }
+
+    /// <summary>
+    /// Checks the checksum the first <paramref name="length"/> bytes of <paramref name="bytes"/>
+    /// end with (and, given one, that it is <paramref name="expectedChecksum"/>); the length of
+    /// the body before it. Damage is an <see cref="InvalidDataException"/>.
+    /// </summary>
+    public static int Verify(byte[] bytes, int length, string? expectedChecksum)
+    {
         const int minimum = 7 + sizeof(int) * 2 + sizeof(uint) + Checksums.Size;
-        if (bytes.Length < minimum) throw new InvalidDataException($"truncated: {bytes.Length} bytes");
-        var body = bytes.AsSpan(0, bytes.Length - Checksums.Size);
-        var stored = Checksums.Read(bytes.AsSpan(body.Length));
+        if (length < minimum) throw new InvalidDataException($"truncated: {length} bytes");
+        var body = bytes.AsSpan(0, length - Checksums.Size);
+        var stored = Checksums.Read(bytes.AsSpan(body.Length, Checksums.Size));
         if (Checksums.Of(body) != stored)
         {
             // The checksum comes first so a damaged version number reads as damage, not as "too new".
@@ -263,9 +288,14 @@ public static class StateFile
         {
             throw new InvalidDataException($"its checksum {Checksums.ToHex(stored)} is not the {expectedChecksum} the manifest lists");
         }
+        return body.Length;
+    }
+
+    private static StateFileContents IndexVerified(byte[] bytes, int bodyLength, string source, StateFileBytes file)
+    {
         try
         {
-            return Index(bytes, body.Length, source);
+            return Index(bytes, bodyLength, source, file);
         }
         catch (Exception error) when (error is not (InvalidDataException or OutOfMemoryException))
         {
@@ -275,7 +305,7 @@ public static class StateFile
         }
     }
 
-    private static StateFileContents Index(byte[] bytes, int length, string source)
+    private static StateFileContents Index(byte[] bytes, int length, string source, StateFileBytes file)
     {
         try
         {
@@ -312,7 +342,7 @@ public static class StateFile
                     {
                         throw new InvalidDataException($"bad batch {b} of table '{name}' ({rows} rows, {size} bytes at {offset})");
                     }
-                    batches.Add(new StoredBatch(bytes, offset, size, rows, min, max, $"{source}: batch {b} of table '{name}'"));
+                    batches.Add(new StoredBatch(file, offset, size, rows, min, max, $"{source}: batch {b} of table '{name}'"));
                     reader.BaseStream.Position = offset + size;
                 }
                 tables[name] = batches;
@@ -321,7 +351,7 @@ public static class StateFile
             {
                 throw new InvalidDataException("the tables do not end where the file does");
             }
-            return new StateFileContents(tables);
+            return new StateFileContents(tables, file);
         }
         catch (EndOfStreamException)
         {
@@ -334,8 +364,13 @@ public static class StateFile
 public sealed class StateFileContents
 {
     private readonly Dictionary<string, List<StoredBatch>> _tables;
+    private readonly StateFileBytes _file;
 
-    internal StateFileContents(Dictionary<string, List<StoredBatch>> tables) => _tables = tables;
+    internal StateFileContents(Dictionary<string, List<StoredBatch>> tables, StateFileBytes file)
+    {
+        _tables = tables;
+        _file = file;
+    }
 
     public IReadOnlyCollection<string> TableNames => _tables.Keys;
 
@@ -343,14 +378,14 @@ public sealed class StateFileContents
     public (long Epoch, int Subtask) Writer { get; private init; } = (-1, -1);
 
     /// <summary>The same contents, known to be written by <paramref name="subtask"/> at <paramref name="epoch"/>.</summary>
-    public StateFileContents WrittenBy(long epoch, int subtask) => new(_tables) { Writer = (epoch, subtask) };
+    public StateFileContents WrittenBy(long epoch, int subtask) => new(_tables, _file) { Writer = (epoch, subtask) };
 
     /// <summary>The batches of <paramref name="table"/> in the order written (none if the file does not hold it).</summary>
     public IReadOnlyList<StoredBatch> Batches(string table) => _tables.TryGetValue(table, out var batches) ? batches : [];
 
     /// <summary>Only <paramref name="tables"/> of the file (what a later checkpoint carries of an earlier one's file).</summary>
     public StateFileContents Only(IReadOnlyCollection<string> tables) =>
-        new(_tables.Where(t => tables.Contains(t.Key)).ToDictionary(t => t.Key, t => t.Value)) { Writer = Writer };
+        new(_tables.Where(t => tables.Contains(t.Key)).ToDictionary(t => t.Key, t => t.Value), _file) { Writer = Writer };
 
     // The (subtask, table) pairs done with this file; guarded by itself.
     private readonly HashSet<(int Subtask, string Table)> _passed = [];
@@ -371,6 +406,7 @@ public sealed class StateFileContents
         {
             foreach (var batch in batches) batch.Release();
         }
+        _file.Release();
     }
 }
 
@@ -380,14 +416,14 @@ public sealed class StateFileContents
 /// </summary>
 public sealed class StoredBatch
 {
-    private byte[]? _file;
+    private StateFileBytes? _file;
     private readonly int _offset;
     private readonly int _length;
     private Batch? _decoded;
     private bool _released;
     private readonly string _source;
 
-    internal StoredBatch(byte[] file, int offset, int length, int rows, ulong minHash, ulong maxHash, string source)
+    internal StoredBatch(StateFileBytes file, int offset, int length, int rows, ulong minHash, ulong maxHash, string source)
     {
         _file = file;
         _offset = offset;
@@ -443,7 +479,7 @@ public sealed class StoredBatch
         if (_decoded is not null) return _decoded;
         try
         {
-            using var reader = new BinaryReader(new MemoryStream(_file!, _offset, _length, writable: false));
+            using var reader = new BinaryReader(new MemoryStream(_file!.Bytes(), _offset, _length, writable: false));
             var batch = BatchFileFormat.ReadBatch(reader);
             if (reader.BaseStream.Position != _length || batch.RowCount != Rows)
             {
@@ -455,5 +491,52 @@ public sealed class StoredBatch
         {
             throw new InvalidDataException($"{_source} cannot be decoded ({error.Message})", error);
         }
+    }
+}
+
+/// <summary>
+/// The bytes of one state file that its batches decode from: held since the file was opened,
+/// or (from a store that reads a file again cheaply, <see cref="Arroyo.Storage.IRereadableStore"/>)
+/// read again when the first batch is decoded and handed back to the part buffer pool once
+/// every subtask is done with the file, so a restore holds only the files being decoded.
+/// </summary>
+internal sealed class StateFileBytes
+{
+    private readonly object _lock = new();
+    private readonly Func<byte[]>? _reread;
+    private byte[]? _bytes;
+    private bool _released;
+
+    private StateFileBytes(byte[]? bytes, Func<byte[]>? reread)
+    {
+        _bytes = bytes;
+        _reread = reread;
+    }
+
+    public static StateFileBytes Held(byte[] bytes) => new(bytes, null);
+
+    public static StateFileBytes Reread(Func<byte[]> reread) => new(null, reread);
+
+    /// <summary>The file's bytes (read again first if they are not in memory).</summary>
+    public byte[] Bytes()
+    {
+        lock (_lock)
+        {
+            if (_released) throw new InvalidOperationException("a state file was decoded after every subtask had read it (this is a bug)");
+            return _bytes ??= _reread!();
+        }
+    }
+
+    /// <summary>No batch of the file will be decoded again: drops the bytes (a buffer read again goes back to the pool).</summary>
+    public void Release()
+    {
+        byte[]? reread;
+        lock (_lock)
+        {
+            _released = true;
+            reread = _reread is null ? null : _bytes;
+            _bytes = null;
+        }
+        if (reread is not null) PartBufferPool.Return(reread);
     }
 }
