@@ -175,7 +175,9 @@ public sealed class UpdatingAggregateOperator : IOperator
                 runStart = r + 1;
             }
         }
-        // What was restored is the previous run's; this run's first checkpoint is a full one.
+        // Restored keys are clean: the restored chain holds them (and the tombstones applied
+        // above), so a first checkpoint that builds on it (restored at the same parallelism)
+        // writes only what changes from here on; otherwise the store has it write a full table.
         _removedSinceCheckpoint.Clear();
         if (restoredRows > 0)
         {

@@ -172,6 +172,7 @@ public static class StateDirectory
                 var manifest = CheckpointManifest.Deserialize(await store.GetRequiredAsync(file, cancel));
                 if (manifest.Epoch != epoch) throw new InvalidDataException($"it is the manifest of epoch {manifest.Epoch}");
                 var byNode = new Dictionary<int, List<StateFileContents>>();
+                var tablesOf = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal);
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 // In the order written: by epoch (a carried file before the deltas after it),
                 // then subtask and part, so that an incremental table's rows apply in order.
@@ -193,13 +194,14 @@ public static class StateDirectory
                     var tables = opened[i].Contents!.WrittenBy(StatePaths.EpochOf(file)!.Value, StatePaths.SubtaskOf(file)!.Value.Subtask);
                     // A file of an earlier checkpoint: only the tables this one builds on.
                     if (listedFiles[i].Tables is { } carried) tables = tables.Only(carried);
+                    tablesOf[file] = [.. tables.TableNames];
                     var nodeId = NodeIdOf(file);
                     if (!byNode.TryGetValue(nodeId, out var list)) byNode[nodeId] = list = [];
                     list.Add(tables);
                 }
                 log.Info($"checkpoint {epoch}: {manifest.Files.Count} state files, {manifest.Files.Sum(f => f.Size)} bytes read and verified in " +
                     $"{System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
-                return new RestoredCheckpoint(manifest, byNode);
+                return new RestoredCheckpoint(manifest, byNode, tablesOf);
             }
             catch (Exception error) when (IsDamage(error, cancel))
             {

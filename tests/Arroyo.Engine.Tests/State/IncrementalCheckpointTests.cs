@@ -241,7 +241,7 @@ public sealed class IncrementalCheckpointTests
     }
 
     [Fact]
-    public async Task A_restored_run_continues_the_chain_after_a_full_checkpoint_and_compacts_after_the_maximum_of_deltas()
+    public async Task A_run_restored_at_the_same_parallelism_continues_the_restored_chain_and_compacts_after_the_maximum_of_deltas()
     {
         var store = new InMemoryObjectStore();
         var run = await OpenAsync(store, 1);
@@ -252,21 +252,56 @@ public sealed class IncrementalCheckpointTests
         run.Feed(Changes(model, random, 5, Keys, 2));
         Assert.Contains((await run.CheckpointAsync(2)).Files, f => f.Tables is not null);
 
+        // The restart's first checkpoint is a delta on the previous run's chain (its full table
+        // of epoch 1 and delta of epoch 2), not a rewrite of every key.
         var restored = await OpenAsync(store, 1);
         restored.Feed(Changes(model, random, 5, Keys, 3));
-        // The restored files belong to the previous run: this run starts with a full table.
-        Assert.DoesNotContain((await restored.CheckpointAsync(3)).Files, f => f.Tables is not null);
-        CheckpointManifest last = null!;
-        for (long epoch = 4; epoch <= 4 + UpdatingAggregateOperator.MaxDeltas; epoch++)
+        Assert.Equal([1L, 2L], CarriedEpochs(await restored.CheckpointAsync(3)));
+        // The run counts its own deltas: compaction after MaxDeltas of them.
+        for (long epoch = 4; epoch <= 3 + UpdatingAggregateOperator.MaxDeltas; epoch++)
         {
             restored.Feed(Changes(model, random, 3, Keys, epoch));
-            last = await restored.CheckpointAsync(epoch);
-            var carried = last.Files.Where(f => f.Tables is not null).Select(f => StatePaths.EpochOf(f.Key)).Distinct().Count();
-            Assert.Equal(epoch < 4 + UpdatingAggregateOperator.MaxDeltas ? (int)(epoch - 3) : 0, carried);
+            var carried = CarriedEpochs(await restored.CheckpointAsync(epoch));
+            Assert.Equal(epoch < 3 + UpdatingAggregateOperator.MaxDeltas ? Enumerable.Range(1, (int)epoch - 1).Select(e => (long)e) : [], carried);
         }
         var final = await OpenAsync(store, 1);
         Assert.Equal(model.Snapshot().OrderBy(kv => kv.Key), Probe(final).OrderBy(kv => kv.Key));
     }
+
+    [Fact]
+    public async Task A_run_restored_at_another_parallelism_or_on_a_long_chain_starts_with_full_tables()
+    {
+        var store = new InMemoryObjectStore();
+        var run = await OpenAsync(store, 2);
+        var model = new Model();
+        var random = new Random(8);
+        run.Feed(Changes(model, random, 2000, Keys, 1));
+        await run.CheckpointAsync(1);
+        run.Feed(Changes(model, random, 5, Keys, 2));
+        await run.CheckpointAsync(2);
+
+        // At another parallelism a subtask's rows are not any one writer's: full tables.
+        var rescaled = await OpenAsync(store, 3);
+        rescaled.Feed(Changes(model, random, 5, Keys, 3));
+        Assert.Empty(CarriedEpochs(await rescaled.CheckpointAsync(3)));
+        Assert.Equal(model.Snapshot().OrderBy(kv => kv.Key), Probe(await OpenAsync(store, 3)).OrderBy(kv => kv.Key));
+
+        // A chain that already holds MaxRestoredDeltas deltas ends at the restart.
+        var again = await OpenAsync(store, 3);
+        long epoch = 4;
+        for (; epoch < 4 + CheckpointStore.MaxRestoredDeltas; epoch++)
+        {
+            again.Feed(Changes(model, random, 3, Keys, epoch));
+            await again.CheckpointAsync(epoch);
+        }
+        var restarted = await OpenAsync(store, 3);
+        restarted.Feed(Changes(model, random, 3, Keys, epoch));
+        Assert.Empty(CarriedEpochs(await restarted.CheckpointAsync(epoch)));
+        Assert.Equal(model.Snapshot().OrderBy(kv => kv.Key), Probe(await OpenAsync(store, 3)).OrderBy(kv => kv.Key));
+    }
+
+    private static List<long> CarriedEpochs(CheckpointManifest manifest) =>
+        [.. manifest.Files.Where(f => f.Tables is not null).Select(f => StatePaths.EpochOf(f.Key)!.Value).Distinct().Order()];
 
     [Fact]
     public async Task A_dropped_checkpoint_makes_the_next_one_full()
