@@ -12,7 +12,8 @@ namespace Arroyo.Connectors.Kafka;
 /// <summary>
 /// Reads a topic. Partition p belongs to subtask p mod parallelism, so the assignment is the
 /// same in every run at a given parallelism. The next offset of every assigned partition is
-/// checkpointed (state table <c>k</c>, one row per partition, read whole on restore), so a
+/// checkpointed (state table <c>k</c>, a row per partition whose offset moved, on top of the
+/// previous checkpoint's files; read whole on restore, later rows winning), so a
 /// restore at any parallelism resumes each partition exactly after the last checkpoint; a
 /// partition missing from restored state is new and is read from its beginning. Without
 /// state the start is <c>source.offset</c> (latest, earliest, or the group's committed
@@ -55,6 +56,12 @@ internal sealed class KafkaSource : ISource
     private readonly string?[] _metadataKeyOf;
     private readonly Dictionary<int, long> _next = [];
     private readonly Dictionary<long, Dictionary<int, long>> _checkpointed = [];
+    // The offsets the state table's chain holds after the last checkpoint, and how many deltas it has.
+    private readonly Dictionary<int, long> _inState = [];
+    private int _deltas;
+    private const int MaxDeltas = 30;
+    // The offsets last committed to the consumer group.
+    private readonly Dictionary<int, long> _committed = [];
     private readonly Dictionary<int, PendingRows> _pending = [];
     private readonly List<PendingRows> _readThisPoll = [];
     private PendingRows? _current;
@@ -486,19 +493,39 @@ internal sealed class KafkaSource : ISource
         Assign(added, new Dictionary<int, long>(), discovered: true);
     }
 
+    /// <summary>
+    /// Writes the offsets that moved since the previous checkpoint on top of that checkpoint's
+    /// files (an incremental table: a restore reads the files in order, later rows win), every
+    /// offset when there is nothing to build on or after <see cref="MaxDeltas"/> deltas (so a
+    /// restore reads a bounded chain). A source with nothing read since then writes no file.
+    /// </summary>
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state)
     {
         if (_next.Count == 0) return;
-        var partitions = _next.Keys.Order().ToArray();
-        var offsets = partitions.Select(p => _next[p]).ToArray();
-        var keys = partitions.Select(p => Arroyo.Core.Partitioning.KeyHasher.HashString($"{_config.Topic}/{p}")).ToArray();
-        state.WriteTable(StateTable, new Batch(s_stateSchema,
-        [
-            new PrimitiveColumn<ulong>(DataType.UInt64, keys),
-            new PrimitiveColumn<int>(DataType.Int32, partitions),
-            new PrimitiveColumn<long>(DataType.Int64, offsets),
-        ], partitions.Length));
-        _checkpointed[barrier.Epoch] = partitions.Zip(offsets).ToDictionary(p => p.First, p => p.Second);
+        if (state.CanKeepPrevious(StateTable) && _deltas < MaxDeltas)
+        {
+            state.KeepPrevious(StateTable);
+            _deltas++;
+        }
+        else
+        {
+            _inState.Clear();
+            _deltas = 0;
+        }
+        var partitions = _next.Where(p => !_inState.TryGetValue(p.Key, out var kept) || kept != p.Value).Select(p => p.Key).Order().ToArray();
+        if (partitions.Length > 0)
+        {
+            var offsets = partitions.Select(p => _next[p]).ToArray();
+            var keys = partitions.Select(p => Arroyo.Core.Partitioning.KeyHasher.HashString($"{_config.Topic}/{p}")).ToArray();
+            state.WriteTable(StateTable, new Batch(s_stateSchema,
+            [
+                new PrimitiveColumn<ulong>(DataType.UInt64, keys),
+                new PrimitiveColumn<int>(DataType.Int32, partitions),
+                new PrimitiveColumn<long>(DataType.Int64, offsets),
+            ], partitions.Length));
+            for (var i = 0; i < partitions.Length; i++) _inState[partitions[i]] = offsets[i];
+        }
+        _checkpointed[barrier.Epoch] = new Dictionary<int, long>(_next);
     }
 
     // Returning data makes the runtime call OnCommit once the checkpoint is durable.
@@ -508,9 +535,13 @@ internal sealed class KafkaSource : ISource
     {
         if (data.IsReplay || !_checkpointed.Remove(epoch, out var offsets)) return;
         foreach (var old in _checkpointed.Keys.Where(e => e < epoch).ToList()) _checkpointed.Remove(old);
+        // Only what moved since the last commit: an idle source sends no commit request.
+        var moved = offsets.Where(o => !_committed.TryGetValue(o.Key, out var c) || c != o.Value).ToList();
+        if (moved.Count == 0) return;
         try
         {
-            _consumer!.Commit(offsets.Select(o => new TopicPartitionOffset(_config.Topic, o.Key, o.Value)));
+            _consumer!.Commit(moved.Select(o => new TopicPartitionOffset(_config.Topic, o.Key, o.Value)));
+            foreach (var (partition, offset) in moved) _committed[partition] = offset;
         }
         catch (KafkaException e)
         {
