@@ -2,7 +2,8 @@
 # Kafka benchmark against librdkafka's mock cluster (tests/Arroyo.KafkaMockBroker) on loopback:
 #   source: EVENTS JSON bids -> `arroyo run -p 1` kafka source -> projection -> blackhole, stopped
 #           once its consumer group committed every offset; against a bare Confluent.Kafka
-#           consumer reading the same topic (bench/KafkaBaseline consume).
+#           consumer reading the same topic (bench/KafkaBaseline consume), and beside it the same
+#           bare read through librdkafka's batch consume (consume-batch, how the source reads).
 #   sink:   impulse -> projection to a JSON bid -> kafka sink (at_least_once) for EVENTS rows;
 #           against a bare producer writing as many bids (bench/KafkaBaseline produce).
 # The mock keeps at most 5 MiB of batches per partition and drops the oldest beyond that, so
@@ -22,6 +23,8 @@
 # pipeline); medians over the rounds. CPU is user+sys of the measured process (the broker's is
 # not counted on either side).
 #   bench/kafka.sh [EVENTS] [RUNS]   (defaults 1000000, 3; EVENTS at least 10)
+# CHECKPOINT_INTERVAL (default 1s, so a source run ends soon after its last record) sets the
+# pipelines' checkpoint interval.
 # BEFORE=path/to/arroyo.dll (e.g. a copy of .build/cli taken before a change) also runs every
 # pipeline measurement with that build, interleaved with this one's, as "pipeline (before)".
 set -euo pipefail
@@ -75,12 +78,17 @@ for size in "$events" "$small" 1; do
   "$baseline" produce "$bootstrap" "bids-$size" "$size" > "$work/fill-$size.log"
   expect_offsets "bids-$size" "$size"
 done
-export ARROYO__DEFAULT_CHECKPOINT_INTERVAL=1s
+export ARROYO__DEFAULT_CHECKPOINT_INTERVAL="${CHECKPOINT_INTERVAL:-1s}"
 for run in $(seq 1 "$runs"); do
   for size in "$events" "$small" 1; do
     "$baseline" consume "$bootstrap" "bids-$size" "$size" > "$work/bare-consume-$size-$run.log"
     [ "$(field records "$work/bare-consume-$size-$run.log")" = "$size" ] || fail "the bare consumer read $(cat "$work/bare-consume-$size-$run.log")"
     field cpu_s "$work/bare-consume-$size-$run.log" >> "$work/src.bare.$size"
+    # The same bare read through librdkafka's batch consume (as the source reads): what
+    # Confluent.Kafka's per-message Consume costs. Shown beside, not the target's baseline.
+    "$baseline" consume-batch "$bootstrap" "bids-$size" "$size" > "$work/bare-batch-$size-$run.log"
+    [ "$(field records "$work/bare-batch-$size-$run.log")" = "$size" ] || fail "the bare batch consumer read $(cat "$work/bare-batch-$size-$run.log")"
+    field cpu_s "$work/bare-batch-$size-$run.log" >> "$work/src.batch.$size"
 
     for build in "${builds[@]}"; do
       group="bench-$build-$size-$run"
@@ -132,10 +140,11 @@ echo "| path | side | CPU s, $events events (each run) | CPU s, $small | CPU s, 
 echo "|---|---|---|---|---|---|---|---|"
 for side in src sink; do
   name=$([ $side = src ] && echo "kafka source → projection → blackhole" || echo "impulse → kafka sink")
-  for who in "${builds[@]}" bare; do
+  whos=("${builds[@]}" bare); [ $side = src ] && whos+=(batch)
+  for who in "${whos[@]}"; do
     big=$(median < "$work/$side.$who.$events"); mid=$(median < "$work/$side.$who.$small"); one=$(median < "$work/$side.$who.1")
     each=$(paste -sd' ' "$work/$side.$who.$events")
-    awk -v n="$name" -v w="$(case $who in engine) echo pipeline ;; before) echo 'pipeline (before)' ;; *) echo 'bare client' ;; esac)" -v e="$events" -v m="$small" -v b="$big" -v h="$mid" -v o="$one" -v each="$each" \
+    awk -v n="$name" -v w="$(case $who in engine) echo pipeline ;; before) echo 'pipeline (before)' ;; batch) echo 'bare client, batch consume' ;; *) echo 'bare client' ;; esac)" -v e="$events" -v m="$small" -v b="$big" -v h="$mid" -v o="$one" -v each="$each" \
       'BEGIN { s = (b - h) / (e - m); printf "| %s | %s | %.2f (%s) | %.2f | %.2f | %.0f | %.2f | %.0f |\n", n, w, b, each, h, o, e / b, s * 1e6, (s > 0 ? 1 / s : 0) }'
   done
 done

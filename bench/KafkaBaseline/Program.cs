@@ -7,6 +7,9 @@ using Confluent.Kafka;
 // (this process's CPU time) so the script can set it beside the pipeline's.
 //   produce BOOTSTRAP TOPIC COUNT   writes COUNT JSON bids round-robin over the partitions
 //   consume BOOTSTRAP TOPIC COUNT   reads the topic from the beginning until COUNT records
+//   consume-batch BOOTSTRAP TOPIC COUNT  the same through librdkafka's batch consume, as the
+//                                   kafka source reads (Arroyo.Connectors.Kafka's MessageBatches):
+//                                   what Confluent.Kafka's per-message Consume costs on its own
 //   committed BOOTSTRAP TOPIC GROUP prints the sum of GROUP's committed offsets over the topic
 //   offsets BOOTSTRAP TOPIC -       prints "low=L high=H", the sums of the partitions' first and
 //                                   next offsets: L > 0 means the broker dropped records
@@ -66,6 +69,37 @@ switch (mode)
             bytes += result.Message.Value.Length;
             records++;
         }
+        break;
+    }
+    case "consume-batch":
+    {
+        var count = long.Parse(args[3], CultureInfo.InvariantCulture);
+        using var consumer = Consumer(bootstrap, "bench-baseline");
+        var partitions = Partitions(bootstrap, topic);
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        using var batches = new Arroyo.Connectors.Kafka.MessageBatches(consumer.Handle, 8192);
+        long bytes = 0, stamps = 0;
+        var waited = Stopwatch.StartNew();
+        while (records < count)
+        {
+            // Waits in librdkafka while nothing is fetched, as Consume with a timeout does.
+            var got = batches.Read(batches.Capacity, waitMs: 100);
+            if (got == 0)
+            {
+                if (waited.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"no message for 30 s after {records} of {count}");
+                continue;
+            }
+            waited.Restart();
+            for (var i = 0; i < got; i++)
+            {
+                if (batches.Message(i).Error != 0) continue;
+                // The timestamp too, which the consume loop's results carry.
+                stamps += batches.Timestamp(i);
+                bytes += batches.Message(i).Value.Length;
+                records++;
+            }
+        }
+        batches.Release();
         break;
     }
     case "committed":

@@ -12,7 +12,8 @@ namespace Arroyo.Connectors.Kafka;
 /// <summary>
 /// Reads a topic. Partition p belongs to subtask p mod parallelism, so the assignment is the
 /// same in every run at a given parallelism. The next offset of every assigned partition is
-/// checkpointed (state table <c>k</c>, one row per partition, read whole on restore), so a
+/// checkpointed (state table <c>k</c>, a row per partition whose offset moved, on top of the
+/// previous checkpoint's files; read whole on restore, later rows winning), so a
 /// restore at any parallelism resumes each partition exactly after the last checkpoint; a
 /// partition missing from restored state is new and is read from its beginning. Without
 /// state the start is <c>source.offset</c> (latest, earliest, or the group's committed
@@ -25,9 +26,9 @@ namespace Arroyo.Connectors.Kafka;
 internal sealed class KafkaSource : ISource
 {
     /// <summary>
-    /// Confluent.Kafka's setting for what a consumed message carries besides key and value. Only
-    /// the timestamp is used (the topic is the table's, headers are not read); the default also
-    /// copies the topic name into a new string and builds a header list for every message.
+    /// Confluent.Kafka's setting for what a consumed message carries besides key and value. Messages
+    /// are read through <see cref="MessageBatches"/>, not Confluent.Kafka's Consume, so this only
+    /// keeps the few Consume calls made before partitions are assigned (serving errors) cheap.
     /// </summary>
     internal const string ConsumeResultFields = "dotnet.consumer.consume.result.fields";
 
@@ -55,12 +56,18 @@ internal sealed class KafkaSource : ISource
     private readonly string?[] _metadataKeyOf;
     private readonly Dictionary<int, long> _next = [];
     private readonly Dictionary<long, Dictionary<int, long>> _checkpointed = [];
+    // The offsets the state table's chain holds after the last checkpoint, and how many deltas it has.
+    private readonly Dictionary<int, long> _inState = [];
+    private int _deltas;
+    private const int MaxDeltas = 30;
+    // The offsets last committed to the consumer group.
+    private readonly Dictionary<int, long> _committed = [];
     private readonly Dictionary<int, PendingRows> _pending = [];
     private readonly List<PendingRows> _readThisPoll = [];
     private PendingRows? _current;
     private OperatorContext _context;
-    private IConsumer<byte[], ValueBuffer?>? _consumer;
-    private readonly ValueBuffer _values = new();
+    private IConsumer<byte[], byte[]>? _consumer;
+    private MessageBatches? _batches;
     private bool _restored;
     private DateTime _nextDiscovery;
     private bool _idleSent;
@@ -149,7 +156,8 @@ internal sealed class KafkaSource : ISource
             AutoOffsetReset = AutoOffsetReset.Earliest,
         };
         settings.Set(ConsumeResultFields, "timestamp");
-        _consumer = _clients.Consumer(settings, _values);
+        _consumer = _clients.Consumer(settings);
+        _batches = new MessageBatches(_consumer.Handle, _batchSize * 8);
         var partitions = _clients.Partitions(_consumer.Handle, KafkaClients.ConnectTimeout, ServeConsumer);
         Assign(partitions.Where(Owns), restored);
         _nextDiscovery = DateTime.UtcNow + DiscoveryInterval;
@@ -279,7 +287,7 @@ internal sealed class KafkaSource : ISource
             _idleSent = true;
         }
         if (DateTime.UtcNow >= _nextDiscovery) Discover();
-        var consumer = _consumer!;
+        var batches = _batches!;
         var read = 0;
         // Messages arrive in runs of one partition's fetched data (one record batch per partition
         // and fetch from librdkafka's mock broker, as the producer batched them), so with many partitions
@@ -290,44 +298,23 @@ internal sealed class KafkaSource : ISource
         var budget = _batchSize * Math.Clamp(_next.Count, 1, 8);
         while (read < budget)
         {
-            ConsumeResult<byte[], ValueBuffer?>? result;
-            try
+            var count = batches.Read(budget - read);
+            if (count == 0) break;
+            for (var i = 0; i < count; i++)
             {
-                result = consumer.Consume(TimeSpan.Zero);
+                ref readonly var message = ref batches.Message(i);
+                if (message.Error != 0)
+                {
+                    if (message.IsPartitionEof) continue;
+                    if (message.IsFatal) throw new ExternalException($"reading {_config.Topic} from {_config.BootstrapServers} (table '{_table.Name}'): {message.ErrorText}");
+                    _context.Warn($"reading {_config.Topic}: {message.ErrorText}");
+                    continue;
+                }
+                read++;
+                Add(output, in message, batches.Timestamp(i));
             }
-            catch (ConsumeException e)
-            {
-                if (e.Error.IsFatal) throw new ExternalException($"reading {_config.Topic} from {_config.BootstrapServers} (table '{_table.Name}'): {e.Error.Reason}");
-                _context.Warn($"reading {_config.Topic}: {e.Error.Reason}");
-                break;
-            }
-            if (result is null) break;
-            if (result.IsPartitionEOF) continue;
-            read++;
-            var partition = result.Partition.Value;
-            if (partition != _currentPartition)
-            {
-                if (!_pending.TryGetValue(partition, out _current)) _pending[partition] = _current = new PendingRows(partition, _newDecoder());
-                _currentPartition = partition;
-            }
-            var pending = _current!;
-            if (pending.Next < 0) _readThisPoll.Add(pending);
-            pending.Next = result.Offset.Value + 1;
-            if (result.Message.Value is not { } values) continue;
-            var value = values.Bytes.AsSpan(0, values.Length);
-            var before = pending.Decoder.RowCount;
-            if (_format.NewlineFraming) DecodeLines(result, value, pending.Decoder);
-            else Decode(result, value, pending.Decoder);
-            var rows = pending.Decoder.RowCount - before;
-            var millis = result.Message.Timestamp.UnixTimestampMs;
-            for (var i = 0; i < rows; i++) pending.Timestamps.Add(Math.Max(0, millis) * 1_000_000);
-            if (_metadata.Length > 0)
-            {
-                var meta = new RowMetadata(partition, result.Offset.Value, millis, result.Message.Key);
-                for (var i = 0; i < rows; i++) pending.Metadata.Add(meta);
-            }
-            if (pending.Decoder.RowCount >= _batchSize) EmitBatch(output, partition, pending);
         }
+        batches.Release();
         // Only the partitions read from in this Poll can hold rows (each Poll sends out all it
         // decoded), so an idle Poll does not walk every assigned partition.
         foreach (var pending in _readThisPoll)
@@ -340,29 +327,31 @@ internal sealed class KafkaSource : ISource
         return read == 0 ? SourceStatus.Idle : SourceStatus.Continue;
     }
 
-    /// <summary>
-    /// Copies each consumed value into one reused array (Consume returns this buffer, null for a
-    /// null value) rather than into a new array per message: the value is decoded before the
-    /// next Consume. It cannot be decoded inside Consume, where librdkafka's buffer is at hand,
-    /// because the message's partition, whose rows it joins, is only known once Consume returns.
-    /// A class rather than the length as an int: Confluent.Kafka's consumer over two reference
-    /// types runs its shared, ahead-of-time compiled code from the first message, while an
-    /// instantiation over int is JIT-compiled at start and runs unoptimised until it is hot.
-    /// </summary>
-    internal sealed class ValueBuffer : IDeserializer<ValueBuffer?>
+    /// <summary>Decodes one message into its partition's pending rows; sends them out once a batch is full.</summary>
+    private void Add(IOutput output, in MessageBatches.NativeMessage message, long millis)
     {
-        public byte[] Bytes { get; private set; } = new byte[4096];
-
-        public int Length { get; private set; }
-
-        public ValueBuffer? Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        var partition = message.Partition;
+        if (partition != _currentPartition)
         {
-            if (isNull) return null;
-            if (data.Length > Bytes.Length) Bytes = new byte[Math.Max(data.Length, Bytes.Length * 2)];
-            data.CopyTo(Bytes);
-            Length = data.Length;
-            return this;
+            if (!_pending.TryGetValue(partition, out _current)) _pending[partition] = _current = new PendingRows(partition, _newDecoder());
+            _currentPartition = partition;
         }
+        var pending = _current!;
+        if (pending.Next < 0) _readThisPoll.Add(pending);
+        pending.Next = message.Offset + 1;
+        if (!message.HasValue) return;
+        var before = pending.Decoder.RowCount;
+        if (_format.NewlineFraming) DecodeLines(partition, message.Offset, message.Value, pending.Decoder);
+        else Decode(partition, message.Offset, message.Value, pending.Decoder);
+        var rows = pending.Decoder.RowCount - before;
+        var nanos = Math.Max(0, millis) * 1_000_000;
+        for (var i = 0; i < rows; i++) pending.Timestamps.Add(nanos);
+        if (_metadata.Length > 0)
+        {
+            var meta = new RowMetadata(partition, message.Offset, millis, message.KeyBytes);
+            for (var i = 0; i < rows; i++) pending.Metadata.Add(meta);
+        }
+        if (pending.Decoder.RowCount >= _batchSize) EmitBatch(output, partition, pending);
     }
 
     private void EmitBatch(IOutput output, int partition, PendingRows pending)
@@ -371,7 +360,7 @@ internal sealed class KafkaSource : ISource
         if (batch is not null) _context.Splits.Emit(output, partition, Complete(batch, pending));
     }
 
-    private void Decode(ConsumeResult<byte[], ValueBuffer?> result, ReadOnlySpan<byte> record, RecordDecoder decoder)
+    private void Decode(int partition, long offset, ReadOnlySpan<byte> record, RecordDecoder decoder)
     {
         string? error;
         if (_avro is not null)
@@ -379,11 +368,11 @@ internal sealed class KafkaSource : ISource
             record = _avro.Convert(record, out error);
             if (error is not null)
             {
-                HandleBadData(result, error);
+                HandleBadData(partition, offset, error);
                 return;
             }
         }
-        if (!decoder.TryDecode(record, out error)) HandleBadData(result, error!);
+        if (!decoder.TryDecode(record, out error)) HandleBadData(partition, offset, error!);
     }
 
     /// <summary>The avro reader: the registry client when there is one, and for raw datums the writer schema (the subject's latest, or from the columns).</summary>
@@ -404,7 +393,7 @@ internal sealed class KafkaSource : ISource
     }
 
     /// <summary><c>framing = 'newline'</c>: every non-empty line of the message is a record.</summary>
-    private void DecodeLines(ConsumeResult<byte[], ValueBuffer?> result, ReadOnlySpan<byte> value, RecordDecoder decoder)
+    private void DecodeLines(int partition, long offset, ReadOnlySpan<byte> value, RecordDecoder decoder)
     {
         while (!value.IsEmpty)
         {
@@ -414,10 +403,10 @@ internal sealed class KafkaSource : ISource
             if (line.IsEmpty) continue;
             if (_format.MaxLineLength is { } max && line.Length > max)
             {
-                HandleBadData(result, $"line of {line.Length} bytes is longer than framing.newline.max_length ({max})");
+                HandleBadData(partition, offset, $"line of {line.Length} bytes is longer than framing.newline.max_length ({max})");
                 continue;
             }
-            Decode(result, line, decoder);
+            Decode(partition, offset, line, decoder);
         }
     }
 
@@ -473,7 +462,7 @@ internal sealed class KafkaSource : ISource
         }
     }
 
-    private void HandleBadData(ConsumeResult<byte[], ValueBuffer?> result, string error)
+    private void HandleBadData(int partition, long offset, string error)
     {
         if (_table.BadData == BadDataPolicy.Drop)
         {
@@ -481,7 +470,7 @@ internal sealed class KafkaSource : ISource
             _context.Metrics.DeserializationError();
             return;
         }
-        throw new BadDataException($"bad data in {_config.Topic} partition {result.Partition.Value} offset {result.Offset.Value} (table '{_table.Name}'): {error}");
+        throw new BadDataException($"bad data in {_config.Topic} partition {partition} offset {offset} (table '{_table.Name}'): {error}");
     }
 
     private void Discover()
@@ -504,19 +493,39 @@ internal sealed class KafkaSource : ISource
         Assign(added, new Dictionary<int, long>(), discovered: true);
     }
 
+    /// <summary>
+    /// Writes the offsets that moved since the previous checkpoint on top of that checkpoint's
+    /// files (an incremental table: a restore reads the files in order, later rows win), every
+    /// offset when there is nothing to build on or after <see cref="MaxDeltas"/> deltas (so a
+    /// restore reads a bounded chain). A source with nothing read since then writes no file.
+    /// </summary>
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state)
     {
         if (_next.Count == 0) return;
-        var partitions = _next.Keys.Order().ToArray();
-        var offsets = partitions.Select(p => _next[p]).ToArray();
-        var keys = partitions.Select(p => Arroyo.Core.Partitioning.KeyHasher.HashString($"{_config.Topic}/{p}")).ToArray();
-        state.WriteTable(StateTable, new Batch(s_stateSchema,
-        [
-            new PrimitiveColumn<ulong>(DataType.UInt64, keys),
-            new PrimitiveColumn<int>(DataType.Int32, partitions),
-            new PrimitiveColumn<long>(DataType.Int64, offsets),
-        ], partitions.Length));
-        _checkpointed[barrier.Epoch] = partitions.Zip(offsets).ToDictionary(p => p.First, p => p.Second);
+        if (state.CanKeepPrevious(StateTable) && _deltas < MaxDeltas)
+        {
+            state.KeepPrevious(StateTable);
+            _deltas++;
+        }
+        else
+        {
+            _inState.Clear();
+            _deltas = 0;
+        }
+        var partitions = _next.Where(p => !_inState.TryGetValue(p.Key, out var kept) || kept != p.Value).Select(p => p.Key).Order().ToArray();
+        if (partitions.Length > 0)
+        {
+            var offsets = partitions.Select(p => _next[p]).ToArray();
+            var keys = partitions.Select(p => Arroyo.Core.Partitioning.KeyHasher.HashString($"{_config.Topic}/{p}")).ToArray();
+            state.WriteTable(StateTable, new Batch(s_stateSchema,
+            [
+                new PrimitiveColumn<ulong>(DataType.UInt64, keys),
+                new PrimitiveColumn<int>(DataType.Int32, partitions),
+                new PrimitiveColumn<long>(DataType.Int64, offsets),
+            ], partitions.Length));
+            for (var i = 0; i < partitions.Length; i++) _inState[partitions[i]] = offsets[i];
+        }
+        _checkpointed[barrier.Epoch] = new Dictionary<int, long>(_next);
     }
 
     // Returning data makes the runtime call OnCommit once the checkpoint is durable.
@@ -526,9 +535,13 @@ internal sealed class KafkaSource : ISource
     {
         if (data.IsReplay || !_checkpointed.Remove(epoch, out var offsets)) return;
         foreach (var old in _checkpointed.Keys.Where(e => e < epoch).ToList()) _checkpointed.Remove(old);
+        // Only what moved since the last commit: an idle source sends no commit request.
+        var moved = offsets.Where(o => !_committed.TryGetValue(o.Key, out var c) || c != o.Value).ToList();
+        if (moved.Count == 0) return;
         try
         {
-            _consumer!.Commit(offsets.Select(o => new TopicPartitionOffset(_config.Topic, o.Key, o.Value)));
+            _consumer!.Commit(moved.Select(o => new TopicPartitionOffset(_config.Topic, o.Key, o.Value)));
+            foreach (var (partition, offset) in moved) _committed[partition] = offset;
         }
         catch (KafkaException e)
         {
@@ -541,6 +554,9 @@ internal sealed class KafkaSource : ISource
     {
         if (_dropped > 0) _context.Warn($"dropped {_dropped} records of {_config.Topic} that did not parse");
         _registry?.Dispose();
+        // Before Close: librdkafka's destroy waits for every message and queue reference to be released.
+        _batches?.Dispose();
+        _batches = null;
         _consumer?.Close();
         _consumer?.Dispose();
         _consumer = null;

@@ -161,6 +161,54 @@ public sealed class KafkaSourceTests(KafkaMockBrokerFixture broker) : IClassFixt
     }
 
     [Fact]
+    public void Checkpoints_of_a_source_with_nothing_new_build_on_the_previous_offsets_and_a_restore_resumes_from_them()
+    {
+        using var dir = new TempDirectory();
+        var topic = "idle-" + Guid.NewGuid().ToString("N")[..8];
+        broker.Produce(topic, Enumerable.Range(0, 40).Select(i => $"{i}"));
+        var query = Source(topic, "value TEXT", ", format = 'raw_string'") + FileSink(dir.File("out.json")) + "INSERT INTO out SELECT value FROM input;";
+        File.WriteAllText(dir.File("q.sql"), query);
+        var checkpoints = Path.Combine(dir.File("state"), "checkpoints");
+        using (var running = ArroyoProcess.Start(["run", "-s", dir.File("state"), dir.File("q.sql")], environment: s_env))
+        {
+            // Everything read, the source's later checkpoints carry its offsets file instead of writing the offsets again.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (LineCount(dir.File("out.json")) < 40 || !CarriesAnEarlierFile(checkpoints))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{LineCount(dir.File("out.json"))} of 40 lines, no checkpoint built on an earlier one after 60 s\n{running.Stderr}");
+                Thread.Sleep(50);
+            }
+            running.Signal(2);
+            var outcome = running.WaitForExit(TimeSpan.FromSeconds(60));
+            Assert.True(outcome.ExitCode == 0, outcome.ToString());
+        }
+        broker.Produce(topic, Enumerable.Range(40, 40).Select(i => $"{i}"));
+        RunUntil(query, dir.File("state"), dir.File("out.json"), 80, dir);
+        var values = File.ReadAllLines(dir.File("out.json")).Select(l => int.Parse(JsonDocument.Parse(l).RootElement.GetProperty("value").GetString()!)).Order();
+        Assert.Equal(Enumerable.Range(0, 80), values);
+    }
+
+    /// <summary>Whether a checkpoint's manifest lists a file written at an earlier epoch.</summary>
+    private static bool CarriesAnEarlierFile(string checkpoints)
+    {
+        if (!Directory.Exists(checkpoints)) return false;
+        foreach (var manifest in Directory.EnumerateFiles(checkpoints, "manifest.json", SearchOption.AllDirectories))
+        {
+            var epochDirectory = Path.GetFileName(Path.GetDirectoryName(manifest))!;
+            try
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(manifest));
+                if (json.RootElement.GetProperty("files").EnumerateArray().Any(f => !f.GetProperty("key").GetString()!.Contains(epochDirectory + "/", StringComparison.Ordinal))) return true;
+            }
+            catch (Exception e) when (e is IOException or JsonException)
+            {
+                // Being written or deleted just now: looked at again on the next round.
+            }
+        }
+        return false;
+    }
+
+    [Fact]
     public void Bad_data_fails_naming_the_partition_and_offset_or_is_dropped()
     {
         using var dir = new TempDirectory();
