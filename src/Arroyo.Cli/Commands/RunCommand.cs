@@ -75,11 +75,11 @@ public sealed class RunCommand
             Console.Out.Flush();
             return 0;
         }
-        // The server starts before the pipeline: its start-up is paid before the first batch
-        // instead of beside it, and a port that is taken fails the run before anything ran. It
-        // stays up across restarts, showing whichever run is current.
+        // The server listens before the pipeline starts: a port that is taken fails the run before
+        // anything ran. ASP.NET Core itself starts at the first connection (a run nobody looks at
+        // does not pay for it). It stays up across restarts, showing whichever run is current.
         var slot = new PipelineSlot();
-        var server = web.Enabled ? WebServer.StartAsync(slot, web).GetAwaiter().GetResult() : null;
+        var server = web.Enabled ? WebServer.StartAsync(slot, web, onError: _log.Warn).GetAwaiter().GetResult() : null;
         // Debug: the address is in the "dashboard at" line once the pipeline runs, and an error
         // opening the state dir stays the first thing a user reads.
         if (server is not null) _log.Debug($"HTTP server listening at {server.Address}");
