@@ -3,10 +3,8 @@ using Arroyo.Host;
 namespace Arroyo.Web;
 
 /// <summary>
-/// The pipeline the server shows, filled once it has started. The server starts first, so its
-/// start-up (Kestrel, routing, JIT) is paid before the first batch rather than competing with
-/// the subtasks, and probes can tell "starting" from "down". Until then every endpoint but the
-/// probes answers 503. After a restart it shows the new run.
+/// The pipeline the server shows, filled once it has started. The server listens first, so
+/// probes can tell "starting" from "down". Until then every endpoint but the probes answers 503. After a restart it shows the new run.
 /// </summary>
 public sealed class PipelineSlot
 {

@@ -44,6 +44,7 @@ public sealed class RunCommand
         // Read before anything runs, so a bad api.* setting fails the start, not a running pipeline.
         var web = WebSettings.From(new ConfigValues(config.Values));
         var udfs = UserFunctions.Load(_options, config, QueryText, _log);
+        _log.Debug(StartupCost.At("configuration read"));
 
         using var logging = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(_log.MinimumLevel)
@@ -69,20 +70,22 @@ public sealed class RunCommand
         };
         // EXPLAIN (in the script or as --explain) plans and prints; no state dir, no server.
         var plan = host.Plan(request);
+        _log.Debug(StartupCost.At("planned"));
         if (_options.Explain || plan.IsExplain)
         {
             Console.Out.Write(plan.Explain());
             Console.Out.Flush();
             return 0;
         }
-        // The server starts before the pipeline: its start-up is paid before the first batch
-        // instead of beside it, and a port that is taken fails the run before anything ran. It
-        // stays up across restarts, showing whichever run is current.
+        // The server listens before the pipeline starts: a port that is taken fails the run before
+        // anything ran. ASP.NET Core itself starts at the first connection (a run nobody looks at
+        // does not pay for it). It stays up across restarts, showing whichever run is current.
         var slot = new PipelineSlot();
-        var server = web.Enabled ? WebServer.StartAsync(slot, web).GetAwaiter().GetResult() : null;
+        var server = web.Enabled ? WebServer.StartAsync(slot, web, onError: _log.Warn).GetAwaiter().GetResult() : null;
         // Debug: the address is in the "dashboard at" line once the pipeline runs, and an error
         // opening the state dir stays the first thing a user reads.
         if (server is not null) _log.Debug($"HTTP server listening at {server.Address}");
+        _log.Debug(StartupCost.At("server listening"));
         try
         {
             var restarts = new RestartPolicy(new ConfigValues(config.Values));
@@ -92,6 +95,7 @@ public sealed class RunCommand
                 try
                 {
                     pipeline = host.StartAsync(request, plan, stop).GetAwaiter().GetResult();
+                    _log.Debug(StartupCost.At("pipeline running"));
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -117,6 +121,7 @@ public sealed class RunCommand
         }
         finally
         {
+            _log.Debug(StartupCost.At("pipeline finished"));
             server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             // What the GC did over the run: the first thing to read when a run is slower at -p 2.
             _log.Debug($"memory: {HeapLimit.DescribeGcWork()}");
