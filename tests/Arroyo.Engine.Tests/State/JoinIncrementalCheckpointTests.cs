@@ -34,13 +34,13 @@ public sealed class JoinIncrementalCheckpointTests
 
     private static readonly UpdatingJoinSpec Spec = new(JoinKind.Inner, Left, Right, [0], [0], TimeSpan.FromDays(3650), Output);
 
-    private sealed class Run(CheckpointStore checkpoints, int parallelism)
+    private sealed class Run(CheckpointStore checkpoints, int parallelism, UpdatingJoinSpec? spec = null)
     {
         public CheckpointStore Checkpoints => checkpoints;
 
         private readonly UpdatingJoinOperator[] _operators = Enumerable.Range(0, parallelism).Select(p =>
         {
-            var op = new UpdatingJoinOperator(Spec);
+            var op = new UpdatingJoinOperator(spec ?? Spec);
             op.Open(Context(p, parallelism, checkpoints.CreateReader(NodeId, p, parallelism)));
             return op;
         }).ToArray();
@@ -52,6 +52,16 @@ public sealed class JoinIncrementalCheckpointTests
             var parts = Shuffle(Of(side == 0 ? Left : Right, rows), [0], _operators.Length);
             for (var p = 0; p < _operators.Length; p++) _operators[p].OnBatch(parts[p], side, output);
             return output.RowStrings();
+        }
+
+        /// <summary>Advances every subtask's watermark to <paramref name="time"/> and ticks (TTL expiry).</summary>
+        public void Expire(long time)
+        {
+            foreach (var op in _operators)
+            {
+                op.OnWatermark(new Watermark(time, false), new CollectingOutput());
+                op.OnTick(time, new CollectingOutput());
+            }
         }
 
         public async Task<CheckpointManifest> CheckpointAsync(IObjectStore store, long epoch)
@@ -68,11 +78,11 @@ public sealed class JoinIncrementalCheckpointTests
         }
     }
 
-    private static async Task<Run> OpenAsync(IObjectStore store, int parallelism)
+    private static async Task<Run> OpenAsync(IObjectStore store, int parallelism, UpdatingJoinSpec? spec = null)
     {
         var (checkpoints, lease) = await StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions("SELECT 1", "p", parallelism, false, new Arroyo.Tests.Shared.ListLogger()));
         await lease.DisposeAsync();
-        return new Run(checkpoints, parallelism);
+        return new Run(checkpoints, parallelism, spec);
     }
 
     private static List<string> Sorted(IEnumerable<object?[]> rows) =>
@@ -150,6 +160,39 @@ public sealed class JoinIncrementalCheckpointTests
                 Probe(restored, expected[epoch].Restored());
             }
             await store.DeleteAsync(StatePaths.Manifest(epoch));
+        }
+    }
+
+    [Fact]
+    public async Task Rows_expired_by_the_ttl_make_the_next_checkpoint_a_full_one()
+    {
+        var spec = Spec with { Ttl = TimeSpan.FromSeconds(20) };
+        var store = new InMemoryObjectStore();
+        var run = await OpenAsync(store, 2, spec);
+        var model = new UpdatingJoinModel(0, spec.Ttl);
+        var random = new Random(20);
+        var manifests = new Dictionary<long, CheckpointManifest>();
+        for (long epoch = 1; epoch <= 3; epoch++)
+        {
+            for (var side = 0; side < 2; side++)
+            {
+                var rows = Inserts(side, random, 60, epoch * 15 * Second);
+                Assert.Equal(Sorted(model.OnRows(side, rows)), run.Feed(side, rows));
+            }
+            if (epoch == 3)
+            {
+                // Epoch 1's rows (15 s) fall behind 40 s − 20 s: removed, so no side can add to checkpoint 2.
+                run.Expire(40 * Second);
+                model.OnWatermark(40 * Second);
+                model.OnTick();
+            }
+            manifests[epoch] = await run.CheckpointAsync(store, epoch);
+        }
+        Assert.True(Carries(manifests[2], LeftTable) && Carries(manifests[2], RightTable));
+        Assert.Equal(0, CarryingSubtasks(manifests[3], LeftTable) + CarryingSubtasks(manifests[3], RightTable));
+        foreach (var parallelism in new[] { 1, 3 })
+        {
+            Probe(await OpenAsync(store, parallelism, spec), model.Restored());
         }
     }
 }
