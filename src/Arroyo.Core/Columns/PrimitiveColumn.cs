@@ -8,7 +8,7 @@ namespace Arroyo.Core.Columns;
 /// <see cref="Values"/> may be longer than <see cref="Column.Length"/>; rows past it are garbage.
 /// A null row's value slot holds default(T).
 /// </summary>
-public sealed class PrimitiveColumn<T> : Column where T : unmanaged
+public sealed class PrimitiveColumn<T> : Column, IFixedWidthColumn where T : unmanaged
 {
     public PrimitiveColumn(DataType type, T[] values, int length, Bitmap? validity = null)
         : base(type, length, validity)
@@ -26,6 +26,10 @@ public sealed class PrimitiveColumn<T> : Column where T : unmanaged
 
     public ReadOnlySpan<T> Span => Values.AsSpan(0, Length);
 
+    public ReadOnlySpan<byte> ValueBytes => System.Runtime.InteropServices.MemoryMarshal.AsBytes(Span);
+
+    public int ValueWidth => System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
     public override long EstimatedBytes => base.EstimatedBytes + (long)Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
     public T this[int index] => Values[index];
@@ -42,4 +46,13 @@ public sealed class PrimitiveColumn<T> : Column where T : unmanaged
         new PrimitiveColumn<T>(Type, Values.AsSpan(offset, length).ToArray(), length, SliceValidity(offset, length));
 
     public override object? GetValue(int index) => IsNull(index) ? null : Values[index];
+}
+
+/// <summary>A column of fixed-width values, seen as bytes: for code that moves values without caring for their type (state files).</summary>
+public interface IFixedWidthColumn
+{
+    /// <summary>The <see cref="Column.Length"/> values as they lie in memory (little-endian), <see cref="ValueWidth"/> bytes each.</summary>
+    ReadOnlySpan<byte> ValueBytes { get; }
+
+    int ValueWidth { get; }
 }

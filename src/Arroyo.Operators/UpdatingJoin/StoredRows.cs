@@ -38,6 +38,33 @@ internal sealed class StoredRows
     /// <summary>Stored rows.</summary>
     public int Count { get; private set; }
 
+    /// <summary>
+    /// Whether a stored row was removed since <see cref="MarkWritten"/>: the rows written at the
+    /// last checkpoint are then no longer all stored, so the next one cannot just add to them.
+    /// </summary>
+    public bool RemovedSinceWritten { get; private set; }
+
+    // Slots whose arrival sequence number is below this were written at the last checkpoint.
+    private long _writtenBelow;
+
+    /// <summary>
+    /// Records that every live slot was just written to a checkpoint (each one compacted to its
+    /// stored rows); <see cref="SlotsSinceWritten"/> then lists only batches that arrive later.
+    /// </summary>
+    public void MarkWritten()
+    {
+        _writtenBelow = _nextSequence;
+        RemovedSinceWritten = false;
+    }
+
+    /// <summary>Live slots that arrived since <see cref="MarkWritten"/>, in arrival order.</summary>
+    public List<int> SlotsSinceWritten()
+    {
+        var slots = SlotsInOrder();
+        slots.RemoveAll(s => _sequence[s] < _writtenBelow);
+        return slots;
+    }
+
     public Batch BatchOf(int handle) => _batches[_slot[handle]]!;
 
     public int SlotOf(int handle) => _slot[handle];
@@ -152,6 +179,7 @@ internal sealed class StoredRows
         _next[handle] = _freeHandle;
         _freeHandle = handle;
         Count--;
+        RemovedSinceWritten = true;
         if (--_live[slot] == 0 && slot != _pinned)
         {
             _batches[slot] = null;

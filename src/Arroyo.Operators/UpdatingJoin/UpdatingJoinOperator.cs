@@ -17,10 +17,17 @@ namespace Arroyo.Operators.UpdatingJoin;
 /// gathered a column at a time (<see cref="ColumnGather"/>).
 /// State tables <c>updating_join_left</c> / <c>updating_join_right</c>: _key_hash, then the stored
 /// rows, one batch per stored input batch, in arrival order (so per key in arrival order).
+/// Checkpoints are incremental while no stored row was removed (no retraction nor TTL expiry
+/// since the last one): the previous checkpoint's files are listed again and only the batches
+/// that arrived since are written, which a restore appends in the order written. Otherwise,
+/// at a run's first checkpoint, and after <see cref="MaxDeltas"/> deltas, the whole table.
 /// </summary>
 public sealed class UpdatingJoinOperator : IOperator
 {
     private static readonly string[] s_tables = ["updating_join_left", "updating_join_right"];
+
+    /// <summary>Incremental checkpoints at most in a row before a full one, which bounds the files a restore opens.</summary>
+    public const int MaxDeltas = 16;
 
     private readonly UpdatingJoinSpec _spec;
     private readonly int[][] _keys;
@@ -33,6 +40,11 @@ public sealed class UpdatingJoinOperator : IOperator
     private readonly StoredRows[] _rows = [new(), new()];
     private readonly int[][] _userColumns;
     private long _watermark = long.MinValue;
+
+    // Per side: whether this instance wrote the table at a checkpoint yet (a chain never starts
+    // from what was restored), and the incremental checkpoints since its last full one.
+    private readonly bool[] _chainStarted = new bool[2];
+    private readonly int[] _deltas = new int[2];
 
     // Per side, no stored row is older than this (a lower bound: removals do not raise it).
     // Lets a tick skip scanning the whole state when nothing can have expired yet.
@@ -311,13 +323,23 @@ public sealed class UpdatingJoinOperator : IOperator
     {
         for (var side = 0; side < 2; side++)
         {
-            // Partly dead batches are rewritten to their stored rows, so each batch is written as it is.
+            var table = s_tables[side];
             var stored = _rows[side];
+            // Stored rows only ever join the end of a chain, so while none was removed the rows
+            // written at the last checkpoint are all still stored, in the same order: this
+            // checkpoint can list those files again and add the batches that came since.
+            var full = !_chainStarted[side] || stored.RemovedSinceWritten || !state.CanKeepPrevious(table) || _deltas[side] >= MaxDeltas;
+            if (!full) state.KeepPrevious(table);
+            // Batches with rows that are not stored (removed, or never stored: retractions and
+            // NULL keys) are rewritten to their stored rows, so each batch is written as it is.
             stored.Compact();
-            foreach (var slot in stored.SlotsInOrder())
+            foreach (var slot in full ? stored.SlotsInOrder() : stored.SlotsSinceWritten())
             {
-                state.WriteTable(s_tables[side], ToState(stored.SlotBatch(slot), stored.ZeroMask(slot), _keys[side]));
+                state.WriteTable(table, ToState(stored.SlotBatch(slot), stored.ZeroMask(slot), _keys[side]));
             }
+            stored.MarkWritten();
+            _chainStarted[side] = true;
+            _deltas[side] = full ? 0 : _deltas[side] + 1;
         }
     }
 }

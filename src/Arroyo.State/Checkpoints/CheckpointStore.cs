@@ -324,7 +324,7 @@ public sealed class CheckpointStore : ICheckpointStorage
             Begin(table);
             foreach (var batch in StateFile.ByHashRange(rows))
             {
-                if (_part!.HasBatches && _part.Length + BatchFileFormat.EstimateSize(batch) > owner.PartBytes)
+                if (_part!.HasBatches && _part.Length + batch.EstimateSize() > owner.PartBytes)
                 {
                     FinishPart();
                     Begin(table);

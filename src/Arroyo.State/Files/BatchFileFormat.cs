@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using Arroyo.Core;
@@ -14,7 +15,14 @@ namespace Arroyo.State.Files;
 /// </summary>
 internal static class BatchFileFormat
 {
-    public static void WriteBatch(BinaryWriter writer, Batch batch)
+    public static void WriteBatch(BinaryWriter writer, Batch batch) => WriteBatch(writer, batch, default);
+
+    /// <summary>
+    /// Writes the <paramref name="picked"/> rows of <paramref name="batch"/> (empty: every row) as
+    /// one batch, gathered column by column straight into the writer: the same bytes as writing
+    /// <c>batch.Take(picked)</c>, without building it.
+    /// </summary>
+    public static void WriteBatch(BinaryWriter writer, Batch batch, ReadOnlySpan<int> picked)
     {
         writer.Write(batch.Schema.Count);
         foreach (var field in batch.Schema.Fields)
@@ -23,18 +31,20 @@ internal static class BatchFileFormat
             writer.Write(field.Nullable);
             WriteType(writer, field.Type);
         }
-        writer.Write(batch.RowCount);
-        foreach (var column in batch.Columns) WriteColumn(writer, column, batch.RowCount);
+        var rows = picked.IsEmpty ? batch.RowCount : picked.Length;
+        writer.Write(rows);
+        foreach (var column in batch.Columns) WriteColumn(writer, column, rows, picked);
     }
 
     /// <summary>
-    /// About the bytes <see cref="WriteBatch"/> writes for the batch: exact for the columns,
-    /// a guess for the schema. Used to size buffers and cut parts, never to read.
+    /// About the bytes <see cref="WriteBatch(BinaryWriter, Batch, ReadOnlySpan{int})"/> writes
+    /// for the batch (or its <paramref name="picked"/> rows): exact for flat columns, a guess for
+    /// the schema and nested columns. Used to size buffers and cut parts, never to read.
     /// </summary>
-    public static long EstimateSize(Batch batch)
+    public static long EstimateSize(Batch batch, ReadOnlySpan<int> picked = default)
     {
         long size = 8 + batch.Schema.Fields.Sum(f => 16L + f.Name.Length * 3L);
-        foreach (var column in batch.Columns) size += ColumnSize(column, batch.RowCount);
+        foreach (var column in batch.Columns) size += picked.IsEmpty ? ColumnSize(column, batch.RowCount) : PickedSize(column, picked);
         return size;
     }
 
@@ -49,6 +59,26 @@ internal static class BatchFileFormat
             StructColumn st => st.Children.Sum(c => ColumnSize(c, rows)),
             _ => (long)rows * ElementSize(column.Type.Kind),
         };
+    }
+
+    private static long PickedSize(Column column, ReadOnlySpan<int> picked)
+    {
+        var rows = picked.Length;
+        long size = 1 + (column.Validity is not null ? (rows + 63) / 64 * 8L : 0);
+        switch (column)
+        {
+            case NullColumn:
+                return size;
+            case StringColumn s:
+                var offsets = s.Offsets;
+                foreach (var r in picked) size += offsets[r + 1] - offsets[r];
+                return size + (rows + 1) * 4L + 4;
+            case ListColumn or StructColumn:
+                // Nested columns are written from a copy of the rows (rare in state): a share of the whole.
+                return size + ColumnSize(column, column.Length) * rows / Math.Max(1, column.Length);
+            default:
+                return size + (long)rows * ElementSize(column.Type.Kind);
+        }
     }
 
     private static int ElementSize(TypeKind kind) => kind switch
@@ -151,12 +181,19 @@ internal static class BatchFileFormat
         _ => throw new InvalidDataException($"unknown type kind {(int)kind} in state file"),
     };
 
-    private static void WriteColumn(BinaryWriter writer, Column column, int rows)
+    /// <summary>Writes the first <paramref name="rows"/> rows of <paramref name="column"/>, or with <paramref name="picked"/> not empty those rows (<paramref name="rows"/> of them).</summary>
+    private static void WriteColumn(BinaryWriter writer, Column column, int rows, ReadOnlySpan<int> picked)
     {
+        if (!picked.IsEmpty && column is ListColumn or StructColumn)
+        {
+            // Nested columns are rare in state tables: gathered by taking the rows.
+            WriteColumn(writer, column.Take(picked), rows, default);
+            return;
+        }
         if (column.Validity is { } validity)
         {
             writer.Write(true);
-            writer.Write(MemoryMarshal.AsBytes(validity.Words));
+            writer.Write(MemoryMarshal.AsBytes(picked.IsEmpty ? validity.Words : validity.Take(picked).Words));
         }
         else
         {
@@ -166,44 +203,78 @@ internal static class BatchFileFormat
         {
             case NullColumn:
                 break;
-            case StringColumn s:
+            case StringColumn s when picked.IsEmpty:
                 writer.Write(MemoryMarshal.AsBytes(s.Offsets.AsSpan(0, rows + 1)));
                 writer.Write(s.Offsets[rows] - s.Offsets[0]);
                 writer.Write(s.Data.AsSpan(s.Offsets[0], s.Offsets[rows] - s.Offsets[0]));
                 break;
+            case StringColumn s:
+                WriteStrings(writer, s, picked);
+                break;
             case ListColumn l:
                 writer.Write(MemoryMarshal.AsBytes(l.Offsets.AsSpan(0, rows + 1)));
                 writer.Write(l.Values.Length);
-                WriteColumn(writer, l.Values, l.Values.Length);
+                WriteColumn(writer, l.Values, l.Values.Length, default);
                 break;
             case StructColumn st:
-                foreach (var child in st.Children) WriteColumn(writer, child, rows);
+                foreach (var child in st.Children) WriteColumn(writer, child, rows, default);
                 break;
             default:
-                WritePrimitive(writer, column, rows);
+                WritePrimitive(writer, column, rows, picked);
                 break;
         }
     }
 
-    private static void WritePrimitive(BinaryWriter writer, Column column, int rows)
+    /// <summary>The picked rows of a text column: offsets from 0, then each row's bytes.</summary>
+    private static void WriteStrings(BinaryWriter writer, StringColumn column, ReadOnlySpan<int> picked)
     {
-        switch (column)
+        var source = column.Offsets;
+        var offsets = ArrayPool<int>.Shared.Rent(picked.Length + 1);
+        var total = 0;
+        offsets[0] = 0;
+        for (var i = 0; i < picked.Length; i++)
         {
-            case PrimitiveColumn<bool> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<sbyte> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<short> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<int> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<long> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<byte> c: writer.Write(c.Values.AsSpan(0, rows)); break;
-            case PrimitiveColumn<ushort> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<uint> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<ulong> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<float> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<double> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<decimal> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            case PrimitiveColumn<IntervalValue> c: writer.Write(MemoryMarshal.AsBytes(c.Values.AsSpan(0, rows))); break;
-            default: throw new InvalidOperationException($"cannot store a column of {column.Type} (this is a bug)");
+            var r = picked[i];
+            total += source[r + 1] - source[r];
+            offsets[i + 1] = total;
         }
+        writer.Write(MemoryMarshal.AsBytes(offsets.AsSpan(0, picked.Length + 1)));
+        ArrayPool<int>.Shared.Return(offsets);
+        writer.Write(total);
+        var data = column.Data;
+        foreach (var r in picked) writer.Write(data.AsSpan(source[r], source[r + 1] - source[r]));
+    }
+
+    /// <summary>The first <paramref name="rows"/> values as they are in memory, or the <paramref name="picked"/> ones gathered through a pooled buffer.</summary>
+    private static void WritePrimitive(BinaryWriter writer, Column column, int rows, ReadOnlySpan<int> picked)
+    {
+        if (column is not IFixedWidthColumn values) throw new InvalidOperationException($"cannot store a column of {column.Type} (this is a bug)");
+        var bytes = values.ValueBytes;
+        var width = values.ValueWidth;
+        if (picked.IsEmpty)
+        {
+            writer.Write(bytes[..(rows * width)]);
+            return;
+        }
+        var gathered = ArrayPool<byte>.Shared.Rent(picked.Length * width);
+        switch (width)
+        {
+            case 8: Gather<ulong>(bytes, picked, gathered); break;
+            case 4: Gather<uint>(bytes, picked, gathered); break;
+            case 1: Gather<byte>(bytes, picked, gathered); break;
+            default:
+                for (var i = 0; i < picked.Length; i++) bytes.Slice(picked[i] * width, width).CopyTo(gathered.AsSpan(i * width));
+                break;
+        }
+        writer.Write(gathered.AsSpan(0, picked.Length * width));
+        ArrayPool<byte>.Shared.Return(gathered);
+    }
+
+    private static void Gather<T>(ReadOnlySpan<byte> bytes, ReadOnlySpan<int> picked, byte[] gathered) where T : unmanaged
+    {
+        var source = MemoryMarshal.Cast<byte, T>(bytes);
+        var target = MemoryMarshal.Cast<byte, T>(gathered.AsSpan());
+        for (var i = 0; i < picked.Length; i++) target[i] = source[picked[i]];
     }
 
     private static Column ReadColumn(BinaryReader reader, DataType type, int rows)

@@ -58,7 +58,7 @@ public static class StateFile
     /// </summary>
     public static IEnumerable<StatePart> WriteParts(IReadOnlyDictionary<string, List<Batch>> tables, long partBytes = DefaultPartBytes)
     {
-        var remaining = tables.Values.Sum(batches => batches.Sum(BatchFileFormat.EstimateSize));
+        var remaining = tables.Values.Sum(batches => batches.Sum(b => BatchFileFormat.EstimateSize(b)));
         var part = new PartWriter(Math.Min(remaining, partBytes));
         try
         {
@@ -70,7 +70,7 @@ public static class StateFile
                     remaining -= BatchFileFormat.EstimateSize(whole);
                     foreach (var batch in ByHashRange(whole))
                     {
-                        var size = BatchFileFormat.EstimateSize(batch);
+                        var size = batch.EstimateSize();
                         if (part.HasBatches && part.Length + size > partBytes)
                         {
                             yield return part.Finish();
@@ -92,11 +92,12 @@ public static class StateFile
     }
 
     /// <summary>
-    /// The rows of <paramref name="batch"/> in one batch per key-hash range (of
-    /// <see cref="HashRanges"/>), in range order; rows of one range keep their order, so the
-    /// rows of one key (same hash) stay in the order the operator wrote them.
+    /// The rows of <paramref name="batch"/> per key-hash range (of <see cref="HashRanges"/>), in
+    /// range order; rows of one range keep their order, so the rows of one key (same hash) stay
+    /// in the order the operator wrote them. Each range is a list of row indices into the batch,
+    /// which the part encodes by gathering (no copy of the batch per range).
     /// </summary>
-    internal static IEnumerable<Batch> ByHashRange(Batch batch)
+    internal static IEnumerable<RangeRows> ByHashRange(Batch batch)
     {
         if (batch.Columns.Length == 0 || batch.Columns[0] is not PrimitiveColumn<ulong> hashColumn)
         {
@@ -106,7 +107,7 @@ public static class StateFile
         var hashes = hashColumn.Values.AsSpan(0, rows);
         if (rows < MinRowsToCut)
         {
-            yield return batch;
+            yield return new RangeRows(batch, null, 0, rows);
             yield break;
         }
         Span<int> starts = stackalloc int[HashRanges + 1];
@@ -114,7 +115,7 @@ public static class StateFile
         for (var r = 0; r < HashRanges; r++) starts[r + 1] += starts[r];
         if (starts[RangeOf(hashes[0]) + 1] - starts[RangeOf(hashes[0])] == rows)
         {
-            yield return batch; // every row in one range
+            yield return new RangeRows(batch, null, 0, rows); // every row in one range
             yield break;
         }
         // A stable counting sort of the row indices by range.
@@ -126,8 +127,17 @@ public static class StateFile
         starts.CopyTo(ends);
         for (var r = 0; r < HashRanges; r++)
         {
-            if (ends[r + 1] > ends[r]) yield return batch.Take(order.AsSpan(ends[r], ends[r + 1] - ends[r]));
+            if (ends[r + 1] > ends[r]) yield return new RangeRows(batch, order, ends[r], ends[r + 1] - ends[r]);
         }
+    }
+
+    /// <summary>Rows of a batch to encode as one batch: all of them (no order), or <c>Order[Start..Start+Count]</c>, never none.</summary>
+    internal readonly record struct RangeRows(Batch Batch, int[]? Order, int Start, int Count)
+    {
+        /// <summary>The row indices, or empty for every row of the batch.</summary>
+        public ReadOnlySpan<int> Picked => Order is null ? default : Order.AsSpan(Start, Count);
+
+        public long EstimateSize() => BatchFileFormat.EstimateSize(Batch, Picked);
     }
 
     /// <summary>The lowest and highest of <paramref name="hashes"/> (<c>(ulong.MaxValue, 0)</c> for none).</summary>
@@ -138,6 +148,18 @@ public static class StateFile
         {
             min = Math.Min(min, hash);
             max = Math.Max(max, hash);
+        }
+        return (min, max);
+    }
+
+    /// <summary>The lowest and highest of the <paramref name="picked"/> entries of <paramref name="hashes"/>.</summary>
+    private static (ulong Min, ulong Max) HashRange(ulong[] hashes, ReadOnlySpan<int> picked)
+    {
+        ulong min = ulong.MaxValue, max = 0;
+        foreach (var row in picked)
+        {
+            min = Math.Min(min, hashes[row]);
+            max = Math.Max(max, hashes[row]);
         }
         return (min, max);
     }
@@ -185,16 +207,20 @@ public static class StateFile
             _tables++;
         }
 
-        public void Add(Batch batch)
+        public void Add(Batch batch) => Add(new RangeRows(batch, null, 0, batch.RowCount));
+
+        /// <summary>Encodes <paramref name="rows"/> as one batch, preceded by its row count, hash range and length.</summary>
+        public void Add(RangeRows rows)
         {
-            var (min, max) = HashRange(((PrimitiveColumn<ulong>)batch.Columns[0]).Values.AsSpan(0, batch.RowCount));
-            _writer.Write(batch.RowCount);
+            var hashes = ((PrimitiveColumn<ulong>)rows.Batch.Columns[0]).Values;
+            var (min, max) = rows.Order is null ? HashRange(hashes.AsSpan(0, rows.Count)) : HashRange(hashes, rows.Picked);
+            _writer.Write(rows.Count);
             _writer.Write(min);
             _writer.Write(max);
             _writer.Flush();
             var lengthAt = (int)_buffer.Length;
             _writer.Write(0);
-            BatchFileFormat.WriteBatch(_writer, batch);
+            BatchFileFormat.WriteBatch(_writer, rows.Batch, rows.Picked);
             _writer.Flush();
             _buffer.PatchInt32(lengthAt, checked((int)(_buffer.Length - lengthAt - sizeof(int))));
             _batches++;

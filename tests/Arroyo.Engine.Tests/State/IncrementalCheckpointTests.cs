@@ -387,7 +387,7 @@ public sealed class IncrementalCheckpointTests
         public IReadOnlyCollection<string> TableNames => names;
     }
 
-    private static async Task WaitForCleanupAsync(IObjectStore store, Dictionary<long, CheckpointManifest> manifests)
+    internal static async Task WaitForCleanupAsync(IObjectStore store, Dictionary<long, CheckpointManifest> manifests)
     {
         var kept = manifests.Keys.OrderDescending().Take(CheckpointStore.CheckpointsKept).ToList();
         var referenced = kept.SelectMany(e => manifests[e].Files.Select(f => f.Key)).Concat(kept.Select(StatePaths.Manifest)).ToHashSet();
