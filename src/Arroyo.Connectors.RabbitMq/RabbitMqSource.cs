@@ -18,11 +18,11 @@ namespace Arroyo.Connectors.RabbitMq;
 /// and the others stay idle. The offset of the last message emitted is checkpointed (state
 /// table <c>s</c>: stream → offset, read whole on restore, so any parallelism resumes) and a
 /// restored run starts at the offset after it; without state <c>source.offset</c> decides
-/// (first, last, next). The client's consumer reconnects by itself when the broker goes away
-/// and resumes after the last message it delivered; a redelivered offset at or below the last
-/// emitted is skipped. If the client gives up (its consumer closes: the stream was not back in
-/// time after a broker restart), the source connects anew and resumes after the last message
-/// emitted, trying again with a growing pause while the broker stays away. Messages arrive on
+/// (first, last, next). When the broker goes away the client's consumer reconnects by itself;
+/// once it has (or if it gives up and closes: the stream was not back in time after a broker
+/// restart) the source connects anew and resumes after the last message emitted, trying again
+/// with a growing pause while the broker stays away: a subscription the client renewed itself
+/// after a restart was seen to deliver nothing. An offset at or below the last emitted is skipped. Messages arrive on
 /// the client's threads into a bounded channel (the client's credit flow waits while it is
 /// full) that <see cref="Poll"/> drains.
 /// </summary>
@@ -110,7 +110,12 @@ internal sealed class RabbitMqSource : ISource
             }
             else if (status.To == ReliableEntityStatus.Open && status.From == ReliableEntityStatus.Reconnection)
             {
-                _context.Log($"reading RabbitMQ stream {_config.Stream} again");
+                // The client subscribed again on its own, but after a broker restart that
+                // subscription sometimes delivers nothing (the stream's member not yet back when
+                // it subscribed): the source opens its own from the offset after the last message
+                // emitted instead, once what was delivered is read. Two in-order deliveries that
+                // overlap lose nothing: offsets at or below the last emitted are skipped.
+                _lostBecause = "the client reconnected";
             }
             else if (status.To == ReliableEntityStatus.Closed && status.Reason != ChangeStatusReason.ClosedByUser)
             {
