@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Buffers;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
@@ -31,23 +30,22 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
     private readonly int? _windowIndex;
     private readonly Schema _output;
     private readonly AggregateSet _partials;
-    private readonly AggregateCall[] _finalCalls;
-    private readonly Schema _partialSchema;
     private readonly KeyCodec _codec;
-    private readonly GroupTable _groups = new();
+    // Keys (without the bin) → key ids; (key id, bin) → bin group ids, which index the
+    // partial accumulators. A closing window finds each bin group's key by id, so combining
+    // a window never hashes a key.
+    private readonly GroupTable _keyIds = new();
+    private readonly BinGroups _groups = new();
     private readonly SortedDictionary<long, List<int>> _bins = new();
+    private long _lastBinStart = long.MinValue;
+    private List<int>? _lastBinList;
     // Per bin group: creation order (output order within a window, as the per-window path) and
     // the first window start it may contribute to (the first window open when it was created,
     // or, restored, when the checkpoint was taken).
     private long[] _order = [];
     private long[] _minWindow = [];
     private long _nextOrder;
-    // Scratch for combining a window, kept across windows (no large garbage per window).
-    private readonly GroupTable _windowKeys = new();
-    private readonly AggregateSet _finals;
-    private readonly List<long> _finalOrder = [];
-    private readonly List<int> _contributing = [];
-    private int[] _finalGroups = [];
+    private readonly WindowCombiner _combiner;
     private long _emittedThrough = long.MinValue;
     private long _lateRows;
     private OperatorContext? _context;
@@ -64,12 +62,8 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
         _windowIndex = windowIndex;
         _output = output;
         _partials = new AggregateSet(aggregates, input, registry, retracting: false);
-        _partialSchema = new Schema(aggregates.Select((c, i) => new Field($"p{i}", c.ResultType, true)).ToList());
-        _finalCalls = aggregates.Select((c, i) => new AggregateCall(
-            registry.Bind(c.Function.Name == "count" ? "sum" : c.Function.Name, [c.ResultType]),
-            [i], false, null, c.OutputName)).ToArray();
         _codec = new KeyCodec(_keys);
-        _finals = new AggregateSet(_finalCalls, _partialSchema, registry, retracting: false);
+        _combiner = new WindowCombiner(_partials, aggregates, registry);
     }
 
     /// <summary>
@@ -103,8 +97,7 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
             var minWindows = (PrimitiveColumn<long>)batch.Columns[2 + _keys.Length + _partials.Count];
             for (var r = 0; r < batch.RowCount; r++)
             {
-                var start = starts.Values[r];
-                var g = AddGroup(hashes.Values[r], restoreCodec.Encode(batch.Columns, r, start), start);
+                var g = GroupOf(hashes.Values[r], restoreCodec.Encode(batch.Columns, r), starts.Values[r]);
                 _minWindow[g] = Math.Max(_minWindow[g], minWindows.Values[r]);
                 for (var a = 0; a < _partials.Count; a++)
                 {
@@ -136,7 +129,7 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
                     _lateRows++;
                     continue;
                 }
-                groups[r] = AddGroup(hashes[r], _codec.Encode(batch.Columns, r, bin), bin);
+                groups[r] = GroupOf(hashes[r], _codec.Encode(batch.Columns, r), bin);
                 any = true;
             }
             if (any) _partials.Update(batch, groups.AsSpan(0, rows), default);
@@ -148,25 +141,36 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
         }
     }
 
-    private int AddGroup(ulong hash, ReadOnlySpan<byte> key, long bin)
+    /// <summary>The bin group of a key (encoded without a prefix) in <paramref name="bin"/>, created if new.</summary>
+    private int GroupOf(ulong hash, ReadOnlySpan<byte> key, long bin)
     {
-        var g = _groups.FindOrAdd(hash, key, out var added);
-        if (added)
+        var k = _keyIds.FindOrAdd(hash, key, out var added);
+        if (added) _groups.EnsureKeys(_keyIds.Capacity);
+        var g = _groups.Find(k, bin);
+        return g >= 0 ? g : AddGroup(k, bin);
+    }
+
+    private int AddGroup(int key, long bin)
+    {
+        var g = _groups.Add(key, bin);
+        _partials.EnsureCapacity(_groups.Capacity);
+        if (_order.Length < _groups.Capacity)
         {
-            _partials.EnsureCapacity(_groups.Capacity);
-            if (_order.Length < _groups.Capacity)
-            {
-                var size = Math.Max(_groups.Capacity, _order.Length * 2);
-                Array.Resize(ref _order, size);
-                Array.Resize(ref _minWindow, size);
-            }
-            _partials.Clear(g);
-            _order[g] = _nextOrder++;
-            // Windows already closed never see this group's rows (the per-window path drops them).
-            _minWindow[g] = FirstOpenWindow();
-            if (!_bins.TryGetValue(bin, out var list)) _bins[bin] = list = [];
-            list.Add(g);
+            var size = Math.Max(_groups.Capacity, _order.Length * 2);
+            Array.Resize(ref _order, size);
+            Array.Resize(ref _minWindow, size);
         }
+        _partials.Clear(g);
+        _order[g] = _nextOrder++;
+        // Windows already closed never see this group's rows (the per-window path drops them).
+        _minWindow[g] = FirstOpenWindow();
+        if (bin != _lastBinStart || _lastBinList is null)
+        {
+            if (!_bins.TryGetValue(bin, out var list)) _bins[bin] = list = [];
+            _lastBinStart = bin;
+            _lastBinList = list;
+        }
+        _lastBinList.Add(g);
         return g;
     }
 
@@ -194,96 +198,67 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
             ProgressWatermark.AfterWindow(start + _width, CurrentWatermark, output);
             _emittedThrough = start;
             // Bins at or before this window's start are covered by no later window.
-            var removed = new List<int>();
             while (_bins.Count > 0)
             {
                 var (bin, list) = _bins.First();
                 if (bin > start) break;
-                removed.AddRange(list);
+                RemoveBin(list);
                 _bins.Remove(bin);
-            }
-            if (removed.Count > 0)
-            {
-                foreach (var g in removed) _partials.Clear(g);
-                _groups.RemoveMany(removed);
+                if (bin == _lastBinStart) _lastBinList = null;
             }
         }
+    }
+
+    private void RemoveBin(List<int> groups)
+    {
+        var emptied = new List<int>();
+        foreach (var g in groups)
+        {
+            _partials.Clear(g);
+            var key = _groups.KeyOf(g);
+            _groups.Remove(g);
+            if (_groups.GroupsOf(key) == 0) emptied.Add(key);
+        }
+        if (emptied.Count > 0) _keyIds.RemoveMany(emptied);
     }
 
     /// <summary>Combines the bins of window [start, start + width) per key and appends one row per key.</summary>
     private void EmitWindow(long start, ChunkedBatchBuilder chunks)
     {
         var end = start + _width;
-        var contributing = _contributing;
-        contributing.Clear();
+        var combiner = _combiner;
+        combiner.Begin(_keyIds.Capacity);
         for (var bin = start; bin < end; bin += _slide)
         {
             if (!_bins.TryGetValue(bin, out var list)) continue;
             foreach (var g in list)
             {
-                if (_minWindow[g] <= start) contributing.Add(g);
+                if (_minWindow[g] <= start) combiner.Add(g, _groups.KeyOf(g), _order[g]);
             }
         }
-        if (contributing.Count == 0) return;
+        var count = combiner.Finish(_keyIds.Capacity);
 
-        // Partial results of every contributing (bin, key) as a batch, one row each.
-        var partialBuilders = _partialSchema.Fields.Select(f => ColumnBuilder.Create(f.Type, contributing.Count)).ToArray();
-        foreach (var g in contributing) _partials.Evaluate(g, partialBuilders, 0);
-        var partialBatch = new Batch(_partialSchema, partialBuilders.Select(b => b.Build()).ToArray(), contributing.Count);
-
-        // Their keys without the bin prefix → one final group per key, ordered by first row.
-        var keys = _windowKeys;
-        var finalOrder = _finalOrder;
-        if (_finalGroups.Length < contributing.Count) _finalGroups = new int[Math.Max(contributing.Count, _finalGroups.Length * 2)];
-        var finalGroups = _finalGroups;
-        var finals = _finals;
-        var key = new byte[64];
-        for (var i = 0; i < contributing.Count; i++)
-        {
-            var g = contributing[i];
-            var binKey = _groups.KeyOf(g);
-            if (binKey.Length > key.Length) key = new byte[Math.Max(binKey.Length, key.Length * 2)];
-            binKey.CopyTo(key);
-            BinaryPrimitives.WriteInt64LittleEndian(key, 0);
-            var f = keys.FindOrAdd(_groups.HashOf(g), key.AsSpan(0, binKey.Length), out var added);
-            if (added)
-            {
-                while (finalOrder.Count <= f) finalOrder.Add(long.MaxValue);
-                finalOrder[f] = _order[g];
-                finals.EnsureCapacity(keys.Capacity);
-                finals.Clear(f);
-            }
-            else if (_order[g] < finalOrder[f])
-            {
-                finalOrder[f] = _order[g];
-            }
-            finalGroups[i] = f;
-        }
-        finals.Update(partialBatch, finalGroups.AsSpan(0, contributing.Count), default);
-
-        var ordered = Enumerable.Range(0, keys.Capacity).Where(keys.IsLive).OrderBy(f => finalOrder[f]).ToList();
         var builders = chunks.Builders;
         var windowOffset = _windowIndex.HasValue ? 1 : 0;
         var keyBuilders = new ColumnBuilder[_keys.Length];
         for (var i = 0; i < _keys.Length; i++) keyBuilders[i] = builders[_windowIndex is { } w && i >= w ? i + 1 : i];
         var aggregateOffset = _keys.Length + windowOffset;
         var timestampBuilder = (PrimitiveColumnBuilder<long>)builders[^1];
-        foreach (var f in ordered)
+        var window = _windowIndex is { } wi ? (StructColumnBuilder)builders[wi] : null;
+        for (var i = 0; i < count; i++)
         {
-            KeyCodec.Decode(keys.KeyOf(f), keyBuilders);
-            if (_windowIndex is { } wi)
+            KeyCodec.Decode(_keyIds.KeyOf(combiner.KeyAt(i)), keyBuilders);
+            if (window is not null)
             {
-                var window = (StructColumnBuilder)builders[wi];
                 ((PrimitiveColumnBuilder<long>)window.Children[0]).Append(start);
                 ((PrimitiveColumnBuilder<long>)window.Children[1]).Append(end);
                 window.EndRow();
             }
-            finals.Evaluate(f, builders, aggregateOffset);
+            combiner.AppendResults(i, builders, aggregateOffset);
             timestampBuilder.Append(end - 1);
             chunks.EndRow();
         }
-        foreach (var f in ordered) finals.Clear(f);
-        keys.RemoveMany(ordered);
+        combiner.End();
     }
 
     public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
@@ -305,9 +280,10 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
         {
             foreach (var g in groups)
             {
-                ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_groups.HashOf(g));
+                var key = _groups.KeyOf(g);
+                ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_keyIds.HashOf(key));
                 ((PrimitiveColumnBuilder<long>)builders[1]).Append(bin);
-                KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+                KeyCodec.Decode(_keyIds.KeyOf(key), keyBuilders);
                 for (var a = 0; a < _partials.Count; a++)
                 {
                     ((StringColumnBuilder)builders[2 + _keys.Length + a]).Append(_partials.Serialize(g, a));

@@ -121,6 +121,36 @@ public sealed class WindowedAggregateTests
         }
     }
 
+    [Fact]
+    public void TwoPhaseSlidingMatchesThePerWindowPathWhenKeysComeAndGo()
+    {
+        // Keys "once…" have one row (one bin per window: results straight from the partial),
+        // keys "hot…" a row every bin (combined across bins); every key's bins close long
+        // before the input ends, so key ids are freed and reused. Rows of each 6 s are
+        // reversed, so earlier bins of a key are looked up after later ones.
+        var random = new Random(15);
+        var rows = new List<object?[]>();
+        for (var block = 0; block < 20; block++)
+        {
+            var chunk = new List<object?[]>();
+            for (var i = 0; i < 40; i++)
+            {
+                var t = block * 6 * Second + random.NextInt64(6 * Second);
+                var key = random.Next(3) == 0 ? $"once{block}_{i}" : $"hot{random.Next(4) + block % 3}";
+                chunk.Add([key, random.Next(5) == 0 ? null : (long)random.Next(100), t]);
+            }
+            chunk.Sort((a, b) => ((long)b[2]!).CompareTo((long)a[2]!));
+            rows.AddRange(chunk);
+        }
+        var data = rows.ToArray();
+        foreach (var mid in new[] { 3 * Second, 33 * Second, 70 * Second })
+        {
+            var expected = RunSplit(PerWindow(Sliding), data, mid);
+            var actual = RunSplit(new SlidingAggregateOperator(Sliding, TestFunctions.Builtins), data, mid);
+            Assert.Equal(expected, actual);
+        }
+    }
+
     private static List<string> RunSplit(IOperator op, object?[][] rows, long watermark)
     {
         op.Open(Context());
