@@ -95,8 +95,18 @@ internal sealed class WindowCombiner
         if (several > 0) Combine(several, keyCapacity);
         for (var i = 0; i < _keyCount; i++) _orders[i] = _keyOrder[_keys[i]];
         // Orders are distinct (each is one bin group's), so an unstable sort is deterministic.
-        Array.Sort(_orders, _keys, 0, _keyCount);
+        // Keys are usually added in order already (rows in time order fill bins in turn).
+        if (!Ascending(_orders.AsSpan(0, _keyCount))) Array.Sort(_orders, _keys, 0, _keyCount);
         return _keyCount;
+    }
+
+    private static bool Ascending(ReadOnlySpan<long> values)
+    {
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] < values[i - 1]) return false;
+        }
+        return true;
     }
 
     private void Combine(int rows, int keyCapacity)
