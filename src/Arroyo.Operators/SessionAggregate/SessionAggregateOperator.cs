@@ -33,6 +33,8 @@ public sealed class SessionAggregateOperator : EventTimeOperator
     private long _lateRows;
     private OperatorContext? _context;
     private readonly AggregateRegistry _aggregateRegistry;
+    // Every call's result is the same whatever order its rows are added in (see AggregateInPlace).
+    private readonly bool _orderInsensitive;
 
     public SessionAggregateOperator(SessionAggregateSpec spec, FunctionLibrary functions)
     {
@@ -40,6 +42,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         _aggregateRegistry = functions.Aggregates;
         _keys = spec.KeyColumns.ToArray();
         _codec = new KeyCodec(_keys);
+        _orderInsensitive = spec.Aggregates.All(c => SlidingAggregate.BinnedSlidingAggregator.CanCombine(c, spec.Input));
     }
 
     public override void Open(OperatorContext context)
@@ -55,7 +58,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         var hashes = StateBatches.Hashes(batch, _keys);
         var timestamps = batch.Timestamps.Values;
         var gap = _spec.GapNanos;
-        foreach (var r in Enumerable.Range(0, batch.RowCount).OrderBy(r => timestamps[r]))
+        foreach (var r in TimeOrder(timestamps, batch.RowCount))
         {
             var t = timestamps[r];
             if (checkLate && t < CurrentWatermark)
@@ -93,6 +96,30 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         }
     }
 
+    /// <summary>Row indices by timestamp, ties in row order (as a stable sort); input usually comes in time order already.</summary>
+    private static int[] TimeOrder(ReadOnlySpan<long> timestamps, int rows)
+    {
+        var order = new int[rows];
+        var sorted = true;
+        for (var r = 0; r < rows; r++)
+        {
+            order[r] = r;
+            if (r > 0 && timestamps[r] < timestamps[r - 1]) sorted = false;
+        }
+        if (sorted) return order;
+        var keys = timestamps[..rows].ToArray();
+        // Unstable on equal timestamps: put each run of ties back in row order.
+        Array.Sort(keys, order);
+        for (var i = 0; i < rows;)
+        {
+            var j = i + 1;
+            while (j < rows && keys[j] == keys[i]) j++;
+            if (j - i > 1) Array.Sort(order, i, j - i);
+            i = j;
+        }
+        return order;
+    }
+
     protected override void EmitReady(IOutput output)
     {
         var closed = new List<(int Group, Session Session)>();
@@ -107,24 +134,12 @@ public sealed class SessionAggregateOperator : EventTimeOperator
             }
         }
         if (closed.Count == 0) return;
-        closed.Sort((a, b) => a.Session.Start.CompareTo(b.Session.Start));
-
-        // All closed sessions' rows in one batch; group id = index of the session.
-        var inputBuilders = _spec.Input.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
-        var groupIds = new List<int>();
-        for (var s = 0; s < closed.Count; s++)
-        {
-            foreach (var (b, r) in closed[s].Session.Rows)
-            {
-                for (var c = 0; c < inputBuilders.Length; c++) inputBuilders[c].AppendFrom(b.Columns[c], r);
-                groupIds.Add(s);
-            }
-        }
-        var rows = new Batch(_spec.Input, inputBuilders.Select(b => b.Build()).ToArray(), groupIds.Count);
+        closed = SortByStart(closed);
         var aggregates = new AggregateSet(_spec.Aggregates, _spec.Input, _aggregateRegistry, retracting: false);
         aggregates.EnsureCapacity(closed.Count);
         for (var s = 0; s < closed.Count; s++) aggregates.Clear(s);
-        aggregates.Update(rows, groupIds.ToArray(), default);
+        if (_orderInsensitive) AggregateInPlace(closed, aggregates);
+        else AggregateCopies(closed, aggregates);
 
         var builders = _spec.Output.Fields.Select(f => ColumnBuilder.Create(f.Type, closed.Count)).ToArray();
         var keyBuilders = new ColumnBuilder[_keys.Length];
@@ -152,6 +167,74 @@ public sealed class SessionAggregateOperator : EventTimeOperator
             _groups.Remove(g);
         }
         output.Emit(new Batch(_spec.Output, builders.Select(b => b.Build()).ToArray(), closed.Count));
+    }
+
+    /// <summary>By session start; sessions starting together keep their order (as a stable sort).</summary>
+    private static List<(int Group, Session Session)> SortByStart(List<(int Group, Session Session)> closed)
+    {
+        var starts = new long[closed.Count];
+        var order = new int[closed.Count];
+        for (var i = 0; i < starts.Length; i++)
+        {
+            starts[i] = closed[i].Session.Start;
+            order[i] = i;
+        }
+        Array.Sort(starts, order);
+        for (var i = 0; i < starts.Length;)
+        {
+            var j = i + 1;
+            while (j < starts.Length && starts[j] == starts[i]) j++;
+            if (j - i > 1) Array.Sort(order, i, j - i);
+            i = j;
+        }
+        var sorted = new List<(int Group, Session Session)>(closed.Count);
+        foreach (var i in order) sorted.Add(closed[i]);
+        return sorted;
+    }
+
+    /// <summary>
+    /// Aggregates the sessions' rows where they are, one update per input batch they came in:
+    /// only for calls whose result does not depend on the order rows are added in (count,
+    /// integer sums, min/max), which the batch order would change.
+    /// </summary>
+    private static void AggregateInPlace(List<(int Group, Session Session)> closed, AggregateSet aggregates)
+    {
+        var groupsByBatch = new Dictionary<Batch, int[]>(ReferenceEqualityComparer.Instance);
+        for (var s = 0; s < closed.Count; s++)
+        {
+            foreach (var (b, r) in closed[s].Session.Rows)
+            {
+                if (!groupsByBatch.TryGetValue(b, out var groups))
+                {
+                    groups = System.Buffers.ArrayPool<int>.Shared.Rent(b.RowCount);
+                    groups.AsSpan(0, b.RowCount).Fill(-1);
+                    groupsByBatch[b] = groups;
+                }
+                groups[r] = s;
+            }
+        }
+        foreach (var (b, groups) in groupsByBatch)
+        {
+            aggregates.Update(b, groups.AsSpan(0, b.RowCount), default);
+            System.Buffers.ArrayPool<int>.Shared.Return(groups);
+        }
+    }
+
+    /// <summary>Copies every closed session's rows, session by session, into one batch and aggregates that (group id = the session's index).</summary>
+    private void AggregateCopies(List<(int Group, Session Session)> closed, AggregateSet aggregates)
+    {
+        var inputBuilders = _spec.Input.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
+        var groupIds = new List<int>();
+        for (var s = 0; s < closed.Count; s++)
+        {
+            foreach (var (b, r) in closed[s].Session.Rows)
+            {
+                for (var c = 0; c < inputBuilders.Length; c++) inputBuilders[c].AppendFrom(b.Columns[c], r);
+                groupIds.Add(s);
+            }
+        }
+        var rows = new Batch(_spec.Input, inputBuilders.Select(b => b.Build()).ToArray(), groupIds.Count);
+        aggregates.Update(rows, groupIds.ToArray(), default);
     }
 
     public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)

@@ -109,6 +109,68 @@ public sealed class StatefulOperatorTests
         Assert.Equal(2, result.Rows().Count);
     }
 
+    [Fact]
+    public void SessionWindowsMatchANaiveModelOverBatchesOutOfOrder()
+    {
+        // count/sum/max are aggregated in place over the input batches the rows came in
+        // (their order does not matter); the model recomputes each session from all rows.
+        var window = DataType.Struct([new Field("start", DataType.Timestamp), new Field("end", DataType.Timestamp)]);
+        var output = Schema.WithTimestamp([new Field("k", DataType.Utf8), new Field("window", window),
+            new Field("cnt", DataType.Int64, false), new Field("total", DataType.Int64), new Field("mx", DataType.Int64)]);
+        AggregateCall[] calls =
+        [
+            TestFunctions.Aggregate(Input, "count", [], "cnt"),
+            TestFunctions.Aggregate(Input, "sum", [1], "total"),
+            TestFunctions.Aggregate(Input, "max", [1], "mx"),
+        ];
+        var gap = 10 * Second;
+        var random = new Random(11);
+        var rows = Enumerable.Range(0, 600).Select(_ => new object?[]
+        {
+            "k" + random.Next(5), random.Next(6) == 0 ? null : (long)random.Next(1000), random.Next(400) * Second / 2,
+        }).ToArray();
+        // Second half strictly after the mid watermark, so no row is late.
+        var mid = 100 * Second;
+        var first = rows.Where(r => (long)r[2]! < mid).ToArray();
+        var second = rows.Where(r => (long)r[2]! >= mid).ToArray();
+
+        var op = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], calls, gap, 1, output), TestFunctions.Builtins);
+        op.Open(Context());
+        var result = new CollectingOutput();
+        for (var i = 0; i < first.Length; i += 70) op.OnBatch(Of(Input, first[i..Math.Min(i + 70, first.Length)]), 0, result);
+        op.OnWatermark(Watermark.At(mid), result);
+        for (var i = 0; i < second.Length; i += 90) op.OnBatch(Of(Input, second[i..Math.Min(i + 90, second.Length)]), 0, result);
+        op.OnEnd(result);
+
+        var expected = new List<string>();
+        foreach (var byKey in rows.GroupBy(r => (string)r[0]!))
+        {
+            var sorted = byKey.OrderBy(r => (long)r[2]!).ToList();
+            var session = new List<object?[]> { sorted[0] };
+            void Close()
+            {
+                var start = (long)session[0][2]!;
+                var end = (long)session[^1][2]! + gap;
+                var values = session.Where(r => r[1] is not null).Select(r => (long)r[1]!).ToList();
+                var total = values.Count == 0 ? "" : values.Sum().ToString();
+                var max = values.Count == 0 ? "" : values.Max().ToString();
+                expected.Add($"{byKey.Key}|({start},{end})|{session.Count}|{total}|{max}|{end - 1}");
+            }
+            foreach (var r in sorted.Skip(1))
+            {
+                if ((long)r[2]! >= (long)session[^1][2]! + gap)
+                {
+                    Close();
+                    session = [];
+                }
+                session.Add(r);
+            }
+            Close();
+        }
+        var actual = result.Rows().Select(r => string.Join("|", r.Select(v => v is object?[] a ? $"({a[0]},{a[1]})" : v?.ToString() ?? ""))).ToList();
+        Assert.Equal(expected.Order(StringComparer.Ordinal), actual.Order(StringComparer.Ordinal));
+    }
+
     private static WindowCall Ranking(string name) => new(TestFunctions.Builtins.Windows.Bind(name), IsAggregate: false, [], WindowFrame.Default);
 
     [Fact]
