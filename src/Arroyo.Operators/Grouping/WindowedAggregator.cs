@@ -28,6 +28,9 @@ internal sealed class WindowedAggregator : EventTimeOperator
     private readonly KeyCodec _codec;
     private readonly GroupTable _groups = new();
     private readonly SortedDictionary<long, List<int>> _windows = new();
+    // The window the last new group went into (rows mostly arrive in time order).
+    private long _lastStart;
+    private List<int>? _lastList;
     private long _lateRows;
     private OperatorContext? _context;
 
@@ -82,6 +85,20 @@ internal sealed class WindowedAggregator : EventTimeOperator
             var any = new bool[windowsPerRow];
             for (var r = 0; r < rows; r++)
             {
+                if (windowsPerRow == 1)
+                {
+                    // Tumbling: one window per row, keyed straight from the codec's buffer.
+                    var start = FloorDiv(timestamps[r], _slide) * _slide;
+                    if (start + _width <= CurrentWatermark)
+                    {
+                        groups[r] = -1;
+                        _lateRows++;
+                        continue;
+                    }
+                    groups[r] = AddGroup(hashes[r], _codec.Encode(batch.Columns, r, start), start);
+                    any[0] = true;
+                    continue;
+                }
                 // A row's windows differ only in the 8-byte start prefix: encode its key once.
                 var encoded = _codec.Encode(batch.Columns, r);
                 if (encoded.Length > key.Length)
@@ -126,8 +143,13 @@ internal sealed class WindowedAggregator : EventTimeOperator
         {
             _aggregates.EnsureCapacity(_groups.Capacity);
             _aggregates.Clear(g);
-            if (!_windows.TryGetValue(start, out var list)) _windows[start] = list = [];
-            list.Add(g);
+            if (start != _lastStart || _lastList is null)
+            {
+                if (!_windows.TryGetValue(start, out var list)) _windows[start] = list = [];
+                _lastStart = start;
+                _lastList = list;
+            }
+            _lastList.Add(g);
         }
         return g;
     }
@@ -154,6 +176,7 @@ internal sealed class WindowedAggregator : EventTimeOperator
         foreach (var (start, groups) in closed)
         {
             _windows.Remove(start);
+            if (start == _lastStart) _lastList = null;
             var end = start + _width;
             foreach (var g in groups)
             {
