@@ -32,6 +32,10 @@ public sealed class CheckpointStore : ICheckpointStorage
     public CheckpointStore(IObjectStore store, RestoredCheckpoint? restored, ILogger log, PipelineRecord? unclaimed = null)
     {
         _store = store;
+        // Small parts keep a local checkpoint's buffers small; against an object store every
+        // part is a request with its round trip, so there parts stay at 4 MB (a quarter of the
+        // requests for a big state).
+        if (store is not LocalObjectStore) EncodeAfterBytes = ObjectStoreEncodeAfterBytes;
         _restored = restored;
         _log = log;
         _unclaimed = unclaimed is { Checkpointed: false } ? unclaimed : null;
@@ -265,6 +269,9 @@ public sealed class CheckpointStore : ICheckpointStorage
     public long EncodeAfterBytes { get; set; } = DefaultEncodeAfterBytes;
 
     public const long DefaultEncodeAfterBytes = 1L << 20;
+
+    /// <summary><see cref="EncodeAfterBytes"/> for a state dir in an object store (S3, GCS, Azure).</summary>
+    public const long ObjectStoreEncodeAfterBytes = 4L << 20;
 
     /// <summary>Parts being uploaded at once by one writer before it waits (bounds a checkpoint's memory).</summary>
     private const int UploadsInFlight = 2;

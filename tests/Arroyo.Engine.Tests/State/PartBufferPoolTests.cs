@@ -63,6 +63,23 @@ public sealed class PartBufferPoolTests
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void Parts_stay_at_four_megabytes_in_an_object_store()
+    {
+        // Every part is a request to an object store: there fewer, larger parts.
+        var log = new Arroyo.Tests.Shared.ListLogger(null);
+        Assert.Equal(CheckpointStore.ObjectStoreEncodeAfterBytes, new CheckpointStore(new Arroyo.Storage.InMemoryObjectStore(), null, log).EncodeAfterBytes);
+        var dir = Path.Combine(Path.GetTempPath(), "arroyo-parts-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Assert.Equal(CheckpointStore.DefaultEncodeAfterBytes, new CheckpointStore(new Arroyo.Storage.LocalObjectStore(dir), null, log).EncodeAfterBytes);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
 }
 
 [CollectionDefinition(nameof(PartBufferPoolCollection), DisableParallelization = true)]
