@@ -33,6 +33,7 @@ internal sealed class JsonFastPath
     private readonly JsonSlot[] _slots;
     private readonly bool[] _seen;
     private readonly bool _unixMillis;
+    private JsonTimestamps.DateCache _dates;
 
     // Names that JSON writes as they are (no quote, backslash or control character), so that
     // their bytes followed by a quote are the whole key.
@@ -213,15 +214,7 @@ internal sealed class JsonFastPath
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ReadInteger(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
     {
-        var start = i;
-        if (!ScanNumber(json, ref i, out var integral) || !integral) return false;
-        var text = json[start..i];
-        var negative = text[0] == (byte)'-';
-        var digits = negative ? text[1..] : text;
-        if (digits.Length > 18) return false;
-        long value = 0;
-        foreach (var d in digits) value = value * 10 + (d - (byte)'0');
-        if (negative) value = -value;
+        if (!ParseInteger(json, ref i, out var value, out var negative)) return false;
         switch (slot.Kind)
         {
             case TypeKind.Int64: ((PrimitiveColumnBuilder<long>)slot.Builder).Append(value); return true;
@@ -254,21 +247,40 @@ internal sealed class JsonFastPath
         if (json[i] == (byte)'"')
         {
             if (!ScanString(json, ref i, out var escaped) || escaped) return false;
-            if (!JsonTimestamps.TryParse(json[(start + 1)..(i - 1)], out nanos)) return false;
+            if (!JsonTimestamps.TryParse(json[(start + 1)..(i - 1)], ref _dates, out nanos)) return false;
         }
         else
         {
-            if (!ScanNumber(json, ref i, out var integral) || !integral) return false;
-            var text = json[start..i];
-            var negative = text[0] == (byte)'-';
-            var digits = negative ? text[1..] : text;
-            if (digits.Length > 18) return false;
-            nanos = 0;
-            foreach (var d in digits) nanos = nanos * 10 + (d - (byte)'0');
-            if (negative) nanos = -nanos;
+            if (!ParseInteger(json, ref i, out nanos, out _)) return false;
             if (_unixMillis) nanos *= Timestamps.NanosPerMilli;
         }
         ((PrimitiveColumnBuilder<long>)slot.Builder).Append(nanos);
+        return true;
+    }
+
+    /// <summary>
+    /// An integer as JSON writes it (-?(0|[1-9][0-9]*)) of at most 18 digits, read in the same
+    /// pass that finds its end; false for anything else (a fraction, an exponent, a leading zero,
+    /// more digits), which the full reader then decides on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ParseInteger(ReadOnlySpan<byte> json, ref int i, out long value, out bool negative)
+    {
+        value = 0;
+        var at = i;
+        negative = json[at] == (byte)'-';
+        if (negative) at++;
+        var first = at;
+        while (at < json.Length && json[at] - (uint)'0' <= 9)
+        {
+            value = value * 10 + (json[at] - (byte)'0');
+            at++;
+        }
+        var digits = at - first;
+        if (digits is 0 or > 18 || (digits > 1 && json[first] == (byte)'0')) return false;
+        if (at < json.Length && (json[at] == (byte)'.' || (json[at] | 0x20) == (byte)'e')) return false;
+        if (negative) value = -value;
+        i = at;
         return true;
     }
 
