@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -39,12 +40,48 @@ internal sealed class JsonFastPath
     // their bytes followed by a quote are the whole key.
     private readonly bool[] _plainNames;
 
+    // Plain names of up to 15 bytes: the name and its closing quote as two little-endian words
+    // and the masks of their bytes, so that the expected key is two compares instead of a call.
+    private readonly ulong[] _keyWords;
+    private readonly ulong[] _keyMasks;
+
     private JsonFastPath(JsonSlot[] slots, bool unixMillis)
     {
         _slots = slots;
         _seen = new bool[slots.Length];
         _unixMillis = unixMillis;
         _plainNames = slots.Select(s => s.Name.AsSpan().IndexOfAny(s_stringStops) < 0).ToArray();
+        _keyWords = new ulong[slots.Length * 2];
+        _keyMasks = new ulong[slots.Length * 2];
+        Span<byte> key = stackalloc byte[16];
+        Span<byte> mask = stackalloc byte[16];
+        for (var s = 0; s < slots.Length; s++)
+        {
+            var name = slots[s].Name;
+            if (!_plainNames[s] || name.Length + 1 > 16) continue;
+            key.Clear();
+            mask.Clear();
+            name.CopyTo(key);
+            key[name.Length] = (byte)'"';
+            mask[..(name.Length + 1)].Fill(0xFF);
+            _keyWords[2 * s] = BinaryPrimitives.ReadUInt64LittleEndian(key);
+            _keyWords[2 * s + 1] = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
+            _keyMasks[2 * s] = BinaryPrimitives.ReadUInt64LittleEndian(mask);
+            _keyMasks[2 * s + 1] = BinaryPrimitives.ReadUInt64LittleEndian(mask[8..]);
+        }
+    }
+
+    /// <summary>Whether the key at <paramref name="start"/> (after its opening quote) is slot <paramref name="slot"/>'s plain name.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsExpectedKey(ReadOnlySpan<byte> json, int start, int slot)
+    {
+        var mask = _keyMasks[2 * slot];
+        if (mask != 0 && start + 16 <= json.Length)
+        {
+            return (BinaryPrimitives.ReadUInt64LittleEndian(json[start..]) & mask) == _keyWords[2 * slot] &&
+                (BinaryPrimitives.ReadUInt64LittleEndian(json[(start + 8)..]) & _keyMasks[2 * slot + 1]) == _keyWords[2 * slot + 1];
+        }
+        return IsKeyAt(json, start, _slots[slot].Name);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -103,7 +140,7 @@ internal sealed class JsonFastPath
                 if (i >= json.Length || json[i] != (byte)'"') return false;
                 var keyStart = i + 1;
                 int index, keyLength;
-                if (next < slots.Length && _plainNames[next] && IsKeyAt(json, keyStart, slots[next].Name))
+                if (next < slots.Length && _plainNames[next] && IsExpectedKey(json, keyStart, next))
                 {
                     // The expected key, compared in place: no search for the closing quote.
                     index = next;
