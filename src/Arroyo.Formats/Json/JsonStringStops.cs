@@ -22,19 +22,6 @@ internal static class JsonStringStops
         ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(text);
         var length = text.Length;
         var at = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var quote = Vector512.Create((byte)'"');
-            var backslash = Vector512.Create((byte)'\\');
-            var space = Vector512.Create((sbyte)0x20);
-            for (; at + Vector512<byte>.Count <= length; at += Vector512<byte>.Count)
-            {
-                var block = Vector512.LoadUnsafe(ref start, (nuint)at);
-                var stops = Vector512.Equals(block, quote) | Vector512.Equals(block, backslash) |
-                    Vector512.LessThan(block.AsSByte(), space).AsByte();
-                if (stops != Vector512<byte>.Zero) return at + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
-            }
-        }
         if (Vector256.IsHardwareAccelerated)
         {
             var quote = Vector256.Create((byte)'"');
