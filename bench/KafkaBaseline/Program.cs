@@ -6,6 +6,8 @@ using Confluent.Kafka;
 // The bare-client side of bench/kafka.sh. Every mode prints "records=N cpu_s=S wall_s=W"
 // (this process's CPU time) so the script can set it beside the pipeline's.
 //   produce BOOTSTRAP TOPIC COUNT   writes COUNT JSON bids round-robin over the partitions
+//   produce-reports BOOTSTRAP TOPIC COUNT  the same with a delivery handler on every message, as
+//                                   the at-least-once kafka sink has: what the reports cost
 //   consume BOOTSTRAP TOPIC COUNT   reads the topic from the beginning until COUNT records
 //   consume-batch BOOTSTRAP TOPIC COUNT  the same through librdkafka's batch consume, as the
 //                                   kafka source reads (Arroyo.Connectors.Kafka's MessageBatches):
@@ -18,7 +20,7 @@ using Confluent.Kafka;
 // cannot tell apart from a hang when the join does not complete.
 if (args.Length != 4)
 {
-    Console.Error.WriteLine("usage: KafkaBaseline produce|consume|committed|offsets BOOTSTRAP TOPIC COUNT|GROUP|-");
+    Console.Error.WriteLine("usage: KafkaBaseline produce|produce-reports|consume|consume-batch|committed|offsets BOOTSTRAP TOPIC COUNT|GROUP|-");
     return 2;
 }
 var (mode, bootstrap, topic) = (args[0], args[1], args[2]);
@@ -28,8 +30,11 @@ long records = 0;
 switch (mode)
 {
     case "produce":
+    case "produce-reports":
     {
         var count = long.Parse(args[3], CultureInfo.InvariantCulture);
+        // produce-reports: a delivery handler on every message, as the at-least-once sink needs to see failures.
+        Action<DeliveryReport<byte[], byte[]>>? onDelivery = mode == "produce-reports" ? report => { if (report.Error.IsError) throw new InvalidOperationException(report.Error.Reason); } : null;
         // The kafka sink's settings (KafkaSink.Open). This loop passes no delivery handler, so
         // the report fields setting changes nothing here; it is set to say the two are the same.
         var settings = new ProducerConfig { BootstrapServers = bootstrap, Acks = Acks.All, EnableIdempotence = true, LingerMs = 5 };
@@ -43,7 +48,7 @@ switch (mode)
             {
                 try
                 {
-                    producer.Produce(new TopicPartition(topic, (int)(i % partitions)), new Message<byte[], byte[]> { Key = null!, Value = value });
+                    producer.Produce(new TopicPartition(topic, (int)(i % partitions)), new Message<byte[], byte[]> { Key = null!, Value = value }, onDelivery);
                     break;
                 }
                 catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)

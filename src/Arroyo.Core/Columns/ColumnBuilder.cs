@@ -104,6 +104,8 @@ public sealed class PrimitiveColumnBuilder<T> : ColumnBuilder where T : unmanage
     private T[] _values;
     private ValidityBuilder _validity;
     private int _count;
+    /// <summary>The capacity to start with when the builder is used again after <see cref="Build"/>.</summary>
+    private int _nextCapacity;
 
     public PrimitiveColumnBuilder(DataType type, int capacity = 16) : base(type)
     {
@@ -114,17 +116,19 @@ public sealed class PrimitiveColumnBuilder<T> : ColumnBuilder where T : unmanage
 
     public void Append(T value)
     {
-        if (_count == _values.Length) Array.Resize(ref _values, _values.Length * 2);
+        if (_count == _values.Length) Grow();
         _validity.AppendValid(_count);
         _values[_count++] = value;
     }
 
     public override void AppendNull()
     {
-        if (_count == _values.Length) Array.Resize(ref _values, _values.Length * 2);
+        if (_count == _values.Length) Grow();
         _validity.AppendNull(_count);
         _values[_count++] = default;
     }
+
+    private void Grow() => Array.Resize(ref _values, Math.Max(Math.Max(_values.Length * 2, 4), _nextCapacity));
 
     public override void AppendObject(object? value)
     {
@@ -145,7 +149,9 @@ public sealed class PrimitiveColumnBuilder<T> : ColumnBuilder where T : unmanage
     public override Column Build()
     {
         var column = new PrimitiveColumn<T>(Type, _values, _count, _validity.Build(_count));
-        _values = new T[Math.Max(_count, 4)];
+        // Most builders build once: the next buffer is allocated (at this size) only if one is used again.
+        _nextCapacity = Math.Max(_count, 4);
+        _values = [];
         _count = 0;
         return column;
     }

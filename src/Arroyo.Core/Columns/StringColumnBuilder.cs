@@ -10,6 +10,8 @@ public sealed class StringColumnBuilder : ColumnBuilder
     private ValidityBuilder _validity;
     private int _count;
     private int _position;
+    /// <summary>The sizes to start with when the builder is used again after <see cref="Build"/>.</summary>
+    private int _nextDataCapacity, _nextOffsetsCapacity;
 
     public StringColumnBuilder(DataType type, int capacity = 16) : base(type)
     {
@@ -69,8 +71,11 @@ public sealed class StringColumnBuilder : ColumnBuilder
     public override Column Build()
     {
         var column = new StringColumn(Type, _data, _offsets, _count, _validity.Build(_count));
-        _data = new byte[Math.Max(_position, 64)];
-        _offsets = new int[_count + 1];
+        // Most builders build once: the next buffers are allocated (at these sizes) only if one is used again.
+        _nextDataCapacity = Math.Max(_position, 64);
+        _nextOffsetsCapacity = _count + 1;
+        _data = [];
+        _offsets = [0];
         _count = 0;
         _position = 0;
         return column;
@@ -78,7 +83,7 @@ public sealed class StringColumnBuilder : ColumnBuilder
 
     private void Commit(bool valid)
     {
-        if (_count + 2 > _offsets.Length) Array.Resize(ref _offsets, _offsets.Length * 2);
+        if (_count + 2 > _offsets.Length) Array.Resize(ref _offsets, Math.Max(Math.Max(_offsets.Length * 2, _count + 2), _nextOffsetsCapacity));
         if (valid) _validity.AppendValid(_count);
         else _validity.AppendNull(_count);
         _count++;
@@ -89,7 +94,7 @@ public sealed class StringColumnBuilder : ColumnBuilder
     {
         if (_position + extra > _data.Length)
         {
-            Array.Resize(ref _data, Math.Max(_data.Length * 2, _position + extra));
+            Array.Resize(ref _data, Math.Max(Math.Max(_data.Length * 2, _position + extra), _nextDataCapacity));
         }
     }
 }

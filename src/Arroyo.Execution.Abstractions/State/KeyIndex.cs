@@ -7,7 +7,9 @@ namespace Arroyo.Execution;
 /// The hash index of a keyed state table: encoded keys (bytes, equal keys equal bytes) to dense
 /// ids, which index the table's value columns (<see cref="ChunkedArray{T}"/> or accumulator
 /// arrays). Open addressing with linear probing over one int array (id + 1 per slot); no hash is
-/// stored per key, the index recomputes it from the key bytes when it grows. Keys of a fixed
+/// stored per key, the index recomputes it from the key bytes when it grows. The slot array is
+/// any size (a hash maps to a slot by multiplication, not a mask), grown by half: 1.33-2 slots
+/// per key, where powers of two meant 1.33-2.67 (at a million keys 5.5 MB instead of 8.4). Keys of a fixed
 /// width (every key column fixed-width) are kept in chunks at a fixed stride, with no per-key
 /// bookkeeping; others back to back in pages with a 4-byte length, located by one long per id.
 /// Freed ids are reused, so the id range stays as small as the table.
@@ -18,9 +20,10 @@ public sealed class KeyIndex
     private const int IdChunkShift = ChunkedArray<byte>.ChunkShift;
     private const int IdChunkMask = (1 << IdChunkShift) - 1;
     private const int PageSize = 1 << 20;
+    private const int MinSlots = 16;
 
     private readonly int _width;
-    private int[] _slots = new int[16];
+    private int[] _slots = new int[MinSlots];
     private int _usedSlots; // live and deleted
     private int _highWater;
     private int[] _free = new int[16];
@@ -75,8 +78,7 @@ public sealed class KeyIndex
     public int Find(ReadOnlySpan<byte> key)
     {
         key = Normalize(key);
-        var mask = _slots.Length - 1;
-        for (var slot = (int)(Hash(key) & (ulong)mask); ; slot = (slot + 1) & mask)
+        for (var slot = SlotOf(Hash(key)); ; slot = Next(slot))
         {
             var entry = _slots[slot];
             if (entry == 0) return -1;
@@ -145,9 +147,8 @@ public sealed class KeyIndex
                 if (i + SlotLookahead < count) PrefetchSlot(hashes[i + SlotLookahead]);
                 var key = Normalize(bytes[starts[i]..starts[i + 1]]);
                 System.Diagnostics.Debug.Assert(Find(key) < 0, "AddNewMany was given a key already in the index");
-                var mask = _slots.Length - 1;
-                var slot = (int)(hashes[i] & (ulong)mask);
-                while (_slots[slot] > 0) slot = (slot + 1) & mask;
+                var slot = SlotOf(hashes[i]);
+                while (_slots[slot] > 0) slot = Next(slot);
                 ids[i] = Place(key, slot, reusesDeleted: _slots[slot] == Deleted);
             }
         }
@@ -168,14 +169,14 @@ public sealed class KeyIndex
     private unsafe void PrefetchSlot(ulong hash)
     {
         if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
-        fixed (int* slot = &_slots[(int)(hash & (ulong)(_slots.Length - 1))]) System.Runtime.Intrinsics.X86.Sse.Prefetch0(slot);
+        fixed (int* slot = &_slots[SlotOf(hash)]) System.Runtime.Intrinsics.X86.Sse.Prefetch0(slot);
     }
 
     /// <summary>Fetches the key a probe for <paramref name="hash"/> compares first (fixed width: its place is known from the id alone).</summary>
     private unsafe void PrefetchOccupant(ulong hash)
     {
         if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || _width == 0) return;
-        var entry = _slots[(int)(hash & (ulong)(_slots.Length - 1))];
+        var entry = _slots[SlotOf(hash)];
         if (entry <= 0) return;
         var id = entry - 1;
         fixed (byte* key = &_fixedChunks[id >> IdChunkShift][(id & IdChunkMask) * _width]) System.Runtime.Intrinsics.X86.Sse.Prefetch0(key);
@@ -183,10 +184,9 @@ public sealed class KeyIndex
 
     private int FindOrAdd(ReadOnlySpan<byte> key, ulong hash, out bool added)
     {
-        var mask = _slots.Length - 1;
         var firstDeleted = -1;
-        var slot = (int)(hash & (ulong)mask);
-        for (; ; slot = (slot + 1) & mask)
+        var slot = SlotOf(hash);
+        for (; ; slot = Next(slot))
         {
             var entry = _slots[slot];
             if (entry == 0) break;
@@ -224,13 +224,12 @@ public sealed class KeyIndex
     {
         if (!IsLive(id)) throw new ArgumentException($"key id {id} is not in the index");
         var key = KeyOf(id);
-        var mask = _slots.Length - 1;
-        for (var slot = (int)(Hash(key) & (ulong)mask); ; slot = (slot + 1) & mask)
+        for (var slot = SlotOf(Hash(key)); ; slot = Next(slot))
         {
             if (_slots[slot] != id + 1) continue;
             // A deleted mark keeps later keys of the probe chain reachable; the next empty
             // slot after it would end their probes. Where the chain ends here anyway, empty it.
-            _slots[slot] = _slots[(slot + 1) & mask] == 0 ? 0 : Deleted;
+            _slots[slot] = _slots[Next(slot)] == 0 ? 0 : Deleted;
             if (_slots[slot] == 0) _usedSlots--;
             break;
         }
@@ -258,7 +257,7 @@ public sealed class KeyIndex
     public void Reserve(int keys)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(keys);
-        if (SlotsFor(keys) > _slots.Length) Rebuild(keys);
+        if (ReservedSlotsFor(keys) > _slots.Length) Rebuild(ReservedSlotsFor(keys));
         var words = (keys + 63) >> 6;
         if (words > _live.Length) Array.Resize(ref _live, words);
     }
@@ -290,6 +289,11 @@ public sealed class KeyIndex
     }
 
     private static ulong Hash(ReadOnlySpan<byte> key) => XxHash3.HashToUInt64(key);
+
+    /// <summary>The slot a probe for <paramref name="hash"/> starts at: its high 32 bits scaled to the slot count (any size, no modulo).</summary>
+    private int SlotOf(ulong hash) => (int)(((hash >> 32) * (ulong)(uint)_slots.Length) >> 32);
+
+    private int Next(int slot) => slot + 1 == _slots.Length ? 0 : slot + 1;
 
     private void StoreKey(int id, ReadOnlySpan<byte> key)
     {
@@ -344,30 +348,28 @@ public sealed class KeyIndex
     }
 
     /// <summary>
-    /// The slot array size for <paramref name="keys"/> live keys: load at most 3/4 after a
-    /// rebuild; when the keys alone would fill more than 5/8 of that, the next size, so that
-    /// growing keeps rebuilds rare (deleted marks alone rebuild at the same size).
+    /// The slot array size a rebuild gives <paramref name="keys"/> live keys: twice as many
+    /// slots, so the index rebuilds again (at 3/4 full, <see cref="Place"/>) after growing by
+    /// half: 1.33-2 slots of 4 B per key (5.3-8 B) as it grows.
     /// </summary>
-    private static int SlotsFor(int keys)
-    {
-        var size = 16;
-        while (size * 3L <= (keys + 1) * 4L) size *= 2;
-        if (keys * 8L > size * 5L) size *= 2;
-        return size;
-    }
+    private static int SlotsFor(int keys) => (int)Math.Min(Array.MaxLength, Math.Max(MinSlots, keys * 2L));
 
-    /// <summary>Re-inserts every live key into a fresh slot array (drops deleted marks), sized for at least <paramref name="keys"/> keys.</summary>
-    private void Rebuild(int keys = 0)
+    /// <summary>The slot array size that holds <paramref name="keys"/> keys at most 3/4 full (<see cref="Reserve"/>: keys known up front).</summary>
+    private static int ReservedSlotsFor(int keys) => (int)Math.Min(Array.MaxLength, Math.Max(MinSlots, (keys * 4L + 2) / 3 + 1));
+
+    /// <summary>
+    /// Re-inserts every live key into a fresh slot array (drops deleted marks): of
+    /// <paramref name="slots"/> slots, or (0) as <see cref="SlotsFor"/> gives the live keys.
+    /// </summary>
+    private void Rebuild(int slots = 0)
     {
-        var size = SlotsFor(Math.Max(Count, keys));
-        _slots = new int[size];
-        var mask = size - 1;
+        _slots = new int[Math.Max(slots, SlotsFor(Count))];
         _usedSlots = 0;
         for (var id = 0; id < _highWater; id++)
         {
             if (!IsLive(id)) continue;
-            var slot = (int)(Hash(KeyOf(id)) & (ulong)mask);
-            while (_slots[slot] != 0) slot = (slot + 1) & mask;
+            var slot = SlotOf(Hash(KeyOf(id)));
+            while (_slots[slot] != 0) slot = Next(slot);
             _slots[slot] = id + 1;
             _usedSlots++;
         }

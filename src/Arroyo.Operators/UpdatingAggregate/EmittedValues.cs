@@ -76,45 +76,57 @@ internal abstract class EmittedValues
     {
         // In chunks: a big table grows without copies or unused halves.
         private readonly Arroyo.Execution.ChunkedArray<T> _values = new();
-        private readonly Arroyo.Execution.ChunkedArray<bool> _null = new();
+
+        // Which emitted values are null, a bit per group (a bool each was 1 B per key of a
+        // table of tens of bytes per key); doubling is cheap at 1/64 of the values' size.
+        private ulong[] _nulls = [];
 
         public override void EnsureCapacity(int groups)
         {
             _values.EnsureCapacity(groups);
-            _null.EnsureCapacity(groups);
+            var words = (groups + 63) >> 6;
+            if (words > _nulls.Length) Array.Resize(ref _nulls, Math.Max(words, _nulls.Length * 2));
+        }
+
+        private bool IsNull(int group) => (_nulls[group >> 6] & (1UL << group)) != 0;
+
+        private void SetNull(int group, bool isNull)
+        {
+            if (isNull) _nulls[group >> 6] |= 1UL << group;
+            else _nulls[group >> 6] &= ~(1UL << group);
         }
 
         public override bool EqualTo(int group, Column current, int row)
         {
-            if (current.IsNull(row)) return _null[group];
+            if (current.IsNull(row)) return IsNull(group);
             // As object.Equals on the boxed values: NaN equals NaN, 0.0 equals -0.0.
-            return !_null[group] && _values[group].Equals(((PrimitiveColumn<T>)current).Values[row]);
+            return !IsNull(group) && _values[group].Equals(((PrimitiveColumn<T>)current).Values[row]);
         }
 
         public override void Set(int group, Column current, int row)
         {
             if (current.IsNull(row))
             {
-                _null[group] = true;
+                SetNull(group, true);
                 _values[group] = default;
             }
             else
             {
-                _null[group] = false;
+                SetNull(group, false);
                 _values[group] = ((PrimitiveColumn<T>)current).Values[row];
             }
         }
 
         public override void AppendTo(int group, ColumnBuilder output)
         {
-            if (_null[group]) output.AppendNull();
+            if (IsNull(group)) output.AppendNull();
             else if (output is PrimitiveColumnBuilder<T> typed) typed.Append(_values[group]);
             else output.AppendObject(_values[group]);
         }
 
         public override void Clear(int group)
         {
-            _null[group] = false;
+            SetNull(group, false);
             _values[group] = default;
         }
 
@@ -122,7 +134,7 @@ internal abstract class EmittedValues
 
         public override void WriteState(int group, bool emitted, ColumnBuilder state)
         {
-            if (!emitted || _null[group]) state.AppendNull();
+            if (!emitted || IsNull(group)) state.AppendNull();
             else ((PrimitiveColumnBuilder<T>)state).Append(_values[group]);
         }
 
@@ -139,7 +151,7 @@ internal abstract class EmittedValues
                 var isNull = validity is not null && !validity.Get(firstRow + i);
                 var set = emitted[firstRow + i] && !isNull;
                 _values[g] = set ? values[i] : default;
-                _null[g] = emitted[firstRow + i] && isNull;
+                SetNull(g, emitted[firstRow + i] && isNull);
             }
         }
     }

@@ -44,6 +44,24 @@ public sealed class FunctionTests
     }
 
     [Fact]
+    public void ConcatOverColumnsSkipsNullsAndKeepsEachRowApart()
+    {
+        var batch = Batch(("s", DataType.Utf8, ["é", null, "", null, "x"]), ("t", DataType.Utf8, ["b", "c", null, null, "yz"]),
+            ("sep", DataType.Utf8, ["-", "+", "::", "/", null]));
+        var s = Col(batch, "s");
+        var t = Col(batch, "t");
+        var sep = Col(batch, "sep");
+        Assert.Equal(["éb", "c", "", "", "xyz"], Eval(TestFunctions.Scalar.BindCall("concat", [s, t]), batch));
+        Assert.Equal(["é-b", "c", "", "", null], Eval(TestFunctions.Scalar.BindCall("concat_ws", [sep, s, t]), batch));
+        // Empty strings are values: only NULLs are skipped.
+        Assert.Equal(["é-b-é", "c", "::", "", null], Eval(TestFunctions.Scalar.BindCall("concat_ws", [sep, s, t, s]), batch));
+        // A NULL literal among the arguments, and a number (cast to text as DataFusion does).
+        Assert.Equal("a1", SqlExprKit.Eval("concat('a', NULL, 1)"));
+        Assert.Equal("a|1", SqlExprKit.Eval("concat_ws('|', NULL, 'a', 1)"));
+        Assert.Equal("NULL", SqlExprKit.Eval("concat_ws(NULL, 'a')"));
+    }
+
+    [Fact]
     public void MathFunctions()
     {
         Assert.Equal(5L, Call("abs", -5L));

@@ -20,9 +20,8 @@ internal static class StringFunctions
         r.Alias("character_length", "length");
         r.Add("octet_length", [Text], DataType.Int32, Fn.Utf8To(s => s.Length));
         r.Add("bit_length", [Text], DataType.Int32, Fn.Utf8To(s => s.Length * 8));
-        r.Add("concat", new Overload([Text], _ => DataType.Utf8, Fn.Rows(a => string.Concat(a.Select(x => x as string)), nullsIn: true), variadic: true));
-        r.Add("concat_ws", new Overload([Text, Text], _ => DataType.Utf8,
-            Fn.Rows(a => a[0] is string sep ? string.Join(sep, a.Skip(1).OfType<string>()) : null, nullsIn: true), variadic: true, minArgs: 2));
+        r.Add("concat", new Overload([Text], _ => DataType.Utf8, Strings.Concat.Factory, variadic: true));
+        r.Add("concat_ws", new Overload([Text, Text], _ => DataType.Utf8, Strings.Concat.WithSeparatorFactory, variadic: true, minArgs: 2));
         r.Add("substr", [Text, BigInt, BigInt], DataType.Utf8, Fn.Rows(a => Substr((string)a[0]!, (long)a[1]!, a.Length > 2 ? (long)a[2]! : null)), minArgs: 2);
         r.Alias("substring", "substr");
         r.Add("left", [Text, BigInt], DataType.Utf8, Fn.Rows(a => Left((string)a[0]!, (long)a[1]!)));
