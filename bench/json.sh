@@ -6,7 +6,8 @@
 # Then the json decoder against a bare Utf8JsonReader pass (bench/JsonScan --compare, same
 # process, interleaved) and the hop query's wall time at -p 1 and -p 2.
 # Prints a markdown section on stdout; bench/run.sh puts it into RESULTS.md.
-#   bench/json.sh [--events N] [--repeat N]
+#   bench/json.sh [--events N] [--repeat N] [--queries "tumble hop"]   (--queries: a subset of
+#     projection filter tumble hop updating; the hop -p 1 / -p 2 runs only when hop is in it)
 #   bench/json.sh --events N --generate-only   just make the NDJSON file (bench/run.sh's JSON ingest reads it too)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,12 +16,14 @@ cd "$root"
 events=3000000
 repeat=3
 generate_only=0
+only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --events) events="$2"; shift ;;
     --repeat) repeat="$2"; shift ;;
     --generate-only) generate_only=1 ;;
-    *) echo "usage: bench/json.sh [--events N] [--repeat N] [--generate-only]" >&2; exit 2 ;;
+    --queries) only="$2"; shift ;;
+    *) echo "usage: bench/json.sh [--events N] [--repeat N] [--queries LIST] [--generate-only]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -30,7 +33,8 @@ work="${BENCH_WORK:-$root/.build/bench}"
 mkdir -p "$work"
 ./arroyo --help >/dev/null
 # Runs start the built CLI directly: ./arroyo would look for changed sources before each one.
-arroyo=(dotnet "$root/.build/cli/arroyo.dll")
+# ARROYO_CLI=DIR runs another build (e.g. main's, published into a worktree of its own) for a before/after.
+arroyo=(dotnet "${ARROYO_CLI:-$root/.build/cli}/arroyo.dll")
 json="$work/bids-$events.ndjson"
 if [ ! -s "$json" ]; then
   echo "generating $json..." >&2
@@ -71,6 +75,12 @@ engine_query[updating]="SELECT bidder % 10000 AS k, count(*) AS c, sum(price) AS
 duck_query[updating]="SELECT bidder % 10000, count(*), sum(price) FROM bids GROUP BY 1"
 sink_format[updating]="debezium_json"
 queries=(projection filter tumble hop updating)
+if [ -n "$only" ]; then
+  for name in $only; do
+    [ -n "${engine_query[$name]:-}" ] || { echo "unknown query '$name' (one of: ${queries[*]})" >&2; exit 2; }
+  done
+  read -r -a queries <<< "$only"
+fi
 
 # timed LOG CMD... : leaves "wall user sys maxrss_kb" in $timing.
 timed() {
@@ -119,16 +129,18 @@ for name in "${queries[@]}"; do
   engine_run "$name" 1 file
   python3 "$root/bench/json_answers.py" "$name" "$work/json-$name.engine.out" "$work/json-$name.duck.out" >> "$results"
 done
-echo "json hop -p 1 / -p 2..." >&2
-# single_file is read by one subtask unless splitting into byte ranges is turned on.
-export ARROYO__DEBUG__SPLIT_SINGLE_FILE=true
-for ((i = 0; i < repeat; i++)); do
-  engine_run hop 1 blackhole; echo "hop p1 $timing" >> "$results"
-  engine_run hop 2 blackhole; echo "hop p2 $timing" >> "$results"
-done
-engine_run hop 2 file
-python3 "$root/bench/json_answers.py" hop-p2 "$work/json-hop.engine.out" "$work/json-hop.duck.out" >> "$results"
-unset ARROYO__DEBUG__SPLIT_SINGLE_FILE
+if [[ " ${queries[*]} " == *" hop "* ]]; then
+  echo "json hop -p 1 / -p 2..." >&2
+  # single_file is read by one subtask unless splitting into byte ranges is turned on.
+  export ARROYO__DEBUG__SPLIT_SINGLE_FILE=true
+  for ((i = 0; i < repeat; i++)); do
+    engine_run hop 1 blackhole; echo "hop p1 $timing" >> "$results"
+    engine_run hop 2 blackhole; echo "hop p2 $timing" >> "$results"
+  done
+  engine_run hop 2 file
+  python3 "$root/bench/json_answers.py" hop-p2 "$work/json-hop.engine.out" "$work/json-hop.duck.out" >> "$results"
+  unset ARROYO__DEBUG__SPLIT_SINGLE_FILE
+fi
 echo "json decode vs bare reader..." >&2
 echo "decode $(dotnet "$root/.build/jsonscan/JsonScan.dll" "$json" --compare "$repeat")" >> "$results"
 

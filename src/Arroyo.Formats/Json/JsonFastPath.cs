@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -33,10 +34,16 @@ internal sealed class JsonFastPath
     private readonly JsonSlot[] _slots;
     private readonly bool[] _seen;
     private readonly bool _unixMillis;
+    private JsonTimestamps.DateCache _dates;
 
     // Names that JSON writes as they are (no quote, backslash or control character), so that
     // their bytes followed by a quote are the whole key.
     private readonly bool[] _plainNames;
+
+    // Plain names of up to 15 bytes: the name and its closing quote as two little-endian words
+    // and the masks of their bytes, so that the expected key is two compares instead of a call.
+    private readonly ulong[] _keyWords;
+    private readonly ulong[] _keyMasks;
 
     private JsonFastPath(JsonSlot[] slots, bool unixMillis)
     {
@@ -44,6 +51,37 @@ internal sealed class JsonFastPath
         _seen = new bool[slots.Length];
         _unixMillis = unixMillis;
         _plainNames = slots.Select(s => s.Name.AsSpan().IndexOfAny(s_stringStops) < 0).ToArray();
+        _keyWords = new ulong[slots.Length * 2];
+        _keyMasks = new ulong[slots.Length * 2];
+        Span<byte> key = stackalloc byte[16];
+        Span<byte> mask = stackalloc byte[16];
+        for (var s = 0; s < slots.Length; s++)
+        {
+            var name = slots[s].Name;
+            if (!_plainNames[s] || name.Length + 1 > 16) continue;
+            key.Clear();
+            mask.Clear();
+            name.CopyTo(key);
+            key[name.Length] = (byte)'"';
+            mask[..(name.Length + 1)].Fill(0xFF);
+            _keyWords[2 * s] = BinaryPrimitives.ReadUInt64LittleEndian(key);
+            _keyWords[2 * s + 1] = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
+            _keyMasks[2 * s] = BinaryPrimitives.ReadUInt64LittleEndian(mask);
+            _keyMasks[2 * s + 1] = BinaryPrimitives.ReadUInt64LittleEndian(mask[8..]);
+        }
+    }
+
+    /// <summary>Whether the key at <paramref name="start"/> (after its opening quote) is slot <paramref name="slot"/>'s plain name.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsExpectedKey(ReadOnlySpan<byte> json, int start, int slot)
+    {
+        var mask = _keyMasks[2 * slot];
+        if (mask != 0 && start + 16 <= json.Length)
+        {
+            return (BinaryPrimitives.ReadUInt64LittleEndian(json[start..]) & mask) == _keyWords[2 * slot] &&
+                (BinaryPrimitives.ReadUInt64LittleEndian(json[(start + 8)..]) & _keyMasks[2 * slot + 1]) == _keyWords[2 * slot + 1];
+        }
+        return IsKeyAt(json, start, _slots[slot].Name);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -102,7 +140,7 @@ internal sealed class JsonFastPath
                 if (i >= json.Length || json[i] != (byte)'"') return false;
                 var keyStart = i + 1;
                 int index, keyLength;
-                if (next < slots.Length && _plainNames[next] && IsKeyAt(json, keyStart, slots[next].Name))
+                if (next < slots.Length && _plainNames[next] && IsExpectedKey(json, keyStart, next))
                 {
                     // The expected key, compared in place: no search for the closing quote.
                     index = next;
@@ -213,15 +251,7 @@ internal sealed class JsonFastPath
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ReadInteger(ReadOnlySpan<byte> json, ref int i, JsonSlot slot)
     {
-        var start = i;
-        if (!ScanNumber(json, ref i, out var integral) || !integral) return false;
-        var text = json[start..i];
-        var negative = text[0] == (byte)'-';
-        var digits = negative ? text[1..] : text;
-        if (digits.Length > 18) return false;
-        long value = 0;
-        foreach (var d in digits) value = value * 10 + (d - (byte)'0');
-        if (negative) value = -value;
+        if (!ParseInteger(json, ref i, out var value, out var negative)) return false;
         switch (slot.Kind)
         {
             case TypeKind.Int64: ((PrimitiveColumnBuilder<long>)slot.Builder).Append(value); return true;
@@ -254,21 +284,40 @@ internal sealed class JsonFastPath
         if (json[i] == (byte)'"')
         {
             if (!ScanString(json, ref i, out var escaped) || escaped) return false;
-            if (!JsonTimestamps.TryParse(json[(start + 1)..(i - 1)], out nanos)) return false;
+            if (!JsonTimestamps.TryParse(json[(start + 1)..(i - 1)], ref _dates, out nanos)) return false;
         }
         else
         {
-            if (!ScanNumber(json, ref i, out var integral) || !integral) return false;
-            var text = json[start..i];
-            var negative = text[0] == (byte)'-';
-            var digits = negative ? text[1..] : text;
-            if (digits.Length > 18) return false;
-            nanos = 0;
-            foreach (var d in digits) nanos = nanos * 10 + (d - (byte)'0');
-            if (negative) nanos = -nanos;
+            if (!ParseInteger(json, ref i, out nanos, out _)) return false;
             if (_unixMillis) nanos *= Timestamps.NanosPerMilli;
         }
         ((PrimitiveColumnBuilder<long>)slot.Builder).Append(nanos);
+        return true;
+    }
+
+    /// <summary>
+    /// An integer as JSON writes it (-?(0|[1-9][0-9]*)) of at most 18 digits, read in the same
+    /// pass that finds its end; false for anything else (a fraction, an exponent, a leading zero,
+    /// more digits), which the full reader then decides on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ParseInteger(ReadOnlySpan<byte> json, ref int i, out long value, out bool negative)
+    {
+        value = 0;
+        var at = i;
+        negative = json[at] == (byte)'-';
+        if (negative) at++;
+        var first = at;
+        while (at < json.Length && json[at] - (uint)'0' <= 9)
+        {
+            value = value * 10 + (json[at] - (byte)'0');
+            at++;
+        }
+        var digits = at - first;
+        if (digits is 0 or > 18 || (digits > 1 && json[first] == (byte)'0')) return false;
+        if (at < json.Length && (json[at] == (byte)'.' || (json[at] | 0x20) == (byte)'e')) return false;
+        if (negative) value = -value;
+        i = at;
         return true;
     }
 

@@ -7,7 +7,9 @@ namespace Arroyo.Runtime.Execution;
 /// <summary>
 /// The bounded queue in front of a subtask: many senders, one receiver, messages in order
 /// per sender. A full queue blocks senders, which is how backpressure travels upstream.
-/// Batches are large, so one lock per message costs nothing measurable.
+/// What costs is waking a receiver that drained the queue and went to sleep (two context
+/// switches, tens of microseconds on a virtual machine), so source subtasks hand over their
+/// messages a few at a time (<see cref="AddRange"/>, see <see cref="EdgeOutput"/>).
 /// </summary>
 public sealed class BatchQueue
 {
@@ -43,6 +45,25 @@ public sealed class BatchQueue
             if (_closed) return;
             _items.Enqueue(message);
             Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="messages"/> in order under one lock, waking the receiver once per
+    /// run that fits (blocking, as <see cref="Add"/>, while the queue is full).
+    /// </summary>
+    public void AddRange(ReadOnlySpan<StreamMessage> messages)
+    {
+        var next = 0;
+        lock (_lock)
+        {
+            while (next < messages.Length)
+            {
+                while (_items.Count >= _capacity && !_closed) Monitor.Wait(_lock);
+                if (_closed) return;
+                while (next < messages.Length && _items.Count < _capacity) _items.Enqueue(messages[next++]);
+                Monitor.PulseAll(_lock);
+            }
         }
     }
 

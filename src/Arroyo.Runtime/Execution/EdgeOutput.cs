@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Arroyo.Core.Partitioning;
 using Arroyo.Core;
 using Arroyo.Dataflow;
@@ -26,16 +27,58 @@ internal sealed class OutgoingEdge
 /// <summary>
 /// The end of a subtask's operator chain: sends batches and signals along every outgoing
 /// edge. Shuffles partition each batch by key-hash range.
+/// <para>
+/// A source subtask turns on <see cref="Holding"/>: data and watermarks then wait here until
+/// <see cref="Flush"/>, which hands each queue its messages under one lock and with one
+/// wake-up. A source sends a batch and a watermark per poll, and a receiver faster than the
+/// source sleeps between them, so without this every message cost a wake-up (two context
+/// switches). Barriers and ends of data are never held: they flush what is held, in order.
+/// </para>
 /// </summary>
 internal sealed class EdgeOutput : IOutput
 {
     private readonly OutgoingEdge[] _edges;
     private ulong[] _hashes = new ulong[1024];
     private Watermark? _lastWatermark;
+    private readonly List<(BatchQueue? Queue, StreamMessage Message)> _held = [];
+    private readonly List<StreamMessage> _run = [];
 
     public EdgeOutput(OutgoingEdge[] edges)
     {
         _edges = edges;
+    }
+
+    /// <summary>Keep data and watermarks until <see cref="Flush"/> (source subtasks, which flush after each run of polls).</summary>
+    public bool Holding { get; set; }
+
+    /// <summary>Messages waiting for <see cref="Flush"/>.</summary>
+    public int HeldCount => _held.Count;
+
+    /// <summary>Sends every held message: per queue in the order they were emitted, one <see cref="BatchQueue.AddRange"/> each.</summary>
+    public void Flush()
+    {
+        var held = CollectionsMarshal.AsSpan(_held);
+        for (var i = 0; i < held.Length; i++)
+        {
+            var queue = held[i].Queue;
+            if (queue is null) continue;
+            _run.Clear();
+            for (var j = i; j < held.Length; j++)
+            {
+                if (!ReferenceEquals(held[j].Queue, queue)) continue;
+                _run.Add(held[j].Message);
+                held[j] = default;
+            }
+            queue.AddRange(CollectionsMarshal.AsSpan(_run));
+        }
+        _held.Clear();
+        _run.Clear();
+    }
+
+    private void Send(BatchQueue queue, StreamMessage message)
+    {
+        if (Holding) _held.Add((queue, message));
+        else queue.Add(message);
     }
 
     public void Emit(Batch batch)
@@ -46,10 +89,10 @@ internal sealed class EdgeOutput : IOutput
             switch (edge.Kind)
             {
                 case EdgeKind.Forward:
-                    edge.Targets[edge.ForwardTarget].Add(StreamMessage.Data(edge.SenderIndex[edge.ForwardTarget], batch));
+                    Send(edge.Targets[edge.ForwardTarget], StreamMessage.Data(edge.SenderIndex[edge.ForwardTarget], batch));
                     break;
                 case EdgeKind.Broadcast:
-                    for (var t = 0; t < edge.Targets.Length; t++) edge.Targets[t].Add(StreamMessage.Data(edge.SenderIndex[t], batch));
+                    for (var t = 0; t < edge.Targets.Length; t++) Send(edge.Targets[t], StreamMessage.Data(edge.SenderIndex[t], batch));
                     break;
                 case EdgeKind.Shuffle:
                     Shuffle(edge, batch);
@@ -66,9 +109,17 @@ internal sealed class EdgeOutput : IOutput
         Broadcast(sender => StreamMessage.ForWatermark(sender, watermark));
     }
 
-    public void EmitBarrier(CheckpointBarrier barrier) => Broadcast(sender => StreamMessage.ForBarrier(sender, barrier));
+    public void EmitBarrier(CheckpointBarrier barrier)
+    {
+        Broadcast(sender => StreamMessage.ForBarrier(sender, barrier));
+        Flush();
+    }
 
-    public void EmitEnd() => Broadcast(StreamMessage.End);
+    public void EmitEnd()
+    {
+        Broadcast(StreamMessage.End);
+        Flush();
+    }
 
     private void Broadcast(Func<int, StreamMessage> create)
     {
@@ -76,10 +127,10 @@ internal sealed class EdgeOutput : IOutput
         {
             if (edge.Kind == EdgeKind.Forward)
             {
-                edge.Targets[edge.ForwardTarget].Add(create(edge.SenderIndex[edge.ForwardTarget]));
+                Send(edge.Targets[edge.ForwardTarget], create(edge.SenderIndex[edge.ForwardTarget]));
                 continue;
             }
-            for (var t = 0; t < edge.Targets.Length; t++) edge.Targets[t].Add(create(edge.SenderIndex[t]));
+            for (var t = 0; t < edge.Targets.Length; t++) Send(edge.Targets[t], create(edge.SenderIndex[t]));
         }
     }
 
@@ -88,7 +139,7 @@ internal sealed class EdgeOutput : IOutput
         var parallelism = edge.Targets.Length;
         if (parallelism == 1)
         {
-            edge.Targets[0].Add(StreamMessage.Data(edge.SenderIndex[0], batch));
+            Send(edge.Targets[0], StreamMessage.Data(edge.SenderIndex[0], batch));
             return;
         }
         if (_hashes.Length < batch.RowCount) _hashes = new ulong[Math.Max(batch.RowCount, _hashes.Length * 2)];
@@ -119,7 +170,7 @@ internal sealed class EdgeOutput : IOutput
                 }
                 part = batch.Take(indices);
             }
-            edge.Targets[t].Add(StreamMessage.Data(edge.SenderIndex[t], part));
+            Send(edge.Targets[t], StreamMessage.Data(edge.SenderIndex[t], part));
         }
     }
 }

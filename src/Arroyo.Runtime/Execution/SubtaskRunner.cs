@@ -155,6 +155,9 @@ internal sealed class SubtaskRunner
         }
     }
 
+    /// <summary>How long a source's output may wait in the chain's tail (see <see cref="SourceHoldPolicy"/>).</summary>
+    private static readonly TimeSpan s_maxHold = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Returns true after a stopping checkpoint.</summary>
     private bool RunSource()
     {
@@ -162,6 +165,9 @@ internal sealed class SubtaskRunner
         var polledSinceDrained = false;
         var lastTick = Stopwatch.GetTimestamp();
         var output = Chain.Input;
+        var tail = Chain.Tail;
+        tail.Holding = true;
+        var hold = new SourceHoldPolicy(s_maxHold, Stopwatch.Frequency);
         while (!_abort)
         {
             while (_control.TryDequeue(out var control))
@@ -179,9 +185,11 @@ internal sealed class SubtaskRunner
                 }
             }
 
+            var status = SourceStatus.Finished;
+            var wasFinished = finished;
             if (!finished)
             {
-                var status = Source!.Poll(output);
+                status = Source!.Poll(output);
                 if (status == SourceStatus.Continue)
                 {
                     polledSinceDrained = true;
@@ -202,24 +210,24 @@ internal sealed class SubtaskRunner
                     Chain.Tail.EmitEnd();
                     _listener.SourceFinished(this);
                 }
-                else if (status == SourceStatus.Idle)
-                {
-                    Thread.Sleep(5);
-                }
-                else if (_settings.SourcePollDelay > TimeSpan.Zero)
-                {
-                    Thread.Sleep(_settings.SourcePollDelay);
-                }
-            }
-            else
-            {
-                Thread.Sleep(5);
             }
 
             if (Stopwatch.GetElapsedTime(lastTick) >= _settings.TickInterval)
             {
                 lastTick = Stopwatch.GetTimestamp();
                 Chain.OnTick(Timestamps.Now());
+            }
+
+            var moreDue = status == SourceStatus.Continue && _settings.SourcePollDelay == TimeSpan.Zero;
+            if (tail.HeldCount > 0 && hold.AfterPoll(moreDue, Stopwatch.GetTimestamp())) tail.Flush();
+
+            if (wasFinished || status == SourceStatus.Idle)
+            {
+                Thread.Sleep(5);
+            }
+            else if (status == SourceStatus.Continue && _settings.SourcePollDelay > TimeSpan.Zero)
+            {
+                Thread.Sleep(_settings.SourcePollDelay);
             }
         }
         return false;

@@ -118,6 +118,18 @@ public sealed class JsonFastPathTests
         """{"id":75,"t":"2023-13-01T00:00:00"}""",
         """{"id":76,"t":"2023-09-18T14:23:10Zjunk"}""",
         """{"id":77,"t":"2023-09-18T14:2a:10Z"}""",
+        // Integers read in one pass: signs, zeros, the 18- and 19-digit edge, what follows the digits.
+        """{"id":78,"i64":-0,"u32":0,"i8":-0}""",
+        """{"id":79,"u32":-0}""",
+        """{"id":80,"i64":-}""",
+        """{"id":81,"i64":-01}""",
+        """{"id":82,"i64":00}""",
+        """{"id":83,"i64":123456789012345678,"t":-123456789012345678}""",
+        """{"id":84,"i64":1234567890123456789,"t":1234567890123456789}""",
+        """{"id":85,"i64":1E2}""",
+        """{"id":86,"i64":7e}""",
+        """{"id":87,"i64":12a}""",
+        """{"id":88,"t":-5,"i16":-32768}""",
         """{"id":78,"t":"0000-01-01T00:00:00Z"}""",
         // Valid non-ASCII outside strings is a syntax error.
         """{"id":64,"s":"x"}é""",
@@ -168,6 +180,27 @@ public sealed class JsonFastPathTests
             var canonical = JsonTimestamps.TryParse(bytes, out var nanos);
             Assert.True(general == canonical, text);
             if (general) Assert.True(expected == nanos, text);
+        }
+    }
+
+    [Fact]
+    public void The_date_kept_from_the_previous_timestamp_gives_what_a_fresh_parse_does()
+    {
+        // Runs of a few dates, valid and not (Feb 29 of a common year, month 13, a letter in the
+        // day), each followed by times in and out of range: the kept date must never let an
+        // invalid one through nor give another day's value.
+        var random = new Random(1970);
+        string[] dates = ["2026-12-05", "2026-12-06", "2024-02-29", "2023-02-29", "2026-13-01", "2026-12-0x", "0000-01-01", "9999-12-31"];
+        string[] times = ["T00:00:00", "T23:59:59.999999999", "T12:30:45.5Z", "T24:00:00", "T12:60:00", "T1x:00:00", "T12:00:00+01:00"];
+        var cache = default(JsonTimestamps.DateCache);
+        for (var trial = 0; trial < 5000; trial++)
+        {
+            var date = dates[random.Next(3) == 0 ? random.Next(dates.Length) : trial / 500 % dates.Length];
+            var text = Encoding.ASCII.GetBytes(date + times[random.Next(times.Length)]);
+            var fresh = JsonTimestamps.TryParse(text, out var expected);
+            var kept = JsonTimestamps.TryParse(text, ref cache, out var nanos);
+            Assert.True(fresh == kept, Encoding.ASCII.GetString(text));
+            if (fresh) Assert.True(expected == nanos, Encoding.ASCII.GetString(text));
         }
     }
 
