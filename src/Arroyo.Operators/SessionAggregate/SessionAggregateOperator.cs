@@ -99,21 +99,23 @@ public sealed class SessionAggregateOperator : EventTimeOperator
     /// <summary>Row indices by timestamp, ties in row order (as a stable sort); input usually comes in time order already.</summary>
     private static int[] TimeOrder(ReadOnlySpan<long> timestamps, int rows)
     {
-        var order = new int[rows];
-        var sorted = true;
-        for (var r = 0; r < rows; r++)
+        for (var r = 1; r < rows; r++)
         {
-            order[r] = r;
-            if (r > 0 && timestamps[r] < timestamps[r - 1]) sorted = false;
+            if (timestamps[r] < timestamps[r - 1]) return StableOrder(timestamps[..rows].ToArray());
         }
-        if (sorted) return order;
-        var keys = timestamps[..rows].ToArray();
-        // Unstable on equal timestamps: put each run of ties back in row order.
+        return Enumerable.Range(0, rows).ToArray();
+    }
+
+    /// <summary>Indices of <paramref name="keys"/> ordered by key, ties in index order (as a stable sort); sorts <paramref name="keys"/> in place.</summary>
+    private static int[] StableOrder(long[] keys)
+    {
+        var order = Enumerable.Range(0, keys.Length).ToArray();
         Array.Sort(keys, order);
-        for (var i = 0; i < rows;)
+        // Array.Sort is unstable on equal keys: put each run of ties back in index order.
+        for (var i = 0; i < keys.Length;)
         {
             var j = i + 1;
-            while (j < rows && keys[j] == keys[i]) j++;
+            while (j < keys.Length && keys[j] == keys[i]) j++;
             if (j - i > 1) Array.Sort(order, i, j - i);
             i = j;
         }
@@ -173,22 +175,9 @@ public sealed class SessionAggregateOperator : EventTimeOperator
     private static List<(int Group, Session Session)> SortByStart(List<(int Group, Session Session)> closed)
     {
         var starts = new long[closed.Count];
-        var order = new int[closed.Count];
-        for (var i = 0; i < starts.Length; i++)
-        {
-            starts[i] = closed[i].Session.Start;
-            order[i] = i;
-        }
-        Array.Sort(starts, order);
-        for (var i = 0; i < starts.Length;)
-        {
-            var j = i + 1;
-            while (j < starts.Length && starts[j] == starts[i]) j++;
-            if (j - i > 1) Array.Sort(order, i, j - i);
-            i = j;
-        }
+        for (var i = 0; i < starts.Length; i++) starts[i] = closed[i].Session.Start;
         var sorted = new List<(int Group, Session Session)>(closed.Count);
-        foreach (var i in order) sorted.Add(closed[i]);
+        foreach (var i in StableOrder(starts)) sorted.Add(closed[i]);
         return sorted;
     }
 
