@@ -5,24 +5,45 @@ using Arroyo.Core;
 using Arroyo.Dataflow.Specs;
 using Arroyo.Execution;
 using Arroyo.Operators.Grouping;
+using Arroyo.Operators.SlidingAggregate;
+using Arroyo.Core.Types;
 using Watermark = Arroyo.Execution.Watermark;
 
 namespace Arroyo.Operators.SessionAggregate;
 
 /// <summary>
-/// Runs a <see cref="SessionAggregateSpec"/>: per key, open sessions keep their rows (sessions can
-/// merge, so partial aggregates would need merging); a session closes when the watermark reaches
-/// last row + gap and is aggregated then. State table <c>session_rows</c>: _key_hash, then the buffered rows.
+/// Runs a <see cref="SessionAggregateSpec"/>; a session closes when the watermark reaches its
+/// last row + gap. Two ways to keep an open session:
+/// <list type="bullet">
+/// <item><b>Partials</b>, when every call combines exactly from partial results (count, integer
+/// sums, min/max: <see cref="BinnedSlidingAggregator.CanCombine"/>): rows are aggregated as they
+/// arrive into the session's partial accumulators (a "fragment"), and nothing of the row is kept.
+/// Sessions that a row bridges merge by keeping both fragments; a closing session's fragments are
+/// combined as a hopping window's bins are (<see cref="WindowCombiner"/>). State table
+/// <c>session_partials</c>: _key_hash, the key, the session's start and last row time, and the
+/// fragment's partial states, one row per fragment.</item>
+/// <item><b>Rows</b>, for every other call (avg, float sums, ordered or distinct calls…, whose
+/// result depends on the order values are added in): the session keeps references to its rows
+/// and aggregates them, in time order, when it closes. State table <c>session_rows</c>:
+/// _key_hash, then the buffered rows.</item>
+/// </list>
+/// Either kind of table restores into either way (a row table written before partials existed
+/// is re-aggregated as it is read).
 /// </summary>
 public sealed class SessionAggregateOperator : EventTimeOperator
 {
     public const string TableName = "session_rows";
+    public const string PartialsTableName = "session_partials";
 
     private sealed class Session
     {
         public long Start;
         public long Last;
-        public List<(Batch Batch, int Row)> Rows = [];
+        // Partials: the fragment rows are aggregated into, and those of sessions merged into this one.
+        public int Fragment = -1;
+        public List<int>? MergedFragments;
+        // Rows: the rows themselves.
+        public List<(Batch Batch, int Row)>? Rows;
     }
 
     private readonly SessionAggregateSpec _spec;
@@ -33,8 +54,12 @@ public sealed class SessionAggregateOperator : EventTimeOperator
     private long _lateRows;
     private OperatorContext? _context;
     private readonly AggregateRegistry _aggregateRegistry;
-    // Every call's result is the same whatever order its rows are added in (see AggregateInPlace).
-    private readonly bool _orderInsensitive;
+    // Every call combines exactly from partials: sessions keep partial aggregates, not rows.
+    private readonly bool _usePartials;
+    private readonly AggregateSet? _partials;
+    private readonly WindowCombiner? _combiner;
+    private readonly Stack<int> _freeFragments = new();
+    private int _fragmentCount;
 
     public SessionAggregateOperator(SessionAggregateSpec spec, FunctionLibrary functions)
     {
@@ -42,57 +67,188 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         _aggregateRegistry = functions.Aggregates;
         _keys = spec.KeyColumns.ToArray();
         _codec = new KeyCodec(_keys);
-        _orderInsensitive = spec.Aggregates.All(c => SlidingAggregate.BinnedSlidingAggregator.CanCombine(c, spec.Input));
+        _usePartials = spec.Aggregates.All(c => BinnedSlidingAggregator.CanCombine(c, spec.Input));
+        if (_usePartials)
+        {
+            _partials = new AggregateSet(spec.Aggregates, spec.Input, _aggregateRegistry, retracting: false);
+            _combiner = new WindowCombiner(_partials, spec.Aggregates, _aggregateRegistry);
+        }
     }
 
     public override void Open(OperatorContext context)
     {
         _context = context;
         foreach (var stored in context.State.ReadTable(TableName)) Insert(StateBatches.WithoutKeyHash(stored, _spec.Input), checkLate: false);
+        var restored = false;
+        foreach (var stored in context.State.ReadTable(PartialsTableName))
+        {
+            if (!_usePartials)
+            {
+                throw new InvalidOperationException($"the state has session partials ({PartialsTableName}), but this session window's aggregates are not all combinable; the query changed");
+            }
+            RestorePartials(stored);
+            restored = true;
+        }
+        if (restored) SortSessionsByStart();
     }
 
     public override void OnBatch(Batch batch, int input, IOutput output) => Insert(batch, checkLate: true);
 
     private void Insert(Batch batch, bool checkLate)
     {
+        var rows = batch.RowCount;
+        if (rows == 0) return;
         var hashes = StateBatches.Hashes(batch, _keys);
         var timestamps = batch.Timestamps.Values;
         var gap = _spec.GapNanos;
-        foreach (var r in TimeOrder(timestamps, batch.RowCount))
+        // Partials: the fragment each row is aggregated into (−1: late, skipped).
+        int[]? fragments = null;
+        if (_usePartials)
         {
-            var t = timestamps[r];
-            if (checkLate && t < CurrentWatermark)
+            fragments = System.Buffers.ArrayPool<int>.Shared.Rent(rows);
+            fragments.AsSpan(0, rows).Fill(-1);
+        }
+        try
+        {
+            foreach (var r in TimeOrder(timestamps, rows))
             {
-                _lateRows++;
-                continue;
-            }
-            var g = _groups.FindOrAdd(hashes[r], _codec.Encode(batch.Columns, r), out _);
-            while (_sessions.Count <= g) _sessions.Add(null);
-            var sessions = _sessions[g] ??= [];
-            Session? target = null;
-            for (var i = 0; i < sessions.Count; i++)
-            {
-                var s = sessions[i];
-                if (t >= s.Last + gap || t <= s.Start - gap) continue;
-                if (target is null)
+                var t = timestamps[r];
+                if (checkLate && t < CurrentWatermark)
                 {
-                    target = s;
+                    _lateRows++;
                     continue;
                 }
-                // The row bridges two sessions: merge them.
-                target.Start = Math.Min(target.Start, s.Start);
-                target.Last = Math.Max(target.Last, s.Last);
-                target.Rows.AddRange(s.Rows);
-                sessions.RemoveAt(i--);
+                var g = _groups.FindOrAdd(hashes[r], _codec.Encode(batch.Columns, r), out _);
+                var target = SessionFor(g, t);
+                if (fragments is not null) fragments[r] = target.Fragment;
+                else target.Rows!.Add((batch, r));
             }
+            if (fragments is not null) _partials!.Update(batch, fragments.AsSpan(0, rows), default);
+        }
+        finally
+        {
+            if (fragments is not null) System.Buffers.ArrayPool<int>.Shared.Return(fragments);
+        }
+    }
+
+    /// <summary>
+    /// The session of group <paramref name="g"/> that a row at <paramref name="t"/> belongs to,
+    /// extended to cover it: an open session within the gap of it (merging any others the row
+    /// bridges), or a new one.
+    /// </summary>
+    private Session SessionFor(int g, long t)
+    {
+        var gap = _spec.GapNanos;
+        while (_sessions.Count <= g) _sessions.Add(null);
+        var sessions = _sessions[g] ??= [];
+        Session? target = null;
+        for (var i = 0; i < sessions.Count; i++)
+        {
+            var s = sessions[i];
+            if (t >= s.Last + gap || t <= s.Start - gap) continue;
             if (target is null)
             {
-                target = new Session { Start = t, Last = t };
-                sessions.Add(target);
+                target = s;
+                continue;
             }
-            target.Start = Math.Min(target.Start, t);
-            target.Last = Math.Max(target.Last, t);
-            target.Rows.Add((batch, r));
+            // The row bridges two sessions: merge them.
+            target.Start = Math.Min(target.Start, s.Start);
+            target.Last = Math.Max(target.Last, s.Last);
+            Absorb(target, s);
+            sessions.RemoveAt(i--);
+        }
+        if (target is null)
+        {
+            target = NewSession(t, t);
+            sessions.Add(target);
+        }
+        target.Start = Math.Min(target.Start, t);
+        target.Last = Math.Max(target.Last, t);
+        return target;
+    }
+
+    private Session NewSession(long start, long last)
+    {
+        var session = new Session { Start = start, Last = last };
+        if (_usePartials) session.Fragment = NewFragment();
+        else session.Rows = [];
+        return session;
+    }
+
+    /// <summary>Moves what <paramref name="merged"/> holds (its fragments or its rows) into <paramref name="target"/>.</summary>
+    private static void Absorb(Session target, Session merged)
+    {
+        if (merged.Rows is not null)
+        {
+            target.Rows!.AddRange(merged.Rows);
+            return;
+        }
+        target.MergedFragments ??= [];
+        target.MergedFragments.Add(merged.Fragment);
+        if (merged.MergedFragments is not null) target.MergedFragments.AddRange(merged.MergedFragments);
+    }
+
+    private int NewFragment()
+    {
+        var fragment = _freeFragments.Count > 0 ? _freeFragments.Pop() : _fragmentCount++;
+        _partials!.EnsureCapacity(fragment + 1);
+        _partials.Clear(fragment);
+        return fragment;
+    }
+
+    private void FreeFragments(Session session)
+    {
+        _partials!.Clear(session.Fragment);
+        _freeFragments.Push(session.Fragment);
+        foreach (var f in session.MergedFragments ?? [])
+        {
+            _partials.Clear(f);
+            _freeFragments.Push(f);
+        }
+    }
+
+    /// <summary>
+    /// Rows of a <c>session_partials</c> table: each is one fragment of a session, which is
+    /// known by its key and start (a key's open sessions never overlap), so the fragments of a
+    /// merged session come together again whatever order the rows are read in.
+    /// </summary>
+    private void RestorePartials(Batch stored)
+    {
+        var keyCount = _keys.Length;
+        var restoreCodec = new KeyCodec(Enumerable.Range(1, keyCount).ToArray());
+        var hashes = ((PrimitiveColumn<ulong>)stored.Columns[0]).Values;
+        var starts = ((PrimitiveColumn<long>)stored.Columns[1 + keyCount]).Values;
+        var lasts = ((PrimitiveColumn<long>)stored.Columns[2 + keyCount]).Values;
+        for (var r = 0; r < stored.RowCount; r++)
+        {
+            var g = _groups.FindOrAdd(hashes[r], restoreCodec.Encode(stored.Columns, r), out _);
+            while (_sessions.Count <= g) _sessions.Add(null);
+            var sessions = _sessions[g] ??= [];
+            var session = sessions.Find(s => s.Start == starts[r]);
+            var fragment = NewFragment();
+            if (session is null)
+            {
+                session = new Session { Start = starts[r], Last = lasts[r], Fragment = fragment };
+                sessions.Add(session);
+            }
+            else
+            {
+                session.Last = Math.Max(session.Last, lasts[r]);
+                (session.MergedFragments ??= []).Add(fragment);
+            }
+            for (var a = 0; a < _partials!.Count; a++)
+            {
+                _partials.Deserialize(fragment, a, ((StringColumn)stored.Columns[3 + keyCount + a]).GetBytes(r));
+            }
+        }
+    }
+
+    /// <summary>Each key's sessions in start order, as rows arriving in time order would have made them.</summary>
+    private void SortSessionsByStart()
+    {
+        foreach (var sessions in _sessions)
+        {
+            sessions?.Sort((a, b) => a.Start.CompareTo(b.Start));
         }
     }
 
@@ -137,11 +293,26 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         }
         if (closed.Count == 0) return;
         closed = SortByStart(closed);
-        var aggregates = new AggregateSet(_spec.Aggregates, _spec.Input, _aggregateRegistry, retracting: false);
-        aggregates.EnsureCapacity(closed.Count);
-        for (var s = 0; s < closed.Count; s++) aggregates.Clear(s);
-        if (_orderInsensitive) AggregateInPlace(closed, aggregates);
-        else AggregateCopies(closed, aggregates);
+        AggregateSet? aggregates = null;
+        if (_usePartials)
+        {
+            // Session s is the combiner's key s; its order is s, so keys come out as sorted.
+            _combiner!.Begin(closed.Count);
+            for (var s = 0; s < closed.Count; s++)
+            {
+                var session = closed[s].Session;
+                _combiner.Add(session.Fragment, s, s);
+                foreach (var f in session.MergedFragments ?? []) _combiner.Add(f, s, s);
+            }
+            _combiner.Finish(closed.Count);
+        }
+        else
+        {
+            aggregates = new AggregateSet(_spec.Aggregates, _spec.Input, _aggregateRegistry, retracting: false);
+            aggregates.EnsureCapacity(closed.Count);
+            for (var s = 0; s < closed.Count; s++) aggregates.Clear(s);
+            AggregateCopies(closed, aggregates);
+        }
 
         var builders = _spec.Output.Fields.Select(f => ColumnBuilder.Create(f.Type, closed.Count)).ToArray();
         var keyBuilders = new ColumnBuilder[_keys.Length];
@@ -159,8 +330,14 @@ public sealed class SessionAggregateOperator : EventTimeOperator
                 ((PrimitiveColumnBuilder<long>)window.Children[1]).Append(end);
                 window.EndRow();
             }
-            aggregates.Evaluate(s, builders, aggregateOffset);
+            if (aggregates is not null) aggregates.Evaluate(s, builders, aggregateOffset);
+            else _combiner!.AppendResults(s, builders, aggregateOffset);
             ((PrimitiveColumnBuilder<long>)builders[^1]).Append(end - 1);
+        }
+        if (_usePartials)
+        {
+            _combiner!.End();
+            foreach (var (_, session) in closed) FreeFragments(session);
         }
         foreach (var g in closed.Select(c => c.Group).Distinct())
         {
@@ -181,34 +358,6 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         return sorted;
     }
 
-    /// <summary>
-    /// Aggregates the sessions' rows where they are, one update per input batch they came in:
-    /// only for calls whose result does not depend on the order rows are added in (count,
-    /// integer sums, min/max), which the batch order would change.
-    /// </summary>
-    private static void AggregateInPlace(List<(int Group, Session Session)> closed, AggregateSet aggregates)
-    {
-        var groupsByBatch = new Dictionary<Batch, int[]>(ReferenceEqualityComparer.Instance);
-        for (var s = 0; s < closed.Count; s++)
-        {
-            foreach (var (b, r) in closed[s].Session.Rows)
-            {
-                if (!groupsByBatch.TryGetValue(b, out var groups))
-                {
-                    groups = System.Buffers.ArrayPool<int>.Shared.Rent(b.RowCount);
-                    groups.AsSpan(0, b.RowCount).Fill(-1);
-                    groupsByBatch[b] = groups;
-                }
-                groups[r] = s;
-            }
-        }
-        foreach (var (b, groups) in groupsByBatch)
-        {
-            aggregates.Update(b, groups.AsSpan(0, b.RowCount), default);
-            System.Buffers.ArrayPool<int>.Shared.Return(groups);
-        }
-    }
-
     /// <summary>Copies every closed session's rows, session by session, into one batch and aggregates that (group id = the session's index).</summary>
     private void AggregateCopies(List<(int Group, Session Session)> closed, AggregateSet aggregates)
     {
@@ -216,7 +365,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         var groupIds = new List<int>();
         for (var s = 0; s < closed.Count; s++)
         {
-            foreach (var (b, r) in closed[s].Session.Rows)
+            foreach (var (b, r) in closed[s].Session.Rows!)
             {
                 for (var c = 0; c < inputBuilders.Length; c++) inputBuilders[c].AppendFrom(b.Columns[c], r);
                 groupIds.Add(s);
@@ -229,13 +378,53 @@ public sealed class SessionAggregateOperator : EventTimeOperator
     public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
     {
         if (_lateRows > 0) _context?.Log($"dropped {_lateRows} late rows so far");
+        if (_usePartials) WritePartials(state);
+        else WriteRows(state);
+    }
+
+    private void WritePartials(IStateWriter state)
+    {
+        var fields = new List<Field> { StateBatches.KeyHashField };
+        fields.AddRange(StateBatches.KeyFields(_spec.Input, _keys));
+        fields.Add(new Field("session_start", DataType.Timestamp, false));
+        fields.Add(new Field("session_last", DataType.Timestamp, false));
+        fields.AddRange(_partials!.Calls.Select((_, i) => new Field($"a{i}", DataType.Binary, false)));
+        var chunks = new ChunkedBatchBuilder(new Schema(fields), batch => state.WriteTable(PartialsTableName, batch));
+        var builders = chunks.Builders;
+        var keyBuilders = builders[1..(1 + _keys.Length)];
+        foreach (var g in _groups.Groups())
+        {
+            foreach (var session in _sessions[g]!)
+            {
+                WriteFragment(g, session, session.Fragment);
+                foreach (var f in session.MergedFragments ?? []) WriteFragment(g, session, f);
+            }
+        }
+        chunks.Flush();
+
+        void WriteFragment(int g, Session session, int fragment)
+        {
+            ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_groups.HashOf(g));
+            KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+            ((PrimitiveColumnBuilder<long>)builders[1 + _keys.Length]).Append(session.Start);
+            ((PrimitiveColumnBuilder<long>)builders[2 + _keys.Length]).Append(session.Last);
+            for (var a = 0; a < _partials.Count; a++)
+            {
+                ((StringColumnBuilder)builders[3 + _keys.Length + a]).Append(_partials.Serialize(fragment, a));
+            }
+            chunks.EndRow();
+        }
+    }
+
+    private void WriteRows(IStateWriter state)
+    {
         var builders = _spec.Input.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
         var count = 0;
         foreach (var g in _groups.Groups())
         {
             foreach (var session in _sessions[g]!)
             {
-                foreach (var (b, r) in session.Rows)
+                foreach (var (b, r) in session.Rows!)
                 {
                     for (var c = 0; c < builders.Length; c++) builders[c].AppendFrom(b.Columns[c], r);
                     count++;

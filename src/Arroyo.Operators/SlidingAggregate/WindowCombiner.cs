@@ -8,7 +8,8 @@ using Arroyo.Operators.Grouping;
 namespace Arroyo.Operators.SlidingAggregate;
 
 /// <summary>
-/// Combines the bin partials of one closing window per key, for <see cref="BinnedSlidingAggregator"/>.
+/// Combines the bin partials of one closing window per key, for <see cref="BinnedSlidingAggregator"/>
+/// (and the fragments of closing sessions, each session a key, for the session window).
 /// Call order per window: <see cref="Begin"/>, <see cref="Add"/> for each contributing bin
 /// group, <see cref="Finish"/>, then <see cref="KeyAt"/>/<see cref="AppendResults"/> for
 /// i in [0, count), then <see cref="End"/>. A key with one contributing bin (every key when

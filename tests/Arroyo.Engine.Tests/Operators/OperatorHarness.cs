@@ -46,6 +46,9 @@ internal sealed class MemoryState : IStateWriter
 
     public IStateReader ReaderFor(int subtask, int parallelism) => new Reader(this, subtask, parallelism);
 
+    /// <summary>The names of the tables written so far.</summary>
+    public IReadOnlyCollection<string> Tables => _tables.Keys;
+
     private sealed class Reader(MemoryState state, int subtask, int parallelism) : IStateReader
     {
         public long? Epoch => 1;

@@ -171,6 +171,125 @@ public sealed class StatefulOperatorTests
         Assert.Equal(expected.Order(StringComparer.Ordinal), actual.Order(StringComparer.Ordinal));
     }
 
+    private static readonly Schema SessionOutput = Schema.WithTimestamp([new Field("k", DataType.Utf8),
+        new Field("window", DataType.Struct([new Field("start", DataType.Timestamp), new Field("end", DataType.Timestamp)])),
+        new Field("cnt", DataType.Int64, false), new Field("total", DataType.Int64)]);
+
+    private static readonly AggregateCall[] SessionCountSum =
+    [
+        TestFunctions.Aggregate(Input, "count", [], "cnt"),
+        TestFunctions.Aggregate(Input, "sum", [1], "total"),
+    ];
+
+    /// <summary>
+    /// Rows of keys a/b/c where a checkpoint falls while sessions are open, one of them built of
+    /// two sessions merged by a row that bridges them (two fragments), and the rows after the
+    /// checkpoint extend and merge restored sessions again.
+    /// </summary>
+    private static (object?[][] Before, object?[][] After) SessionRows() =>
+    (
+        [
+            ["a", 1L, 0L], ["a", 2L, 30 * Second], ["b", 5L, 1 * Second], ["a", 3L, 15 * Second],
+            ["c", null, 40 * Second], ["b", 6L, 60 * Second], ["a", 4L, 70 * Second], ["c", 7L, 45 * Second],
+        ],
+        [
+            ["a", 10L, 90 * Second], ["b", 11L, 75 * Second], ["a", 12L, 80 * Second], ["c", 13L, 200 * Second],
+            ["b", 14L, 68 * Second], ["d", 15L, 71 * Second],
+        ]
+    );
+
+    private static List<string> RunSessions(AggregateCall[] calls, Schema output, object?[][] rows)
+    {
+        var op = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], calls, 20 * Second, 1, output), TestFunctions.Builtins);
+        op.Open(Context());
+        var result = new CollectingOutput();
+        op.OnBatch(Of(Input, rows), 0, result);
+        op.OnEnd(result);
+        return result.RowStrings().Order(StringComparer.Ordinal).ToList();
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 3)]
+    [InlineData(3, 1)]
+    public void SessionPartialsRestoreAtAnotherParallelism(int before, int after)
+    {
+        var (first, second) = SessionRows();
+        var expected = RunSessions(SessionCountSum, SessionOutput, [.. first, .. second]);
+        // The bridged session of key a: 0, 15, 30 (15 joins the two), then 70, 80, 90 after the restore.
+        Assert.Contains(expected, r => r.StartsWith("a|") && r.Contains("|3|6|"));
+
+        var spec = new SessionAggregateSpec(Input, [0], SessionCountSum, 20 * Second, 1, SessionOutput);
+        var state = new MemoryState();
+        var outputs = new List<string>();
+        for (var p = 0; p < before; p++)
+        {
+            var op = new SessionAggregateOperator(spec, TestFunctions.Builtins);
+            op.Open(Context(p, before));
+            var output = new CollectingOutput();
+            // One row per batch, in the order given: rows within a batch are taken in time order,
+            // which would never bridge two sessions.
+            foreach (var row in first) op.OnBatch(Shuffle(Of(Input, row), [0], before)[p], 0, output);
+            op.OnCheckpoint(new CheckpointBarrier(1, true), state, output);
+            outputs.AddRange(output.RowStrings());
+        }
+        Assert.DoesNotContain(SessionAggregateOperator.TableName, state.Tables);
+        // One row per fragment: five open sessions, a's first made of two (0 and 30, bridged by 15).
+        Assert.Equal(6, state.ReaderFor(0, 1).ReadTable(SessionAggregateOperator.PartialsTableName, allRows: true).Sum(b => b.RowCount));
+        for (var p = 0; p < after; p++)
+        {
+            var op = new SessionAggregateOperator(spec, TestFunctions.Builtins);
+            op.Open(Context(p, after, state.ReaderFor(p, after)));
+            var output = new CollectingOutput();
+            foreach (var row in second) op.OnBatch(Shuffle(Of(Input, row), [0], after)[p], 0, output);
+            op.OnEnd(output);
+            outputs.AddRange(output.RowStrings());
+        }
+        Assert.Equal(expected, outputs.Order(StringComparer.Ordinal).ToList());
+    }
+
+    [Fact]
+    public void SessionRowTablesRestoreIntoPartials()
+    {
+        // A checkpoint that kept rows (what every session window wrote before partials, and what
+        // one with avg writes now) restores into a session window that keeps partials.
+        var (first, second) = SessionRows();
+        var expected = RunSessions(SessionCountSum, SessionOutput, [.. first, .. second]);
+        var rowsOutput = Schema.WithTimestamp([.. SessionOutput.Fields.Take(4), new Field("mean", DataType.Float64)]);
+        AggregateCall[] withAvg = [.. SessionCountSum, TestFunctions.Aggregate(Input, "avg", [1], "mean")];
+        var state = new MemoryState();
+        var writer = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], withAvg, 20 * Second, 1, rowsOutput), TestFunctions.Builtins);
+        writer.Open(Context());
+        var outputs = new CollectingOutput();
+        foreach (var row in first) writer.OnBatch(Of(Input, row), 0, outputs);
+        writer.OnCheckpoint(new CheckpointBarrier(1, true), state, outputs);
+        Assert.Empty(outputs.Rows());
+        Assert.Contains(SessionAggregateOperator.TableName, state.Tables);
+
+        var restored = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], SessionCountSum, 20 * Second, 1, SessionOutput), TestFunctions.Builtins);
+        restored.Open(Context(0, 1, state.ReaderFor(0, 1)));
+        var output = new CollectingOutput();
+        foreach (var row in second) restored.OnBatch(Of(Input, row), 0, output);
+        restored.OnEnd(output);
+        Assert.Equal(expected, output.RowStrings().Order(StringComparer.Ordinal).ToList());
+    }
+
+    [Fact]
+    public void SessionPartialsAreRefusedByAWindowThatKeepsRows()
+    {
+        var (first, _) = SessionRows();
+        var state = new MemoryState();
+        var writer = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], SessionCountSum, 20 * Second, 1, SessionOutput), TestFunctions.Builtins);
+        writer.Open(Context());
+        writer.OnBatch(Of(Input, first), 0, new CollectingOutput());
+        writer.OnCheckpoint(new CheckpointBarrier(1, true), state, new CollectingOutput());
+        var rowsOutput = Schema.WithTimestamp([.. SessionOutput.Fields.Take(4), new Field("mean", DataType.Float64)]);
+        AggregateCall[] withAvg = [.. SessionCountSum, TestFunctions.Aggregate(Input, "avg", [1], "mean")];
+        var reader = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], withAvg, 20 * Second, 1, rowsOutput), TestFunctions.Builtins);
+        var error = Assert.Throws<InvalidOperationException>(() => reader.Open(Context(0, 1, state.ReaderFor(0, 1))));
+        Assert.Contains("session_partials", error.Message);
+    }
+
     private static WindowCall Ranking(string name) => new(TestFunctions.Builtins.Windows.Bind(name), IsAggregate: false, [], WindowFrame.Default);
 
     [Fact]
