@@ -110,8 +110,14 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         }
         try
         {
-            foreach (var r in TimeOrder(timestamps, rows))
+            // Kept rows are aggregated in time order when the session closes, so they are added in
+            // time order. Partials need no order: a key's sessions are the runs of its rows closer
+            // than the gap whatever order the rows come in (a row that bridges two merges them), and
+            // the calls give the same result for any order of their rows.
+            var order = fragments is null ? TimeOrder(timestamps, rows) : null;
+            for (var i = 0; i < rows; i++)
             {
+                var r = order is null ? i : order[i];
                 var t = timestamps[r];
                 if (checkLate && t < CurrentWatermark)
                 {

@@ -227,8 +227,8 @@ public sealed class StatefulOperatorTests
             var op = new SessionAggregateOperator(spec, TestFunctions.Builtins);
             op.Open(Context(p, before));
             var output = new CollectingOutput();
-            // One row per batch, in the order given: rows within a batch are taken in time order,
-            // which would never bridge two sessions.
+            // One row per batch, in the order given, so that 15 comes after 0 and 30 and bridges them
+            // whichever way the operator takes the rows of one batch.
             foreach (var row in first) op.OnBatch(Shuffle(Of(Input, row), [0], before)[p], 0, output);
             op.OnCheckpoint(new CheckpointBarrier(1, true), state, output);
             outputs.AddRange(output.RowStrings());
