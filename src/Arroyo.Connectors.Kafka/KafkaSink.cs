@@ -140,10 +140,16 @@ internal sealed class KafkaSink : IOperator
 
     public void OnBatch(Batch batch, int input, IOutput output)
     {
+        Write(batch);
+        // Delivery reports and client errors are served here (once a batch) and in a produce that waits on a full queue.
+        _producer?.Poll();
+    }
+
+    private void Write(Batch batch)
+    {
         if (_avro is not null)
         {
             for (var row = 0; row < batch.RowCount; row++) Publish(batch, row, _avro.Write(batch, row));
-            _producer?.Poll();
             return;
         }
         if (_encoder is null)
@@ -153,7 +159,6 @@ internal sealed class KafkaSink : IOperator
             {
                 if (!values.IsNull(row)) Publish(batch, row, values.GetBytes(row));
             }
-            _producer?.Poll();
             return;
         }
         // The whole batch is encoded at once into one reused buffer, one line per record.
@@ -162,8 +167,6 @@ internal sealed class KafkaSink : IOperator
         if (Records(_buffer.Written) == batch.RowCount)
         {
             PublishLines(batch, -1, _buffer.Written);
-            // Delivery reports and client errors are served here and in a produce that waits on a full queue.
-            _producer?.Poll();
             return;
         }
         // Some rows gave no record or two became one (a debezium update): encode row by row to keep keys and timestamps aligned.
@@ -173,7 +176,6 @@ internal sealed class KafkaSink : IOperator
             _encoder.Encode(batch.Slice(row, 1), _buffer);
             PublishLines(batch, row, _buffer.Written);
         }
-        _producer?.Poll();
     }
 
     /// <summary>The number of records in newline-separated <paramref name="written"/> (the last may lack its newline).</summary>
