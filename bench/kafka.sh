@@ -6,7 +6,9 @@
 #           bare read through librdkafka's batch consume (consume-batch, how the source reads).
 #   sink:   impulse -> projection to a JSON bid -> kafka sink (at_least_once) for EVENTS rows;
 #           against a bare producer writing as many bids (bench/KafkaBaseline produce), and beside
-#           it the same bare write with a delivery handler per message (produce-reports, as the sink).
+#           it the same bare write with a delivery handler per message (produce-reports, what the sink
+#           paid through Confluent.Kafka) and through the sink's own producer over librdkafka's C API
+#           (produce-native).
 # The mock keeps at most 5 MiB of batches per partition and drops the oldest beyond that, so
 # the input topic gets enough partitions for ~2 MiB each, and the bench fails unless the topic
 # still starts at offset 0 and both readers got all EVENTS records. Both sides use the same
@@ -124,6 +126,10 @@ SQL
     "$baseline" produce-reports "$bootstrap" "bare-reports-out-$size-$run" "$size" > "$work/bare-reports-$size-$run.log"
     expect_written "bare-reports-out-$size-$run" "$size"
     field cpu_s "$work/bare-reports-$size-$run.log" >> "$work/sink.reports.$size"
+    # The same bare write through the sink's own producer (NativeProducer): its floor. Shown beside.
+    "$baseline" produce-native "$bootstrap" "bare-native-out-$size-$run" "$size" > "$work/bare-native-$size-$run.log"
+    expect_written "bare-native-out-$size-$run" "$size"
+    field cpu_s "$work/bare-native-$size-$run.log" >> "$work/sink.native.$size"
 
     for build in "${builds[@]}"; do
       cat > "$work/sink-$build-$size-$run.sql" <<SQL
@@ -147,11 +153,11 @@ echo "| path | side | CPU s, $events events (each run) | CPU s, $small | CPU s, 
 echo "|---|---|---|---|---|---|---|---|"
 for side in src sink; do
   name=$([ $side = src ] && echo "kafka source → projection → blackhole" || echo "impulse → kafka sink")
-  whos=("${builds[@]}" bare); if [ $side = src ]; then whos+=(batch); else whos+=(reports); fi
+  whos=("${builds[@]}" bare); if [ $side = src ]; then whos+=(batch); else whos+=(reports native); fi
   for who in "${whos[@]}"; do
     big=$(median < "$work/$side.$who.$events"); mid=$(median < "$work/$side.$who.$small"); one=$(median < "$work/$side.$who.1")
     each=$(paste -sd' ' "$work/$side.$who.$events")
-    awk -v n="$name" -v w="$(case $who in engine) echo pipeline ;; before) echo 'pipeline (before)' ;; batch) echo 'bare client, batch consume' ;; reports) echo 'bare client, a delivery handler per message' ;; *) echo 'bare client' ;; esac)" -v e="$events" -v m="$small" -v b="$big" -v h="$mid" -v o="$one" -v each="$each" \
+    awk -v n="$name" -v w="$(case $who in engine) echo pipeline ;; before) echo 'pipeline (before)' ;; batch) echo 'bare client, batch consume' ;; reports) echo 'bare client, a delivery handler per message' ;; native) echo "bare loop, the sink's own producer" ;; *) echo 'bare client' ;; esac)" -v e="$events" -v m="$small" -v b="$big" -v h="$mid" -v o="$one" -v each="$each" \
       'BEGIN { s = (b - h) / (e - m); printf "| %s | %s | %.2f (%s) | %.2f | %.2f | %.0f | %.2f | %.0f |\n", n, w, b, each, h, o, e / b, s * 1e6, (s > 0 ? 1 / s : 0) }'
   done
 done

@@ -7,7 +7,11 @@ using Confluent.Kafka;
 // (this process's CPU time) so the script can set it beside the pipeline's.
 //   produce BOOTSTRAP TOPIC COUNT   writes COUNT JSON bids round-robin over the partitions
 //   produce-reports BOOTSTRAP TOPIC COUNT  the same with a delivery handler on every message, as
-//                                   the at-least-once kafka sink has: what the reports cost
+//                                   the at-least-once kafka sink had through Confluent.Kafka: what
+//                                   its per-message reports cost
+//   produce-native BOOTSTRAP TOPIC COUNT  the same bids through the sink's own producer over
+//                                   librdkafka's C API (NativeProducer: only failed deliveries
+//                                   reported), partition chosen by librdkafka as in the sink
 //   consume BOOTSTRAP TOPIC COUNT   reads the topic from the beginning until COUNT records
 //   consume-batch BOOTSTRAP TOPIC COUNT  the same through librdkafka's batch consume, as the
 //                                   kafka source reads (Arroyo.Connectors.Kafka's MessageBatches):
@@ -20,7 +24,7 @@ using Confluent.Kafka;
 // cannot tell apart from a hang when the join does not complete.
 if (args.Length != 4)
 {
-    Console.Error.WriteLine("usage: KafkaBaseline produce|produce-reports|consume|consume-batch|committed|offsets BOOTSTRAP TOPIC COUNT|GROUP|-");
+    Console.Error.WriteLine("usage: KafkaBaseline produce|produce-reports|produce-native|consume|consume-batch|committed|offsets BOOTSTRAP TOPIC COUNT|GROUP|-");
     return 2;
 }
 var (mode, bootstrap, topic) = (args[0], args[1], args[2]);
@@ -58,6 +62,26 @@ switch (mode)
             }
         }
         if (producer.Flush(TimeSpan.FromMinutes(2)) > 0) throw new InvalidOperationException("not every message was acknowledged");
+        records = count;
+        break;
+    }
+    case "produce-native":
+    {
+        var count = long.Parse(args[3], CultureInfo.InvariantCulture);
+        var context = new Arroyo.Execution.OperatorContext { NodeId = 0, Name = "baseline", SubtaskIndex = 0, Parallelism = 1 };
+        var clients = new Arroyo.Connectors.Kafka.KafkaClients(new Arroyo.Connectors.Kafka.KafkaTableConfig("kafka", bootstrap, topic), "baseline", context);
+        // The kafka sink's producer and settings (KafkaSink.CreateProducer), its per-batch poll every 1 000 messages.
+        using var producer = Arroyo.Connectors.Kafka.KafkaSink.CreateProducer(clients, native: true);
+        if (producer is not Arroyo.Connectors.Kafka.NativeProducer) throw new InvalidOperationException("librdkafka cannot be called directly here");
+        producer.CheckTopic();
+        var value = new byte[256];
+        for (long i = 0; i < count; i++)
+        {
+            var length = Encoding.UTF8.GetBytes(Bid(i), value);
+            if (producer.Produce(value.AsSpan(0, length), default, false, 0) is { } refused) throw new InvalidOperationException(refused);
+            if (i % 1000 == 999) producer.Poll();
+        }
+        if (producer.Flush(TimeSpan.FromMinutes(2)) > 0 || producer.DeliveryFailure is not null) throw new InvalidOperationException("not every message was acknowledged");
         records = count;
         break;
     }

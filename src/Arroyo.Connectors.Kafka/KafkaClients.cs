@@ -31,6 +31,9 @@ internal sealed class KafkaClients
 
     public KafkaTableConfig Config => _config;
 
+    /// <summary>The table's name, for messages.</summary>
+    public string Table => _table;
+
     public T Settings<T>(T settings) where T : ClientConfig
     {
         settings.BootstrapServers = _config.BootstrapServers;
@@ -59,6 +62,16 @@ internal sealed class KafkaClients
     public IReadOnlyList<int> Partitions(Handle handle, TimeSpan timeout, Action serve)
     {
         using var admin = new DependentAdminClientBuilder(handle).Build();
+        return Partitions(wait => admin.GetMetadata(_config.Topic, wait).Topics.FirstOrDefault(t => t.Topic == _config.Topic), timeout, serve);
+    }
+
+    /// <summary>
+    /// The partition ids of the topic as <paramref name="metadata"/> reports it (null: no metadata
+    /// for the topic; a <see cref="KafkaException"/>: the request failed), asked until it answers
+    /// or <paramref name="timeout"/> passed; throws a clear error when they cannot be had.
+    /// </summary>
+    public IReadOnlyList<int> Partitions(Func<TimeSpan, TopicMetadata?> metadata, TimeSpan timeout, Action serve)
+    {
         var deadline = DateTime.UtcNow + timeout;
         var delay = TimeSpan.FromMilliseconds(100);
         string reason;
@@ -66,8 +79,7 @@ internal sealed class KafkaClients
         {
             try
             {
-                var metadata = admin.GetMetadata(_config.Topic, TimeSpan.FromSeconds(5));
-                var topic = metadata.Topics.FirstOrDefault(t => t.Topic == _config.Topic);
+                var topic = metadata(TimeSpan.FromSeconds(5));
                 if (topic is not null && topic.Error.Code == ErrorCode.NoError && topic.Partitions.Count > 0)
                 {
                     return topic.Partitions.Select(p => p.PartitionId).Order().ToArray();
@@ -103,7 +115,8 @@ internal sealed class KafkaClients
     private static bool IsAuthentication(string reason) =>
         reason.Contains("SASL", StringComparison.OrdinalIgnoreCase) || reason.Contains("authentication", StringComparison.OrdinalIgnoreCase);
 
-    private void OnError(Error error)
+    /// <summary>An error librdkafka reported for one of this table's clients (on the thread that serves the client).</summary>
+    internal void OnError(Error error)
     {
         _lastError = error.Reason;
         // librdkafka retries on its own (a broker away for a while): say so now and then, not on every attempt.
@@ -115,7 +128,11 @@ internal sealed class KafkaClients
         }
     }
 
+    /// <summary>A debug line about this table's clients.</summary>
+    internal void Debug(string message) =>
+        _context.Settings.Logger.LogDebug("kafka table '{Table}': {Message}", _table, message);
+
     // librdkafka's own log repeats what the error callback reports; it is kept for debugging.
-    private void OnLog(LogMessage message) =>
+    internal void OnLog(LogMessage message) =>
         _context.Settings.Logger.LogDebug("librdkafka {Level}: {Message}", message.Level, message.Message);
 }

@@ -19,9 +19,6 @@ namespace Arroyo.Connectors.Kafka;
 /// </summary>
 internal sealed class KafkaSink : IOperator
 {
-    /// <summary>Confluent.Kafka's setting for what a delivery report carries besides its error.</summary>
-    internal const string DeliveryReportFields = "dotnet.producer.delivery.report.fields";
-
     private readonly SinkSpec _spec;
     private readonly KafkaTableConfig _config;
     private readonly KafkaClients _clients;
@@ -33,18 +30,8 @@ internal sealed class KafkaSink : IOperator
     private readonly int _timestampColumn;
     private readonly ByteBuffer _buffer = new();
     private OperatorContext _context;
-    private IProducer<byte[], byte[]>? _producer;
+    private ISinkProducer? _producer;
     private TransactionalWriter? _transactional;
-    private volatile Error? _deliveryError;
-    private Action<DeliveryReport<byte[], byte[]>>? _onDelivery;
-
-    /// <summary>
-    /// The at-least-once path's one message, refilled for every record: Produce copies what it
-    /// needs (librdkafka copies key and value, the delivery report carries none of them) before
-    /// it returns. Its headers are an empty list set once, because without one Produce makes a
-    /// new list per message; the byte-array serializers add no headers.
-    /// </summary>
-    private readonly Message<byte[], byte[]> _reused = new() { Headers = new Headers() };
 
     public KafkaSink(SinkSpec spec, OperatorContext context)
     {
@@ -117,16 +104,25 @@ internal sealed class KafkaSink : IOperator
             _transactional.Open();
             return;
         }
-        var settings = new ProducerConfig { Acks = Acks.All, EnableIdempotence = true, LingerMs = 5 };
-        // Only the report's error is read: without this, Confluent.Kafka asks librdkafka for every
-        // delivered message's headers, timestamp and persistence status and builds objects for them.
-        settings.Set(DeliveryReportFields, "none");
-        _producer = _clients.Producer(settings);
-        _clients.Partitions(_producer.Handle, KafkaClients.ConnectTimeout, () => _producer.Poll(TimeSpan.Zero));
-        _onDelivery = report =>
+        _producer = CreateProducer(_clients, native: true);
+        _producer.CheckTopic();
+    }
+
+    /// <summary>
+    /// The at-least-once producer: acks from all in-sync replicas, idempotent (a retried batch is
+    /// not written twice), batches held up to 5 ms; the table's client configs win over these.
+    /// librdkafka's C API when it can be called (<paramref name="native"/>), else Confluent.Kafka.
+    /// </summary>
+    internal static ISinkProducer CreateProducer(KafkaClients clients, bool native)
+    {
+        var settings = clients.Settings(new ProducerConfig { Acks = Acks.All, EnableIdempotence = true, LingerMs = 5 });
+        if (native && NativeProducer.Supports(settings))
         {
-            if (report.Error.IsError) _deliveryError ??= report.Error;
-        };
+            clients.Debug("producing through librdkafka's C API");
+            return new NativeProducer(clients, settings);
+        }
+        clients.Debug("producing through Confluent.Kafka");
+        return new ConfluentProducer(clients, settings);
     }
 
     /// <summary>As the reference: with the registry, the schema derived from the written columns is registered under the value subject and its id framed into every record.</summary>
@@ -144,6 +140,13 @@ internal sealed class KafkaSink : IOperator
 
     public void OnBatch(Batch batch, int input, IOutput output)
     {
+        Write(batch);
+        // Delivery reports and client errors are served here (once a batch) and in a produce that waits on a full queue.
+        _producer?.Poll();
+    }
+
+    private void Write(Batch batch)
+    {
         if (_avro is not null)
         {
             for (var row = 0; row < batch.RowCount; row++) Publish(batch, row, _avro.Write(batch, row));
@@ -154,7 +157,7 @@ internal sealed class KafkaSink : IOperator
             var values = (StringColumn)batch.Columns[_rawColumn];
             for (var row = 0; row < batch.RowCount; row++)
             {
-                if (!values.IsNull(row)) Publish(batch, row, values.GetBytes(row).ToArray());
+                if (!values.IsNull(row)) Publish(batch, row, values.GetBytes(row));
             }
             return;
         }
@@ -187,58 +190,46 @@ internal sealed class KafkaSink : IOperator
         {
             var newline = written.IndexOf((byte)'\n');
             var length = newline < 0 ? written.Length : newline;
-            Publish(batch, row < 0 ? line : row, written[..length].ToArray());
+            Publish(batch, row < 0 ? line : row, written[..length]);
             line++;
             written = written[Math.Min(written.Length, length + 1)..];
         }
     }
 
-    private void Publish(Batch batch, int row, byte[] value)
+    /// <summary>Writes one record: its value, the row's key (if any) and timestamp (milliseconds; a null time is 0, which librdkafka reads as now).</summary>
+    private void Publish(Batch batch, int row, ReadOnlySpan<byte> value)
     {
-        byte[]? key = null;
+        var key = ReadOnlySpan<byte>.Empty;
+        var hasKey = false;
         if (_keyColumn >= 0)
         {
             var keys = (StringColumn)batch.Columns[_keyColumn];
-            if (!keys.IsNull(row)) key = keys.GetBytes(row).ToArray();
+            hasKey = !keys.IsNull(row);
+            if (hasKey) key = keys.GetBytes(row);
         }
         var times = (PrimitiveColumn<long>)batch.Columns[_timestampColumn];
         var millis = times.IsNull(row) ? 0 : times[row] / 1_000_000;
-        var timestamp = new Timestamp(millis, TimestampType.CreateTime);
         if (_transactional is not null)
         {
             // Held until the checkpoint's transaction: a message of its own.
-            _transactional.Add(new Message<byte[], byte[]> { Key = key!, Value = value, Timestamp = timestamp });
+            _transactional.Add(new Message<byte[], byte[]>
+            {
+                Key = hasKey ? key.ToArray() : null!, Value = value.ToArray(), Timestamp = new Timestamp(millis, TimestampType.CreateTime),
+            });
             return;
         }
         ThrowIfDeliveryFailed();
-        var message = _reused;
-        message.Key = key!;
-        message.Value = value;
-        message.Timestamp = timestamp;
-        while (true)
+        if (_producer!.Produce(value, key, hasKey, millis) is { } refused)
         {
-            try
-            {
-                _producer!.Produce(_config.Topic, message, _onDelivery);
-                return;
-            }
-            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                // The local queue is full: let librdkafka send some.
-                _producer!.Poll(TimeSpan.FromMilliseconds(50));
-            }
-            catch (ProduceException<byte[], byte[]> e)
-            {
-                throw new ExternalException($"writing to {_config.Topic} at {_config.BootstrapServers} (table '{_spec.Table.Name}'): {e.Error.Reason}");
-            }
+            throw new ExternalException($"writing to {_config.Topic} at {_config.BootstrapServers} (table '{_spec.Table.Name}'): {refused}");
         }
     }
 
     private void ThrowIfDeliveryFailed()
     {
-        if (_deliveryError is { } error)
+        if (_producer?.DeliveryFailure is { } reason)
         {
-            throw new ExternalException($"writing to {_config.Topic} at {_config.BootstrapServers} (table '{_spec.Table.Name}') failed: {error.Reason}");
+            throw new ExternalException($"writing to {_config.Topic} at {_config.BootstrapServers} (table '{_spec.Table.Name}') failed: {reason}");
         }
     }
 

@@ -24,7 +24,7 @@ namespace Arroyo.Connectors.Kafka;
 /// </remarks>
 internal sealed unsafe partial class MessageBatches : IDisposable
 {
-    private const string Library = "librdkafka";
+    private const string Library = Librdkafka.Library;
     private const int PartitionEof = -191; // RD_KAFKA_RESP_ERR__PARTITION_EOF
     private const int Fatal = -150; // RD_KAFKA_RESP_ERR__FATAL
 
@@ -64,14 +64,14 @@ internal sealed unsafe partial class MessageBatches : IDisposable
         {
             get
             {
-                var name = Marshal.PtrToStringUTF8(rd_kafka_err2str(Error)) ?? Error.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var name = Librdkafka.ErrorText(Error);
                 return Payload == null || Length == 0 ? name : $"{name}: {System.Text.Encoding.UTF8.GetString(Payload, checked((int)Length))}";
             }
         }
     }
 
-    // Before any call into librdkafka from this assembly, once (the runtime runs a static constructor once, before any thread uses the type).
-    static MessageBatches() => NativeLibrary.SetDllImportResolver(typeof(MessageBatches).Assembly, Resolve);
+    // librdkafka is resolved to the copy Confluent.Kafka loaded before any call from this type.
+    static MessageBatches() => Librdkafka.Use();
 
     public MessageBatches(Handle handle, int capacity)
     {
@@ -125,39 +125,6 @@ internal sealed unsafe partial class MessageBatches : IDisposable
         _client.DangerousRelease();
     }
 
-    /// <summary>
-    /// The librdkafka Confluent.Kafka loaded, which is in the process by the time a consumer
-    /// exists: found by its file among the mapped ones, else the loader's own order (the plain
-    /// build, then the centos8 build that links only glibc, for systems without libsasl2.so.3).
-    /// Two copies of librdkafka in one process would not share their globals.
-    /// </summary>
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
-    {
-        if (name != Library) return IntPtr.Zero;
-        if (LoadedFile() is { } loaded && NativeLibrary.TryLoad(loaded, out var handle)) return handle;
-        if (NativeLibrary.TryLoad(name, assembly, path, out handle)) return handle;
-        var native = Path.Combine(AppContext.BaseDirectory, "runtimes",
-            "linux-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(), "native", "centos8-librdkafka.so");
-        return NativeLibrary.TryLoad(native, out handle) ? handle : IntPtr.Zero;
-    }
-
-    private static string? LoadedFile()
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/maps"))
-            {
-                var slash = line.IndexOf('/');
-                if (slash >= 0 && line.EndsWith("librdkafka.so", StringComparison.Ordinal)) return line[slash..];
-            }
-        }
-        catch (IOException)
-        {
-        }
-        return null;
-    }
-
     // Signatures from librdkafka's rdkafka.h (2.16, the bundled librdkafka.redist).
     [LibraryImport(Library)]
     private static partial IntPtr rd_kafka_queue_get_consumer(IntPtr client);
@@ -174,7 +141,4 @@ internal sealed unsafe partial class MessageBatches : IDisposable
     [LibraryImport(Library)]
     [SuppressGCTransition]
     private static partial long rd_kafka_message_timestamp(IntPtr message, out int type);
-
-    [LibraryImport(Library)]
-    private static partial IntPtr rd_kafka_err2str(int error);
 }

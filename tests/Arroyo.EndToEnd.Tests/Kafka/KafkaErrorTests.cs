@@ -5,7 +5,7 @@ using Arroyo.TestServers;
 
 namespace Arroyo.EndToEnd.Tests.Kafka;
 
-/// <summary>A broker that cannot be reached or used gives one clear error naming it and the topic, within 30 s, without a stack trace.</summary>
+/// <summary>A broker that cannot be reached or used, or a message the producer refuses, gives one clear error naming it and the topic, within 30 s, without a stack trace.</summary>
 public sealed class KafkaErrorTests(KafkaMockBrokerFixture broker) : IClassFixture<KafkaMockBrokerFixture>
 {
     private static int ClosedPort()
@@ -39,20 +39,42 @@ public sealed class KafkaErrorTests(KafkaMockBrokerFixture broker) : IClassFixtu
         Assert.DoesNotContain("   at ", outcome.Stderr);
     }
 
-    [Fact]
-    public void Sasl_against_a_broker_without_it_fails_clearly_without_the_password()
+    [Theory]
+    [InlineData("source")]
+    [InlineData("sink")]
+    public void Sasl_against_a_broker_without_it_fails_clearly_without_the_password(string role)
     {
         using var dir = new TempDirectory();
-        var query = $"""
-            CREATE TABLE k (value TEXT) WITH (connector = 'kafka', bootstrap_servers = '{broker.BootstrapServers}', topic = 'creds', type = 'source',
+        var table = $"""
+            CREATE TABLE k (value TEXT) WITH (connector = 'kafka', bootstrap_servers = '{broker.BootstrapServers}', topic = 'creds', type = '{role}',
               format = 'raw_string', auth.type = 'sasl', auth.mechanism = 'SCRAM-SHA-256', auth.protocol = 'SASL_PLAINTEXT',
               auth.username = 'user', auth.password = 'hunter2-secret');
-            SELECT value FROM k;
             """;
+        var query = role == "source"
+            ? table + "SELECT value FROM k;"
+            : table + "CREATE TABLE i WITH (connector = 'impulse', event_rate = '10', message_count = '5'); INSERT INTO k SELECT CAST(counter AS TEXT) AS value FROM i;";
         var outcome = RunFailing(query, dir);
         Assert.NotEqual(0, outcome.ExitCode);
         Assert.Contains($"Kafka cluster at {broker.BootstrapServers} for topic 'creds'", outcome.Stderr);
         Assert.DoesNotContain("hunter2-secret", outcome.Stderr + outcome.Stdout);
+        Assert.DoesNotContain("   at ", outcome.Stderr);
+    }
+
+    [Fact]
+    public void A_message_the_producer_refuses_fails_the_run_naming_the_topic_and_the_reason()
+    {
+        using var dir = new TempDirectory();
+        var topic = "large-" + Guid.NewGuid().ToString("N")[..8];
+        var query = $"""
+            CREATE TABLE k (value TEXT) WITH (connector = 'kafka', bootstrap_servers = '{broker.BootstrapServers}', topic = '{topic}', type = 'sink',
+              format = 'raw_string', client_configs = 'message.max.bytes=1000');
+            CREATE TABLE i WITH (connector = 'impulse', event_rate = '10', message_count = '1');
+            INSERT INTO k SELECT repeat('x', 5000) AS value FROM i;
+            """;
+        var outcome = RunFailing(query, dir);
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Contains($"writing to {topic} at {broker.BootstrapServers} (table 'k')", outcome.Stderr);
+        Assert.Contains("too large", outcome.Stderr, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("   at ", outcome.Stderr);
     }
 }
