@@ -203,13 +203,10 @@ internal sealed class TumblingDistinct : EventTimeOperator
         // Hash index, open addressing with linear probing: a slot holds the high 32 bits of the
         // key hash and entry + 1 (0: empty), so a probe of a new key (nearly every probe when
         // keys are all distinct, as q7's bids are) reads one cache line and no entry. Entry e is
-        // row _entryRow[e] of segment _entrySegment[e]; entries are only appended.
+        // row _entries[e].Row of segment _entries[e].Segment; entries are only appended.
         private const ulong TagMask = 0xFFFF_FFFF_0000_0000UL;
         private ulong[] _slots = new ulong[256];
-        private ulong[] _entryHash = new ulong[256];
-        private int[] _entrySegment = new int[256];
-        private int[] _entryRow = new int[256];
-        private int _entries;
+        private readonly EntryPages _entries = new();
 
         /// <summary>Key columns of a kept piece; <c>Rows</c> selects its rows when not all are new (null: all).</summary>
         private readonly record struct Segment(Column[] Columns, int[]? Rows, int FirstEntry, int Count);
@@ -219,7 +216,7 @@ internal sealed class TumblingDistinct : EventTimeOperator
         {
             var candidates = rows?.Length ?? hashes.Length;
             var segment = _segments.Count;
-            var firstEntry = _entries;
+            var firstEntry = _entries.Count;
             List<int>? kept = null; // null while every candidate so far was new
             for (var i = 0; i < candidates; i++)
             {
@@ -231,7 +228,7 @@ internal sealed class TumblingDistinct : EventTimeOperator
                 }
                 kept?.Add(r);
             }
-            var newRows = _entries - firstEntry;
+            var newRows = _entries.Count - firstEntry;
             if (newRows == 0) return;
             if (kept is null)
             {
@@ -246,7 +243,7 @@ internal sealed class TumblingDistinct : EventTimeOperator
             // Copy the new rows out; their entries then point into the copy, in the same order.
             var keptRows = kept.ToArray();
             var compacted = columns.Select(c => c.Take(keptRows)).ToArray();
-            for (var e = 0; e < newRows; e++) _entryRow[firstEntry + e] = e;
+            for (var e = 0; e < newRows; e++) _entries[firstEntry + e].Row = e;
             _segments.Add(new Segment(compacted, null, firstEntry, newRows));
         }
 
@@ -254,18 +251,18 @@ internal sealed class TumblingDistinct : EventTimeOperator
         public void AddRestored(Column[] columns, ulong[] hashes)
         {
             var segment = _segments.Count;
-            var firstEntry = _entries;
+            var firstEntry = _entries.Count;
             for (var r = 0; r < hashes.Length; r++)
             {
                 // A row also present in another restored piece (state written by two subtasks
                 // that both saw it cannot happen: keys are partitioned) is still checked.
                 TryAdd(hashes[r], columns, r, segment);
             }
-            var count = _entries - firstEntry;
+            var count = _entries.Count - firstEntry;
             if (count == hashes.Length) _segments.Add(new Segment(columns, null, firstEntry, count));
             else
             {
-                var rows = Enumerable.Range(firstEntry, count).Select(e => _entryRow[e]).ToArray();
+                var rows = Enumerable.Range(firstEntry, count).Select(e => _entries[e].Row).ToArray();
                 _segments.Add(new Segment(columns, rows, firstEntry, count));
             }
         }
@@ -280,24 +277,15 @@ internal sealed class TumblingDistinct : EventTimeOperator
             {
                 if ((slot & TagMask) != tag) continue;
                 var e = (int)(uint)slot - 1;
-                if (_entryHash[e] != hash) continue;
-                var other = _entrySegment[e] == segment ? columns : _segments[_entrySegment[e]].Columns;
-                if (RowEquality.Equal(columns, row, other, _entryRow[e])) return false;
+                ref var found = ref _entries[e];
+                if (found.Hash != hash) continue;
+                var other = found.Segment == segment ? columns : _segments[found.Segment].Columns;
+                if (RowEquality.Equal(columns, row, other, found.Row)) return false;
             }
-            if (_entries == _entryHash.Length)
-            {
-                var size = _entries * 2;
-                Array.Resize(ref _entryHash, size);
-                Array.Resize(ref _entrySegment, size);
-                Array.Resize(ref _entryRow, size);
-            }
-            var entry = _entries++;
-            _entryHash[entry] = hash;
-            _entrySegment[entry] = segment;
-            _entryRow[entry] = row;
+            var entry = _entries.Add(hash, segment, row);
             _slots[i] = tag | (uint)(entry + 1);
             // At most three quarters full, so a probe for a new key stops after a few slots.
-            if (_entries * 4L > _slots.Length * 3L) Grow();
+            if (_entries.Count * 4L > _slots.Length * 3L) Grow();
             return true;
         }
 
@@ -305,9 +293,9 @@ internal sealed class TumblingDistinct : EventTimeOperator
         {
             var slots = new ulong[_slots.Length * 2];
             var mask = slots.Length - 1;
-            for (var e = 0; e < _entries; e++)
+            for (var e = 0; e < _entries.Count; e++)
             {
-                var hash = _entryHash[e];
+                var hash = _entries[e].Hash;
                 var i = (int)hash & mask;
                 while (slots[i] != 0) i = (i + 1) & mask;
                 slots[i] = (hash & TagMask) | (uint)(e + 1);
@@ -348,7 +336,12 @@ internal sealed class TumblingDistinct : EventTimeOperator
         }
 
         /// <summary>The key hashes of <paramref name="count"/> consecutive entries.</summary>
-        public ulong[] Hashes(int firstEntry, int count) => _entryHash.AsSpan(firstEntry, count).ToArray();
+        public ulong[] Hashes(int firstEntry, int count)
+        {
+            var hashes = new ulong[count];
+            for (var k = 0; k < count; k++) hashes[k] = _entries[firstEntry + k].Hash;
+            return hashes;
+        }
 
         /// <summary>Segments [<paramref name="from"/>, <paramref name="to"/>) as one piece of <paramref name="rows"/> rows.</summary>
         private (Column[] Columns, int FirstEntry, int Count) Merge(int from, int to, int rows)
@@ -376,6 +369,45 @@ internal sealed class TumblingDistinct : EventTimeOperator
                 merged[c] = builder.Build();
             }
             return (merged, first.FirstEntry, rows);
+        }
+
+        private struct Entry
+        {
+            public ulong Hash;
+            public int Segment;
+            public int Row;
+        }
+
+        /// <summary>
+        /// The index entries in pages of <see cref="PageSize"/>: the first page grows by doubling up
+        /// to that size (a small window stays small), later pages are added whole, so a window of
+        /// millions of keys never copies its entries into an array twice the size.
+        /// </summary>
+        private sealed class EntryPages
+        {
+            private const int PageShift = 16;
+            private const int PageSize = 1 << PageShift;
+            private Entry[][] _pages = [new Entry[64]];
+
+            public int Count { get; private set; }
+
+            public ref Entry this[int e] => ref _pages[e >> PageShift][e & (PageSize - 1)];
+
+            /// <summary>Appends an entry and returns its number.</summary>
+            public int Add(ulong hash, int segment, int row)
+            {
+                var e = Count;
+                var page = e >> PageShift;
+                if (page == _pages.Length) Array.Resize(ref _pages, _pages.Length * 2);
+                if (_pages[page] is null) _pages[page] = new Entry[PageSize];
+                else if ((e & (PageSize - 1)) == _pages[page].Length) Array.Resize(ref _pages[page], _pages[page].Length * 2);
+                ref var entry = ref _pages[page][e & (PageSize - 1)];
+                entry.Hash = hash;
+                entry.Segment = segment;
+                entry.Row = row;
+                Count = e + 1;
+                return e;
+            }
         }
     }
 }

@@ -61,6 +61,7 @@ public sealed class DistinctJoinAndGroupTableTests
     [InlineData(2, 500, 100000, 64)]  // all new: batches kept as they are
     [InlineData(3, 2000, 900, 300)]   // about half new
     [InlineData(4, 20000, 30000, 5000)] // pieces merged and split at the output batch size
+    [InlineData(6, 250000, 1000000, 8192)] // over 65 536 keys a window: the index's entries span pages
     public void TumblingDistinctEmitsWhatTheGeneralAggregatorDoesInTheSameOrder(int seed, int count, int distinct, int pieceSize)
     {
         var rows = Data(seed, count, distinct);
