@@ -15,6 +15,6 @@ import time
 
 period = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
 # Past the boundary by 0.05-0.5 s: the CLI's start-up (~0.5 s) comes before the source opens.
-while not 0.05 <= time.time() % period <= 0.5:
-    remaining = period - time.time() % period
-    time.sleep(max(0.01, remaining - 0.2) if remaining > 0.3 else 0.01)
+while not 0.05 <= (phase := time.time() % period) <= 0.5:
+    # Short steps near the boundary (just before it, or just after it but not yet 0.05 s past).
+    time.sleep(0.01 if phase < 0.05 or period - phase < 0.3 else period - phase - 0.2)
