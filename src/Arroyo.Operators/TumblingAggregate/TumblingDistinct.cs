@@ -71,19 +71,22 @@ internal sealed class TumblingDistinct : EventTimeOperator
         var keyColumns = new Column[_keys.Length];
         for (var i = 0; i < _keys.Length; i++) keyColumns[i] = batch.Columns[_keys[i]];
         var timestamps = batch.Timestamps.Values;
-        var starts = new long[rows];
+        // Usually every row falls in one window: test that before allocating a start per row.
+        var first = FloorDiv(timestamps[0], _width) * _width;
         var allOneWindow = true;
-        for (var r = 0; r < rows; r++)
+        for (var r = 1; r < rows && allOneWindow; r++)
         {
-            starts[r] = FloorDiv(timestamps[r], _width) * _width;
-            allOneWindow &= starts[r] == starts[0];
+            var offset = timestamps[r] - first;
+            allOneWindow = offset >= 0 && offset < _width;
         }
         if (allOneWindow)
         {
-            if (starts[0] + _width <= CurrentWatermark) _lateRows += rows;
-            else WindowFor(starts[0]).Add(keyColumns, hashes, null);
+            if (first + _width <= CurrentWatermark) _lateRows += rows;
+            else WindowFor(first).Add(keyColumns, hashes, null);
             return;
         }
+        var starts = new long[rows];
+        for (var r = 0; r < rows; r++) starts[r] = FloorDiv(timestamps[r], _width) * _width;
         foreach (var (start, windowRows) in RunsBy(starts, rows))
         {
             if (start + _width <= CurrentWatermark) _lateRows += windowRows.Length;
@@ -110,12 +113,42 @@ internal sealed class TumblingDistinct : EventTimeOperator
             var (start, window) = _windows.First();
             if (start + _width > CurrentWatermark) break;
             _windows.Remove(start);
-            foreach (var (columns, count) in window.Pieces(ChunkedBatchBuilder.RowsPerBatch)) output.Emit(OutputBatch(columns, count, start));
+            var times = new WindowTimes(start, start + _width);
+            foreach (var (columns, _, count) in window.Pieces(ChunkedBatchBuilder.RowsPerBatch)) output.Emit(OutputBatch(columns, count, times));
             ProgressWatermark.AfterWindow(start + _width, CurrentWatermark, output);
         }
     }
 
-    private Batch OutputBatch(Column[] keyColumns, int count, long start)
+    /// <summary>
+    /// The window start, end and timestamp values of one closing window, filled once and shared
+    /// by all its output batches (columns are never written after they are built), so emitting a
+    /// window of millions of rows does not allocate three arrays of that many values.
+    /// </summary>
+    private sealed class WindowTimes(long start, long end)
+    {
+        private long[] _starts = [], _ends = [], _timestamps = [];
+
+        public (long[] Starts, long[] Ends, long[] Timestamps) For(int count)
+        {
+            if (_starts.Length < count)
+            {
+                var size = Math.Max(count, ChunkedBatchBuilder.RowsPerBatch);
+                _starts = Filled(size, start);
+                _ends = Filled(size, end);
+                _timestamps = Filled(size, end - 1);
+            }
+            return (_starts, _ends, _timestamps);
+        }
+
+        private static long[] Filled(int size, long value)
+        {
+            var values = GC.AllocateUninitializedArray<long>(size);
+            Array.Fill(values, value);
+            return values;
+        }
+    }
+
+    private Batch OutputBatch(Column[] keyColumns, int count, WindowTimes times)
     {
         var columns = new Column[_output.Count];
         var windowOffset = 0;
@@ -124,19 +157,13 @@ internal sealed class TumblingDistinct : EventTimeOperator
             if (_windowIndex == i) windowOffset = 1;
             columns[i + windowOffset] = keyColumns[i];
         }
-        var end = start + _width;
+        var (starts, ends, timestamps) = times.For(count);
         if (_windowIndex is { } wi)
         {
-            var starts = new long[count];
-            var ends = new long[count];
-            Array.Fill(starts, start);
-            Array.Fill(ends, end);
             columns[wi] = new StructColumn(_output[wi].Type,
-                [new PrimitiveColumn<long>(DataType.Timestamp, starts), new PrimitiveColumn<long>(DataType.Timestamp, ends)], count);
+                [new PrimitiveColumn<long>(DataType.Timestamp, starts, count), new PrimitiveColumn<long>(DataType.Timestamp, ends, count)], count);
         }
-        var timestamps = GC.AllocateUninitializedArray<long>(count);
-        Array.Fill(timestamps, end - 1);
-        columns[^1] = new PrimitiveColumn<long>(DataType.Timestamp, timestamps);
+        columns[^1] = new PrimitiveColumn<long>(DataType.Timestamp, timestamps, count);
         return new Batch(_output, columns, count);
     }
 
@@ -148,8 +175,9 @@ internal sealed class TumblingDistinct : EventTimeOperator
         var schema = new Schema(fields);
         foreach (var (start, window) in _windows)
         {
-            foreach (var (columns, hashes, count) in window.PiecesWithHashes(ChunkedBatchBuilder.RowsPerBatch))
+            foreach (var (columns, firstEntry, count) in window.Pieces(ChunkedBatchBuilder.RowsPerBatch))
             {
+                var hashes = window.Hashes(firstEntry, count);
                 var starts = new long[count];
                 Array.Fill(starts, start);
                 var stateColumns = new Column[2 + columns.Length];
@@ -168,14 +196,17 @@ internal sealed class TumblingDistinct : EventTimeOperator
         // its new rows are copied out so the duplicates' memory is not held.
         private const int CompactBelowPercent = 50;
 
+        // Kept pieces smaller than this are merged on the way out (see Pieces).
+        private const int MergeBelowRows = 128;
+
         private readonly List<Segment> _segments = [];
-        // Chained hash index: entry e is row _entryRow[e] of segment _entrySegment[e].
-        private int[] _buckets = new int[256];
-        private ulong[] _entryHash = new ulong[256];
-        private int[] _entryNext = new int[256];
-        private int[] _entrySegment = new int[256];
-        private int[] _entryRow = new int[256];
-        private int _entries;
+        // Hash index, open addressing with linear probing: a slot holds the high 32 bits of the
+        // key hash and entry + 1 (0: empty), so a probe of a new key (nearly every probe when
+        // keys are all distinct, as q7's bids are) reads one cache line and no entry. Entry e is
+        // row _entries[e].Row of segment _entries[e].Segment; entries are only appended.
+        private const ulong TagMask = 0xFFFF_FFFF_0000_0000UL;
+        private ulong[] _slots = new ulong[256];
+        private readonly EntryPages _entries = new();
 
         /// <summary>Key columns of a kept piece; <c>Rows</c> selects its rows when not all are new (null: all).</summary>
         private readonly record struct Segment(Column[] Columns, int[]? Rows, int FirstEntry, int Count);
@@ -185,20 +216,19 @@ internal sealed class TumblingDistinct : EventTimeOperator
         {
             var candidates = rows?.Length ?? hashes.Length;
             var segment = _segments.Count;
-            var firstEntry = _entries;
+            var firstEntry = _entries.Count;
             List<int>? kept = null; // null while every candidate so far was new
             for (var i = 0; i < candidates; i++)
             {
                 var r = rows is null ? i : rows[i];
-                if (Contains(hashes[r], columns, r, segment))
+                if (!TryAdd(hashes[r], columns, r, segment))
                 {
                     kept ??= Enumerable.Range(0, i).Select(j => rows is null ? j : rows[j]).ToList();
                     continue;
                 }
-                Insert(hashes[r], segment, r);
                 kept?.Add(r);
             }
-            var newRows = _entries - firstEntry;
+            var newRows = _entries.Count - firstEntry;
             if (newRows == 0) return;
             if (kept is null)
             {
@@ -213,7 +243,7 @@ internal sealed class TumblingDistinct : EventTimeOperator
             // Copy the new rows out; their entries then point into the copy, in the same order.
             var keptRows = kept.ToArray();
             var compacted = columns.Select(c => c.Take(keptRows)).ToArray();
-            for (var e = 0; e < newRows; e++) _entryRow[firstEntry + e] = e;
+            for (var e = 0; e < newRows; e++) _entries[firstEntry + e].Row = e;
             _segments.Add(new Segment(compacted, null, firstEntry, newRows));
         }
 
@@ -221,111 +251,104 @@ internal sealed class TumblingDistinct : EventTimeOperator
         public void AddRestored(Column[] columns, ulong[] hashes)
         {
             var segment = _segments.Count;
-            var firstEntry = _entries;
+            var firstEntry = _entries.Count;
             for (var r = 0; r < hashes.Length; r++)
             {
                 // A row also present in another restored piece (state written by two subtasks
                 // that both saw it cannot happen: keys are partitioned) is still checked.
-                if (!Contains(hashes[r], columns, r, segment)) Insert(hashes[r], segment, r);
+                TryAdd(hashes[r], columns, r, segment);
             }
-            var count = _entries - firstEntry;
+            var count = _entries.Count - firstEntry;
             if (count == hashes.Length) _segments.Add(new Segment(columns, null, firstEntry, count));
             else
             {
-                var rows = Enumerable.Range(firstEntry, count).Select(e => _entryRow[e]).ToArray();
+                var rows = Enumerable.Range(firstEntry, count).Select(e => _entries[e].Row).ToArray();
                 _segments.Add(new Segment(columns, rows, firstEntry, count));
             }
         }
 
-        private bool Contains(ulong hash, Column[] columns, int row, int pendingSegment)
+        /// <summary>Adds row <paramref name="row"/> of <paramref name="columns"/> (to be segment <paramref name="segment"/>) unless an equal key is there; false when it was.</summary>
+        private bool TryAdd(ulong hash, Column[] columns, int row, int segment)
         {
-            for (var e = _buckets[(int)(hash & (ulong)(_buckets.Length - 1))] - 1; e >= 0; e = _entryNext[e] - 1)
+            var mask = _slots.Length - 1;
+            var tag = hash & TagMask;
+            var i = (int)hash & mask;
+            for (var slot = _slots[i]; slot != 0; slot = _slots[i = (i + 1) & mask])
             {
-                if (_entryHash[e] != hash) continue;
-                var segment = _entrySegment[e];
-                var other = segment == pendingSegment ? columns : _segments[segment].Columns;
-                if (RowEquality.Equal(columns, row, other, _entryRow[e])) return true;
+                if ((slot & TagMask) != tag) continue;
+                var e = (int)(uint)slot - 1;
+                ref var found = ref _entries[e];
+                if (found.Hash != hash) continue;
+                var other = found.Segment == segment ? columns : _segments[found.Segment].Columns;
+                if (RowEquality.Equal(columns, row, other, found.Row)) return false;
             }
-            return false;
+            var entry = _entries.Add(hash, segment, row);
+            _slots[i] = tag | (uint)(entry + 1);
+            // At most three quarters full, so a probe for a new key stops after a few slots.
+            if (_entries.Count * 4L > _slots.Length * 3L) Grow();
+            return true;
         }
 
-        private void Insert(ulong hash, int segment, int row)
+        private void Grow()
         {
-            if (_entries == _entryHash.Length)
+            var slots = new ulong[_slots.Length * 2];
+            var mask = slots.Length - 1;
+            for (var e = 0; e < _entries.Count; e++)
             {
-                var size = _entries * 2;
-                Array.Resize(ref _entryHash, size);
-                Array.Resize(ref _entryNext, size);
-                Array.Resize(ref _entrySegment, size);
-                Array.Resize(ref _entryRow, size);
+                var hash = _entries[e].Hash;
+                var i = (int)hash & mask;
+                while (slots[i] != 0) i = (i + 1) & mask;
+                slots[i] = (hash & TagMask) | (uint)(e + 1);
             }
-            var e = _entries++;
-            _entryHash[e] = hash;
-            _entrySegment[e] = segment;
-            _entryRow[e] = row;
-            if (_entries > _buckets.Length)
-            {
-                _buckets = new int[_buckets.Length * 2];
-                for (var i = 0; i < e; i++) Link(i);
-            }
-            Link(e);
-        }
-
-        private void Link(int e)
-        {
-            var bucket = (int)(_entryHash[e] & (ulong)(_buckets.Length - 1));
-            _entryNext[e] = _buckets[bucket];
-            _buckets[bucket] = e + 1;
+            _slots = slots;
         }
 
         /// <summary>
-        /// The kept rows as key columns, in first-seen order: each kept batch as it is, and runs
-        /// of small pieces (compacted batches of a few new rows) merged up to <paramref name="maxRows"/>
-        /// so the output is not a stream of tiny batches.
+        /// The kept rows as key columns, in first-seen order, with the index entries they start at
+        /// (a piece's entries are consecutive): each kept piece of at least
+        /// <see cref="MergeBelowRows"/> rows as it is, and runs of smaller ones (compacted batches
+        /// of a few new rows) merged up to <paramref name="maxRows"/> so the output is not a
+        /// stream of tiny batches. Kept pieces are never merged: for a window of every input row
+        /// that would copy the whole window once more as it closes.
         /// </summary>
-        public IEnumerable<(Column[] Columns, int Count)> Pieces(int maxRows)
+        public IEnumerable<(Column[] Columns, int FirstEntry, int Count)> Pieces(int maxRows)
         {
-            foreach (var (columns, _, count) in PiecesWithHashes(maxRows)) yield return (columns, count);
-        }
-
-        public IEnumerable<(Column[] Columns, ulong[] Hashes, int Count)> PiecesWithHashes(int maxRows)
-        {
-            var small = maxRows / 8;
-            var pending = new List<Segment>();
+            var pendingFrom = 0;
             var pendingRows = 0;
-            foreach (var segment in _segments)
+            for (var i = 0; i < _segments.Count; i++)
             {
-                if (pendingRows > 0 && (segment.Count >= small || pendingRows + segment.Count > maxRows))
+                var segment = _segments[i];
+                var alone = segment.Count >= MergeBelowRows;
+                if (pendingRows > 0 && (alone || pendingRows + segment.Count > maxRows))
                 {
-                    yield return Merge(pending, pendingRows);
-                    pending.Clear();
+                    yield return Merge(pendingFrom, i, pendingRows);
                     pendingRows = 0;
                 }
-                if (segment.Count >= small)
+                if (alone)
                 {
-                    yield return Merge([segment], segment.Count);
+                    yield return Merge(i, i + 1, segment.Count);
                     continue;
                 }
-                pending.Add(segment);
+                if (pendingRows == 0) pendingFrom = i;
                 pendingRows += segment.Count;
             }
-            if (pendingRows > 0) yield return Merge(pending, pendingRows);
+            if (pendingRows > 0) yield return Merge(pendingFrom, _segments.Count, pendingRows);
         }
 
-        private (Column[] Columns, ulong[] Hashes, int Count) Merge(List<Segment> segments, int rows)
+        /// <summary>The key hashes of <paramref name="count"/> consecutive entries.</summary>
+        public ulong[] Hashes(int firstEntry, int count)
         {
-            var hashes = new ulong[rows];
-            var position = 0;
-            foreach (var s in segments)
-            {
-                Array.Copy(_entryHash, s.FirstEntry, hashes, position, s.Count);
-                position += s.Count;
-            }
-            if (segments.Count == 1)
-            {
-                var only = segments[0];
-                return (only.Rows is null ? only.Columns : only.Columns.Select(c => c.Take(only.Rows)).ToArray(), hashes, rows);
-            }
+            var hashes = new ulong[count];
+            for (var k = 0; k < count; k++) hashes[k] = _entries[firstEntry + k].Hash;
+            return hashes;
+        }
+
+        /// <summary>Segments [<paramref name="from"/>, <paramref name="to"/>) as one piece of <paramref name="rows"/> rows.</summary>
+        private (Column[] Columns, int FirstEntry, int Count) Merge(int from, int to, int rows)
+        {
+            var first = _segments[from];
+            if (to - from == 1) return (first.Rows is null ? first.Columns : first.Columns.Select(c => c.Take(first.Rows)).ToArray(), first.FirstEntry, rows);
+            var segments = _segments.GetRange(from, to - from);
             var width = segments[0].Columns.Length;
             var merged = new Column[width];
             for (var c = 0; c < width; c++)
@@ -345,7 +368,46 @@ internal sealed class TumblingDistinct : EventTimeOperator
                 }
                 merged[c] = builder.Build();
             }
-            return (merged, hashes, rows);
+            return (merged, first.FirstEntry, rows);
+        }
+
+        private struct Entry
+        {
+            public ulong Hash;
+            public int Segment;
+            public int Row;
+        }
+
+        /// <summary>
+        /// The index entries in pages of <see cref="PageSize"/>: the first page grows by doubling up
+        /// to that size (a small window stays small), later pages are added whole, so a window of
+        /// millions of keys never copies its entries into an array twice the size.
+        /// </summary>
+        private sealed class EntryPages
+        {
+            private const int PageShift = 16;
+            private const int PageSize = 1 << PageShift;
+            private Entry[][] _pages = [new Entry[64]];
+
+            public int Count { get; private set; }
+
+            public ref Entry this[int e] => ref _pages[e >> PageShift][e & (PageSize - 1)];
+
+            /// <summary>Appends an entry and returns its number.</summary>
+            public int Add(ulong hash, int segment, int row)
+            {
+                var e = Count;
+                var page = e >> PageShift;
+                if (page == _pages.Length) Array.Resize(ref _pages, _pages.Length * 2);
+                if (_pages[page] is null) _pages[page] = new Entry[PageSize];
+                else if ((e & (PageSize - 1)) == _pages[page].Length) Array.Resize(ref _pages[page], _pages[page].Length * 2);
+                ref var entry = ref _pages[page][e & (PageSize - 1)];
+                entry.Hash = hash;
+                entry.Segment = segment;
+                entry.Row = row;
+                Count = e + 1;
+                return e;
+            }
         }
     }
 }

@@ -61,6 +61,7 @@ public sealed class DistinctJoinAndGroupTableTests
     [InlineData(2, 500, 100000, 64)]  // all new: batches kept as they are
     [InlineData(3, 2000, 900, 300)]   // about half new
     [InlineData(4, 20000, 30000, 5000)] // pieces merged and split at the output batch size
+    [InlineData(6, 250000, 1000000, 8192)] // over 65 536 keys a window: the index's entries span pages
     public void TumblingDistinctEmitsWhatTheGeneralAggregatorDoesInTheSameOrder(int seed, int count, int distinct, int pieceSize)
     {
         var rows = Data(seed, count, distinct);
@@ -70,6 +71,38 @@ public sealed class DistinctJoinAndGroupTableTests
             var actual = RunInPieces(new TumblingAggregateOperator(DistinctSpec, TestFunctions.Builtins), rows, pieceSize, watermark);
             Assert.Equal(expected, actual);
         }
+    }
+
+    [Fact]
+    public void TumblingDistinctEmitsKeptBatchesAsTheyCameWithTheWindowColumnsShared()
+    {
+        // Six source-sized batches of new rows, then a few small ones: the big ones leave as they
+        // came (no copy of a window that holds every input row), the small ones merged into one.
+        var op = new TumblingAggregateOperator(DistinctSpec, TestFunctions.Builtins);
+        op.Open(Context());
+        var output = new CollectingOutput();
+        var inputs = new List<Arroyo.Core.Batch>();
+        var next = 0;
+        foreach (var size in new[] { 200, 200, 200, 200, 200, 200, 5, 7, 3 })
+        {
+            var rows = Enumerable.Range(next, size).Select(i => new object?[] { "row-" + i, (long)i, i * 0.5, (long)(i % 100) * Second / 20 }).ToArray();
+            next += size;
+            var batch = Of(Input, rows);
+            inputs.Add(batch);
+            op.OnBatch(batch, 0, output);
+        }
+        op.OnEnd(output);
+
+        Assert.Equal([200, 200, 200, 200, 200, 200, 15], output.Batches.Select(b => b.RowCount));
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Same(inputs[i].Columns[0], output.Batches[i].Columns[0]);
+            Assert.Same(inputs[i].Columns[2], output.Batches[i].Columns[3]);
+        }
+        var timestamps = output.Batches.Select(b => b.Timestamps.Values).Distinct().Count();
+        Assert.Equal(1, timestamps);
+        Assert.Equal(Enumerable.Range(0, next).Select(i => "row-" + i), output.Rows().Select(r => (string)r[0]!));
+        Assert.All(output.Rows(), r => Assert.Equal(10 * Second - 1, (long)r[4]!));
     }
 
     [Theory]
