@@ -35,6 +35,15 @@ public interface IOperator
     /// <summary><paramref name="input"/> is the logical input (0, or 1 for a join's right side).</summary>
     void OnBatch(Batch batch, int input, IOutput output);
 
+    /// <summary>
+    /// False only for an operator that reads a batch given to <see cref="OnBatch"/> (its columns
+    /// and their arrays) while that call runs and keeps no reference to them afterwards (what it
+    /// emits is judged by whoever receives it). When every operator chained after a source says
+    /// so and the chain ends in a sink, the source may overwrite its last batch's arrays with the
+    /// next one (<see cref="OperatorContext.SourceBuffersReusable"/>). True, the default, is always safe.
+    /// </summary>
+    bool RetainsInput => true;
+
     /// <summary>The minimum watermark over all inputs advanced. Default: pass it on.</summary>
     void OnWatermark(Watermark watermark, IOutput output) => output.EmitWatermark(watermark);
 

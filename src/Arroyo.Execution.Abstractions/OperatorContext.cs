@@ -17,6 +17,14 @@ public sealed class OperatorContext
 
     public RunSettings Settings { get; init; } = new();
 
+    /// <summary>
+    /// For a source: nothing reads a batch it emitted once <see cref="IOutput.Emit"/> has returned
+    /// (every operator chained after it reads during the call only, <see cref="IOperator.RetainsInput"/>,
+    /// and the chain ends in a sink, with no queue to another subtask), so the source may write its
+    /// next batch into the same arrays instead of allocating new ones. False elsewhere.
+    /// </summary>
+    public bool SourceBuffersReusable { get; init; }
+
     /// <summary>Shared by a source and the operators chained after it in one subtask (see <see cref="SourceSplits"/>).</summary>
     public SourceSplits Splits { get; init; } = new();
 

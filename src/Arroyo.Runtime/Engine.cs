@@ -142,7 +142,9 @@ public sealed class Engine
                     var context = CreateContext(node, subtask, splits);
                     members.Add((_registry.CreateOperator(node.Operator, context), context));
                 }
-                OperatorContext? sourceContext = isSource ? CreateContext(head, subtask, splits) : null;
+                OperatorContext? sourceContext = isSource
+                    ? CreateContext(head, subtask, splits, SourceBuffersReusable(members.Select(m => m.Item1), outgoing.Length))
+                    : null;
                 var operatorChain = new OperatorChain(members, new EdgeOutput(outgoing), sourceContext?.Metrics);
                 var source = sourceContext is null ? null : _registry.CreateSource(head.Operator, sourceContext);
                 if (!isSource)
@@ -162,7 +164,15 @@ public sealed class Engine
         return subtasks;
     }
 
-    private OperatorContext CreateContext(DataflowNode node, int subtask, SourceSplits splits)
+    /// <summary>
+    /// Whether a source may reuse its batches' arrays (<see cref="OperatorContext.SourceBuffersReusable"/>):
+    /// only when no outgoing edge queues its batches for another thread and every operator of its
+    /// chain has declared that it lets go of a batch when its call returns.
+    /// </summary>
+    internal static bool SourceBuffersReusable(IEnumerable<IOperator> chained, int outgoingEdges) =>
+        outgoingEdges == 0 && chained.All(o => !o.RetainsInput);
+
+    private OperatorContext CreateContext(DataflowNode node, int subtask, SourceSplits splits, bool sourceBuffersReusable = false)
     {
         var name = Describe(node);
         var metrics = new SubtaskMetrics(node.Id, name, subtask, node.Parallelism);
@@ -177,6 +187,7 @@ public sealed class Engine
             Settings = _settings,
             Metrics = metrics,
             Splits = splits,
+            SourceBuffersReusable = sourceBuffersReusable,
         };
     }
 

@@ -28,6 +28,8 @@ public sealed class BlackholeConnector : ConnectorBase, IConnectorRuntime
 
     private sealed class BlackholeSink : IOperator
     {
+        public bool RetainsInput => false;
+
         public void OnBatch(Batch batch, int input, IOutput output)
         {
         }

@@ -19,6 +19,10 @@ namespace Arroyo.Connectors.Builtin.Nexmark;
 /// random draws of an unread bid field are skipped without being computed (the generator's
 /// state is a counter, so skipping k draws lands where drawing them would). Every field
 /// that is generated has the same value as in a full run.
+/// With <c>reuseBuffers</c> (the source's <see cref="Execution.OperatorContext.SourceBuffersReusable"/>:
+/// nothing reads a batch after it was emitted) each batch is written into the arrays of the one
+/// before: at 500 rows a batch is ~100 KB of fresh memory otherwise, and q0 allocated ~200 B per
+/// event, which at -p 2 kept both subtasks stopping for a collection every couple of MB.
 /// </summary>
 internal sealed class NexmarkBatchBuilder
 {
@@ -38,10 +42,17 @@ internal sealed class NexmarkBatchBuilder
     // j and the split's first event id: see KindsByNumber.
     private Kind[] _kinds = [];
     private ulong _kindsFirstEventId = ulong.MaxValue;
+    private readonly bool _reuse;
+    // The last batch's arrays, written again by the next batch when _reuse is set.
+    private long[] _timestamps = [];
+    private PersonColumns? _personColumns;
+    private AuctionColumns? _auctionColumns;
+    private BidColumns? _bidColumns;
 
-    public NexmarkBatchBuilder(Schema output, ColumnUsage? usage = null)
+    public NexmarkBatchBuilder(Schema output, ColumnUsage? usage = null, bool reuseBuffers = false)
     {
         _output = output;
+        _reuse = reuseBuffers;
         _person = UsageOf("person");
         _auction = UsageOf("auction");
         _bid = UsageOf("bid");
@@ -71,11 +82,14 @@ internal sealed class NexmarkBatchBuilder
             n = 0;
             for (var i = 0; i < events; i++) if (_produces[(int)kinds[(int)((first + 1 + (ulong)i) % OutOfOrderGroupSize)]]) n++;
         }
-        // Every slot is written below (rows not produced are never allocated).
-        var timestamps = GC.AllocateUninitializedArray<long>(n);
-        var person = _person is null ? null : new PersonColumns(n, _person, ValidityFor(Kind.Person, n));
-        var auction = _auction is null ? null : new AuctionColumns(n, _auction, ValidityFor(Kind.Auction, n));
-        var bid = _bid is null ? null : new BidColumns(n, _bid, ValidityFor(Kind.Bid, n));
+        // Every slot up to n is written below (rows not produced are never allocated).
+        var timestamps = _reuse && _timestamps.Length >= n ? _timestamps : _timestamps = GC.AllocateUninitializedArray<long>(n);
+        var person = _person is null ? null : _personColumns = Reusable(_personColumns, n) ?? new PersonColumns(n, _person, HasValidity(Kind.Person));
+        var auction = _auction is null ? null : _auctionColumns = Reusable(_auctionColumns, n) ?? new AuctionColumns(n, _auction, HasValidity(Kind.Auction));
+        var bid = _bid is null ? null : _bidColumns = Reusable(_bidColumns, n) ?? new BidColumns(n, _bid, HasValidity(Kind.Bid));
+        person?.Start(n, ValidityFor(Kind.Person, n));
+        auction?.Start(n, ValidityFor(Kind.Auction, n));
+        bid?.Start(n, ValidityFor(Kind.Bid, n));
         var row = 0;
         for (var i = 0; i < events; i++)
         {
@@ -116,6 +130,9 @@ internal sealed class NexmarkBatchBuilder
         return new Batch(_output, columns, n);
     }
 
+    /// <summary>The last batch's columns of a kind when they may be written again and hold <paramref name="rows"/>.</summary>
+    private T? Reusable<T>(T? last, int rows) where T : StructColumns => _reuse && last is not null && last.Capacity >= rows ? last : null;
+
     /// <summary>
     /// How many events to generate for at most <paramref name="rows"/> rows: any 50 consecutive
     /// events of a split hold each kind the same number of times (1, 3, 46), so whole periods of
@@ -136,8 +153,9 @@ internal sealed class NexmarkBatchBuilder
     /// The validity of a struct's rows: none (all valid) when it is the only kind produced, all
     /// clear when it is not produced at all (a reader of its fields sees NULLs), else set per row.
     /// </summary>
-    private Bitmap? ValidityFor(Kind kind, int rows) =>
-        _produces[(int)kind] && _kindsProduced == 1 ? null : new Bitmap(rows);
+    private Bitmap? ValidityFor(Kind kind, int rows) => HasValidity(kind) ? new Bitmap(rows) : null;
+
+    private bool HasValidity(Kind kind) => !(_produces[(int)kind] && _kindsProduced == 1);
 
     /// <summary>
     /// An event's id is the split's first id plus its adjusted number, and the adjusted number
@@ -156,11 +174,12 @@ internal sealed class NexmarkBatchBuilder
 
     /// <summary>
     /// A struct field's values. Rows of other kinds are never written, so when there are any
-    /// (a validity bitmap) the array starts zeroed, as nulls' slots always were; an unread field
-    /// gets no array (its column is a placeholder).
+    /// (<paramref name="zeroed"/>: the struct has a validity bitmap) the array starts zeroed, as
+    /// nulls' slots always were (and is cleared again before it is reused); an unread field gets
+    /// no array (its column is a placeholder).
     /// </summary>
-    private static long[] Values(int rows, Bitmap? validity, bool read = true) =>
-        !read ? [] : validity is null ? GC.AllocateUninitializedArray<long>(rows) : new long[rows];
+    private static long[] Values(int rows, bool zeroed, bool read = true) =>
+        !read ? [] : zeroed ? new long[rows] : GC.AllocateUninitializedArray<long>(rows);
 
     private static Column Int64(long[] values, bool read, int rows, Bitmap? validity) =>
         read ? new PrimitiveColumn<long>(DataType.Int64, values, rows, validity) : PlaceholderColumns.Of(DataType.Int64, rows);
@@ -201,12 +220,16 @@ internal sealed class NexmarkBatchBuilder
         public TextBuffer(int rows, int bytesPerRow, bool enabled = true)
         {
             _enabled = enabled;
+            // Offsets[0] stays 0: Close writes only the ends of rows.
             Offsets = enabled ? new int[rows + 1] : [];
             // Uninitialised: only the bytes up to _length are ever read.
             _data = enabled ? GC.AllocateUninitializedArray<byte>(Math.Max(64, rows * bytesPerRow)) : [];
         }
 
         public int[] Offsets { get; }
+
+        /// <summary>Starts a batch in the same arrays (the last one's bytes are overwritten; a grown buffer is kept).</summary>
+        public void Reset() => _length = 0;
 
         public void Append(ReadOnlySpan<byte> bytes)
         {
@@ -241,15 +264,56 @@ internal sealed class NexmarkBatchBuilder
         }
     }
 
-    private sealed class PersonColumns(int n, FieldUsage usage, Bitmap? validity)
+    /// <summary>
+    /// One struct's columns under construction, for up to <see cref="Capacity"/> rows. Each batch
+    /// starts with <see cref="Start"/>; with buffer reuse the same instance writes batch after batch.
+    /// </summary>
+    private abstract class StructColumns(int capacity, bool zeroed)
     {
-        private readonly long[] _id = Values(n, validity);
-        private readonly TextBuffer _name = new(n, 0, Reads(usage, 1));
-        private readonly TextBuffer _email = new(n, 0, Reads(usage, 2));
-        private readonly TextBuffer _card = new(n, 0, Reads(usage, 3));
-        private readonly TextBuffer _city = new(n, 0, Reads(usage, 4));
-        private readonly TextBuffer _state = new(n, 0, Reads(usage, 5));
-        private readonly TextBuffer _extra = new(n, 0, Reads(usage, 7));
+        private bool _written;
+
+        public int Capacity => capacity;
+
+        protected int Rows { get; private set; }
+
+        protected Bitmap? Validity { get; private set; }
+
+        public void Start(int rows, Bitmap? validity)
+        {
+            // Slots of other kinds' rows are never written: a reused array gets its zeroes back.
+            if (_written && zeroed) ClearValues(rows);
+            if (_written) ResetTexts();
+            _written = true;
+            Rows = rows;
+            Validity = validity;
+        }
+
+        protected abstract void ClearValues(int rows);
+
+        protected abstract void ResetTexts();
+    }
+
+    private sealed class PersonColumns(int capacity, FieldUsage usage, bool zeroed) : StructColumns(capacity, zeroed)
+    {
+        private readonly long[] _id = Values(capacity, zeroed);
+        private readonly TextBuffer _name = new(capacity, 0, Reads(usage, 1));
+        private readonly TextBuffer _email = new(capacity, 0, Reads(usage, 2));
+        private readonly TextBuffer _card = new(capacity, 0, Reads(usage, 3));
+        private readonly TextBuffer _city = new(capacity, 0, Reads(usage, 4));
+        private readonly TextBuffer _state = new(capacity, 0, Reads(usage, 5));
+        private readonly TextBuffer _extra = new(capacity, 0, Reads(usage, 7));
+
+        protected override void ClearValues(int rows) => Array.Clear(_id, 0, rows);
+
+        protected override void ResetTexts()
+        {
+            _name.Reset();
+            _email.Reset();
+            _card.Reset();
+            _city.Reset();
+            _state.Reset();
+            _extra.Reset();
+        }
 
         public void Add(int row, ulong eventId, ref EventRandom random)
         {
@@ -285,7 +349,7 @@ internal sealed class NexmarkBatchBuilder
         /// <summary>Ends row <paramref name="row"/> (an event of <paramref name="kind"/>; rows of other kinds stay empty).</summary>
         public void Close(int row, Kind kind)
         {
-            if (kind == Kind.Person) validity?.Set(row);
+            if (kind == Kind.Person) Validity?.Set(row);
             _name.Close(row);
             _email.Close(row);
             _card.Close(row);
@@ -296,6 +360,7 @@ internal sealed class NexmarkBatchBuilder
 
         public Column Build(DataType type, long[] timestamps)
         {
+            var (n, validity) = (Rows, Validity);
             Column[] children =
             [
                 new PrimitiveColumn<long>(DataType.Int64, _id, n, validity), _name.Build(validity, n), _email.Build(validity, n),
@@ -306,17 +371,29 @@ internal sealed class NexmarkBatchBuilder
         }
     }
 
-    private sealed class AuctionColumns(int n, FieldUsage usage, Bitmap? validity)
+    private sealed class AuctionColumns(int capacity, FieldUsage usage, bool zeroed) : StructColumns(capacity, zeroed)
     {
-        private readonly long[] _id = Values(n, validity);
-        private readonly TextBuffer _description = new(n, 0, Reads(usage, 1));
-        private readonly TextBuffer _itemName = new(n, 0, Reads(usage, 2));
-        private readonly long[] _initialBid = Values(n, validity);
-        private readonly long[] _reserve = Values(n, validity);
-        private readonly long[] _expires = Values(n, validity);
-        private readonly long[] _seller = Values(n, validity);
-        private readonly long[] _category = Values(n, validity);
-        private readonly TextBuffer _extra = new(n, 0, Reads(usage, 9));
+        private readonly long[] _id = Values(capacity, zeroed);
+        private readonly TextBuffer _description = new(capacity, 0, Reads(usage, 1));
+        private readonly TextBuffer _itemName = new(capacity, 0, Reads(usage, 2));
+        private readonly long[] _initialBid = Values(capacity, zeroed);
+        private readonly long[] _reserve = Values(capacity, zeroed);
+        private readonly long[] _expires = Values(capacity, zeroed);
+        private readonly long[] _seller = Values(capacity, zeroed);
+        private readonly long[] _category = Values(capacity, zeroed);
+        private readonly TextBuffer _extra = new(capacity, 0, Reads(usage, 9));
+
+        protected override void ClearValues(int rows)
+        {
+            foreach (var values in (ReadOnlySpan<long[]>)[_id, _initialBid, _reserve, _expires, _seller, _category]) Array.Clear(values, 0, rows);
+        }
+
+        protected override void ResetTexts()
+        {
+            _description.Reset();
+            _itemName.Reset();
+            _extra.Reset();
+        }
 
         public void Add(int row, ulong eventId, long timestamp, NexmarkSplit split, ulong count, ref EventRandom random)
         {
@@ -338,7 +415,7 @@ internal sealed class NexmarkBatchBuilder
         /// <summary>Ends row <paramref name="row"/>; a row of another kind keeps whatever its unwritten slots hold, under a clear validity bit.</summary>
         public void Close(int row, Kind kind)
         {
-            if (kind == Kind.Auction) validity?.Set(row);
+            if (kind == Kind.Auction) Validity?.Set(row);
             _description.Close(row);
             _itemName.Close(row);
             _extra.Close(row);
@@ -346,6 +423,7 @@ internal sealed class NexmarkBatchBuilder
 
         public Column Build(DataType type, long[] timestamps)
         {
+            var (n, validity) = (Rows, Validity);
             Column[] children =
             [
                 new PrimitiveColumn<long>(DataType.Int64, _id, n, validity), _description.Build(validity, n), _itemName.Build(validity, n),
@@ -358,24 +436,37 @@ internal sealed class NexmarkBatchBuilder
         }
     }
 
-    private sealed class BidColumns(int n, FieldUsage usage, Bitmap? validity)
+    private sealed class BidColumns(int capacity, FieldUsage usage, bool zeroed) : StructColumns(capacity, zeroed)
     {
         private readonly bool _readsAuction = Reads(usage, 0);
         private readonly bool _readsBidder = Reads(usage, 1);
         private readonly bool _readsPrice = Reads(usage, 2);
-        private readonly long[] _auction = Values(n, validity, Reads(usage, 0));
-        private readonly long[] _bidder = Values(n, validity, Reads(usage, 1));
-        private readonly long[] _price = Values(n, validity, Reads(usage, 2));
+        private readonly long[] _auction = Values(capacity, zeroed, Reads(usage, 0));
+        private readonly long[] _bidder = Values(capacity, zeroed, Reads(usage, 1));
+        private readonly long[] _price = Values(capacity, zeroed, Reads(usage, 2));
         private readonly bool _readsChannelOrUrl = Reads(usage, 3) || Reads(usage, 4);
         private readonly bool _readsExtra = Reads(usage, 6);
         // Sized above the averages (channel ~9 bytes, url ~62): a buffer that must grow mid-batch
         // costs a second allocation and a copy of everything written so far.
-        private readonly TextBuffer _channel = new(n, 12, Reads(usage, 3));
-        private readonly TextBuffer _url = new(n, 72, Reads(usage, 4));
-        private readonly TextBuffer _extra = new(n, BidExtraLength, Reads(usage, 6));
+        private readonly TextBuffer _channel = new(capacity, 12, Reads(usage, 3));
+        private readonly TextBuffer _url = new(capacity, 72, Reads(usage, 4));
+        private readonly TextBuffer _extra = new(capacity, BidExtraLength, Reads(usage, 6));
 
         // The reference sizes a bid's extra by the person size (200 - 32 bytes); kept for comparable volumes.
         private const int BidExtraLength = AvgPersonByteSize - 32;
+
+        protected override void ClearValues(int rows)
+        {
+            // Unread fields have empty arrays.
+            foreach (var values in (ReadOnlySpan<long[]>)[_auction, _bidder, _price]) Array.Clear(values, 0, Math.Min(rows, values.Length));
+        }
+
+        protected override void ResetTexts()
+        {
+            _channel.Reset();
+            _url.Reset();
+            _extra.Reset();
+        }
 
         // The draws, in order: auction (1, or 2 when not hot), bidder (likewise), price (1),
         // channel (2), extra (1). An unread field's draws are skipped, except the one deciding
@@ -411,7 +502,7 @@ internal sealed class NexmarkBatchBuilder
 
         public void Close(int row, Kind kind)
         {
-            if (kind == Kind.Bid) validity?.Set(row);
+            if (kind == Kind.Bid) Validity?.Set(row);
             _channel.Close(row);
             _url.Close(row);
             _extra.Close(row);
@@ -419,6 +510,7 @@ internal sealed class NexmarkBatchBuilder
 
         public Column Build(DataType type, long[] timestamps)
         {
+            var (n, validity) = (Rows, Validity);
             Column[] children =
             [
                 Int64(_auction, _readsAuction, n, validity), Int64(_bidder, _readsBidder, n, validity),

@@ -42,7 +42,7 @@ internal sealed class NexmarkSource : ISource
     public NexmarkSource(NexmarkConfig config, Schema output, OperatorContext context, ColumnUsage? usage = null)
     {
         _config = config;
-        _builder = new NexmarkBatchBuilder(output, usage);
+        _builder = new NexmarkBatchBuilder(output, usage, context.SourceBuffersReusable);
         // Events per poll: a batch size of rows, more events when some kinds are not produced.
         _eventsPerPoll = _builder.EventsFor(Math.Max(1, context.Settings.BatchSize));
     }

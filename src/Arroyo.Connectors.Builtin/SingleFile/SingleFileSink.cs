@@ -96,6 +96,9 @@ internal sealed class SingleFileSink : IOperator
         _file.Seek(0, SeekOrigin.End);
     }
 
+    // Encodes each batch into its own buffer during the call (a source in front may reuse its arrays).
+    public bool RetainsInput => false;
+
     public void OnBatch(Batch batch, int input, IOutput output)
     {
         _encoder.Encode(batch, _buffer);

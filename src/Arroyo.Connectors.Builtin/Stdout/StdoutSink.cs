@@ -62,6 +62,9 @@ internal sealed class StdoutSink : IOperator
         }
     }
 
+    // Encodes each batch into its own buffer during the call (a source in front may reuse its arrays).
+    public bool RetainsInput => false;
+
     public void OnBatch(Batch batch, int input, IOutput output)
     {
         _encoder.Encode(batch, _buffer);

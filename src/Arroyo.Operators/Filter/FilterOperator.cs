@@ -24,6 +24,9 @@ public sealed class FilterOperator : IOperator
         _predicate = ExprCompiler.Compile(spec.Predicate, functions.Scalar);
     }
 
+    // The predicate and the copy of the kept rows read the batch during the call only.
+    public bool RetainsInput => false;
+
     public void OnBatch(Batch batch, int input, IOutput output)
     {
         var selection = _predicate.EvaluatePredicate(batch);

@@ -23,6 +23,9 @@ public sealed class ProjectionOperator : IOperator
         _compiled = spec.Expressions.Select(e => e is ColumnRef ? null : ExprCompiler.Compile(e, functions.Scalar)).ToArray();
     }
 
+    // Kernels read the batch during the call; a shared kernel keeps its last batch only to compare identity.
+    public bool RetainsInput => false;
+
     public void OnBatch(Batch batch, int input, IOutput output)
     {
         var columns = new Column[_compiled.Length];

@@ -60,6 +60,9 @@ public sealed class WatermarkOperator : IOperator
         if (restored is { } value) _maxWatermark = value;
     }
 
+    // Keeps the maximum event time per split, never the batch.
+    public bool RetainsInput => false;
+
     public void OnBatch(Batch batch, int input, IOutput output)
     {
         output.Emit(batch);

@@ -142,35 +142,52 @@ internal sealed class EdgeOutput : IOutput
             Send(edge.Targets[0], StreamMessage.Data(edge.SenderIndex[0], batch));
             return;
         }
-        if (_hashes.Length < batch.RowCount) _hashes = new ulong[Math.Max(batch.RowCount, _hashes.Length * 2)];
+        var rows = batch.RowCount;
+        if (_hashes.Length < rows) _hashes = new ulong[Math.Max(rows, _hashes.Length * 2)];
         KeyHasher.HashRows(batch, edge.KeyColumns, _hashes);
-        var counts = new int[parallelism];
-        var owners = new int[batch.RowCount];
-        for (var i = 0; i < batch.RowCount; i++)
-        {
-            var owner = KeyRange.SubtaskFor(_hashes[i], parallelism);
-            owners[i] = owner;
-            counts[owner]++;
-        }
+        var starts = RowsByTarget(_hashes.AsSpan(0, rows), parallelism);
         for (var t = 0; t < parallelism; t++)
         {
-            if (counts[t] == 0) continue;
-            Batch part;
-            if (counts[t] == batch.RowCount)
-            {
-                part = batch;
-            }
-            else
-            {
-                var indices = new int[counts[t]];
-                var k = 0;
-                for (var i = 0; i < owners.Length; i++)
-                {
-                    if (owners[i] == t) indices[k++] = i;
-                }
-                part = batch.Take(indices);
-            }
+            var count = starts[t + 1] - starts[t];
+            if (count == 0) continue;
+            // Each target gets a batch of its own rows only: every row is copied once in all.
+            var part = count == rows ? batch : batch.Take(_rowsByTarget.AsSpan(starts[t], count));
             Send(edge.Targets[t], StreamMessage.Data(edge.SenderIndex[t], part));
         }
+    }
+
+    private int[] _owners = new int[1024];
+    private int[] _rowsByTarget = new int[1024];
+    private int[] _starts = new int[3];
+
+    /// <summary>
+    /// Groups the row indices by target subtask in one counting sort (rows keep their order within
+    /// a target): target t's rows are <c>_rowsByTarget[starts[t]..starts[t + 1]]</c>. The scratch
+    /// arrays are this edge output's own and only read by <see cref="Batch.Take"/> during the call.
+    /// </summary>
+    private ReadOnlySpan<int> RowsByTarget(ReadOnlySpan<ulong> hashes, int parallelism)
+    {
+        var rows = hashes.Length;
+        if (_owners.Length < rows)
+        {
+            _owners = new int[Math.Max(rows, _owners.Length * 2)];
+            _rowsByTarget = new int[_owners.Length];
+        }
+        if (_starts.Length < parallelism + 1) _starts = new int[parallelism + 1];
+        var starts = _starts.AsSpan(0, parallelism + 1);
+        starts.Clear();
+        var owners = _owners.AsSpan(0, rows);
+        for (var i = 0; i < rows; i++)
+        {
+            var owner = KeyRange.SubtaskFor(hashes[i], parallelism);
+            owners[i] = owner;
+            starts[owner + 1]++;
+        }
+        for (var t = 0; t < parallelism; t++) starts[t + 1] += starts[t];
+        // next[t]: where target t's next row index goes.
+        Span<int> next = parallelism <= 64 ? stackalloc int[parallelism] : new int[parallelism];
+        starts[..parallelism].CopyTo(next);
+        for (var i = 0; i < rows; i++) _rowsByTarget[next[owners[i]]++] = i;
+        return starts;
     }
 }

@@ -24,9 +24,12 @@ public sealed class NexmarkPinnedEventsTests
     private static Schema Output => Schema.WithTimestamp(NexmarkConnector.Fields);
 
     /// <summary>Every event of the split, generated in batches of the given sizes (cycled).</summary>
-    private static List<string> Generate(ColumnUsage? usage, params int[] batchSizes)
+    private static List<string> Generate(ColumnUsage? usage, params int[] batchSizes) => Generate(usage, false, batchSizes);
+
+    /// <summary>As above; with <paramref name="reuse"/> each batch is read before the next overwrites its arrays.</summary>
+    private static List<string> Generate(ColumnUsage? usage, bool reuse, params int[] batchSizes)
     {
-        var builder = new NexmarkBatchBuilder(Output, usage);
+        var builder = new NexmarkBatchBuilder(Output, usage, reuse);
         var split = Split();
         var rows = new List<string>();
         for (var b = 0; split.HasNext; b++)
@@ -93,6 +96,46 @@ public sealed class NexmarkPinnedEventsTests
         }
         Assert.Equal(4600 * Events / 5000, pruned.Count);
         Assert.Equal(all.Where(r => r.Split('|')[3] != "-").Select(Read), pruned.Select(Read));
+    }
+
+    private static ColumnUsage BidsOnly() =>
+        new([null, null, FieldUsage.All, FieldUsage.All]) { RowsWithAnyNonNull = new HashSet<int> { 2 } };
+
+    [Fact]
+    public void Reused_buffers_give_the_same_events_batch_after_batch()
+    {
+        // Growing and shrinking batches: a smaller batch after a larger one writes into its arrays.
+        int[] sizes = [4096, 1, 7, 777, 50, 3000];
+        Assert.Equal(Generate(null, sizes), Generate(null, reuse: true, sizes));
+        Assert.Equal(Generate(BidsOnly(), sizes), Generate(BidsOnly(), reuse: true, sizes));
+    }
+
+    [Fact]
+    public void Reused_buffers_are_written_again_and_other_kinds_slots_are_zero()
+    {
+        var builder = new NexmarkBatchBuilder(Output, null, reuseBuffers: true);
+        var split = Split();
+        // 510 events: the second batch's kinds fall on other rows than the first's.
+        var first = builder.Generate(split, 510);
+        var firstPersons = Enumerable.Range(0, first.RowCount).Where(r => !first.Columns[0].IsNull(r)).ToHashSet();
+        var firstIds = (PrimitiveColumn<long>)((StructColumn)first.Columns[0]).Children[0];
+        var firstExtra = (StringColumn)((StructColumn)first.Columns[2]).Children[6];
+        var second = builder.Generate(split, 400);
+        var person = (StructColumn)second.Columns[0];
+        var ids = (PrimitiveColumn<long>)person.Children[0];
+        Assert.Same(firstIds.Values, ids.Values);
+        Assert.Same(firstExtra.Data, ((StringColumn)((StructColumn)second.Columns[2]).Children[6]).Data);
+        Assert.Same(first.Timestamps.Values, second.Timestamps.Values);
+        // The first batch had persons where the second has bids: their id slots are cleared again.
+        var nullRows = Enumerable.Range(0, second.RowCount).Where(person.IsNull).ToList();
+        Assert.Contains(nullRows, firstPersons.Contains);
+        Assert.All(nullRows, r => Assert.Equal(0, ids.Values[r]));
+
+        // Without reuse every batch has arrays of its own.
+        var fresh = new NexmarkBatchBuilder(Output, null);
+        var a = fresh.Generate(Split(), 500);
+        var b = fresh.Generate(Split(), 500);
+        Assert.NotSame(a.Timestamps.Values, b.Timestamps.Values);
     }
 
     [Fact]

@@ -10,8 +10,6 @@ using Arroyo.Core.Columns;
 using Arroyo.Execution;
 using Arroyo.Expressions;
 using Arroyo.Planner;
-using Arroyo.State.Checkpoints;
-using Arroyo.Storage;
 
 namespace Arroyo.Engine.Tests.Planner;
 
@@ -209,16 +207,7 @@ public sealed class PlanJsonTests
         var collected = new List<string>();
         registry.Register<SinkSpec>((spec, _) => new CollectingSink(spec.Input, collected));
         var settings = new RunSettings { CheckpointInterval = Timeout.InfiniteTimeSpan, Functions = functions ?? FunctionLibrary.CreateBuiltins() };
-        var (checkpoints, lease) = StateDirectory.OpenAsync(new InMemoryObjectStore(), new StateDirectory.OpenOptions("q", "json", 1, false, settings.Logger))
-            .GetAwaiter().GetResult();
-        try
-        {
-            new Arroyo.Runtime.Engine(graph, registry, checkpoints, settings).Run(CancellationToken.None);
-        }
-        finally
-        {
-            lease.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        Runtime.TestPipeline.RunInMemory(graph, registry, settings);
         lock (collected) return collected.Order(StringComparer.Ordinal).ToList();
     }
 

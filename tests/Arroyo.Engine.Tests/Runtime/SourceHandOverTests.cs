@@ -94,6 +94,31 @@ public sealed class SourceHandOverTests
     }
 
     [Fact]
+    public void A_shuffle_sends_each_target_exactly_its_rows_in_order_and_a_batch_of_one_target_as_it_is()
+    {
+        var queues = Enumerable.Range(0, 3).Select(_ => new BatchQueue(8)).ToArray();
+        var output = new EdgeOutput([new OutgoingEdge { Kind = EdgeKind.Shuffle, KeyColumns = [0], Targets = queues, SenderIndex = [0, 0, 0] }]);
+        var keys = Enumerable.Range(0, 2000).Select(i => (long)(i * 7919 % 1000)).ToArray();
+        var batch = Rows(keys);
+        var hashes = new ulong[keys.Length];
+        Arroyo.Core.Partitioning.KeyHasher.HashRows(batch, [0], hashes);
+        output.Emit(batch);
+        for (var t = 0; t < queues.Length; t++)
+        {
+            var expected = keys.Where((_, i) => Arroyo.Core.Partitioning.KeyRange.SubtaskFor(hashes[i], 3) == t).ToArray();
+            var received = Drain(queues[t]).SelectMany(m => ((PrimitiveColumn<long>)m.Batch!.Columns[0]).Values.Take(m.Batch.RowCount)).ToArray();
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, received);
+        }
+
+        // A batch whose rows all belong to one target goes there without a copy.
+        var target = Arroyo.Core.Partitioning.KeyRange.SubtaskFor(hashes[0], 3);
+        var single = Rows(keys[0], keys[0], keys[0]);
+        output.Emit(single);
+        Assert.Same(single, Drain(queues[target]).Single().Batch);
+    }
+
+    [Fact]
     public void Adding_more_than_the_capacity_waits_for_the_receiver_and_keeps_the_order()
     {
         var queue = new BatchQueue(2);

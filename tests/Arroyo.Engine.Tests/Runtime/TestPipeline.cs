@@ -139,6 +139,21 @@ internal static class TestPipeline
         return registry;
     }
 
+    /// <summary>Runs <paramref name="graph"/> to its end over a fresh in-memory state dir.</summary>
+    public static void RunInMemory(DataflowGraph graph, OperatorRegistry registry, RunSettings settings)
+    {
+        var (checkpoints, lease) = Arroyo.State.Checkpoints.StateDirectory.OpenAsync(new Arroyo.Storage.InMemoryObjectStore(),
+            new Arroyo.State.Checkpoints.StateDirectory.OpenOptions("q", "test", 1, false, settings.Logger)).GetAwaiter().GetResult();
+        try
+        {
+            new Arroyo.Runtime.Engine(graph, registry, checkpoints, settings).Run(CancellationToken.None);
+        }
+        finally
+        {
+            lease.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     /// <summary>The sums an uninterrupted run of <paramref name="sources"/> subtasks produces.</summary>
     public static Dictionary<long, long> Expected(long count, int sources)
     {
