@@ -43,7 +43,6 @@ internal sealed unsafe class NativeProducer : ISinkProducer
     private IntPtr _topic;
     private ProduceArgument* _arguments;
     private string? _failure;
-    private long _failures;
 
     /// <summary>Whether the native producer can take these settings: librdkafka is callable, and no setting needs a Confluent.Kafka handler (OAUTHBEARER tokens).</summary>
     public static bool Supports(IEnumerable<KeyValuePair<string, string>> settings) =>
@@ -106,9 +105,6 @@ internal sealed unsafe class NativeProducer : ISinkProducer
     }
 
     public string? DeliveryFailure => _failure;
-
-    /// <summary>How many deliveries failed so far.</summary>
-    public long Failures => _failures;
 
     public void CheckTopic() => _clients.Partitions(TopicMetadata, KafkaClients.ConnectTimeout, Poll);
 
@@ -191,7 +187,6 @@ internal sealed unsafe class NativeProducer : ISinkProducer
         // rd_kafka_message_t starts with its error code; with delivery.report.only.error only failures come here.
         var code = *message;
         if (code == 0 || Of(opaque) is not { } self) return;
-        self._failures++;
         self._failure ??= ErrorText(code);
     }
 

@@ -39,6 +39,10 @@ internal sealed class EdgeOutput : IOutput
 {
     private readonly OutgoingEdge[] _edges;
     private ulong[] _hashes = new ulong[1024];
+    // Shuffle scratch (see RowsByTarget): each row's target, row indices grouped by target, where each target's run starts.
+    private int[] _owners = new int[1024];
+    private int[] _rowsByTarget = new int[1024];
+    private int[] _starts = new int[3];
     private Watermark? _lastWatermark;
     private readonly List<(BatchQueue? Queue, StreamMessage Message)> _held = [];
     private readonly List<StreamMessage> _run = [];
@@ -155,10 +159,6 @@ internal sealed class EdgeOutput : IOutput
             Send(edge.Targets[t], StreamMessage.Data(edge.SenderIndex[t], part));
         }
     }
-
-    private int[] _owners = new int[1024];
-    private int[] _rowsByTarget = new int[1024];
-    private int[] _starts = new int[3];
 
     /// <summary>
     /// Groups the row indices by target subtask in one counting sort (rows keep their order within
