@@ -155,7 +155,7 @@ public sealed class EngineCheckpointTests
             });
 
             // Checkpoint 2's manifest is written, then its commit fails: the run dies between the two.
-            results.FailNextCommit = true;
+            results.FailCommitOf = 2;
             run.Engine.RequestCheckpoint();
             Assert.Equal(2, run.WaitFor<EngineEvent.CheckpointCompleted>().Epoch);
             var error = Assert.Throws<IOException>(() => run.Finish());

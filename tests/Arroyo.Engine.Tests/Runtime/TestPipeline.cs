@@ -36,8 +36,12 @@ internal static class TestPipeline
         /// <summary>Asked at each commit: is the manifest of this epoch durable?</summary>
         public Func<long, bool> ManifestExists { get; set; } = _ => true;
 
-        /// <summary>The next (non-replayed) commit throws, as if the process died between manifest and commit.</summary>
-        public bool FailNextCommit { get; set; }
+        /// <summary>
+        /// The (non-replayed) commit of this epoch throws once, as if the process died between
+        /// manifest and commit. By epoch, not "the next commit": a subtask still finishing the
+        /// previous epoch's commit (already recorded, so the test went on) must not take it.
+        /// </summary>
+        public long? FailCommitOf { get; set; }
 
         public void CloseGate() => _gate.Reset();
 
@@ -229,8 +233,8 @@ internal static class TestPipeline
         public void OnCommit(long epoch, CommitData data)
         {
             results.Committed(new CommitSeen(subtask, epoch, data.IsReplay, data.BySubtask, results.ManifestExists(epoch), !_sawBatch));
-            if (data.IsReplay || !results.FailNextCommit) return;
-            results.FailNextCommit = false;
+            if (data.IsReplay || results.FailCommitOf != epoch) return;
+            results.FailCommitOf = null;
             throw new IOException($"commit {epoch} failed");
         }
 
