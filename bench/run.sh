@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark: Nexmark queries, JSON ingest, checkpoint/restore and scaling, all through
-# the real CLI (built by ./arroyo, started as dotnet .build/cli/arroyo.dll run), each run timed by /usr/bin/time. Writes bench/RESULTS.md.
+# the real CLI (built by ./arroyo, started as dotnet .build/cli/arroyo.dll run), each run timed by /usr/bin/time. Writes bench/results/latest.md
+# (overwritten by every run; bench/RESULTS.md is the hand-kept record of targets and figures).
 #   bench/run.sh            full run (about 10 minutes on 2 cores)
 #   bench/run.sh --quick    smaller inputs, fewer cases (a couple of minutes)
 #   bench/run.sh --only q0,q5   just these Nexmark queries (plus nothing else)
@@ -221,7 +222,8 @@ PY
   done
 fi
 
-# RESULTS.md: machine, date, tables, then the hand-written notes (bench/NOTES.md).
+# latest.md: machine, date and the tables of this run.
+mkdir -p bench/results
 {
   echo "# Benchmark results"
   echo
@@ -267,6 +269,5 @@ fi
     echo "|---|---|---|---|---|---|---|"
     printf "%s" "$ck_rows"
   fi
-  if [ -f bench/NOTES.md ]; then echo; cat bench/NOTES.md; fi
-} > bench/RESULTS.md
-echo "wrote bench/RESULTS.md" >&2
+} > bench/results/latest.md
+echo "wrote bench/results/latest.md" >&2
