@@ -66,20 +66,13 @@ public sealed class WindowMaxRowsOperator : EventTimeOperator
         ValueReader.Read(batch.Columns[_spec.Column], values, _spec.Minimum);
         var validity = batch.Columns[_spec.Column].Validity;
         var timestamps = batch.Timestamps.Values;
-        // Usually every row falls in one window: test that before grouping rows by window.
-        var first = FloorDiv(timestamps[0], _width) * _width;
-        var oneWindow = true;
-        for (var r = 1; r < rows && oneWindow; r++)
-        {
-            var offset = timestamps[r] - first;
-            oneWindow = offset >= 0 && offset < _width;
-        }
-        if (oneWindow)
+        var first = WindowStarts.Of(timestamps[0], _width);
+        if (WindowStarts.AllIn(timestamps.AsSpan(1, rows - 1), first, _width))
         {
             AddToWindow(first, batch, null, values, validity, output);
             return;
         }
-        foreach (var group in Enumerable.Range(0, rows).GroupBy(r => FloorDiv(timestamps[r], _width) * _width))
+        foreach (var group in Enumerable.Range(0, rows).GroupBy(r => WindowStarts.Of(timestamps[r], _width)))
         {
             AddToWindow(group.Key, batch, group.ToArray(), values, validity, output);
         }
@@ -117,8 +110,6 @@ public sealed class WindowMaxRowsOperator : EventTimeOperator
         }
         window.Pieces.Add(keep.Count == batch.RowCount ? batch : batch.Take(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(keep)));
     }
-
-    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : (a - b + 1) / b;
 
     protected override void EmitReady(IOutput output)
     {
