@@ -14,6 +14,7 @@ public static class OperatorsModule
         registry.Register<WindowFunctionSpec>((spec, context) => new WindowFunction.WindowFunctionOperator(spec, context.Functions));
         registry.Register<UnnestSpec>((spec, _) => new Unnest.UnnestOperator(spec));
         registry.Register<WindowedJoinSpec>((spec, _) => new WindowedJoin.WindowedJoinOperator(spec));
+        registry.Register<WindowMaxRowsSpec>((spec, _) => new WindowMaxRows.WindowMaxRowsOperator(spec));
         registry.Register<UpdatingJoinSpec>((spec, _) => new UpdatingJoin.UpdatingJoinOperator(spec));
         registry.Register<LookupJoinSpec>((spec, context) => new LookupJoin.LookupJoinOperator(spec, registry.CreateLookupSource(spec, context)));
         registry.Register<UpdatingTopNSpec>((spec, context) => new UpdatingTopN.UpdatingTopNOperator(spec, context.Functions));

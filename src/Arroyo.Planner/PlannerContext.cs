@@ -35,6 +35,28 @@ internal sealed class PlannerContext
     /// </summary>
     public Dictionary<Logical.PlanNode, SourceSpan> UnlimitedTopN { get; } = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>Compares specs for shared-subplan detection while binding (<see cref="Physical.SpecEquality"/>), made on first use.</summary>
+    public Physical.SpecEquality Equality => _equality ??= new Physical.SpecEquality(Options.Connectors.CreatePlanJson());
+
+    private Physical.SpecEquality? _equality;
+
+    /// <summary>
+    /// Whether two plan nodes compute the same rows: the same node, or equal specs (never a
+    /// volatile one) over pairwise same inputs by the same edges, as the graph builder merges
+    /// them. Nodes without inputs (sources) only as the same node.
+    /// </summary>
+    public bool SamePlan(Logical.PlanNode a, Logical.PlanNode b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (a.Inputs.Count == 0 || a.Inputs.Count != b.Inputs.Count || a.Spec.GetType() != b.Spec.GetType()) return false;
+        for (var i = 0; i < a.Inputs.Count; i++)
+        {
+            var (x, y) = (a.Inputs[i], b.Inputs[i]);
+            if (x.Kind != y.Kind || x.TargetInput != y.TargetInput || !(x.Keys ?? []).SequenceEqual(y.Keys ?? []) || !SamePlan(x.From, y.From)) return false;
+        }
+        return Equality.Canonical(a.Spec) is { } canonical && canonical == Equality.Canonical(b.Spec);
+    }
+
     /// <summary>The SQL text under <paramref name="span"/> (for naming unaliased select items).</summary>
     public string Text(SourceSpan span)
     {

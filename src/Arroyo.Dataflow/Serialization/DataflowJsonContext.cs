@@ -18,6 +18,7 @@ namespace Arroyo.Dataflow.Serialization;
 [JsonSerializable(typeof(UpdatingTopNSpec))]
 [JsonSerializable(typeof(UnnestSpec))]
 [JsonSerializable(typeof(WindowedJoinSpec))]
+[JsonSerializable(typeof(WindowMaxRowsSpec))]
 [JsonSerializable(typeof(UpdatingJoinSpec))]
 [JsonSerializable(typeof(LookupJoinSpec))]
 [JsonSerializable(typeof(LookupTableRef))]

@@ -65,6 +65,7 @@ public sealed class PlanJson
             AddDerived<OperatorSpec, Specs.WindowFunctionSpec>("window_function");
             AddDerived<OperatorSpec, Specs.UnnestSpec>("unnest");
             AddDerived<OperatorSpec, Specs.WindowedJoinSpec>("windowed_join");
+            AddDerived<OperatorSpec, Specs.WindowMaxRowsSpec>("window_max_rows");
             AddDerived<OperatorSpec, Specs.UpdatingJoinSpec>("updating_join");
             AddDerived<OperatorSpec, Specs.LookupJoinSpec>("lookup_join");
             AddDerived<OperatorSpec, Specs.UpdatingTopNSpec>("updating_top_n");

@@ -68,6 +68,7 @@ internal sealed partial class QueryBinder
         if (left.Node.IsUpdating) throw new UserException("Error during planning: can't handle updating left side of join", join.Span);
         if (right.Node.IsUpdating) throw new UserException("Error during planning: can't handle updating right side of join", join.Span);
         if (kind == Ast.JoinKind.Inner) (left, right) = PushFiltersBelowJoin(left, right, where, combined, leftWidth);
+        if (kind == Ast.JoinKind.Inner && instant && WindowMaxRows(join, left, right, combined, leftWidth) is { } maxRows) return maxRows;
 
         // Split ON into equalities between the sides (keys) and the rest (a filter after the join).
         var binder = new ExprBinder(combined, _context);
@@ -138,10 +139,7 @@ internal sealed partial class QueryBinder
             WindowFields = windowFields,
         };
 
-        var columns = new List<ScopeColumn>();
-        columns.AddRange(left.Columns.Where(c => c.Index < leftUser));
-        columns.AddRange(right.Columns.Where(c => c.Index < rightUser).Select(c => c with { Index = c.Index + leftUser }));
-        for (var i = leftUser + rightUser; i < schema.Count; i++) columns.Add(new ScopeColumn(null, schema[i].Name, i, schema[i].Type, true));
+        var columns = JoinColumns(left, right, leftUser, rightUser, schema);
         var relation = new Relation(node, columns);
         if (residual.Count > 0)
         {
@@ -151,6 +149,66 @@ internal sealed partial class QueryBinder
             relation = new Relation(Nodes.Filter(node, predicate), columns);
         }
         return relation;
+    }
+
+    /// <summary>The names of a join's output columns: the left side's, the right side's after them, then the hidden ones.</summary>
+    private static List<ScopeColumn> JoinColumns(Relation left, Relation right, int leftUser, int rightUser, Schema schema)
+    {
+        var columns = new List<ScopeColumn>();
+        columns.AddRange(left.Columns.Where(c => c.Index < leftUser));
+        columns.AddRange(right.Columns.Where(c => c.Index < rightUser).Select(c => c with { Index = c.Index + leftUser }));
+        for (var i = leftUser + rightUser; i < schema.Count; i++) columns.Add(new ScopeColumn(null, schema[i].Name, i, schema[i].Type, true));
+        return columns;
+    }
+
+    /// <summary>
+    /// The join as the rows at the window's maximum (<see cref="WindowMaxJoin"/>) when ON is
+    /// window equalities and one comparison of a left column with a right column; null otherwise
+    /// (including when a conjunct does not bind: the join then reports it).
+    /// </summary>
+    private Relation? WindowMaxRows(Ast.JoinTableRef join, Relation left, Relation right, Relation combined, int leftWidth)
+    {
+        var binder = new ExprBinder(combined, _context);
+        WindowMaxJoin.Condition? condition = null;
+        foreach (var conjunct in Conjuncts(join.On))
+        {
+            BoundExpr bound;
+            try
+            {
+                bound = binder.Bind(conjunct);
+            }
+            catch (UserException)
+            {
+                return null;
+            }
+            if (bound is not BinaryExpr binary) return null;
+            var (sideA, sideB) = (Side(binary.Left, leftWidth), Side(binary.Right, leftWidth));
+            if (binary.Op == BinaryOp.Equal && sideA >= 0 && sideB >= 0 && sideA != sideB)
+            {
+                var (l, r) = sideA == 0 ? (binary.Left, binary.Right) : (binary.Right, binary.Left);
+                if (IsWindowValue(l, left.Node) && IsWindowValue(Shift(r, -leftWidth), right.Node)) continue;
+            }
+            if (condition is not null || binary is not { Left: ColumnRef a, Right: ColumnRef b }) return null;
+            condition = (a.Index < leftWidth, b.Index < leftWidth) switch
+            {
+                (true, false) => new WindowMaxJoin.Condition(a.Index, binary.Op, b.Index - leftWidth),
+                (false, true) => new WindowMaxJoin.Condition(b.Index, Mirror(binary.Op), a.Index - leftWidth),
+                _ => null,
+            };
+            if (condition is null) return null;
+        }
+        if (condition is not { } found) return null;
+        if (WindowMaxJoin.TryRewrite(left.Node, right.Node, found, _context.SamePlan) is not { } node) return null;
+        return new Relation(node, JoinColumns(left, right, left.Node.UserFieldCount, right.Node.UserFieldCount, node.Schema));
+
+        static BinaryOp Mirror(BinaryOp op) => op switch
+        {
+            BinaryOp.GreaterOrEqual => BinaryOp.LessOrEqual,
+            BinaryOp.LessOrEqual => BinaryOp.GreaterOrEqual,
+            BinaryOp.Greater => BinaryOp.Less,
+            BinaryOp.Less => BinaryOp.Greater,
+            _ => op,
+        };
     }
 
     /// <summary>Adds computed key columns after the user fields (plain column keys are used in place).</summary>

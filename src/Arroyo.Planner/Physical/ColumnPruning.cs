@@ -115,6 +115,11 @@ internal static class ColumnPruning
                 PassThrough(output, input);
                 Read(filter.Predicate, input);
                 break;
+            case WindowMaxRowsSpec maxRows:
+                PassThrough(output, input);
+                input[maxRows.Column] = Use.Whole;
+                input[maxRows.Input.TimestampIndex] = Use.Whole;
+                break;
             case WatermarkSpec watermark:
                 PassThrough(output, input);
                 if (watermark.Expression is not null) Read(watermark.Expression, input);

@@ -181,6 +181,26 @@ public static class DiffSuite
         new("wjoin_global_windows",
             "SELECT a.window.start AS ws, a.cnt AS events_count, b.cnt AS other_count FROM (SELECT tumble(interval '2 minutes') AS window, count(*) AS cnt FROM events GROUP BY 1) a FULL OUTER JOIN (SELECT tumble(interval '2 minutes') AS window, count(*) AS cnt FROM other WHERE tag = 'red' GROUP BY 1) b ON a.window = b.window",
             "SELECT COALESCE(a.ws, NULL) AS ws, a.cnt AS events_count, b.cnt AS other_count FROM (SELECT tb(ts, 120) AS ws, count(*) AS cnt FROM events GROUP BY ALL) a FULL OUTER JOIN (SELECT tb(ts, 120) AS ws, count(*) AS cnt FROM other WHERE tag = 'red' GROUP BY ALL) b ON a.ws = b.ws"),
+        // Joins with the window's maximum (or minimum), planned as the rows at it (Logical/WindowMaxJoin):
+        // q7's shape (a distinct over the input), with ties and NULLs in v …
+        new("wmax_tumble_distinct",
+            "SELECT B.k, B.v, B.w.start AS ws, M.m FROM (SELECT k, v, tumble(interval '1 minute') AS w FROM events GROUP BY k, v, w) B " +
+            "JOIN (SELECT max(v) AS m, tumble(interval '1 minute') AS w FROM events GROUP BY w) M ON B.v = M.m AND B.w = M.w",
+            "SELECT B.k, B.v, B.ws, M.m FROM (SELECT DISTINCT k, v, tb(ts, 60) AS ws FROM events) B " +
+            "JOIN (SELECT max(v) AS m, tb(ts, 60) AS ws FROM events GROUP BY ALL) M ON B.v = M.m AND B.ws = M.ws"),
+        // … with an aggregate in the grouped side and MIN written the other way round …
+        new("wmin_tumble_count",
+            "SELECT B.k, B.i, B.n, M.m FROM (SELECT k, i, count(*) AS n, tumble(interval '2 minutes') AS w FROM events GROUP BY k, i, w) B " +
+            "JOIN (SELECT min(i) AS m, tumble(interval '2 minutes') AS w FROM events GROUP BY w) M ON M.m >= B.i AND B.w = M.w",
+            "SELECT B.k, B.i, B.n, M.m FROM (SELECT k, i, count(*) AS n, tb(ts, 120) AS ws FROM events GROUP BY ALL) B " +
+            "JOIN (SELECT min(i) AS m, tb(ts, 120) AS ws FROM events GROUP BY ALL) M ON M.m >= B.i AND B.ws = M.ws"),
+        // … and q5's (the maximum of a hop aggregate's own counts, ties everywhere).
+        new("wmax_hop_counts",
+            "SELECT A.k, A.num, A.w.start AS ws FROM (SELECT k, count(*) AS num, hop(interval '10 seconds', interval '30 seconds') AS w FROM events GROUP BY k, w) A " +
+            "JOIN (SELECT max(C.num) AS maxn, C.w FROM (SELECT k, count(*) AS num, hop(interval '10 seconds', interval '30 seconds') AS w FROM events GROUP BY k, w) C GROUP BY C.w) M " +
+            "ON A.w = M.w AND A.num >= M.maxn",
+            $"WITH c AS (SELECT k, count(*) AS num, hs FROM {Hops("events", 10, 30)} GROUP BY ALL) " +
+            "SELECT c.k, c.num, c.hs AS ws FROM c JOIN (SELECT hs, max(num) AS maxn FROM c GROUP BY hs) m ON c.hs = m.hs AND c.num >= m.maxn"),
     ]);
 
     public static readonly DiffGroup TopN = new("topn", 2,
