@@ -108,6 +108,7 @@ public sealed class UpdatingAggregateOperator : IOperator
     public void Open(OperatorContext context)
     {
         _flushIntervalNanos = Nanoseconds.From(_spec.FlushInterval ?? context.Settings.UpdateAggregateFlushInterval);
+        if (context.State.Epoch is null) return;
         var restoreCodec = new KeyCodec(Enumerable.Range(1, _keys.Length).ToArray());
         var n = _keys.Length;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -121,17 +122,18 @@ public sealed class UpdatingAggregateOperator : IOperator
             _index.Reserve(expected);
             _aggregates.EnsureCapacity(expected);
         }
-        var keyBytes = Array.Empty<byte>();
-        var keyStarts = Array.Empty<int>();
         var groups = Array.Empty<int>();
         var added = Array.Empty<bool>();
-        // Files come oldest first: a full table, then the deltas after it, in order.
-        foreach (var (batch, chainStart) in _table.ReadWithChainStarts(context.State))
+        var reused = new System.Collections.Concurrent.ConcurrentQueue<RestoredBatch>();
+        // Files come oldest first: a full table, then the deltas after it, in order. They are
+        // decoded and their keys encoded on a thread of their own, a few batches ahead, while
+        // this one builds the table: the two halves of a restore take about as long.
+        foreach (var restored in ReadAhead.Run(Prepare(context.State, reused), RestoreReadAhead, $"restore {context.Name}"))
         {
+            var (batch, chainStart, columnar) = (restored.Rows!, restored.ChainStart, restored.Columnar);
+            var (keyBytes, keyStarts) = (restored.KeyBytes, restored.KeyStarts);
             var rows = batch.RowCount;
             restoredRows += rows;
-            // Every key of the batch encoded at once, a key column at a time (nested keys: per row).
-            var columnar = restoreCodec.TryEncodeRows(batch.Columns, rows, _keyWidth, ref keyBytes, ref keyStarts);
             var deleted = ((PrimitiveColumn<bool>)batch.Columns[1 + n]).Values;
             if (groups.Length < rows)
             {
@@ -153,14 +155,16 @@ public sealed class UpdatingAggregateOperator : IOperator
                     // keys hash to other subtasks' ranges of the run that wrote them all (a
                     // chain never spans runs). So its keys are new: no lookup needed.
                     _index.AddNewMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run);
-                    for (var i = 0; i < run.Length; i++) Added(run[i]);
+                    MakeAddressable();
+                    for (var i = 0; i < run.Length; i++) Reset(run[i]);
                 }
                 else if (columnar)
                 {
                     _index.FindOrAddMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run, added.AsSpan(runStart, run.Length));
+                    MakeAddressable();
                     for (var i = 0; i < run.Length; i++)
                     {
-                        if (added[runStart + i]) Added(run[i]);
+                        if (added[runStart + i]) Reset(run[i]);
                     }
                 }
                 else
@@ -174,6 +178,8 @@ public sealed class UpdatingAggregateOperator : IOperator
                 if (gone >= 0) Forget(gone);
                 runStart = r + 1;
             }
+            restored.Rows = null;
+            reused.Enqueue(restored);
         }
         // Restored keys are clean: the restored chain holds them (and the tombstones applied
         // above), so a first checkpoint that builds on it (restored at the same parallelism)
@@ -182,6 +188,35 @@ public sealed class UpdatingAggregateOperator : IOperator
         if (restoredRows > 0)
         {
             context.Log($"restored {_index.Count} keys from {restoredRows} rows in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
+        }
+    }
+
+    /// <summary>Restored batches decoded ahead of the table being built (a batch is a few hundred rows).</summary>
+    private const int RestoreReadAhead = 32;
+
+    /// <summary>A restored state batch with its keys encoded (the buffers are reused once the batch is loaded).</summary>
+    private sealed class RestoredBatch
+    {
+        public Batch? Rows;
+        public bool ChainStart;
+        public bool Columnar;
+        public byte[] KeyBytes = [];
+        public int[] KeyStarts = [];
+    }
+
+    /// <summary>The restored batches of this subtask's range with their keys encoded (on the read-ahead thread).</summary>
+    private IEnumerable<RestoredBatch> Prepare(IStateReader state, System.Collections.Concurrent.ConcurrentQueue<RestoredBatch> reused)
+    {
+        // A codec of its own: this runs on another thread than the operator's.
+        var codec = new KeyCodec(Enumerable.Range(1, _keys.Length).ToArray());
+        foreach (var (batch, chainStart) in _table.ReadWithChainStarts(state))
+        {
+            var restored = reused.TryDequeue(out var free) ? free : new RestoredBatch();
+            restored.Rows = batch;
+            restored.ChainStart = chainStart;
+            // Every key of the batch encoded at once, a key column at a time (nested keys: per row).
+            restored.Columnar = codec.TryEncodeRows(batch.Columns, batch.RowCount, _keyWidth, ref restored.KeyBytes, ref restored.KeyStarts);
+            yield return restored;
         }
     }
 
@@ -230,6 +265,13 @@ public sealed class UpdatingAggregateOperator : IOperator
     /// <summary>Makes a group the index just handed out addressable and empty.</summary>
     private void Added(int g)
     {
+        MakeAddressable();
+        Reset(g);
+    }
+
+    /// <summary>Makes every id the index handed out addressable in the value columns.</summary>
+    private void MakeAddressable()
+    {
         var capacity = _index.Capacity;
         _aggregates.EnsureCapacity(capacity);
         if (capacity > _flags.Capacity)
@@ -240,6 +282,11 @@ public sealed class UpdatingAggregateOperator : IOperator
             _flags.EnsureCapacity(capacity);
             foreach (var e in _emittedValues) e.EnsureCapacity(_flags.Capacity);
         }
+    }
+
+    /// <summary>Empties an addressable group.</summary>
+    private void Reset(int g)
+    {
         _aggregates.Clear(g);
         if (_countRows) _rowCounts[g] = 0;
         _lastTime[g] = long.MinValue;
