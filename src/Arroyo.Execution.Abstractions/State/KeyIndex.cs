@@ -276,9 +276,30 @@ public sealed class KeyIndex
     {
         ArgumentOutOfRangeException.ThrowIfNegative(keys);
         PlacePending();
-        if (ReservedSlotsFor(keys) > _slots.Length) Rebuild(ReservedSlotsFor(keys));
+        if (ReservedSlotsFor(keys) > _slots.Length)
+        {
+            // Mapped in at once before the rebuild writes it (one big array: 2 MB pages).
+            RebuildInto(Arroyo.Core.Memory.MemoryPrefault.AllocateZeroed<int>(Math.Max(ReservedSlotsFor(keys), SlotsFor(Count))));
+        }
         var words = (keys + 63) >> 6;
         if (words > _live.Length) Array.Resize(ref _live, words);
+    }
+
+    /// <summary>
+    /// Allocates the key storage of ids [0, <paramref name="ids"/>) and maps it in at once
+    /// (<see cref="Arroyo.Core.Memory.MemoryPrefault"/>), for a restore about to add that many keys; fixed-width
+    /// keys only (others are stored in pages as they come).
+    /// </summary>
+    public void PopulateKeys(int ids)
+    {
+        if (_width == 0 || ids <= 0) return;
+        var chunks = ((ids - 1) >> IdChunkShift) + 1;
+        if (chunks > _fixedChunks.Length) Array.Resize(ref _fixedChunks, Math.Max(chunks, _fixedChunks.Length * 2));
+        var first = chunks;
+        while (first > 0 && _fixedChunks[first - 1] is null) first--;
+        if (first == chunks) return;
+        var fresh = Arroyo.Core.Memory.MemoryPrefault.AllocateZeroedRun<byte>(chunks - first, _width << IdChunkShift);
+        for (var c = first; c < chunks; c++) _fixedChunks[c] = fresh[c - first];
     }
 
     /// <summary>Empties the index (keeps the slot array).</summary>
@@ -381,9 +402,12 @@ public sealed class KeyIndex
     /// Re-inserts every live key into a fresh slot array (drops deleted marks): of
     /// <paramref name="slots"/> slots, or (0) as <see cref="SlotsFor"/> gives the live keys.
     /// </summary>
-    private void Rebuild(int slots = 0)
+    private void Rebuild(int slots = 0) => RebuildInto(new int[Math.Max(slots, SlotsFor(Count))]);
+
+    /// <summary><see cref="Rebuild"/> into <paramref name="empty"/>, a new slot array.</summary>
+    private void RebuildInto(int[] empty)
     {
-        _slots = new int[Math.Max(slots, SlotsFor(Count))];
+        _slots = empty;
         _usedSlots = 0;
         _pendingCount = 0;
         PlaceSorted(0, _highWater);

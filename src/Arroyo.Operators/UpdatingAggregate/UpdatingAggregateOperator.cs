@@ -155,13 +155,13 @@ public sealed class UpdatingAggregateOperator : IOperator
                     // keys hash to other subtasks' ranges of the run that wrote them all (a
                     // chain never spans runs). So its keys are new: no lookup needed.
                     _index.AddNewMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run);
-                    MakeAddressable();
+                    MakeAddressable(expected);
                     for (var i = 0; i < run.Length; i++) Reset(run[i]);
                 }
                 else if (columnar)
                 {
                     _index.FindOrAddMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run, added.AsSpan(runStart, run.Length));
-                    MakeAddressable();
+                    MakeAddressable(expected);
                     for (var i = 0; i < run.Length; i++)
                     {
                         if (added[runStart + i]) Reset(run[i]);
@@ -269,19 +269,28 @@ public sealed class UpdatingAggregateOperator : IOperator
         Reset(g);
     }
 
-    /// <summary>Makes every id the index handed out addressable in the value columns.</summary>
-    private void MakeAddressable()
+    /// <summary>Ids a restore makes addressable (and maps in) ahead of the keys it adds: 16 chunks of each column.</summary>
+    private const int PopulateAhead = 1 << 20;
+
+    /// <summary>
+    /// Makes every id the index handed out addressable in the value columns. A restore passes
+    /// the rows it expects: the columns then grow by <see cref="PopulateAhead"/> ids at a time
+    /// (at most to that bound), mapped in at once instead of a page fault per page as the
+    /// restore writes them (<see cref="Arroyo.Core.Memory.MemoryPrefault"/>).
+    /// </summary>
+    private void MakeAddressable(int restoring = 0)
     {
         var capacity = _index.Capacity;
         _aggregates.EnsureCapacity(capacity);
-        if (capacity > _flags.Capacity)
-        {
-            if (_countRows) _rowCounts.EnsureCapacity(capacity);
-            _lastTime.EnsureCapacity(capacity);
-            _emittedTime.EnsureCapacity(capacity);
-            _flags.EnsureCapacity(capacity);
-            foreach (var e in _emittedValues) e.EnsureCapacity(_flags.Capacity);
-        }
+        if (capacity <= _flags.Capacity) return;
+        var populate = restoring > 0;
+        var target = populate ? Math.Max(capacity, Math.Min(restoring, capacity + PopulateAhead)) : capacity;
+        if (_countRows) _rowCounts.EnsureCapacity(target, populate);
+        _lastTime.EnsureCapacity(target, populate);
+        _emittedTime.EnsureCapacity(target, populate);
+        _flags.EnsureCapacity(target, populate);
+        foreach (var e in _emittedValues) e.EnsureCapacity(_flags.Capacity, populate);
+        if (populate) _index.PopulateKeys(_flags.Capacity);
     }
 
     /// <summary>Empties an addressable group.</summary>
