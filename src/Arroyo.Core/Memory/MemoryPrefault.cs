@@ -17,11 +17,6 @@ namespace Arroyo.Core.Memory;
 /// </summary>
 public static partial class MemoryPrefault
 {
-    private const int MadvHugepage = 14;
-    private const int MadvPopulateWrite = 23;
-    private const int EINVAL = 22;
-    private const long HugePage = 2L << 20;
-
     // Set once the kernel refuses MADV_POPULATE_WRITE as unknown: no more calls.
     private static int s_unsupported;
 
@@ -132,6 +127,11 @@ public static partial class MemoryPrefault
             Volatile.Write(ref s_unsupported, 1);
         }
     }
+
+    private const int MadvHugepage = 14;
+    private const int MadvPopulateWrite = 23;
+    private const int EINVAL = 22;
+    private const long HugePage = 2L << 20;
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     private static partial int Madvise(nint address, nuint length, int advice);
