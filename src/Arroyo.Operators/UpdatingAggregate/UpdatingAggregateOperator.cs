@@ -117,10 +117,13 @@ public sealed class UpdatingAggregateOperator : IOperator
         // room for them up front, the index never rehashes and no accumulator array is copied
         // while growing.
         var expected = (int)Math.Min(_table.EstimateRows(context.State), Array.MaxLength / 2);
+        // The value columns for the keys the full tables hold (deltas mostly change those keys;
+        // more grow them as usual), so their memory, mapped in at once, is not the rows' count.
+        var likely = (int)Math.Min(_table.EstimateChainStartRows(context.State), expected);
         if (expected > 0)
         {
             _index.Reserve(expected);
-            _aggregates.EnsureCapacity(expected);
+            _aggregates.EnsureCapacity(likely);
         }
         var groups = Array.Empty<int>();
         var added = Array.Empty<bool>();
@@ -155,13 +158,13 @@ public sealed class UpdatingAggregateOperator : IOperator
                     // keys hash to other subtasks' ranges of the run that wrote them all (a
                     // chain never spans runs). So its keys are new: no lookup needed.
                     _index.AddNewMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run);
-                    MakeAddressable(expected);
+                    MakeAddressable(likely);
                     for (var i = 0; i < run.Length; i++) Reset(run[i]);
                 }
                 else if (columnar)
                 {
                     _index.FindOrAddMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run, added.AsSpan(runStart, run.Length));
-                    MakeAddressable(expected);
+                    MakeAddressable(likely);
                     for (var i = 0; i < run.Length; i++)
                     {
                         if (added[runStart + i]) Reset(run[i]);
@@ -274,16 +277,16 @@ public sealed class UpdatingAggregateOperator : IOperator
 
     /// <summary>
     /// Makes every id the index handed out addressable in the value columns. A restore passes
-    /// the rows it expects: the columns then grow by <see cref="PopulateAhead"/> ids at a time
-    /// (at most to that bound), mapped in at once instead of a page fault per page as the
-    /// restore writes them (<see cref="Arroyo.Core.Memory.MemoryPrefault"/>).
+    /// the keys it expects: up to there the columns grow by <see cref="PopulateAhead"/> ids at
+    /// a time (at most to that bound), mapped in at once instead of a page fault per page as
+    /// the restore writes them (<see cref="Arroyo.Core.Memory.MemoryPrefault"/>).
     /// </summary>
     private void MakeAddressable(int restoring = 0)
     {
         var capacity = _index.Capacity;
         _aggregates.EnsureCapacity(capacity);
         if (capacity <= _flags.Capacity) return;
-        var populate = restoring > 0;
+        var populate = restoring > capacity;
         var target = populate ? Math.Max(capacity, Math.Min(restoring, capacity + PopulateAhead)) : capacity;
         if (_countRows) _rowCounts.EnsureCapacity(target, populate);
         _lastTime.EnsureCapacity(target, populate);
