@@ -28,8 +28,7 @@ public sealed class CountAccumulator : GroupAccumulator
 
     public override void EnsureCapacity(int count)
     {
-        // A big array mapped in at once, not a page fault per page as groups first use it.
-        if (count > _counts.Length) Arroyo.Core.Memory.MemoryPrefault.Resize(ref _counts, Grow(_counts.Length, count));
+        if (count > _counts.Length) Array.Resize(ref _counts, Grow(_counts.Length, count));
     }
 
     public override void Clear(int group) => _counts[group] = 0;

@@ -75,9 +75,8 @@ public sealed class SumAccumulator<T> : GroupAccumulator where T : unmanaged, IN
     {
         if (count <= _sums.Length) return;
         var size = Grow(_sums.Length, count);
-        // Big arrays mapped in at once, not a page fault per page as groups first use them.
-        Arroyo.Core.Memory.MemoryPrefault.Resize(ref _sums, size);
-        Arroyo.Core.Memory.MemoryPrefault.Resize(ref _counts, size);
+        Array.Resize(ref _sums, size);
+        Array.Resize(ref _counts, size);
     }
 
     public override void Clear(int group)
