@@ -24,13 +24,20 @@ public sealed class ChunkedArray<T> where T : unmanaged
 
     public ref T this[int index] => ref _chunks[index >> ChunkShift][index & ChunkMask];
 
-    /// <summary>Makes [0, <paramref name="count"/>) addressable.</summary>
-    public void EnsureCapacity(int count)
+    /// <summary>
+    /// Makes [0, <paramref name="count"/>) addressable; with <paramref name="populate"/>, the
+    /// chunks it adds are mapped in at once (<see cref="Arroyo.Core.Memory.MemoryPrefault"/>: a
+    /// restore about to fill them all).
+    /// </summary>
+    public void EnsureCapacity(int count, bool populate = false)
     {
-        while (Capacity < count)
+        if (Capacity >= count) return;
+        var needed = ((count - 1) >> ChunkShift) + 1 - _chunkCount;
+        var fresh = populate ? Arroyo.Core.Memory.MemoryPrefault.AllocateZeroedRun<T>(needed, ChunkSize) : null;
+        for (var i = 0; i < needed; i++)
         {
             if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, Math.Max(4, _chunks.Length * 2));
-            _chunks[_chunkCount++] = new T[ChunkSize];
+            _chunks[_chunkCount++] = fresh is null ? new T[ChunkSize] : fresh[i];
         }
     }
 

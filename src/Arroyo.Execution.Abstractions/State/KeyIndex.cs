@@ -25,6 +25,10 @@ public sealed class KeyIndex
     private readonly int _width;
     private int[] _slots = new int[MinSlots];
     private int _usedSlots; // live and deleted
+    // Ids [_pendingStart, _pendingStart + _pendingCount): live, stored, not yet in the slot
+    // array (AddNewMany); anything that reads or changes the slots places them first.
+    private int _pendingStart;
+    private int _pendingCount;
     private int _highWater;
     private int[] _free = new int[16];
     private int _freeCount;
@@ -77,6 +81,7 @@ public sealed class KeyIndex
 
     public int Find(ReadOnlySpan<byte> key)
     {
+        PlacePending();
         key = Normalize(key);
         for (var slot = SlotOf(Hash(key)); ; slot = Next(slot))
         {
@@ -88,6 +93,7 @@ public sealed class KeyIndex
 
     public int FindOrAdd(ReadOnlySpan<byte> key, out bool added)
     {
+        PlacePending();
         key = Normalize(key);
         return FindOrAdd(key, Hash(key), out added);
     }
@@ -111,6 +117,7 @@ public sealed class KeyIndex
     {
         var count = ids.Length;
         if (starts.Length < count + 1 || added.Length < count) throw new ArgumentException($"{count} ids need {count + 1} starts and {count} added flags");
+        PlacePending();
         var hashes = RentHashes(bytes, starts, count);
         try
         {
@@ -129,33 +136,43 @@ public sealed class KeyIndex
 
     /// <summary>
     /// Adds keys the caller knows are not in the index (nor twice among themselves), key i
-    /// being <c>bytes[starts[i]..starts[i + 1]]</c>, and gives their ids: each goes to the
-    /// first free slot of its probe without comparing it with the keys it passes, which saves
-    /// the cache miss of fetching them (a restore of a table written whole, keys distinct).
-    /// Ids come from the free list first, then in order, so into an index that has none they
-    /// are consecutive. A key that was in fact present would be held twice: debug builds check.
+    /// being <c>bytes[starts[i]..starts[i + 1]]</c>, and gives their ids. Ids come from the free
+    /// list first, then in order, so into an index that has none they are consecutive. With no
+    /// free ids the keys are only stored: their slots are placed later, all pending keys at
+    /// once in slot order (<see cref="PlacePending"/>, before anything reads the slots), so a
+    /// restore of a table written whole streams through the slot array instead of missing the
+    /// cache (and the TLB) once per key. A key that was in fact present would be held twice:
+    /// debug builds check when placing it.
     /// </summary>
     public void AddNewMany(ReadOnlySpan<byte> bytes, ReadOnlySpan<int> starts, Span<int> ids)
     {
         var count = ids.Length;
         if (starts.Length < count + 1) throw new ArgumentException($"{count} ids need {count + 1} starts");
-        var hashes = RentHashes(bytes, starts, count);
-        try
+        if (_freeCount > 0)
         {
+            PlacePending();
             for (var i = 0; i < count; i++)
             {
-                if (i + SlotLookahead < count) PrefetchSlot(hashes[i + SlotLookahead]);
                 var key = Normalize(bytes[starts[i]..starts[i + 1]]);
                 System.Diagnostics.Debug.Assert(Find(key) < 0, "AddNewMany was given a key already in the index");
-                var slot = SlotOf(hashes[i]);
+                var slot = SlotOf(Hash(key));
                 while (_slots[slot] > 0) slot = Next(slot);
                 ids[i] = Place(key, slot, reusesDeleted: _slots[slot] == Deleted);
             }
+            return;
         }
-        finally
+        if (_pendingCount == 0) _pendingStart = _highWater;
+        var words = (_highWater + count + 63) >> 6;
+        if (words > _live.Length) Array.Resize(ref _live, Math.Max(_live.Length * 2, words));
+        for (var i = 0; i < count; i++)
         {
-            System.Buffers.ArrayPool<ulong>.Shared.Return(hashes);
+            var id = _highWater++;
+            _live[id >> 6] |= 1UL << id;
+            StoreKey(id, Normalize(bytes[starts[i]..starts[i + 1]]));
+            ids[i] = id;
         }
+        Count += count;
+        _pendingCount += count;
     }
 
     /// <summary>The hashes of keys 0..count (a pooled array: return it), all taken before any is inserted.</summary>
@@ -223,6 +240,7 @@ public sealed class KeyIndex
     public void Remove(int id)
     {
         if (!IsLive(id)) throw new ArgumentException($"key id {id} is not in the index");
+        PlacePending();
         var key = KeyOf(id);
         for (var slot = SlotOf(Hash(key)); ; slot = Next(slot))
         {
@@ -257,9 +275,31 @@ public sealed class KeyIndex
     public void Reserve(int keys)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(keys);
-        if (ReservedSlotsFor(keys) > _slots.Length) Rebuild(ReservedSlotsFor(keys));
+        PlacePending();
+        if (ReservedSlotsFor(keys) > _slots.Length)
+        {
+            // Mapped in at once before the rebuild writes it (one big array: 2 MB pages).
+            RebuildInto(Arroyo.Core.Memory.MemoryPrefault.AllocateZeroed<int>(Math.Max(ReservedSlotsFor(keys), SlotsFor(Count))));
+        }
         var words = (keys + 63) >> 6;
         if (words > _live.Length) Array.Resize(ref _live, words);
+    }
+
+    /// <summary>
+    /// Allocates the key storage of ids [0, <paramref name="ids"/>) and maps it in at once
+    /// (<see cref="Arroyo.Core.Memory.MemoryPrefault"/>), for a restore about to add that many keys; fixed-width
+    /// keys only (others are stored in pages as they come).
+    /// </summary>
+    public void PopulateKeys(int ids)
+    {
+        if (_width == 0 || ids <= 0) return;
+        var chunks = ((ids - 1) >> IdChunkShift) + 1;
+        if (chunks > _fixedChunks.Length) Array.Resize(ref _fixedChunks, Math.Max(chunks, _fixedChunks.Length * 2));
+        var first = chunks;
+        while (first > 0 && _fixedChunks[first - 1] is null) first--;
+        if (first == chunks) return;
+        var fresh = Arroyo.Core.Memory.MemoryPrefault.AllocateZeroedRun<byte>(chunks - first, _width << IdChunkShift);
+        for (var c = first; c < chunks; c++) _fixedChunks[c] = fresh[c - first];
     }
 
     /// <summary>Empties the index (keeps the slot array).</summary>
@@ -267,6 +307,7 @@ public sealed class KeyIndex
     {
         Array.Clear(_slots);
         _usedSlots = 0;
+        _pendingCount = 0;
         _highWater = 0;
         _freeCount = 0;
         Count = 0;
@@ -361,17 +402,104 @@ public sealed class KeyIndex
     /// Re-inserts every live key into a fresh slot array (drops deleted marks): of
     /// <paramref name="slots"/> slots, or (0) as <see cref="SlotsFor"/> gives the live keys.
     /// </summary>
-    private void Rebuild(int slots = 0)
+    private void Rebuild(int slots = 0) => RebuildInto(new int[Math.Max(slots, SlotsFor(Count))]);
+
+    /// <summary><see cref="Rebuild"/> into <paramref name="empty"/>, a new slot array.</summary>
+    private void RebuildInto(int[] empty)
     {
-        _slots = new int[Math.Max(slots, SlotsFor(Count))];
+        _slots = empty;
         _usedSlots = 0;
-        for (var id = 0; id < _highWater; id++)
+        _pendingCount = 0;
+        PlaceSorted(0, _highWater);
+    }
+
+    /// <summary>
+    /// Puts the keys <see cref="AddNewMany"/> only stored into the slot array, growing it first
+    /// if they would fill it past 3/4 (one rebuild, however many keys came).
+    /// </summary>
+    private void PlacePending()
+    {
+        if (_pendingCount == 0) return;
+        if ((_usedSlots + (long)_pendingCount) * 4 > _slots.Length * 3L)
         {
-            if (!IsLive(id)) continue;
-            var slot = SlotOf(Hash(KeyOf(id)));
-            while (_slots[slot] != 0) slot = Next(slot);
-            _slots[slot] = id + 1;
-            _usedSlots++;
+            Rebuild();
+            return;
+        }
+        var (start, count) = (_pendingStart, _pendingCount);
+        _pendingCount = 0;
+        PlaceSorted(start, start + count);
+    }
+
+    /// <summary>Ids placed per pass of <see cref="PlaceSorted"/>: its scratch is 16 B per id.</summary>
+    private const int PlaceBlock = 1 << 20;
+
+    /// <summary>Home-slot buckets per pass: a bucket's slots span a few cache lines.</summary>
+    private const int PlaceBucketBits = 16;
+
+    /// <summary>
+    /// Puts the live ids of [from, to) (none in the slot array yet) into their slots. Random
+    /// order would cost a cache and TLB miss per key in a slot array of tens of megabytes; so a
+    /// block of ids at a time is sorted by home slot (a counting sort on its top bits) and
+    /// placed in that order, a pass from the start of the slot array to its end. Linear probing
+    /// finds the same keys whatever order they were placed in: each still takes the first free
+    /// slot from its home.
+    /// </summary>
+    private void PlaceSorted(int from, int to)
+    {
+        if (to <= from) return;
+        var block = Math.Min(PlaceBlock, to - from);
+        var homes = System.Buffers.ArrayPool<int>.Shared.Rent(block);
+        var sorted = System.Buffers.ArrayPool<ulong>.Shared.Rent(block);
+        var starts = new int[(1 << PlaceBucketBits) + 1];
+        // A home's bucket: its top bits, so buckets follow the slot array from start to end.
+        var shift = Math.Max(0, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)_slots.Length) - PlaceBucketBits);
+        try
+        {
+            for (var first = from; first < to; first += PlaceBlock)
+            {
+                var end = (int)Math.Min(to, (long)first + PlaceBlock);
+                Array.Clear(starts);
+                for (var id = first; id < end; id++)
+                {
+                    if (!IsLive(id)) continue;
+                    var home = SlotOf(Hash(KeyOf(id)));
+                    homes[id - first] = home;
+                    starts[(home >> shift) + 1]++;
+                }
+                for (var b = 1; b < starts.Length; b++) starts[b] += starts[b - 1];
+                var n = starts[^1];
+                for (var id = first; id < end; id++)
+                {
+                    if (!IsLive(id)) continue;
+                    var home = homes[id - first];
+                    sorted[starts[home >> shift]++] = (ulong)(uint)home << 32 | (uint)id;
+                }
+                for (var k = 0; k < n; k++)
+                {
+                    var id = (int)(uint)sorted[k];
+                    System.Diagnostics.Debug.Assert(FindPlaced(KeyOf(id)) < 0, "AddNewMany was given a key already in the index");
+                    var slot = (int)(sorted[k] >> 32);
+                    while (_slots[slot] > 0) slot = Next(slot);
+                    if (_slots[slot] == 0) _usedSlots++;
+                    _slots[slot] = id + 1;
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(homes);
+            System.Buffers.ArrayPool<ulong>.Shared.Return(sorted);
+        }
+    }
+
+    /// <summary>The id of a normalized key among the keys placed in slots (debug checks).</summary>
+    private int FindPlaced(ReadOnlySpan<byte> key)
+    {
+        for (var slot = SlotOf(Hash(key)); ; slot = Next(slot))
+        {
+            var entry = _slots[slot];
+            if (entry == 0) return -1;
+            if (entry > 0 && key.SequenceEqual(KeyOf(entry - 1))) return entry - 1;
         }
     }
 }

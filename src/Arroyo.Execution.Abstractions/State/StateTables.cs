@@ -61,6 +61,14 @@ public interface IStateReader
     /// unknown. Operators size their tables with it before restoring.
     /// </summary>
     long EstimateRows(string table) => 0;
+
+    /// <summary>
+    /// The part of <see cref="EstimateRows"/> in batches that start their writer's chain
+    /// (<see cref="ReadTableWithChainStarts"/>: tables written whole): about the keys a restore
+    /// ends with when the deltas after them mostly change keys already there. Operators size
+    /// their value columns with it (the index still reserves for every row).
+    /// </summary>
+    long EstimateChainStartRows(string table) => EstimateRows(table);
 }
 
 public static class StateColumns
@@ -112,6 +120,9 @@ public sealed record StateTable(string Name, int Version, Schema Schema)
 
     /// <summary>An upper bound of the rows <see cref="Read"/> yields (0 when the reader cannot tell), see <see cref="IStateReader.EstimateRows"/>.</summary>
     public long EstimateRows(IStateReader reader) => reader.EstimateRows(StoredName);
+
+    /// <summary>The rows of <see cref="EstimateRows"/> in batches that start their writer's chain (<see cref="IStateReader.EstimateChainStartRows"/>).</summary>
+    public long EstimateChainStartRows(IStateReader reader) => reader.EstimateChainStartRows(StoredName);
 
     private void CheckSchema(Schema stored, long? epoch)
     {

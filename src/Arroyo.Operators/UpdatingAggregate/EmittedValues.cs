@@ -38,7 +38,8 @@ internal abstract class EmittedValues
 
     public DataType Type { get; }
 
-    public abstract void EnsureCapacity(int groups);
+    /// <summary>Makes groups [0, <paramref name="groups"/>) addressable; <paramref name="populate"/>: a restore will fill them (<see cref="Arroyo.Core.Memory.MemoryPrefault"/>).</summary>
+    public abstract void EnsureCapacity(int groups, bool populate = false);
 
     /// <summary>Whether the emitted value of <paramref name="group"/> equals row <paramref name="row"/> of <paramref name="current"/>.</summary>
     public abstract bool EqualTo(int group, Column current, int row);
@@ -81,9 +82,9 @@ internal abstract class EmittedValues
         // table of tens of bytes per key); doubling is cheap at 1/64 of the values' size.
         private ulong[] _nulls = [];
 
-        public override void EnsureCapacity(int groups)
+        public override void EnsureCapacity(int groups, bool populate = false)
         {
-            _values.EnsureCapacity(groups);
+            _values.EnsureCapacity(groups, populate);
             var words = (groups + 63) >> 6;
             if (words > _nulls.Length) Array.Resize(ref _nulls, Math.Max(words, _nulls.Length * 2));
         }
@@ -162,7 +163,7 @@ internal abstract class EmittedValues
         private readonly MemoryStream _stream = new();
         private BinaryWriter? _writer;
 
-        public override void EnsureCapacity(int groups)
+        public override void EnsureCapacity(int groups, bool populate = false)
         {
             if (groups > _values.Length) Array.Resize(ref _values, Math.Max(groups, _values.Length * 2));
         }

@@ -108,6 +108,7 @@ public sealed class UpdatingAggregateOperator : IOperator
     public void Open(OperatorContext context)
     {
         _flushIntervalNanos = Nanoseconds.From(_spec.FlushInterval ?? context.Settings.UpdateAggregateFlushInterval);
+        if (context.State.Epoch is null) return;
         var restoreCodec = new KeyCodec(Enumerable.Range(1, _keys.Length).ToArray());
         var n = _keys.Length;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -116,22 +117,26 @@ public sealed class UpdatingAggregateOperator : IOperator
         // room for them up front, the index never rehashes and no accumulator array is copied
         // while growing.
         var expected = (int)Math.Min(_table.EstimateRows(context.State), Array.MaxLength / 2);
+        // The value columns for the keys the full tables hold (deltas mostly change those keys;
+        // more grow them as usual), so their memory, mapped in at once, is not the rows' count.
+        var likely = (int)Math.Min(_table.EstimateChainStartRows(context.State), expected);
         if (expected > 0)
         {
             _index.Reserve(expected);
-            _aggregates.EnsureCapacity(expected);
+            _aggregates.EnsureCapacity(likely);
         }
-        var keyBytes = Array.Empty<byte>();
-        var keyStarts = Array.Empty<int>();
         var groups = Array.Empty<int>();
         var added = Array.Empty<bool>();
-        // Files come oldest first: a full table, then the deltas after it, in order.
-        foreach (var (batch, chainStart) in _table.ReadWithChainStarts(context.State))
+        var reused = new System.Collections.Concurrent.ConcurrentQueue<RestoredBatch>();
+        // Files come oldest first: a full table, then the deltas after it, in order. They are
+        // decoded and their keys encoded on a thread of their own, a few batches ahead, while
+        // this one builds the table: the two halves of a restore take about as long.
+        foreach (var restored in ReadAhead.Run(Prepare(context.State, reused), RestoreReadAhead, $"restore {context.Name}"))
         {
+            var (batch, chainStart, columnar) = (restored.Rows!, restored.ChainStart, restored.Columnar);
+            var (keyBytes, keyStarts) = (restored.KeyBytes, restored.KeyStarts);
             var rows = batch.RowCount;
             restoredRows += rows;
-            // Every key of the batch encoded at once, a key column at a time (nested keys: per row).
-            var columnar = restoreCodec.TryEncodeRows(batch.Columns, rows, _keyWidth, ref keyBytes, ref keyStarts);
             var deleted = ((PrimitiveColumn<bool>)batch.Columns[1 + n]).Values;
             if (groups.Length < rows)
             {
@@ -153,14 +158,16 @@ public sealed class UpdatingAggregateOperator : IOperator
                     // keys hash to other subtasks' ranges of the run that wrote them all (a
                     // chain never spans runs). So its keys are new: no lookup needed.
                     _index.AddNewMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run);
-                    for (var i = 0; i < run.Length; i++) Added(run[i]);
+                    MakeAddressable(likely);
+                    for (var i = 0; i < run.Length; i++) Reset(run[i]);
                 }
                 else if (columnar)
                 {
                     _index.FindOrAddMany(keyBytes, keyStarts.AsSpan(runStart, run.Length + 1), run, added.AsSpan(runStart, run.Length));
+                    MakeAddressable(likely);
                     for (var i = 0; i < run.Length; i++)
                     {
-                        if (added[runStart + i]) Added(run[i]);
+                        if (added[runStart + i]) Reset(run[i]);
                     }
                 }
                 else
@@ -174,6 +181,8 @@ public sealed class UpdatingAggregateOperator : IOperator
                 if (gone >= 0) Forget(gone);
                 runStart = r + 1;
             }
+            restored.Rows = null;
+            reused.Enqueue(restored);
         }
         // Restored keys are clean: the restored chain holds them (and the tombstones applied
         // above), so a first checkpoint that builds on it (restored at the same parallelism)
@@ -182,6 +191,35 @@ public sealed class UpdatingAggregateOperator : IOperator
         if (restoredRows > 0)
         {
             context.Log($"restored {_index.Count} keys from {restoredRows} rows in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
+        }
+    }
+
+    /// <summary>Restored batches decoded ahead of the table being built (a batch is a few hundred rows).</summary>
+    private const int RestoreReadAhead = 32;
+
+    /// <summary>A restored state batch with its keys encoded (the buffers are reused once the batch is loaded).</summary>
+    private sealed class RestoredBatch
+    {
+        public Batch? Rows;
+        public bool ChainStart;
+        public bool Columnar;
+        public byte[] KeyBytes = [];
+        public int[] KeyStarts = [];
+    }
+
+    /// <summary>The restored batches of this subtask's range with their keys encoded (on the read-ahead thread).</summary>
+    private IEnumerable<RestoredBatch> Prepare(IStateReader state, System.Collections.Concurrent.ConcurrentQueue<RestoredBatch> reused)
+    {
+        // A codec of its own: this runs on another thread than the operator's.
+        var codec = new KeyCodec(Enumerable.Range(1, _keys.Length).ToArray());
+        foreach (var (batch, chainStart) in _table.ReadWithChainStarts(state))
+        {
+            var restored = reused.TryDequeue(out var free) ? free : new RestoredBatch();
+            restored.Rows = batch;
+            restored.ChainStart = chainStart;
+            // Every key of the batch encoded at once, a key column at a time (nested keys: per row).
+            restored.Columnar = codec.TryEncodeRows(batch.Columns, batch.RowCount, _keyWidth, ref restored.KeyBytes, ref restored.KeyStarts);
+            yield return restored;
         }
     }
 
@@ -230,16 +268,37 @@ public sealed class UpdatingAggregateOperator : IOperator
     /// <summary>Makes a group the index just handed out addressable and empty.</summary>
     private void Added(int g)
     {
+        MakeAddressable();
+        Reset(g);
+    }
+
+    /// <summary>Ids a restore makes addressable (and maps in) ahead of the keys it adds: 16 chunks of each column.</summary>
+    private const int PopulateAhead = 1 << 20;
+
+    /// <summary>
+    /// Makes every id the index handed out addressable in the value columns. A restore passes
+    /// the keys it expects: up to there the columns grow by <see cref="PopulateAhead"/> ids at
+    /// a time (at most to that bound), mapped in at once instead of a page fault per page as
+    /// the restore writes them (<see cref="Arroyo.Core.Memory.MemoryPrefault"/>).
+    /// </summary>
+    private void MakeAddressable(int restoring = 0)
+    {
         var capacity = _index.Capacity;
         _aggregates.EnsureCapacity(capacity);
-        if (capacity > _flags.Capacity)
-        {
-            if (_countRows) _rowCounts.EnsureCapacity(capacity);
-            _lastTime.EnsureCapacity(capacity);
-            _emittedTime.EnsureCapacity(capacity);
-            _flags.EnsureCapacity(capacity);
-            foreach (var e in _emittedValues) e.EnsureCapacity(_flags.Capacity);
-        }
+        if (capacity <= _flags.Capacity) return;
+        var populate = restoring > capacity;
+        var target = populate ? Math.Max(capacity, Math.Min(restoring, capacity + PopulateAhead)) : capacity;
+        if (_countRows) _rowCounts.EnsureCapacity(target, populate);
+        _lastTime.EnsureCapacity(target, populate);
+        _emittedTime.EnsureCapacity(target, populate);
+        _flags.EnsureCapacity(target, populate);
+        foreach (var e in _emittedValues) e.EnsureCapacity(_flags.Capacity, populate);
+        if (populate) _index.PopulateKeys(_flags.Capacity);
+    }
+
+    /// <summary>Empties an addressable group.</summary>
+    private void Reset(int g)
+    {
         _aggregates.Clear(g);
         if (_countRows) _rowCounts[g] = 0;
         _lastTime[g] = long.MinValue;

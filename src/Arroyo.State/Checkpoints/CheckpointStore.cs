@@ -427,6 +427,20 @@ public sealed class CheckpointStore : ICheckpointStorage
             return rows;
         }
 
+        public long EstimateChainStartRows(string table)
+        {
+            long rows = 0;
+            foreach (var file in restored.Files(nodeId))
+            {
+                if (!restored.StartsChain(file, table)) continue;
+                foreach (var stored in file.Batches(table))
+                {
+                    if (Overlaps(stored)) rows += stored.Rows;
+                }
+            }
+            return rows;
+        }
+
         public IEnumerable<Batch> ReadTable(string table, bool allRows = false) => Read(table, allRows).Select(read => read.Rows);
 
         public IEnumerable<(Batch Rows, bool ChainStart)> ReadTableWithChainStarts(string table) => Read(table, allRows: false);

@@ -212,6 +212,24 @@ public sealed class IncrementalCheckpointTests
             var deltas = 0;
             for (var p = 0; p < parallelism; p++)
             {
+                // The estimates a restore sizes its table by, from the files' headers: every row,
+                // and the rows of chain starts (the keys of the full tables).
+                var reader = checkpoints.CreateReader(NodeId, p, parallelism);
+                var (estimatedRows, estimatedStarts) = (reader.EstimateRows(stored), reader.EstimateChainStartRows(stored));
+                var (readRows, readStarts) = (0L, 0L);
+                foreach (var (rows, chainStart) in reader.ReadTableWithChainStarts(stored))
+                {
+                    readRows += rows.RowCount;
+                    if (chainStart) readStarts += rows.RowCount;
+                }
+                // Exact where the key ranges divide the files' hash ranges; otherwise whole batches straddling a boundary count.
+                Assert.InRange(estimatedStarts, readStarts, parallelism == 3 ? estimatedRows : readStarts);
+                Assert.InRange(estimatedRows, readRows, parallelism == 3 ? long.MaxValue : readRows);
+                Assert.True(estimatedStarts < estimatedRows);
+            }
+            checkpoints = await OpenCheckpointsAsync(store, parallelism);
+            for (var p = 0; p < parallelism; p++)
+            {
                 foreach (var (rows, chainStart) in checkpoints.CreateReader(NodeId, p, parallelism).ReadTableWithChainStarts(stored))
                 {
                     if (!chainStart)

@@ -149,6 +149,45 @@ public sealed class KeyIndexTests
     }
 
     [Theory]
+    [InlineData(9, 0)]
+    [InlineData(9, 1_500_000)]
+    [InlineData(0, 0)]
+    public void New_keys_stored_for_later_placement_are_all_found_once_anything_looks(int width, int reserved)
+    {
+        // A restore's full table: batch after batch of new keys with no lookup between them, so
+        // their slots are placed only when the first lookup comes (sorted by slot, a block of ids
+        // at a time; past the slot array's 3/4 without a reservation, by one rebuild). More
+        // keys than one block of the placement, so blocks and bucket order both matter.
+        var index = new KeyIndex(width);
+        if (reserved > 0) index.Reserve(reserved);
+        byte[] KeyOf(int value) => width == 0 ? System.Text.Encoding.UTF8.GetBytes("k" + value) : Key(value, isNull: value == 0);
+        const int keys = 1_300_000;
+        for (var first = 0; first < keys;)
+        {
+            var count = Math.Min(keys - first, 50_000 + first % 7_777);
+            var batch = Enumerable.Range(first, count).Select(KeyOf).ToList();
+            var starts = new int[count + 1];
+            for (var i = 0; i < count; i++) starts[i + 1] = starts[i] + batch[i].Length;
+            var ids = new int[count];
+            index.AddNewMany(batch.SelectMany(k => k).ToArray(), starts, ids);
+            Assert.Equal(Enumerable.Range(first, count), ids); // consecutive ids from an empty index
+            first += count;
+        }
+        Assert.Equal(keys, index.Count);
+        for (var value = 0; value < keys; value += 13) Assert.Equal(value, index.Find(KeyOf(value)));
+        Assert.Equal(-1, index.Find(KeyOf(keys)));
+        // Lookups, additions and removals go on as on any index.
+        Assert.Equal(7, index.FindOrAdd(KeyOf(7), out var added));
+        Assert.False(added);
+        Assert.Equal(keys, index.FindOrAdd(KeyOf(keys), out added));
+        Assert.True(added);
+        index.Remove(5);
+        Assert.Equal(-1, index.Find(KeyOf(5)));
+        Assert.Equal(6, index.Find(KeyOf(6)));
+        for (var value = 1; value < keys; value += 101) Assert.Equal(value == 5 ? -1 : value, index.Find(KeyOf(value)));
+    }
+
+    [Theory]
     [InlineData(9)]
     [InlineData(0)]
     public void A_growing_and_shrinking_index_agrees_with_a_dictionary(int width)
