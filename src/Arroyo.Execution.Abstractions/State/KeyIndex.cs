@@ -298,6 +298,7 @@ public sealed class KeyIndex
     private static ulong Hash(ReadOnlySpan<byte> key) => key.Length is >= 8 and <= 16 ? HashShort(key) : XxHash3.HashToUInt64(key);
 
     /// <summary>A multiply-rotate of the two words, then the MurmurHash3 finaliser (every input bit reaches the high bits <see cref="SlotOf"/> uses).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong HashShort(ReadOnlySpan<byte> key)
     {
         ref var start = ref MemoryMarshal.GetReference(key);
@@ -309,6 +310,7 @@ public sealed class KeyIndex
         return h ^ (h >> 33);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool SameKey(ReadOnlySpan<byte> key, ReadOnlySpan<byte> stored)
     {
         if (key.Length != stored.Length) return false;
