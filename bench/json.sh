@@ -5,7 +5,7 @@
 # -p 1 and DuckDB with one thread (DuckDB.NET, bench/DuckDbPeer), runs interleaved, medians.
 # Then the json decoder against a bare Utf8JsonReader pass (bench/JsonScan --compare, same
 # process, interleaved) and the hop query's wall time at -p 1 and -p 2.
-# Prints a markdown section on stdout; bench/run.sh puts it into RESULTS.md.
+# Prints a markdown section on stdout; bench/run.sh puts it into bench/results/latest.md.
 #   bench/json.sh [--events N] [--repeat N] [--queries "tumble hop"]   (--queries: a subset of
 #     projection filter tumble hop updating; the hop -p 1 / -p 2 runs only when hop is in it)
 #   bench/json.sh --events N --generate-only   just make the NDJSON file (bench/run.sh's JSON ingest reads it too)
