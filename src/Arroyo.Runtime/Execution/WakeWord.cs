@@ -85,11 +85,13 @@ internal sealed unsafe class WakeWord
     /// <summary>Wakes every sleeper (call after <see cref="Bump"/>, outside the caller's lock).</summary>
     public void Wake()
     {
-        if (s_useFutex)
+        // After a switch to the monitor, a thread that went to sleep on the futex before it may
+        // still be there: the futex is woken too whenever the call exists (ignoring its result).
+        if (s_futexSyscall > 0 && OperatingSystem.IsLinux())
         {
             fixed (int* word = _cell)
             {
-                if (Futex(word, FutexWakePrivate, int.MaxValue, null) >= 0) return;
+                if (Futex(word, FutexWakePrivate, int.MaxValue, null) >= 0 && s_useFutex) return;
             }
         }
         lock (_fallback) Monitor.PulseAll(_fallback);
