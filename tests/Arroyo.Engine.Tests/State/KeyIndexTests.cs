@@ -148,6 +148,49 @@ public sealed class KeyIndexTests
         public int GetHashCode(byte[] obj) => (int)System.IO.Hashing.XxHash32.HashToUInt32(obj);
     }
 
+    /// <summary>
+    /// Keys of 8-16 bytes are hashed and compared as two overlapping words: keys that differ in
+    /// any one byte (also where the words overlap, or only in length) stay apart.
+    /// </summary>
+    [Theory]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(13)]
+    [InlineData(16)]
+    [InlineData(0)]
+    public void Short_keys_differing_in_any_one_byte_are_different_keys(int width)
+    {
+        var index = new KeyIndex(width);
+        var lengths = width > 0 ? [width] : Enumerable.Range(1, 20).ToArray();
+        var keys = new List<byte[]>();
+        foreach (var length in lengths)
+        {
+            var basis = Enumerable.Range(0, length).Select(i => (byte)(i * 37 + 5)).ToArray();
+            keys.Add(basis);
+            for (var position = 0; position < length; position++)
+            {
+                foreach (var flip in new byte[] { 1, 0x80 })
+                {
+                    var key = (byte[])basis.Clone();
+                    key[position] ^= flip;
+                    keys.Add(key);
+                }
+            }
+        }
+        var ids = new List<int>();
+        foreach (var key in keys)
+        {
+            ids.Add(index.FindOrAdd(key, out var added));
+            Assert.True(added, $"key {Convert.ToHexString(key)} was taken for another");
+        }
+        Assert.Equal(keys.Count, index.Count);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            Assert.Equal(ids[i], index.Find(keys[i]));
+            Assert.Equal(keys[i], index.KeyOf(ids[i]).ToArray());
+        }
+    }
+
     [Theory]
     [InlineData(9, 0)]
     [InlineData(9, 1_500_000)]
