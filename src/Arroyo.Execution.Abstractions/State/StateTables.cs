@@ -69,6 +69,35 @@ public interface IStateReader
     /// their value columns with it (the index still reserves for every row).
     /// </summary>
     long EstimateChainStartRows(string table) => EstimateRows(table);
+
+    /// <summary>
+    /// Tables of this operator in the restored checkpoint that nothing asked this reader for
+    /// (a read or an estimate of them). Once the operator has opened, any left mean the node
+    /// that wrote them is not this operator: see <see cref="RestoredState.ThrowIfUnread"/>.
+    /// </summary>
+    IReadOnlyCollection<string> UnaskedTables => [];
+}
+
+/// <summary>Checks on a restored checkpoint that no single operator can make alone.</summary>
+public static class RestoredState
+{
+    /// <summary>
+    /// Refuses a restore in which an opened operator left tables of its node unread. State is
+    /// stored by node id, and node ids follow the plan: a build that plans the same query
+    /// differently (a new rewrite, an operator added or merged) puts another operator at that
+    /// id, which would start empty while the state written there is silently dropped. Every
+    /// operator asks for each table it keeps when it opens, so a table nobody asked for is
+    /// state this plan cannot place.
+    /// </summary>
+    public static void ThrowIfUnread(IStateReader reader, int nodeId, string operatorName)
+    {
+        var unread = reader.UnaskedTables;
+        if (unread.Count == 0) return;
+        throw new StateFormatException(
+            $"checkpoint {reader.Epoch} holds state of operator {nodeId} ({string.Join(", ", unread.Order(StringComparer.Ordinal).Select(t => $"'{t}'"))}) " +
+            $"that this build's operator {nodeId} ({operatorName}) does not keep: the checkpoint was written by a build that plans this query " +
+            "differently, and restoring it here would silently lose that state. Restore it with the build that wrote it, or start from a new state dir to discard the state");
+    }
 }
 
 public static class StateColumns
@@ -108,7 +137,7 @@ public sealed record StateTable(string Name, int Version, Schema Schema)
             {
                 var version = stored == Name ? "an unversioned layout" : $"layout version {stored[(Name.Length + 2)..]}";
                 throw new StateFormatException($"checkpoint {reader.Epoch} holds state table '{Name}' in {version}; this build reads version {Version} only. " +
-                    "Restore it with the build that wrote it, or start from a new state dir (or --force) to discard the state");
+                    "Restore it with the build that wrote it, or start from a new state dir to discard the state");
             }
         }
         foreach (var read in reader.ReadTableWithChainStarts(StoredName))
@@ -132,7 +161,7 @@ public sealed record StateTable(string Name, int Version, Schema Schema)
             var found = i < stored.Count ? stored[i] : null;
             if (expected is not null && found is not null && expected.Name == found.Name && expected.Type.Equals(found.Type)) continue;
             throw new StateFormatException($"checkpoint {epoch} holds state table '{StoredName}' with a different schema: column {i} is " +
-                $"{Describe(found)}, this build expects {Describe(expected)}. The query or the build changed how it keeps state; start from a new state dir (or --force) to discard it");
+                $"{Describe(found)}, this build expects {Describe(expected)}. The query or the build changed how it keeps state; start from a new state dir to discard it");
         }
     }
 

@@ -129,6 +129,8 @@ internal sealed class SubtaskRunner
             Chain.Open();
             if (_storage.RestoredEpoch is { } epoch)
             {
+                if (Source is not null) RestoredState.ThrowIfUnread(SourceContext!.State, SourceContext.NodeId, SourceContext.Name);
+                foreach (var context in Chain.Contexts) RestoredState.ThrowIfUnread(context.State, context.NodeId, context.Name);
                 // Opening is where operators read their restored state: the restore cost (benchmarks read this line).
                 _settings.Logger.Info($"[{Name} {SubtaskIndex}] restored state of checkpoint {epoch} in {Stopwatch.GetElapsedTime(opening).TotalMilliseconds:F0} ms");
             }

@@ -414,11 +414,29 @@ public sealed class CheckpointStore : ICheckpointStorage
 
         public IReadOnlyCollection<string> TableNames => restored.TableNames(nodeId);
 
+        // Tables the operator asked for (read or estimated), for UnaskedTables. The read-ahead
+        // thread only enumerates what the operator's thread asked for, but a lock costs nothing here.
+        private readonly HashSet<string> _asked = [];
+
+        private void Asked(string table)
+        {
+            lock (_asked) _asked.Add(table);
+        }
+
+        public IReadOnlyCollection<string> UnaskedTables
+        {
+            get
+            {
+                lock (_asked) return TableNames.Where(table => !_asked.Contains(table)).ToList();
+            }
+        }
+
         private bool Overlaps(StoredBatch stored) =>
             stored.Rows > 0 && KeyRange.SubtaskFor(stored.MinHash, parallelism) <= subtask && subtask <= KeyRange.SubtaskFor(stored.MaxHash, parallelism);
 
         public long EstimateRows(string table)
         {
+            Asked(table);
             long rows = 0;
             foreach (var stored in restored.TableBatches(nodeId, table))
             {
@@ -429,6 +447,7 @@ public sealed class CheckpointStore : ICheckpointStorage
 
         public long EstimateChainStartRows(string table)
         {
+            Asked(table);
             long rows = 0;
             foreach (var file in restored.Files(nodeId))
             {
@@ -441,9 +460,17 @@ public sealed class CheckpointStore : ICheckpointStorage
             return rows;
         }
 
-        public IEnumerable<Batch> ReadTable(string table, bool allRows = false) => Read(table, allRows).Select(read => read.Rows);
+        public IEnumerable<Batch> ReadTable(string table, bool allRows = false)
+        {
+            Asked(table);
+            return Read(table, allRows).Select(read => read.Rows);
+        }
 
-        public IEnumerable<(Batch Rows, bool ChainStart)> ReadTableWithChainStarts(string table) => Read(table, allRows: false);
+        public IEnumerable<(Batch Rows, bool ChainStart)> ReadTableWithChainStarts(string table)
+        {
+            Asked(table);
+            return Read(table, allRows: false);
+        }
 
         private IEnumerable<(Batch Rows, bool ChainStart)> Read(string table, bool allRows)
         {

@@ -41,6 +41,38 @@ public sealed class StateDirLifecycleTests
     }
 
     [Fact]
+    public void A_checkpoint_written_by_a_plan_whose_operators_sit_at_other_nodes_is_refused_not_dropped()
+    {
+        // State is stored by node id, and node ids follow the plan. A build that plans the same
+        // query differently moves operators to other ids; to stand for it, the state dir's
+        // pipeline.json is made to claim a query with one more operator before the aggregate,
+        // so the aggregate's state now sits at the node of a stateless filter.
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("in.json"), "{\"a\": 1}\n{\"a\": 2}\n{\"a\": 3}\n");
+        string Query(string where) => $"""
+            CREATE TABLE src (a BIGINT) WITH (connector = 'single_file', path = '{dir.File("in.json")}', format = 'json', type = 'source');
+            CREATE TABLE out WITH (connector = 'single_file', path = '{dir.File("out.json")}', format = 'debezium_json', type = 'sink');
+            INSERT INTO out SELECT a % 2 AS k, count(*) AS c FROM src{where} GROUP BY a % 2;
+            """;
+        File.WriteAllText(dir.File("q.sql"), Query(""));
+        var first = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var written = File.ReadAllText(dir.File("out.json"));
+
+        var moved = Query(" WHERE a > 0");
+        var pipelineJson = Path.Combine(dir.File("state"), Arroyo.State.Checkpoints.StatePaths.Pipeline);
+        var record = Arroyo.State.Checkpoints.PipelineRecord.Deserialize(File.ReadAllBytes(pipelineJson));
+        File.WriteAllBytes(pipelineJson, (record with { Query = moved, QueryHash = Arroyo.State.Checkpoints.PipelineRecord.HashQuery(moved) }).Serialize());
+        File.WriteAllText(dir.File("q.sql"), moved);
+        var refused = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]);
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("plans this query differently", refused.Stderr);
+        Assert.Contains("restoring it here would silently lose that state", refused.Stderr);
+        Assert.DoesNotContain("   at ", refused.Stderr);
+        Assert.Equal(written, File.ReadAllText(dir.File("out.json")));
+    }
+
+    [Fact]
     public void Ctrl_c_while_the_state_dir_is_opening_exits_cleanly()
     {
         // A store that accepts connections and never answers: the CLI is stuck opening the state dir.

@@ -58,6 +58,33 @@ public sealed class KeyRangeRestoreTests
         Enumerable.Range(0, 20_000).Where(r => KeyRange.Owns(subtask, parallelism, (ulong)r * 0x9E3779B97F4A7C15UL)).Select(r => (long)r).ToList();
 
     [Fact]
+    public async Task A_table_that_the_operator_at_its_node_never_asks_for_refuses_the_restore()
+    {
+        // Node ids follow the plan: a build that plans the query differently puts another
+        // operator at node 1, one that keeps no table "t" (or another one), and its state
+        // would otherwise be dropped without a word.
+        var store = await CheckpointedStoreAsync();
+        var restored = await OpenAsync(store, 2);
+        var other = restored.CreateReader(1, 0, 2);
+        Assert.Equal(["t"], other.UnaskedTables);
+        _ = other.ReadTable("u").ToList();
+        var error = Assert.Throws<StateFormatException>(() => RestoredState.ThrowIfUnread(other, 1, "projection"));
+        Assert.Contains("checkpoint 1 holds state of operator 1 ('t') that this build's operator 1 (projection) does not keep", error.Message);
+        Assert.Contains("plans this query differently", error.Message);
+
+        // Asking counts, rows or not: an estimate, or a read of a subtask's range that holds none.
+        var estimating = restored.CreateReader(1, 1, 2);
+        _ = estimating.EstimateRows("t");
+        Assert.Empty(estimating.UnaskedTables);
+        RestoredState.ThrowIfUnread(estimating, 1, "updating aggregate");
+        var reading = restored.CreateReader(1, 0, 2);
+        _ = reading.ReadTable("t");
+        Assert.Empty(reading.UnaskedTables);
+        // A node without state in the checkpoint has nothing to leave unread.
+        Assert.Empty(restored.CreateReader(2, 0, 2).UnaskedTables);
+    }
+
+    [Fact]
     public void A_table_is_written_in_batches_of_one_key_hash_range_each_keeping_the_order_within_a_range()
     {
         var bytes = WriteFile(new Dictionary<string, List<Batch>> { ["t"] = [Rows(0, 4000), Rows(4000, 10)] });
