@@ -65,8 +65,8 @@ public static class PipelinePlanner
         SinkFileRules.Check(inserts, context);
         TopNLimit.RequireLimits(sinks.Select(s => s.Node), context);
         sinks = MergeSinksOfOneTable(sinks);
-        var json = options.Connectors.CreatePlanJson();
-        var builder = new GraphBuilder(options.Parallelism, new SpecEquality(json));
+        var json = context.Json;
+        var builder = new GraphBuilder(options.Parallelism, context.Equality);
         var planned = sinks.Select(s => (Id: builder.Add(s.Node), s.Spec)).ToList();
         return new PlannedPipeline(builder.Build(), json,
             planned.Select(p => new PlannedSink(p.Id, p.Spec.Table.Name, p.Spec.Table.Connector,

@@ -35,8 +35,13 @@ internal sealed class PlannerContext
     /// </summary>
     public Dictionary<Logical.PlanNode, SourceSpan> UnlimitedTopN { get; } = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>Compares specs for shared-subplan detection while binding (<see cref="Physical.SpecEquality"/>), made on first use.</summary>
-    public Physical.SpecEquality Equality => _equality ??= new Physical.SpecEquality(Options.Connectors.CreatePlanJson());
+    /// <summary>The plan's JSON form (its type information is costly to build: once per planning, on first use).</summary>
+    public Arroyo.Dataflow.Serialization.PlanJson Json => _json ??= Options.Connectors.CreatePlanJson();
+
+    private Arroyo.Dataflow.Serialization.PlanJson? _json;
+
+    /// <summary>Compares specs for shared subplans (<see cref="Physical.SpecEquality"/>): while binding, and in the graph builder.</summary>
+    public Physical.SpecEquality Equality => _equality ??= new Physical.SpecEquality(Json);
 
     private Physical.SpecEquality? _equality;
 

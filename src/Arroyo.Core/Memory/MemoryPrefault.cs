@@ -79,14 +79,6 @@ public static partial class MemoryPrefault
         return array;
     }
 
-    /// <summary><see cref="Array.Resize{T}"/> through <see cref="AllocateZeroed"/>: the new array mapped in at once when big.</summary>
-    public static void Resize<T>(ref T[] array, int length) where T : unmanaged
-    {
-        var resized = AllocateZeroed<T>(length);
-        array.AsSpan(0, Math.Min(array.Length, length)).CopyTo(resized);
-        array = resized;
-    }
-
     /// <summary>
     /// <paramref name="count"/> zeroed arrays of <paramref name="length"/> each, allocated one
     /// after another and mapped in as one run (<see cref="Populate"/>): chunks of a chunked

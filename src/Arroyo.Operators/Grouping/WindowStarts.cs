@@ -6,11 +6,8 @@ namespace Arroyo.Operators.Grouping;
 /// </summary>
 internal static class WindowStarts
 {
-    /// <summary>⌊a / b⌋ for b &gt; 0, also for negative a (times before 1970).</summary>
-    public static long FloorDiv(long a, long b) => a >= 0 ? a / b : (a - b + 1) / b;
-
-    /// <summary>The start of the window of width <paramref name="width"/> holding <paramref name="t"/>.</summary>
-    public static long Of(long t, long width) => FloorDiv(t, width) * width;
+    /// <summary>The start of the window of width <paramref name="width"/> holding <paramref name="t"/> (also before 1970).</summary>
+    public static long Of(long t, long width) => Arroyo.Core.Time.Timestamps.FloorDiv(t, width) * width;
 
     /// <summary>Whether all of <paramref name="timestamps"/> fall in the window starting at <paramref name="first"/> (the first row's).</summary>
     public static bool AllIn(ReadOnlySpan<long> timestamps, long first, long width)

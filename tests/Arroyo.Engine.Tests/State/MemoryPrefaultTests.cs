@@ -27,16 +27,6 @@ public sealed class MemoryPrefaultTests
     }
 
     [Fact]
-    public void Resize_keeps_the_values_and_zeroes_the_rest()
-    {
-        var values = Enumerable.Range(1, 1000).Select(i => (long)i).ToArray();
-        MemoryPrefault.Resize(ref values, 1 << 20);
-        Assert.Equal(1 << 20, values.Length);
-        Assert.Equal(Enumerable.Range(1, 1000).Select(i => (long)i), values.Take(1000));
-        Assert.True(values.AsSpan(1000).IndexOfAnyExcept(0L) < 0);
-    }
-
-    [Fact]
     public void A_chunked_array_grown_for_a_restore_is_addressable_and_zeroed()
     {
         var column = new ChunkedArray<long>();
