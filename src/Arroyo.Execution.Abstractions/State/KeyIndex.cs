@@ -236,7 +236,7 @@ public sealed class KeyIndex
         if (reusesDeleted) return id;
         _usedSlots++;
         // Load at most 3/4, counting deleted slots (they lengthen probes as live ones do).
-        if (_usedSlots * 4L > _slots.Length * 3L) Rebuild();
+        if (_usedSlots * 4L > _slots.Length * 3L) Rebuild(growing: true);
         return id;
     }
 
@@ -431,18 +431,19 @@ public sealed class KeyIndex
     private static int ReservedSlotsFor(int keys) => (int)Math.Min(Array.MaxLength, Math.Max(MinSlots, (keys * 4L + 2) / 3 + 1));
 
     /// <summary>
-    /// Re-inserts every live key into a fresh slot array (drops deleted marks): of
-    /// <paramref name="slots"/> slots, or (0) as <see cref="SlotsFor"/> gives the live keys.
+    /// Re-inserts every live key into a fresh slot array of the size <see cref="SlotsFor"/>
+    /// gives the live keys (drops deleted marks). <paramref name="growing"/>: a table growing
+    /// key by key, whose rebuild places in small blocks (<see cref="GrowthPlaceBlock"/>).
     /// </summary>
-    private void Rebuild(int slots = 0) => RebuildInto(new int[Math.Max(slots, SlotsFor(Count))]);
+    private void Rebuild(bool growing = false) => RebuildInto(new int[SlotsFor(Count)], growing ? GrowthPlaceBlock : PlaceBlock);
 
-    /// <summary><see cref="Rebuild"/> into <paramref name="empty"/>, a new slot array.</summary>
-    private void RebuildInto(int[] empty)
+    /// <summary><see cref="Rebuild"/> into <paramref name="empty"/>, a new slot array, placing <paramref name="block"/> ids per pass.</summary>
+    private void RebuildInto(int[] empty, int block = PlaceBlock)
     {
         _slots = empty;
         _usedSlots = 0;
         _pendingCount = 0;
-        PlaceSorted(0, _highWater);
+        PlaceSorted(0, _highWater, block);
     }
 
     /// <summary>
@@ -462,10 +463,19 @@ public sealed class KeyIndex
         PlaceSorted(start, start + count);
     }
 
-    /// <summary>Ids placed per pass of <see cref="PlaceSorted"/>: its scratch is 16 B per id.</summary>
+    /// <summary>Ids placed per pass of <see cref="PlaceSorted"/> for keys a restore stored: its scratch is 12 B per id.</summary>
     private const int PlaceBlock = 1 << 20;
 
-    /// <summary>Home-slot buckets per pass: a bucket's slots span a few cache lines.</summary>
+    /// <summary>
+    /// Ids placed per pass when a table growing key by key rebuilds its slots: 96 KB of scratch
+    /// that dies young in the small object heap. A million-id block's 12 MB went to the large
+    /// object heap at every growth, beside the old and new slot arrays, and stayed in the
+    /// process's memory as free space there. Each pass is a sweep of the slot array in slot
+    /// order, so small blocks still write it front to back.
+    /// </summary>
+    internal const int GrowthPlaceBlock = 1 << 13;
+
+    /// <summary>Home-slot buckets per pass of a full block: a bucket's slots span a few cache lines.</summary>
     private const int PlaceBucketBits = 16;
 
     /// <summary>
@@ -476,21 +486,23 @@ public sealed class KeyIndex
     /// finds the same keys whatever order they were placed in: each still takes the first free
     /// slot from its home.
     /// </summary>
-    private void PlaceSorted(int from, int to)
+    private void PlaceSorted(int from, int to, int maxBlock = PlaceBlock)
     {
         if (to <= from) return;
-        var block = Math.Min(PlaceBlock, to - from);
+        var block = Math.Min(maxBlock, to - from);
         // Plain arrays, not the shared pool: up to 12 MB that the pool would keep for the rest
         // of the run, while a placement happens only at a rebuild or a restore (a pooled pair
         // added ~12-20 B per key to a million-key table's steady memory).
         var homes = GC.AllocateUninitializedArray<int>(block);
         var sorted = GC.AllocateUninitializedArray<ulong>(block);
-        var starts = new int[(1 << PlaceBucketBits) + 1];
+        // As many buckets as ids in a block (up to 2^16): a small block's counts stay small too.
+        var bucketBits = Math.Min(PlaceBucketBits, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)Math.Max(1, block - 1)));
+        var starts = new int[(1 << bucketBits) + 1];
         // A home's bucket: its top bits, so buckets follow the slot array from start to end.
-        var shift = Math.Max(0, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)_slots.Length) - PlaceBucketBits);
-        for (var first = from; first < to; first += PlaceBlock)
+        var shift = Math.Max(0, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)_slots.Length) - bucketBits);
+        for (var first = from; first < to; first += block)
         {
-            var end = (int)Math.Min(to, (long)first + PlaceBlock);
+            var end = (int)Math.Min(to, (long)first + block);
             Array.Clear(starts);
             for (var id = first; id < end; id++)
             {
