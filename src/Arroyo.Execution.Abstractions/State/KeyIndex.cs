@@ -473,7 +473,7 @@ public sealed class KeyIndex
     /// process's memory as free space there. Each pass is a sweep of the slot array in slot
     /// order, so small blocks still write it front to back.
     /// </summary>
-    internal const int GrowthPlaceBlock = 1 << 13;
+    private const int GrowthPlaceBlock = 1 << 13;
 
     /// <summary>Home-slot buckets per pass of a full block: a bucket's slots span a few cache lines.</summary>
     private const int PlaceBucketBits = 16;
