@@ -60,6 +60,9 @@ internal sealed class WindowedAggregator : EventTimeOperator
 
     private int GroupCapacity => _fixed?.Capacity ?? _groups.Capacity;
 
+    /// <summary>Whether groups are found by value (<see cref="LongKeyTable"/>) rather than by encoded key.</summary>
+    internal bool FindsGroupsByValue => _fixed is not null;
+
     public override void Open(OperatorContext context)
     {
         _context = context;

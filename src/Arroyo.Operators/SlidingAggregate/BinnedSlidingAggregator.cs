@@ -78,6 +78,9 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
 
     private int KeyCapacity => _fixedKeys?.Capacity ?? _keyIds.Capacity;
 
+    /// <summary>Whether key ids are found by value (<see cref="LongKeyTable"/>) rather than by encoded key.</summary>
+    internal bool FindsKeysByValue => _fixedKeys is not null;
+
     /// <summary>
     /// Whether combining per-bin partials gives exactly the per-window result: count, integer
     /// sums (wrapping addition is associative) and min/max over non-float types. Float sums
