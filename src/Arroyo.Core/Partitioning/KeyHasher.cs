@@ -31,6 +31,13 @@ public static class KeyHasher
         return Finish(Mix(Seed, XxHash3.HashToUInt64(bytes)));
     }
 
+    /// <summary>The hash <see cref="HashRows"/> gives a row whose only key column is a 64-bit integer (BIGINT, TIMESTAMP, TIME).</summary>
+    public static ulong HashInt64(long value, bool isNull) =>
+        Finish(Mix(Seed, isNull ? 0UL : XxHash3.HashToUInt64(MemoryMarshal.AsBytes(new ReadOnlySpan<long>(in value)))));
+
+    /// <summary>The hash <see cref="HashRows"/> gives every row when there are no key columns.</summary>
+    public static ulong HashNoColumns() => Finish(Seed);
+
     private static void CombineColumn(Column column, Span<ulong> hashes)
     {
         switch (column)

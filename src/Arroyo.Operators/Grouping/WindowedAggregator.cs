@@ -27,6 +27,10 @@ internal sealed class WindowedAggregator : EventTimeOperator
     private readonly AggregateSet _aggregates;
     private readonly KeyCodec _codec;
     private readonly GroupTable _groups = new();
+    // Set when the key is no column or one 64-bit column: groups are found by value, without
+    // encoding the key or hashing it per row, and _groups stays empty.
+    private readonly LongKeyTable? _fixed;
+    private readonly int _fixedColumn = -1;
     private readonly SortedDictionary<long, List<int>> _windows = new();
     // The window the last new group went into (rows mostly arrive in time order).
     private long _lastStart;
@@ -46,7 +50,18 @@ internal sealed class WindowedAggregator : EventTimeOperator
         _output = output;
         _aggregates = new AggregateSet(aggregates, input, registry, retracting: false);
         _codec = new KeyCodec(_keys);
+        if (_keys.Length == 0) _fixed = new LongKeyTable(hasKey: false);
+        else if (_keys.Length == 1 && LongKeyTable.Supports(input[_keys[0]].Type.Kind))
+        {
+            _fixed = new LongKeyTable(hasKey: true);
+            _fixedColumn = _keys[0];
+        }
     }
+
+    private int GroupCapacity => _fixed?.Capacity ?? _groups.Capacity;
+
+    /// <summary>Whether groups are found by value (<see cref="LongKeyTable"/>) rather than by encoded key.</summary>
+    internal bool FindsGroupsByValue => _fixed is not null;
 
     public override void Open(OperatorContext context)
     {
@@ -59,7 +74,9 @@ internal sealed class WindowedAggregator : EventTimeOperator
             for (var r = 0; r < batch.RowCount; r++)
             {
                 var start = starts.Values[r];
-                var g = AddGroup(hashes.Values[r], restoreCodec.Encode(batch.Columns, r, start), start);
+                var g = _fixed is null ? AddGroup(hashes.Values[r], restoreCodec.Encode(batch.Columns, r, start), start)
+                    : !_fixed.HasKey ? AddFixedGroup(start, 0, isNull: false)
+                    : AddFixedGroup(start, ((PrimitiveColumn<long>)batch.Columns[2]).Values[r], batch.Columns[2].IsNull(r));
                 for (var a = 0; a < _aggregates.Count; a++)
                 {
                     var blob = (StringColumn)batch.Columns[2 + _keys.Length + a];
@@ -73,6 +90,11 @@ internal sealed class WindowedAggregator : EventTimeOperator
     {
         var rows = batch.RowCount;
         if (rows == 0) return;
+        if (_fixed is not null)
+        {
+            OnFixedKeyBatch(batch);
+            return;
+        }
         var windowsPerRow = (int)(_width / _slide);
         var hashes = ArrayPool<ulong>.Shared.Rent(rows);
         // Group of row r in its k-th window at groups[k * rows + r] (-1: late, skipped).
@@ -136,22 +158,90 @@ internal sealed class WindowedAggregator : EventTimeOperator
         }
     }
 
+    /// <summary>As the loop of <see cref="OnBatch"/>, for a key of no column or one 64-bit column (<see cref="_fixed"/>).</summary>
+    private void OnFixedKeyBatch(Batch batch)
+    {
+        var rows = batch.RowCount;
+        var windowsPerRow = (int)(_width / _slide);
+        var groups = ArrayPool<int>.Shared.Rent(rows * windowsPerRow);
+        try
+        {
+            var timestamps = batch.Timestamps.Values;
+            var keyColumn = _fixed!.HasKey ? (PrimitiveColumn<long>)batch.Columns[_fixedColumn] : null;
+            var values = keyColumn?.Values;
+            var validity = keyColumn?.Validity;
+            var any = new bool[windowsPerRow];
+            // Rows of one key and window often follow each other (always, without a key column).
+            long lastStart = 0, lastValue = 0;
+            var lastNull = false;
+            var lastGroup = -1;
+            for (var r = 0; r < rows; r++)
+            {
+                var value = values is null ? 0 : values[r];
+                var isNull = validity is not null && !validity.Get(r);
+                var first = FloorDiv(timestamps[r], _slide) * _slide;
+                for (var k = 0; k < windowsPerRow; k++)
+                {
+                    var start = first - k * _slide;
+                    if (start + _width <= CurrentWatermark)
+                    {
+                        groups[k * rows + r] = -1;
+                        if (k == 0) _lateRows++;
+                        continue;
+                    }
+                    if (lastGroup < 0 || start != lastStart || value != lastValue || isNull != lastNull)
+                    {
+                        lastGroup = AddFixedGroup(start, value, isNull);
+                        lastStart = start;
+                        lastValue = value;
+                        lastNull = isNull;
+                    }
+                    groups[k * rows + r] = lastGroup;
+                    any[k] = true;
+                }
+            }
+            for (var k = 0; k < windowsPerRow; k++)
+            {
+                if (any[k]) _aggregates.Update(batch, groups.AsSpan(k * rows, rows), default);
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(groups);
+        }
+    }
+
     private int AddGroup(ulong hash, ReadOnlySpan<byte> key, long start)
     {
         var g = _groups.FindOrAdd(hash, key, out var added);
-        if (added)
-        {
-            _aggregates.EnsureCapacity(_groups.Capacity);
-            _aggregates.Clear(g);
-            if (start != _lastStart || _lastList is null)
-            {
-                if (!_windows.TryGetValue(start, out var list)) _windows[start] = list = [];
-                _lastStart = start;
-                _lastList = list;
-            }
-            _lastList.Add(g);
-        }
+        if (added) OnGroupAdded(g, start);
         return g;
+    }
+
+    private int AddFixedGroup(long start, long value, bool isNull)
+    {
+        var g = _fixed!.FindOrAdd(start, value, isNull, out var added);
+        if (added) OnGroupAdded(g, start);
+        return g;
+    }
+
+    private void OnGroupAdded(int g, long start)
+    {
+        _aggregates.EnsureCapacity(GroupCapacity);
+        _aggregates.Clear(g);
+        if (start != _lastStart || _lastList is null)
+        {
+            if (!_windows.TryGetValue(start, out var list)) _windows[start] = list = [];
+            _lastStart = start;
+            _lastList = list;
+        }
+        _lastList.Add(g);
+    }
+
+    private void AppendKey(int g, ColumnBuilder[] keyBuilders)
+    {
+        if (_fixed is null) KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+        else _fixed.AppendKey(g, keyBuilders.Length > 0 ? keyBuilders[0] : null);
     }
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : (a - b + 1) / b;
@@ -180,7 +270,7 @@ internal sealed class WindowedAggregator : EventTimeOperator
             var end = start + _width;
             foreach (var g in groups)
             {
-                KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+                AppendKey(g, keyBuilders);
                 if (_windowIndex is { } wi)
                 {
                     var window = (StructColumnBuilder)builders[wi];
@@ -197,7 +287,8 @@ internal sealed class WindowedAggregator : EventTimeOperator
             chunks.Flush();
             ProgressWatermark.AfterWindow(end, CurrentWatermark, output);
         }
-        _groups.RemoveMany(removed);
+        if (_fixed is null) _groups.RemoveMany(removed);
+        else _fixed.RemoveMany(removed);
     }
 
     public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
@@ -214,9 +305,9 @@ internal sealed class WindowedAggregator : EventTimeOperator
         {
             foreach (var g in groups)
             {
-                ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_groups.HashOf(g));
+                ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_fixed?.HashOf(g) ?? _groups.HashOf(g));
                 ((PrimitiveColumnBuilder<long>)builders[1]).Append(start);
-                KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+                AppendKey(g, keyBuilders);
                 for (var a = 0; a < _aggregates.Count; a++)
                 {
                     ((StringColumnBuilder)builders[2 + _keys.Length + a]).Append(_aggregates.Serialize(g, a));

@@ -35,6 +35,10 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
     // partial accumulators. A closing window finds each bin group's key by id, so combining
     // a window never hashes a key.
     private readonly GroupTable _keyIds = new();
+    // Set instead of _keyIds when the key is no column or one 64-bit column: key ids are found
+    // by value, without encoding the key or hashing it per row.
+    private readonly LongKeyTable? _fixedKeys;
+    private readonly int _fixedColumn = -1;
     private readonly BinGroups _groups = new();
     private readonly SortedDictionary<long, List<int>> _bins = new();
     private long _lastBinStart = long.MinValue;
@@ -64,7 +68,18 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
         _partials = new AggregateSet(aggregates, input, registry, retracting: false);
         _codec = new KeyCodec(_keys);
         _combiner = new WindowCombiner(_partials, aggregates, registry);
+        if (_keys.Length == 0) _fixedKeys = new LongKeyTable(hasKey: false);
+        else if (_keys.Length == 1 && LongKeyTable.Supports(input[_keys[0]].Type.Kind))
+        {
+            _fixedKeys = new LongKeyTable(hasKey: true);
+            _fixedColumn = _keys[0];
+        }
     }
+
+    private int KeyCapacity => _fixedKeys?.Capacity ?? _keyIds.Capacity;
+
+    /// <summary>Whether key ids are found by value (<see cref="LongKeyTable"/>) rather than by encoded key.</summary>
+    internal bool FindsKeysByValue => _fixedKeys is not null;
 
     /// <summary>
     /// Whether combining per-bin partials gives exactly the per-window result: count, integer
@@ -97,7 +112,9 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
             var minWindows = (PrimitiveColumn<long>)batch.Columns[2 + _keys.Length + _partials.Count];
             for (var r = 0; r < batch.RowCount; r++)
             {
-                var g = GroupOf(hashes.Values[r], restoreCodec.Encode(batch.Columns, r), starts.Values[r]);
+                var g = _fixedKeys is null ? GroupOf(hashes.Values[r], restoreCodec.Encode(batch.Columns, r), starts.Values[r])
+                    : !_fixedKeys.HasKey ? FixedGroupOf(0, isNull: false, starts.Values[r])
+                    : FixedGroupOf(((PrimitiveColumn<long>)batch.Columns[2]).Values[r], batch.Columns[2].IsNull(r), starts.Values[r]);
                 _minWindow[g] = Math.Max(_minWindow[g], minWindows.Values[r]);
                 for (var a = 0; a < _partials.Count; a++)
                 {
@@ -112,6 +129,11 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
     {
         var rows = batch.RowCount;
         if (rows == 0) return;
+        if (_fixedKeys is not null)
+        {
+            OnFixedKeyBatch(batch);
+            return;
+        }
         var hashes = ArrayPool<ulong>.Shared.Rent(rows);
         var groups = ArrayPool<int>.Shared.Rent(rows);
         try
@@ -139,6 +161,71 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
             ArrayPool<ulong>.Shared.Return(hashes);
             ArrayPool<int>.Shared.Return(groups);
         }
+    }
+
+    /// <summary>As <see cref="OnBatch"/>, for a key of no column or one 64-bit column (<see cref="_fixedKeys"/>).</summary>
+    private void OnFixedKeyBatch(Batch batch)
+    {
+        var rows = batch.RowCount;
+        var groups = ArrayPool<int>.Shared.Rent(rows);
+        try
+        {
+            var timestamps = batch.Timestamps.Values;
+            var keyColumn = _fixedKeys!.HasKey ? (PrimitiveColumn<long>)batch.Columns[_fixedColumn] : null;
+            var values = keyColumn?.Values;
+            var validity = keyColumn?.Validity;
+            var any = false;
+            // Rows of one key often follow each other (always, without a key column): its id is kept.
+            long lastValue = 0;
+            var lastNull = false;
+            var lastKey = -1;
+            for (var r = 0; r < rows; r++)
+            {
+                var bin = FloorDiv(timestamps[r], _slide) * _slide;
+                if (bin + _width <= CurrentWatermark)
+                {
+                    groups[r] = -1;
+                    _lateRows++;
+                    continue;
+                }
+                var value = values is null ? 0 : values[r];
+                var isNull = validity is not null && !validity.Get(r);
+                if (lastKey < 0 || value != lastValue || isNull != lastNull)
+                {
+                    lastKey = FixedKeyId(value, isNull);
+                    lastValue = value;
+                    lastNull = isNull;
+                }
+                var g = _groups.Find(lastKey, bin);
+                groups[r] = g >= 0 ? g : AddGroup(lastKey, bin);
+                any = true;
+            }
+            if (any) _partials.Update(batch, groups.AsSpan(0, rows), default);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(groups);
+        }
+    }
+
+    private int FixedKeyId(long value, bool isNull)
+    {
+        var k = _fixedKeys!.FindOrAdd(0, value, isNull, out var added);
+        if (added) _groups.EnsureKeys(_fixedKeys.Capacity);
+        return k;
+    }
+
+    private int FixedGroupOf(long value, bool isNull, long bin)
+    {
+        var k = FixedKeyId(value, isNull);
+        var g = _groups.Find(k, bin);
+        return g >= 0 ? g : AddGroup(k, bin);
+    }
+
+    private void AppendKey(int key, ColumnBuilder[] keyBuilders)
+    {
+        if (_fixedKeys is null) KeyCodec.Decode(_keyIds.KeyOf(key), keyBuilders);
+        else _fixedKeys.AppendKey(key, keyBuilders.Length > 0 ? keyBuilders[0] : null);
     }
 
     /// <summary>The bin group of a key (encoded without a prefix) in <paramref name="bin"/>, created if new.</summary>
@@ -219,7 +306,9 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
             _groups.Remove(g);
             if (_groups.GroupsOf(key) == 0) emptied.Add(key);
         }
-        if (emptied.Count > 0) _keyIds.RemoveMany(emptied);
+        if (emptied.Count == 0) return;
+        if (_fixedKeys is null) _keyIds.RemoveMany(emptied);
+        else _fixedKeys.RemoveMany(emptied);
     }
 
     /// <summary>Combines the bins of window [start, start + width) per key and appends one row per key.</summary>
@@ -227,7 +316,7 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
     {
         var end = start + _width;
         var combiner = _combiner;
-        combiner.Begin(_keyIds.Capacity);
+        combiner.Begin(KeyCapacity);
         for (var bin = start; bin < end; bin += _slide)
         {
             if (!_bins.TryGetValue(bin, out var list)) continue;
@@ -236,7 +325,7 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
                 if (_minWindow[g] <= start) combiner.Add(g, _groups.KeyOf(g), _order[g]);
             }
         }
-        var count = combiner.Finish(_keyIds.Capacity);
+        var count = combiner.Finish(KeyCapacity);
 
         var builders = chunks.Builders;
         var windowOffset = _windowIndex.HasValue ? 1 : 0;
@@ -247,7 +336,7 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
         var window = _windowIndex is { } wi ? (StructColumnBuilder)builders[wi] : null;
         for (var i = 0; i < count; i++)
         {
-            KeyCodec.Decode(_keyIds.KeyOf(combiner.KeyAt(i)), keyBuilders);
+            AppendKey(combiner.KeyAt(i), keyBuilders);
             if (window is not null)
             {
                 ((PrimitiveColumnBuilder<long>)window.Children[0]).Append(start);
@@ -281,9 +370,9 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
             foreach (var g in groups)
             {
                 var key = _groups.KeyOf(g);
-                ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_keyIds.HashOf(key));
+                ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_fixedKeys?.HashOf(key) ?? _keyIds.HashOf(key));
                 ((PrimitiveColumnBuilder<long>)builders[1]).Append(bin);
-                KeyCodec.Decode(_keyIds.KeyOf(key), keyBuilders);
+                AppendKey(key, keyBuilders);
                 for (var a = 0; a < _partials.Count; a++)
                 {
                     ((StringColumnBuilder)builders[2 + _keys.Length + a]).Append(_partials.Serialize(g, a));

@@ -22,6 +22,9 @@ public sealed class TumblingAggregateOperator : IOperator
             : new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.WidthNanos, spec.WindowOutputIndex, spec.Output, functions.Aggregates);
     }
 
+    /// <summary>The aggregator chosen for the spec (for tests).</summary>
+    internal IOperator Inner => _inner;
+
     public void Open(OperatorContext context) => _inner.Open(context);
 
     public void OnBatch(Batch batch, int input, IOutput output) => _inner.OnBatch(batch, input, output);
