@@ -65,10 +65,9 @@ public static class PipelinePlanner
         SinkFileRules.Check(inserts, context);
         TopNLimit.RequireLimits(sinks.Select(s => s.Node), context);
         sinks = MergeSinksOfOneTable(sinks);
-        var json = context.Json;
         var builder = new GraphBuilder(options.Parallelism, context.Equality);
         var planned = sinks.Select(s => (Id: builder.Add(s.Node), s.Spec)).ToList();
-        return new PlannedPipeline(builder.Build(), json,
+        return new PlannedPipeline(builder.Build(), () => context.Json,
             planned.Select(p => new PlannedSink(p.Id, p.Spec.Table.Name, p.Spec.Table.Connector,
                 p.Spec.Table.Options.GetValueOrDefault("format"), p.Spec.Input.IsUpdating, p.Spec.Table.IsSelectOutput)).ToArray())
         {

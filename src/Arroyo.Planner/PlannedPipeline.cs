@@ -10,17 +10,23 @@ public sealed record PlannedSink(int NodeId, string Table, string Connector, str
 /// <summary>The result of planning a script: the dataflow graph and its sinks.</summary>
 public sealed class PlannedPipeline
 {
-    public PlannedPipeline(DataflowGraph graph, PlanJson json, IReadOnlyList<PlannedSink> sinks)
+    private readonly Lazy<PlanJson> _json;
+
+    /// <param name="json">
+    /// Builds (or returns the planner's) JSON form. Called at the first use only: building its type
+    /// information is a few hundredths of a CPU-second that a run which never writes its plan skips.
+    /// </param>
+    public PlannedPipeline(DataflowGraph graph, Func<PlanJson> json, IReadOnlyList<PlannedSink> sinks)
     {
         Graph = graph;
-        Json = json;
+        _json = new Lazy<PlanJson>(json);
         Sinks = sinks;
     }
 
     public DataflowGraph Graph { get; }
 
     /// <summary>The plan's JSON form: every kind of spec and connector config the planner's catalog knows.</summary>
-    public PlanJson Json { get; }
+    public PlanJson Json => _json.Value;
 
     /// <summary>The graph as canonical JSON (see <see cref="PlanJson"/>).</summary>
     public string ToJson(bool indented = false) => Json.Serialize(Graph, indented);

@@ -41,7 +41,7 @@ internal sealed class PlannerContext
     private Arroyo.Dataflow.Serialization.PlanJson? _json;
 
     /// <summary>Compares specs for shared subplans (<see cref="Physical.SpecEquality"/>): while binding, and in the graph builder.</summary>
-    public Physical.SpecEquality Equality => _equality ??= new Physical.SpecEquality(Json);
+    public Physical.SpecEquality Equality => _equality ??= new Physical.SpecEquality(() => Json);
 
     private Physical.SpecEquality? _equality;
 
@@ -66,6 +66,6 @@ internal sealed class PlannerContext
     public string Text(SourceSpan span)
     {
         if (!span.IsKnown || span.Start < 0 || span.End > Sql.Length || span.End <= span.Start) return "";
-        return System.Text.RegularExpressions.Regex.Replace(Sql[span.Start..span.End], @"\s+", " ");
+        return Arroyo.Core.Text.Whitespace.CollapseRuns(Sql[span.Start..span.End]);
     }
 }

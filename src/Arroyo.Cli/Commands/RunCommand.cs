@@ -46,9 +46,10 @@ public sealed class RunCommand
         var udfs = UserFunctions.Load(_options, config, QueryText, _log);
         _log.Debug(StartupCost.At("configuration read"));
 
-        using var logging = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(_log.MinimumLevel)
-            .AddProvider(new StderrLoggerProvider(_log)));
+        // Built directly, not through LoggerFactory.Create: that builds a dependency-injection
+        // container for one provider, ~0.04 CPU-s of every start (JIT of its generic collections).
+        using var logging = new LoggerFactory([], new LoggerFilterOptions { MinLevel = _log.MinimumLevel });
+        logging.AddProvider(new StderrLoggerProvider(_log));
         var connectors = BuiltIns.Connectors();
         var host = new PipelineHost(new PipelineComponents
         {

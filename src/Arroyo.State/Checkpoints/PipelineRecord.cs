@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
+using Arroyo.Core.Text;
 
 namespace Arroyo.State.Checkpoints;
 
@@ -42,7 +42,7 @@ public sealed record PipelineRecord : IChecksummed<PipelineRecord>
 
     public static string HashQuery(string query)
     {
-        var normalised = Regex.Replace(query.Trim(), @"\s+", " ");
+        var normalised = Whitespace.CollapseRuns(query.Trim());
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalised)));
     }
 }
