@@ -1,3 +1,4 @@
+using Arroyo.Core;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Partitioning;
 
@@ -31,12 +32,28 @@ internal sealed class LongKeyTable
     private int _highWater;
 
     /// <param name="hasKey">False: no key column, every group of a prefix is the same (its value is unused).</param>
-    public LongKeyTable(bool hasKey)
+    /// <param name="keyColumn">The input column the key is read from (<see cref="KeyColumnOf"/>); -1 without one.</param>
+    public LongKeyTable(bool hasKey, int keyColumn = -1)
     {
         HasKey = hasKey;
+        KeyColumn = keyColumn;
     }
 
+    /// <summary>
+    /// The table for groups keyed by <paramref name="keys"/> (column indices into <paramref name="input"/>),
+    /// or null when they are not no column or one 64-bit column: those keep the encoded-key table.
+    /// </summary>
+    public static LongKeyTable? For(int[] keys, Arroyo.Core.Types.Schema input) =>
+        keys.Length == 0 ? new LongKeyTable(hasKey: false)
+        : keys.Length == 1 && Supports(input[keys[0]].Type.Kind) ? new LongKeyTable(hasKey: true, keys[0])
+        : null;
+
     public bool HasKey { get; }
+
+    public int KeyColumn { get; }
+
+    /// <summary>The key column of an input batch, null without a key column.</summary>
+    public PrimitiveColumn<long>? KeyColumnOf(Batch batch) => HasKey ? (PrimitiveColumn<long>)batch.Columns[KeyColumn] : null;
 
     /// <summary>One past the largest id ever handed out: size accumulator arrays to this.</summary>
     public int Capacity => _highWater;

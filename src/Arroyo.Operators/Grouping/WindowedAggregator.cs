@@ -30,7 +30,6 @@ internal sealed class WindowedAggregator : EventTimeOperator
     // Set when the key is no column or one 64-bit column: groups are found by value, without
     // encoding the key or hashing it per row, and _groups stays empty.
     private readonly LongKeyTable? _fixed;
-    private readonly int _fixedColumn = -1;
     private readonly SortedDictionary<long, List<int>> _windows = new();
     // The window the last new group went into (rows mostly arrive in time order).
     private long _lastStart;
@@ -50,12 +49,7 @@ internal sealed class WindowedAggregator : EventTimeOperator
         _output = output;
         _aggregates = new AggregateSet(aggregates, input, registry, retracting: false);
         _codec = new KeyCodec(_keys);
-        if (_keys.Length == 0) _fixed = new LongKeyTable(hasKey: false);
-        else if (_keys.Length == 1 && LongKeyTable.Supports(input[_keys[0]].Type.Kind))
-        {
-            _fixed = new LongKeyTable(hasKey: true);
-            _fixedColumn = _keys[0];
-        }
+        _fixed = LongKeyTable.For(_keys, input);
     }
 
     private int GroupCapacity => _fixed?.Capacity ?? _groups.Capacity;
@@ -167,7 +161,7 @@ internal sealed class WindowedAggregator : EventTimeOperator
         try
         {
             var timestamps = batch.Timestamps.Values;
-            var keyColumn = _fixed!.HasKey ? (PrimitiveColumn<long>)batch.Columns[_fixedColumn] : null;
+            var keyColumn = _fixed!.KeyColumnOf(batch);
             var values = keyColumn?.Values;
             var validity = keyColumn?.Validity;
             var any = new bool[windowsPerRow];

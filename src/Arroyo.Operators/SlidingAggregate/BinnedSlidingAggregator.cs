@@ -38,7 +38,6 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
     // Set instead of _keyIds when the key is no column or one 64-bit column: key ids are found
     // by value, without encoding the key or hashing it per row.
     private readonly LongKeyTable? _fixedKeys;
-    private readonly int _fixedColumn = -1;
     private readonly BinGroups _groups = new();
     private readonly SortedDictionary<long, List<int>> _bins = new();
     private long _lastBinStart = long.MinValue;
@@ -68,12 +67,7 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
         _partials = new AggregateSet(aggregates, input, registry, retracting: false);
         _codec = new KeyCodec(_keys);
         _combiner = new WindowCombiner(_partials, aggregates, registry);
-        if (_keys.Length == 0) _fixedKeys = new LongKeyTable(hasKey: false);
-        else if (_keys.Length == 1 && LongKeyTable.Supports(input[_keys[0]].Type.Kind))
-        {
-            _fixedKeys = new LongKeyTable(hasKey: true);
-            _fixedColumn = _keys[0];
-        }
+        _fixedKeys = LongKeyTable.For(_keys, input);
     }
 
     private int KeyCapacity => _fixedKeys?.Capacity ?? _keyIds.Capacity;
@@ -171,7 +165,7 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
         try
         {
             var timestamps = batch.Timestamps.Values;
-            var keyColumn = _fixedKeys!.HasKey ? (PrimitiveColumn<long>)batch.Columns[_fixedColumn] : null;
+            var keyColumn = _fixedKeys!.KeyColumnOf(batch);
             var values = keyColumn?.Values;
             var validity = keyColumn?.Validity;
             var any = false;
