@@ -23,8 +23,7 @@ public sealed class TableBindException : UserException
 /// </summary>
 public sealed class ConnectorCatalog
 {
-    private readonly Dictionary<string, (IConnector Planning, IConnectorRuntime? Runtime)> _connectors =
-        new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Entry> _connectors = new(StringComparer.OrdinalIgnoreCase);
 
     private string? _selectOutput;
 
@@ -36,13 +35,36 @@ public sealed class ConnectorCatalog
     /// </summary>
     public ConnectorCatalog Add(IConnector connector, IConnectorRuntime? runtime = null)
     {
-        if (_connectors.ContainsKey(connector.Name))
-        {
-            throw new InvalidOperationException($"connector '{connector.Name}' is registered twice (this is a bug)");
-        }
-        _connectors[connector.Name] = (connector, runtime ?? connector as IConnectorRuntime);
+        ThrowIfRegistered(connector.Name);
+        _connectors[connector.Name] = new Entry(connector.Name, null) { Planning = connector, Runtime = runtime ?? connector as IConnectorRuntime };
         return this;
     }
+
+    /// <summary>
+    /// Adds a connector known by <paramref name="name"/> and created by <paramref name="create"/>
+    /// the first time a table names it (or the plan's JSON needs every connector). A connector
+    /// with an assembly of its own is added this way, so a run whose query does not name it never
+    /// loads that assembly and its dependencies (each one costs start-up time, issue #15). The
+    /// connector created must be called <paramref name="name"/>; its runtime half is the
+    /// connector itself when it implements <see cref="IConnectorRuntime"/>.
+    /// </summary>
+    public ConnectorCatalog Add(string name, Func<IConnector> create)
+    {
+        ThrowIfRegistered(name);
+        _connectors[name] = new Entry(name, create);
+        return this;
+    }
+
+    private void ThrowIfRegistered(string name)
+    {
+        if (_connectors.ContainsKey(name))
+        {
+            throw new InvalidOperationException($"connector '{name}' is registered twice (this is a bug)");
+        }
+    }
+
+    /// <summary>Whether the connector registered as <paramref name="name"/> has been created (a lazily added one: its table was bound).</summary>
+    public bool IsCreated(string name) => _connectors.TryGetValue(name, out var entry) && entry.IsCreated;
 
     /// <summary>
     /// Names the sink connector that prints the rows of a bare <c>SELECT</c> (JSON lines, or
@@ -69,7 +91,8 @@ public sealed class ConnectorCatalog
             .AddDerived<OperatorSpec, SinkSpec>("sink")
             .AddDerived<Dataflow.Specs.LookupTableRef, ConnectorLookupTable>("connector")
             .AddDerived<ConnectorConfig, UninterpretedConfig>("uninterpreted");
-        foreach (var (planning, _) in _connectors.Values.OrderBy(c => c.Planning.Name, StringComparer.Ordinal)) planning.AddJsonTypes(json);
+        // Every connector, created if it was not yet: a plan read back may name any of them.
+        foreach (var name in Names) _connectors[name].Planning.AddJsonTypes(json);
         return json;
     }
 
@@ -78,9 +101,13 @@ public sealed class ConnectorCatalog
 
     public bool TryGet(string name, out IConnector connector)
     {
-        var found = _connectors.TryGetValue(name, out var entry);
+        if (!_connectors.TryGetValue(name, out var entry))
+        {
+            connector = null!;
+            return false;
+        }
         connector = entry.Planning;
-        return found;
+        return true;
     }
 
     /// <summary>The connector called <paramref name="name"/>; a user error naming the known ones otherwise.</summary>
@@ -150,4 +177,53 @@ public sealed class ConnectorCatalog
 
     // The interface's default methods say "not supported yet" for both roles.
     private sealed class PlanningOnly : IConnectorRuntime;
+
+    /// <summary>
+    /// A registered connector: given, or created on first use by its factory. The planner binds
+    /// on one thread, but subtasks ask for runtime halves from theirs, so creation is locked.
+    /// </summary>
+    private sealed class Entry(string name, Func<IConnector>? create)
+    {
+        private readonly Lock _lock = new();
+        private IConnector? _planning;
+        private IConnectorRuntime? _runtime;
+
+        public bool IsCreated => Volatile.Read(ref _planning) is not null;
+
+        public IConnector Planning
+        {
+            get
+            {
+                Create();
+                return _planning!;
+            }
+            init => _planning = value;
+        }
+
+        public IConnectorRuntime? Runtime
+        {
+            get
+            {
+                Create();
+                return _runtime;
+            }
+            init => _runtime = value;
+        }
+
+        private void Create()
+        {
+            if (Volatile.Read(ref _planning) is not null) return;
+            lock (_lock)
+            {
+                if (_planning is not null) return;
+                var connector = create!();
+                if (!string.Equals(connector.Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidOperationException($"connector '{name}' was registered, but its factory created '{connector.Name}' (this is a bug)");
+                }
+                _runtime = connector as IConnectorRuntime;
+                Volatile.Write(ref _planning, connector);
+            }
+        }
+    }
 }

@@ -306,17 +306,25 @@ public sealed class RunningPipeline
     /// <summary>Records the checkpoint's bytes per node and subtask, and sets each subtask's state-size metric to its share.</summary>
     private void RecordCompleted(EngineEvent.CheckpointCompleted completed, DateTimeOffset now)
     {
-        var bytes = new Dictionary<(int NodeId, int Subtask), long>();
+        // Plain loops, no LINQ: this runs at every checkpoint, and at the end of every run, where
+        // each generic LINQ shape over these value types was JIT-compiled once more (start-up, issue #15).
+        var byNode = new Dictionary<int, IReadOnlyDictionary<int, long>>();
         foreach (var file in completed.Files)
         {
-            if (StatePaths.SubtaskOf(file.Key) is { } owner) bytes[owner] = bytes.GetValueOrDefault(owner) + file.Size;
+            if (StatePaths.SubtaskOf(file.Key) is not { } owner) continue;
+            if (!byNode.TryGetValue(owner.NodeId, out var node)) byNode[owner.NodeId] = node = new Dictionary<int, long>();
+            var subtasks = (Dictionary<int, long>)node;
+            subtasks[owner.Subtask] = subtasks.GetValueOrDefault(owner.Subtask) + file.Size;
         }
-        foreach (var metrics in _engine.Metrics) metrics.Checkpointed(bytes.GetValueOrDefault((metrics.NodeId, metrics.SubtaskIndex)));
-        IReadOnlyDictionary<int, IReadOnlyDictionary<int, long>> byNode = bytes.GroupBy(b => b.Key.NodeId).ToDictionary(
-            g => g.Key, g => (IReadOnlyDictionary<int, long>)g.ToDictionary(b => b.Key.Subtask, b => b.Value));
+        foreach (var metrics in _engine.Metrics)
+        {
+            var bytes = byNode.TryGetValue(metrics.NodeId, out var node) ? node.GetValueOrDefault(metrics.SubtaskIndex) : 0;
+            metrics.Checkpointed(bytes);
+        }
         UpdateCheckpoint(completed.Epoch, c => c with
         {
-            Outcome = CheckpointOutcome.Completed, FinishedAt = now, Duration = completed.Duration, Bytes = completed.Bytes, SubtaskBytes = byNode,
+            Outcome = CheckpointOutcome.Completed, FinishedAt = now, Duration = completed.Duration, Bytes = completed.Bytes,
+            SubtaskBytes = byNode,
         });
     }
 

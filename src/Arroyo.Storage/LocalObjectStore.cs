@@ -50,12 +50,31 @@ public sealed partial class LocalObjectStore : IAppendingMultipartStore, IReread
     public Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         => WriteAsync(key, (fs, ct) => fs.WriteAsync(data, ct), overwrite: false, cancellationToken);
 
-    public async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
+    public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
-        var path = PathOf(key);
+        // Read on the caller's thread: the whole objects read here are small (pipeline.json,
+        // the lease, manifests; state files are read with ReadInto), and an asynchronous read
+        // cost a thread-pool hop and a state machine per file, at every start. Failures come
+        // back in the task, as they did from the asynchronous read.
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<byte[]?>(cancellationToken);
         try
         {
-            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            return Task.FromResult(Read(key));
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<byte[]?>(e);
+        }
+    }
+
+    private byte[]? Read(string key)
+    {
+        var path = PathOf(key);
+        // A missing file is looked for first, so a fresh state dir throws (and catches) no exception.
+        if (IsMissing(path)) return null;
+        try
+        {
+            return File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -361,6 +380,26 @@ public sealed partial class LocalObjectStore : IAppendingMultipartStore, IReread
 
     private const int EEXIST = 17;
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int link(string oldPath, string newPath);
+    private const int ENOENT = 2;
+
+    // LibraryImport: the marshalling is generated at build time, so no IL stub is JIT-compiled at run time.
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int link(string oldPath, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int access(string path, int mode);
+
+    /// <summary>
+    /// Whether <paramref name="path"/> certainly does not exist (ENOENT, or a component that is
+    /// not a directory). Unlike <see cref="File.Exists"/>, a path that cannot be looked at (no
+    /// permission) is not "missing": reading it then reports why.
+    /// </summary>
+    private static bool IsMissing(string path)
+    {
+        // Elsewhere the read itself tells (its FileNotFoundException is caught).
+        if (OperatingSystem.IsWindows()) return false;
+        if (access(path, 0) == 0) return false;
+        var error = Marshal.GetLastPInvokeError();
+        return error is ENOENT or ENOTDIR;
+    }
 }

@@ -224,10 +224,22 @@ public sealed class CheckpointStore : ICheckpointStorage
     {
         try
         {
+            // Plain loops, no LINQ: this runs after every checkpoint, the final one of a short run
+            // included, where each LINQ shape over longs was JIT-compiled once more (issue #15).
             var objects = _store.ListAsync(StatePaths.CheckpointsPrefix).GetAwaiter().GetResult();
-            var epochs = objects.Select(o => StatePaths.EpochOf(o.Key)).OfType<long>().Distinct().OrderDescending().ToList();
+            var epochs = new List<long>();
+            foreach (var o in objects)
+            {
+                if (StatePaths.EpochOf(o.Key) is { } e && !epochs.Contains(e)) epochs.Add(e);
+            }
+            epochs.Sort();
+            epochs.Reverse();
             // Keep the newest complete ones and anything newer than this checkpoint.
-            var keep = epochs.Where(e => e <= newest).Take(CheckpointsKept).ToHashSet();
+            var keep = new HashSet<long>();
+            foreach (var e in epochs)
+            {
+                if (e <= newest && keep.Count < CheckpointsKept) keep.Add(e);
+            }
             // Files of an older epoch that a kept checkpoint lists again (incremental tables) stay.
             var referenced = new HashSet<string>(StringComparer.Ordinal);
             foreach (var epoch in keep)
@@ -235,20 +247,28 @@ public sealed class CheckpointStore : ICheckpointStorage
                 if (_store.GetAsync(StatePaths.Manifest(epoch)).GetAwaiter().GetResult() is not { } bytes) continue;
                 foreach (var file in CheckpointManifest.Deserialize(bytes).Files) referenced.Add(file.Key);
             }
-            foreach (var epoch in epochs.Where(e => e < newest && !keep.Contains(e)))
+            foreach (var epoch in epochs)
             {
+                if (epoch >= newest || keep.Contains(epoch)) continue;
                 var directory = StatePaths.EpochDirectory(epoch);
-                var inEpoch = objects.Where(o => o.Key.StartsWith(directory, StringComparison.Ordinal)).ToList();
-                if (!inEpoch.Any(o => referenced.Contains(o.Key)))
+                var inEpoch = new List<ObjectInfo>();
+                var anyReferenced = false;
+                foreach (var o in objects)
+                {
+                    if (!o.Key.StartsWith(directory, StringComparison.Ordinal)) continue;
+                    inEpoch.Add(o);
+                    anyReferenced |= referenced.Contains(o.Key);
+                }
+                if (!anyReferenced)
                 {
                     _store.DeletePrefixAsync(directory).GetAwaiter().GetResult();
                     continue;
                 }
                 // The manifest first: the epoch stops being a checkpoint before its files go.
                 _store.DeleteAsync(StatePaths.Manifest(epoch)).GetAwaiter().GetResult();
-                foreach (var o in inEpoch.Where(o => !referenced.Contains(o.Key) && o.Key != StatePaths.Manifest(epoch)))
+                foreach (var o in inEpoch)
                 {
-                    _store.DeleteAsync(o.Key).GetAwaiter().GetResult();
+                    if (!referenced.Contains(o.Key) && o.Key != StatePaths.Manifest(epoch)) _store.DeleteAsync(o.Key).GetAwaiter().GetResult();
                 }
             }
         }

@@ -48,7 +48,8 @@ public static class StateDirectory
         };
         var existingBytes = await store.GetAsync(StatePaths.Pipeline, cancel);
         var objects = await store.ListAsync(StatePaths.CheckpointsPrefix, cancel);
-        var hasManifest = objects.Any(o => StatePaths.IsManifest(o.Key));
+        var hasManifest = false;
+        foreach (var o in objects) hasManifest |= StatePaths.IsManifest(o.Key);
         if (existingBytes is null)
         {
             if (objects.Count > 0 && !options.Force)
