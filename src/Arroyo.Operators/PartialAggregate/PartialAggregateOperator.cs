@@ -17,6 +17,12 @@ namespace Arroyo.Operators.PartialAggregate;
 /// would have met the first row of each. Emits everything before a barrier, the end of input,
 /// an idle watermark or a watermark that closes a window, and when it holds more than
 /// <see cref="PartialAggregateSpec.MaxGroups"/> groups; so it has no checkpoint state.
+/// <para>When aggregating does not pay (more than a quarter as many groups as rows over a
+/// sample, e.g. a key with many values such as q12's bidder), it passes rows on as partials of
+/// one row each for a while (<see cref="PassThrough"/>: the key and argument columns as they are,
+/// count as ones), which costs the upstream nothing per row; then it samples again. Both forms
+/// merge to the same answer, and the switch happens only when nothing is held, so the order of
+/// first appearance is kept too.</para>
 /// </summary>
 public sealed class PartialAggregateOperator : IOperator
 {
@@ -33,6 +39,15 @@ public sealed class PartialAggregateOperator : IOperator
     private readonly List<int> _created = [];
     // The highest watermark passed on; partials are held across watermarks in the same bin.
     private long _watermark = long.MinValue;
+    // Whether every call's partial of a single row is a column at hand (no FILTER, the argument
+    // of the result type; count as ones or 0/1): only then can rows pass through.
+    private readonly bool _canPassThrough;
+    private readonly int[] _argumentOf;
+    private long _sampledRows, _sampledGroups, _passThroughRows;
+    private long[] _ones = [];
+
+    /// <summary>Rows aggregated before judging whether aggregating reduces them enough.</summary>
+    internal const int SampleRows = 16384;
 
     public PartialAggregateOperator(PartialAggregateSpec spec, FunctionLibrary functions)
     {
@@ -44,7 +59,13 @@ public sealed class PartialAggregateOperator : IOperator
         _partials = new AggregateSet(spec.Aggregates, spec.Input, functions.Aggregates, retracting: false);
         _codec = new KeyCodec(_keys);
         _fixed = LongKeyTable.For(_keys, spec.Input);
+        _argumentOf = spec.Aggregates.Select(c => c.Args.Count == 1 ? c.Args[0] : -1).ToArray();
+        _canPassThrough = spec.Aggregates.All(c => c.FilterColumn is null
+            && (c.Function.Name == "count" || (c.Args.Count == 1 && spec.Input[c.Args[0]].Type == c.ResultType)));
     }
+
+    /// <summary>Whether rows are passed through now (for tests).</summary>
+    internal bool PassingThrough => _passThroughRows > 0;
 
     /// <summary>Groups held now (for tests).</summary>
     internal int HeldGroups => _created.Count;
@@ -53,6 +74,13 @@ public sealed class PartialAggregateOperator : IOperator
     {
         var rows = batch.RowCount;
         if (rows == 0) return;
+        if (_passThroughRows > 0)
+        {
+            _passThroughRows -= rows;
+            output.Emit(PassThrough(batch));
+            return;
+        }
+        _sampledRows += rows;
         var groups = ArrayPool<int>.Shared.Rent(rows);
         try
         {
@@ -64,7 +92,8 @@ public sealed class PartialAggregateOperator : IOperator
         {
             ArrayPool<int>.Shared.Return(groups);
         }
-        if (_created.Count > _spec.MaxGroups) Emit(output);
+        // Past the bound, or a sample shows aggregating does not pay (Emit then switches to passing rows through).
+        if (_created.Count > _spec.MaxGroups || (_canPassThrough && _sampledRows >= SampleRows && (_sampledGroups + _created.Count) * 4 > _sampledRows)) Emit(output);
     }
 
     private void FixedKeyGroups(Batch batch, int[] groups)
@@ -183,6 +212,42 @@ public sealed class PartialAggregateOperator : IOperator
         chunks.Flush();
         if (_fixed is null) _groups.RemoveMany(_created);
         else _fixed.RemoveMany(_created);
+        _sampledGroups += _created.Count;
         _created.Clear();
+        if (_sampledRows < SampleRows) return;
+        // Nothing is held now, so rows may pass through from here on without reordering.
+        if (_canPassThrough && _sampledGroups * 4 > _sampledRows) _passThroughRows = 16 * _sampledRows;
+        _sampledRows = _sampledGroups = 0;
+    }
+
+    /// <summary>The rows of <paramref name="batch"/> as partials of one row each: keys, arguments and <c>_timestamp</c> as they are (it falls in the same bin).</summary>
+    private Batch PassThrough(Batch batch)
+    {
+        var rows = batch.RowCount;
+        var columns = new Column[_spec.Output.Count];
+        for (var k = 0; k < _keys.Length; k++) columns[k] = batch.Columns[_keys[k]];
+        for (var i = 0; i < _argumentOf.Length; i++)
+        {
+            var call = _spec.Aggregates[i];
+            columns[_keys.Length + i] = call.Function.Name != "count" ? batch.Columns[_argumentOf[i]]
+                : _argumentOf[i] < 0 ? Ones(rows)
+                : CountOfOne(batch.Columns[_argumentOf[i]]);
+        }
+        columns[^1] = batch.Columns[batch.Schema.TimestampIndex];
+        return new Batch(_spec.Output, columns, rows);
+    }
+
+    private PrimitiveColumn<long> Ones(int rows)
+    {
+        // Shared by the batches passed on: columns are never written once built.
+        if (_ones.Length < rows) _ones = Enumerable.Repeat(1L, Math.Max(rows, 2 * _ones.Length)).ToArray();
+        return new PrimitiveColumn<long>(Arroyo.Core.Types.DataType.Int64, _ones, rows);
+    }
+
+    private static PrimitiveColumn<long> CountOfOne(Column argument)
+    {
+        var values = new long[argument.Length];
+        for (var r = 0; r < values.Length; r++) values[r] = argument.IsValid(r) ? 1 : 0;
+        return new PrimitiveColumn<long>(Arroyo.Core.Types.DataType.Int64, values);
     }
 }

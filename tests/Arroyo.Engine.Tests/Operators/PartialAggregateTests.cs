@@ -79,18 +79,18 @@ public sealed class PartialAggregateTests
     /// them behind the watermark (late), watermarks that often stay inside a bin, idle ones,
     /// and barriers.
     /// </summary>
-    private static List<Step> Script(int seed)
+    private static List<Step> Script(int seed, int batches = 300, int batchRows = 40, int keys = 35)
     {
         var random = new Random(seed);
         var steps = new List<Step>();
         var now = 0L;
         var watermark = long.MinValue;
-        for (var i = 0; i < 300; i++)
+        for (var i = 0; i < batches; i++)
         {
-            var rows = new object?[random.Next(1, 40)][];
+            var rows = new object?[random.Next(1, batchRows)][];
             for (var r = 0; r < rows.Length; r++)
             {
-                object? key = random.Next(10) == 0 ? null : (long)random.Next(-5, 30);
+                object? key = random.Next(10) == 0 ? null : (long)random.Next(-5, keys - 5);
                 object? value = random.Next(8) == 0 ? null : (long)random.Next(-100, 1000);
                 var t = now - random.NextInt64(random.Next(6) == 0 ? 14 * Second : Second);
                 rows[r] = [key, "c" + random.Next(20), value, t];
@@ -115,8 +115,12 @@ public sealed class PartialAggregateTests
     }
 
     /// <summary>Rows and watermarks in the order the aggregate emits them.</summary>
-    private static List<string> Play(List<Step> steps, Kind kind, int[] keys, PartialAggregateSpec? partial)
+    private static List<string> Play(List<Step> steps, Kind kind, int[] keys, PartialAggregateSpec? partial) =>
+        Play(steps, kind, keys, partial, out _);
+
+    private static List<string> Play(List<Step> steps, Kind kind, int[] keys, PartialAggregateSpec? partial, out bool passedThrough)
     {
+        passedThrough = false;
         var output = new CollectingOutput();
         var aggregate = Aggregate(kind, keys, partial);
         aggregate.Open(Context());
@@ -143,6 +147,7 @@ public sealed class PartialAggregateTests
             {
                 case Data data:
                     first.OnBatch(data.Batch, 0, into);
+                    passedThrough |= first is PartialAggregateOperator { PassingThrough: true };
                     break;
                 case Mark mark:
                     first.OnWatermark(mark.Watermark, into);
@@ -177,6 +182,22 @@ public sealed class PartialAggregateTests
         Assert.Equal(expected, Play(steps, kind, keys, PartialSpec(kind, keys)));
         // A tiny bound emits partials mid-stream: still the same answers.
         Assert.Equal(expected, Play(steps, kind, keys, PartialSpec(kind, keys, maxGroups: 3)));
+    }
+
+    [Theory]
+    [InlineData(Kind.Tumbling, new[] { 0 })]
+    [InlineData(Kind.Hop, new[] { 0, 1 })]
+    public void RowsPassThroughWhenAggregatingDoesNotReduceThemWithTheSameAnswers(Kind kind, int[] keys)
+    {
+        // Keys with many values: hardly two rows of a key in a bin.
+        var steps = Script(7, batches: 400, batchRows: 200, keys: 1_000_000);
+        var expected = Play(steps, kind, keys, partial: null);
+        Assert.Equal(expected, Play(steps, kind, keys, PartialSpec(kind, keys), out var passedThrough));
+        Assert.True(passedThrough);
+        // Few keys: aggregating pays and never stops.
+        steps = Script(8, batches: 400, batchRows: 200, keys: 10);
+        Assert.Equal(Play(steps, kind, [0], partial: null), Play(steps, kind, [0], PartialSpec(kind, [0]), out passedThrough));
+        Assert.False(passedThrough);
     }
 
     [Fact]
