@@ -17,6 +17,15 @@ namespace Arroyo.Planner.Logical;
 /// </summary>
 internal static class PreAggregation
 {
+    /// <summary>
+    /// The testing switch <c>debug.pre-aggregate = false</c> plans without partial aggregates, as
+    /// builds before them did (to measure the difference, and to write such a build's state dir).
+    /// </summary>
+    public const string ConfigKey = "debug.pre-aggregate";
+
+    public static bool Enabled(IReadOnlyDictionary<string, string> config) =>
+        !(config.TryGetValue(ConfigKey, out var value) && value.Trim().Equals("false", StringComparison.OrdinalIgnoreCase));
+
     /// <summary><paramref name="node"/> with a partial aggregate in front, or <paramref name="node"/> itself when it does not qualify.</summary>
     public static PlanNode Apply(PlanNode node, AggregateRegistry registry)
     {

@@ -17,7 +17,8 @@ internal sealed class GraphBuilder
 {
     private readonly int _parallelism;
     private readonly SpecEquality _equality;
-    private readonly Arroyo.Expressions.Aggregates.AggregateRegistry _aggregates;
+    // The registry the merging calls are bound in; null when pre-aggregation is switched off.
+    private readonly Arroyo.Expressions.Aggregates.AggregateRegistry? _aggregates;
     // Canonical JSON of nodes in the signature index (null: never shared), computed only once
     // another node with the same signature comes: serialising specs is the planner's costliest
     // step at start-up (each spec type's JSON metadata is built and compiled on first use), and
@@ -30,7 +31,7 @@ internal sealed class GraphBuilder
     // with equal signatures are then compared by their canonical JSON.
     private readonly Dictionary<string, List<int>> _bySignature = new(StringComparer.Ordinal);
 
-    public GraphBuilder(int parallelism, SpecEquality equality, Arroyo.Expressions.Aggregates.AggregateRegistry aggregates)
+    public GraphBuilder(int parallelism, SpecEquality equality, Arroyo.Expressions.Aggregates.AggregateRegistry? aggregates)
     {
         _aggregates = aggregates;
         _parallelism = parallelism;
@@ -40,7 +41,7 @@ internal sealed class GraphBuilder
     public int Add(PlanNode node)
     {
         if (_ids.TryGetValue(node, out var id)) return id;
-        var planned = PreAggregation.Apply(node, _aggregates);
+        var planned = _aggregates is null ? node : PreAggregation.Apply(node, _aggregates);
         if (!ReferenceEquals(planned, node))
         {
             id = Add(planned);
