@@ -10,6 +10,7 @@ public static class OperatorsModule
     {
         registry.Register<TumblingAggregateSpec>((spec, context) => new TumblingAggregate.TumblingAggregateOperator(spec, context.Functions));
         registry.Register<SlidingAggregateSpec>((spec, context) => new SlidingAggregate.SlidingAggregateOperator(spec, context.Functions));
+        registry.Register<PartialAggregateSpec>((spec, context) => new PartialAggregate.PartialAggregateOperator(spec, context.Functions));
         registry.Register<UpdatingAggregateSpec>((spec, context) => new UpdatingAggregate.UpdatingAggregateOperator(spec, context.Functions));
         registry.Register<WindowFunctionSpec>((spec, context) => new WindowFunction.WindowFunctionOperator(spec, context.Functions));
         registry.Register<UnnestSpec>((spec, _) => new Unnest.UnnestOperator(spec));

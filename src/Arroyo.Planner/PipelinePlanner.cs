@@ -65,7 +65,7 @@ public static class PipelinePlanner
         SinkFileRules.Check(inserts, context);
         TopNLimit.RequireLimits(sinks.Select(s => s.Node), context);
         sinks = MergeSinksOfOneTable(sinks);
-        var builder = new GraphBuilder(options.Parallelism, context.Equality);
+        var builder = new GraphBuilder(options.Parallelism, context.Equality, PreAggregation.Enabled(options.Config) ? context.Functions.Aggregates : null);
         var planned = sinks.Select(s => (Id: builder.Add(s.Node), s.Spec)).ToList();
         return new PlannedPipeline(builder.Build(), () => context.Json,
             planned.Select(p => new PlannedSink(p.Id, p.Spec.Table.Name, p.Spec.Table.Connector,

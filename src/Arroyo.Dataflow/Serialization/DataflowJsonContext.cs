@@ -12,6 +12,7 @@ namespace Arroyo.Dataflow.Serialization;
 [JsonSerializable(typeof(WatermarkSpec))]
 [JsonSerializable(typeof(TumblingAggregateSpec))]
 [JsonSerializable(typeof(SlidingAggregateSpec))]
+[JsonSerializable(typeof(PartialAggregateSpec))]
 [JsonSerializable(typeof(SessionAggregateSpec))]
 [JsonSerializable(typeof(UpdatingAggregateSpec))]
 [JsonSerializable(typeof(WindowFunctionSpec))]

@@ -60,6 +60,7 @@ public sealed class PlanJson
             AddDerived<OperatorSpec, Specs.WatermarkSpec>("watermark");
             AddDerived<OperatorSpec, Specs.TumblingAggregateSpec>("tumbling_aggregate");
             AddDerived<OperatorSpec, Specs.SlidingAggregateSpec>("sliding_aggregate");
+            AddDerived<OperatorSpec, Specs.PartialAggregateSpec>("partial_aggregate");
             AddDerived<OperatorSpec, Specs.SessionAggregateSpec>("session_aggregate");
             AddDerived<OperatorSpec, Specs.UpdatingAggregateSpec>("updating_aggregate");
             AddDerived<OperatorSpec, Specs.WindowFunctionSpec>("window_function");

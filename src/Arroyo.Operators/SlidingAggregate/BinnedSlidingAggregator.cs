@@ -76,24 +76,12 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
     internal bool FindsKeysByValue => _fixedKeys is not null;
 
     /// <summary>
-    /// Whether combining per-bin partials gives exactly the per-window result: count, integer
-    /// sums (wrapping addition is associative) and min/max over non-float types. Float sums
-    /// (order of additions), avg, distinct and the rest keep the per-window path.
+    /// Whether combining per-bin partials gives exactly the per-window result: the calls whose
+    /// partials merge exactly (<see cref="PartialAggregateSpec.Merges"/>: count, integer sums,
+    /// min/max over types compared exactly). Float sums, avg, distinct and the rest keep the
+    /// per-window path.
     /// </summary>
-    public static bool CanCombine(AggregateCall call, Schema input)
-    {
-        if (call.Distinct) return false;
-        return call.Function.Name switch
-        {
-            "count" => call.ResultType.Kind == TypeKind.Int64,
-            "sum" => call.ResultType.Kind is TypeKind.Int64 or TypeKind.UInt64 && call.Args.Count == 1 && input[call.Args[0]].Type.IsInteger,
-            "min" or "max" => call.Args.Count == 1 && input[call.Args[0]].Type.Kind == call.ResultType.Kind
-                && call.ResultType.Kind is TypeKind.Int8 or TypeKind.Int16 or TypeKind.Int32 or TypeKind.Int64
-                    or TypeKind.UInt8 or TypeKind.UInt16 or TypeKind.UInt32 or TypeKind.UInt64
-                    or TypeKind.Date or TypeKind.Timestamp or TypeKind.Time or TypeKind.Utf8,
-            _ => false,
-        };
-    }
+    public static bool CanCombine(AggregateCall call, Schema input) => PartialAggregateSpec.Merges(call, input);
 
     public override void Open(OperatorContext context)
     {

@@ -1,5 +1,6 @@
 using Arroyo.Dataflow;
 using Arroyo.Planner.Logical;
+using Arroyo.Dataflow.Specs;
 
 namespace Arroyo.Planner.Physical;
 
@@ -8,12 +9,16 @@ namespace Arroyo.Planner.Physical;
 /// order) and turns their inputs into edges. A node reached twice is emitted once (fan-out),
 /// and so is a node that does what an earlier one does on the same inputs (a subquery written
 /// twice, as in Nexmark q5): its consumers read the earlier node, so the work and the state
-/// exist once.
+/// exist once. A windowed aggregate whose calls merge exactly gets a partial aggregate before
+/// its shuffle here (<see cref="PreAggregation"/>), after the logical rewrites that look for
+/// the aggregate's own shape (<see cref="WindowMaxJoin"/>).
 /// </summary>
 internal sealed class GraphBuilder
 {
     private readonly int _parallelism;
     private readonly SpecEquality _equality;
+    // The registry the merging calls are bound in; null when pre-aggregation is switched off.
+    private readonly Arroyo.Expressions.Aggregates.AggregateRegistry? _aggregates;
     // Canonical JSON of nodes in the signature index (null: never shared), computed only once
     // another node with the same signature comes: serialising specs is the planner's costliest
     // step at start-up (each spec type's JSON metadata is built and compiled on first use), and
@@ -26,8 +31,9 @@ internal sealed class GraphBuilder
     // with equal signatures are then compared by their canonical JSON.
     private readonly Dictionary<string, List<int>> _bySignature = new(StringComparer.Ordinal);
 
-    public GraphBuilder(int parallelism, SpecEquality equality)
+    public GraphBuilder(int parallelism, SpecEquality equality, Arroyo.Expressions.Aggregates.AggregateRegistry? aggregates)
     {
+        _aggregates = aggregates;
         _parallelism = parallelism;
         _equality = equality;
     }
@@ -35,6 +41,13 @@ internal sealed class GraphBuilder
     public int Add(PlanNode node)
     {
         if (_ids.TryGetValue(node, out var id)) return id;
+        var planned = _aggregates is null ? node : PreAggregation.Apply(node, _aggregates);
+        if (!ReferenceEquals(planned, node))
+        {
+            id = Add(planned);
+            _ids[node] = id;
+            return id;
+        }
         var inputs = node.Inputs.Select(e => (Edge: e, Id: Add(e.From))).ToList();
         var signature = inputs.Count == 0 || node.Spec is Arroyo.Connectors.SinkSpec ? null
             : node.Spec.GetType().Name + "|" + node.Spec.Describe() + "|" +

@@ -19,10 +19,10 @@ namespace Arroyo.Engine.Tests.Operators;
 /// </summary>
 public sealed class FixedKeyWindowTests
 {
-    private static readonly Schema Input = Schema.WithTimestamp([
+    internal static readonly Schema Input = Schema.WithTimestamp([
         new Field("k", DataType.Int64), new Field("c", DataType.Utf8, false), new Field("v", DataType.Int64)]);
 
-    private static readonly DataType WindowType = DataType.Struct([new Field("start", DataType.Timestamp), new Field("end", DataType.Timestamp)]);
+    internal static readonly DataType WindowType = DataType.Struct([new Field("start", DataType.Timestamp), new Field("end", DataType.Timestamp)]);
 
     private static readonly AggregateCall[] Calls =
     [
