@@ -34,9 +34,8 @@ public sealed class CheckpointStore : ICheckpointStorage
         _store = store;
         // Small parts keep a local checkpoint's buffers small; against an object store every
         // part is a request with its round trip, so there parts stay at 4 MB (a quarter of the
-        // requests for a big state). A run's state dir comes wrapped in retries: the store
-        // under them decides (the wrapper hid a local dir, whose parts were then 4 MB too).
-        if ((store is RetryingObjectStore retrying ? retrying.Inner : store) is not LocalObjectStore) EncodeAfterBytes = ObjectStoreEncodeAfterBytes;
+        // requests for a big state).
+        if (store is not LocalObjectStore) EncodeAfterBytes = ObjectStoreEncodeAfterBytes;
         _restored = restored;
         _log = log;
         _unclaimed = unclaimed is { Checkpointed: false } ? unclaimed : null;
