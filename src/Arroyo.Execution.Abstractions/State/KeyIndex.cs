@@ -64,6 +64,9 @@ public sealed class KeyIndex
 
     public bool IsFixedWidth => _width > 0;
 
+    /// <summary>The slot array's length: it changes only when the index grows (a new array replaces it).</summary>
+    public int SlotCount => _slots.Length;
+
     /// <summary>Bytes held by the slots, keys and bookkeeping (for memory reports and tests).</summary>
     public long BytesHeld =>
         _slots.Length * 4L + _live.Length * 8L + _free.Length * 4L +

@@ -31,6 +31,9 @@ internal sealed class AggregateSet
 
     public int Count => _calls.Length;
 
+    /// <summary>Groups addressable without growing (<see cref="EnsureCapacity"/>).</summary>
+    public int Capacity => _capacity;
+
     public IReadOnlyList<AggregateCall> Calls => _calls;
 
     public void EnsureCapacity(int groups)

@@ -67,6 +67,9 @@ public sealed class UpdatingAggregateOperator : IOperator
     private long _watermark = long.MinValue;
     private long _lastFlush = long.MinValue;
     private long _flushIntervalNanos;
+    private OperatorContext? _context;
+    // Compacts the heap after the table grew (the arrays its growth replaced, HeapCompaction).
+    private readonly Arroyo.Core.Memory.GrowthWatch _growth = new();
 
     public UpdatingAggregateOperator(UpdatingAggregateSpec spec, FunctionLibrary functions)
     {
@@ -108,6 +111,7 @@ public sealed class UpdatingAggregateOperator : IOperator
     public void Open(OperatorContext context)
     {
         _flushIntervalNanos = Nanoseconds.From(_spec.FlushInterval ?? context.Settings.UpdateAggregateFlushInterval);
+        _context = context;
         if (context.State.Epoch is null) return;
         var restoreCodec = new KeyCodec(Enumerable.Range(1, _keys.Length).ToArray());
         var n = _keys.Length;
@@ -402,10 +406,21 @@ public sealed class UpdatingAggregateOperator : IOperator
 
     public void OnTick(long nowNanos, IOutput output)
     {
+        WatchGrowth();
         if (_lastFlush != long.MinValue && nowNanos - _lastFlush < _flushIntervalNanos) return;
         _lastFlush = nowNanos;
         Flush(output);
         Expire();
+    }
+
+    /// <summary>After the table grew, compacts the heap if the arrays it replaced left enough free space (<see cref="Arroyo.Core.Memory.HeapCompaction"/>).</summary>
+    private void WatchGrowth()
+    {
+        var outcome = _growth.Tick(_index.SlotCount + (long)_flags.Capacity + _aggregates.Capacity);
+        if (outcome is { Compacted: true } o)
+        {
+            _context?.Log($"compacted the heap after the table grew to {_index.Count} keys: {o.FragmentedBytes >> 20} MB free of {o.HeapBytes >> 20} MB, paused {o.Pause.TotalMilliseconds:F0} ms ({o.Cpu.TotalMilliseconds:F0} ms CPU)");
+        }
     }
 
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)

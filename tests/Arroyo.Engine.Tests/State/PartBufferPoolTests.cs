@@ -65,15 +65,15 @@ public sealed class PartBufferPoolTests
     }
 
     [Fact]
-    public void Parts_stay_at_four_megabytes_in_an_object_store()
+    public void Parts_are_four_megabytes_in_an_object_store_and_a_local_dir_alike()
     {
-        // Every part is a request to an object store: there fewer, larger parts.
+        // Every part is a request to an object store, and a local dir of smaller parts restores slower.
         var log = new Arroyo.Tests.Shared.ListLogger(null);
-        Assert.Equal(CheckpointStore.ObjectStoreEncodeAfterBytes, new CheckpointStore(new Arroyo.Storage.InMemoryObjectStore(), null, log).EncodeAfterBytes);
+        Assert.Equal(4L << 20, new CheckpointStore(new Arroyo.Storage.InMemoryObjectStore(), null, log).EncodeAfterBytes);
         var dir = Path.Combine(Path.GetTempPath(), "arroyo-parts-" + Guid.NewGuid().ToString("N"));
         try
         {
-            Assert.Equal(CheckpointStore.DefaultEncodeAfterBytes, new CheckpointStore(new Arroyo.Storage.LocalObjectStore(dir), null, log).EncodeAfterBytes);
+            Assert.Equal(4L << 20, new CheckpointStore(new Arroyo.Storage.LocalObjectStore(dir), null, log).EncodeAfterBytes);
         }
         finally
         {
