@@ -32,10 +32,11 @@ public sealed class PartBufferPoolTests
     }
 
     [Fact]
-    public async Task A_writer_cuts_a_table_into_parts_of_about_a_megabyte()
+    public async Task A_writer_cuts_a_table_into_parts_of_about_four_megabytes()
     {
         // Each part's buffer (up to three per writer at once) stays in the process after the
-        // checkpoint, so parts are kept small: 6 MB of rows make five or more files, not two.
+        // checkpoint, so parts are bounded: 12 MB of rows make three or more files of about
+        // EncodeAfterBytes each, not one.
         var dir = Path.Combine(Path.GetTempPath(), "arroyo-parts-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -45,7 +46,7 @@ public sealed class PartBufferPoolTests
             await lease.DisposeAsync();
             var schema = new Schema([new Field(Arroyo.Execution.StateColumns.KeyHashColumn, DataType.UInt64, false), new Field("v", DataType.Int64, false)]);
             var writer = checkpoints.CreateWriter(1, 1, 0);
-            for (var b = 0; b < 48; b++)
+            for (var b = 0; b < 96; b++)
             {
                 var rows = Enumerable.Range(b * 8192, 8192).ToArray();
                 writer.WriteTable("t", new Arroyo.Core.Batch(schema,
@@ -55,8 +56,8 @@ public sealed class PartBufferPoolTests
                 ], rows.Length));
             }
             var files = await checkpoints.FinishWriterAsync(writer);
-            Assert.True(files.Count >= 5, $"{files.Count} files");
-            Assert.All(files, f => Assert.True(f.Size < 2L << 20, $"{f.Key}: {f.Size} bytes"));
+            Assert.True(files.Count >= 3, $"{files.Count} files");
+            Assert.All(files, f => Assert.True(f.Size < CheckpointStore.DefaultEncodeAfterBytes + (1L << 20), $"{f.Key}: {f.Size} bytes"));
         }
         finally
         {
