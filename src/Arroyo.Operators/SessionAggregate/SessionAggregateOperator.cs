@@ -16,7 +16,7 @@ namespace Arroyo.Operators.SessionAggregate;
 /// last row + gap. Two ways to keep an open session:
 /// <list type="bullet">
 /// <item><b>Partials</b>, when every call combines exactly from partial results (count, integer
-/// sums, min/max: <see cref="BinnedSlidingAggregator.CanCombine"/>): rows are aggregated as they
+/// sums, min/max: <see cref="PartialAggregateSpec.Merges"/>): rows are aggregated as they
 /// arrive into the session's partial accumulators (a "fragment"), and nothing of the row is kept.
 /// Sessions that a row bridges merge by keeping both fragments; a closing session's fragments are
 /// combined as a hopping window's bins are (<see cref="WindowCombiner"/>). State table
@@ -67,7 +67,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         _aggregateRegistry = functions.Aggregates;
         _keys = spec.KeyColumns.ToArray();
         _codec = new KeyCodec(_keys);
-        _usePartials = spec.Aggregates.All(c => BinnedSlidingAggregator.CanCombine(c, spec.Input));
+        _usePartials = spec.Aggregates.All(c => PartialAggregateSpec.Merges(c, spec.Input));
         if (_usePartials)
         {
             _partials = new AggregateSet(spec.Aggregates, spec.Input, _aggregateRegistry, retracting: false);

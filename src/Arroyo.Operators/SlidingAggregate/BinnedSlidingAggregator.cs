@@ -17,7 +17,7 @@ namespace Arroyo.Operators.SlidingAggregate;
 /// the partial results (count → sum of counts, integer sum → sum of sums, min/max → min/max
 /// of the partials), and bins no later window covers are dropped. State is one group per bin
 /// and key instead of width/slide. Only used when every call combines exactly
-/// (<see cref="CanCombine"/>); otherwise the per-window <see cref="WindowedAggregator"/> runs.
+/// (<see cref="PartialAggregateSpec.Merges"/>); otherwise the per-window <see cref="WindowedAggregator"/> runs.
 /// </summary>
 internal sealed class BinnedSlidingAggregator : EventTimeOperator
 {
@@ -57,7 +57,7 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
         long width, long slide, int? windowIndex, Schema output, AggregateRegistry registry)
     {
         if (width <= 0 || slide <= 0 || width % slide != 0) throw new ArgumentException("window width must be a positive multiple of the slide");
-        if (!aggregates.All(c => CanCombine(c, input))) throw new ArgumentException("an aggregate cannot be combined from partials");
+        if (!aggregates.All(c => PartialAggregateSpec.Merges(c, input))) throw new ArgumentException("an aggregate cannot be combined from partials");
         _input = input;
         _keys = keys.ToArray();
         _width = width;
@@ -74,14 +74,6 @@ internal sealed class BinnedSlidingAggregator : EventTimeOperator
 
     /// <summary>Whether key ids are found by value (<see cref="LongKeyTable"/>) rather than by encoded key.</summary>
     internal bool FindsKeysByValue => _fixedKeys is not null;
-
-    /// <summary>
-    /// Whether combining per-bin partials gives exactly the per-window result: the calls whose
-    /// partials merge exactly (<see cref="PartialAggregateSpec.Merges"/>: count, integer sums,
-    /// min/max over types compared exactly). Float sums, avg, distinct and the rest keep the
-    /// per-window path.
-    /// </summary>
-    public static bool CanCombine(AggregateCall call, Schema input) => PartialAggregateSpec.Merges(call, input);
 
     public override void Open(OperatorContext context)
     {

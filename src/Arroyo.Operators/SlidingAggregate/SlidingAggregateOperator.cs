@@ -18,7 +18,7 @@ public sealed class SlidingAggregateOperator : IOperator
 
     public SlidingAggregateOperator(SlidingAggregateSpec spec, FunctionLibrary functions)
     {
-        _inner = spec.Aggregates.All(c => BinnedSlidingAggregator.CanCombine(c, spec.Input))
+        _inner = spec.Aggregates.All(c => PartialAggregateSpec.Merges(c, spec.Input))
             ? new BinnedSlidingAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output, functions.Aggregates)
             : new WindowedAggregator(spec.Input, spec.KeyColumns, spec.Aggregates, spec.WidthNanos, spec.SlideNanos, spec.WindowOutputIndex, spec.Output, functions.Aggregates);
     }
