@@ -66,7 +66,7 @@ public sealed class PipelineHost
         try
         {
             (checkpoints, lease) = await StateDirectory.OpenAsync(store, new StateDirectory.OpenOptions(
-                request.Identity, request.Name, request.Parallelism, request.Force, logger), cancel);
+                request.Identity, request.Name, request.Parallelism, request.Force, logger, request.DiscardCheckpoints), cancel);
         }
         catch
         {

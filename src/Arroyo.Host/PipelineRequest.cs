@@ -16,6 +16,13 @@ public sealed record PipelineRequest
     /// <summary>Take over a state dir that belongs to another query, or whose checkpoints are unreadable.</summary>
     public bool Force { get; init; }
 
+    /// <summary>
+    /// Start fresh although the state dir holds checkpoints of this same query: set for the second
+    /// attempt after <c>--force</c> met a checkpoint this build cannot restore (a
+    /// <see cref="Arroyo.Execution.StateFormatException"/>). Never set from the command line.
+    /// </summary>
+    public bool DiscardCheckpoints { get; init; }
+
     /// <summary>Configuration by dotted key (see <see cref="ConfigValues"/>).</summary>
     public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();
 

@@ -4,6 +4,7 @@ using Arroyo.Cli.Logging;
 using Arroyo.Cli.Memory;
 using Arroyo.Cli.Progress;
 using Arroyo.Core.Errors;
+using Arroyo.Execution;
 using Arroyo.Host;
 using Arroyo.Web;
 using Microsoft.Extensions.Logging;
@@ -110,6 +111,14 @@ public sealed class RunCommand
                     RunToCompletion(pipeline, slot, server, stop);
                     return 0;
                 }
+                catch (Exception error) when (!stop.IsCancellationRequested && ForceDiscards(request, error, pipeline))
+                {
+                    // The query is the same, but this build cannot restore its checkpoint (another
+                    // plan or state layout wrote it). --force means: start anyway, as it does for a
+                    // state dir of another query; nothing of this attempt was committed.
+                    _log.Warn($"--force: {ErrorReport.Describe(error)}");
+                    request = pipeline.Request with { Force = false, DiscardCheckpoints = true };
+                }
                 catch (Exception error) when (!stop.IsCancellationRequested && restarts.ShouldRestart(error, pipeline) is { } wait)
                 {
                     _log.Warn($"pipeline failed: {ErrorReport.Describe(error)}; restarting from its last checkpoint in {wait.TotalSeconds:0.#} s " +
@@ -128,6 +137,14 @@ public sealed class RunCommand
             _log.Debug($"memory: {HeapLimit.DescribeGcWork()}");
         }
     }
+
+    /// <summary>
+    /// Whether a run started with <c>--force</c> failed because its restored checkpoint cannot be
+    /// read by this build, before completing a checkpoint of its own: then it starts over fresh.
+    /// </summary>
+    private static bool ForceDiscards(PipelineRequest request, Exception error, RunningPipeline pipeline) =>
+        request.Force && pipeline.RestoredEpoch is not null && pipeline.LastCompletedCheckpoint is null &&
+        ErrorReport.Unwrap(error) is StateFormatException;
 
     private void RunToCompletion(RunningPipeline pipeline, PipelineSlot slot, WebServer? server, CancellationToken stop)
     {

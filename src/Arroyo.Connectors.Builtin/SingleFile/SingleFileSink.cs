@@ -277,7 +277,11 @@ internal sealed class SingleFileSink : IOperator
         foreach (var (subtask, bytes) in data.BySubtask) commits[subtask] = SinkCommit.Decode(bytes);
         if (!commits.TryGetValue(0, out var first) || first.Base < 0)
         {
-            throw new ExternalException($"checkpoint {epoch} holds no commit record of the single_file sink writing '{_path}', so its output cannot be restored; start again with --force");
+            // The commit record is missing when the checkpoint was written by a plan that put another
+            // operator at this node: this build cannot restore it (StateFormatException, which
+            // --force turns into a fresh start).
+            throw new StateFormatException($"checkpoint {epoch} holds no commit record of the single_file sink writing '{_path}', so its output cannot be restored; " +
+                "start from a new state dir, or pass --force to discard the state and start fresh");
         }
         return commits;
     }

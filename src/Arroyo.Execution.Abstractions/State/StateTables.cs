@@ -96,7 +96,7 @@ public static class RestoredState
         throw new StateFormatException(
             $"checkpoint {reader.Epoch} holds state of operator {nodeId} ({string.Join(", ", unread.Order(StringComparer.Ordinal).Select(t => $"'{t}'"))}) " +
             $"that this build's operator {nodeId} ({operatorName}) does not keep: the checkpoint was written by a build that plans this query " +
-            "differently, and restoring it here would silently lose that state. Restore it with the build that wrote it, or start from a new state dir to discard the state");
+            "differently, and restoring it here would silently lose that state. Restore it with the build that wrote it, start from a new state dir, or pass --force to discard the state and start fresh");
     }
 }
 
@@ -137,7 +137,7 @@ public sealed record StateTable(string Name, int Version, Schema Schema)
             {
                 var version = stored == Name ? "an unversioned layout" : $"layout version {stored[(Name.Length + 2)..]}";
                 throw new StateFormatException($"checkpoint {reader.Epoch} holds state table '{Name}' in {version}; this build reads version {Version} only. " +
-                    "Restore it with the build that wrote it, or start from a new state dir to discard the state");
+                    "Restore it with the build that wrote it, start from a new state dir, or pass --force to discard the state and start fresh");
             }
         }
         foreach (var read in reader.ReadTableWithChainStarts(StoredName))
@@ -161,12 +161,16 @@ public sealed record StateTable(string Name, int Version, Schema Schema)
             var found = i < stored.Count ? stored[i] : null;
             if (expected is not null && found is not null && expected.Name == found.Name && expected.Type.Equals(found.Type)) continue;
             throw new StateFormatException($"checkpoint {epoch} holds state table '{StoredName}' with a different schema: column {i} is " +
-                $"{Describe(found)}, this build expects {Describe(expected)}. The query or the build changed how it keeps state; start from a new state dir to discard it");
+                $"{Describe(found)}, this build expects {Describe(expected)}. The query or the build changed how it keeps state; start from a new state dir, or pass --force to discard the state and start fresh");
         }
     }
 
     private static string Describe(Field? field) => field is null ? "missing" : $"'{field.Name}' {field.Type}";
 }
 
-/// <summary>A checkpoint's state does not have the layout this build declares for it.</summary>
+/// <summary>
+/// A checkpoint's state does not have the layout this build declares for it, so this build
+/// cannot restore it. A user error (no restart helps); with <c>--force</c> the CLI discards the
+/// state dir's checkpoints and starts the pipeline fresh instead.
+/// </summary>
 public sealed class StateFormatException(string message) : Arroyo.Core.Errors.UserException(message);

@@ -12,7 +12,8 @@ namespace Arroyo.State.Checkpoints;
 /// </summary>
 public static class StateDirectory
 {
-    public sealed record OpenOptions(string Query, string Name, int Parallelism, bool Force, ILogger Log);
+    /// <param name="DiscardCheckpoints">Start fresh even where the checkpoints are this query's (after --force met one this build cannot restore).</param>
+    public sealed record OpenOptions(string Query, string Name, int Parallelism, bool Force, ILogger Log, bool DiscardCheckpoints = false);
 
     public static async Task<(CheckpointStore Store, StateLease Lease)> OpenAsync(IObjectStore store, OpenOptions options, CancellationToken cancel = default)
     {
@@ -99,6 +100,14 @@ public static class StateDirectory
             options.Log.Info(claimed
                 ? "--force: discarding the state of a different pipeline and starting fresh"
                 : "the state dir's previous pipeline never completed a checkpoint: starting this one fresh in its place");
+            if (objects.Count > 0) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
+            await WriteRecordAsync(store, record, cancel);
+            return (null, record);
+        }
+
+        if (options.DiscardCheckpoints)
+        {
+            options.Log.Info("--force: discarding the checkpoints this build cannot restore and starting fresh (sinks write their output anew)");
             if (objects.Count > 0) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
             await WriteRecordAsync(store, record, cancel);
             return (null, record);

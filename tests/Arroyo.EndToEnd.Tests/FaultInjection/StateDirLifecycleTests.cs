@@ -77,6 +77,42 @@ public sealed class StateDirLifecycleTests
     }
 
     [Fact]
+    public void With_force_a_checkpoint_this_build_cannot_restore_is_discarded_and_the_run_starts_fresh()
+    {
+        // As above, a state dir whose checkpoint was written by a plan with its operators at other
+        // nodes; --force, which takes over the state of another query, takes over this one too.
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("in.json"), "{\"a\": 1}\n{\"a\": 2}\n{\"a\": 3}\n");
+        string Query(string where, string output) => $"""
+            CREATE TABLE src (a BIGINT) WITH (connector = 'single_file', path = '{dir.File("in.json")}', format = 'json', type = 'source');
+            CREATE TABLE out WITH (connector = 'single_file', path = '{dir.File(output)}', format = 'debezium_json', type = 'sink');
+            INSERT INTO out SELECT a % 2 AS k, count(*) AS c FROM src{where} GROUP BY a % 2;
+            """;
+        File.WriteAllText(dir.File("q.sql"), Query("", "out.json"));
+        var first = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var moved = Query(" WHERE a > 0", "out.json");
+        var pipelineJson = Path.Combine(dir.File("state"), Arroyo.State.Checkpoints.StatePaths.Pipeline);
+        var record = Arroyo.State.Checkpoints.PipelineRecord.Deserialize(File.ReadAllBytes(pipelineJson));
+        File.WriteAllBytes(pipelineJson, (record with { Query = moved, QueryHash = Arroyo.State.Checkpoints.PipelineRecord.HashQuery(moved) }).Serialize());
+        File.WriteAllText(dir.File("q.sql"), moved);
+        var forced = ArroyoProcess.Run(["run", "-f", "-s", dir.File("state"), dir.File("q.sql")]);
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        Assert.Contains("--force: discarding the checkpoints this build cannot restore", forced.Stderr);
+        Assert.DoesNotContain("   at ", forced.Stderr);
+
+        // The output is what a first run of the query writes, and the state dir now restores it.
+        File.WriteAllText(dir.File("fresh.sql"), Query(" WHERE a > 0", "fresh.json"));
+        var fresh = ArroyoProcess.Run(["run", "-s", dir.File("fresh-state"), dir.File("fresh.sql")]);
+        Assert.True(fresh.ExitCode == 0, fresh.ToString());
+        Assert.Equal(File.ReadAllText(dir.File("fresh.json")), File.ReadAllText(dir.File("out.json")));
+        var again = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("restoring from checkpoint", again.Stderr);
+    }
+
+    [Fact]
     public void Ctrl_c_while_the_state_dir_is_opening_exits_cleanly()
     {
         // A store that accepts connections and never answers: the CLI is stuck opening the state dir.
