@@ -67,7 +67,7 @@ public sealed class NonRetractingUpdatingInputTests
         var output = new CollectingOutput();
         restored.OnBatch(Of(UpdatingInput, [3L, 1000L, false, 100L]), 0, output);
         restored.OnEnd(output);
-        // Key 3 had rows 3, 10, …, 73 (11 of them), the largest value 93.
+        // Key 3 had rows 3, 10, …, 73 (11 of them), the largest value 93: the new row, then the retraction of the restored one.
         Assert.Equal(["3|1000|12|False|100", "3|93|11|True|73"], output.RowStrings());
     }
 
