@@ -75,13 +75,13 @@ public sealed class UpdatingAggregateOperator : IOperator
     {
         _spec = spec;
         _keys = spec.KeyColumns.ToArray();
-        _aggregates = new AggregateSet(spec.Aggregates, spec.Input, functions.Aggregates, spec.Input.IsUpdating, updatingAggregate: true);
+        _aggregates = new AggregateSet(spec.Aggregates, spec.Input, functions.Aggregates, spec.Retracting, updatingAggregate: true);
         _emittedValues = spec.Aggregates.Select(a => EmittedValues.Create(a.ResultType)).ToArray();
         _codec = new KeyCodec(_keys);
         _keyWidth = KeyCodec.FixedWidth(_keys.Select(k => spec.Input[k].Type));
         _index = new KeyIndex(_keyWidth);
-        // Append-only input never empties a group, so there is nothing to count.
-        _countRows = spec.Input.IsUpdating;
+        // Input without retractions never empties a group, so there is nothing to count.
+        _countRows = spec.Retracting;
         _accumulatorState = Enumerable.Range(0, _aggregates.Count).Select(a => _aggregates.Accumulator(a).StateColumnTypes ?? []).ToArray();
         _table = new StateTable(TableName, TableVersion, StateSchema());
     }
@@ -352,7 +352,7 @@ public sealed class UpdatingAggregateOperator : IOperator
         var groups = ArrayPool<int>.Shared.Rent(rows);
         try
         {
-            var retractions = batch.Retractions;
+            var retractions = _spec.Retracting ? batch.Retractions : NoRetractions(batch);
             var timestamps = batch.Timestamps.Values;
             FindGroups(batch, groups.AsSpan(0, rows));
             for (var r = 0; r < rows; r++)
@@ -370,6 +370,19 @@ public sealed class UpdatingAggregateOperator : IOperator
         {
             ArrayPool<int>.Shared.Return(groups);
         }
+    }
+
+    /// <summary>
+    /// Null, after checking that an updating input the planner said never retracts holds no
+    /// retraction: the accumulators are append-only and would count it as one more row.
+    /// </summary>
+    private static PrimitiveColumn<bool>? NoRetractions(Batch batch)
+    {
+        if (batch.Retractions is { } retractions && retractions.Values.AsSpan(0, batch.RowCount).Contains(true))
+        {
+            throw new InvalidOperationException("internal error: a retraction reached an updating aggregate planned for an input that never retracts (this is a bug)");
+        }
+        return null;
     }
 
     // The batch's keys, encoded a column at a time (reused between batches).

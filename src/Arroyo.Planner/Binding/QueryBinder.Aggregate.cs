@@ -167,7 +167,8 @@ internal sealed partial class QueryBinder
         var window = groupWindow ?? inputWindow;
         if (updating)
         {
-            spec = new UpdatingAggregateSpec(keyProjection.Schema, keyColumns, aggregates, schema, _context.UpdatingTtl, FlushInterval());
+            spec = new UpdatingAggregateSpec(keyProjection.Schema, keyColumns, aggregates, schema, _context.UpdatingTtl, FlushInterval(),
+                InputRetracts: Retractions.MayRetract(keyProjection));
         }
         else if (!fromOperator)
         {
