@@ -285,6 +285,7 @@ public sealed class KeyIndex
     /// the first deleted mark on its probe path, else the empty slot that ended the probe.
     /// Generic over the key's form, so each form's comparison is compiled into the loop.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into each FindOrAdd: a call per key costs as much as a probe of a table in the cache
     private int Probe<TKey>(TKey key, ulong hash, out int slot) where TKey : IProbeKey, allows ref struct
     {
         var firstDeleted = -1;
