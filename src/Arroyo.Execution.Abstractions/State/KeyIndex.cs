@@ -141,6 +141,52 @@ public sealed class KeyIndex
     }
 
     /// <summary>
+    /// <see cref="FindOrAddMany(ReadOnlySpan{byte}, ReadOnlySpan{int}, Span{int}, Span{bool})"/>
+    /// for an index of 8-16-byte keys, key i given as two little-endian words: its first 8 bytes
+    /// <c>first[i]</c> and its last 8 bytes <c>last[i]</c> (they overlap when the width is under
+    /// 16; a shorter key padded to the width as <see cref="FindOrAdd(ReadOnlySpan{byte}, out bool)"/>
+    /// pads it). The same ids as the byte form. A caller that has each key's value at hand (an
+    /// updating GROUP BY on one BIGINT column: 9 bytes, the null flag then the value) forms the
+    /// two words in registers instead of writing every key's bytes to be sliced and read back:
+    /// the hash and the comparison work on the words, and only a new key's bytes are stored.
+    /// </summary>
+    public void FindOrAddMany(ReadOnlySpan<ulong> first, ReadOnlySpan<ulong> last, Span<int> ids, Span<bool> added)
+    {
+        if (_width is < 8 or > 16) throw new InvalidOperationException($"keys given as words need a fixed width of 8-16 bytes, not {_width}");
+        var count = ids.Length;
+        if (first.Length < count || last.Length < count || added.Length < count) throw new ArgumentException($"{count} ids need {count} first and last words and added flags");
+        PlacePending();
+        var hashes = System.Buffers.ArrayPool<ulong>.Shared.Rent(count);
+        try
+        {
+            for (var i = 0; i < count; i++) hashes[i] = HashWords(first[i], last[i], _width);
+            for (var i = 0; i < count; i++)
+            {
+                if (i + SlotLookahead < count) PrefetchSlot(hashes[i + SlotLookahead]);
+                if (i + KeyLookahead < count) PrefetchOccupant(hashes[i + KeyLookahead]);
+                ids[i] = FindOrAdd(first[i], last[i], hashes[i], out added[i]);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<ulong>.Shared.Return(hashes);
+        }
+    }
+
+    /// <summary><see cref="FindOrAdd(ReadOnlySpan{byte}, ulong, out bool)"/> of a key given as its first and last words (a width of 8-16).</summary>
+    private int FindOrAdd(ulong first, ulong last, ulong hash, out bool added)
+    {
+        var id = Probe(new WordsKey(first, last, _width - 8), hash, out var slot);
+        added = id < 0;
+        if (!added) return id;
+        // A new key: its bytes, from the two words, are what the index stores.
+        var key = _scratch.AsSpan(0, _width);
+        BinaryPrimitives.WriteUInt64LittleEndian(key, first);
+        BinaryPrimitives.WriteUInt64LittleEndian(key[(_width - 8)..], last);
+        return Place(key, slot, reusesDeleted: _slots[slot] == Deleted);
+    }
+
+    /// <summary>
     /// Adds keys the caller knows are not in the index (nor twice among themselves), key i
     /// being <c>bytes[starts[i]..starts[i + 1]]</c>, and gives their ids. Ids come from the free
     /// list first, then in order, so into an index that has none they are consecutive. With no
@@ -207,9 +253,43 @@ public sealed class KeyIndex
 
     private int FindOrAdd(ReadOnlySpan<byte> key, ulong hash, out bool added)
     {
+        var id = Probe(new BytesKey(key), hash, out var slot);
+        added = id < 0;
+        return added ? Place(key, slot, reusesDeleted: _slots[slot] == Deleted) : id;
+    }
+
+    /// <summary>A key a probe compares stored keys with: its normalized bytes, or (8-16 bytes wide) its first and last words.</summary>
+    private interface IProbeKey
+    {
+        bool Matches(KeyIndex index, int id);
+    }
+
+    private readonly ref struct BytesKey(ReadOnlySpan<byte> key) : IProbeKey
+    {
+        private readonly ReadOnlySpan<byte> _key = key;
+
+        public bool Matches(KeyIndex index, int id) => SameKey(_key, index.KeyOf(id));
+    }
+
+    private readonly struct WordsKey(ulong first, ulong last, int tail) : IProbeKey
+    {
+        public bool Matches(KeyIndex index, int id)
+        {
+            ref var stored = ref index._fixedChunks[id >> IdChunkShift][(id & IdChunkMask) * index._width];
+            return Unsafe.ReadUnaligned<ulong>(ref stored) == first && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref stored, tail)) == last;
+        }
+    }
+
+    /// <summary>
+    /// The id of <paramref name="key"/>, or -1 with <paramref name="slot"/> where it would go:
+    /// the first deleted mark on its probe path, else the empty slot that ended the probe.
+    /// Generic over the key's form, so each form's comparison is compiled into the loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into each FindOrAdd: a call per key costs as much as a probe of a table in the cache
+    private int Probe<TKey>(TKey key, ulong hash, out int slot) where TKey : IProbeKey, allows ref struct
+    {
         var firstDeleted = -1;
-        var slot = SlotOf(hash);
-        for (; ; slot = Next(slot))
+        for (slot = SlotOf(hash); ; slot = Next(slot))
         {
             var entry = _slots[slot];
             if (entry == 0) break;
@@ -217,14 +297,13 @@ public sealed class KeyIndex
             {
                 if (firstDeleted < 0) firstDeleted = slot;
             }
-            else if (SameKey(key, KeyOf(entry - 1)))
+            else if (key.Matches(this, entry - 1))
             {
-                added = false;
                 return entry - 1;
             }
         }
-        added = true;
-        return firstDeleted >= 0 ? Place(key, firstDeleted, reusesDeleted: true) : Place(key, slot, reusesDeleted: false);
+        if (firstDeleted >= 0) slot = firstDeleted;
+        return -1;
     }
 
     /// <summary>Gives a new key an id and puts it in <paramref name="slot"/> (empty, or a deleted mark).</summary>
@@ -346,9 +425,14 @@ public sealed class KeyIndex
     private static ulong HashShort(ReadOnlySpan<byte> key)
     {
         ref var start = ref MemoryMarshal.GetReference(key);
-        var first = Unsafe.ReadUnaligned<ulong>(ref start);
-        var last = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, key.Length - 8));
-        var h = (first * 0x9E3779B97F4A7C15UL) ^ BitOperations.RotateLeft(last * 0xC2B2AE3D27D4EB4FUL, 31) ^ (ulong)key.Length;
+        return HashWords(Unsafe.ReadUnaligned<ulong>(ref start), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, key.Length - 8)), key.Length);
+    }
+
+    /// <summary><see cref="HashShort"/> of a key of <paramref name="length"/> bytes (8-16) whose first and last 8 bytes are <paramref name="first"/> and <paramref name="last"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong HashWords(ulong first, ulong last, int length)
+    {
+        var h = (first * 0x9E3779B97F4A7C15UL) ^ BitOperations.RotateLeft(last * 0xC2B2AE3D27D4EB4FUL, 31) ^ (ulong)length;
         h = (h ^ (h >> 33)) * 0xFF51AFD7ED558CCDUL;
         h = (h ^ (h >> 33)) * 0xC4CEB9FE1A85EC53UL;
         return h ^ (h >> 33);

@@ -10,6 +10,16 @@ public sealed class CountAccumulator : GroupAccumulator
     public override void Update(Column[] args, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract)
     {
         var arg = args.Length > 0 ? args[0] : null;
+        if (retract.IsEmpty && Array.TrueForAll(args, a => a.Validity is null))
+        {
+            // Append-only rows that all count (count(*), or no nulls): one add per row.
+            var counts = _counts;
+            foreach (var g in groups)
+            {
+                if (g >= 0) counts[g]++;
+            }
+            return;
+        }
         for (var i = 0; i < groups.Length; i++)
         {
             var g = groups[i];

@@ -24,6 +24,19 @@ public sealed class SumAccumulator<T> : GroupAccumulator where T : unmanaged, IN
     public override void Update(Column[] args, ReadOnlySpan<int> groups, ReadOnlySpan<bool> retract)
     {
         var column = args[0];
+        if (retract.IsEmpty && column is PrimitiveColumn<T> { Validity: null } same)
+        {
+            // Append-only input of the sum's own type without nulls: straight from the column.
+            var (sums, counts, input) = (_sums, _counts, same.Values);
+            for (var i = 0; i < groups.Length; i++)
+            {
+                var g = groups[i];
+                if (g < 0) continue;
+                sums[g] = unchecked(sums[g] + input[i]);
+                counts[g]++;
+            }
+            return;
+        }
         var values = NumericInput.Rent<T>(column);
         try
         {

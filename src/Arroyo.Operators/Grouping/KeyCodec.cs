@@ -156,6 +156,36 @@ internal sealed class KeyCodec
         return true;
     }
 
+    /// <summary>The width of the key of one 64-bit column as <see cref="TryEncodeRows"/> writes it: the null flag, then the value.</summary>
+    public const int Int64KeyWidth = 9;
+
+    /// <summary>
+    /// The keys of rows [0, <paramref name="rows"/>) of one 64-bit key column as the first and
+    /// last 8 bytes of the <see cref="Int64KeyWidth"/> bytes <see cref="TryEncodeRows"/> writes
+    /// (<see cref="Arroyo.Execution.KeyIndex"/> takes keys in that form): a value <c>v</c> is the
+    /// bytes <c>1, v</c>, whose words are <c>1 | v &lt;&lt; 8</c> and <c>v</c>; a null its flag 0 padded
+    /// with zeros, both words 0.
+    /// </summary>
+    public static void Int64KeyWords(PrimitiveColumn<long> column, int rows, Span<ulong> first, Span<ulong> last)
+    {
+        var values = column.Values.AsSpan(0, rows);
+        first = first[..rows];
+        last = last[..rows];
+        for (var r = 0; r < values.Length; r++)
+        {
+            var value = (ulong)values[r];
+            first[r] = 1UL | (value << 8);
+            last[r] = value;
+        }
+        if (column.Validity is null) return;
+        for (var r = 0; r < rows; r++)
+        {
+            if (column.IsValid(r)) continue;
+            first[r] = 0;
+            last[r] = 0;
+        }
+    }
+
     /// <summary>Bytes of a value of the column as <see cref="Encode"/> writes it: its width, 0 for strings (length-prefixed) and nulls only, −1 if nested.</summary>
     private static int ValueSize(Column column) => column switch
     {

@@ -46,6 +46,9 @@ public sealed class UpdatingAggregateOperator : IOperator
     private readonly KeyCodec _codec;
     private readonly KeyIndex _index;
     private readonly int _keyWidth; // of every key in bytes, or 0 if keys vary in length
+    // One 64-bit key column (BIGINT, TIMESTAMP, TIME): the index is given each row's key as two
+    // words formed from the value (KeyCodec.Int64KeyWords), not as encoded bytes.
+    private readonly bool _keysAsWords;
     private readonly bool _countRows;
     private readonly ChunkedArray<long> _rowCounts = new();
     private readonly ChunkedArray<long> _lastTime = new();
@@ -80,6 +83,7 @@ public sealed class UpdatingAggregateOperator : IOperator
         _codec = new KeyCodec(_keys);
         _keyWidth = KeyCodec.FixedWidth(_keys.Select(k => spec.Input[k].Type));
         _index = new KeyIndex(_keyWidth);
+        _keysAsWords = _keys.Length == 1 && LongKeyTable.Supports(spec.Input[_keys[0]].Type.Kind);
         // Input without retractions never empties a group, so there is nothing to count.
         _countRows = spec.Retracting;
         _accumulatorState = Enumerable.Range(0, _aggregates.Count).Select(a => _aggregates.Accumulator(a).StateColumnTypes ?? []).ToArray();
@@ -385,26 +389,44 @@ public sealed class UpdatingAggregateOperator : IOperator
         return null;
     }
 
-    // The batch's keys, encoded a column at a time (reused between batches).
+    // The batch's keys, encoded a column at a time, or as words (reused between batches).
     private byte[] _batchKeys = [];
     private int[] _batchKeyStarts = [];
+    private ulong[] _batchFirstWords = [];
+    private ulong[] _batchLastWords = [];
     private bool[] _batchAdded = [];
 
     /// <summary>
-    /// Each row's group id, new keys added: the whole batch's keys encoded first, then looked up
-    /// together (<see cref="KeyIndex.FindOrAddMany"/> prefetches slots ahead); nested keys row by row.
+    /// Each row's group id, new keys added: the whole batch's keys encoded first (one 64-bit key
+    /// column: as words, from the values), then looked up together (<see cref="KeyIndex.FindOrAddMany(ReadOnlySpan{byte}, ReadOnlySpan{int}, Span{int}, Span{bool})"/>
+    /// prefetches slots ahead); nested keys row by row.
     /// </summary>
     private void FindGroups(Batch batch, Span<int> groups)
     {
         var rows = groups.Length;
-        if (!_codec.TryEncodeRows(batch.Columns, rows, _keyWidth, ref _batchKeys, ref _batchKeyStarts))
+        if (_batchAdded.Length < rows) _batchAdded = new bool[rows];
+        var added = _batchAdded.AsSpan(0, rows);
+        if (_keysAsWords)
+        {
+            if (_batchFirstWords.Length < rows)
+            {
+                _batchFirstWords = new ulong[rows];
+                _batchLastWords = new ulong[rows];
+            }
+            var first = _batchFirstWords.AsSpan(0, rows);
+            var last = _batchLastWords.AsSpan(0, rows);
+            KeyCodec.Int64KeyWords((PrimitiveColumn<long>)batch.Columns[_keys[0]], rows, first, last);
+            _index.FindOrAddMany(first, last, groups, added);
+        }
+        else if (_codec.TryEncodeRows(batch.Columns, rows, _keyWidth, ref _batchKeys, ref _batchKeyStarts))
+        {
+            _index.FindOrAddMany(_batchKeys, _batchKeyStarts.AsSpan(0, rows + 1), groups, added);
+        }
+        else
         {
             for (var r = 0; r < rows; r++) groups[r] = Add(_codec.Encode(batch.Columns, r)[8..]);
             return;
         }
-        if (_batchAdded.Length < rows) _batchAdded = new bool[rows];
-        var added = _batchAdded.AsSpan(0, rows);
-        _index.FindOrAddMany(_batchKeys, _batchKeyStarts.AsSpan(0, rows + 1), groups, added);
         for (var r = 0; r < rows; r++)
         {
             if (added[r]) Added(groups[r]);

@@ -14,12 +14,15 @@ namespace Arroyo.Engine.Tests.Operators;
 /// updating input (retractions, NULLs, groups emptied and reused), flushes, TTL expiry and
 /// checkpoints restored at other parallelisms must give the rows the model recomputes from all
 /// live input rows (in any order within a flush). The aggregates cover unboxed (integer, float,
-/// boolean) and boxed (text, list) emitted values.
+/// boolean) and boxed (text, list) emitted values. The first key column is text, or BIGINT
+/// (a key of that column alone is looked up by value: <c>KeyIndex</c> given words, not bytes).
 /// </summary>
 public sealed class UpdatingAggregateModelTests
 {
-    private static readonly Schema Input = new([
-        new Field("k", DataType.Utf8), new Field("j", DataType.Int64), new Field("v", DataType.Int64),
+    private static readonly Schema Input = InputOf(DataType.Utf8);
+
+    private static Schema InputOf(DataType keyType) => new([
+        new Field("k", keyType), new Field("j", DataType.Int64), new Field("v", DataType.Int64),
         new Field("x", DataType.Float64), new Field("s", DataType.Utf8), new Field("b", DataType.Boolean),
         new Field(Schema.RetractFieldName, DataType.Boolean, false), new Field(Schema.TimestampFieldName, DataType.Timestamp, false)]);
 
@@ -51,19 +54,19 @@ public sealed class UpdatingAggregateModelTests
     private static List<object> Values(UpdatingAggregateModel.Group group, int column) =>
         group.Rows.Select(r => r[column]).OfType<object>().ToList();
 
-    private static Schema Output(int keys) => new(
-        new[] { new Field("k", DataType.Utf8), new Field("j", DataType.Int64) }.Take(keys)
+    private static Schema Output(int keys, DataType keyType) => new(
+        new[] { new Field("k", keyType), new Field("j", DataType.Int64) }.Take(keys)
             .Concat(Calls.Select(c => new Field(c.OutputName, c.ResultType)))
             .Concat([new Field(Schema.RetractFieldName, DataType.Boolean, false), new Field(Schema.TimestampFieldName, DataType.Timestamp, false)]).ToList());
 
-    private sealed class Generator(int seed, int keys)
+    private sealed class Generator(int seed, int keys, bool bigintKey)
     {
         private readonly Random _random = new(seed);
         private List<object?[]> _live = [];
         private long _time;
 
         /// <summary>A generator that goes on from this one's live rows and time with its own random sequence.</summary>
-        public Generator Fork(int salt) => new(seed * 31 + salt, keys) { _live = [.. _live], _time = _time };
+        public Generator Fork(int salt) => new(seed * 31 + salt, keys, bigintKey) { _live = [.. _live], _time = _time };
 
         /// <summary>Drops live rows whose group the operator forgot (TTL), so no retraction reaches a group that no longer holds its row.</summary>
         public void Forget(Func<object?[], bool> expired) => _live.RemoveAll(r => expired(r));
@@ -87,7 +90,7 @@ public sealed class UpdatingAggregateModelTests
                 }
                 object?[] inserted =
                 [
-                    _random.Next(12) == 0 ? null : "k" + _random.Next(keys),
+                    _random.Next(12) == 0 ? null : bigintKey ? KeyValue(_random.Next(keys)) : "k" + _random.Next(keys),
                     (long)_random.Next(2),
                     _random.Next(5) == 0 ? null : (long)_random.Next(-20, 20),
                     _random.Next(5) == 0 ? null : _random.Next(-8, 8) / 2.0,
@@ -103,6 +106,9 @@ public sealed class UpdatingAggregateModelTests
         }
 
         public int Choose(int n) => _random.Next(n);
+
+        // Spread over the whole range (negative, and beyond 32 bits), and 0 (whose words differ from a null's only in the flag).
+        private static object KeyValue(int n) => n * -3_000_000_019L;
     }
 
     private static List<string> Format(CollectingOutput output)
@@ -127,11 +133,16 @@ public sealed class UpdatingAggregateModelTests
     [InlineData(3, 30, 2, 15)]
     [InlineData(4, 8, 1, 40)]
     [InlineData(5, 1, 0, 24 * 3600)]
-    public void SameRowsAsTheNaiveModel(int seed, int keys, int keyColumns, int ttlSeconds)
+    [InlineData(6, 30, 1, 24 * 3600, true)]
+    [InlineData(7, 8, 1, 15, true)]
+    [InlineData(8, 8, 2, 40, true)]
+    public void SameRowsAsTheNaiveModel(int seed, int keys, int keyColumns, int ttlSeconds, bool bigintKey = false)
     {
-        var spec = new UpdatingAggregateSpec(Input, Enumerable.Range(0, keyColumns).ToArray(), Calls, Output(keyColumns), TimeSpan.FromSeconds(ttlSeconds));
+        var keyType = bigintKey ? DataType.Int64 : DataType.Utf8;
+        var input = InputOf(keyType);
+        var spec = new UpdatingAggregateSpec(input, Enumerable.Range(0, keyColumns).ToArray(), Calls, Output(keyColumns, keyType), TimeSpan.FromSeconds(ttlSeconds));
         var flushInterval = Context().Settings.UpdateAggregateFlushInterval;
-        var generator = new Generator(seed, keys);
+        var generator = new Generator(seed, keys, bigintKey);
         IOperator op = new UpdatingAggregateOperator(spec, TestFunctions.Builtins);
         var model = new UpdatingAggregateModel(keyColumns, Naive, spec.Ttl, flushInterval);
         op.Open(Context());
@@ -140,7 +151,7 @@ public sealed class UpdatingAggregateModelTests
         for (var step = 0; step < 250; step++)
         {
             var rows = generator.Next();
-            op.OnBatch(Of(Input, rows), 0, output);
+            op.OnBatch(Of(input, rows), 0, output);
             model.OnRows(rows);
             var expected = new List<object?[]>();
             switch (generator.Choose(6))
@@ -163,7 +174,7 @@ public sealed class UpdatingAggregateModelTests
         // Changes not flushed yet: the checkpoint flushes them first.
         var state = new MemoryState();
         var last = generator.Next();
-        op.OnBatch(Of(Input, last), 0, output);
+        op.OnBatch(Of(input, last), 0, output);
         model.OnRows(last);
         op.OnCheckpoint(new CheckpointBarrier(1000, true), state, output);
         Same(model.Flush(), output, "final checkpoint");
@@ -184,7 +195,7 @@ public sealed class UpdatingAggregateModelTests
             for (var i = 0; i < 30; i++)
             {
                 var rows = more.Next();
-                var parts = Shuffle(Of(Input, rows), keyColumnsArray, parallelism);
+                var parts = Shuffle(Of(input, rows), keyColumnsArray, parallelism);
                 for (var p = 0; p < parallelism; p++) subtasks[p].OnBatch(parts[p], 0, output);
                 restoredModel.OnRows(rows);
                 var expected = new List<object?[]>();

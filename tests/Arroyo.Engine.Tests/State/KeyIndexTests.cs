@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Arroyo.Execution;
+using Arroyo.Operators.Grouping;
 
 namespace Arroyo.Engine.Tests.State;
 
@@ -86,6 +87,46 @@ public sealed class KeyIndexTests
             }
         }
         Assert.True(many.Count > 10_000, $"{many.Count} keys: too few to have grown");
+    }
+
+    [Fact]
+    public void Bigint_keys_given_as_words_get_the_ids_and_bytes_of_their_encoded_keys()
+    {
+        // The same BIGINT key columns into two indexes: encoded to bytes (KeyCodec.TryEncodeRows)
+        // into one, as words (KeyCodec.Int64KeyWords) into the other. Values spread over the
+        // whole range, NULLs (all-zero words, as a padded null's bytes) and 0 among them, keys
+        // repeated within and across batches, removals between batches, growth through rebuilds.
+        var byBytes = new KeyIndex(KeyCodec.Int64KeyWidth);
+        var byWords = new KeyIndex(KeyCodec.Int64KeyWidth);
+        var codec = new KeyCodec([0]);
+        var random = new Random(11);
+        var (bytes, starts) = (Array.Empty<byte>(), Array.Empty<int>());
+        for (var batch = 0; batch < 40; batch++)
+        {
+            var rows = random.Next(1, 3000);
+            var values = Enumerable.Range(0, rows).Select(_ => random.Next(0, 40_000) * -1_000_000_007L).ToArray();
+            var validity = new Arroyo.Core.Columns.Bitmap(rows, initialValue: true);
+            for (var r = 0; r < rows; r++) validity.Set(r, random.Next(50) != 0);
+            Arroyo.Core.Columns.Column[] columns = [new Arroyo.Core.Columns.PrimitiveColumn<long>(Arroyo.Core.Types.DataType.Int64, values, validity)];
+            Assert.True(codec.TryEncodeRows(columns, rows, KeyCodec.Int64KeyWidth, ref bytes, ref starts));
+            var (first, last) = (new ulong[rows], new ulong[rows]);
+            KeyCodec.Int64KeyWords((Arroyo.Core.Columns.PrimitiveColumn<long>)columns[0], rows, first, last);
+            var (ids, added) = (new int[rows], new bool[rows]);
+            byBytes.FindOrAddMany(bytes, starts.AsSpan(0, rows + 1), ids, added);
+            var (wordIds, wordAdded) = (new int[rows], new bool[rows]);
+            byWords.FindOrAddMany(first, last, wordIds, wordAdded);
+            Assert.Equal(ids, wordIds);
+            Assert.Equal(added, wordAdded);
+            for (var r = 0; r < rows; r++) Assert.Equal(bytes.AsSpan(starts[r], KeyCodec.Int64KeyWidth).ToArray(), byWords.KeyOf(wordIds[r]).ToArray());
+            foreach (var id in ids.Where((_, i) => i % 7 == 0).Distinct())
+            {
+                byBytes.Remove(id);
+                byWords.Remove(id);
+            }
+            Assert.Equal(byBytes.Count, byWords.Count);
+        }
+        Assert.True(byWords.Count > 10_000, $"{byWords.Count} keys: too few to have grown");
+        Assert.Throws<InvalidOperationException>(() => new KeyIndex(0).FindOrAddMany(new ulong[1], new ulong[1], new int[1], new bool[1]));
     }
 
     [Theory]
