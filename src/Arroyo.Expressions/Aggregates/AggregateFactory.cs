@@ -117,29 +117,20 @@ public static class AggregateFactory
     // map per group. Null for the rest (the value bag). sum/avg only over integers, whose sums are exact in any order.
     private static GroupAccumulator? Distinct(string function, DataType arg, DataType resultType, bool retracting) => function switch
     {
-        "count" => arg.Kind switch
-        {
-            TypeKind.Utf8 or TypeKind.Binary => new DistinctCountBytesAccumulator(),
-            TypeKind.Boolean => new DistinctCountAccumulator<bool>(retracting),
-            TypeKind.Int8 => new DistinctCountAccumulator<sbyte>(retracting),
-            TypeKind.Int16 => new DistinctCountAccumulator<short>(retracting),
-            TypeKind.Int32 or TypeKind.Date => new DistinctCountAccumulator<int>(retracting),
-            TypeKind.Int64 or TypeKind.Timestamp or TypeKind.Time => new DistinctCountAccumulator<long>(retracting),
-            TypeKind.UInt8 => new DistinctCountAccumulator<byte>(retracting),
-            TypeKind.UInt16 => new DistinctCountAccumulator<ushort>(retracting),
-            TypeKind.UInt32 => new DistinctCountAccumulator<uint>(retracting),
-            TypeKind.UInt64 => new DistinctCountAccumulator<ulong>(retracting),
-            TypeKind.Float32 => new DistinctCountAccumulator<float>(retracting),
-            TypeKind.Float64 => new DistinctCountAccumulator<double>(retracting),
-            TypeKind.Decimal => new DistinctCountAccumulator<decimal>(retracting),
-            _ => null,
-        },
+        "count" => arg.Kind is TypeKind.Utf8 or TypeKind.Binary
+            ? new DistinctCountBytesAccumulator()
+            : FixedWidthValues.Create(arg, new DistinctCountFactory(retracting)),
         "sum" when arg.IsInteger && resultType.Kind == TypeKind.Int64 => new DistinctSumAccumulator<long>(average: false),
         "sum" when arg.IsInteger && resultType.Kind == TypeKind.UInt64 => new DistinctSumAccumulator<ulong>(average: false),
         "avg" when arg.IsInteger && resultType.Kind == TypeKind.Float64 =>
             arg.IsUnsignedInteger ? new DistinctSumAccumulator<ulong>(average: true) : new DistinctSumAccumulator<long>(average: true),
         _ => null,
     };
+
+    private sealed class DistinctCountFactory(bool retracting) : IFixedWidthFactory<GroupAccumulator>
+    {
+        public GroupAccumulator Create<T>() where T : unmanaged, IEquatable<T> => new DistinctCountAccumulator<T>(retracting);
+    }
 
     // min/max over retracting input for types whose equal values are indistinguishable (so the
     // result does not depend on which copy of a tie is kept); floats and decimals use the value bag.

@@ -37,6 +37,9 @@ public static class DiffSuite
 
     public static readonly DiffGroup Windows = new("windows", 2,
     [
+        new("tumble_filtered_distinct",
+            "SELECT tumble(interval '1 minute') AS w, b, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN x > 0 THEN v END) AS dvx, count(DISTINCT CASE WHEN i < 0 THEN v END) AS dvi, count(DISTINCT u) FILTER (WHERE v > 10) AS du, count(DISTINCT CASE WHEN x < 0 THEN u END) AS dux FROM events GROUP BY 1, 2",
+            $"SELECT {Tumble(60)} AS w, b, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN x > 0 THEN v END) AS dvx, count(DISTINCT CASE WHEN i < 0 THEN v END) AS dvi, count(DISTINCT u) FILTER (WHERE v > 10) AS du, count(DISTINCT CASE WHEN x < 0 THEN u END) AS dux FROM events GROUP BY ALL"),
         new("tumble_by_key",
             "SELECT tumble(interval '1 minute') AS w, k, count(*) AS c, count(v) AS cv, sum(v) AS sv, min(v) AS mn, max(v) AS mx FROM events GROUP BY 1, 2",
             $"SELECT {Tumble(60)} AS w, k, count(*) AS c, count(v) AS cv, sum(v) AS sv, min(v) AS mn, max(v) AS mx FROM events GROUP BY ALL"),
@@ -112,6 +115,15 @@ public static class DiffSuite
         new("upd_filter_before",
             "SELECT b, count(*) AS c, count(DISTINCT k) AS dk FROM events WHERE x > 0 GROUP BY b",
             "SELECT b, count(*) AS c, count(DISTINCT k) AS dk FROM events WHERE x > 0 GROUP BY b", Updating: true),
+        // DISTINCT counts over one column with filters (CASE WHEN … THEN x END, ELSE NULL, FILTER,
+        // both) share one table per group; v and i hold nulls and zeros, b is null in some rows.
+        new("upd_filtered_distinct",
+            "SELECT k, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN b THEN v END) AS dvb, count(DISTINCT CASE WHEN x > 0 THEN v ELSE NULL END) AS dvx, " +
+            "count(DISTINCT v) FILTER (WHERE i < 0) AS dvi, count(DISTINCT CASE WHEN NOT b THEN v END) FILTER (WHERE x < 50) AS dvnb, " +
+            "count(DISTINCT CASE WHEN v > 0 THEN i END) AS dip, count(DISTINCT i) AS di, count(DISTINCT CASE WHEN b THEN i ELSE 0 END) AS die FROM events GROUP BY k",
+            "SELECT k, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN b THEN v END) AS dvb, count(DISTINCT CASE WHEN x > 0 THEN v ELSE NULL END) AS dvx, " +
+            "count(DISTINCT v) FILTER (WHERE i < 0) AS dvi, count(DISTINCT CASE WHEN NOT b THEN v END) FILTER (WHERE x < 50) AS dvnb, " +
+            "count(DISTINCT CASE WHEN v > 0 THEN i END) AS dip, count(DISTINCT i) AS di, count(DISTINCT CASE WHEN b THEN i ELSE 0 END) AS die FROM events GROUP BY k", Updating: true),
         new("upd_filter_after",
             "SELECT * FROM (SELECT k, count(*) AS c FROM events GROUP BY k) WHERE c > 50",
             "SELECT * FROM (SELECT k, count(*) AS c FROM events GROUP BY k) WHERE c > 50", Updating: true),
