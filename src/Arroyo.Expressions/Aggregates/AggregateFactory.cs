@@ -1,4 +1,6 @@
+using System.Numerics;
 using Arroyo.Core.Types;
+using Arroyo.Expressions.Kernels;
 
 namespace Arroyo.Expressions.Aggregates;
 
@@ -117,9 +119,13 @@ public static class AggregateFactory
     // map per group. Null for the rest (the value bag). sum/avg only over integers, whose sums are exact in any order.
     private static GroupAccumulator? Distinct(string function, DataType arg, DataType resultType, bool retracting) => function switch
     {
-        "count" => arg.Kind is TypeKind.Utf8 or TypeKind.Binary
-            ? new DistinctCountBytesAccumulator()
-            : FixedWidthValues.Create(arg, new DistinctCountFactory(retracting)),
+        "count" => arg.Kind switch
+        {
+            TypeKind.Utf8 or TypeKind.Binary => new DistinctCountBytesAccumulator(),
+            TypeKind.Boolean => new DistinctCountAccumulator<bool>(retracting),
+            _ when TypeDispatch.IsNumberStored(arg) => TypeDispatch.Numeric(arg, new DistinctCountVisitor(retracting)),
+            _ => null,
+        },
         "sum" when arg.IsInteger && resultType.Kind == TypeKind.Int64 => new DistinctSumAccumulator<long>(average: false),
         "sum" when arg.IsInteger && resultType.Kind == TypeKind.UInt64 => new DistinctSumAccumulator<ulong>(average: false),
         "avg" when arg.IsInteger && resultType.Kind == TypeKind.Float64 =>
@@ -127,9 +133,9 @@ public static class AggregateFactory
         _ => null,
     };
 
-    private sealed class DistinctCountFactory(bool retracting) : IFixedWidthFactory<GroupAccumulator>
+    private sealed class DistinctCountVisitor(bool retracting) : INumericVisitor<GroupAccumulator>
     {
-        public GroupAccumulator Create<T>() where T : unmanaged, IEquatable<T> => new DistinctCountAccumulator<T>(retracting);
+        public GroupAccumulator Visit<T>() where T : unmanaged, INumber<T>, IMinMaxValue<T> => new DistinctCountAccumulator<T>(retracting);
     }
 
     // min/max over retracting input for types whose equal values are indistinguishable (so the

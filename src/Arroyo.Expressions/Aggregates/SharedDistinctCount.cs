@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Types;
+using Arroyo.Expressions.Kernels;
 
 namespace Arroyo.Expressions.Aggregates;
 
@@ -53,12 +54,13 @@ public abstract class SharedDistinctCount
     public static SharedDistinctCount? For(DataType type, int variants)
     {
         if (variants is < 1 or > MaxVariants) throw new ArgumentOutOfRangeException(nameof(variants), $"a family shares 1 to {MaxVariants} calls");
-        return FixedWidthValues.Create(type, new Factory(variants));
+        if (type.Kind == TypeKind.Boolean) return new SharedDistinctCount<bool>(variants);
+        return TypeDispatch.IsNumberStored(type) ? TypeDispatch.Numeric(type, new Visitor(variants)) : null;
     }
 
-    private sealed class Factory(int variants) : IFixedWidthFactory<SharedDistinctCount>
+    private sealed class Visitor(int variants) : INumericVisitor<SharedDistinctCount>
     {
-        public SharedDistinctCount Create<T>() where T : unmanaged, IEquatable<T> => new SharedDistinctCount<T>(variants);
+        public SharedDistinctCount Visit<T>() where T : unmanaged, INumber<T>, IMinMaxValue<T> => new SharedDistinctCount<T>(variants);
     }
 }
 
