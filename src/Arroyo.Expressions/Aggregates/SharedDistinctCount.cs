@@ -21,6 +21,9 @@ namespace Arroyo.Expressions.Aggregates;
 /// value would need a multiplicity per variant (up to eight ints per slot, most of them zero for
 /// narrow filters), and no query measured here retracts into DISTINCT counts.
 /// </para>
+/// A group's state is written by the first variant for all of them (the others write a
+/// marker), which holds because every operator writes all of a group's aggregates into one
+/// state row and reads that row whole.
 /// Each variant is a <see cref="GroupAccumulator"/> of its own (<see cref="Variant"/>, one <c>VariantAccumulator</c> each) for
 /// evaluation and checkpoints; <see cref="Update"/> adds a batch for every variant at once.
 /// </summary>
