@@ -130,6 +130,12 @@ public static class DiffSuite
             "SELECT k, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN b THEN v END) AS dvb, count(DISTINCT CASE WHEN x > 0 THEN v ELSE NULL END) AS dvx, " +
             "count(DISTINCT v) FILTER (WHERE i < 0) AS dvi, count(DISTINCT CASE WHEN NOT b THEN v END) FILTER (WHERE x < 50) AS dvnb, " +
             "count(DISTINCT CASE WHEN v > 0 THEN i END) AS dip, count(DISTINCT i) AS di, count(DISTINCT CASE WHEN b THEN i ELSE 0 END) AS die FROM events GROUP BY k", Updating: true),
+        // The same over retracting input (the inner counts change): a table per call, each filtered.
+        new("upd_filtered_distinct_retracting",
+            "SELECT m, count(DISTINCT CASE WHEN c > 2 THEN v END) AS dv2, count(DISTINCT CASE WHEN c = 1 THEN v END) AS dv1, count(DISTINCT v) AS dv " +
+            "FROM (SELECT v, v % 3 AS m, count(*) AS c FROM events GROUP BY v, v % 3) GROUP BY m",
+            "SELECT m, count(DISTINCT CASE WHEN c > 2 THEN v END) AS dv2, count(DISTINCT CASE WHEN c = 1 THEN v END) AS dv1, count(DISTINCT v) AS dv " +
+            "FROM (SELECT v, v % 3 AS m, count(*) AS c FROM events GROUP BY v, v % 3) GROUP BY m", Updating: true),
         new("upd_filter_after",
             "SELECT * FROM (SELECT k, count(*) AS c FROM events GROUP BY k) WHERE c > 50",
             "SELECT * FROM (SELECT k, count(*) AS c FROM events GROUP BY k) WHERE c > 50", Updating: true),
