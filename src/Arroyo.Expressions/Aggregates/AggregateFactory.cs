@@ -1,4 +1,6 @@
+using System.Numerics;
 using Arroyo.Core.Types;
+using Arroyo.Expressions.Kernels;
 
 namespace Arroyo.Expressions.Aggregates;
 
@@ -121,17 +123,7 @@ public static class AggregateFactory
         {
             TypeKind.Utf8 or TypeKind.Binary => new DistinctCountBytesAccumulator(),
             TypeKind.Boolean => new DistinctCountAccumulator<bool>(retracting),
-            TypeKind.Int8 => new DistinctCountAccumulator<sbyte>(retracting),
-            TypeKind.Int16 => new DistinctCountAccumulator<short>(retracting),
-            TypeKind.Int32 or TypeKind.Date => new DistinctCountAccumulator<int>(retracting),
-            TypeKind.Int64 or TypeKind.Timestamp or TypeKind.Time => new DistinctCountAccumulator<long>(retracting),
-            TypeKind.UInt8 => new DistinctCountAccumulator<byte>(retracting),
-            TypeKind.UInt16 => new DistinctCountAccumulator<ushort>(retracting),
-            TypeKind.UInt32 => new DistinctCountAccumulator<uint>(retracting),
-            TypeKind.UInt64 => new DistinctCountAccumulator<ulong>(retracting),
-            TypeKind.Float32 => new DistinctCountAccumulator<float>(retracting),
-            TypeKind.Float64 => new DistinctCountAccumulator<double>(retracting),
-            TypeKind.Decimal => new DistinctCountAccumulator<decimal>(retracting),
+            _ when TypeDispatch.IsNumberStored(arg) => TypeDispatch.Numeric(arg, new DistinctCountVisitor(retracting)),
             _ => null,
         },
         "sum" when arg.IsInteger && resultType.Kind == TypeKind.Int64 => new DistinctSumAccumulator<long>(average: false),
@@ -140,6 +132,11 @@ public static class AggregateFactory
             arg.IsUnsignedInteger ? new DistinctSumAccumulator<ulong>(average: true) : new DistinctSumAccumulator<long>(average: true),
         _ => null,
     };
+
+    private sealed class DistinctCountVisitor(bool retracting) : INumericVisitor<GroupAccumulator>
+    {
+        public GroupAccumulator Visit<T>() where T : unmanaged, INumber<T>, IMinMaxValue<T> => new DistinctCountAccumulator<T>(retracting);
+    }
 
     // min/max over retracting input for types whose equal values are indistinguishable (so the
     // result does not depend on which copy of a tie is kept); floats and decimals use the value bag.

@@ -54,7 +54,7 @@ internal sealed class GroupValueSet<T> where T : unmanaged, IEquatable<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Home(T value, int mask)
+    internal static int Home(T value, int mask)
     {
         // Fibonacci hashing: the product's top bits depend on every bit of the value's hash
         // (a long's hash is its halves xor-ed, often with nearly all high bits equal).
@@ -241,6 +241,11 @@ internal sealed class GroupValueSet<T> where T : unmanaged, IEquatable<T>
     {
         Clear(group);
         var version = reader.ReadByte();
+        if (version is SharedDistinctCount.SharedFormatVersion or SharedDistinctCount.HeldByFirstVariantVersion)
+        {
+            throw new InvalidDataException(
+                "count(DISTINCT) state was written by calls sharing one table (over append-only input), but this aggregate keeps its own");
+        }
         if (version != Multiset.FormatVersion && version != SetFormatVersion)
         {
             throw new InvalidDataException($"unknown count(DISTINCT) state format {version}");

@@ -271,13 +271,24 @@ internal sealed partial class QueryBinder
                 throw new UserException("Error during planning: aggregate function calls cannot be nested", nested.Span);
             }
         }
-        int? filter = null;
-        if (call.Filter is not null)
-        {
-            filter = column(Coercion.RequireBoolean(binder.Bind(call.Filter), "FILTER", call.Filter.Span), $"_filter_{index}");
-        }
-
+        var filterExpr = call.Filter is null ? null : Coercion.RequireBoolean(binder.Bind(call.Filter), "FILTER", call.Filter.Span);
         var registry = _context.Functions.Aggregates;
+        var canonical = registry.CanonicalName(name, call.Name.Span);
+        // count(DISTINCT CASE WHEN p THEN x END) counts the distinct x of the rows where p holds
+        // (elsewhere the CASE is null, which count skips), so it is planned as
+        // count(DISTINCT x) FILTER (WHERE p): the DISTINCT calls over one column then share one
+        // table per group (SharedDistinctCount), and the projection evaluates p instead of
+        // gathering a copy of x per call. Not for user aggregates, which may count nulls.
+        BoundExpr? filteredArgument = null;
+        if (canonical == "count" && call.Distinct && registry.UserArguments(name) is null && FilteredDistinctEnabled()
+            && call.Arguments is [var only] && only is not Ast.WildcardExpr && binder.Bind(only) is CaseExpr when
+            && FilteredValue(when) is var (value, condition))
+        {
+            filteredArgument = value;
+            filterExpr = filterExpr is null ? condition : Coercion.BindBinary(BinaryOp.And, filterExpr, condition);
+        }
+        int? filter = filterExpr is null ? null : column(filterExpr, $"_filter_{index}");
+
         if (registry.UserArguments(name) is { } declared)
         {
             var udafArgs = call.Arguments.Select(binder.Bind).ToArray();
@@ -289,7 +300,6 @@ internal sealed partial class QueryBinder
             return new AggregateCall(registry.Bind(name, declared, call.Span), cols, call.Distinct, filter, outputName);
         }
 
-        var canonical = registry.CanonicalName(name, call.Name.Span);
         var args = new List<Ast.Expr>();
         var parameters = new List<object?>();
         var argAsts = call.Arguments.Where(a => a is not Ast.WildcardExpr).ToList();
@@ -314,7 +324,7 @@ internal sealed partial class QueryBinder
                 args.AddRange(argAsts);
                 break;
         }
-        var bound = args.Select(binder.Bind).ToArray();
+        var bound = filteredArgument is null ? args.Select(binder.Bind).ToArray() : [filteredArgument];
         var function = registry.Bind(canonical, bound.Select(b => b.Type).ToArray(), call.Span);
         var columns = bound.Select((b, i) => column(b, $"_arg_{index}_{i}")).ToArray();
         return new AggregateCall(function, columns, call.Distinct, filter, outputName)
@@ -323,6 +333,23 @@ internal sealed partial class QueryBinder
             OrderBy = BindCallOrdering(call, canonical, bound, binder, column, index),
         };
     }
+
+    /// <summary>
+    /// The testing switch <c>debug.filtered-distinct = false</c> keeps <c>count(DISTINCT CASE WHEN
+    /// p THEN x END)</c> a count of the CASE, as builds before the rewrite planned it (a table
+    /// per call): to compare the two, and to write such a build's state dir.
+    /// </summary>
+    public const string FilteredDistinctConfigKey = "debug.filtered-distinct";
+
+    private bool FilteredDistinctEnabled() =>
+        !(_context.Options.Config.TryGetValue(FilteredDistinctConfigKey, out var value) && value.Trim().Equals("false", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The value and condition of <c>CASE WHEN p THEN x END</c> (or <c>… ELSE NULL END</c>): x
+    /// where p is true, null elsewhere. Null for any other CASE.
+    /// </summary>
+    private static (BoundExpr Value, BoundExpr Condition)? FilteredValue(CaseExpr expr) =>
+        expr is { Operand: null, Branches: [var (when, then)], Else: null or Literal { Value: null } } ? (then, when) : null;
 
     /// <summary>
     /// <c>f(x ORDER BY y)</c>: the sort columns, for functions whose result depends on order (ignored

@@ -37,6 +37,9 @@ public static class DiffSuite
 
     public static readonly DiffGroup Windows = new("windows", 2,
     [
+        new("tumble_filtered_distinct",
+            "SELECT tumble(interval '1 minute') AS w, b, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN x > 0 THEN v END) AS dvx, count(DISTINCT CASE WHEN i < 0 THEN v END) AS dvi, count(DISTINCT u) FILTER (WHERE v > 10) AS du, count(DISTINCT CASE WHEN x < 0 THEN u END) AS dux FROM events GROUP BY 1, 2",
+            $"SELECT {Tumble(60)} AS w, b, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN x > 0 THEN v END) AS dvx, count(DISTINCT CASE WHEN i < 0 THEN v END) AS dvi, count(DISTINCT u) FILTER (WHERE v > 10) AS du, count(DISTINCT CASE WHEN x < 0 THEN u END) AS dux FROM events GROUP BY ALL"),
         new("tumble_by_key",
             "SELECT tumble(interval '1 minute') AS w, k, count(*) AS c, count(v) AS cv, sum(v) AS sv, min(v) AS mn, max(v) AS mx FROM events GROUP BY 1, 2",
             $"SELECT {Tumble(60)} AS w, k, count(*) AS c, count(v) AS cv, sum(v) AS sv, min(v) AS mn, max(v) AS mx FROM events GROUP BY ALL"),
@@ -88,6 +91,12 @@ public static class DiffSuite
         new("session_stats",
             "SELECT session(interval '5 seconds') AS w, b, avg(v) AS av, stddev_pop(x) AS sd, min(s) AS ms FROM events GROUP BY 1, 2",
             $"SELECT {{'start': min(ts), 'end': max(ts) + to_seconds(5)}} AS w, b, avg(v) AS av, stddev_pop(x) AS sd, min(s) AS ms FROM {Sessions("events", "b", 5)} GROUP BY b, sid"),
+        new("hop_filtered_distinct",
+            "SELECT hop(interval '20 seconds', interval '1 minute') AS w, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN b THEN v END) AS dvb, count(DISTINCT CASE WHEN NOT b THEN v END) AS dvn FROM events GROUP BY 1",
+            $"SELECT {W(60, "hs")} AS w, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN b THEN v END) AS dvb, count(DISTINCT CASE WHEN NOT b THEN v END) AS dvn FROM {Hops("events", 20, 60)} GROUP BY ALL"),
+        new("session_filtered_distinct",
+            "SELECT session(interval '5 seconds') AS w, b, count(DISTINCT i) AS di, count(DISTINCT CASE WHEN v > 0 THEN i END) AS dip, count(DISTINCT i) FILTER (WHERE x < 0) AS dix FROM events GROUP BY 1, 2",
+            $"SELECT {{'start': min(ts), 'end': max(ts) + to_seconds(5)}} AS w, b, count(DISTINCT i) AS di, count(DISTINCT CASE WHEN v > 0 THEN i END) AS dip, count(DISTINCT i) FILTER (WHERE x < 0) AS dix FROM {Sessions("events", "b", 5)} GROUP BY b, sid"),
         new("tumble_over_join_free_union",
             "SELECT tumble(interval '1 minute') AS w, k, count(*) AS c FROM (SELECT ts, k FROM events UNION ALL SELECT ts, k FROM other) GROUP BY 1, 2",
             $"SELECT {Tumble(60)} AS w, k, count(*) AS c FROM (SELECT ts, k FROM events UNION ALL SELECT ts, k FROM other) GROUP BY ALL"),
@@ -112,6 +121,21 @@ public static class DiffSuite
         new("upd_filter_before",
             "SELECT b, count(*) AS c, count(DISTINCT k) AS dk FROM events WHERE x > 0 GROUP BY b",
             "SELECT b, count(*) AS c, count(DISTINCT k) AS dk FROM events WHERE x > 0 GROUP BY b", Updating: true),
+        // DISTINCT counts over one column with filters (CASE WHEN … THEN x END, ELSE NULL, FILTER,
+        // both) share one table per group; v and i hold nulls and zeros, b is null in some rows.
+        new("upd_filtered_distinct",
+            "SELECT k, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN b THEN v END) AS dvb, count(DISTINCT CASE WHEN x > 0 THEN v ELSE NULL END) AS dvx, " +
+            "count(DISTINCT v) FILTER (WHERE i < 0) AS dvi, count(DISTINCT CASE WHEN NOT b THEN v END) FILTER (WHERE x < 50) AS dvnb, " +
+            "count(DISTINCT CASE WHEN v > 0 THEN i END) AS dip, count(DISTINCT i) AS di, count(DISTINCT CASE WHEN b THEN i ELSE 0 END) AS die FROM events GROUP BY k",
+            "SELECT k, count(DISTINCT v) AS dv, count(DISTINCT CASE WHEN b THEN v END) AS dvb, count(DISTINCT CASE WHEN x > 0 THEN v ELSE NULL END) AS dvx, " +
+            "count(DISTINCT v) FILTER (WHERE i < 0) AS dvi, count(DISTINCT CASE WHEN NOT b THEN v END) FILTER (WHERE x < 50) AS dvnb, " +
+            "count(DISTINCT CASE WHEN v > 0 THEN i END) AS dip, count(DISTINCT i) AS di, count(DISTINCT CASE WHEN b THEN i ELSE 0 END) AS die FROM events GROUP BY k", Updating: true),
+        // The same over retracting input (the inner counts change): a table per call, each filtered.
+        new("upd_filtered_distinct_retracting",
+            "SELECT m, count(DISTINCT CASE WHEN c > 2 THEN v END) AS dv2, count(DISTINCT CASE WHEN c = 1 THEN v END) AS dv1, count(DISTINCT v) AS dv " +
+            "FROM (SELECT v, v % 3 AS m, count(*) AS c FROM events GROUP BY v, v % 3) GROUP BY m",
+            "SELECT m, count(DISTINCT CASE WHEN c > 2 THEN v END) AS dv2, count(DISTINCT CASE WHEN c = 1 THEN v END) AS dv1, count(DISTINCT v) AS dv " +
+            "FROM (SELECT v, v % 3 AS m, count(*) AS c FROM events GROUP BY v, v % 3) GROUP BY m", Updating: true),
         new("upd_filter_after",
             "SELECT * FROM (SELECT k, count(*) AS c FROM events GROUP BY k) WHERE c > 50",
             "SELECT * FROM (SELECT k, count(*) AS c FROM events GROUP BY k) WHERE c > 50", Updating: true),

@@ -156,16 +156,16 @@ public sealed class DistinctCountAccumulatorTests
         Assert.Contains("unknown count(DISTINCT) state format 9", error.Message);
     }
 
-    private static byte[] Written(GroupAccumulator accumulator, int group)
+    internal static byte[] Written(GroupAccumulator accumulator, int group)
     {
         var stream = new MemoryStream();
         accumulator.Write(group, new BinaryWriter(stream));
         return stream.ToArray();
     }
 
-    private static BinaryReader Reader(byte[] bytes) => new(new MemoryStream(bytes));
+    internal static BinaryReader Reader(byte[] bytes) => new(new MemoryStream(bytes));
 
-    private static Column Longs(IEnumerable<long?> values)
+    internal static Column Longs(IEnumerable<long?> values)
     {
         var builder = ColumnBuilder.Create(DataType.Int64);
         foreach (var v in values) builder.AppendObject(v);
@@ -179,7 +179,7 @@ public sealed class DistinctCountAccumulatorTests
         return builder.Build();
     }
 
-    private static long Count(GroupAccumulator accumulator, int group)
+    internal static long Count(GroupAccumulator accumulator, int group)
     {
         var builder = (PrimitiveColumnBuilder<long>)ColumnBuilder.Create(DataType.Int64);
         accumulator.Evaluate(group, builder);
