@@ -44,6 +44,15 @@ public interface IOperator
     /// </summary>
     bool RetainsInput => true;
 
+    /// <summary>
+    /// False only for an operator whose emitted batches never share arrays with the batches given
+    /// to <see cref="OnBatch"/> (it emits copies of the rows it keeps, or batches of its own). What
+    /// leaves a source's chain through an edge after such an operator holds none of the source's
+    /// arrays, so a queue to another thread does not stop the source reusing them
+    /// (<see cref="OperatorContext.SourceBuffersReusable"/>). True, the default, is always safe.
+    /// </summary>
+    bool EmitsInputArrays => true;
+
     /// <summary>The minimum watermark over all inputs advanced. Default: pass it on.</summary>
     void OnWatermark(Watermark watermark, IOutput output) => output.EmitWatermark(watermark);
 

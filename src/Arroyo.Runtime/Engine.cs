@@ -143,7 +143,7 @@ public sealed class Engine
                     members.Add((_registry.CreateOperator(node.Operator, context), context));
                 }
                 OperatorContext? sourceContext = isSource
-                    ? CreateContext(head, subtask, splits, SourceBuffersReusable(members.Select(m => m.Item1), outgoing.Length))
+                    ? CreateContext(head, subtask, splits, SourceBuffersReusable(members.Select(m => m.Item1).ToList(), outgoing.Length))
                     : null;
                 var operatorChain = new OperatorChain(members, new EdgeOutput(outgoing), sourceContext?.Metrics);
                 var source = sourceContext is null ? null : _registry.CreateSource(head.Operator, sourceContext);
@@ -166,11 +166,14 @@ public sealed class Engine
 
     /// <summary>
     /// Whether a source may reuse its batches' arrays (<see cref="OperatorContext.SourceBuffersReusable"/>):
-    /// only when no outgoing edge queues its batches for another thread and every operator of its
-    /// chain has declared that it lets go of a batch when its call returns.
+    /// only when every operator of its chain has declared that it lets go of a batch when its call
+    /// returns, and no outgoing edge queues the source's arrays for another thread — there is no
+    /// outgoing edge, or an operator of the chain emits only arrays of its own
+    /// (<see cref="IOperator.EmitsInputArrays"/>), so what reaches the edges is copies (q7's
+    /// partial "rows at the window's maximum" before its shuffle).
     /// </summary>
-    internal static bool SourceBuffersReusable(IEnumerable<IOperator> chained, int outgoingEdges) =>
-        outgoingEdges == 0 && chained.All(o => !o.RetainsInput);
+    internal static bool SourceBuffersReusable(IReadOnlyList<IOperator> chained, int outgoingEdges) =>
+        chained.All(o => !o.RetainsInput) && (outgoingEdges == 0 || chained.Any(o => !o.EmitsInputArrays));
 
     private OperatorContext CreateContext(DataflowNode node, int subtask, SourceSplits splits, bool sourceBuffersReusable = false)
     {

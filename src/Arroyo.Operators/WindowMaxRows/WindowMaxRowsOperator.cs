@@ -18,7 +18,7 @@ namespace Arroyo.Operators.WindowMaxRows;
 /// window's new rows go), then the kept rows as they arrived. The maximum is not stored: it is
 /// the value every kept row holds.
 /// </summary>
-public sealed class WindowMaxRowsOperator : EventTimeOperator
+public sealed class WindowMaxRowsOperator : EventTimeOperator, IOperator
 {
     private readonly WindowMaxRowsSpec _spec;
     private readonly long _width;
@@ -56,6 +56,15 @@ public sealed class WindowMaxRowsOperator : EventTimeOperator
 
     public override void OnBatch(Batch batch, int input, IOutput output) => Add(batch, output);
 
+    // What it keeps and what it emits are copies of the input's rows (Batch.Take), never the input
+    // batch itself: a source chained before it may then reuse its arrays although this operator's
+    // output crosses a shuffle (IOperator.EmitsInputArrays). Most rows of a batch are dropped, so
+    // the copies are small. (IOperator is listed again on the class so that these two implement
+    // its members: EventTimeOperator leaves them to the interface's defaults.)
+    public bool RetainsInput => false;
+
+    public bool EmitsInputArrays => false;
+
     /// <summary>Files the batch's rows under their windows; late rows go to <paramref name="output"/> (partial) or are dropped.</summary>
     private void Add(Batch batch, IOutput? output)
     {
@@ -83,7 +92,7 @@ public sealed class WindowMaxRowsOperator : EventTimeOperator
         if (start + _width <= CurrentWatermark)
         {
             var count = subset?.Length ?? batch.RowCount;
-            if (_spec.Partial && output is not null) output.Emit(subset is null ? batch : batch.Take(subset));
+            if (_spec.Partial && output is not null) output.Emit(batch.Take(subset ?? AllRows(count)));
             else _lateRows += count;
             return;
         }
@@ -108,7 +117,14 @@ public sealed class WindowMaxRowsOperator : EventTimeOperator
             var r = subset is null ? i : subset[i];
             if (values[r] == best && (validity is null || validity.Get(r))) keep.Add(r);
         }
-        window.Pieces.Add(keep.Count == batch.RowCount ? batch : batch.Take(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(keep)));
+        window.Pieces.Add(batch.Take(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(keep)));
+    }
+
+    private static int[] AllRows(int count)
+    {
+        var rows = new int[count];
+        for (var i = 0; i < count; i++) rows[i] = i;
+        return rows;
     }
 
     protected override void EmitReady(IOutput output)

@@ -61,6 +61,17 @@ public sealed class SourceBufferReuseTests
         public void OnBatch(Batch batch, int input, IOutput output) => output.Emit(batch);
     }
 
+    /// <summary>Emits a copy of each batch (as q7's partial "rows at the window's maximum" emits the rows it keeps).</summary>
+    private sealed class Copy : IOperator
+    {
+        public bool RetainsInput => false;
+
+        public bool EmitsInputArrays => false;
+
+        public void OnBatch(Batch batch, int input, IOutput output) =>
+            output.Emit(batch.Take(Enumerable.Range(0, batch.RowCount).ToArray()));
+    }
+
     /// <summary>Keeps every batch and sums them all at the end (as a window would read its rows later).</summary>
     private sealed class KeepingSum(Seen seen, bool retains) : IOperator
     {
@@ -80,16 +91,21 @@ public sealed class SourceBufferReuseTests
         }
     }
 
-    private static Seen Run(bool passRetains, bool sinkRetains, EdgeKind edge = EdgeKind.Forward, int sinkParallelism = 1)
+    private static Seen Run(bool passRetains, bool sinkRetains, EdgeKind edge = EdgeKind.Forward, int sinkParallelism = 1, string middle = "pass")
     {
         var seen = new Seen();
         var graph = new DataflowGraph(
-            [new DataflowNode(1, new Spec("numbers", seen, false, Source: true), 1), new DataflowNode(2, new Spec("pass", seen, passRetains), 1),
+            [new DataflowNode(1, new Spec("numbers", seen, false, Source: true), 1), new DataflowNode(2, new Spec(middle, seen, passRetains), 1),
                 new DataflowNode(3, new Spec("sum", seen, sinkRetains), sinkParallelism)],
             [new DataflowEdge(1, 2, EdgeKind.Forward, 0, []), new DataflowEdge(2, 3, edge, 0, edge == EdgeKind.Shuffle ? [0] : [])]);
         var registry = new OperatorRegistry();
         registry.RegisterSource<Spec>((spec, context) => new Numbers(spec.Seen, context));
-        registry.Register<Spec>((spec, _) => spec.Name == "pass" ? new Pass(spec.Retains) : new KeepingSum(spec.Seen, spec.Retains));
+        registry.Register<Spec>((spec, _) => spec.Name switch
+        {
+            "pass" => new Pass(spec.Retains),
+            "copy" => new Copy(),
+            _ => new KeepingSum(spec.Seen, spec.Retains),
+        });
         var settings = new RunSettings { CheckpointInterval = Timeout.InfiniteTimeSpan, Logger = new Arroyo.Tests.Shared.ListLogger() };
         TestPipeline.RunInMemory(graph, registry, settings);
         return seen;
@@ -121,6 +137,31 @@ public sealed class SourceBufferReuseTests
         var seen = Run(passRetains: false, sinkRetains: false, edge, sinkParallelism);
         Assert.Equal([false], seen.Reusable);
         Assert.Equal(45L * 10, seen.Sums.Sum());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_queue_behind_an_operator_that_emits_copies_still_lets_the_source_reuse_its_arrays(int sinkParallelism)
+    {
+        // The sink keeps every batch and reads them at the end: any array of the source's in the
+        // queue or in the sink would show the source's overwriting (-1000s) in the sums.
+        var seen = Run(passRetains: false, sinkRetains: true, EdgeKind.Shuffle, sinkParallelism, middle: "copy");
+        Assert.Equal([true], seen.Reusable);
+        // Two sink subtasks each get part of every batch (the shuffle splits them by value).
+        Assert.Equal(45L * 10, seen.Sums.Sum());
+        Assert.All(seen.Sums, sum => Assert.True(sum >= 0, $"a sink read a batch the source had overwritten (sum {sum})"));
+    }
+
+    [Fact]
+    public void The_partial_window_maximum_emits_and_keeps_copies_only()
+    {
+        var registry = new OperatorRegistry();
+        OperatorsModule.Register(registry);
+        var spec = new Arroyo.Dataflow.Specs.WindowMaxRowsSpec(s_schema, 0, Minimum: false, WidthNanos: 10_000_000_000, Partial: true);
+        var op = registry.CreateOperator(spec, new OperatorContext { NodeId = 1, Name = "t", SubtaskIndex = 0, Parallelism = 1 });
+        Assert.False(op.RetainsInput);
+        Assert.False(op.EmitsInputArrays);
     }
 
     [Fact]
