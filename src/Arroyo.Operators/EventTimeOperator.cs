@@ -21,6 +21,12 @@ public abstract class EventTimeOperator : IOperator
 
     public abstract void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output);
 
+    /// <summary><see cref="IOperator.RetainsInput"/>: true (these operators hold rows) unless a subclass copies what it keeps.</summary>
+    public virtual bool RetainsInput => true;
+
+    /// <summary><see cref="IOperator.EmitsInputArrays"/>: true unless a subclass emits only copies.</summary>
+    public virtual bool EmitsInputArrays => true;
+
     public void OnWatermark(Watermark watermark, IOutput output)
     {
         if (!watermark.IsIdle)

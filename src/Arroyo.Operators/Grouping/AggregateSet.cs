@@ -22,8 +22,11 @@ internal sealed class AggregateSet
     private readonly bool[] _inFamily; // per call: updated and cleared through its family
     private int _capacity;
 
-    /// <summary>Calls sharing one <see cref="SharedDistinctCount"/>: <c>Calls[k]</c> is its variant k.</summary>
-    private sealed record DistinctFamily(SharedDistinctCount Table, int Column, int[] Calls);
+    /// <summary>
+    /// Calls sharing one <see cref="SharedDistinctCount"/>: <c>Calls[k]</c> is its variant k;
+    /// <paramref name="Unfiltered"/> has the bits of the calls without a filter, which count every row.
+    /// </summary>
+    private sealed record DistinctFamily(SharedDistinctCount Table, int Column, int[] Calls, byte Unfiltered);
 
     /// <param name="updatingAggregate">For a GROUP BY without a window (see <see cref="AggregateFactory.Create"/>).</param>
     public AggregateSet(IReadOnlyList<AggregateCall> calls, Schema input, AggregateRegistry registry, bool retracting, bool updatingAggregate = false)
@@ -70,7 +73,12 @@ internal sealed class AggregateSet
             foreach (var chunk in sameColumn.Chunk(SharedDistinctCount.MaxVariants))
             {
                 if (chunk.Length < 2 || SharedDistinctCount.For(input[sameColumn.Key].Type, chunk.Length) is not { } table) continue;
-                families.Add(new DistinctFamily(table, sameColumn.Key, chunk));
+                byte unfiltered = 0;
+                for (var k = 0; k < chunk.Length; k++)
+                {
+                    if (calls[chunk[k]].FilterColumn is null) unfiltered |= (byte)(1 << k);
+                }
+                families.Add(new DistinctFamily(table, sameColumn.Key, chunk, unfiltered));
             }
         }
         return families.ToArray();
@@ -135,12 +143,7 @@ internal sealed class AggregateSet
     /// <summary>Per row, the bits of the family's calls that count it: unfiltered calls always, filtered ones where their filter is true.</summary>
     private void VariantsOfRows(DistinctFamily family, Batch batch, Span<byte> variants)
     {
-        byte unfiltered = 0;
-        for (var k = 0; k < family.Calls.Length; k++)
-        {
-            if (_calls[family.Calls[k]].FilterColumn is null) unfiltered |= (byte)(1 << k);
-        }
-        variants.Fill(unfiltered);
+        variants.Fill(family.Unfiltered);
         for (var k = 0; k < family.Calls.Length; k++)
         {
             if (_calls[family.Calls[k]].FilterColumn is not { } f) continue;

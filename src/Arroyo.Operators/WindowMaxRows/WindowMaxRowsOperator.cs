@@ -18,7 +18,7 @@ namespace Arroyo.Operators.WindowMaxRows;
 /// window's new rows go), then the kept rows as they arrived. The maximum is not stored: it is
 /// the value every kept row holds.
 /// </summary>
-public sealed class WindowMaxRowsOperator : EventTimeOperator, IOperator
+public sealed class WindowMaxRowsOperator : EventTimeOperator
 {
     private readonly WindowMaxRowsSpec _spec;
     private readonly long _width;
@@ -59,11 +59,10 @@ public sealed class WindowMaxRowsOperator : EventTimeOperator, IOperator
     // What it keeps and what it emits are copies of the input's rows (Batch.Take), never the input
     // batch itself: a source chained before it may then reuse its arrays although this operator's
     // output crosses a shuffle (IOperator.EmitsInputArrays). Most rows of a batch are dropped, so
-    // the copies are small. (IOperator is listed again on the class so that these two implement
-    // its members: EventTimeOperator leaves them to the interface's defaults.)
-    public bool RetainsInput => false;
+    // the copies are small.
+    public override bool RetainsInput => false;
 
-    public bool EmitsInputArrays => false;
+    public override bool EmitsInputArrays => false;
 
     /// <summary>Files the batch's rows under their windows; late rows go to <paramref name="output"/> (partial) or are dropped.</summary>
     private void Add(Batch batch, IOutput? output)

@@ -100,17 +100,13 @@ public static class StateDirectory
             options.Log.Info(claimed
                 ? "--force: discarding the state of a different pipeline and starting fresh"
                 : "the state dir's previous pipeline never completed a checkpoint: starting this one fresh in its place");
-            if (objects.Count > 0) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
-            await WriteRecordAsync(store, record, cancel);
-            return (null, record);
+            return await DiscardAndStartFreshAsync(store, objects.Count > 0, record, cancel);
         }
 
         if (options.DiscardCheckpoints)
         {
             options.Log.Info("--force: discarding the checkpoints this build cannot restore and starting fresh (sinks write their output anew)");
-            if (objects.Count > 0) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
-            await WriteRecordAsync(store, record, cancel);
-            return (null, record);
+            return await DiscardAndStartFreshAsync(store, objects.Count > 0, record, cancel);
         }
 
         var restored = await FindNewestReadableAsync(store, objects, options.Log, cancel);
@@ -130,10 +126,9 @@ public static class StateDirectory
                             hint: "put the missing checkpoints/ files back, or pass --force to discard what is left and start fresh (sinks then write their output anew)");
                 }
                 options.Log.Info(hasManifest ? "--force: discarding unreadable checkpoints and starting fresh" : "--force: discarding incomplete checkpoints and starting fresh");
-                if (objects.Count > 0) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
-                await WriteRecordAsync(store, record, cancel);
+                var started = await DiscardAndStartFreshAsync(store, objects.Count > 0, record, cancel);
                 options.Log.Info("starting fresh: the state dir has no complete checkpoint");
-                return (null, record);
+                return started;
             }
             if (objects.Count > 0)
             {
@@ -158,6 +153,15 @@ public static class StateDirectory
 
     private static async Task WriteRecordAsync(IObjectStore store, PipelineRecord record, CancellationToken cancel) =>
         await store.PutAsync(StatePaths.Pipeline, record.Serialize(), cancel);
+
+    /// <summary>A fresh start in a dir whose state is given up: its checkpoints deleted, then <paramref name="record"/> written.</summary>
+    private static async Task<(RestoredCheckpoint? Restored, PipelineRecord Record)> DiscardAndStartFreshAsync(
+        IObjectStore store, bool hasCheckpointFiles, PipelineRecord record, CancellationToken cancel)
+    {
+        if (hasCheckpointFiles) await store.DeletePrefixAsync(StatePaths.CheckpointsPrefix, cancel);
+        await WriteRecordAsync(store, record, cancel);
+        return (null, record);
+    }
 
     /// <summary>
     /// The newest complete checkpoint whose every file is present, of the listed size and
