@@ -200,6 +200,49 @@ public sealed class PartialAggregateTests
         Assert.False(passedThrough);
     }
 
+    [Theory]
+    [InlineData(1_000_000)] // rows pass through
+    [InlineData(10)] // rows are aggregated
+    public void NothingItEmitsOrHoldsSharesTheInputsArrays(int keys)
+    {
+        // A nexmark source before it may overwrite a batch's arrays once OnBatch returns, while
+        // the partials wait in a shuffle's queue: scribbling over every input right after its
+        // call must not change a single emitted row.
+        var spec = PartialSpec(Kind.Tumbling, [0]);
+        var op = new PartialAggregateOperator(spec, TestFunctions.Builtins);
+        Assert.False(op.RetainsInput);
+        Assert.False(op.EmitsInputArrays);
+        List<string> Emitted(bool scribble)
+        {
+            var partial = new PartialAggregateOperator(spec, TestFunctions.Builtins);
+            var output = new CollectingOutput();
+            var passedThrough = false;
+            foreach (var step in Script(7, batches: 400, batchRows: 200, keys: keys))
+            {
+                if (step is Data data)
+                {
+                    partial.OnBatch(data.Batch, 0, output);
+                    passedThrough |= partial.PassingThrough;
+                    if (scribble) Scribble(data.Batch);
+                }
+                else if (step is Mark mark) partial.OnWatermark(mark.Watermark, output);
+            }
+            partial.OnEnd(output);
+            Assert.Equal(keys > 1000, passedThrough);
+            return output.Rows().Select(CollectingOutput.Format).ToList();
+        }
+        Assert.Equal(Emitted(scribble: false), Emitted(scribble: true));
+    }
+
+    private static void Scribble(Batch batch)
+    {
+        foreach (var column in batch.Columns)
+        {
+            if (column is Arroyo.Core.Columns.PrimitiveColumn<long> numbers) Array.Fill(numbers.Values, -999_999L);
+            else if (column is Arroyo.Core.Columns.StringColumn strings) Array.Fill(strings.Data, (byte)'#');
+        }
+    }
+
     [Fact]
     public void LateRowsAreDecidedByTheMergingAggregate()
     {
