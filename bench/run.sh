@@ -73,6 +73,16 @@ run_cli() {
   /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "${arroyo[@]}" run -s "$state" "$@" >"$log" 2>&1 ||
     { echo "FAILED: arroyo run $* (see $log)" >&2; tail -5 "$log" >&2; timing=""; return 1; }
   timing="$(tail -1 "$work/time.txt")"
+  # Rows a windowed operator dropped as late (its last "dropped N late rows so far" per subtask):
+  # a run that drops rows did less work than the events column says (q11's session windows drop
+  # every bid once processing time is 1 s past the generator's event time, however aligned).
+  late_rows="$(python3 -c '
+import re, sys
+last = {}
+for line in open(sys.argv[1], errors="replace"):
+    m = re.search(r"\[(.*)\] dropped (\d+) late rows", line)
+    if m: last[m.group(1)] = int(m.group(2))
+print(sum(last.values()))' "$log")"
 }
 
 # run_median LOG STATE_DIR ARGS... : run_cli $repeat times; leaves the run with the median CPU
@@ -80,11 +90,13 @@ run_cli() {
 # (±20 % between runs is common on a shared host), so one run is not a figure.
 run_median() {
   local log="$1" state="$2"; shift 2
-  local runs=()
+  local runs=() lates=()
   for ((i = 0; i < repeat; i++)); do
     run_cli "$log" "$state" "$@" || return 1
     runs+=("$timing")
+    lates+=("$late_rows")
   done
+  all_late="$(IFS=/; echo "${lates[*]}" | sed 's|/| / |g')"
   read -r timing_wall timing_user timing_sys timing_rss all_cpu < <(printf '%s\n' "${runs[@]}" | python3 -c '
 import sys
 runs = [l.split() for l in sys.stdin if l.strip()]
@@ -98,20 +110,20 @@ print(" ".join(median), " / ".join(f"{cpu(r):.2f}" for r in runs))')
 row() {
   local name="$1" n="$2"
   read -r wall user sys rss <<<"$timing"
-  python3 - "$name" "$n" "$wall" "$user" "$sys" "$rss" "${all_cpu:-}" <<'PY'
+  python3 - "$name" "$n" "$wall" "$user" "$sys" "$rss" "${all_cpu:-}" "${all_late:-${late_rows:-0}}" <<'PY'
 import sys
 name, n, wall, user, sys_, rss = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:7])
-runs = sys.argv[7]
+runs, late = sys.argv[7], sys.argv[8]
 cpu = user + sys_
-print(f"| {name} | {n/1e6:.1f} M | {wall:.2f} | {cpu:.2f} | {n/wall/1e6:.2f} M | {n/cpu/1e6:.2f} M | {rss/1024:.0f} MB | {runs} |")
+print(f"| {name} | {n/1e6:.1f} M | {wall:.2f} | {cpu:.2f} | {n/wall/1e6:.2f} M | {n/cpu/1e6:.2f} M | {rss/1024:.0f} MB | {runs} | {late} |")
 PY
 }
 
 # with_count FILE N: the query with its message_count set to N.
 with_count() { sed "s/message_count = '[0-9]*'/message_count = '$2'/" "$1" > "$work/$(basename "$1")"; echo "$work/$(basename "$1")"; }
 
-header="| query | events | wall s | CPU s (user+sys) | events/s | events per CPU-s | peak RSS | CPU s of each run |
-|---|---|---|---|---|---|---|---|"
+header="| query | events | wall s | CPU s (user+sys) | events/s | events per CPU-s | peak RSS | CPU s of each run | rows dropped as late, each run |
+|---|---|---|---|---|---|---|---|---|"
 
 nexmark_rows=""
 for q in "${queries[@]}"; do
@@ -122,7 +134,7 @@ for q in "${queries[@]}"; do
   if run_median "$work/$q.log" "$work/state-$q" -p 1 "$(with_count bench/nexmark/$q.sql "$n")"; then
     nexmark_rows+="$(row "$q" "$n")"$'\n'
   else
-    nexmark_rows+="| $q | $n | failed | | | | | |"$'\n'
+    nexmark_rows+="| $q | $n | failed | | | | | | |"$'\n'
   fi
 done
 align=""
@@ -136,7 +148,7 @@ if [ -z "$only" ]; then
     n="${events[$q]:-$big}"
     for p in 1 2; do
       echo "scaling $q -p $p..." >&2
-      all_cpu=""
+      all_cpu=""; all_late=""
       align="${align_seconds[$q]:-}"
       if run_cli "$work/$q-p$p.log" "$work/state-$q-p$p" -p "$p" "$(with_count bench/nexmark/$q.sql "$n")"; then
         scaling_rows+="$(row "$q -p $p" "$n")"$'\n'
