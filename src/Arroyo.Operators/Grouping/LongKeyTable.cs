@@ -66,6 +66,15 @@ internal sealed class LongKeyTable
 
     public long PrefixOf(int id) => _entries[id].Prefix;
 
+    /// <summary>Live ids, in id order (as <see cref="GroupTable.Groups"/>).</summary>
+    public IEnumerable<int> Groups()
+    {
+        for (var g = 0; g < _highWater; g++)
+        {
+            if (_entries[g].State != Free) yield return g;
+        }
+    }
+
     /// <summary>The key's hash as <see cref="KeyHasher.HashRows"/> gives it for the row it came from.</summary>
     public ulong HashOf(int id)
     {

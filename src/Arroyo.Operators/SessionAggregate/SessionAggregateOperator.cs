@@ -29,6 +29,11 @@ namespace Arroyo.Operators.SessionAggregate;
 /// </list>
 /// Either kind of table restores into either way (a row table written before partials existed
 /// is re-aggregated as it is read).
+/// <para>Keys: one 64-bit column (a user or bidder id, the common case) or none are found by value
+/// (<see cref="LongKeyTable"/>); others by their encoded bytes (<see cref="GroupTable"/>). Both hand
+/// out ids the same way and give the same key hash, so the state tables are the same either way.</para>
+/// <para>A watermark closes nothing before the earliest session end it has seen
+/// (<c>_earliestEnd</c>), so most watermarks cost no pass over the groups.</para>
 /// </summary>
 public sealed class SessionAggregateOperator : EventTimeOperator
 {
@@ -50,7 +55,12 @@ public sealed class SessionAggregateOperator : EventTimeOperator
     private readonly int[] _keys;
     private readonly KeyCodec _codec;
     private readonly GroupTable _groups = new();
+    // Set when the key is one 64-bit column or none: groups found by value (_groups stays empty).
+    private readonly LongKeyTable? _fixed;
     private readonly List<List<Session>?> _sessions = [];
+    // No open session ends (last row + gap) before this; it may be lower than the true minimum
+    // (sessions only grow), so a watermark below it closes nothing and one past it looks.
+    private long _earliestEnd = long.MaxValue;
     private long _lateRows;
     private OperatorContext? _context;
     private readonly AggregateRegistry _aggregateRegistry;
@@ -67,6 +77,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         _aggregateRegistry = functions.Aggregates;
         _keys = spec.KeyColumns.ToArray();
         _codec = new KeyCodec(_keys);
+        _fixed = LongKeyTable.For(_keys, spec.Input);
         _usePartials = spec.Aggregates.All(c => PartialAggregateSpec.Merges(c, spec.Input));
         if (_usePartials)
         {
@@ -98,9 +109,10 @@ public sealed class SessionAggregateOperator : EventTimeOperator
     {
         var rows = batch.RowCount;
         if (rows == 0) return;
-        var hashes = StateBatches.Hashes(batch, _keys);
+        // By value: the key column itself; by bytes: the rows' key hashes.
+        var keyColumn = _fixed?.KeyColumnOf(batch);
+        var hashes = _fixed is null ? StateBatches.Hashes(batch, _keys) : null;
         var timestamps = batch.Timestamps.Values;
-        var gap = _spec.GapNanos;
         // Partials: the fragment each row is aggregated into (−1: late, skipped).
         int[]? fragments = null;
         if (_usePartials)
@@ -124,7 +136,9 @@ public sealed class SessionAggregateOperator : EventTimeOperator
                     _lateRows++;
                     continue;
                 }
-                var g = _groups.FindOrAdd(hashes[r], _codec.Encode(batch.Columns, r), out _);
+                var g = _fixed is null ? _groups.FindOrAdd(hashes![r], _codec.Encode(batch.Columns, r), out _)
+                    : keyColumn is null ? _fixed.FindOrAdd(0, 0, false, out _)
+                    : _fixed.FindOrAdd(0, keyColumn.Values[r], keyColumn.IsNull(r), out _);
                 var target = SessionFor(g, t);
                 if (fragments is not null) fragments[r] = target.Fragment;
                 else target.Rows!.Add((batch, r));
@@ -170,6 +184,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         }
         target.Start = Math.Min(target.Start, t);
         target.Last = Math.Max(target.Last, t);
+        _earliestEnd = Math.Min(_earliestEnd, SaturatingEnd(target.Last));
         return target;
     }
 
@@ -222,15 +237,19 @@ public sealed class SessionAggregateOperator : EventTimeOperator
     {
         var keyCount = _keys.Length;
         var restoreCodec = new KeyCodec(Enumerable.Range(1, keyCount).ToArray());
+        var keyColumn = _fixed is { HasKey: true } ? (PrimitiveColumn<long>)stored.Columns[1] : null;
         var hashes = ((PrimitiveColumn<ulong>)stored.Columns[0]).Values;
         var starts = ((PrimitiveColumn<long>)stored.Columns[1 + keyCount]).Values;
         var lasts = ((PrimitiveColumn<long>)stored.Columns[2 + keyCount]).Values;
         for (var r = 0; r < stored.RowCount; r++)
         {
-            var g = _groups.FindOrAdd(hashes[r], restoreCodec.Encode(stored.Columns, r), out _);
+            var g = _fixed is null ? _groups.FindOrAdd(hashes[r], restoreCodec.Encode(stored.Columns, r), out _)
+                : keyColumn is null ? _fixed.FindOrAdd(0, 0, false, out _)
+                : _fixed.FindOrAdd(0, keyColumn.Values[r], keyColumn.IsNull(r), out _);
             while (_sessions.Count <= g) _sessions.Add(null);
             var sessions = _sessions[g] ??= [];
             var session = sessions.Find(s => s.Start == starts[r]);
+            _earliestEnd = Math.Min(_earliestEnd, SaturatingEnd(lasts[r]));
             var fragment = NewFragment();
             if (session is null)
             {
@@ -286,17 +305,25 @@ public sealed class SessionAggregateOperator : EventTimeOperator
 
     protected override void EmitReady(IOutput output)
     {
+        if (CurrentWatermark < _earliestEnd) return;
         var closed = new List<(int Group, Session Session)>();
-        foreach (var g in _groups.Groups().ToList())
+        var earliestOpen = long.MaxValue;
+        foreach (var g in Groups().ToList())
         {
             var sessions = _sessions[g]!;
             for (var i = 0; i < sessions.Count; i++)
             {
-                if (sessions[i].Last + _spec.GapNanos > CurrentWatermark) continue;
+                var end = SaturatingEnd(sessions[i].Last);
+                if (end > CurrentWatermark)
+                {
+                    earliestOpen = Math.Min(earliestOpen, end);
+                    continue;
+                }
                 closed.Add((g, sessions[i]));
                 sessions.RemoveAt(i--);
             }
         }
+        _earliestEnd = earliestOpen;
         if (closed.Count == 0) return;
         closed = SortByStart(closed);
         AggregateSet? aggregates = null;
@@ -328,7 +355,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         {
             var (g, session) = closed[s];
             var end = session.Last + _spec.GapNanos;
-            KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+            AppendKey(g, keyBuilders);
             if (_spec.WindowOutputIndex is { } wi)
             {
                 var window = (StructColumnBuilder)builders[wi];
@@ -349,7 +376,8 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         {
             if (_sessions[g]!.Count > 0) continue;
             _sessions[g] = null;
-            _groups.Remove(g);
+            if (_fixed is null) _groups.Remove(g);
+            else _fixed.Remove(g);
         }
         output.Emit(new Batch(_spec.Output, builders.Select(b => b.Build()).ToArray(), closed.Count));
     }
@@ -381,6 +409,17 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         aggregates.Update(rows, groupIds.ToArray(), default);
     }
 
+    private IEnumerable<int> Groups() => _fixed is null ? _groups.Groups() : _fixed.Groups();
+
+    private void AppendKey(int g, ColumnBuilder[] keyBuilders)
+    {
+        if (_fixed is null) KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+        else _fixed.AppendKey(g, keyBuilders.Length > 0 ? keyBuilders[0] : null);
+    }
+
+    /// <summary>When a session whose last row is at <paramref name="last"/> ends (last + gap), at most <see cref="long.MaxValue"/>.</summary>
+    private long SaturatingEnd(long last) => last > long.MaxValue - _spec.GapNanos ? long.MaxValue : last + _spec.GapNanos;
+
     public override void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state, IOutput output)
     {
         if (_lateRows > 0) _context?.Log($"dropped {_lateRows} late rows so far");
@@ -398,7 +437,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         var chunks = new ChunkedBatchBuilder(new Schema(fields), batch => state.WriteTable(PartialsTableName, batch));
         var builders = chunks.Builders;
         var keyBuilders = builders[1..(1 + _keys.Length)];
-        foreach (var g in _groups.Groups())
+        foreach (var g in Groups())
         {
             foreach (var session in _sessions[g]!)
             {
@@ -410,8 +449,8 @@ public sealed class SessionAggregateOperator : EventTimeOperator
 
         void WriteFragment(int g, Session session, int fragment)
         {
-            ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_groups.HashOf(g));
-            KeyCodec.Decode(_groups.KeyOf(g), keyBuilders);
+            ((PrimitiveColumnBuilder<ulong>)builders[0]).Append(_fixed is null ? _groups.HashOf(g) : _fixed.HashOf(g));
+            AppendKey(g, keyBuilders);
             ((PrimitiveColumnBuilder<long>)builders[1 + _keys.Length]).Append(session.Start);
             ((PrimitiveColumnBuilder<long>)builders[2 + _keys.Length]).Append(session.Last);
             for (var a = 0; a < _partials.Count; a++)
@@ -426,7 +465,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
     {
         var builders = _spec.Input.Fields.Select(f => ColumnBuilder.Create(f.Type, 256)).ToArray();
         var count = 0;
-        foreach (var g in _groups.Groups())
+        foreach (var g in Groups())
         {
             foreach (var session in _sessions[g]!)
             {

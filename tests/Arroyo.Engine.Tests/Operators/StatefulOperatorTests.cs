@@ -109,13 +109,16 @@ public sealed class StatefulOperatorTests
         Assert.Equal(2, result.Rows().Count);
     }
 
-    [Fact]
-    public void SessionWindowsMatchANaiveModelOverBatchesOutOfOrder()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // one BIGINT key, NULLs among them: groups found by value
+    public void SessionWindowsMatchANaiveModelOverBatchesOutOfOrder(bool bigintKey)
     {
         // count/sum/max are aggregated in place over the input batches the rows came in
         // (their order does not matter); the model recomputes each session from all rows.
+        var input = bigintKey ? BigintInput : Input;
         var window = DataType.Struct([new Field("start", DataType.Timestamp), new Field("end", DataType.Timestamp)]);
-        var output = Schema.WithTimestamp([new Field("k", DataType.Utf8), new Field("window", window),
+        var output = Schema.WithTimestamp([new Field("k", input[0].Type), new Field("window", window),
             new Field("cnt", DataType.Int64, false), new Field("total", DataType.Int64), new Field("mx", DataType.Int64)]);
         AggregateCall[] calls =
         [
@@ -128,22 +131,22 @@ public sealed class StatefulOperatorTests
         var rows = Enumerable.Range(0, 600).Select(_ => new object?[]
         {
             "k" + random.Next(5), random.Next(6) == 0 ? null : (long)random.Next(1000), random.Next(400) * Second / 2,
-        }).ToArray();
+        }).Select(r => bigintKey ? WithBigintKey(r) : r).ToArray();
         // Second half strictly after the mid watermark, so no row is late.
         var mid = 100 * Second;
         var first = rows.Where(r => (long)r[2]! < mid).ToArray();
         var second = rows.Where(r => (long)r[2]! >= mid).ToArray();
 
-        var op = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], calls, gap, 1, output), TestFunctions.Builtins);
+        var op = new SessionAggregateOperator(new SessionAggregateSpec(input, [0], calls, gap, 1, output), TestFunctions.Builtins);
         op.Open(Context());
         var result = new CollectingOutput();
-        for (var i = 0; i < first.Length; i += 70) op.OnBatch(Of(Input, first[i..Math.Min(i + 70, first.Length)]), 0, result);
+        for (var i = 0; i < first.Length; i += 70) op.OnBatch(Of(input, first[i..Math.Min(i + 70, first.Length)]), 0, result);
         op.OnWatermark(Watermark.At(mid), result);
-        for (var i = 0; i < second.Length; i += 90) op.OnBatch(Of(Input, second[i..Math.Min(i + 90, second.Length)]), 0, result);
+        for (var i = 0; i < second.Length; i += 90) op.OnBatch(Of(input, second[i..Math.Min(i + 90, second.Length)]), 0, result);
         op.OnEnd(result);
 
         var expected = new List<string>();
-        foreach (var byKey in rows.GroupBy(r => (string)r[0]!))
+        foreach (var byKey in rows.GroupBy(r => r[0]?.ToString() ?? ""))
         {
             var sorted = byKey.OrderBy(r => (long)r[2]!).ToList();
             var session = new List<object?[]> { sorted[0] };
@@ -175,6 +178,15 @@ public sealed class StatefulOperatorTests
         new Field("window", DataType.Struct([new Field("start", DataType.Timestamp), new Field("end", DataType.Timestamp)])),
         new Field("cnt", DataType.Int64, false), new Field("total", DataType.Int64)]);
 
+    // The session rows keyed by one BIGINT instead (sessions then find groups by value).
+    private static readonly Schema BigintInput = Schema.WithTimestamp([new Field("k", DataType.Int64), new Field("v", DataType.Int64)]);
+
+    private static readonly Schema BigintSessionOutput = Schema.WithTimestamp([new Field("k", DataType.Int64), .. SessionOutput.Fields.Skip(1).SkipLast(1)]);
+
+    /// <summary>The row with its text key as a BIGINT: "k3" or "c" by their last character's code, except "k0" and "c", which become NULL.</summary>
+    private static object?[] WithBigintKey(object?[] row) =>
+        [row[0] is "k0" or "c" ? null : (long)((string)row[0]!)[^1], .. row[1..]];
+
     private static readonly AggregateCall[] SessionCountSum =
     [
         TestFunctions.Aggregate(Input, "count", [], "cnt"),
@@ -198,28 +210,38 @@ public sealed class StatefulOperatorTests
         ]
     );
 
-    private static List<string> RunSessions(AggregateCall[] calls, Schema output, object?[][] rows)
+    private static List<string> RunSessions(AggregateCall[] calls, Schema output, object?[][] rows, Schema? input = null)
     {
-        var op = new SessionAggregateOperator(new SessionAggregateSpec(Input, [0], calls, 20 * Second, 1, output), TestFunctions.Builtins);
+        input ??= Input;
+        var op = new SessionAggregateOperator(new SessionAggregateSpec(input, [0], calls, 20 * Second, 1, output), TestFunctions.Builtins);
         op.Open(Context());
         var result = new CollectingOutput();
-        op.OnBatch(Of(Input, rows), 0, result);
+        op.OnBatch(Of(input, rows), 0, result);
         op.OnEnd(result);
         return result.RowStrings().Order(StringComparer.Ordinal).ToList();
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(2, 3)]
-    [InlineData(3, 1)]
-    public void SessionPartialsRestoreAtAnotherParallelism(int before, int after)
+    [InlineData(1, 1, false)]
+    [InlineData(2, 3, false)]
+    [InlineData(3, 1, false)]
+    [InlineData(1, 1, true)]
+    [InlineData(2, 3, true)]
+    [InlineData(3, 1, true)]
+    public void SessionPartialsRestoreAtAnotherParallelism(int before, int after, bool bigintKey)
     {
         var (first, second) = SessionRows();
-        var expected = RunSessions(SessionCountSum, SessionOutput, [.. first, .. second]);
+        var (input, sessionOutput) = bigintKey ? (BigintInput, BigintSessionOutput) : (Input, SessionOutput);
+        if (bigintKey)
+        {
+            first = first.Select(WithBigintKey).ToArray();
+            second = second.Select(WithBigintKey).ToArray();
+        }
+        var expected = RunSessions(SessionCountSum, sessionOutput, [.. first, .. second], input);
         // The bridged session of key a: 0, 15, 30 (15 joins the two), then 70, 80, 90 after the restore.
-        Assert.Contains(expected, r => r.StartsWith("a|") && r.Contains("|3|6|"));
+        Assert.Contains(expected, r => r.StartsWith(bigintKey ? "97|" : "a|") && r.Contains("|3|6|"));
 
-        var spec = new SessionAggregateSpec(Input, [0], SessionCountSum, 20 * Second, 1, SessionOutput);
+        var spec = new SessionAggregateSpec(input, [0], SessionCountSum, 20 * Second, 1, sessionOutput);
         var state = new MemoryState();
         var outputs = new List<string>();
         for (var p = 0; p < before; p++)
@@ -229,7 +251,7 @@ public sealed class StatefulOperatorTests
             var output = new CollectingOutput();
             // One row per batch, in the order given, so that 15 comes after 0 and 30 and bridges them
             // whichever way the operator takes the rows of one batch.
-            foreach (var row in first) op.OnBatch(Shuffle(Of(Input, row), [0], before)[p], 0, output);
+            foreach (var row in first) op.OnBatch(Shuffle(Of(input, row), [0], before)[p], 0, output);
             op.OnCheckpoint(new CheckpointBarrier(1, true), state, output);
             outputs.AddRange(output.RowStrings());
         }
@@ -241,7 +263,7 @@ public sealed class StatefulOperatorTests
             var op = new SessionAggregateOperator(spec, TestFunctions.Builtins);
             op.Open(Context(p, after, state.ReaderFor(p, after)));
             var output = new CollectingOutput();
-            foreach (var row in second) op.OnBatch(Shuffle(Of(Input, row), [0], after)[p], 0, output);
+            foreach (var row in second) op.OnBatch(Shuffle(Of(input, row), [0], after)[p], 0, output);
             op.OnEnd(output);
             outputs.AddRange(output.RowStrings());
         }
