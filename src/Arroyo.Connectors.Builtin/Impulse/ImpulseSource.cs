@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Arroyo.Connectors.Builtin.Pacing;
 using Arroyo.Core.Columns;
 using Arroyo.Core.Partitioning;
 using Arroyo.Core.Time;
@@ -11,8 +12,9 @@ namespace Arroyo.Connectors.Builtin.Impulse;
 /// <summary>
 /// One impulse subtask: counts from 0 at event_rate / parallelism events per second.
 /// Rate limiting compares the events emitted with the wall time since the (re)start, so it
-/// never sleeps per event: each poll emits everything that is due (at most a batch) and
-/// reports Idle when nothing is, letting the runtime wait.
+/// never sleeps per event: each poll emits what is due (at most a batch; fewer only once they
+/// have waited <see cref="RatePacing.MaxWaitNanos"/>) and reports Idle otherwise, letting the
+/// runtime wait.
 /// Restore rule: state is one row per old subtask (its counter and start time); new subtask
 /// i continues old subtask i's counter, new subtasks without a row start from 0, and rows of
 /// old subtasks beyond the new parallelism are dropped (as the reference, whose state is
@@ -83,7 +85,9 @@ internal sealed class ImpulseSource : ISource
             var elapsed = Stopwatch.GetElapsedTime(_resumeTimestamp).TotalSeconds;
             var due = (ulong)Math.Min(elapsed * _eventsPerSecond + 1, 1e18);
             var emitted = _counter - _counterAtResume;
-            n = due > emitted ? Math.Min(due - emitted, n) : 0;
+            // Event number e since the resume is due once e / rate seconds have passed.
+            var waitedNanos = (long)Math.Min((elapsed - emitted / _eventsPerSecond) * 1e9, long.MaxValue);
+            n = due > emitted && RatePacing.ShouldEmit(due - emitted, n, _limit - _counter, waitedNanos) ? Math.Min(due - emitted, n) : 0;
         }
         n = Math.Min(n, _limit - _counter);
         if (n == 0) return SourceStatus.Idle;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Arroyo.Core.Columns;
+using Arroyo.Connectors.Builtin.Pacing;
 using Arroyo.Core.Partitioning;
 using Arroyo.Core.Time;
 using Arroyo.Core.Types;
@@ -15,7 +16,8 @@ namespace Arroyo.Connectors.Builtin.Nexmark;
 /// index, and a restore hands split j to subtask j mod parallelism — so a restore at another
 /// parallelism neither loses nor repeats events (a subtask may then drive several splits).
 /// Pacing follows event time: an event is emitted once the wall time since the (re)start has
-/// reached its place in the sequence; at high rates this simply yields full batches.
+/// reached its place in the sequence; at high rates this simply yields full batches, and at
+/// lower ones a batch waits briefly to fill (<see cref="RatePacing"/>).
 /// </summary>
 internal sealed class NexmarkSource : ISource
 {
@@ -96,9 +98,14 @@ internal sealed class NexmarkSource : ISource
             var split = _splits[i];
             if (!split.HasNext) continue;
             anyLeft = true;
-            var due = _countAtResume[i] + (ulong)(elapsedNanos / Math.Max(1, split.InterEventDelay)) + 1;
+            var delay = Math.Max(1, split.InterEventDelay);
+            var due = _countAtResume[i] + (ulong)(elapsedNanos / delay) + 1;
             if (due <= split.Count) continue;
-            var n = (int)Math.Min(Math.Min(due - split.Count, (ulong)_eventsPerPoll), split.MaxEvents - split.Count);
+            // Event number c is due once (c − the count at resume) delays have passed.
+            var waited = elapsedNanos - (long)(split.Count - _countAtResume[i]) * delay;
+            var left = split.MaxEvents - split.Count;
+            if (!RatePacing.ShouldEmit(due - split.Count, (ulong)_eventsPerPoll, left, waited)) continue;
+            var n = (int)Math.Min(Math.Min(due - split.Count, (ulong)_eventsPerPoll), left);
             var batch = _builder.Generate(split, n);
             // Empty when none of the n events is of a kind the query reads.
             if (batch.RowCount > 0) output.Emit(batch);

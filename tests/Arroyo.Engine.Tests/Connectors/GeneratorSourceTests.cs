@@ -51,6 +51,33 @@ public sealed class GeneratorSourceTests
         Assert.Equal(Enumerable.Range(emitted, 30 - emitted).Select(i => (ulong)i), rest.Select(r => (ulong)r[0]!));
     }
 
+    [Theory]
+    [InlineData("impulse", "2000000")]
+    [InlineData("nexmark", "500000")] // slow enough for the generator to keep up
+    public void A_source_that_keeps_up_with_its_rate_emits_whole_batches(string connector, string rate)
+    {
+        // Each batch short of a full one goes out only once its oldest row has waited 1 ms, and
+        // that row came due after the last batch: so however fast or slow this machine polls,
+        // there are at most as many short batches as milliseconds passed (plus the last one).
+        // Emitting whatever is due at every poll made thousands of batches of a few rows here.
+        var table = Bind(connector, [], ("connector", connector), ("event_rate", rate), ("message_count", "300000"));
+        var source = Create(table, Context(0, 1));
+        var output = new CollectingOutput();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var status = SourceStatus.Continue;
+        while (status != SourceStatus.Finished)
+        {
+            status = source.Poll(output);
+            if (status == SourceStatus.Idle) Thread.Sleep(1);
+        }
+        var elapsedMs = clock.Elapsed.TotalMilliseconds;
+        var full = output.Batches.Max(b => b.RowCount);
+        var rows = output.Batches.Sum(b => b.RowCount);
+        Assert.Equal(300_000, rows);
+        var shortBatches = output.Batches.Count(b => b.RowCount < full);
+        Assert.True(shortBatches <= elapsedMs + 2, $"{shortBatches} short batches in {elapsedMs:F0} ms (full: {full} rows)");
+    }
+
     [Fact]
     public void Nexmark_is_deterministic_and_keeps_the_proportions()
     {
