@@ -66,6 +66,21 @@ public sealed class JoinFilterPushdownTests
     }
 
     [Fact]
+    public void AWindowedJoinLeavesNoFilterAboveItForItsPushedConjuncts()
+    {
+        var graph = PipelinePlanner.Plan("""
+            CREATE TABLE impulse WITH (connector = 'impulse', event_rate = '10');
+            CREATE TABLE out WITH (connector = 'blackhole', format = 'debezium_json');
+            CREATE VIEW wa AS SELECT counter % 3 AS k, count(*) AS c, tumble(interval '1 second') AS w FROM impulse GROUP BY 1, w;
+            CREATE VIEW wb AS SELECT counter % 5 AS k, count(*) AS d, tumble(interval '1 second') AS w FROM impulse GROUP BY 1, w;
+            INSERT INTO out SELECT wa.k, wa.c, wb.d FROM wa JOIN wb ON wa.k = wb.k AND wa.w = wb.w WHERE wa.c > 1;
+            """, new PlanOptions { Connectors = BuiltIns.Connectors() }).Graph;
+        Assert.Equal(["(c > 1)"], graph.Nodes.Select(n => n.Operator).OfType<FilterSpec>().Select(f => f.Predicate.ToString()));
+        var join = graph.Nodes.Single(n => n.Operator is WindowedJoinSpec);
+        Assert.IsType<FilterSpec>(graph.Node(graph.InputsOf(join.Id).Single(e => e.TargetInput == 0).Source).Operator);
+    }
+
+    [Fact]
     public void AConjunctThatCanFailIsNotPushed()
     {
         // 10 / m divides by zero for m = 0: a row the join drops must not raise that error.
