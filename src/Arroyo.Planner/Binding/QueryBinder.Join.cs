@@ -17,8 +17,12 @@ internal sealed partial class QueryBinder
     /// windowed (instant) join; neither windowed → an updating inner equi-join with TTL;
     /// anything else is refused with the reference's messages, checked in its order.
     /// </summary>
-    private Relation BindJoin(Ast.JoinTableRef join, Ast.Expr? where)
+    private static readonly IReadOnlySet<Ast.Expr> NoConjuncts = new HashSet<Ast.Expr>();
+
+    /// <summary><paramref name="appliedWhere"/>: see <see cref="BindFrom(Ast.TableRef, Ast.Expr?, out IReadOnlySet{Ast.Expr})"/>.</summary>
+    private Relation BindJoin(Ast.JoinTableRef join, Ast.Expr? where, out IReadOnlySet<Ast.Expr> appliedWhere)
     {
+        appliedWhere = NoConjuncts;
         var left = BindFrom(join.Left, null);
         var right = BindFrom(join.Right, null);
         if (left.Node.Spec is LookupSpec || right.Node.Spec is LookupSpec) return BindLookupJoin(join, left, right, where);
@@ -67,7 +71,7 @@ internal sealed partial class QueryBinder
         }
         if (left.Node.IsUpdating) throw new UserException("Error during planning: can't handle updating left side of join", join.Span);
         if (right.Node.IsUpdating) throw new UserException("Error during planning: can't handle updating right side of join", join.Span);
-        if (kind == Ast.JoinKind.Inner) (left, right) = PushFiltersBelowJoin(left, right, where, combined, leftWidth);
+        if (kind == Ast.JoinKind.Inner) (left, right, appliedWhere) = PushFiltersBelowJoin(left, right, where, combined, leftWidth);
         if (kind == Ast.JoinKind.Inner && instant && WindowMaxRows(join, left, right, combined, leftWidth) is { } maxRows) return maxRows;
 
         // Split ON into equalities between the sides (keys) and the rest (a filter after the join).
@@ -250,13 +254,16 @@ internal sealed partial class QueryBinder
 
     /// <summary>
     /// WHERE conjuncts of an inner join that read one side only are applied to that side
-    /// before the join as well (q20's <c>A.category = 10</c>), so the join neither keeps nor
-    /// matches rows the WHERE drops afterwards. The WHERE above the join stays as it is. Only
+    /// before the join instead (q20's <c>A.category = 10</c>), so the join neither keeps nor
+    /// matches rows the WHERE drops afterwards. Every row the join emits then passes them, so
+    /// they are returned (by reference) for the WHERE above the join to leave out. Only
     /// conjuncts that cannot fail are pushed (comparisons, IN, IS, AND/OR/NOT over columns and
     /// literals): a row the join would have dropped must not raise an error it did not raise before.
     /// </summary>
-    private (Relation Left, Relation Right) PushFiltersBelowJoin(Relation left, Relation right, Ast.Expr? where, Relation combined, int leftWidth)
+    private (Relation Left, Relation Right, IReadOnlySet<Ast.Expr> Pushed) PushFiltersBelowJoin(
+        Relation left, Relation right, Ast.Expr? where, Relation combined, int leftWidth)
     {
+        var pushed = new HashSet<Ast.Expr>(ReferenceEqualityComparer.Instance);
         foreach (var conjunct in Conjuncts(where))
         {
             BoundExpr bound;
@@ -273,13 +280,15 @@ internal sealed partial class QueryBinder
             {
                 case 0:
                     left = new Relation(Nodes.Filter(left.Node, bound), left.Columns);
+                    pushed.Add(conjunct);
                     break;
                 case 1:
                     right = new Relation(Nodes.Filter(right.Node, Shift(bound, -leftWidth)), right.Columns);
+                    pushed.Add(conjunct);
                     break;
             }
         }
-        return (left, right);
+        return (left, right, pushed);
 
         static bool CannotFail(BoundExpr e) => !e.IsVolatile && e.Descendants().All(d => d switch
         {

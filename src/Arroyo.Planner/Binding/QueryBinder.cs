@@ -75,8 +75,16 @@ internal sealed partial class QueryBinder
 
     // ------------------------------------------------------------------ FROM
 
-    private Relation BindFrom(Ast.TableRef from, Ast.Expr? where)
+    private Relation BindFrom(Ast.TableRef from, Ast.Expr? where) => BindFrom(from, where, out _);
+
+    /// <summary>
+    /// <paramref name="appliedWhere"/>: the conjuncts of <paramref name="where"/> that the relation
+    /// already applied to every row it returns (an inner join's one-sided conjuncts, applied below
+    /// it), by reference; the caller's WHERE need not test them again.
+    /// </summary>
+    private Relation BindFrom(Ast.TableRef from, Ast.Expr? where, out IReadOnlySet<Ast.Expr> appliedWhere)
     {
+        appliedWhere = NoConjuncts;
         switch (from)
         {
             case Ast.NamedTableRef named:
@@ -91,7 +99,7 @@ internal sealed partial class QueryBinder
                 return Rename(relation, derived.Alias?.Columns ?? [], derived.Span);
             }
             case Ast.JoinTableRef join:
-                return BindJoin(join, where);
+                return BindJoin(join, where, out appliedWhere);
             default:
                 throw new UserException("This feature is not implemented: table functions in FROM", from.Span);
         }
@@ -164,11 +172,21 @@ internal sealed partial class QueryBinder
         {
             throw new UserException("This feature is not implemented: SELECT DISTINCT with GROUP BY", select.Span);
         }
-        var input = BindFrom(select.From[0], select.Where);
+        var input = BindFrom(select.From[0], select.Where, out var appliedWhere);
         if (select.Where is not null)
         {
-            var predicate = Coercion.RequireBoolean(new ExprBinder(input, _context).Bind(select.Where), "WHERE", select.Where.Span);
-            input = new Relation(Nodes.Filter(input.Node, predicate), input.Columns);
+            var binder = new ExprBinder(input, _context);
+            // The whole WHERE is bound first, so that its errors are the same whatever was applied below.
+            BoundExpr? predicate = Coercion.RequireBoolean(binder.Bind(select.Where), "WHERE", select.Where.Span);
+            if (appliedWhere.Count > 0)
+            {
+                // An inner join's one-sided conjuncts were applied to its inputs, so every row it
+                // emits passes them: testing them again would only read every joined row's columns.
+                predicate = Conjuncts(select.Where).Where(c => !appliedWhere.Contains(c))
+                    .Select(c => Coercion.RequireBoolean(binder.Bind(c), "WHERE", c.Span))
+                    .Aggregate((BoundExpr?)null, (all, next) => all is null ? next : Coercion.BindBinary(BinaryOp.And, all, next));
+            }
+            if (predicate is not null) input = new Relation(Nodes.Filter(input.Node, predicate), input.Columns);
         }
 
         var items = ExpandItems(select.Projection, input);

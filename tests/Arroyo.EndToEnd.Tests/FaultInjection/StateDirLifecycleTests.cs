@@ -54,26 +54,69 @@ public sealed class StateDirLifecycleTests
             CREATE TABLE out WITH (connector = 'single_file', path = '{dir.File("out.json")}', format = 'debezium_json', type = 'sink');
             INSERT INTO out SELECT a % 2 AS k, count(*) AS c FROM src{where} GROUP BY a % 2;
             """;
-        File.WriteAllText(dir.File("q.sql"), Query(""));
+        // Every operator after the inserted filter moved, the sink too.
+        AssertRestoreRefused(dir, writtenBy: Query(""), restoredBy: Query(" WHERE a > 0"));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="writtenBy"/> to its end, makes the state dir claim <paramref name="restoredBy"/>
+    /// (as if a build that plans that query as this build plans the first had written it), and
+    /// checks that running <paramref name="restoredBy"/> on it is refused without touching the output.
+    /// </summary>
+    private static void AssertRestoreRefused(TempDirectory dir, string writtenBy, string restoredBy)
+    {
+        File.WriteAllText(dir.File("q.sql"), writtenBy);
         var first = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]);
         Assert.True(first.ExitCode == 0, first.ToString());
         var written = File.ReadAllText(dir.File("out.json"));
 
-        var moved = Query(" WHERE a > 0");
+        ClaimQuery(dir, restoredBy);
+        File.WriteAllText(dir.File("q.sql"), restoredBy);
+        AssertRefusedAsMoved(ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]));
+        Assert.Equal(written, File.ReadAllText(dir.File("out.json")));
+    }
+
+    /// <summary>Makes the state dir's pipeline.json claim <paramref name="query"/>, as if a build that plans it differently had written the checkpoint.</summary>
+    private static void ClaimQuery(TempDirectory dir, string query)
+    {
         var pipelineJson = Path.Combine(dir.File("state"), Arroyo.State.Checkpoints.StatePaths.Pipeline);
         var record = Arroyo.State.Checkpoints.PipelineRecord.Deserialize(File.ReadAllBytes(pipelineJson));
-        File.WriteAllBytes(pipelineJson, (record with { Query = moved, QueryHash = Arroyo.State.Checkpoints.PipelineRecord.HashQuery(moved) }).Serialize());
-        File.WriteAllText(dir.File("q.sql"), moved);
-        var refused = ArroyoProcess.Run(["run", "-s", dir.File("state"), dir.File("q.sql")]);
+        File.WriteAllBytes(pipelineJson, (record with { Query = query, QueryHash = Arroyo.State.Checkpoints.PipelineRecord.HashQuery(query) }).Serialize());
+    }
+
+    /// <summary>
+    /// A restore refused because the checkpoint's operators sit at other nodes. The subtasks open
+    /// (restore) concurrently: whichever notices first refuses the run — an operator finding
+    /// another's tables at its node, or the sink finding no commit record at its own.
+    /// </summary>
+    private static void AssertRefusedAsMoved(RunOutcome refused)
+    {
         Assert.True(refused.ExitCode == 1, refused.ToString());
-        // Every operator after the inserted filter moved, the sink too, and the subtasks open
-        // (restore) concurrently: whichever notices first refuses the run — the filter finding the
-        // aggregate's tables at its node, or the sink finding no commit record at its own.
         var planMoved = refused.Stderr.Contains("plans this query differently") && refused.Stderr.Contains("restoring it here would silently lose that state");
         var sinkMoved = refused.Stderr.Contains("holds no commit record of the single_file sink");
         Assert.True(planMoved || sinkMoved, refused.ToString());
         Assert.DoesNotContain("   at ", refused.Stderr);
-        Assert.Equal(written, File.ReadAllText(dir.File("out.json")));
+    }
+
+    [Fact]
+    public void A_checkpoint_of_a_join_plan_that_still_tested_the_pushed_where_above_the_join_is_refused()
+    {
+        // Builds before session 19 tested a join's one-sided WHERE conjuncts twice: below the join
+        // (pushed) and again in a filter above it. Now that filter is gone when nothing else is
+        // left of the WHERE, so every operator after the join sits one node earlier. The old plan
+        // is stood for by a WHERE with a conjunct reading both sides (still a filter above the
+        // join, at the node the old build's filter had), its checkpoint claimed by the plain query.
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("l.json"), "{\"k\": 1, \"x\": 10}\n{\"k\": 2, \"x\": 20}\n{\"k\": 3, \"x\": 30}\n");
+        File.WriteAllText(dir.File("r.json"), "{\"k\": 1, \"v\": 1}\n{\"k\": 2, \"v\": 0}\n{\"k\": 3, \"v\": 5}\n{\"k\": 3, \"v\": 6}\n");
+        string Query(string where) => $"""
+            CREATE TABLE l (k BIGINT, x BIGINT) WITH (connector = 'single_file', path = '{dir.File("l.json")}', format = 'json', type = 'source');
+            CREATE TABLE r (k BIGINT, v BIGINT) WITH (connector = 'single_file', path = '{dir.File("r.json")}', format = 'json', type = 'source');
+            CREATE TABLE out WITH (connector = 'single_file', path = '{dir.File("out.json")}', format = 'debezium_json', type = 'sink');
+            INSERT INTO out SELECT l.k, count(*) AS c FROM l JOIN r ON l.k = r.k WHERE {where} GROUP BY l.k;
+            """;
+        // The aggregate's tables now sit at the node of the projection after it, the sink at another node.
+        AssertRestoreRefused(dir, writtenBy: Query("r.v > 0 AND l.x + r.v > 0"), restoredBy: Query("r.v > 0"));
     }
 
     [Fact]
@@ -93,9 +136,7 @@ public sealed class StateDirLifecycleTests
         Assert.True(first.ExitCode == 0, first.ToString());
 
         var moved = Query(" WHERE a > 0", "out.json");
-        var pipelineJson = Path.Combine(dir.File("state"), Arroyo.State.Checkpoints.StatePaths.Pipeline);
-        var record = Arroyo.State.Checkpoints.PipelineRecord.Deserialize(File.ReadAllBytes(pipelineJson));
-        File.WriteAllBytes(pipelineJson, (record with { Query = moved, QueryHash = Arroyo.State.Checkpoints.PipelineRecord.HashQuery(moved) }).Serialize());
+        ClaimQuery(dir, moved);
         File.WriteAllText(dir.File("q.sql"), moved);
         var forced = ArroyoProcess.Run(["run", "-f", "-s", dir.File("state"), dir.File("q.sql")]);
         Assert.True(forced.ExitCode == 0, forced.ToString());
