@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Arroyo.Core.Text;
 
 namespace Arroyo.State.Checkpoints;
@@ -43,7 +41,7 @@ public sealed record PipelineRecord : IChecksummed<PipelineRecord>
     public static string HashQuery(string query)
     {
         var normalised = Whitespace.CollapseRuns(query.Trim());
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalised)));
+        return Sha256.HexOfUtf8(normalised);
     }
 }
 
