@@ -83,8 +83,7 @@ public sealed class PipelineHost
     }
 
     /// <summary>A short stable name for the state dir: its pipeline's name outside (see <see cref="RunSettings.PipelineId"/>).</summary>
-    private static string PipelineIdOf(string stateDirUrl) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stateDirUrl)))[..16];
+    private static string PipelineIdOf(string stateDirUrl) => Arroyo.Core.Text.Sha256.HexOfUtf8(stateDirUrl)[..16];
 
     private RunSettings ReadSettings(ConfigValues config, ILogger logger, string pipelineId) => new()
     {

@@ -26,7 +26,7 @@ internal static class HashFunctions
     internal static byte[] Compute(string algorithm, byte[] data) => algorithm switch
     {
         "md5" => MD5.HashData(data),
-        "sha224" => Sha224.Hash(data),
+        "sha224" => Arroyo.Core.Text.Sha256.Hash224(data),
         "sha256" => SHA256.HashData(data),
         "sha384" => SHA384.HashData(data),
         "sha512" => SHA512.HashData(data),

@@ -42,11 +42,11 @@ public sealed record CheckpointManifest : IChecksummed<CheckpointManifest>
 
     public CheckpointManifest WithChecksum(string checksum) => this with { Checksum = checksum };
 
-    public byte[] Serialize() => ChecksummedJson.Serialize(this, ManifestJson.Default.CheckpointManifest);
+    public byte[] Serialize() => ChecksummedJson.Serialize(this, StateJson.Write);
 
     /// <summary>The manifest, or an <see cref="InvalidDataException"/> if it is damaged or of another format version.</summary>
     public static CheckpointManifest Deserialize(byte[] bytes) =>
-        ChecksummedJson.Deserialize(bytes, ManifestJson.Default.CheckpointManifest, CurrentFormatVersion, OldestReadableVersion);
+        ChecksummedJson.Deserialize(bytes, ManifestJson.Default.CheckpointManifest, StateJson.Write, CurrentFormatVersion, OldestReadableVersion);
 }
 
 /// <param name="Checksum">The file's XxHash64 in hex, the same value the state file ends with.</param>
@@ -70,8 +70,8 @@ public sealed record ManifestFile(string Key, long Size, string Checksum)
 /// <summary>The pre-commit data subtask <paramref name="Subtask"/> of node <paramref name="NodeId"/> returned at the barrier.</summary>
 public sealed record PendingCommit(int NodeId, int Subtask, byte[] Data);
 
+/// <summary>Parses manifests and pipeline.json (a restart); they are written by <see cref="StateJson"/>.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(CheckpointManifest))]
 [JsonSerializable(typeof(PipelineRecord))]
-[JsonSerializable(typeof(LeaseRecord))]
 internal sealed partial class ManifestJson : JsonSerializerContext;

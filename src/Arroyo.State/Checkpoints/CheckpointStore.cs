@@ -228,6 +228,10 @@ public sealed class CheckpointStore : ICheckpointStorage
             {
                 if (StatePaths.EpochOf(o.Key) is { } e && !epochs.Contains(e)) epochs.Add(e);
             }
+            // With no more epochs than are kept, every one is kept (or newer than this checkpoint):
+            // nothing to delete, so no manifest is read (a short run's one final checkpoint
+            // otherwise paid a manifest read and parse, ~10 ms of its fixed cost, for nothing).
+            if (epochs.Count <= CheckpointsKept) return;
             epochs.Sort();
             epochs.Reverse();
             // Keep the newest complete ones and anything newer than this checkpoint.

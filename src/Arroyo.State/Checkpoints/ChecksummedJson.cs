@@ -21,18 +21,19 @@ public interface IChecksummed<T>
 /// left empty, and a file is accepted only if it is exactly the canonical serialisation of
 /// what it parses to. So a flip that changes a value fails the checksum, and one that leaves
 /// the values alone (whitespace, an escape, the checksum itself) fails the comparison.
-/// The files stay plain, indented JSON that a person can read.
+/// The files stay plain, indented JSON that a person can read. The canonical form is what
+/// <paramref name="write"/> makes (<see cref="StateJson"/>); parsing is the serializer's.
 /// </summary>
 internal static class ChecksummedJson
 {
-    public static byte[] Serialize<T>(T record, JsonTypeInfo<T> info) where T : IChecksummed<T>
+    public static byte[] Serialize<T>(T record, Func<T, byte[]> write) where T : IChecksummed<T>
     {
-        var unsealed = JsonSerializer.SerializeToUtf8Bytes(record.WithChecksum(""), info);
-        return JsonSerializer.SerializeToUtf8Bytes(record.WithChecksum(Checksums.HexOf(unsealed)), info);
+        var unsealed = write(record.WithChecksum(""));
+        return write(record.WithChecksum(Checksums.HexOf(unsealed)));
     }
 
     /// <summary>The record, or an <see cref="InvalidDataException"/> saying how the file is damaged or that its version is not <paramref name="version"/>.</summary>
-    public static T Deserialize<T>(byte[] bytes, JsonTypeInfo<T> info, int version, int oldestVersion = -1) where T : IChecksummed<T>
+    public static T Deserialize<T>(byte[] bytes, JsonTypeInfo<T> info, Func<T, byte[]> write, int version, int oldestVersion = -1) where T : IChecksummed<T>
     {
         if (oldestVersion < 0) oldestVersion = version;
         T? record;
@@ -50,12 +51,12 @@ internal static class ChecksummedJson
             // Written by a build from before checksums.
             throw new InvalidDataException($"format version {record.FormatVersion} is not supported (this build reads {(oldestVersion == version ? $"version {version}" : $"versions {oldestVersion}-{version}")})");
         }
-        var unsealed = JsonSerializer.SerializeToUtf8Bytes(record.WithChecksum(""), info);
+        var unsealed = write(record.WithChecksum(""));
         if (Checksums.HexOf(unsealed) != record.Checksum)
         {
             throw new InvalidDataException(string.IsNullOrEmpty(record.Checksum) ? "it has no checksum" : "checksum mismatch: the file is damaged");
         }
-        if (!JsonSerializer.SerializeToUtf8Bytes(record, info).AsSpan().SequenceEqual(bytes))
+        if (!write(record).AsSpan().SequenceEqual(bytes))
         {
             throw new InvalidDataException("checksum mismatch: the file is damaged (its text differs from what was written)");
         }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Arroyo.Core.Text;
 
 namespace Arroyo.State.Checkpoints;
@@ -34,16 +32,16 @@ public sealed record PipelineRecord : IChecksummed<PipelineRecord>
 
     public PipelineRecord WithChecksum(string checksum) => this with { Checksum = checksum };
 
-    public byte[] Serialize() => ChecksummedJson.Serialize(this, ManifestJson.Default.PipelineRecord);
+    public byte[] Serialize() => ChecksummedJson.Serialize(this, StateJson.Write);
 
     /// <summary>The record, or an <see cref="InvalidDataException"/> if it is damaged or of another format version.</summary>
     public static PipelineRecord Deserialize(byte[] bytes) =>
-        ChecksummedJson.Deserialize(bytes, ManifestJson.Default.PipelineRecord, CurrentFormatVersion);
+        ChecksummedJson.Deserialize(bytes, ManifestJson.Default.PipelineRecord, StateJson.Write, CurrentFormatVersion);
 
     public static string HashQuery(string query)
     {
         var normalised = Whitespace.CollapseRuns(query.Trim());
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(normalised)));
+        return Sha256.HexOfUtf8(normalised);
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Arroyo.Core.Errors;
 using Arroyo.Storage;
 
@@ -97,19 +96,11 @@ public sealed class StateLease : IAsyncDisposable
         ExpiresAt = DateTimeOffset.UtcNow + Duration,
     };
 
-    private static byte[] Serialize(LeaseRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, ManifestJson.Default.LeaseRecord);
+    private static byte[] Serialize(LeaseRecord record) => StateJson.Write(record);
 
     private static async Task<LeaseRecord?> ReadAsync(IObjectStore store, CancellationToken cancel)
     {
         var bytes = await store.GetAsync(StatePaths.Lease, cancel);
-        if (bytes is null) return null;
-        try
-        {
-            return JsonSerializer.Deserialize(bytes, ManifestJson.Default.LeaseRecord);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return bytes is null ? null : StateJson.ReadLease(bytes);
     }
 }
