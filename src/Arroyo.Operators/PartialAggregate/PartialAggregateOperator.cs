@@ -246,7 +246,6 @@ public sealed class PartialAggregateOperator : IOperator
         for (var i = 0; i < _argumentOf.Length; i++)
         {
             var call = _spec.Aggregates[i];
-            // The filter is read now, into an array of the count's own (a copy, as the rest).
             var filter = call.FilterColumn is { } f ? (PrimitiveColumn<bool>)batch.Columns[f] : null;
             columns[_keys.Length + i] = call.Function.Name != "count" ? batch.Columns[_argumentOf[i]].Take(all)
                 : _argumentOf[i] < 0 && filter is null ? Ones(rows)
