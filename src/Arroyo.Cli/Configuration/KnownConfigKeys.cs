@@ -52,7 +52,7 @@ internal static class KnownConfigKeys
         "logging.enable-file-name", "logging.static-fields.*", "logging.level",
         // this engine's testing switches
         "debug.source-poll-delay", "debug.tick-interval", "debug.split-single-file", "debug.stop-after-checkpoints", "debug.storage-retry-attempts", "debug.storage-retry-delay",
-        "debug.fail-after-checkpoints", "debug.pre-aggregate", "debug.filtered-distinct",
+        "debug.fail-after-checkpoints", "debug.pre-aggregate", "debug.filtered-distinct", "debug.filtered-count",
     ];
 
     public static bool IsKnown(string key) =>

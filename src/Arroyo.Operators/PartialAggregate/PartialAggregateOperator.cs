@@ -20,7 +20,7 @@ namespace Arroyo.Operators.PartialAggregate;
 /// <para>When aggregating does not pay (more than a quarter as many groups as rows over a
 /// sample, e.g. a key with many values such as q12's bidder), it passes rows on as partials of
 /// one row each for a while (<see cref="PassThrough"/>: the key and argument columns as they are,
-/// count as ones), which costs the upstream nothing per row; then it samples again. Both forms
+/// count as ones, or as 0/1 where it skips NULLs or has a FILTER), which costs the upstream nothing per row; then it samples again. Both forms
 /// merge to the same answer, and the switch happens only when nothing is held, so the order of
 /// first appearance is kept too.</para>
 /// <para>It keeps nothing of a batch after its call (keys are encoded or held by value, string
@@ -44,8 +44,9 @@ public sealed class PartialAggregateOperator : IOperator
     private readonly List<int> _created = [];
     // The highest watermark passed on; partials are held across watermarks in the same bin.
     private long _watermark = long.MinValue;
-    // Whether every call's partial of a single row is a column at hand (no FILTER, the argument
-    // of the result type; count as ones or 0/1): only then can rows pass through.
+    // Whether every call's partial of a single row is a column at hand or a count of it: the
+    // argument of the result type (no FILTER), or a count as ones or 0/1 (a FILTER makes the rows
+    // it leaves out 0): only then can rows pass through.
     private readonly bool _canPassThrough;
     private readonly int[] _argumentOf;
     private long _sampledRows, _sampledGroups, _passThroughRows;
@@ -67,8 +68,8 @@ public sealed class PartialAggregateOperator : IOperator
         _codec = new KeyCodec(_keys);
         _fixed = LongKeyTable.For(_keys, spec.Input);
         _argumentOf = spec.Aggregates.Select(c => c.Args.Count == 1 ? c.Args[0] : -1).ToArray();
-        _canPassThrough = spec.Aggregates.All(c => c.FilterColumn is null
-            && (c.Function.Name == "count" || (c.Args.Count == 1 && spec.Input[c.Args[0]].Type == c.ResultType)));
+        _canPassThrough = spec.Aggregates.All(c => c.Function.Name == "count"
+            || (c.FilterColumn is null && c.Args.Count == 1 && spec.Input[c.Args[0]].Type == c.ResultType));
     }
 
     public bool RetainsInput => false;
@@ -245,9 +246,10 @@ public sealed class PartialAggregateOperator : IOperator
         for (var i = 0; i < _argumentOf.Length; i++)
         {
             var call = _spec.Aggregates[i];
+            var filter = call.FilterColumn is { } f ? (PrimitiveColumn<bool>)batch.Columns[f] : null;
             columns[_keys.Length + i] = call.Function.Name != "count" ? batch.Columns[_argumentOf[i]].Take(all)
-                : _argumentOf[i] < 0 ? Ones(rows)
-                : CountOfOne(batch.Columns[_argumentOf[i]]);
+                : _argumentOf[i] < 0 && filter is null ? Ones(rows)
+                : CountOfOne(_argumentOf[i] < 0 ? null : batch.Columns[_argumentOf[i]], filter, rows);
         }
         columns[^1] = batch.Columns[batch.Schema.TimestampIndex].Take(all);
         return new Batch(_spec.Output, columns, rows);
@@ -270,10 +272,15 @@ public sealed class PartialAggregateOperator : IOperator
         return new PrimitiveColumn<long>(Arroyo.Core.Types.DataType.Int64, _ones, rows);
     }
 
-    private static PrimitiveColumn<long> CountOfOne(Column argument)
+    /// <summary>count of one row: 1 where the argument (if any) is not null and the filter (if any) is true, else 0.</summary>
+    private static PrimitiveColumn<long> CountOfOne(Column? argument, PrimitiveColumn<bool>? filter, int rows)
     {
-        var values = new long[argument.Length];
-        for (var r = 0; r < values.Length; r++) values[r] = argument.IsValid(r) ? 1 : 0;
+        var values = new long[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            var counts = (argument is null || argument.IsValid(r)) && (filter is null || (filter.IsValid(r) && filter.Values[r]));
+            values[r] = counts ? 1 : 0;
+        }
         return new PrimitiveColumn<long>(Arroyo.Core.Types.DataType.Int64, values);
     }
 }

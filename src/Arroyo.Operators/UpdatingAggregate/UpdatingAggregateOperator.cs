@@ -511,6 +511,14 @@ public sealed class UpdatingAggregateOperator : IOperator
         // stays in the process until a full collection.
         private const int MaxRows = 8192;
 
+        /// <summary>
+        /// Bytes of accumulator blobs past which a chunk is full before <see cref="MaxRows"/>:
+        /// blobs of value tables (count(DISTINCT), Nexmark q16's ~2 KB per channel, ~700 KB for
+        /// its four hot ones) made an 8 Ki-row chunk ~18 MB, a string column grown by doubling
+        /// and copied into a state part past the part buffer's size, which then grew as well.
+        /// </summary>
+        private const int MaxBlobBytes = 1 << 20;
+
         private readonly UpdatingAggregateOperator _op;
         private readonly Schema _keySchema;
         private ColumnBuilder[] _builders = [];
@@ -527,13 +535,17 @@ public sealed class UpdatingAggregateOperator : IOperator
 
         public int Rows { get; private set; }
 
-        public bool IsFull => Rows == MaxRows;
+        // Bytes of blobs appended since the last Take.
+        private long _blobBytes;
+
+        public bool IsFull => Rows == MaxRows || _blobBytes >= MaxBlobBytes;
 
         private void Reset()
         {
             // The hash column is filled at Take from the key columns.
             _builders = _op._table.Schema.Fields.Skip(1).Select(f => ColumnBuilder.Create(f.Type, MaxRows)).ToArray();
             Rows = 0;
+            _blobBytes = 0;
         }
 
         public void Append(int g)
@@ -560,6 +572,7 @@ public sealed class UpdatingAggregateOperator : IOperator
                 op._aggregates.Write(g, a, _blobWriter);
                 _blobWriter.Flush();
                 ((StringColumnBuilder)_builders[column++]).Append(_blob.GetBuffer().AsSpan(0, (int)_blob.Length));
+                _blobBytes += _blob.Length;
             }
             foreach (var e in op._emittedValues) e.WriteState(g, emitted, _builders[column++]);
             Rows++;

@@ -274,17 +274,19 @@ internal sealed partial class QueryBinder
         var filterExpr = call.Filter is null ? null : Coercion.RequireBoolean(binder.Bind(call.Filter), "FILTER", call.Filter.Span);
         var registry = _context.Functions.Aggregates;
         var canonical = registry.CanonicalName(name, call.Name.Span);
-        // count(DISTINCT CASE WHEN p THEN x END) counts the distinct x of the rows where p holds
+        // count(CASE WHEN p THEN x END) counts the rows where p holds and x is not null
         // (elsewhere the CASE is null, which count skips), so it is planned as
-        // count(DISTINCT x) FILTER (WHERE p): the DISTINCT calls over one column then share one
-        // table per group (SharedDistinctCount), and the projection evaluates p instead of
-        // gathering a copy of x per call. Not for user aggregates, which may count nulls.
-        BoundExpr? filteredArgument = null;
-        if (canonical == "count" && call.Distinct && registry.UserArguments(name) is null && FilteredDistinctEnabled()
+        // count(x) FILTER (WHERE p), and count(*) FILTER (WHERE p) when x is a literal that is
+        // not null (q16's and q17's count(CASE WHEN price < 10000 THEN 1 END)): the projection
+        // evaluates p, shared by every call with the same condition, instead of gathering a CASE
+        // column per call. With DISTINCT, the DISTINCT calls over one column then also share one
+        // table per group (SharedDistinctCount). Not for user aggregates, which may count nulls.
+        BoundExpr[]? filteredArguments = null;
+        if (canonical == "count" && registry.UserArguments(name) is null && (call.Distinct ? FilteredDistinctEnabled() : FilteredCountEnabled())
             && call.Arguments is [var only] && only is not Ast.WildcardExpr && binder.Bind(only) is CaseExpr when
             && FilteredValue(when) is var (value, condition))
         {
-            filteredArgument = value;
+            filteredArguments = !call.Distinct && value is Literal { Value: not null } ? [] : [value];
             filterExpr = filterExpr is null ? condition : Coercion.BindBinary(BinaryOp.And, filterExpr, condition);
         }
         int? filter = filterExpr is null ? null : column(filterExpr, $"_filter_{index}");
@@ -324,7 +326,7 @@ internal sealed partial class QueryBinder
                 args.AddRange(argAsts);
                 break;
         }
-        var bound = filteredArgument is null ? args.Select(binder.Bind).ToArray() : [filteredArgument];
+        var bound = filteredArguments ?? args.Select(binder.Bind).ToArray();
         var function = registry.Bind(canonical, bound.Select(b => b.Type).ToArray(), call.Span);
         var columns = bound.Select((b, i) => column(b, $"_arg_{index}_{i}")).ToArray();
         return new AggregateCall(function, columns, call.Distinct, filter, outputName)
@@ -341,8 +343,19 @@ internal sealed partial class QueryBinder
     /// </summary>
     public const string FilteredDistinctConfigKey = "debug.filtered-distinct";
 
-    private bool FilteredDistinctEnabled() =>
-        !(_context.Options.Config.TryGetValue(FilteredDistinctConfigKey, out var value) && value.Trim().Equals("false", StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// The testing switch <c>debug.filtered-count = false</c> keeps <c>count(CASE WHEN p THEN x
+    /// END)</c> (without DISTINCT) a count of the CASE, as builds before that rewrite planned it:
+    /// to compare the two, and to write such a build's state dir.
+    /// </summary>
+    public const string FilteredCountConfigKey = "debug.filtered-count";
+
+    private bool FilteredDistinctEnabled() => !SwitchedOff(FilteredDistinctConfigKey);
+
+    private bool FilteredCountEnabled() => !SwitchedOff(FilteredCountConfigKey);
+
+    private bool SwitchedOff(string key) =>
+        _context.Options.Config.TryGetValue(key, out var value) && value.Trim().Equals("false", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The value and condition of <c>CASE WHEN p THEN x END</c> (or <c>… ELSE NULL END</c>): x

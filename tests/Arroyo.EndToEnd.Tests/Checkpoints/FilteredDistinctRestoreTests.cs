@@ -5,10 +5,13 @@ namespace Arroyo.EndToEnd.Tests.Checkpoints;
 
 /// <summary>
 /// <c>count(DISTINCT CASE WHEN p THEN x END)</c> is planned as <c>count(DISTINCT x) FILTER
-/// (WHERE p)</c>, and the DISTINCT counts of one column share a table per group. A state dir
-/// written with a table per call (as builds before the rewrite planned it: here the same build
-/// with <c>debug.filtered-distinct = false</c>) restores into the shared tables, and either way
-/// the folded output is the one of the plan without sharing.
+/// (WHERE p)</c>, and the DISTINCT counts of one column share a table per group;
+/// <c>count(CASE WHEN p THEN x END)</c> is planned as <c>count(x) FILTER (WHERE p)</c>, or
+/// <c>count(*) FILTER (WHERE p)</c> when x is a literal. A state dir written with a table per
+/// call and counts of CASE columns (as builds before the rewrites planned them: here the same
+/// build with <c>debug.filtered-distinct = false</c> and <c>debug.filtered-count = false</c>)
+/// restores into the rewritten plan, and either way the folded output is the one of the plan
+/// without the rewrites.
 /// </summary>
 public sealed class FilteredDistinctRestoreTests
 {
@@ -19,7 +22,9 @@ public sealed class FilteredDistinctRestoreTests
             count(DISTINCT CASE WHEN counter % 3 = 0 THEN counter % 101 END) AS d3,
             count(DISTINCT CASE WHEN counter % 2 = 0 THEN counter % 101 ELSE NULL END) AS d2,
             count(DISTINCT CASE WHEN counter % 7 = 0 THEN counter % 101 END) AS d7,
-            count(DISTINCT CASE WHEN counter % 4 = 1 THEN counter % 3 END) AS small
+            count(DISTINCT CASE WHEN counter % 4 = 1 THEN counter % 3 END) AS small,
+            count(CASE WHEN counter % 3 = 0 THEN 1 END) AS c3,
+            count(CASE WHEN counter % 2 = 0 THEN NULLIF(counter % 5, 1) END) AS c2
             FROM impulse GROUP BY 1;
         """;
 
@@ -30,7 +35,11 @@ public sealed class FilteredDistinctRestoreTests
             ["ARROYO__DEFAULT_CHECKPOINT_INTERVAL"] = "50ms",
             ["ARROYO__PIPELINE__UPDATE_AGGREGATE_FLUSH_INTERVAL"] = "50ms",
         };
-        if (!shared) settings["ARROYO__DEBUG__FILTERED_DISTINCT"] = "false";
+        if (!shared)
+        {
+            settings["ARROYO__DEBUG__FILTERED_DISTINCT"] = "false";
+            settings["ARROYO__DEBUG__FILTERED_COUNT"] = "false";
+        }
         if (stopAfter is { } n) settings["ARROYO__DEBUG__STOP_AFTER_CHECKPOINTS"] = n.ToString();
         return settings;
     }
@@ -44,6 +53,9 @@ public sealed class FilteredDistinctRestoreTests
         var shared = ArroyoProcess.Run(["run", "--explain", query], environment: Settings(shared: true));
         Assert.True(shared.ExitCode == 0, shared.ToString());
         Assert.Contains("count(DISTINCT _arg_0_0) FILTER (WHERE _filter_1)", shared.Stdout);
+        // The literal's count counts rows; the other keeps its argument, whose NULLs it skips.
+        Assert.Contains("count(*) FILTER (WHERE _filter_1) AS __agg5_count", shared.Stdout);
+        Assert.Contains("count(_arg_6_0) FILTER (WHERE _filter_2) AS __agg6_count", shared.Stdout);
         Assert.DoesNotContain("CASE", shared.Stdout);
         var separate = ArroyoProcess.Run(["run", "--explain", query], environment: Settings(shared: false));
         Assert.True(separate.ExitCode == 0, separate.ToString());

@@ -49,6 +49,9 @@ internal sealed class MemoryState : IStateWriter
     /// <summary>The names of the tables written so far.</summary>
     public IReadOnlyCollection<string> Tables => _tables.Keys;
 
+    /// <summary>The batches written to <paramref name="table"/>, one per <see cref="WriteTable"/> call.</summary>
+    public IReadOnlyList<Batch> Written(string table) => _tables.TryGetValue(table, out var list) ? list : [];
+
     private sealed class Reader(MemoryState state, int subtask, int parallelism) : IStateReader
     {
         public long? Epoch => 1;

@@ -315,6 +315,64 @@ public sealed class PartialAggregateTests
         Assert.Equal(["null|x|2|4|4|x|" + 2 * Second, "2|y|1|1|1|y|" + -Slide], output.Rows().Select(CollectingOutput.Format));
     }
 
+    [Fact]
+    public void FilteredCountsPassThroughAsTheCountsOfTheRowsTheirFiltersKeep()
+    {
+        // count(*) FILTER, count(v) FILTER, count(v), count(*), as the binder plans
+        // count(CASE WHEN f THEN 1 END) and count(CASE WHEN f THEN v END); f and v have NULLs.
+        var input = Schema.WithTimestamp([new Field("k", DataType.Int64), new Field("v", DataType.Int64), new Field("f", DataType.Boolean)]);
+        AggregateCall[] calls =
+        [
+            TestFunctions.Aggregate(input, "count", [], "star_f", filter: 2),
+            TestFunctions.Aggregate(input, "count", [1], "v_f", filter: 2),
+            TestFunctions.Aggregate(input, "count", [1], "v"),
+            TestFunctions.Aggregate(input, "count", [], "star"),
+        ];
+        var fields = new List<Field> { input[0] };
+        fields.AddRange(calls.Select((c, i) => new Field($"_partial_{i}", c.ResultType, true)));
+        fields.Add(new Field(Schema.TimestampFieldName, DataType.Timestamp, false));
+        var op = new PartialAggregateOperator(new PartialAggregateSpec(input, [0], calls, Width, new Schema(fields)), TestFunctions.Builtins);
+        var random = new Random(5);
+        var expected = new Dictionary<(long, long), long[]>();
+        var output = new CollectingOutput();
+        var passedThrough = false;
+        for (var b = 0; b < 300; b++)
+        {
+            var rows = new object?[200][];
+            for (var r = 0; r < rows.Length; r++)
+            {
+                // Keys with many values: hardly two rows of a key in a bin, so rows pass through.
+                long key = random.Next(1_000_000);
+                object? value = random.Next(5) == 0 ? null : (long)random.Next(100);
+                object? keep = random.Next(6) == 0 ? null : random.Next(2) == 0;
+                var t = (long)b * Second / 10;
+                rows[r] = [key, value, keep, t];
+                var bin = t - t % Width;
+                var counts = expected.TryGetValue((key, bin), out var c) ? c : expected[(key, bin)] = new long[4];
+                var kept = keep is true;
+                counts[0] += kept ? 1 : 0;
+                counts[1] += kept && value is not null ? 1 : 0;
+                counts[2] += value is not null ? 1 : 0;
+                counts[3]++;
+            }
+            op.OnBatch(Of(input, rows), 0, output);
+            passedThrough |= op.PassingThrough;
+        }
+        op.OnEnd(output);
+        Assert.True(passedThrough);
+        // The merging aggregate sums the partial counts per key and bin (a row passed through keeps its own time).
+        var merged = new Dictionary<(long, long), long[]>();
+        foreach (var row in output.Rows())
+        {
+            var time = (long)row[^1]!;
+            var key = ((long)row[0]!, time - time % Width);
+            var counts = merged.TryGetValue(key, out var c) ? c : merged[key] = new long[4];
+            for (var i = 0; i < 4; i++) counts[i] += (long)row[1 + i]!;
+        }
+        Assert.Equal(expected.Count, merged.Count);
+        foreach (var (key, counts) in expected) Assert.Equal(counts, merged[key]);
+    }
+
     [Theory]
     [InlineData(Kind.Tumbling, 2, 3)]
     [InlineData(Kind.Hop, 3, 1)]
