@@ -244,8 +244,24 @@ internal struct EventRandom
     }
 
     /// <summary>Uniform in [0, bound) (bound ≥ 1), by multiply-shift: the high half of the 128-bit product.</summary>
+    /// <remarks>
+    /// Computed from 32-bit halves rather than by <see cref="Math.BigMul(ulong, ulong, out ulong)"/>,
+    /// whose BMI2 path keeps every method it is inlined into (the generator's per-event ones) out
+    /// of the ReadyToRun image, so each run started them as unoptimised JIT code. Bounds are counts
+    /// of people and auctions, below 2^32, where two multiplies give the same high half.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Below(ulong bound) => Math.BigMul(Next(), bound, out _);
+    public ulong Below(ulong bound)
+    {
+        var x = Next();
+        ulong xLow = (uint)x, xHigh = x >> 32;
+        if (bound <= uint.MaxValue) return (xHigh * bound + ((xLow * bound) >> 32)) >> 32;
+        ulong bLow = (uint)bound, bHigh = bound >> 32;
+        var lowLow = xLow * bLow;
+        var highLow = xHigh * bLow;
+        var cross = (lowLow >> 32) + (uint)highLow + xLow * bHigh;
+        return xHigh * bHigh + (highLow >> 32) + (cross >> 32);
+    }
 
     /// <summary>Moves past <paramref name="draws"/> values without computing them (the state is a counter), for fields nobody reads.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

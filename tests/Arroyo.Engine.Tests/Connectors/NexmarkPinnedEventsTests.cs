@@ -139,6 +139,26 @@ public sealed class NexmarkPinnedEventsTests
     }
 
     [Fact]
+    public void A_draw_below_a_bound_is_the_high_half_of_the_128_bit_product()
+    {
+        // Below multiplies 32-bit halves (so the generator's methods stay in the ReadyToRun
+        // image); it must equal the 128-bit product's high half for every bound, small or not.
+        var bounds = new List<ulong> { 1, 2, 50, 1000, uint.MaxValue, (ulong)uint.MaxValue + 1, ulong.MaxValue, ulong.MaxValue - 1 };
+        var random = new Random(21);
+        for (var i = 0; i < 2000; i++) bounds.Add((ulong)random.NextInt64() >> random.Next(64) | 1);
+        foreach (var bound in bounds)
+        {
+            var draws = EventRandom.ForEvent(bound);
+            var reference = EventRandom.ForEvent(bound);
+            for (var i = 0; i < 200; i++)
+            {
+                var expected = (ulong)(((UInt128)reference.Next() * bound) >> 64);
+                Assert.Equal(expected, draws.Below(bound));
+            }
+        }
+    }
+
+    [Fact]
     public void Prices_equal_the_pow_formula_everywhere_including_next_to_whole_numbers()
     {
         static long Reference(double d) => (long)(Math.Pow(10.0, d * 6.0) * 100.0);
