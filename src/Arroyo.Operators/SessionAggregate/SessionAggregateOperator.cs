@@ -136,9 +136,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
                     _lateRows++;
                     continue;
                 }
-                var g = _fixed is null ? _groups.FindOrAdd(hashes![r], _codec.Encode(batch.Columns, r), out _)
-                    : keyColumn is null ? _fixed.FindOrAdd(0, 0, false, out _)
-                    : _fixed.FindOrAdd(0, keyColumn.Values[r], keyColumn.IsNull(r), out _);
+                var g = _fixed is null ? _groups.FindOrAdd(hashes![r], _codec.Encode(batch.Columns, r), out _) : FixedGroupOf(keyColumn, r);
                 var target = SessionFor(g, t);
                 if (fragments is not null) fragments[r] = target.Fragment;
                 else target.Rows!.Add((batch, r));
@@ -243,9 +241,7 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         var lasts = ((PrimitiveColumn<long>)stored.Columns[2 + keyCount]).Values;
         for (var r = 0; r < stored.RowCount; r++)
         {
-            var g = _fixed is null ? _groups.FindOrAdd(hashes[r], restoreCodec.Encode(stored.Columns, r), out _)
-                : keyColumn is null ? _fixed.FindOrAdd(0, 0, false, out _)
-                : _fixed.FindOrAdd(0, keyColumn.Values[r], keyColumn.IsNull(r), out _);
+            var g = _fixed is null ? _groups.FindOrAdd(hashes[r], restoreCodec.Encode(stored.Columns, r), out _) : FixedGroupOf(keyColumn, r);
             while (_sessions.Count <= g) _sessions.Add(null);
             var sessions = _sessions[g] ??= [];
             var session = sessions.Find(s => s.Start == starts[r]);
@@ -408,6 +404,10 @@ public sealed class SessionAggregateOperator : EventTimeOperator
         var rows = new Batch(_spec.Input, inputBuilders.Select(b => b.Build()).ToArray(), groupIds.Count);
         aggregates.Update(rows, groupIds.ToArray(), default);
     }
+
+    /// <summary>The group of row <paramref name="r"/> of a one-BIGINT key column (null: no key column, one group).</summary>
+    private int FixedGroupOf(PrimitiveColumn<long>? keyColumn, int r) =>
+        keyColumn is null ? _fixed!.FindOrAdd(0, 0, false, out _) : _fixed!.FindOrAdd(0, keyColumn.Values[r], keyColumn.IsNull(r), out _);
 
     private IEnumerable<int> Groups() => _fixed is null ? _groups.Groups() : _fixed.Groups();
 
