@@ -177,6 +177,7 @@ internal sealed class SharedDistinctCount<T> : SharedDistinctCount where T : unm
     }
 
     /// <summary>The value of a word made by <see cref="TryWord"/> (its variant bits ignored).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T ValueOfWord(ulong word)
     {
         if (typeof(T) == typeof(long) || typeof(T) == typeof(ulong))
@@ -428,36 +429,40 @@ internal sealed class SharedDistinctCount<T> : SharedDistinctCount where T : unm
     {
         writer.Write(SharedFormatVersion);
         writer.Write((byte)_variants);
-        writer.Write(HeldValues(group));
-        // Packed a chunk at a time into a buffer: one stream write per chunk, not per value.
-        var output = new BufferedWriter(writer, stackalloc byte[4096]);
-        WriteEntries(group, ref output, bits: false);
-        WriteEntries(group, ref output, bits: true);
-        output.Flush();
-    }
-
-    /// <summary>Every value of the group some variant counts, or each one's variant bits, in one fixed order.</summary>
-    private void WriteEntries(int group, ref BufferedWriter output, bool bits)
-    {
-        var defaultBits = _defaultSeenBy[group];
-        if (defaultBits != 0)
+        var n = HeldValues(group);
+        writer.Write(n);
+        // One scan of the tables: the values go out a buffer at a time (one stream write per
+        // buffer, not per value) while their bits are gathered to follow them.
+        var bits = ArrayPool<byte>.Shared.Rent(n);
+        try
         {
-            if (bits) output.Write(defaultBits);
-            else output.Write(default(T));
+            var values = new BufferedWriter(writer, stackalloc byte[4096]);
+            var j = 0;
+            if (_defaultSeenBy[group] != 0)
+            {
+                values.Write(default(T));
+                bits[j++] = _defaultSeenBy[group];
+            }
+            foreach (var word in _words[group] ?? [])
+            {
+                if (word == 0) continue;
+                values.Write(ValueOfWord(word));
+                bits[j++] = (byte)word;
+            }
+            var table = _tables[group] ?? [];
+            var seenBy = _seenBy[group] ?? [];
+            for (var i = 0; i < table.Length; i++)
+            {
+                if (seenBy[i] == 0) continue;
+                values.Write(table[i]);
+                bits[j++] = seenBy[i];
+            }
+            values.Flush();
+            writer.Write(bits, 0, n);
         }
-        foreach (var word in _words[group] ?? [])
+        finally
         {
-            if (word == 0) continue;
-            if (bits) output.Write((byte)word);
-            else output.Write(ValueOfWord(word));
-        }
-        var table = _tables[group] ?? [];
-        var seenBy = _seenBy[group] ?? [];
-        for (var i = 0; i < table.Length; i++)
-        {
-            if (seenBy[i] == 0) continue;
-            if (bits) output.Write(seenBy[i]);
-            else output.Write(table[i]);
+            ArrayPool<byte>.Shared.Return(bits);
         }
     }
 
