@@ -166,6 +166,34 @@ public sealed class SharedDistinctCountTests
     }
 
     [Fact]
+    public void RestoresSharedStateWrittenBeforeValuesWereKeptInWords()
+    {
+        // Format 3 as builds with one table of values per group wrote it (default(T) first, then
+        // the table's order): the values, then their bits. Zero, a value beyond 56 bits and
+        // negative ones, now spread over the word and the wide table.
+        var written = new MemoryStream();
+        var writer = new BinaryWriter(written);
+        writer.Write(SharedDistinctCount.SharedFormatVersion);
+        writer.Write((byte)Variants);
+        long[] values = [0, 5, 1L << 60, -7, long.MinValue];
+        byte[] bits = [0b0001, 0b0011, 0b1000, 0b1111, 0b0100];
+        writer.Write(values.Length);
+        foreach (var v in values) writer.Write(v);
+        writer.Write(bits);
+        var family = SharedDistinctCount.For(DataType.Int64, Variants)!;
+        var variants = Enumerable.Range(0, Variants).Select(family.Variant).ToArray();
+        variants[0].EnsureCapacity(1);
+        variants[0].Read(0, Reader(written.ToArray()));
+        Assert.Equal([3L, 2, 2, 2], variants.Select(v => Count(v, 0)));
+        // Written again, the same values with the same bits (in another order) come back.
+        var again = Written(variants[0], 0);
+        Assert.Equal(written.Length, again.Length);
+        var rewritten = Enumerable.Range(0, values.Length)
+            .Select(i => (BitConverter.ToInt64(again, 6 + 8 * i), again[6 + 8 * values.Length + i])).Order().ToArray();
+        Assert.Equal(values.Zip(bits).Order().ToArray(), rewritten);
+    }
+
+    [Fact]
     public void RefusesStateItCannotRestoreExactly()
     {
         var family = SharedDistinctCount.For(DataType.Int64, Variants)!;
