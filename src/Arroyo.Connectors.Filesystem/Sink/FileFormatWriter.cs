@@ -5,6 +5,7 @@ using Arroyo.Formats;
 using ParquetSharp;
 using ArrowSchema = Apache.Arrow.Schema;
 using Schema = Arroyo.Core.Types.Schema;
+using Arroyo.Core.IO;
 
 namespace Arroyo.Connectors.Filesystem.Sink;
 
@@ -241,7 +242,7 @@ internal sealed class ParquetFileWriter : FileFormatWriter
 
         public void Abandon() => _abandoned = true;
 
-        protected override long Written => _written;
+        protected override long BytesWritten => _written;
 
         public override void Write(ReadOnlySpan<byte> data)
         {

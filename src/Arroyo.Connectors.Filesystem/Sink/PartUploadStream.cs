@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using Arroyo.Storage;
+using Arroyo.Core.IO;
 
 namespace Arroyo.Connectors.Filesystem.Sink;
 
@@ -50,7 +51,7 @@ internal sealed class PartUploadStream : WriteOnlyStream
 
     public int PartsUploaded => _parts.Count;
 
-    protected override long Written => _written;
+    protected override long BytesWritten => _written;
 
     /// <summary>The file will not be finished (the run is failing or stopping): later writes are dropped, nothing more is uploaded.</summary>
     public void Abandon()

@@ -49,6 +49,17 @@ public sealed class StringColumnBuilder : ColumnBuilder
         Commit(valid: true);
     }
 
+    /// <summary>
+    /// Adds <paramref name="bytes"/> to the end of the value being written, for a value written
+    /// in pieces (<see cref="StringValueStream"/>); <see cref="CommitWritten"/>(0) ends it.
+    /// </summary>
+    public void AppendToValue(ReadOnlySpan<byte> bytes)
+    {
+        EnsureData(bytes.Length);
+        bytes.CopyTo(_data.AsSpan(_position));
+        _position += bytes.Length;
+    }
+
     public override void AppendNull() => Commit(valid: false);
 
     public override void AppendObject(object? value)

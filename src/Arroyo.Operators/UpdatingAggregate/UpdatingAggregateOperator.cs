@@ -521,8 +521,12 @@ public sealed class UpdatingAggregateOperator : IOperator
 
         private readonly UpdatingAggregateOperator _op;
         private readonly Schema _keySchema;
-        private ColumnBuilder[] _builders = [];
-        private readonly MemoryStream _blob = new();
+        // Used for every chunk: Build() hands a builder's buffers to its column and starts the
+        // next ones at the sizes the last chunk reached, so a blob column does not grow by
+        // doubling again (a fresh large array and a copy at each step) in every chunk.
+        private readonly ColumnBuilder[] _builders;
+        // Blobs are written straight into their column's buffer.
+        private readonly StringValueStream _blob = new();
         private readonly BinaryWriter _blobWriter;
 
         public StateChunk(UpdatingAggregateOperator op)
@@ -530,7 +534,8 @@ public sealed class UpdatingAggregateOperator : IOperator
             _op = op;
             _keySchema = new Schema(StateBatches.KeyFields(op._spec.Input, op._keys).ToList());
             _blobWriter = new BinaryWriter(_blob);
-            Reset();
+            // The hash column is filled at Take from the key columns.
+            _builders = op._table.Schema.Fields.Skip(1).Select(f => ColumnBuilder.Create(f.Type, MaxRows)).ToArray();
         }
 
         public int Rows { get; private set; }
@@ -540,13 +545,6 @@ public sealed class UpdatingAggregateOperator : IOperator
 
         public bool IsFull => Rows == MaxRows || _blobBytes >= MaxBlobBytes;
 
-        private void Reset()
-        {
-            // The hash column is filled at Take from the key columns.
-            _builders = _op._table.Schema.Fields.Skip(1).Select(f => ColumnBuilder.Create(f.Type, MaxRows)).ToArray();
-            Rows = 0;
-            _blobBytes = 0;
-        }
 
         public void Append(int g)
         {
@@ -568,11 +566,10 @@ public sealed class UpdatingAggregateOperator : IOperator
                     column += op._accumulatorState[a].Length;
                     continue;
                 }
-                _blob.SetLength(0);
+                _blob.Begin((StringColumnBuilder)_builders[column++]);
                 op._aggregates.Write(g, a, _blobWriter);
                 _blobWriter.Flush();
-                ((StringColumnBuilder)_builders[column++]).Append(_blob.GetBuffer().AsSpan(0, (int)_blob.Length));
-                _blobBytes += _blob.Length;
+                _blobBytes += _blob.End();
             }
             foreach (var e in op._emittedValues) e.WriteState(g, emitted, _builders[column++]);
             Rows++;
@@ -598,7 +595,8 @@ public sealed class UpdatingAggregateOperator : IOperator
             Arroyo.Core.Partitioning.KeyHasher.HashRows(keys, Enumerable.Range(0, n).ToArray(), hashes);
             columns[0] = new PrimitiveColumn<ulong>(DataType.UInt64, hashes);
             var batch = new Batch(_op._table.Schema, columns, Rows);
-            Reset();
+            Rows = 0;
+            _blobBytes = 0;
             return batch;
         }
     }

@@ -1,3 +1,5 @@
+using Arroyo.Core.IO;
+
 namespace Arroyo.State.Files;
 
 /// <summary>
@@ -32,7 +34,7 @@ public sealed class StatePart : IDisposable
 }
 
 /// <summary>An append-only stream into a pooled buffer that grows by renting a bigger one.</summary>
-internal sealed class PartBuffer : Stream
+internal sealed class PartBuffer : WriteOnlyStream
 {
     private byte[]? _buffer;
     private int _length;
@@ -42,19 +44,7 @@ internal sealed class PartBuffer : Stream
         _buffer = PartBufferPool.Rent((int)Math.Clamp(capacity, 4096, Array.MaxLength));
     }
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => _length;
-
-    public override long Position
-    {
-        get => _length;
-        set => throw new NotSupportedException();
-    }
+    protected override long BytesWritten => _length;
 
     public Span<byte> Written => Buffer.AsSpan(0, _length);
 
@@ -66,8 +56,6 @@ internal sealed class PartBuffer : Stream
         data.CopyTo(Buffer.AsSpan(_length));
         _length += data.Length;
     }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void WriteByte(byte value)
     {
@@ -90,12 +78,6 @@ internal sealed class PartBuffer : Stream
     public override void Flush()
     {
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,13 +1,14 @@
-namespace Arroyo.Connectors.Filesystem.Sink;
+namespace Arroyo.Core.IO;
 
 /// <summary>
-/// The shape the sink's streams share: written front to back, never read or sought; the
-/// position is the count of bytes written (Parquet's writer records offsets from it).
+/// The shape of streams that are written front to back and never read or sought (the
+/// filesystem sink's, state file parts, blobs written into a column); the position is the
+/// count of bytes written (Parquet's writer records offsets from it).
 /// </summary>
-internal abstract class WriteOnlyStream : Stream
+public abstract class WriteOnlyStream : Stream
 {
     /// <summary>Bytes written so far.</summary>
-    protected abstract long Written { get; }
+    protected abstract long BytesWritten { get; }
 
     public override bool CanRead => false;
 
@@ -15,11 +16,11 @@ internal abstract class WriteOnlyStream : Stream
 
     public override bool CanWrite => true;
 
-    public override long Length => Written;
+    public override long Length => BytesWritten;
 
     public override long Position
     {
-        get => Written;
+        get => BytesWritten;
         set => throw new NotSupportedException();
     }
 
