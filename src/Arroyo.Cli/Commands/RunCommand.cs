@@ -34,8 +34,7 @@ public sealed class RunCommand
 
     public int Execute(CancellationToken stop)
     {
-        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
+        var environment = EnvironmentVariables();
         var config = ArroyoConfig.Load(Directory.GetCurrentDirectory(), _options.ConfigFile, environment);
         LogSettings.Apply(_log, config.Values);
         var heap = HeapLimit.ApplyToThisProcess();
@@ -158,6 +157,18 @@ public sealed class RunCommand
             using var progress = ProgressLine.ShouldShow(_options.Quiet, _log.Format) ? new ProgressLine(pipeline, _log) : null;
             pipeline.Completion.GetAwaiter().GetResult();
         }
+    }
+
+    // A loop, not Cast<DictionaryEntry>().ToDictionary(): LINQ over that struct is in no ReadyToRun
+    // image, so every start JIT-compiled it.
+    private static Dictionary<string, string> EnvironmentVariables()
+    {
+        var variables = new Dictionary<string, string>();
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            variables.Add((string)entry.Key, (string?)entry.Value ?? "");
+        }
+        return variables;
     }
 
     private string ReadQuery(ArroyoConfig config)
