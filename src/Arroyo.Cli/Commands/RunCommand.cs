@@ -46,10 +46,7 @@ public sealed class RunCommand
         var udfs = UserFunctions.Load(_options, config, QueryText, _log);
         _log.Debug(StartupCost.At("configuration read"));
 
-        // Built directly, not through LoggerFactory.Create: that builds a dependency-injection
-        // container for one provider, ~0.04 CPU-s of every start (JIT of its generic collections).
-        using var logging = new LoggerFactory([], new LoggerFilterOptions { MinLevel = _log.MinimumLevel });
-        logging.AddProvider(new StderrLoggerProvider(_log));
+        using var logging = new StderrLoggerFactory(_log);
         var connectors = BuiltIns.Connectors();
         var host = new PipelineHost(new PipelineComponents
         {
