@@ -89,11 +89,18 @@ public abstract class ConnectorBase : IConnector
     {
         var text = options.String(name);
         if (text is null) return null;
+        if (Arroyo.Core.Time.Durations.TryParse(WithoutIntervalSyntax(text), out var value) && value > TimeSpan.Zero) return value;
+        throw options.Invalid(name, text, "a positive interval such as interval '5' second or '10s'");
+    }
+
+    // Its own method, never inlined: every table's binding calls ReadInterval, and a method that
+    // mentions Regex loads the regex assembly when it is first called, option given or not.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string WithoutIntervalSyntax(string text)
+    {
         var match = System.Text.RegularExpressions.Regex.Match(text.Trim(), @"^(?:interval\s+)?'?([^']*)'?\s*([A-Za-z]*)$",
             System.Text.RegularExpressions.RegexOptions.IgnoreCase);
-        var duration = match.Success ? (match.Groups[1].Value + " " + match.Groups[2].Value).Trim() : text;
-        if (Arroyo.Core.Time.Durations.TryParse(duration, out var value) && value > TimeSpan.Zero) return value;
-        throw options.Invalid(name, text, "a positive interval such as interval '5' second or '10s'");
+        return match.Success ? (match.Groups[1].Value + " " + match.Groups[2].Value).Trim() : text;
     }
 
     /// <summary>Metadata keys this connector fills (<c>METADATA FROM 'key'</c>) and their required types.</summary>

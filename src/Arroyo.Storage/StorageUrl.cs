@@ -60,6 +60,13 @@ public sealed partial record StorageUrl
 
         url = url.Trim();
 
+        // Every form but a local path has a colon (a scheme, or s3::). Without one it is a local path
+        // whatever the patterns below say, so the common case does not load and run the regex engine.
+        if (!url.Contains(':'))
+        {
+            return Local(url, currentDirectory);
+        }
+
         // "s3::https://host:port/bucket" is not a URI (two schemes), so it is matched first.
         var endpointMatch = S3EndpointRegex().Match(url);
         if (endpointMatch.Success)

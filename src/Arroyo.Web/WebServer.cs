@@ -43,6 +43,8 @@ public sealed partial class WebServer : IAsyncDisposable
     private readonly Thread _starter;
     private volatile bool _disposed;
     private volatile bool _serving;
+    // Orders "start serving" against "dispose": the listener is shut down only while nothing serves from it.
+    private readonly object _startLock = new();
     // Set by the starter thread before it ends; read only after joining it.
     private WebApplication? _app;
 
@@ -112,8 +114,11 @@ public sealed partial class WebServer : IAsyncDisposable
             while (!_disposed && !_listener.Poll(TimeSpan.FromSeconds(1), SelectMode.SelectRead))
             {
             }
-            if (_disposed) return;
-            _serving = true;
+            lock (_startLock)
+            {
+                if (_disposed) return;
+                _serving = true;
+            }
             var app = Build(_slot, _settings, _time, _runtimeMetrics, Dup(_listener));
             app.StartAsync().GetAwaiter().GetResult();
             _app = app;
@@ -124,18 +129,15 @@ public sealed partial class WebServer : IAsyncDisposable
         }
     }
 
-    // Makes the starter's poll return: a connection to our own port. It is never accepted by
-    // anyone but Kestrel (if it starts) and is dropped when the listening socket closes.
+    // Makes the starter's poll return, once nothing will be served from the listener: shutting a
+    // listening socket down wakes its pollers with a hang-up (Linux; elsewhere the poll's timeout
+    // ends the wait). A connection to our own port did the same, but cost every run's exit the
+    // start-up of the sockets' connect telemetry (an EventSource and DiagnosticSource).
     private void Wake()
     {
         try
         {
-            var port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-            var target = _settings.BindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback
-                : _settings.BindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
-                : _settings.BindAddress;
-            using var poke = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            poke.Connect(new IPEndPoint(target, port));
+            _listener.Shutdown(SocketShutdown.Both);
         }
         catch (SocketException)
         {
@@ -229,8 +231,13 @@ public sealed partial class WebServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _disposed = true;
-        Wake();
+        bool starterPolling;
+        lock (_startLock)
+        {
+            _disposed = true;
+            starterPolling = !_serving;
+        }
+        if (starterPolling) Wake();
         _starter.Join();
         if (_app is { } app)
         {

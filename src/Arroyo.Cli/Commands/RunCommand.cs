@@ -34,8 +34,7 @@ public sealed class RunCommand
 
     public int Execute(CancellationToken stop)
     {
-        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
+        var environment = EnvironmentVariables();
         var config = ArroyoConfig.Load(Directory.GetCurrentDirectory(), _options.ConfigFile, environment);
         LogSettings.Apply(_log, config.Values);
         var heap = HeapLimit.ApplyToThisProcess();
@@ -47,10 +46,7 @@ public sealed class RunCommand
         var udfs = UserFunctions.Load(_options, config, QueryText, _log);
         _log.Debug(StartupCost.At("configuration read"));
 
-        // Built directly, not through LoggerFactory.Create: that builds a dependency-injection
-        // container for one provider, ~0.04 CPU-s of every start (JIT of its generic collections).
-        using var logging = new LoggerFactory([], new LoggerFilterOptions { MinLevel = _log.MinimumLevel });
-        logging.AddProvider(new StderrLoggerProvider(_log));
+        using var logging = new StderrLoggerFactory(_log);
         var connectors = BuiltIns.Connectors();
         var host = new PipelineHost(new PipelineComponents
         {
@@ -158,6 +154,18 @@ public sealed class RunCommand
             using var progress = ProgressLine.ShouldShow(_options.Quiet, _log.Format) ? new ProgressLine(pipeline, _log) : null;
             pipeline.Completion.GetAwaiter().GetResult();
         }
+    }
+
+    // A loop, not Cast<DictionaryEntry>().ToDictionary(): LINQ over that struct is in no ReadyToRun
+    // image, so every start JIT-compiled it.
+    private static Dictionary<string, string> EnvironmentVariables()
+    {
+        var variables = new Dictionary<string, string>();
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            variables.Add((string)entry.Key, (string?)entry.Value ?? "");
+        }
+        return variables;
     }
 
     private string ReadQuery(ArroyoConfig config)

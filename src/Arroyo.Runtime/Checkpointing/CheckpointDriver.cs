@@ -100,10 +100,7 @@ internal sealed class CheckpointDriver : ISubtaskListener
                 _manifestWrite = WriteManifestAsync(write.Manifest with { CompletedAt = _time.GetUtcNow() });
                 break;
             case ProtocolCommand.SendCommit commit:
-                var byNode = commit.Commits.GroupBy(c => c.NodeId).ToDictionary(
-                    g => g.Key,
-                    g => new CommitData(g.ToDictionary(c => c.Subtask, c => c.Data), commit.IsReplay));
-                var message = new ControlMessage.Commit(commit.Epoch, byNode, commit.IsReplay);
+                var message = new ControlMessage.Commit(commit.Epoch, CommitsByNode(commit.Commits, commit.IsReplay), commit.IsReplay);
                 foreach (var s in _subtasks) s.Send(message);
                 break;
             case ProtocolCommand.AbortSubtasks:
@@ -119,6 +116,21 @@ internal sealed class CheckpointDriver : ISubtaskListener
                 _observer?.Invoke(report.Event);
                 break;
         }
+    }
+
+    // A loop rather than GroupBy/ToDictionary: LINQ's grouping over these types is not in any
+    // ReadyToRun image, and every run's final checkpoint compiled it (bench/NOTES.md, session 20).
+    private static Dictionary<int, CommitData> CommitsByNode(IReadOnlyList<PendingCommit> commits, bool isReplay)
+    {
+        var bySubtaskOfNode = new Dictionary<int, Dictionary<int, byte[]>>();
+        foreach (var commit in commits)
+        {
+            if (!bySubtaskOfNode.TryGetValue(commit.NodeId, out var bySubtask)) bySubtaskOfNode[commit.NodeId] = bySubtask = [];
+            bySubtask.Add(commit.Subtask, commit.Data);
+        }
+        var byNode = new Dictionary<int, CommitData>(bySubtaskOfNode.Count);
+        foreach (var (nodeId, bySubtask) in bySubtaskOfNode) byNode.Add(nodeId, new CommitData(bySubtask, isReplay));
+        return byNode;
     }
 
     private async Task WriteManifestAsync(CheckpointManifest manifest)

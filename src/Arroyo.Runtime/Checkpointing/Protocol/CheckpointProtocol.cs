@@ -71,9 +71,9 @@ internal static class CheckpointProtocol
         if (state.InFlight is not { WritingManifest: false } inFlight || inFlight.Epoch != ack.Epoch) return state;
         Debug.Assert(!inFlight.Acks.ContainsKey(ack.Subtask), "a subtask acknowledges an epoch once");
         inFlight = inFlight with { Acks = inFlight.Acks.SetItem(ack.Subtask, ack) };
-        if (inFlight.Acks.Count < state.Subtasks.Length) return state with { InFlight = inFlight };
+        if (inFlight.Acks.Count < state.Subtasks.Count) return state with { InFlight = inFlight };
 
-        var acks = inFlight.Acks.Values.OrderBy(a => a.Subtask).ToList();
+        var acks = inFlight.Acks.Values;
         commands.Add(new WriteManifest(new CheckpointManifest
         {
             Epoch = inFlight.Epoch,
@@ -90,9 +90,14 @@ internal static class CheckpointProtocol
         // then the next run replays its commit.
         if (state.InFlight is not { WritingManifest: true } inFlight || inFlight.Epoch != written.Epoch) return state;
         var duration = now - inFlight.StartedAt;
-        var acks = inFlight.Acks.Values.OrderBy(a => a.Subtask).ToList();
+        var acks = inFlight.Acks.Values;
         // State files and what operators pre-committed (kept in the manifest): all the checkpoint holds.
-        var bytes = acks.Sum(a => a.Files.Sum(f => f.Size) + a.Commits.Sum(c => (long)c.Data.Length));
+        long bytes = 0;
+        foreach (var ack in acks)
+        {
+            foreach (var file in ack.Files) bytes += file.Size;
+            foreach (var commit in ack.Commits) bytes += commit.Data.Length;
+        }
         commands.Add(new Log($"checkpoint {inFlight.Epoch} complete in {duration.TotalMilliseconds:F0} ms, {bytes} bytes"));
         commands.Add(new SendCommit(inFlight.Epoch, acks.SelectMany(a => a.Commits).OrderBy(c => c.NodeId).ThenBy(c => c.Subtask).ToList(), IsReplay: false));
         commands.Add(new Report(new EngineEvent.CheckpointCompleted(inFlight.Epoch, duration, bytes, inFlight.ThenStop,
@@ -209,7 +214,7 @@ internal static class CheckpointProtocol
                     Debug.Assert(trigger.Barrier.Epoch == before.NextEpoch && after.InFlight?.Epoch == trigger.Barrier.Epoch, "barriers go out in epoch order");
                     break;
                 case WriteManifest write:
-                    Debug.Assert(after.InFlight is { WritingManifest: true } w && w.Epoch == write.Manifest.Epoch && w.Acks.Count == after.Subtasks.Length,
+                    Debug.Assert(after.InFlight is { WritingManifest: true } w && w.Epoch == write.Manifest.Epoch && w.Acks.Count == after.Subtasks.Count,
                         "the manifest is written once every subtask acknowledged");
                     break;
                 case SendCommit { IsReplay: true } replay:

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Arroyo.State.Checkpoints;
 
 namespace Arroyo.Runtime.Checkpointing.Protocol;
@@ -13,7 +12,7 @@ internal sealed record ProtocolSettings(TimeSpan? Interval, int? StopAfterCheckp
 /// <summary>The one checkpoint in flight: barrier sent, acknowledgements coming in, then the manifest being written.</summary>
 internal sealed record InFlightCheckpoint(long Epoch, bool ThenStop, bool SourcesFinished, TimeSpan StartedAt)
 {
-    public ImmutableDictionary<int, ProtocolEvent.SubtaskAcked> Acks { get; init; } = ImmutableDictionary<int, ProtocolEvent.SubtaskAcked>.Empty;
+    public SubtaskMap<ProtocolEvent.SubtaskAcked> Acks { get; init; } = SubtaskMap<ProtocolEvent.SubtaskAcked>.Empty;
 
     /// <summary>Every subtask acknowledged and the manifest write was issued.</summary>
     public bool WritingManifest { get; init; }
@@ -27,7 +26,7 @@ internal sealed record InFlightCheckpoint(long Epoch, bool ThenStop, bool Source
 /// </summary>
 internal sealed record ProtocolState
 {
-    public required ImmutableArray<SubtaskInfo> Subtasks { get; init; }
+    public required IReadOnlyList<SubtaskInfo> Subtasks { get; init; }
 
     public required ProtocolSettings Settings { get; init; }
 
@@ -55,9 +54,9 @@ internal sealed record ProtocolState
     /// <summary>The stopping checkpoint was triggered: no other checkpoint starts after it.</summary>
     public bool StopCheckpointTaken { get; init; }
 
-    public ImmutableHashSet<int> FinishedSources { get; init; } = [];
+    public SubtaskSet FinishedSources { get; init; } = SubtaskSet.Empty;
 
-    public ImmutableHashSet<int> Exited { get; init; } = [];
+    public SubtaskSet Exited { get; init; } = SubtaskSet.Empty;
 
     /// <summary>The first failure; the run ends with it once every subtask exited.</summary>
     public Exception? Failure { get; init; }
@@ -69,7 +68,7 @@ internal sealed record ProtocolState
 
     public bool AllSourcesFinished => FinishedSources.Count > 0 && FinishedSources.Count == SourceCount;
 
-    public bool IsFinished => Exited.Count == Subtasks.Length;
+    public bool IsFinished => Exited.Count == Subtasks.Count;
 
     /// <summary>When the next periodic checkpoint is due, or null while none can start (one in flight, stopping, failed).</summary>
     public TimeSpan? NextCheckpointDue =>
@@ -79,7 +78,7 @@ internal sealed record ProtocolState
 
     public static ProtocolState Initial(IEnumerable<SubtaskInfo> subtasks, ProtocolSettings settings, long? restoredEpoch = null, IReadOnlyList<PendingCommit>? restoredCommits = null) => new()
     {
-        Subtasks = [.. subtasks],
+        Subtasks = subtasks.ToArray(),
         Settings = settings,
         RestoredEpoch = restoredEpoch,
         RestoredCommits = restoredCommits ?? [],
