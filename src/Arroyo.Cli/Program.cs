@@ -9,6 +9,18 @@ InheritedSignals.RestoreInterrupt();
 var stderr = Console.Error;
 var log = new Log(stderr, Environment.GetEnvironmentVariable("ARROYO__DEBUG") is "1" or "true");
 RunCommand? run = null;
+// When the state outgrows the heap limit, the allocation that fails may be on a thread outside the
+// pipeline's own (the monitor's timer sampling rates, a background cleanup), whose exception nobody
+// catches. The runtime would then print only "Out of memory." and abort (exit 134); this gives the
+// same clear error and exit code as an out-of-memory in a subtask. Other unhandled exceptions are
+// bugs and keep the runtime's report with its stack trace.
+AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+{
+    if (e.ExceptionObject is not OutOfMemoryException outOfMemory) return;
+    var code = ErrorReport.Print(outOfMemory, null, stderr);
+    stderr.Flush();
+    Environment.Exit(code);
+};
 try
 {
     var parsed = CommandLine.Parse(args);
