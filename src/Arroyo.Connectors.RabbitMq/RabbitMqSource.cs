@@ -47,6 +47,18 @@ internal sealed class RabbitMqSource : ISource
     private TimeSpan _pause = FirstPause;
     private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(30);
+    // After a lost connection a subscription (the client's renewed one, or the source's own) was
+    // seen to deliver nothing although the stream held messages past its offset. So from a loss
+    // until the next delivery, the source subscribes again whenever StallWait passes without one
+    // (the wait doubling up to LongestStallWait). A stream that is merely quiet costs a reconnection
+    // now and then until its next message: RabbitMQ 3.10 has no stream statistics to tell the two apart.
+    private static readonly TimeSpan FirstStallWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LongestStallWait = TimeSpan.FromSeconds(60);
+    private TimeSpan _stallWait = FirstStallWait;
+    // Environment.TickCount64 of the loss or of the last resubscription while no delivery has come since; 0 = none awaited.
+    private long _awaitingSince;
+    // Environment.TickCount64 of the last message the client handed over (written on the client's threads).
+    private long _lastDelivery;
 
     private readonly record struct Received(byte[] Payload, ulong Offset, long TimestampNanos);
 
@@ -97,6 +109,7 @@ internal sealed class RabbitMqSource : ISource
             {
                 var payload = message.Data is { } data ? data.Contents.ToArray() : [];
                 var nanos = (long)messageContext.Timestamp.TotalMilliseconds * 1_000_000;
+                Volatile.Write(ref _lastDelivery, Environment.TickCount64);
                 await _received.Writer.WriteAsync(new Received(payload, messageContext.Offset, nanos), stop);
             },
         };
@@ -107,6 +120,7 @@ internal sealed class RabbitMqSource : ISource
             if (status.To == ReliableEntityStatus.Reconnection)
             {
                 _context.Warn($"lost RabbitMQ stream {_config.Stream} at {_config.Address} ({status.Reason}); the client is reconnecting");
+                Interlocked.Exchange(ref _awaitingSince, Environment.TickCount64);
             }
             else if (status.To == ReliableEntityStatus.Open && status.From == ReliableEntityStatus.Reconnection)
             {
@@ -120,6 +134,7 @@ internal sealed class RabbitMqSource : ISource
             else if (status.To == ReliableEntityStatus.Closed && status.Reason != ChangeStatusReason.ClosedByUser)
             {
                 _lostBecause = status.Reason.ToString();
+                Interlocked.Exchange(ref _awaitingSince, Environment.TickCount64);
             }
         };
         return Consumer.Create(config).GetAwaiter().GetResult();
@@ -154,6 +169,7 @@ internal sealed class RabbitMqSource : ISource
             _lostBecause = null;
             _consumer = CreateConsumer(_system);
             _pause = FirstPause;
+            Interlocked.Exchange(ref _awaitingSince, Environment.TickCount64);
             _context.Log($"reading RabbitMQ stream {_config.Stream} again from offset {(_lastEmitted is { } last ? (last + 1).ToString(CultureInfo.InvariantCulture) : "the start")}");
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -226,6 +242,7 @@ internal sealed class RabbitMqSource : ISource
 
     public SourceStatus Poll(IOutput output)
     {
+        if (_context.SubtaskIndex == 0 && _lostBecause is null) WatchForStall();
         if (_context.SubtaskIndex == 0 && _lostBecause is not null && _received.Reader.Count == 0) Reopen();
         if (_consumer is null && _context.SubtaskIndex != 0)
         {
@@ -248,6 +265,22 @@ internal sealed class RabbitMqSource : ISource
         var batch = _reader.Flush();
         if (batch is not null) output.Emit(batch);
         return read == 0 ? SourceStatus.Idle : SourceStatus.Continue;
+    }
+
+    /// <summary>Asks for a new subscription when none has delivered for the stall wait since a loss (see <see cref="FirstStallWait"/>).</summary>
+    private void WatchForStall()
+    {
+        var since = Interlocked.Read(ref _awaitingSince);
+        if (since == 0 || _consumer is null) return;
+        if (Volatile.Read(ref _lastDelivery) > since)
+        {
+            Interlocked.CompareExchange(ref _awaitingSince, 0, since);
+            _stallWait = FirstStallWait;
+            return;
+        }
+        if (Environment.TickCount64 - since < (long)_stallWait.TotalMilliseconds) return;
+        _lostBecause = $"nothing delivered for {_stallWait.TotalSeconds:0} s since the connection was lost";
+        _stallWait = TimeSpan.FromTicks(Math.Min(LongestStallWait.Ticks, _stallWait.Ticks * 2));
     }
 
     public void OnCheckpoint(CheckpointBarrier barrier, IStateWriter state)
