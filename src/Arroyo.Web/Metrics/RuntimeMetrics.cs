@@ -18,6 +18,8 @@ internal sealed class RuntimeMetrics : IDisposable
 
     // Thrown exceptions by type, counted as they happen (the runtime keeps no such count).
     private readonly ConcurrentDictionary<string, long> _exceptions = new(StringComparer.Ordinal);
+    private long _outOfMemory;
+    [ThreadStatic] private static bool t_counting;
 
     public RuntimeMetrics() => AppDomain.CurrentDomain.FirstChanceException += CountException;
 
@@ -57,7 +59,9 @@ internal sealed class RuntimeMetrics : IDisposable
 
         const string exceptions = "dotnet_exceptions_total";
         writer.Family(exceptions, "counter", "Exceptions thrown in managed code, by type.");
-        foreach (var (type, count) in _exceptions.OrderBy(e => e.Key, StringComparer.Ordinal)) writer.Sample(exceptions, [new("error_type", type)], count);
+        var counted = new Dictionary<string, long>(_exceptions, StringComparer.Ordinal);
+        if (Interlocked.Read(ref _outOfMemory) is > 0 and var outOfMemory) counted[nameof(OutOfMemoryException)] = outOfMemory;
+        foreach (var (type, count) in counted.OrderBy(e => e.Key, StringComparer.Ordinal)) writer.Sample(exceptions, [new("error_type", type)], count);
 
         Gauge(writer, "dotnet_process_cpu_count", "Processors the process may use.", Environment.ProcessorCount);
         var cpu = Environment.CpuUsage;
@@ -70,8 +74,33 @@ internal sealed class RuntimeMetrics : IDisposable
 
     public void Dispose() => AppDomain.CurrentDomain.FirstChanceException -= CountException;
 
-    private void CountException(object? sender, FirstChanceExceptionEventArgs e) =>
-        _exceptions.AddOrUpdate(e.Exception.GetType().Name, 1, static (_, count) => count + 1);
+    // Runs inside every throw, before any catch. It must not allocate or throw while the heap is
+    // exhausted: an OutOfMemoryException raised here is dispatched through this handler again, and
+    // the runtime then dies with "Internal CLR error" instead of the pipeline's clear error (seen
+    // in MemoryLimitTests). So out-of-memory is counted without the dictionary, and an exception
+    // thrown while counting one is not counted.
+    private void CountException(object? sender, FirstChanceExceptionEventArgs e)
+    {
+        if (e.Exception is OutOfMemoryException)
+        {
+            Interlocked.Increment(ref _outOfMemory);
+            return;
+        }
+        if (t_counting) return;
+        t_counting = true;
+        try
+        {
+            _exceptions.AddOrUpdate(e.Exception.GetType().Name, 1, static (_, count) => count + 1);
+        }
+        catch (OutOfMemoryException)
+        {
+            Interlocked.Increment(ref _outOfMemory);
+        }
+        finally
+        {
+            t_counting = false;
+        }
+    }
 
     private static KeyValuePair<string, string>[] Generation(int index) => [new("gc_heap_generation", s_generations[index])];
 
