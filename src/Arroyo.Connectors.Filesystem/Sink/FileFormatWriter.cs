@@ -254,9 +254,5 @@ internal sealed class ParquetFileWriter : FileFormatWriter
             if (Capture) _captured.Write(data);
             else output.Write(data);
         }
-
-        public override void Flush()
-        {
-        }
     }
 }

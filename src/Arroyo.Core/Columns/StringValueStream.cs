@@ -41,8 +41,4 @@ public sealed class StringValueStream : WriteOnlyStream
 
     // Stream's own WriteByte allocates an array per byte.
     public override void WriteByte(byte value) => Write([value]);
-
-    public override void Flush()
-    {
-    }
 }

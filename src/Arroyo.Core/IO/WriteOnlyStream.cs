@@ -28,6 +28,12 @@ public abstract class WriteOnlyStream : Stream
 
     public abstract override void Write(ReadOnlySpan<byte> data);
 
+    // The bytes are where Write put them (a buffer, a column, the next part): nothing waits to be
+    // pushed. A stream that must hold back on a flush says why in its own override.
+    public override void Flush()
+    {
+    }
+
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

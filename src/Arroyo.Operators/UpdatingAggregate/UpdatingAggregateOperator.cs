@@ -545,7 +545,6 @@ public sealed class UpdatingAggregateOperator : IOperator
 
         public bool IsFull => Rows == MaxRows || _blobBytes >= MaxBlobBytes;
 
-
         public void Append(int g)
         {
             var op = _op;

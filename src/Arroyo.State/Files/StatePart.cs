@@ -75,10 +75,6 @@ internal sealed class PartBuffer : WriteOnlyStream
         return part;
     }
 
-    public override void Flush()
-    {
-    }
-
     protected override void Dispose(bool disposing)
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);
